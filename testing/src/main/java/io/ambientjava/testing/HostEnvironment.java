@@ -16,14 +16,15 @@ public final class HostEnvironment {
     }
 
     public static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name")) || uidIsZero();
+        return effectiveUidIsZero();
     }
 
-    private static boolean uidIsZero() {
+    private static boolean effectiveUidIsZero() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[1].equals("0");
+                    // "Uid:\treal\teffective\tsaved\tfs"
+                    return line.split("\\s+")[2].equals("0");
                 }
             }
         } catch (IOException e) {
