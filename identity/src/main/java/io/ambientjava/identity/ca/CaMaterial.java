@@ -1,0 +1,169 @@
+package io.ambientjava.identity.ca;
+
+import io.ambientjava.identity.pem.Pem;
+import io.ambientjava.identity.pem.PemException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The CA's signing key with its certificate chain: the signing certificate first, then any intermediates,
+ * the root last (a self-signed root CA has a one-element chain).
+ */
+record CaMaterial(PrivateKey signingKey, List<X509Certificate> chain) {
+
+    CaMaterial {
+        Objects.requireNonNull(signingKey, "signingKey");
+        chain = List.copyOf(chain);
+    }
+
+    X509Certificate signingCertificate() {
+        return chain.getFirst();
+    }
+
+    X509Certificate root() {
+        return chain.getLast();
+    }
+
+    /**
+     * Loads Istio-style plugged-in CA files and checks they fit together: the key belongs to the
+     * certificate, the certificate is a CA, each certificate is signed by the next, and the chain ends at
+     * a self-signed root.
+     */
+    static CaMaterial load(Path caCert, Path caKey, Path certChain, Path rootCert, Instant now) {
+        X509Certificate signing = single(caCert);
+        PrivateKey key;
+        try {
+            key = Pem.readPrivateKey(caKey);
+        } catch (PemException e) {
+            throw new IllegalArgumentException("CA key: " + e.getMessage(), e);
+        }
+        checkKeyMatches(signing, key, caCert, caKey);
+        checkIsCa(signing, caCert);
+
+        List<X509Certificate> chain = new ArrayList<>();
+        chain.add(signing);
+        if (certChain != null) {
+            for (X509Certificate certificate : certificates(certChain)) {
+                if (!chain.contains(certificate)) {
+                    chain.add(certificate);
+                }
+            }
+        }
+        if (rootCert != null) {
+            X509Certificate root = single(rootCert);
+            if (!isSelfSigned(root)) {
+                throw new IllegalArgumentException(
+                        rootCert + ": root certificate " + root.getSubjectX500Principal() + " is not self-signed");
+            }
+            if (!chain.getLast().equals(root)) {
+                chain.add(root);
+            }
+        } else if (!isSelfSigned(chain.getLast())) {
+            throw new IllegalArgumentException(
+                    "no root certificate: " + chain.getLast().getSubjectX500Principal()
+                            + " is not self-signed; pass the root (root-cert.pem) or a cert-chain.pem ending at it");
+        }
+        checkLinks(chain);
+        for (X509Certificate certificate : chain) {
+            checkValid(certificate, now);
+        }
+        return new CaMaterial(key, chain);
+    }
+
+    private static X509Certificate single(Path file) {
+        List<X509Certificate> certificates = certificates(file);
+        if (certificates.size() != 1) {
+            throw new IllegalArgumentException(
+                    file + ": expected exactly one certificate but found " + certificates.size());
+        }
+        return certificates.getFirst();
+    }
+
+    private static List<X509Certificate> certificates(Path file) {
+        try {
+            return Pem.readCertificates(file);
+        } catch (PemException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private static void checkKeyMatches(X509Certificate certificate, PrivateKey key, Path caCert, Path caKey) {
+        try {
+            byte[] probe = "ambient-java CA key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            String algorithm = CertificateSigning.signatureAlgorithm(key);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(probe);
+            if (!verifier.verify(signature)) {
+                throw new IllegalArgumentException(caKey + " is not the private key of " + caCert);
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalArgumentException(
+                    caKey + " is not the private key of " + caCert + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkIsCa(X509Certificate certificate, Path file) {
+        if (certificate.getBasicConstraints() < 0) {
+            throw new IllegalArgumentException(file + ": " + certificate.getSubjectX500Principal()
+                    + " is not a CA certificate (basicConstraints CA:false or missing)");
+        }
+        boolean[] keyUsage = certificate.getKeyUsage();
+        if (keyUsage != null && !keyUsage[5]) {
+            throw new IllegalArgumentException(
+                    file + ": " + certificate.getSubjectX500Principal() + " lacks the keyCertSign key usage");
+        }
+    }
+
+    private static void checkLinks(List<X509Certificate> chain) {
+        for (int i = 0; i + 1 < chain.size(); i++) {
+            X509Certificate child = chain.get(i);
+            X509Certificate parent = chain.get(i + 1);
+            try {
+                child.verify(parent.getPublicKey());
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException(
+                        "CA chain broken: " + child.getSubjectX500Principal() + " is not signed by "
+                                + parent.getSubjectX500Principal(),
+                        e);
+            }
+        }
+    }
+
+    private static void checkValid(X509Certificate certificate, Instant now) {
+        Date at = Date.from(now);
+        if (at.before(certificate.getNotBefore()) || at.after(certificate.getNotAfter())) {
+            throw new IllegalArgumentException("CA certificate " + certificate.getSubjectX500Principal()
+                    + " is not valid now (" + now + "): valid from "
+                    + certificate.getNotBefore().toInstant()
+                    + " to " + certificate.getNotAfter().toInstant());
+        }
+    }
+
+    static boolean isSelfSigned(X509Certificate certificate) {
+        if (!certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            certificate.verify(certificate.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+}
