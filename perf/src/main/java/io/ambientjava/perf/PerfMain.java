@@ -1,0 +1,33 @@
+package io.ambientjava.perf;
+
+import io.ambientjava.perf.cli.JmhCommand;
+import io.ambientjava.perf.cli.TunnelCommand;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar ambient-perf.jar <tunnel|jmh> ...}. */
+@Command(
+        name = "ambient-perf",
+        mixinStandardHelpOptions = true,
+        version = "ambient-perf 0.1.0-SNAPSHOT",
+        description = "ambient-java performance suite.",
+        subcommands = {TunnelCommand.class, JmhCommand.class})
+public final class PerfMain implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("jmh")) {
+            JmhCommand.run(Arrays.asList(args).subList(1, args.length));
+            return;
+        }
+        System.exit(new CommandLine(new PerfMain()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
