@@ -1,0 +1,47 @@
+package io.ambientjava.hbone.server;
+
+import io.netty.channel.Channel;
+import java.util.Objects;
+
+/** What a {@link HboneConnector} decided about a CONNECT. */
+public sealed interface ConnectDecision {
+
+    /**
+     * Go ahead: the server answers 200 and pipes the stream to {@code upstream}. The channel must be connected
+     * and should have auto-read off (the server turns it on once the tunnel is set up); the server owns it from
+     * here and closes it when the tunnel ends.
+     */
+    record Connected(Channel upstream) implements ConnectDecision {
+        public Connected {
+            Objects.requireNonNull(upstream, "upstream");
+        }
+    }
+
+    /** Refuse with an HTTP status (4xx/5xx) and a reason, sent in {@code hbone-error} and logged. */
+    record Refused(int status, String reason) implements ConnectDecision {
+        public Refused {
+            if (status < 400 || status > 599) {
+                throw new IllegalArgumentException("a refusal needs a 4xx or 5xx status, was " + status);
+            }
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    static ConnectDecision connected(Channel upstream) {
+        return new Connected(upstream);
+    }
+
+    /** 401, as ztunnel answers when authorization policy denies the connection. */
+    static ConnectDecision unauthorized(String reason) {
+        return new Refused(401, reason);
+    }
+
+    static ConnectDecision forbidden(String reason) {
+        return new Refused(403, reason);
+    }
+
+    /** 503, as ztunnel answers when the destination cannot be reached. */
+    static ConnectDecision unavailable(String reason) {
+        return new Refused(503, reason);
+    }
+}
