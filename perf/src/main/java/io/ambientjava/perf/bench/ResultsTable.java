@@ -27,45 +27,39 @@ public final class ResultsTable {
         out.append("Load generator → [tunnel entry → tunnel exit] → echo/sink server, all on 127.0.0.1. ")
                 .append("Both tunnel ends run in one child JVM; its CPU and peak RSS come from /proc.\n\n");
 
-        out.append("| metric | ");
-        for (VariantResult result : report.results()) {
-            out.append(result.variant().label()).append(" | ");
-        }
         boolean ratios = report.result(Variant.HBONE).isPresent();
         List<Variant> bases = new ArrayList<>();
         if (ratios) {
             for (Variant base : List.of(Variant.DIRECT, Variant.TLS)) {
-                if (report.result(base).isPresent()) {
-                    bases.add(base);
-                    out.append("hbone/").append(base.label()).append(" | ");
-                }
+                report.result(base).ifPresent(r -> bases.add(base));
             }
         }
-        out.append("\n|---|");
-        out.append("--:|".repeat(report.results().size() + bases.size()));
-        out.append('\n');
+        List<String> header = new ArrayList<>(List.of("metric"));
+        report.results().forEach(r -> header.add(r.variant().label()));
+        bases.forEach(base -> header.add("hbone/" + base.label()));
+        out.append(row(header));
+        out.append("|---|").append("--:|".repeat(header.size() - 1)).append('\n');
 
         for (Row row : rows(options)) {
-            out.append("| ").append(row.label()).append(" | ");
+            List<String> cells = new ArrayList<>(List.of(row.label()));
             for (VariantResult result : report.results()) {
-                out.append(Figures.number(row.figure().apply(result))).append(" | ");
+                cells.add(Figures.number(row.figure().apply(result)));
             }
+            OptionalDouble hbone = figure(report, Variant.HBONE, row);
             for (Variant base : bases) {
-                OptionalDouble hbone = figure(report, Variant.HBONE, row);
-                out.append(Figures.ratio(hbone, figure(report, base, row))).append(" | ");
+                cells.add(Figures.ratio(hbone, figure(report, base, row)));
             }
-            out.append('\n');
+            out.append(row(cells));
         }
         for (int rate : options.rates()) {
-            out.append("| requests answered / failed @ ").append(rate(rate)).append(" | ");
+            List<String> cells = new ArrayList<>(List.of("requests answered / failed @ " + rate(rate)));
             for (VariantResult result : report.results()) {
-                out.append(result.latency(rate)
-                                .map(l -> l.sample().completed() + " / "
-                                        + l.sample().failed())
-                                .orElse(Figures.MISSING))
-                        .append(" | ");
+                cells.add(result.latency(rate)
+                        .map(l -> l.sample().completed() + " / " + l.sample().failed())
+                        .orElse(Figures.MISSING));
             }
-            out.append((Figures.MISSING + " | ").repeat(bases.size())).append('\n');
+            bases.forEach(base -> cells.add(Figures.MISSING));
+            out.append(row(cells));
         }
 
         out.append("\n## Targets\n\n| target | measured (hbone vs tls) | verdict |\n|---|---|---|\n");
@@ -122,6 +116,10 @@ public final class ResultsTable {
             problems.forEach(p -> out.append("- ").append(p).append('\n'));
         }
         return out.toString();
+    }
+
+    private static String row(List<String> cells) {
+        return "| " + String.join(" | ", cells) + " |\n";
     }
 
     private static List<Row> rows(BenchmarkOptions options) {

@@ -84,7 +84,7 @@ public final class TunnelBenchmark {
 
     /** Generous: every case of one variant, with warm-ups, drains and start-up, several times over. */
     private Duration childLifetime() {
-        int cases = 2 + options.rates().size();
+        int cases = 4 + options.rates().size(); // warm-up (2), throughput (2), latency
         Duration perCase =
                 options.warmup().plus(options.duration()).plus(DRAIN_TIMEOUT).plus(SETTLE_TIMEOUT);
         return perCase.multipliedBy(cases).plus(CHILD_READY_TIMEOUT).multipliedBy(3);
@@ -103,6 +103,7 @@ public final class TunnelBenchmark {
                 log.println("   tunnel child pid " + child.pid() + ", entry " + child.entryAddress());
             }
             InetSocketAddress target = child == null ? server.address() : child.entryAddress();
+            warmUp(server, clientGroup, target);
             for (int streams : ResultsTable.streamCounts(options)) {
                 try {
                     ThroughputResult result = throughput(server, clientGroup, target, streams, child);
@@ -143,6 +144,41 @@ public final class TunnelBenchmark {
                 child.close();
             }
         }
+    }
+
+    /**
+     * Runs bulk and echo traffic through a fresh path once, unmeasured, so the first case does not pay for class
+     * loading and the JIT of a newly started tunnel (or of this JVM, for the first variant).
+     */
+    private void warmUp(EchoSinkServer server, EventLoopGroup clientGroup, InetSocketAddress target)
+            throws InterruptedException {
+        if (options.warmup().isZero()) {
+            return;
+        }
+        try (BulkSender sender = BulkSender.start(clientGroup, target, 1, options.chunkSize(), CONNECT_TIMEOUT)) {
+            Thread.sleep(options.warmup());
+        }
+        awaitQuiet(server);
+        LatencyPlan plan = new LatencyPlan(
+                options.rates().isEmpty() ? 1_000 : options.rates().getFirst(),
+                options.latencyConnections(),
+                options.messageSize(),
+                Duration.ZERO,
+                options.warmup(),
+                DRAIN_TIMEOUT);
+        try {
+            LatencyProbe.start(clientGroup.next(), target, plan)
+                    .sample()
+                    .get(
+                            options.warmup()
+                                    .plus(DRAIN_TIMEOUT)
+                                    .plus(SETTLE_TIMEOUT)
+                                    .toMillis(),
+                            TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.println("   warm-up traffic failed: " + e);
+        }
+        awaitQuiet(server);
     }
 
     private ThroughputResult throughput(

@@ -32,7 +32,7 @@ public final class ByteSizeConverter implements CommandLine.ITypeConverter<Long>
         try {
             amount = Long.parseLong(matcher.group(1));
         } catch (NumberFormatException e) {
-            amount = Long.MAX_VALUE;
+            throw new CommandLine.TypeConversionException("byte size '" + text + "' is too large");
         }
         if (amount > (Long.MAX_VALUE >> shift)) {
             throw new CommandLine.TypeConversionException("byte size '" + text + "' is too large");

@@ -43,6 +43,9 @@ public record OpenLoopSchedule(long startNanos, int ratePerSecond, long totalReq
         if (nowNanos < startNanos) {
             return 0;
         }
+        if (nowNanos >= endNanos()) {
+            return totalRequests;
+        }
         long elapsed = nowNanos - startNanos;
         // floor(elapsed * rate / 1e9) is always due; rounding in intendedNanos can make one more due as well.
         long lastDue = Math.multiplyExact(elapsed, (long) ratePerSecond) / NANOS_PER_SECOND;
