@@ -54,6 +54,22 @@ final class ConnectionPool {
         }
     }
 
+    /**
+     * Before the peer's SETTINGS are known a connection takes up to our own cap of reservations; once they are,
+     * a reservation beyond the peer's limit gives its slot back (and the caller reserves again elsewhere).
+     *
+     * @return whether the reservation may open its stream on {@code c}
+     */
+    boolean confirm(PooledConnection c) {
+        synchronized (lock) {
+            if (c.streams > c.maxStreams) {
+                c.streams--;
+                return false;
+            }
+            return true;
+        }
+    }
+
     /** A stream (or an attempt at one) on {@code c} is over. */
     void release(PooledConnection c) {
         Channel toClose = null;

@@ -22,6 +22,9 @@ import java.util.concurrent.CompletionException;
  */
 public final class HboneClient implements AutoCloseable {
 
+    /** Bounds how often one request moves to another connection because a peer lowered its stream limit. */
+    private static final int MAX_RESERVATION_MOVES = 16;
+
     private final HboneClientConfig config;
     private final ConnectionPool pool;
     private final ConnectionFactory factory;
@@ -41,16 +44,32 @@ public final class HboneClient implements AutoCloseable {
      */
     public CompletableFuture<HboneStream> connect(ConnectRequest request) {
         Objects.requireNonNull(request, "request");
-        ConnectionPool.Reservation reservation = pool.reserve(PoolKey.of(request));
+        CompletableFuture<HboneStream> result = new CompletableFuture<>();
+        connect(request, result, MAX_RESERVATION_MOVES);
+        return result;
+    }
+
+    private void connect(ConnectRequest request, CompletableFuture<HboneStream> result, int movesLeft) {
+        ConnectionPool.Reservation reservation;
+        try {
+            reservation = pool.reserve(PoolKey.of(request));
+        } catch (IllegalStateException closed) {
+            result.completeExceptionally(closed);
+            return;
+        }
         PooledConnection connection = reservation.connection();
         if (reservation.isNew()) {
             factory.dial(connection, request);
         }
-        CompletableFuture<HboneStream> result = new CompletableFuture<>();
         connection.ready.whenComplete((ready, error) -> {
             if (error != null) {
                 pool.release(connection);
                 result.completeExceptionally(unwrap(error));
+                return;
+            }
+            if (movesLeft > 0 && !pool.confirm(connection)) {
+                // The peer allows fewer streams than were reserved on this connection before it said so.
+                connect(request, result, movesLeft - 1);
                 return;
             }
             Channel parent = connection.channel;
@@ -60,7 +79,6 @@ public final class HboneClient implements AutoCloseable {
                 parent.eventLoop().execute(() -> openStream(connection, request, result));
             }
         });
-        return result;
     }
 
     /**

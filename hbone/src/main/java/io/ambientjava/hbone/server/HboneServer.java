@@ -9,9 +9,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -101,7 +103,29 @@ public final class HboneServer implements AutoCloseable {
         return connections.size();
     }
 
-    /** Stops listening and closes every connection (their tunnels are reset). */
+    /**
+     * Stops listening and sends GOAWAY on every connection: clients open no new streams on them, open tunnels
+     * carry on for up to {@code grace}, then whatever is left is closed.
+     *
+     * @return completes when every connection is closed
+     */
+    public CompletableFuture<Void> drain(Duration grace) {
+        serverChannel.close();
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        connections.newCloseFuture().addListener(f -> drained.complete(null));
+        for (Channel connection : connections) {
+            connection.eventLoop().execute(() -> {
+                Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+                if (codec != null) {
+                    codec.gracefulShutdownTimeoutMillis(grace.toMillis());
+                }
+                connection.close(); // the codec sends GOAWAY and waits for streams up to the grace period
+            });
+        }
+        return drained;
+    }
+
+    /** Stops listening and closes every connection now (GOAWAY, then close; their tunnels are reset). */
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
