@@ -29,6 +29,7 @@ import java.util.concurrent.TimeoutException;
  * from inside inherits the namespace, and a pooled one (a virtual-thread carrier, a Netty event loop)
  * would keep it for the rest of the JVM's life.
  */
+@SuppressWarnings("restricted") // Native access is the point of this class.
 final class InNetns {
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 0x80000;
