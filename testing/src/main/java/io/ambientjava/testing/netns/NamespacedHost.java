@@ -26,6 +26,10 @@ public abstract sealed class NamespacedHost permits Node, Pod {
         this.netnsName = netnsName;
     }
 
+    NetnsTopology topology() {
+        return topology;
+    }
+
     /** The namespace's name as {@code ip netns list} shows it. */
     public String netnsName() {
         return netnsName;

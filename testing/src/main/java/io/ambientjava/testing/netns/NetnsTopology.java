@@ -19,12 +19,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A JUnit 5 extension that builds a small cluster out of network namespaces and removes it afterwards.
  *
  * <pre>
- *  fabric netns (2+ nodes)   br0 ── node1 ─┐ ── node2 ─┐          198.18.255.0/24
- *                                          │           │
- *  node1 netns   uplink 198.18.255.1 ── routes ── br0 198.18.1.1/24
- *                                                  ├── pod a netns: eth0 198.18.1.2/24, default via .1
- *                                                  └── pod b netns: eth0 198.18.1.3/24
- *  node2 netns   uplink 198.18.255.2 ── routes ── br0 198.18.2.1/24 ── pod c: 198.18.2.2/24
+ * fabric netns (only with 2+ nodes): bridge br0 joining the nodes' uplinks, 198.18.255.0/24
+ * node1 netns: uplink 198.18.255.1, br0 198.18.1.1/24, forwarding on, 198.18.2.0/24 via 198.18.255.2
+ *   pod a netns: eth0 198.18.1.2/24 (veth peer p2 on node1's br0), lo up, default via 198.18.1.1
+ *   pod b netns: eth0 198.18.1.3/24 (veth peer p3)
+ * node2 netns: uplink 198.18.255.2, br0 198.18.2.1/24, forwarding on, 198.18.1.0/24 via 198.18.255.1
+ *   pod c netns: eth0 198.18.2.2/24, default via 198.18.2.1
  * </pre>
  *
  * <p>Each node is a namespace of its own rather than bridges in the host namespace: a node's ztunnel

@@ -10,13 +10,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * nodes' pod subnets. A node's ztunnel runs here ({@link #start}) and opens sockets in its own pods.
  */
 public final class Node extends NamespacedHost {
-    private final NetnsTopology topology;
     private final int index;
     private final List<Pod> pods = new CopyOnWriteArrayList<>();
 
     Node(NetnsTopology topology, int index, String netnsName) {
         super(topology, netnsName);
-        this.topology = topology;
         this.index = index;
     }
 
@@ -55,7 +53,7 @@ public final class Node extends NamespacedHost {
      * @param name unique within the topology; lowercase letters, digits and '-', at most 15 characters
      */
     public Pod addPod(String name) {
-        return topology.addPod(this, name);
+        return topology().addPod(this, name);
     }
 
     void attach(Pod pod) {
