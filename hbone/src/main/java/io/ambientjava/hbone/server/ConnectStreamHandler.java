@@ -85,6 +85,9 @@ final class ConnectStreamHandler extends ChannelInboundHandlerAdapter {
     private void onRequest(ChannelHandlerContext ctx, Http2HeadersFrame request) {
         Http2Headers headers = request.headers();
         requestEnded = request.isEndStream();
+        if (headers.authority() != null) {
+            target = headers.authority().toString();
+        }
         CharSequence method = headers.method();
         if (method == null || !HttpMethod.CONNECT.asciiName().contentEquals(method)) {
             refuse(
@@ -98,7 +101,6 @@ final class ConnectStreamHandler extends ChannelInboundHandlerAdapter {
             refuse(ctx, 400, "CONNECT without :authority");
             return;
         }
-        target = rawAuthority.toString();
         HboneAuthority authority;
         try {
             authority = HboneAuthority.parse(rawAuthority);

@@ -72,6 +72,14 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         if (root instanceof NotSslRecordException) {
             return "not a TLS connection (" + root.getMessage() + ")";
         }
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
+        // TLS engines wrap the useful part (an untrusted chain, a missing certificate) in generic exceptions.
+        Throwable deepest = root;
+        while (deepest.getCause() != null && deepest.getCause() != deepest) {
+            deepest = deepest.getCause();
+        }
+        String summary = root.getClass().getSimpleName() + ": " + root.getMessage();
+        return deepest == root
+                ? summary
+                : summary + " (" + deepest.getClass().getSimpleName() + ": " + deepest.getMessage() + ")";
     }
 }
