@@ -2,11 +2,7 @@ package io.ambientjava.identity.tls;
 
 import io.ambientjava.identity.SpiffeId;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -18,8 +14,6 @@ import javax.net.ssl.SSLSession;
  * the trust bundle by the {@link MeshTls} contexts).
  */
 public final class PeerIdentity {
-
-    private static final int URI_SAN = 6;
 
     private PeerIdentity() {}
 
@@ -43,20 +37,10 @@ public final class PeerIdentity {
 
     /** The SPIFFE ID in {@code certificate}'s only URI SAN. */
     public static SpiffeId of(X509Certificate certificate) {
-        Objects.requireNonNull(certificate, "certificate");
-        List<String> uris = uriSans(certificate);
-        if (uris.isEmpty()) {
-            throw new PeerIdentityException("peer certificate (serial "
-                    + certificate.getSerialNumber().toString(16) + ") has no URI SAN; a SPIFFE ID is required");
-        }
-        if (uris.size() > 1) {
-            throw new PeerIdentityException("peer certificate has " + uris.size() + " URI SANs " + uris
-                    + "; exactly one SPIFFE ID is required");
-        }
         try {
-            return SpiffeId.parse(uris.getFirst());
+            return SpiffeId.fromCertificate(certificate);
         } catch (IllegalArgumentException e) {
-            throw new PeerIdentityException("peer URI SAN is not a SPIFFE ID: " + e.getMessage(), e);
+            throw new PeerIdentityException("invalid peer identity: " + e.getMessage(), e);
         }
     }
 
@@ -79,23 +63,5 @@ public final class PeerIdentity {
             return "(no identity is allowed)";
         }
         return allowed.size() == 1 ? allowed.iterator().next().toString() : "one of " + allowed;
-    }
-
-    private static List<String> uriSans(X509Certificate certificate) {
-        Collection<List<?>> sans;
-        try {
-            sans = certificate.getSubjectAlternativeNames();
-        } catch (CertificateParsingException e) {
-            throw new PeerIdentityException("peer certificate has a malformed SAN extension: " + e.getMessage(), e);
-        }
-        List<String> uris = new ArrayList<>();
-        if (sans != null) {
-            for (List<?> san : sans) {
-                if (san.size() >= 2 && Integer.valueOf(URI_SAN).equals(san.get(0))) {
-                    uris.add(String.valueOf(san.get(1)));
-                }
-            }
-        }
-        return uris;
     }
 }
