@@ -105,7 +105,8 @@ public record TestAuthority(KeyPair keyPair, List<X509Certificate> chain) {
         KeyPair leafKey = CsrGenerator.newP256KeyPair();
         X509Certificate certificate = build(
                 subjectOf(certificate()),
-                new X500Name(new RDN[0]),
+                // X.509 needs a subject or a SAN; a SAN-less test leaf gets a plain name.
+                uris.isEmpty() ? name("no-san-leaf") : new X500Name(new RDN[0]),
                 leafKey.getPublic(),
                 keyPair,
                 notBefore,

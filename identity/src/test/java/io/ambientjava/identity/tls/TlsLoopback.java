@@ -25,7 +25,7 @@ import javax.net.ssl.SSLSession;
 final class TlsLoopback implements AutoCloseable {
 
     /** What one side saw when its handshake completed. */
-    record Outcome(SSLSession session, String applicationProtocol, String protocol) {}
+    record Outcome(SslHandler handler, SSLSession session, String applicationProtocol, String protocol) {}
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
@@ -86,7 +86,8 @@ final class TlsLoopback implements AutoCloseable {
                             if (done.isSuccess()) {
                                 SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                                 SSLSession session = ssl.engine().getSession();
-                                result.complete(new Outcome(session, ssl.applicationProtocol(), session.getProtocol()));
+                                result.complete(
+                                        new Outcome(ssl, session, ssl.applicationProtocol(), session.getProtocol()));
                             } else {
                                 result.completeExceptionally(done.cause());
                             }
