@@ -11,7 +11,7 @@ final class TunnelFactory {
         BenchmarkMesh mesh = BenchmarkMesh.create();
         return switch (kind) {
             case TLS -> TlsTunnel.start(target, mesh.tls(), threadsPerSide);
-            case HBONE -> throw new UnsupportedOperationException("HBONE tunnel not built yet");
+            case HBONE -> HboneTunnel.start(target, mesh, threadsPerSide);
         };
     }
 }

@@ -32,7 +32,7 @@ class TunnelBenchmarkSmokeTest {
                 .execute(
                         "--quick",
                         "--variants",
-                        "direct,tls",
+                        "direct,tls,hbone",
                         "--warmup",
                         "200ms",
                         "--duration",
@@ -54,7 +54,7 @@ class TunnelBenchmarkSmokeTest {
         assertThat(stdout.toString(StandardCharsets.UTF_8)).contains(table);
         assertThat(table)
                 .as(log)
-                .contains("| metric | direct | tls |")
+                .contains("| metric | direct | tls | hbone | hbone/direct | hbone/tls |")
                 .contains("| throughput, 1 stream (MiB/s) |")
                 .contains("| throughput, 4 streams (MiB/s) |")
                 .contains("| latency p99 @ 200 rps (µs) |")
