@@ -60,6 +60,7 @@ public final class LocalConfigSource implements AutoCloseable {
     private volatile LocalConfigException lastError;
     private volatile byte[] lastAppliedDigest;
     private volatile Fingerprint lastSeen;
+    private volatile boolean reportedMissing;
     private ScheduledExecutorService executor;
     private WatchService watchService;
     private Thread watcher;
@@ -207,6 +208,7 @@ public final class LocalConfigSource implements AutoCloseable {
     private void check(boolean force) {
         try {
             Fingerprint now = fingerprint();
+            reportedMissing = false;
             if (!force && Objects.equals(now, lastSeen)) {
                 return;
             }
@@ -218,7 +220,10 @@ public final class LocalConfigSource implements AutoCloseable {
             applyContent(content);
         } catch (LocalConfigException e) {
             if (e.getCause() instanceof NoSuchFileException) {
-                log.warn("local config {} is gone; keeping the last good state", file);
+                if (!reportedMissing) {
+                    reportedMissing = true;
+                    log.warn("local config {} is gone; keeping the last good state", file);
+                }
             } else {
                 log.warn("local config not applied, keeping the last good state: {}", e.getMessage());
                 lastError = e;
