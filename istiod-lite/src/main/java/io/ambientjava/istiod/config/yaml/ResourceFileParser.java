@@ -97,7 +97,7 @@ public final class ResourceFileParser {
                     new SourceLocation(file, Math.max(document, 1)),
                     "",
                     "",
-                    "YAML syntax error" + position + ": " + e.getOriginalMessage()
+                    "YAML syntax error" + position + ": " + syntaxMessage(e.getOriginalMessage())
                             + "; the rest of the file was not read"));
             return new ParsedFile(file, outcomes, problems, false);
         } catch (IOException e) {
@@ -196,6 +196,14 @@ public final class ResourceFileParser {
             return new Refused(location, Optional.of(key));
         }
         return new Accepted(new ConfigResource(key, object, location));
+    }
+
+    /** The YAML parser's own words without the source excerpt and caret lines it interleaves. */
+    private static String syntaxMessage(String original) {
+        return original.lines()
+                .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+                .filter(line -> !line.startsWith("in 'reader'"))
+                .collect(Collectors.joining("; "));
     }
 
     private static String describe(String kind, String namespace, String name) {
