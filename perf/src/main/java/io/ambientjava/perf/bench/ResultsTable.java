@@ -80,6 +80,13 @@ public final class ResultsTable {
                 .append(", after: ")
                 .append(report.loadAfter())
                 .append('\n');
+        out.append("- load average before each variant: ")
+                .append(String.join(
+                        ", ",
+                        report.results().stream()
+                                .map(r -> r.variant().label() + " " + r.loadBefore())
+                                .toList()))
+                .append('\n');
         out.append("- run took ").append(seconds(report.took())).append('\n');
         out.append(String.format(
                 Locale.ROOT,

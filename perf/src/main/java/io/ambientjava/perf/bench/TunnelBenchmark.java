@@ -93,6 +93,7 @@ public final class TunnelBenchmark {
     private VariantResult measure(
             Variant variant, EchoSinkServer server, EventLoopGroup clientGroup, List<String> tunnelCommand)
             throws InterruptedException {
+        String loadBefore = proc.loadAverage();
         Map<Integer, ThroughputResult> throughput = new LinkedHashMap<>();
         Map<Integer, LatencyResult> latency = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
@@ -135,10 +136,10 @@ public final class TunnelBenchmark {
             if (child != null && !child.isAlive()) {
                 problems.add("the tunnel process died during the run");
             }
-            return new VariantResult(variant, throughput, latency, peakRss, problems);
+            return new VariantResult(variant, throughput, latency, peakRss, problems, loadBefore);
         } catch (IOException | RuntimeException e) {
             problems.add("could not run: " + e.getMessage());
-            return new VariantResult(variant, throughput, latency, OptionalLong.empty(), problems);
+            return new VariantResult(variant, throughput, latency, OptionalLong.empty(), problems, loadBefore);
         } finally {
             if (child != null) {
                 child.close();

@@ -13,13 +13,15 @@ import java.util.OptionalLong;
  * @param latency by request rate
  * @param tunnelPeakRssBytes the tunnel process's VmHWM at the end (empty without a tunnel)
  * @param problems what went wrong, one line each
+ * @param loadBefore /proc/loadavg just before this variant started
  */
 public record VariantResult(
         Variant variant,
         Map<Integer, ThroughputResult> throughput,
         Map<Integer, LatencyResult> latency,
         OptionalLong tunnelPeakRssBytes,
-        List<String> problems) {
+        List<String> problems,
+        String loadBefore) {
 
     public VariantResult {
         throughput = Map.copyOf(throughput);

@@ -68,7 +68,8 @@ final class ReportFixtures {
                         1_000, latency(1_000, cpu == null ? null : 0.5, 50, 60, 70, p99At1000),
                         10_000, latency(10_000, cpu == null ? null : 2.0, 40, 50)),
                 rss,
-                problems);
+                problems,
+                "0.50 0.40 0.30");
     }
 
     static BenchmarkReport report(List<VariantResult> results) {
