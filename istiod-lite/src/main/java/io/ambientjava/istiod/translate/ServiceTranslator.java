@@ -1,0 +1,127 @@
+package io.ambientjava.istiod.translate;
+
+import com.google.protobuf.ByteString;
+import io.ambientjava.api.workload.AppProtocol;
+import io.ambientjava.api.workload.IPFamilies;
+import io.ambientjava.api.workload.LoadBalancing;
+import io.ambientjava.api.workload.NetworkAddress;
+import io.ambientjava.api.workload.Port;
+import io.ambientjava.istiod.config.IpPrefix;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * A Kubernetes Service as an {@code istio.workload.Service}: hostname {@code <name>.<ns>.svc.<suffix>}, its
+ * cluster IPs as VIPs, its ports (a named target port is sent as 0; each workload's entry resolves it against
+ * the pod's container ports), the waypoint it uses, and its load-balancing hints.
+ */
+final class ServiceTranslator {
+
+    private final MeshSettings settings;
+
+    ServiceTranslator(MeshSettings settings) {
+        this.settings = settings;
+    }
+
+    io.ambientjava.api.workload.Service translate(Service service, WaypointIndex waypoints, Consumer<String> warn) {
+        ServiceSpec spec = service.getSpec() == null ? new ServiceSpec() : service.getSpec();
+        String name = service.getMetadata().getName();
+        String namespace = service.getMetadata().getNamespace();
+        var builder = io.ambientjava.api.workload.Service.newBuilder()
+                .setName(name)
+                .setNamespace(namespace)
+                .setHostname(settings.serviceHostname(name, namespace))
+                .setCanonical(true);
+        for (String vip : vips(spec)) {
+            IpPrefix.parseAddress(vip)
+                    .ifPresent(ip -> builder.addAddresses(NetworkAddress.newBuilder()
+                            .setNetwork(settings.network())
+                            .setAddress(ByteString.copyFrom(ip.getAddress()))));
+        }
+        for (ServicePort port : spec.getPorts() == null ? List.<ServicePort>of() : spec.getPorts()) {
+            if (port.getPort() == null) {
+                continue;
+            }
+            Integer target = port.getTargetPort() == null
+                    ? port.getPort()
+                    : port.getTargetPort().getIntVal();
+            builder.addPorts(Port.newBuilder()
+                    .setServicePort(port.getPort())
+                    .setTargetPort(target == null ? 0 : target)
+                    .setAppProtocol(appProtocol(port)));
+        }
+        waypoints.forService(service, warn).ifPresent(w -> builder.setWaypoint(w.address()));
+        loadBalancing(spec).ifPresent(builder::setLoadBalancing);
+        builder.setIpFamilies(ipFamilies(spec));
+        return builder.build();
+    }
+
+    static List<String> vips(ServiceSpec spec) {
+        List<String> candidates =
+                spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()
+                        ? spec.getClusterIPs()
+                        : spec.getClusterIP() == null ? List.of() : List.of(spec.getClusterIP());
+        List<String> vips = new ArrayList<>();
+        for (String ip : candidates) {
+            if (ip != null && !ip.isEmpty() && !ip.equals("None")) {
+                vips.add(ip);
+            }
+        }
+        return vips;
+    }
+
+    /**
+     * Istio's reading of a port's protocol: {@code appProtocol} first, else the port name's prefix before
+     * {@code -} ({@code http-web}, {@code grpc}); only the HTTP family matters to ztunnel.
+     */
+    static AppProtocol appProtocol(ServicePort port) {
+        String declared = port.getAppProtocol();
+        if (declared == null || declared.isEmpty()) {
+            String name = port.getName() == null ? "" : port.getName();
+            int dash = name.indexOf('-');
+            declared = dash < 0 ? name : name.substring(0, dash);
+        }
+        return switch (declared.toLowerCase(Locale.ROOT)) {
+            case "http" -> AppProtocol.HTTP11;
+            case "http2", "h2c", "kubernetes.io/h2c" -> AppProtocol.HTTP2;
+            case "grpc" -> AppProtocol.GRPC;
+            default -> AppProtocol.UNKNOWN;
+        };
+    }
+
+    private static java.util.Optional<LoadBalancing> loadBalancing(ServiceSpec spec) {
+        LoadBalancing.Builder lb = null;
+        if ("Local".equals(spec.getInternalTrafficPolicy())) {
+            lb = LoadBalancing.newBuilder()
+                    .addRoutingPreference(LoadBalancing.Scope.NODE)
+                    .setMode(LoadBalancing.Mode.STRICT);
+        } else if ("PreferClose".equals(spec.getTrafficDistribution())) {
+            lb = LoadBalancing.newBuilder()
+                    .addRoutingPreference(LoadBalancing.Scope.NETWORK)
+                    .addRoutingPreference(LoadBalancing.Scope.REGION)
+                    .addRoutingPreference(LoadBalancing.Scope.ZONE)
+                    .addRoutingPreference(LoadBalancing.Scope.SUBZONE)
+                    .setMode(LoadBalancing.Mode.FAILOVER);
+        }
+        if (Boolean.TRUE.equals(spec.getPublishNotReadyAddresses())) {
+            lb = (lb == null ? LoadBalancing.newBuilder() : lb).setHealthPolicy(LoadBalancing.HealthPolicy.ALLOW_ALL);
+        }
+        return java.util.Optional.ofNullable(lb).map(LoadBalancing.Builder::build);
+    }
+
+    private static IPFamilies ipFamilies(ServiceSpec spec) {
+        List<String> families = spec.getIpFamilies() == null ? List.of() : spec.getIpFamilies();
+        if (families.size() == 2) {
+            return IPFamilies.DUAL;
+        }
+        if (families.size() == 1) {
+            return families.getFirst().equals("IPv6") ? IPFamilies.IPV6_ONLY : IPFamilies.IPV4_ONLY;
+        }
+        return IPFamilies.AUTOMATIC;
+    }
+}
