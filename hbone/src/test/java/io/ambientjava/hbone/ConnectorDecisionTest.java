@@ -10,10 +10,10 @@ import io.ambientjava.hbone.server.HboneConnector;
 import io.ambientjava.hbone.testsupport.BlockingTcpServer;
 import io.ambientjava.hbone.testsupport.CapturedLogs;
 import io.ambientjava.hbone.testsupport.HboneTestBed;
+import io.ambientjava.hbone.testsupport.Sockets;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,9 +46,8 @@ class ConnectorDecisionTest {
     void refusalsCarryStatusAndReasonAndTheConnectionStaysUseful() throws Exception {
         try (var bed = HboneTestBed.builder(true).connector(POLICY).start();
                 var target = BlockingTcpServer.echo();
-                var socket = new Socket()) {
-            var outbound = bed.outbound(target.address());
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
             TunnelAbortTest.roundTrip(socket, "before");
 
             assertRefused(bed, 9, 401, "policy ns-b/deny-all denies spiffe://cluster.local/ns/ns-a/sa/client");
@@ -67,9 +66,8 @@ class ConnectorDecisionTest {
     @Test
     void aRefusedTunnelResetsTheLocalConnection() throws Exception {
         try (var bed = HboneTestBed.builder(true).connector(POLICY).start();
-                var socket = new Socket()) {
-            var outbound = bed.outbound(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
+                var socket = Sockets.connect(outbound.address())) {
             assertThatThrownBy(() -> socket.getInputStream().read())
                     .isInstanceOf(SocketException.class)
                     .hasMessageContaining("reset");

@@ -6,7 +6,7 @@ import io.ambientjava.hbone.client.PooledConnectionInfo;
 import io.ambientjava.hbone.testsupport.BlockingTcpServer;
 import io.ambientjava.hbone.testsupport.HboneTestBed;
 import io.ambientjava.hbone.testsupport.Payload;
-import java.net.Socket;
+import io.ambientjava.hbone.testsupport.Sockets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -35,8 +35,7 @@ class ManyStreamsTest {
                 for (int i = 0; i < STREAMS; i++) {
                     long seed = i;
                     results.add(threads.submit(() -> {
-                        try (var socket = new Socket()) {
-                            socket.connect(outbound.address(), 10_000);
+                        try (var socket = Sockets.connect(outbound.address())) {
                             TunnelAbortTest.roundTrip(socket, "hi"); // the tunnel is up end to end
                             established.countDown();
                             if (!proceed.await(60, TimeUnit.SECONDS)) {

@@ -13,13 +13,13 @@ import io.ambientjava.hbone.client.HboneStream;
 import io.ambientjava.hbone.client.PooledConnectionInfo;
 import io.ambientjava.hbone.testsupport.BlockingTcpServer;
 import io.ambientjava.hbone.testsupport.HboneTestBed;
+import io.ambientjava.hbone.testsupport.Sockets;
 import io.ambientjava.hbone.testsupport.TestPki;
 import io.ambientjava.hbone.tunnel.TunnelEnd;
 import io.ambientjava.identity.SpiffeId;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,9 +94,8 @@ class PoolTest {
     void goAwayTakesTheConnectionOutOfThePoolButLetsTunnelsFinish() throws Exception {
         try (var bed = HboneTestBed.tls();
                 var target = BlockingTcpServer.echo();
-                var socket = new Socket()) {
-            var outbound = bed.outbound(target.address());
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
             TunnelAbortTest.roundTrip(socket, "before");
 
             CompletableFuture<Void> drained = bed.server.drain(Duration.ofSeconds(20));

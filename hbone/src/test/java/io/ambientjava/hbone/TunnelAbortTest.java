@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ambientjava.hbone.testsupport.BlockingTcpServer;
 import io.ambientjava.hbone.testsupport.HboneTestBed;
+import io.ambientjava.hbone.testsupport.Sockets;
 import io.ambientjava.hbone.tunnel.TunnelEnd;
 import io.ambientjava.hbone.tunnel.TunnelResult;
 import java.io.InputStream;
@@ -26,9 +27,8 @@ class TunnelAbortTest {
     void clientResetResetsTheTarget(boolean tls) throws Exception {
         try (var bed = HboneTestBed.builder(tls).start();
                 var target = BlockingTcpServer.echo();
-                var socket = new Socket()) {
-            var outbound = bed.outbound(target.address());
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
             roundTrip(socket, "ping");
 
             socket.setSoLinger(true, 0);
@@ -54,9 +54,8 @@ class TunnelAbortTest {
                     s.setSoLinger(true, 0);
                     s.close();
                 });
-                var socket = new Socket()) {
-            var outbound = bed.outbound(target.address());
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
             roundTrip(socket, "ping");
             socket.getOutputStream().write("boom".getBytes(StandardCharsets.US_ASCII));
 
@@ -74,9 +73,8 @@ class TunnelAbortTest {
     void losingTheHboneConnectionResetsTheClient() throws Exception {
         try (var bed = HboneTestBed.tls();
                 var target = BlockingTcpServer.echo();
-                var socket = new Socket()) {
-            var outbound = bed.outbound(target.address());
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
             roundTrip(socket, "ping");
 
             bed.server.close(); // every HBONE connection goes away
@@ -99,9 +97,8 @@ class TunnelAbortTest {
     void localAbortResetsBothSides() throws Exception {
         try (var bed = HboneTestBed.tls();
                 var target = BlockingTcpServer.echo();
-                var socket = new Socket()) {
-            var outbound = bed.outbound(target.address());
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
             roundTrip(socket, "ping");
 
             outbound.tunnels().peek().join().abort();

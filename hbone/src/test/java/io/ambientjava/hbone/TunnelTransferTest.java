@@ -7,15 +7,14 @@ import io.ambientjava.hbone.server.InboundConnect;
 import io.ambientjava.hbone.testsupport.BlockingTcpServer;
 import io.ambientjava.hbone.testsupport.HboneTestBed;
 import io.ambientjava.hbone.testsupport.Payload;
+import io.ambientjava.hbone.testsupport.Sockets;
 import io.ambientjava.hbone.testsupport.TestPki;
 import io.ambientjava.hbone.tunnel.TunnelEnd;
 import io.ambientjava.hbone.tunnel.TunnelResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -70,9 +69,8 @@ class TunnelTransferTest {
     void finFromClientEndsTheStreamAndTheReplyStillFlows(boolean tls) throws Exception {
         try (var bed = HboneTestBed.builder(tls).start();
                 var target = BlockingTcpServer.readToEofThenReply();
-                var socket = new Socket()) {
-            var outbound = bed.outbound(target.address());
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
             Payload.Digest sent = Payload.write(socket.getOutputStream(), 3 * 1024 * 1024 + 17, 3, 32 * 1024);
             socket.shutdownOutput(); // FIN: the target only answers once it sees EOF
             String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
@@ -93,14 +91,43 @@ class TunnelTransferTest {
                     s.shutdownOutput();
                     received.add(Payload.readToEof(s.getInputStream(), 16 * 1024));
                 });
-                var socket = new Socket()) {
-            var outbound = bed.outbound(target.address());
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
             InputStream in = socket.getInputStream();
             assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("hello\n"); // then EOF
             Payload.Digest sent = Payload.write(socket.getOutputStream(), 2 * 1024 * 1024, 9, 16 * 1024);
             socket.shutdownOutput();
             assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo(sent);
+            assertThat(outbound.tunnels()
+                            .peek()
+                            .join()
+                            .completion()
+                            .get(5, TimeUnit.SECONDS)
+                            .end())
+                    .isEqualTo(TunnelEnd.COMPLETED);
+        }
+    }
+
+    @ParameterizedTest(name = "tls={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(60)
+    void largeReplyAfterClientFinReachesAReaderThatStartsLate(boolean tls) throws Exception {
+        // After the client's FIN the downstream socket is half-closed; the reply then has to wait for socket
+        // buffer space (EPOLLOUT) on that half-closed socket, which must keep working.
+        long replyBytes = 32L * 1024 * 1024;
+        Payload.Digest expected = Payload.write(java.io.OutputStream.nullOutputStream(), replyBytes, 5, 64 * 1024);
+        try (var bed = HboneTestBed.builder(tls).start();
+                var target = new BlockingTcpServer(s -> {
+                    s.getInputStream().readAllBytes();
+                    Payload.write(s.getOutputStream(), replyBytes, 5, 64 * 1024);
+                    s.shutdownOutput();
+                });
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
+            socket.getOutputStream().write("request".getBytes(StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            Thread.sleep(1500); // let every buffer on the way fill up
+            assertThat(Payload.readToEof(socket.getInputStream(), 64 * 1024)).isEqualTo(expected);
             assertThat(outbound.tunnels()
                             .peek()
                             .join()
@@ -123,9 +150,8 @@ class TunnelTransferTest {
                             return direct.connect(request);
                         })
                         .start();
-                var socket = new Socket()) {
-            var outbound = bed.outbound(target.address());
-            socket.connect(outbound.address());
+                var outbound = bed.outbound(target.address());
+                var socket = Sockets.connect(outbound.address())) {
             InboundConnect request = seen.get(10, TimeUnit.SECONDS);
             var local = (InetSocketAddress) socket.getLocalSocketAddress();
             assertThat(request.forwarded()).contains("for=\"127.0.0.1:" + local.getPort() + "\"");
@@ -137,9 +163,7 @@ class TunnelTransferTest {
 
     /** Sends {@code total} bytes through {@code address} while reading the echo; returns [sent, received]. */
     static Payload.Digest[] echo(InetSocketAddress address, long total, long seed) throws Exception {
-        try (var socket = new Socket()) {
-            socket.setTcpNoDelay(true);
-            socket.connect(address, (int) Duration.ofSeconds(5).toMillis());
+        try (var socket = Sockets.connect(address)) {
             Future<Payload.Digest> sent;
             try (var writer = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
                 sent = writer.submit(() -> {

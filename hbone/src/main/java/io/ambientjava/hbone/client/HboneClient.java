@@ -1,5 +1,6 @@
 package io.ambientjava.hbone.client;
 
+import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.hbone.tunnel.Tunnel;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -32,6 +33,7 @@ public final class HboneClient implements AutoCloseable {
     /** @param group where connections live (epoll when the group is epoll); not closed by {@link #close()} */
     public HboneClient(EventLoopGroup group, HboneClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");
+        NettyTransport.checkHalfCloseSafe(Objects.requireNonNull(group, "group"));
         this.pool = new ConnectionPool(config.maxStreamsPerConnection(), config.idleTimeout());
         this.factory = new ConnectionFactory(
                 Objects.requireNonNull(group, "group"), config.http2(), config.connectTimeout(), pool);
@@ -88,7 +90,7 @@ public final class HboneClient implements AutoCloseable {
      */
     public CompletableFuture<Tunnel> tunnel(Channel downstream, ConnectRequest request) {
         Objects.requireNonNull(downstream, "downstream");
-        downstream.config().setAutoRead(false);
+        Tunnel.holdInput(downstream);
         return connect(request).handle((stream, error) -> {
             if (error != null) {
                 resetQuietly(downstream);

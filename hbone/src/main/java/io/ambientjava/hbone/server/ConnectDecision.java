@@ -7,9 +7,10 @@ import java.util.Objects;
 public sealed interface ConnectDecision {
 
     /**
-     * Go ahead: the server answers 200 and pipes the stream to {@code upstream}. The channel must be connected
-     * and should have auto-read off (the server turns it on once the tunnel is set up); the server owns it from
-     * here and closes it when the tunnel ends.
+     * Go ahead: the server answers 200 and pipes the stream to {@code upstream}. The channel must be connected,
+     * with auto-read off and {@link io.ambientjava.hbone.tunnel.Tunnel#holdInput} called on it as soon as it
+     * was created (so bytes the target sends early are kept); the server owns it from here and closes it when
+     * the tunnel ends.
      */
     record Connected(Channel upstream) implements ConnectDecision {
         public Connected {

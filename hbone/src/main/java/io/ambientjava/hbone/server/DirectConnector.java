@@ -1,6 +1,7 @@
 package io.ambientjava.hbone.server;
 
 import io.ambientjava.hbone.NettyTransport;
+import io.ambientjava.hbone.tunnel.Tunnel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -43,7 +44,9 @@ public final class DirectConnector implements HboneConnector {
                         Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(Channel ch) {}
+                    protected void initChannel(Channel ch) {
+                        Tunnel.holdInput(ch); // a target may talk (and even close) before our 200 is out
+                    }
                 });
         customizer.accept(bootstrap);
         CompletableFuture<ConnectDecision> decision = new CompletableFuture<>();

@@ -58,6 +58,7 @@ public final class HboneServer implements AutoCloseable {
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(customizer, "customizer");
+        NettyTransport.checkHalfCloseSafe(group);
         var initializer = new HboneServerInitializer(config, connector);
         ChannelGroup connections = new DefaultChannelGroup("hbone-connections", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()

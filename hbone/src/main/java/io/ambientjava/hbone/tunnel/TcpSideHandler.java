@@ -7,6 +7,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import java.util.List;
 
 /** On the TCP channel: read bytes go to the stream as DATA frames wrapping the same buffers; FIN ends the stream. */
 final class TcpSideHandler extends ChannelInboundHandlerAdapter {
@@ -22,6 +23,24 @@ final class TcpSideHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(TcpInputHold.NAME) instanceof TcpInputHold hold) {
+            List<ByteBuf> held = hold.takeData();
+            boolean ended = hold.inputEnded();
+            Throwable error = hold.error();
+            ctx.pipeline().remove(hold);
+            for (ByteBuf buf : held) {
+                channelRead(ctx, buf);
+            }
+            flushStream();
+            if (error != null) {
+                tunnel.abort(TunnelEnd.TCP_ABORTED, "tcp error before the tunnel started: " + error);
+                return;
+            }
+            if (ended) {
+                tunnel.tcpInputEnded();
+                return;
+            }
+        }
         tunnel.streamBecameWritable();
     }
 

@@ -83,6 +83,19 @@ public final class Tunnel {
         }
     }
 
+    /**
+     * Starts holding what {@code tcp} receives until a tunnel takes it over: call it as soon as the channel exists
+     * (at accept, or right after connecting), so that data and a FIN sent before the tunnel is ready are kept.
+     * {@link io.ambientjava.hbone.client.HboneClient#tunnel} and the default connector do this themselves.
+     */
+    public static void holdInput(Channel tcp) {
+        if (tcp.eventLoop().inEventLoop()) {
+            TcpInputHold.install(tcp);
+        } else {
+            tcp.eventLoop().execute(() -> TcpInputHold.install(tcp));
+        }
+    }
+
     /** Starts piping between {@code stream} and {@code tcp}. */
     public static Tunnel splice(Http2StreamChannel stream, Channel tcp, TunnelSettings settings, EarlyFrames early) {
         Objects.requireNonNull(stream, "stream");
@@ -226,7 +239,11 @@ public final class Tunnel {
     private void returnWindow() {
         int bytes = windowToReturn.getAndSet(0);
         if (bytes > 0 && stream.isActive()) {
-            stream.writeAndFlush(new DefaultHttp2WindowUpdateFrame(bytes));
+            stream.writeAndFlush(new DefaultHttp2WindowUpdateFrame(bytes)).addListener(f -> {
+                if (!f.isSuccess() && stream.isActive()) {
+                    log.warn("{}: returning {} bytes of window failed", this, bytes, f.cause());
+                }
+            });
         }
     }
 
@@ -286,8 +303,17 @@ public final class Tunnel {
         }
     }
 
+    /** The tunnel's state for debugging and admin dumps: byte counts, ends seen, who is reading and writable. */
     @Override
     public String toString() {
-        return "Tunnel[" + stream + " <-> " + tcp + "]";
+        return "Tunnel[" + stream + " <-> " + tcp
+                + ", fromTcp=" + bytesFromTcp + ", toTcp=" + bytesToTcp
+                + ", endSent=" + endStreamSent + ", endReceived=" + endStreamReceived
+                + ", stream(writable=" + stream.isWritable() + ", autoRead="
+                + stream.config().isAutoRead() + ")"
+                + ", tcp(writable=" + tcp.isWritable() + ", autoRead="
+                + tcp.config().isAutoRead() + ")"
+                + ", windowToReturn=" + windowToReturn.get()
+                + (abort.get() != null ? ", aborted=" + abort.get() : "") + "]";
     }
 }

@@ -1,0 +1,82 @@
+package io.ambientjava.hbone.tunnel;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keeps what a TCP channel receives before its tunnel exists. Auto-read off is not enough on its own: when the
+ * peer sends data and FIN right away (a request followed by {@code shutdown(SHUT_WR)}), Netty's epoll transport
+ * reads up to the FIN anyway, and without a handler those bytes and the FIN would be dropped. The tunnel takes
+ * over whatever was held when it starts.
+ */
+final class TcpInputHold extends ChannelInboundHandlerAdapter {
+
+    static final String NAME = "hbone-hold";
+
+    private List<ByteBuf> data = new ArrayList<>();
+    private boolean inputEnded;
+    private Throwable error;
+
+    /** Event loop of {@code tcp}: adds a hold unless one (or a tunnel) is already there. */
+    static void install(Channel tcp) {
+        tcp.config().setAutoRead(false);
+        tcp.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        if (tcp.pipeline().get(NAME) == null && tcp.pipeline().get(Tunnel.HANDLER_NAME) == null) {
+            tcp.pipeline().addLast(NAME, new TcpInputHold());
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf buf && data != null) {
+            data.add(buf);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputEnded = true;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (error == null) {
+            error = cause;
+        }
+    }
+
+    /** Bytes received so far, in order; the caller owns them. */
+    List<ByteBuf> takeData() {
+        List<ByteBuf> taken = data;
+        data = null;
+        return taken == null ? List.of() : taken;
+    }
+
+    boolean inputEnded() {
+        return inputEnded;
+    }
+
+    Throwable error() {
+        return error;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (data != null) {
+            data.forEach(ReferenceCountUtil::release);
+            data = null;
+        }
+    }
+}
