@@ -1,0 +1,78 @@
+package io.ambientjava.istiod.xds;
+
+import io.ambientjava.istiod.translate.AmbientTranslation;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The current {@link XdsSnapshot}. A new translation replaces it only when some resource differs; resources whose
+ * content did not change keep their object and version, so streams send only the differences.
+ */
+public final class XdsCache {
+
+    private static final Logger log = LoggerFactory.getLogger(XdsCache.class);
+
+    private final List<Consumer<XdsSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private volatile XdsSnapshot current = XdsSnapshot.empty();
+
+    public XdsSnapshot current() {
+        return current;
+    }
+
+    public void addListener(Consumer<XdsSnapshot> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(Consumer<XdsSnapshot> listener) {
+        listeners.remove(listener);
+    }
+
+    /** Publishes a translation; returns true when anything changed. */
+    public synchronized boolean update(AmbientTranslation translation) {
+        XdsSnapshot previous = current;
+        SortedMap<String, XdsResource> addresses = new TreeMap<>();
+        translation.addresses().forEach((name, address) -> addresses.put(name, XdsResource.of(name, address)));
+        SortedMap<String, XdsResource> authorizations = new TreeMap<>();
+        translation.authorizations().forEach((name, policy) -> authorizations.put(name, XdsResource.of(name, policy)));
+        if (sameVersions(previous.of(TypeUrls.ADDRESS), addresses)
+                && sameVersions(previous.of(TypeUrls.AUTHORIZATION), authorizations)) {
+            return false;
+        }
+        XdsSnapshot next = new XdsSnapshot(
+                previous.version() + 1, Map.of(TypeUrls.ADDRESS, addresses, TypeUrls.AUTHORIZATION, authorizations));
+        current = next;
+        log.info(
+                "xds snapshot {}: {} addresses, {} authorizations",
+                next.version(),
+                addresses.size(),
+                authorizations.size());
+        for (Consumer<XdsSnapshot> listener : listeners) {
+            try {
+                listener.accept(next);
+            } catch (RuntimeException e) {
+                log.error("xds snapshot listener failed", e);
+            }
+        }
+        return true;
+    }
+
+    private static boolean sameVersions(SortedMap<String, XdsResource> a, SortedMap<String, XdsResource> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (var entry : a.entrySet()) {
+            XdsResource other = b.get(entry.getKey());
+            if (other == null || !other.version().equals(entry.getValue().version())) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
