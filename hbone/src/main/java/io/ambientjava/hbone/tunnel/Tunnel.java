@@ -1,6 +1,7 @@
 package io.ambientjava.hbone.tunnel;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
@@ -118,6 +119,9 @@ public final class Tunnel {
         tcp.config().setAutoRead(false);
         tcp.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         tcp.config().setWriteBufferWaterMark(settings.tcpWriteBuffer());
+        // Like ztunnel's copy buffers: small reads for chatty connections, up to 256 KiB for bulk ones, so bulk
+        // data travels in few, large DATA frames.
+        tcp.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(1024, 16 * 1024, 256 * 1024));
         if (tcp.config() instanceof SocketChannelConfig socketConfig) {
             socketConfig.setTcpNoDelay(true);
         }
