@@ -19,6 +19,7 @@ import io.ambientjava.ztunnel.state.policy.Match;
 import io.ambientjava.ztunnel.state.policy.Rule;
 import io.ambientjava.ztunnel.state.policy.ServiceAccountMatch;
 import io.ambientjava.ztunnel.state.policy.StringMatch;
+import io.ambientjava.ztunnel.status.ActiveConnection;
 import io.ambientjava.ztunnel.status.BuildInfo;
 import io.ambientjava.ztunnel.status.CertificateStatus;
 import io.ambientjava.ztunnel.status.PodStatus;
@@ -54,7 +55,7 @@ public final class ConfigDump {
     public ConfigDump(ZtunnelStatus status, BuildInfo build, Map<String, ?> config) {
         this.status = Objects.requireNonNull(status, "status");
         this.build = Objects.requireNonNull(build, "build");
-        this.config = Map.copyOf(config);
+        this.config = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(config));
     }
 
     /** The whole dump, pretty-printed. */
@@ -102,7 +103,7 @@ public final class ConfigDump {
                         .put("state", p.state()));
         ArrayNode connections = root.putArray("connections");
         status.connections().stream()
-                .sorted(Comparator.comparingLong(ConnectionInfo::id))
+                .sorted(Comparator.comparingLong(c -> c.info().id()))
                 .forEach(c -> connections.add(connection(c)));
         return root;
     }
@@ -314,8 +315,10 @@ public final class ConfigDump {
         return array;
     }
 
-    private static ObjectNode connection(ConnectionInfo c) {
+    private static ObjectNode connection(ActiveConnection active) {
+        ConnectionInfo c = active.info();
         ObjectNode n = JSON.createObjectNode();
+        n.put("pod", active.podUid());
         n.put("id", c.id());
         n.put("reporter", c.reporter().label());
         n.put("source", socket(c.source()));
@@ -328,6 +331,8 @@ public final class ConfigDump {
         c.destinationIdentity().map(SpiffeId::toString).ifPresent(id -> n.put("destinationIdentity", id));
         n.put("securityPolicy", c.securityPolicy().label());
         n.put("started", instant(c.started()));
+        n.put("sentBytes", active.sentBytes());
+        n.put("receivedBytes", active.receivedBytes());
         return n;
     }
 

@@ -47,10 +47,12 @@ public final class SmallHttpServer implements AutoCloseable {
 
     private final String name;
     private final Channel channel;
+    private final InetSocketAddress requested;
 
-    private SmallHttpServer(String name, Channel channel) {
+    private SmallHttpServer(String name, Channel channel, InetSocketAddress requested) {
         this.name = name;
         this.channel = channel;
+        this.requested = requested;
     }
 
     /**
@@ -82,7 +84,7 @@ public final class SmallHttpServer implements AutoCloseable {
                 });
         try {
             Channel channel = bootstrap.bind(address).sync().channel();
-            SmallHttpServer server = new SmallHttpServer(name, channel);
+            SmallHttpServer server = new SmallHttpServer(name, channel, address);
             log.debug("{} server listening on {}", name, server.address());
             return server;
         } catch (Exception e) {
@@ -93,9 +95,13 @@ public final class SmallHttpServer implements AutoCloseable {
         }
     }
 
-    /** The bound address (with the real port when 0 was asked for). */
+    /**
+     * The address as asked for, with the real port when 0 was asked for. (A socket bound to 0.0.0.0 may report
+     * the IPv6 wildcard; callers want to see what they configured.)
+     */
     public InetSocketAddress address() {
-        return (InetSocketAddress) channel.localAddress();
+        int port = ((InetSocketAddress) channel.localAddress()).getPort();
+        return new InetSocketAddress(requested.getAddress(), port);
     }
 
     public String name() {

@@ -1,7 +1,6 @@
 package io.ambientjava.ztunnel.status;
 
 import io.ambientjava.ztunnel.state.StateSnapshot;
-import io.ambientjava.ztunnel.telemetry.ConnectionInfo;
 import java.util.List;
 
 /**
@@ -23,7 +22,7 @@ public interface ZtunnelStatus {
     List<CertificateStatus> certificates();
 
     /** The connections open now. */
-    List<ConnectionInfo> connections();
+    List<ActiveConnection> connections();
 
     /** The pods this ztunnel proxies for. */
     List<PodStatus> pods();

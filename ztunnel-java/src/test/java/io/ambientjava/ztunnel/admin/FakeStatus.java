@@ -2,11 +2,11 @@ package io.ambientjava.ztunnel.admin;
 
 import io.ambientjava.ztunnel.state.StateSnapshot;
 import io.ambientjava.ztunnel.state.WorkloadStore;
+import io.ambientjava.ztunnel.status.ActiveConnection;
 import io.ambientjava.ztunnel.status.CertificateStatus;
 import io.ambientjava.ztunnel.status.PodStatus;
 import io.ambientjava.ztunnel.status.Readiness;
 import io.ambientjava.ztunnel.status.ZtunnelStatus;
-import io.ambientjava.ztunnel.telemetry.ConnectionInfo;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -15,7 +15,7 @@ public final class FakeStatus implements ZtunnelStatus {
 
     public final WorkloadStore store = new WorkloadStore();
     public final List<CertificateStatus> certificates = new CopyOnWriteArrayList<>();
-    public final List<ConnectionInfo> connections = new CopyOnWriteArrayList<>();
+    public final List<ActiveConnection> connections = new CopyOnWriteArrayList<>();
     public final List<PodStatus> pods = new CopyOnWriteArrayList<>();
     public volatile Readiness readiness = Readiness.notReady("starting");
 
@@ -40,7 +40,7 @@ public final class FakeStatus implements ZtunnelStatus {
     }
 
     @Override
-    public List<ConnectionInfo> connections() {
+    public List<ActiveConnection> connections() {
         return List.copyOf(connections);
     }
 

@@ -11,6 +11,7 @@ import io.ambientjava.identity.WorkloadCertificate;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.ztunnel.state.StateUpdate;
 import io.ambientjava.ztunnel.state.TestData;
+import io.ambientjava.ztunnel.status.ActiveConnection;
 import io.ambientjava.ztunnel.status.BuildInfo;
 import io.ambientjava.ztunnel.status.CertificateStatus;
 import io.ambientjava.ztunnel.status.PodStatus;
@@ -83,7 +84,7 @@ class OperationsServersTest {
         status.certificates.add(
                 CertificateStatus.unavailable("spiffe://cluster.local/ns/default/sa/echo", "CA unreachable"));
         status.pods.add(new PodStatus("pod-a-uid", "/var/run/netns/pod-a", "running"));
-        status.connections.add(Connections.clientToEcho(Reporter.SOURCE));
+        status.connections.add(new ActiveConnection(Connections.clientToEcho(Reporter.SOURCE), "pod-a-uid", 5, 7));
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ZtunnelGauges gauges = new ZtunnelGauges(registry, status, new BuildInfo("ztunnel", "1.2.3"));
         quit = new CountDownLatch(1);
@@ -177,6 +178,9 @@ class OperationsServersTest {
         assertThat(connection.path("source").asText()).isEqualTo("198.18.1.2:40312");
         assertThat(connection.path("destinationService").asText()).isEqualTo("default/echo.default.svc.cluster.local");
         assertThat(connection.path("securityPolicy").asText()).isEqualTo("mutual_tls");
+        assertThat(connection.path("pod").asText()).isEqualTo("pod-a-uid");
+        assertThat(connection.path("sentBytes").asLong()).isEqualTo(5);
+        assertThat(connection.path("receivedBytes").asLong()).isEqualTo(7);
 
         assertThat(response.body()).doesNotContainIgnoringCase("private").doesNotContain("BEGIN");
     }

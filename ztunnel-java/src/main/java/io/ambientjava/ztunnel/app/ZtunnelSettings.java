@@ -1,0 +1,74 @@
+package io.ambientjava.ztunnel.app;
+
+import io.ambientjava.ztunnel.runtime.InboundSourceMode;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How one ztunnel process runs, as the command line (and environment) asked.
+ *
+ * @param localConfigFile the local config YAML to load and watch
+ * @param localConfigInline local config YAML given inline ({@code LOCAL_XDS}), used when there is no file
+ * @param pods pods given on the command line
+ * @param podsFile a file listing more pods, reloaded when it changes
+ */
+public record ZtunnelSettings(
+        String node,
+        String trustDomain,
+        Optional<Path> localConfigFile,
+        Optional<String> localConfigInline,
+        List<PodSpec> pods,
+        Optional<Path> podsFile,
+        Optional<Path> caDir,
+        Optional<Path> caOut,
+        InetSocketAddress adminAddress,
+        InetSocketAddress metricsAddress,
+        InetSocketAddress readinessAddress,
+        Duration drainTimeout,
+        int eventLoopThreads,
+        InboundSourceMode inboundSource) {
+
+    public ZtunnelSettings {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(trustDomain, "trustDomain");
+        Objects.requireNonNull(localConfigFile, "localConfigFile");
+        Objects.requireNonNull(localConfigInline, "localConfigInline");
+        pods = List.copyOf(pods);
+        Objects.requireNonNull(podsFile, "podsFile");
+        Objects.requireNonNull(caDir, "caDir");
+        Objects.requireNonNull(caOut, "caOut");
+        Objects.requireNonNull(adminAddress, "adminAddress");
+        Objects.requireNonNull(metricsAddress, "metricsAddress");
+        Objects.requireNonNull(readinessAddress, "readinessAddress");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(inboundSource, "inboundSource");
+    }
+
+    /** The settings as {@code /config_dump} shows them. */
+    public Map<String, Object> describe() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        localConfigFile.ifPresent(f -> out.put("localConfig", f.toString()));
+        if (localConfigFile.isEmpty() && localConfigInline.isPresent()) {
+            out.put("localConfig", "inline (LOCAL_XDS)");
+        }
+        podsFile.ifPresent(f -> out.put("podsFile", f.toString()));
+        out.put("caSource", caDir.map(d -> "plugged-in " + d).orElse("self-signed"));
+        out.put("adminAddress", hostPort(adminAddress));
+        out.put("metricsAddress", hostPort(metricsAddress));
+        out.put("readinessAddress", hostPort(readinessAddress));
+        out.put("drainTimeout", drainTimeout.toString());
+        out.put("eventLoopThreads", eventLoopThreads);
+        out.put("inboundSource", inboundSource.name());
+        return out;
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
+    }
+}
