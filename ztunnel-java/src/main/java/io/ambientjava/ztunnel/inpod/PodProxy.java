@@ -7,6 +7,7 @@ import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.ztunnel.inpod.netns.ErrnoException;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
 import io.ambientjava.ztunnel.proxy.ConnectionTracker;
+import io.ambientjava.ztunnel.proxy.InputHold;
 import io.ambientjava.ztunnel.proxy.LocalPod;
 import io.ambientjava.ztunnel.proxy.ProxyContext;
 import io.ambientjava.ztunnel.proxy.Resets;
@@ -87,8 +88,16 @@ final class PodProxy {
 
     /** Opens the three listeners; on failure closes whatever opened and the pod's resources. */
     CompletableFuture<Void> start() {
-        // Fetch the certificate now rather than at the first connection, when the workload is known already.
-        pod.workload(shared.context().store().snapshot()).ifPresent(pod::identity);
+        // Fetch the certificate now rather than at the first connection, when the workload is known already; the
+        // pod counts as started once the first attempt is over (a failure is logged and retried on use).
+        CompletableFuture<Void> certificate = pod.workload(
+                        shared.context().store().snapshot())
+                .flatMap(pod::identity)
+                .map(identity -> shared.context().certificates().ready(identity).exceptionally(error -> {
+                    log.warn("pod {}: no certificate for {} yet: {}", uid(), identity, error.getMessage());
+                    return null;
+                }))
+                .orElseGet(() -> CompletableFuture.completedFuture(null));
         CompletableFuture<Channel> outbound =
                 pod.sockets().listen(tcpListener(this::acceptOutbound), shared.outboundPort());
         CompletableFuture<Channel> plaintext =
@@ -96,27 +105,29 @@ final class PodProxy {
         CompletableFuture<Channel> hbone = pod.sockets().listen(hboneListener(), shared.hbonePort());
         List<CompletableFuture<Channel>> all = List.of(outbound, plaintext, hbone);
         all.forEach(future -> future.thenAccept(listeners::add));
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).handle((ok, failure) -> {
-            if (failure == null && !draining.get()) {
-                state = PodState.RUNNING;
-                log.info(
-                        "pod {} enrolled: listening on {}, {}, {} in {}",
-                        uid(),
-                        shared.outboundPort(),
-                        shared.plaintextPort(),
-                        shared.hbonePort(),
-                        netns);
-                return null;
-            }
-            String reason = failure == null
-                    ? "removed while starting"
-                    : "cannot open listeners in " + netns + ": " + rootMessage(failure);
-            error = reason;
-            state = PodState.FAILED;
-            all.forEach(future -> future.thenAccept(Channel::close));
-            releaseResources();
-            throw new IllegalStateException("pod " + uid() + ": " + reason, failure);
-        });
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                .thenCombine(certificate, (listening, ready) -> listening)
+                .handle((ok, failure) -> {
+                    if (failure == null && !draining.get()) {
+                        state = PodState.RUNNING;
+                        log.info(
+                                "pod {} enrolled: listening on {}, {}, {} in {}",
+                                uid(),
+                                shared.outboundPort(),
+                                shared.plaintextPort(),
+                                shared.hbonePort(),
+                                netns);
+                        return null;
+                    }
+                    String reason = failure == null
+                            ? "removed while starting"
+                            : "cannot open listeners in " + netns + ": " + rootMessage(failure);
+                    error = reason;
+                    state = PodState.FAILED;
+                    all.forEach(future -> future.thenAccept(Channel::close));
+                    releaseResources();
+                    throw new IllegalStateException("pod " + uid() + ": " + reason, failure);
+                });
     }
 
     private ServerBootstrap tcpListener(Consumer<EpollSocketChannel> accept) {
@@ -132,6 +143,7 @@ final class PodProxy {
                         if (!track(channel, accepted)) {
                             return;
                         }
+                        InputHold.install(channel);
                         accept.accept(channel);
                     }
                 });

@@ -28,9 +28,12 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class PodSockets {
 
-    private static final ChannelInitializer<Channel> NO_HANDLER = new ChannelInitializer<>() {
+    /** Holds what arrives before the connection is relayed (an app may send and close right away). */
+    private static final ChannelInitializer<Channel> HOLD_INPUT = new ChannelInitializer<>() {
         @Override
-        protected void initChannel(Channel ch) {}
+        protected void initChannel(Channel ch) {
+            InputHold.install(ch);
+        }
     };
 
     private final String podUid;
@@ -66,7 +69,8 @@ public final class PodSockets {
     }
 
     /**
-     * Connects to {@code target} from inside the pod, on {@code loop}, with auto-read off and half-closure allowed.
+     * Connects to {@code target} from inside the pod, on {@code loop}, with auto-read off, half-closure allowed and an
+     * {@link InputHold} in place.
      *
      * @param transparentSource when present, the socket is {@code IP_TRANSPARENT} and bound to this address (port 0):
      *     the original client's address, which the app then sees as the source
@@ -81,7 +85,7 @@ public final class PodSockets {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
                         Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .handler(NO_HANDLER);
+                .handler(HOLD_INPUT);
         transparentSource.ifPresent(source -> bootstrap
                 .option(EpollChannelOption.IP_TRANSPARENT, true)
                 .localAddress(new InetSocketAddress(source, 0)));

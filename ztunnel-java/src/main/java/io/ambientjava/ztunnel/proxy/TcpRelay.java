@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>Backpressure: a side stops reading while the other is not writable.
  * </ul>
  *
- * Both channels should be accepted or connected with auto-read off and half-closure allowed, so nothing is read
- * before the relay starts.
+ * Both channels should be accepted or connected with auto-read off and half-closure allowed, and carry an
+ * {@link InputHold} from the start: the relay takes over what it kept.
  */
 public final class TcpRelay {
 
@@ -60,14 +60,22 @@ public final class TcpRelay {
         from.config().setAutoRead(false);
         from.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         from.closeFuture().addListener(f -> onClosed(from));
-        from.eventLoop().execute(() -> {
+        Runnable takeOver = () -> {
+            InputHold.Held held = InputHold.takeOver(from);
             if (!from.isActive()) {
+                held.release();
                 abort((fromClient ? "client" : "server") + " closed before the relay started");
                 return;
             }
             from.pipeline().addLast(HANDLER_NAME, new Side(to, fromClient));
+            InputHold.replay(from, held);
             from.config().setAutoRead(true);
-        });
+        };
+        if (from.eventLoop().inEventLoop()) {
+            takeOver.run();
+        } else {
+            from.eventLoop().execute(takeOver);
+        }
     }
 
     public long clientToServer() {

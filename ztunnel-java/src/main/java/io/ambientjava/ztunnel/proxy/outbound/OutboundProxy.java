@@ -12,6 +12,7 @@ import io.ambientjava.hbone.tunnel.TunnelEnd;
 import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.ztunnel.inpod.netns.SocketOptions;
 import io.ambientjava.ztunnel.proxy.ConnectionTracker;
+import io.ambientjava.ztunnel.proxy.InputHold;
 import io.ambientjava.ztunnel.proxy.LocalPod;
 import io.ambientjava.ztunnel.proxy.ProxyContext;
 import io.ambientjava.ztunnel.proxy.Resets;
@@ -208,8 +209,13 @@ public final class OutboundProxy {
         }
 
         private void opened(HboneStream stream, ConnectionInfo info) {
+            if (!downstream.eventLoop().inEventLoop()) {
+                downstream.eventLoop().execute(() -> opened(stream, info));
+                return;
+            }
             Tunnel tunnel;
             try {
+                InputHold.handOverToTunnel(downstream);
                 tunnel = stream.spliceTo(downstream);
             } catch (RuntimeException e) {
                 stream.reset();
