@@ -133,10 +133,12 @@ public final class TokenFileAuthenticator implements CallerAuthenticator {
             if (entry.token() == null || entry.token().length() < 16) {
                 throw new IllegalArgumentException(where + ".token: required, at least 16 characters");
             }
+            if (entry.namespace() == null || entry.serviceAccount() == null) {
+                throw new IllegalArgumentException(where + ": namespace and serviceAccount are required");
+            }
             SpiffeId identity;
             try {
-                identity = new SpiffeId(
-                        trustDomain, String.valueOf(entry.namespace()), String.valueOf(entry.serviceAccount()));
+                identity = new SpiffeId(trustDomain, entry.namespace(), entry.serviceAccount());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(
                         where + ": " + e.getMessage() + " (namespace and serviceAccount are required)");

@@ -72,23 +72,31 @@ public final class IstiodServer implements AutoCloseable {
                 new NodeAuthorizer(builder.trustedNodeAccounts, builder.source::current),
                 builder.registry);
         var certificateService = ServerInterceptors.intercept(certificates, new BearerTokens());
-        this.plaintext = NettyServerBuilder.forAddress(builder.xdsAddress)
-                .addService(ads)
-                .addService(certificateService)
-                .build()
-                .start();
         this.servingCertificate = builder.ca.issue(
                 new SpiffeId(builder.ca.trustDomain(), "istio-system", "istiod"), Duration.ofDays(365));
-        if (builder.tlsAddress != null) {
-            this.tls = NettyServerBuilder.forAddress(builder.tlsAddress)
-                    .sslContext(serverTls(servingCertificate, builder.ca))
+        Server started = null;
+        try {
+            started = NettyServerBuilder.forAddress(builder.xdsAddress)
                     .addService(ads)
                     .addService(certificateService)
                     .build()
                     .start();
-        } else {
-            this.tls = null;
+            this.tls = builder.tlsAddress == null
+                    ? null
+                    : NettyServerBuilder.forAddress(builder.tlsAddress)
+                            .sslContext(serverTls(servingCertificate, builder.ca))
+                            .addService(ads)
+                            .addService(certificateService)
+                            .build()
+                            .start();
+        } catch (IOException | RuntimeException e) {
+            pipeline.close();
+            if (started != null) {
+                started.shutdownNow();
+            }
+            throw e;
         }
+        this.plaintext = started;
         log.info(
                 "istiod-lite serving xDS and CA on {} (plaintext){}",
                 plaintext.getListenSockets(),

@@ -1,0 +1,193 @@
+package io.ambientjava.istiod;
+
+import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.istiod.ca.CallerAuthenticator;
+import io.ambientjava.istiod.ca.TokenFileAuthenticator;
+import io.ambientjava.istiod.config.ConfigProblem;
+import io.ambientjava.istiod.config.local.LocalFolderSource;
+import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.istiod.translate.MeshSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs istiod-lite on a local folder of Kubernetes and Istio YAML: workload xDS and the mesh CA over gRPC. */
+@Command(
+        name = "istiod-lite",
+        mixinStandardHelpOptions = true,
+        description = "Serves ztunnel's workload xDS (Delta ADS) and the Istio CA from a folder of YAML files.")
+public final class IstiodLite implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(IstiodLite.class);
+
+    @Option(names = "--config-dir", required = true, description = "Folder of YAML files (watched for changes).")
+    Path configDir;
+
+    @Option(
+            names = "--xds-port",
+            defaultValue = "15010",
+            description = "Plaintext xDS/CA port on loopback (0: any free port). Default: ${DEFAULT-VALUE}.")
+    int xdsPort;
+
+    @Option(
+            names = "--tls-port",
+            defaultValue = "15012",
+            description = "TLS xDS/CA port (0: any free port, -1: off). Default: ${DEFAULT-VALUE}.")
+    int tlsPort;
+
+    @Option(
+            names = "--tls-address",
+            defaultValue = "0.0.0.0",
+            description = "Address the TLS port binds to. Default: ${DEFAULT-VALUE}.")
+    String tlsAddress;
+
+    @Option(
+            names = "--trust-domain",
+            defaultValue = MeshSettings.DEFAULT_TRUST_DOMAIN,
+            description = "SPIFFE trust domain. Default: ${DEFAULT-VALUE}.")
+    String trustDomain;
+
+    @Option(
+            names = "--root-namespace",
+            defaultValue = "istio-system",
+            description = "Namespace of mesh-wide policies. Default: ${DEFAULT-VALUE}.")
+    String rootNamespace;
+
+    @Option(
+            names = "--cluster-id",
+            defaultValue = "Kubernetes",
+            description = "Cluster name in workload UIDs. Default: ${DEFAULT-VALUE}.")
+    String clusterId;
+
+    @Option(
+            names = "--ca-dir",
+            description = "Istio 'cacerts' folder (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem). Used if"
+                    + " ca-cert.pem is there; otherwise a new self-signed root is written there. Without it the root"
+                    + " lives in memory only.")
+    Path caDir;
+
+    @Option(
+            names = "--token-file",
+            description = "YAML file mapping bearer tokens to callers for the CA. Without it every CSR is refused.")
+    Path tokenFile;
+
+    @Option(
+            names = "--trusted-node-account",
+            split = ",",
+            description =
+                    "namespace/serviceAccount of node agents allowed to impersonate pods on their node. Default: istio-system/ztunnel.")
+    List<String> trustedNodeAccounts;
+
+    @Option(
+            names = "--debounce-ms",
+            defaultValue = "100",
+            description = "Quiet time before a config change is pushed. Default: ${DEFAULT-VALUE}.")
+    long debounceMillis;
+
+    @Option(
+            names = "--poll-ms",
+            defaultValue = "2000",
+            description = "Config folder poll interval (besides file watching). Default: ${DEFAULT-VALUE}.")
+    long pollMillis;
+
+    private LocalFolderSource source;
+    private IstiodServer server;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new IstiodLite()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            start();
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            log.error("cannot start: {}", e.getMessage());
+            close();
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "istiod-lite-shutdown"));
+        server.awaitTermination();
+        return 0;
+    }
+
+    /** Starts everything and returns once serving. */
+    IstiodServer start() throws IOException {
+        MeshCertificateAuthority ca = certificateAuthority();
+        source = LocalFolderSource.open(configDir, Duration.ofMillis(pollMillis));
+        for (ConfigProblem problem : source.problems()) {
+            log.warn("{}", problem.message());
+        }
+        CallerAuthenticator authenticator =
+                tokenFile == null ? null : TokenFileAuthenticator.load(tokenFile, trustDomain, Clock.systemUTC());
+        var builder = IstiodServer.builder(source, ca)
+                .settings(new MeshSettings(trustDomain, rootNamespace, clusterId, "cluster.local", ""))
+                .xdsPort(xdsPort)
+                .debounce(Duration.ofMillis(debounceMillis));
+        if (authenticator != null) {
+            builder.authenticator(authenticator);
+        }
+        if (trustedNodeAccounts != null && !trustedNodeAccounts.isEmpty()) {
+            builder.trustedNodeAccounts(Set.copyOf(trustedNodeAccounts));
+        }
+        if (tlsPort >= 0) {
+            builder.tlsAddress(new InetSocketAddress(tlsAddress, tlsPort));
+        }
+        server = builder.start();
+        log.info(
+                "istiod-lite ready: config {}, xDS/CA plaintext 127.0.0.1:{}{}, trust domain {}",
+                source.folder(),
+                server.xdsPort(),
+                server.tlsPort().map(p -> ", TLS " + tlsAddress + ":" + p).orElse(""),
+                trustDomain);
+        return server;
+    }
+
+    private MeshCertificateAuthority certificateAuthority() throws IOException {
+        if (caDir == null) {
+            log.info("no --ca-dir: using a new self-signed root that lives in memory only");
+            return MeshCertificateAuthority.createSelfSigned(trustDomain);
+        }
+        Path caCert = caDir.resolve("ca-cert.pem");
+        if (Files.exists(caCert)) {
+            Path chain = caDir.resolve("cert-chain.pem");
+            Path root = caDir.resolve("root-cert.pem");
+            return MeshCertificateAuthority.fromPem(
+                    caCert,
+                    caDir.resolve("ca-key.pem"),
+                    Files.exists(chain) ? chain : null,
+                    Files.exists(root) ? root : null,
+                    trustDomain);
+        }
+        MeshCertificateAuthority created = MeshCertificateAuthority.createSelfSigned(trustDomain);
+        created.writeTo(caDir);
+        log.info("created a self-signed root CA in {} (root-cert.pem is the mesh trust bundle)", caDir);
+        return created;
+    }
+
+    void close() {
+        if (server != null) {
+            server.close();
+        }
+        if (source != null) {
+            source.close();
+        }
+    }
+
+    /** For tests: the message picocli prints for bad arguments. */
+    static int run(PrintWriter err, String... args) {
+        return new CommandLine(new IstiodLite()).setErr(err).execute(args);
+    }
+}

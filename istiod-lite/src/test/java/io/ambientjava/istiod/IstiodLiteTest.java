@@ -1,0 +1,132 @@
+package io.ambientjava.istiod;
+
+import static io.ambientjava.istiod.testsupport.Configs.ambientNamespace;
+import static io.ambientjava.istiod.testsupport.Configs.join;
+import static io.ambientjava.istiod.testsupport.Configs.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.istiod.testsupport.XdsTestClient;
+import io.ambientjava.istiod.xds.TypeUrls;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class IstiodLiteTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void servesTheSeedExamplesAndFollowsTheFolderEndToEnd() throws Exception {
+        Path config = Files.createDirectories(temp.resolve("config"));
+        try (Stream<Path> seeds = Files.list(Path.of("src/test/resources/seed-examples"))) {
+            for (Path seed : seeds.toList()) {
+                Files.copy(seed, config.resolve(seed.getFileName()));
+            }
+        }
+        Path caDir = temp.resolve("ca");
+        IstiodLite main = new IstiodLite();
+        new CommandLine(main)
+                .parseArgs(
+                        "--config-dir", config.toString(),
+                        "--xds-port", "0",
+                        "--tls-port", "0",
+                        "--tls-address", "127.0.0.1",
+                        "--ca-dir", caDir.toString(),
+                        "--debounce-ms", "20",
+                        "--poll-ms", "200");
+        try {
+            IstiodServer server = main.start();
+            assertThat(caDir.resolve("root-cert.pem")).exists();
+            assertThat(caDir.resolve("ca-key.pem")).exists();
+            try (XdsTestClient client = new XdsTestClient(server.xdsPort(), "ztunnel-a")) {
+                client.subscribe(TypeUrls.AUTHORIZATION);
+                DeltaDiscoveryResponse policies = client.next();
+                assertThat(policies.getResourcesList())
+                        .extracting(Resource::getName)
+                        .containsExactly(
+                                "default/product-api-rate-limit",
+                                "default/productpage-policy",
+                                "default/rate-limit",
+                                "istio-system/istio_converted_static_strict");
+                client.ack(policies);
+                assertThat(server.pipeline().warnings())
+                        .extracting(w -> w.resource().name())
+                        .containsExactlyInAnyOrder("productpage-policy", "rate-limit", "product-api-rate-limit");
+
+                client.subscribe(TypeUrls.ADDRESS);
+                DeltaDiscoveryResponse none = client.next();
+                assertThat(none.getResourcesList()).isEmpty();
+                client.ack(none);
+
+                Path part = Files.createTempFile(config, ".new", ".part");
+                Files.writeString(
+                        part,
+                        join(ambientNamespace("shop"), pod("shop", "web-0", "198.18.1.5", "web", "node-a", "app=web")));
+                Files.move(part, config.resolve("20-shop.yaml"), StandardCopyOption.ATOMIC_MOVE);
+                DeltaDiscoveryResponse added = client.next();
+                assertThat(added.getResourcesList())
+                        .extracting(Resource::getName)
+                        .containsExactly("Kubernetes//Pod/shop/web-0");
+            }
+        } finally {
+            main.close();
+        }
+    }
+
+    @Test
+    void restartWithTheSameCaDirKeepsTheRoot() throws IOException {
+        Path config = Files.createDirectories(temp.resolve("config"));
+        Path caDir = temp.resolve("ca");
+        String[] args = {
+            "--config-dir", config.toString(), "--xds-port", "0", "--tls-port", "-1", "--ca-dir", caDir.toString()
+        };
+        IstiodLite first = new IstiodLite();
+        new CommandLine(first).parseArgs(args);
+        String root;
+        try {
+            first.start();
+            root = Files.readString(caDir.resolve("root-cert.pem"));
+        } finally {
+            first.close();
+        }
+        IstiodLite second = new IstiodLite();
+        new CommandLine(second).parseArgs(args);
+        try {
+            IstiodServer server = second.start();
+            assertThat(server.tlsPort()).isEmpty();
+            assertThat(server.servingCertificate().chain().getLast())
+                    .isEqualTo(io.ambientjava.identity.pem.Pem.readCertificate(root));
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void missingRequiredOptionOrBadFolderIsReported() {
+        StringWriter err = new StringWriter();
+        assertThat(IstiodLite.run(new PrintWriter(err, true), "--xds-port", "0"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--config-dir=<configDir>'");
+
+        assertThat(IstiodLite.run(
+                        new PrintWriter(new StringWriter(), true),
+                        "--config-dir",
+                        temp.resolve("absent").toString(),
+                        "--xds-port",
+                        "0",
+                        "--tls-port",
+                        "-1"))
+                .isEqualTo(1);
+    }
+}
