@@ -13,6 +13,9 @@ import io.ambientjava.ztunnel.state.Service;
 import io.ambientjava.ztunnel.state.Workload;
 import io.ambientjava.ztunnel.state.WorkloadStore;
 import io.ambientjava.ztunnel.state.policy.Authorization;
+import io.ambientjava.ztunnel.state.policy.Match;
+import io.ambientjava.ztunnel.state.policy.Rule;
+import io.ambientjava.ztunnel.state.policy.StringMatch;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,13 +140,20 @@ public final class TestMesh {
         store.upsert(service);
     }
 
-    public void add(Authorization policy) {
-        store.upsert(policy);
+    /** Istio's STRICT PeerAuthentication as istiod translates it: deny connections without a principal. */
+    public static Authorization strictMtls() {
+        return new Authorization(
+                "istio_converted_static_strict",
+                "istio-system",
+                Authorization.Scope.WORKLOAD_SELECTOR,
+                Authorization.Action.DENY,
+                List.of(Rule.of(
+                        Match.builder().notPrincipals(StringMatch.presence()).build())),
+                false);
     }
 
-    public void replacePolicies(List<Authorization> policies) {
-        store.snapshot().policies().forEach(p -> store.removePolicy(p.key()));
-        policies.forEach(store::upsert);
+    public void add(Authorization policy) {
+        store.upsert(policy);
     }
 
     /**
