@@ -1,6 +1,7 @@
 package io.ambientjava.hbone.client;
 
 import io.ambientjava.hbone.HboneSettings;
+import io.ambientjava.hbone.KeepAlive;
 import io.ambientjava.hbone.NettyTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -23,12 +24,14 @@ final class ConnectionFactory {
     private final EventLoopGroup group;
     private final HboneSettings http2;
     private final Duration connectTimeout;
+    private final Duration keepAliveInterval;
     private final ConnectionPool pool;
 
-    ConnectionFactory(EventLoopGroup group, HboneSettings http2, Duration connectTimeout, ConnectionPool pool) {
+    ConnectionFactory(EventLoopGroup group, HboneClientConfig config, ConnectionPool pool) {
         this.group = group;
-        this.http2 = http2;
-        this.connectTimeout = connectTimeout;
+        this.http2 = config.http2();
+        this.connectTimeout = config.connectTimeout();
+        this.keepAliveInterval = config.keepAliveInterval();
         this.pool = pool;
     }
 
@@ -113,6 +116,7 @@ final class ConnectionFactory {
                         .build());
         pipeline.addLast("h2-streams", new Http2MultiplexHandler(new RejectPushedStreams()));
         pipeline.addLast("hbone-connection", new ClientConnectionHandler(pool, connection));
+        KeepAlive.install(pipeline, keepAliveInterval);
     }
 
     void fail(PooledConnection connection, HboneConnectException error) {

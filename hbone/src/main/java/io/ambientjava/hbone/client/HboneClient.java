@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HBONE client: opens CONNECT streams over pooled mTLS HTTP/2 connections, one pool entry per
@@ -35,8 +37,7 @@ public final class HboneClient implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         NettyTransport.checkHalfCloseSafe(Objects.requireNonNull(group, "group"));
         this.pool = new ConnectionPool(config.maxStreamsPerConnection(), config.idleTimeout());
-        this.factory = new ConnectionFactory(
-                Objects.requireNonNull(group, "group"), config.http2(), config.connectTimeout(), pool);
+        this.factory = new ConnectionFactory(group, config, pool);
     }
 
     /**
@@ -137,6 +138,20 @@ public final class HboneClient implements AutoCloseable {
                     }
                     Http2StreamChannel stream = opened.getNow();
                     stream.closeFuture().addListener(closed -> pool.release(connection));
+                    // A peer that stopped answering (but whose connection looks alive) must not hang the caller.
+                    ScheduledFuture<?> timeout = stream.eventLoop()
+                            .schedule(
+                                    () -> {
+                                        if (result.completeExceptionally(
+                                                new HboneConnectException("no answer to CONNECT "
+                                                        + request.authority() + " from " + connection + " within "
+                                                        + config.connectTimeout()))) {
+                                            stream.close();
+                                        }
+                                    },
+                                    config.connectTimeout().toNanos(),
+                                    TimeUnit.NANOSECONDS);
+                    result.whenComplete((s, e) -> timeout.cancel(false));
                     stream.writeAndFlush(new DefaultHttp2HeadersFrame(requestHeaders(request)))
                             .addListener(sent -> {
                                 if (!sent.isSuccess()) {

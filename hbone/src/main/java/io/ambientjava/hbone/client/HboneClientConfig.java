@@ -11,19 +11,26 @@ import java.util.Objects;
  * @param idleTimeout a connection with no streams for this long is closed (ztunnel: 5 minutes)
  * @param connectTimeout TCP connect plus TLS handshake plus the peer's first SETTINGS
  * @param tunnel buffering limits of each tunnel
+ * @param keepAliveInterval PING a connection after this long without receiving anything; close it when another
+ *     interval passes in silence (ztunnel: 10 s)
  */
 public record HboneClientConfig(
         HboneSettings http2,
         int maxStreamsPerConnection,
         Duration idleTimeout,
         Duration connectTimeout,
-        TunnelSettings tunnel) {
+        TunnelSettings tunnel,
+        Duration keepAliveInterval) {
 
     public HboneClientConfig {
         Objects.requireNonNull(http2, "http2");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(tunnel, "tunnel");
+        Objects.requireNonNull(keepAliveInterval, "keepAliveInterval");
+        if (keepAliveInterval.isNegative() || keepAliveInterval.isZero()) {
+            throw new IllegalArgumentException("keepAliveInterval must be positive, was " + keepAliveInterval);
+        }
         if (maxStreamsPerConnection < 1) {
             throw new IllegalArgumentException(
                     "maxStreamsPerConnection must be at least 1, was " + maxStreamsPerConnection);
@@ -42,22 +49,29 @@ public record HboneClientConfig(
                 100,
                 Duration.ofMinutes(5),
                 Duration.ofSeconds(10),
-                TunnelSettings.defaults());
+                TunnelSettings.defaults(),
+                Duration.ofSeconds(10));
     }
 
     public HboneClientConfig withMaxStreamsPerConnection(int streams) {
-        return new HboneClientConfig(http2, streams, idleTimeout, connectTimeout, tunnel);
+        return new HboneClientConfig(http2, streams, idleTimeout, connectTimeout, tunnel, keepAliveInterval);
     }
 
     public HboneClientConfig withIdleTimeout(Duration timeout) {
-        return new HboneClientConfig(http2, maxStreamsPerConnection, timeout, connectTimeout, tunnel);
+        return new HboneClientConfig(
+                http2, maxStreamsPerConnection, timeout, connectTimeout, tunnel, keepAliveInterval);
     }
 
     public HboneClientConfig withConnectTimeout(Duration timeout) {
-        return new HboneClientConfig(http2, maxStreamsPerConnection, idleTimeout, timeout, tunnel);
+        return new HboneClientConfig(http2, maxStreamsPerConnection, idleTimeout, timeout, tunnel, keepAliveInterval);
+    }
+
+    public HboneClientConfig withKeepAliveInterval(Duration interval) {
+        return new HboneClientConfig(http2, maxStreamsPerConnection, idleTimeout, connectTimeout, tunnel, interval);
     }
 
     public HboneClientConfig withTunnel(TunnelSettings settings) {
-        return new HboneClientConfig(http2, maxStreamsPerConnection, idleTimeout, connectTimeout, settings);
+        return new HboneClientConfig(
+                http2, maxStreamsPerConnection, idleTimeout, connectTimeout, settings, keepAliveInterval);
     }
 }

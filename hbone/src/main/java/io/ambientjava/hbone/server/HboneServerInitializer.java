@@ -1,5 +1,6 @@
 package io.ambientjava.hbone.server;
 
+import io.ambientjava.hbone.KeepAlive;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -63,5 +64,6 @@ public final class HboneServerInitializer extends ChannelInitializer<Channel> {
             }
         }));
         pipeline.addLast("hbone-connection", new ServerConnectionHandler(connection));
+        KeepAlive.install(pipeline, config.keepAliveInterval());
     }
 }
