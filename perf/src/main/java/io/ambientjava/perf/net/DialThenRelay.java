@@ -92,6 +92,12 @@ public final class DialThenRelay extends ChannelInboundHandlerAdapter {
     }
 
     private void splice(ChannelHandlerContext ctx, Channel inbound, Channel outbound) {
+        if (!inbound.isActive()) {
+            // Closed while the dial was completing: the pipeline may already be torn down.
+            releasePending();
+            outbound.close();
+            return;
+        }
         while (!pending.isEmpty()) {
             outbound.write(pending.poll(), outbound.voidPromise());
         }

@@ -23,15 +23,25 @@ public final class TunnelProcessMain {
     private TunnelProcessMain() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4) {
+        TunnelKind kind;
+        InetSocketAddress target;
+        int threads;
+        Duration maxLifetime;
+        try {
+            if (args.length != 4) {
+                throw new IllegalArgumentException("expected 4 arguments, got " + args.length);
+            }
+            kind = TunnelKind.valueOf(args[0].toUpperCase(Locale.ROOT));
+            target = HostPort.parse(args[1]);
+            threads = Integer.parseInt(args[2]);
+            maxLifetime = Duration.ofSeconds(Long.parseLong(args[3]));
+        } catch (IllegalArgumentException e) { // NumberFormatException included
+            System.err.println("tunnel: " + e.getMessage());
             System.err.println("usage: TunnelProcessMain <tls|hbone> <target-host:port> <threads-per-side>"
                     + " <max-lifetime-seconds>");
             System.exit(2);
+            return;
         }
-        TunnelKind kind = TunnelKind.valueOf(args[0].toUpperCase(Locale.ROOT));
-        InetSocketAddress target = HostPort.parse(args[1]);
-        int threads = Integer.parseInt(args[2]);
-        Duration maxLifetime = Duration.ofSeconds(Long.parseLong(args[3]));
 
         Thread reaper = Thread.ofPlatform().daemon().name("lifetime-limit").start(() -> {
             try {
