@@ -1,5 +1,6 @@
 package io.ambientjava.perf.tunnel;
 
+import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.hbone.authority.HboneAuthority;
 import io.ambientjava.hbone.client.ClientSecurity;
 import io.ambientjava.hbone.client.ConnectRequest;
@@ -16,7 +17,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
@@ -56,8 +57,10 @@ public final class HboneTunnel implements Tunnel {
 
     static HboneTunnel start(InetSocketAddress target, BenchmarkMesh mesh, int threadsPerSide)
             throws InterruptedException {
-        EventLoopGroup entryGroup = EpollGroups.create("hbone-entry", threadsPerSide);
-        EventLoopGroup exitGroup = EpollGroups.create("hbone-exit", threadsPerSide);
+        // The hbone module's groups: epoll with its fix for writes after a peer's FIN (half-closed tunnels).
+        Epoll.ensureAvailability();
+        EventLoopGroup entryGroup = NettyTransport.newEventLoopGroup(threadsPerSide, "hbone-entry");
+        EventLoopGroup exitGroup = NettyTransport.newEventLoopGroup(threadsPerSide, "hbone-exit");
         HboneServer server = null;
         HboneClient client = null;
         try {
@@ -95,7 +98,7 @@ public final class HboneTunnel implements Tunnel {
         AtomicLong failures = new AtomicLong();
         return new ServerBootstrap()
                 .group(group)
-                .channel(EpollServerSocketChannel.class)
+                .channel(NettyTransport.serverChannelClass(group))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // Nothing is read until the stream is open; half-close travels as END_STREAM.
