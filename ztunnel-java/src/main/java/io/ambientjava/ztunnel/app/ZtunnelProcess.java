@@ -66,6 +66,7 @@ final class ZtunnelProcess {
     private ZtunnelRuntime runtime;
     private RuntimeStatus status;
     private OperationsServers servers;
+    private int startedPods;
 
     private ZtunnelProcess(ZtunnelSettings settings) {
         this.settings = settings;
@@ -84,7 +85,7 @@ final class ZtunnelProcess {
             throw e;
         }
         out.println("ztunnel ready " + process.servers.describe() + " node=" + settings.node() + " pods="
-                + settings.pods().size());
+                + process.startedPods);
         out.flush();
         return process;
     }
@@ -140,6 +141,7 @@ final class ZtunnelProcess {
         }
         for (PodSpec pod : pods.values()) {
             addPodNow(pod);
+            startedPods++;
         }
         if (settings.podsFile().isPresent()) {
             own(new PodsFileWatcher(

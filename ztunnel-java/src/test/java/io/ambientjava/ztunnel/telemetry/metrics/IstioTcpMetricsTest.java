@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ambientjava.ztunnel.admin.HttpTestClient;
 import io.ambientjava.ztunnel.admin.MetricsApi;
 import io.ambientjava.ztunnel.admin.SmallHttpServer;
+import io.ambientjava.ztunnel.state.policy.AuthorizationDecision;
 import io.ambientjava.ztunnel.telemetry.ConnectionInfo;
 import io.ambientjava.ztunnel.telemetry.Connections;
 import io.ambientjava.ztunnel.telemetry.Reporter;
@@ -177,6 +178,12 @@ class IstioTcpMetricsTest {
 
     @Test
     void responseFlagsForRefusalReasons() {
+        assertThat(ResponseFlags.forRefusal(AuthorizationDecision.DENIED_BY_POLICY + "default/deny-all"))
+                .isEqualTo(ResponseFlags.DENY);
+        assertThat(ResponseFlags.forRefusal(AuthorizationDecision.NO_ALLOW_MATCHED))
+                .isEqualTo(ResponseFlags.DENY);
+        assertThat(ResponseFlags.forRefusal("connecting to the app at 198.18.1.3:8080 failed: Connection refused"))
+                .isEqualTo(ResponseFlags.CONNECT);
         assertThat(ResponseFlags.forRefusal("RBAC: access denied")).isEqualTo(ResponseFlags.DENY);
         assertThat(ResponseFlags.forRefusal("policy default/deny-all")).isEqualTo(ResponseFlags.DENY);
         assertThat(ResponseFlags.forRefusal("upstream connect timeout")).isEqualTo(ResponseFlags.CONNECT);
