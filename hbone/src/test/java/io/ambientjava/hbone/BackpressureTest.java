@@ -25,7 +25,10 @@ class BackpressureTest {
 
     private static final long MIB = 1024 * 1024;
     private static final long RATE = 4 * MIB; // bytes per second the slow reader takes
-    private static final long LIMIT = 16 * MIB; // allowed growth of heap and of direct memory
+    private static final long LIMIT = 16 * MIB; // allowed heap growth
+    // Direct memory is pooled in chunks of up to a few MiB, so its growth is coarser than what is in flight
+    // (one 4 MiB stream window plus the write buffers on the way).
+    private static final long DIRECT_LIMIT = 24 * MIB;
 
     @BeforeAll
     static void warmUp() throws Exception {
@@ -97,7 +100,7 @@ class BackpressureTest {
                 .isGreaterThanOrEqualTo(unbufferedSeconds);
         assertThat(growth.samples()).isGreaterThan(3);
         assertThat(growth.heap()).as("heap growth").isLessThanOrEqualTo(LIMIT);
-        assertThat(growth.direct()).as("direct memory growth").isLessThanOrEqualTo(LIMIT);
+        assertThat(growth.direct()).as("direct memory growth").isLessThanOrEqualTo(DIRECT_LIMIT);
     }
 
     private static void report(String what, long total, long writeSeconds, MemoryWatcher.Growth growth) {

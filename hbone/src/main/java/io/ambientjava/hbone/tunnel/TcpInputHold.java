@@ -28,6 +28,7 @@ final class TcpInputHold extends ChannelInboundHandlerAdapter {
     static void install(Channel tcp) {
         tcp.config().setAutoRead(false);
         tcp.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        tcp.config().setRecvByteBufAllocator(Tunnel.readSizes()); // before the first read creates its handle
         if (tcp.pipeline().get(NAME) == null && tcp.pipeline().get(Tunnel.HANDLER_NAME) == null) {
             tcp.pipeline().addLast(NAME, new TcpInputHold());
         }

@@ -119,9 +119,7 @@ public final class Tunnel {
         tcp.config().setAutoRead(false);
         tcp.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         tcp.config().setWriteBufferWaterMark(settings.tcpWriteBuffer());
-        // Like ztunnel's copy buffers: small reads for chatty connections, up to 256 KiB for bulk ones, so bulk
-        // data travels in few, large DATA frames.
-        tcp.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(1024, 16 * 1024, 256 * 1024));
+        tcp.config().setRecvByteBufAllocator(readSizes());
         if (tcp.config() instanceof SocketChannelConfig socketConfig) {
             socketConfig.setTcpNoDelay(true);
         }
@@ -144,6 +142,14 @@ public final class Tunnel {
             }
             tcp.pipeline().addLast(HANDLER_NAME, new TcpSideHandler(this));
         });
+    }
+
+    /**
+     * Like ztunnel's copy buffers: small reads for chatty connections, growing to 256 KiB for bulk ones, so bulk
+     * data travels in few, large DATA frames. (A channel keeps the sizing it had at its first read.)
+     */
+    static AdaptiveRecvByteBufAllocator readSizes() {
+        return new AdaptiveRecvByteBufAllocator(1024, 16 * 1024, 256 * 1024);
     }
 
     public Http2StreamChannel stream() {
