@@ -78,7 +78,8 @@ class LocalFolderSourceTest {
 
             write("pod.yaml", POD.formatted("198.18.1.6"));
             await().atMost(Duration.ofSeconds(5)).until(() -> "198.18.1.6".equals(podIp(source.current())));
-            assertThat(published).isNotEmpty();
+            // listeners run right after the snapshot is swapped in
+            await().atMost(Duration.ofSeconds(5)).until(() -> !published.isEmpty());
 
             write("pod.yaml", POD.formatted("198.18.999.1"));
             await().atMost(Duration.ofSeconds(5)).until(() -> !source.problems().isEmpty());
