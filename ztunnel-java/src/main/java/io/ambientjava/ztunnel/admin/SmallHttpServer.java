@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,6 +23,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -48,11 +51,13 @@ public final class SmallHttpServer implements AutoCloseable {
     private final String name;
     private final Channel channel;
     private final InetSocketAddress requested;
+    private final ChannelGroup connections;
 
-    private SmallHttpServer(String name, Channel channel, InetSocketAddress requested) {
+    private SmallHttpServer(String name, Channel channel, InetSocketAddress requested, ChannelGroup connections) {
         this.name = name;
         this.channel = channel;
         this.requested = requested;
+        this.connections = connections;
     }
 
     /**
@@ -69,12 +74,14 @@ public final class SmallHttpServer implements AutoCloseable {
             HttpRoutes routes) {
         Objects.requireNonNull(routes, "routes");
         Executor handlers = task -> Thread.ofVirtual().name("http-" + name).start(task);
+        ChannelGroup connections = new DefaultChannelGroup(name + "-connections", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(channelType)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        connections.add(ch);
                         ch.pipeline()
                                 .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
                                 .addLast(new HttpServerCodec())
@@ -84,7 +91,7 @@ public final class SmallHttpServer implements AutoCloseable {
                 });
         try {
             Channel channel = bootstrap.bind(address).sync().channel();
-            SmallHttpServer server = new SmallHttpServer(name, channel, address);
+            SmallHttpServer server = new SmallHttpServer(name, channel, address, connections);
             log.debug("{} server listening on {}", name, server.address());
             return server;
         } catch (Exception e) {
@@ -108,10 +115,11 @@ public final class SmallHttpServer implements AutoCloseable {
         return name;
     }
 
-    /** Stops accepting; connections being served finish on their own. */
+    /** Stops accepting and closes the open connections (a reply being computed is dropped). */
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     private static final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -160,6 +168,9 @@ public final class SmallHttpServer implements AutoCloseable {
         }
 
         private static void write(ChannelHandlerContext ctx, HttpReply reply, boolean keepAlive) {
+            if (!ctx.channel().isActive() || ctx.executor().isShuttingDown()) {
+                return; // the server closed while the reply was computed
+            }
             FullHttpResponse response = new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(reply.status()),
