@@ -50,6 +50,7 @@ public final class LocalFolderSource implements ConfigSource {
     private final ScheduledExecutorService executor;
     private final List<Consumer<ConfigSnapshot>> listeners = new CopyOnWriteArrayList<>();
     private final FolderWatcher watcher;
+    private final Map<Path, CachedParse> parsedFiles = new java.util.HashMap<>(); // only on the executor thread
     private volatile ConfigSnapshot current = ConfigSnapshot.empty();
     private volatile List<ConfigProblem> problems = List.of();
 
@@ -127,7 +128,7 @@ public final class LocalFolderSource implements ConfigSource {
                 unreliableFiles.add(shown);
                 continue;
             }
-            ParsedFile parsed = parser.parse(shown, text);
+            ParsedFile parsed = parse(shown, text);
             found.addAll(parsed.problems());
             if (!parsed.complete()) {
                 unreliableFiles.add(shown);
@@ -150,6 +151,9 @@ public final class LocalFolderSource implements ConfigSource {
                 }
             }
         }
+        Set<Path> present = new HashSet<>();
+        files.forEach(f -> present.add(folder.relativize(f)));
+        parsedFiles.keySet().retainAll(present);
         Map<ResourceKey, ConfigResource> result = new LinkedHashMap<>(fresh);
         for (ConfigResource previous : current.resources().values()) {
             ResourceKey key = previous.key();
@@ -192,6 +196,22 @@ public final class LocalFolderSource implements ConfigSource {
             }
         }
     }
+
+    /**
+     * Parses a file, or reuses the last result when its text is unchanged, so one edited file in a large folder
+     * costs one file's parse; unchanged resources also keep their objects from snapshot to snapshot.
+     */
+    private ParsedFile parse(Path shown, String text) {
+        CachedParse cached = parsedFiles.get(shown);
+        if (cached != null && cached.text().equals(text)) {
+            return cached.parsed();
+        }
+        ParsedFile parsed = parser.parse(shown, text);
+        parsedFiles.put(shown, new CachedParse(text, parsed));
+        return parsed;
+    }
+
+    private record CachedParse(String text, ParsedFile parsed) {}
 
     private List<Path> yamlFiles() {
         try (Stream<Path> paths = Files.walk(folder, 8)) {
