@@ -158,6 +158,24 @@ class ZtunnelMainTest {
     }
 
     @Test
+    void theLocalConfigCanComeFromTheEnvironmentAsUpstreamReadsIt() {
+        Path missing = dir.resolve("from-env.yaml");
+        assertStartupError(
+                run(Map.of("LOCAL_XDS_PATH", missing.toString(), "LOCAL_XDS", "workloads: []"), FREE_PORTS),
+                "ztunnel: local config: " + missing + ": cannot read: no such file");
+        assertStartupError(
+                run(Map.of("LOCAL_XDS", "workloads: [1, 2"), FREE_PORTS), "ztunnel: local config: LOCAL_XDS");
+        assertStartupError(
+                run(
+                        Map.of("LOCAL_XDS_PATH", missing.toString()),
+                        with(
+                                FREE_PORTS,
+                                "--local-config",
+                                dir.resolve("flag.yaml").toString())),
+                "ztunnel: local config: " + dir.resolve("flag.yaml") + ": cannot read");
+    }
+
+    @Test
     void aTakenPortIsAStartupFailureNamingIt() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             assertStartupError(
