@@ -21,7 +21,12 @@ public final class MutableConfigSource implements ConfigSource {
     }
 
     public synchronized void set(String... yaml) {
-        current = Configs.snapshot(++generation, yaml);
+        publish(Configs.snapshot(++generation, yaml));
+    }
+
+    /** Publishes a snapshot built beforehand (so a test can publish a burst without parsing in between). */
+    public synchronized void publish(ConfigSnapshot snapshot) {
+        current = snapshot;
         listeners.forEach(l -> l.accept(current));
     }
 

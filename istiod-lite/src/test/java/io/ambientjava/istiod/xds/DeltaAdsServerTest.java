@@ -9,7 +9,9 @@ import static org.awaitility.Awaitility.await;
 import io.ambientjava.api.security.Authorization;
 import io.ambientjava.api.workload.Address;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.istiod.config.ConfigSnapshot;
 import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.istiod.testsupport.Configs;
 import io.ambientjava.istiod.testsupport.MutableConfigSource;
 import io.ambientjava.istiod.testsupport.XdsTestClient;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -17,7 +19,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -133,17 +137,25 @@ class DeltaAdsServerTest {
 
     @Test
     void aBurstOfChangesBecomesOneDelta() throws Exception {
-        try (XdsTestClient client = new XdsTestClient(server.xdsPort(), "ztunnel-a")) {
+        List<ConfigSnapshot> burst = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            burst.add(Configs.snapshot(
+                    10 + i,
+                    join(
+                            ambientNamespace("shop"),
+                            SERVICE,
+                            STRICT,
+                            WEB_0,
+                            pod("shop", "web-1", "198.18.1." + (10 + i), "web", "node-b", "app=web"))));
+        }
+        try (IstiodServer slow = IstiodServer.builder(source, ca)
+                        .xdsPort(0)
+                        .debounce(Duration.ofMillis(250))
+                        .start();
+                XdsTestClient client = new XdsTestClient(slow.xdsPort(), "ztunnel-a")) {
             client.subscribe(TypeUrls.ADDRESS);
             client.ack(client.next());
-            for (int i = 0; i < 10; i++) {
-                source.set(join(
-                        ambientNamespace("shop"),
-                        SERVICE,
-                        STRICT,
-                        WEB_0,
-                        pod("shop", "web-1", "198.18.1." + (10 + i), "web", "node-b", "app=web")));
-            }
+            burst.forEach(source::publish);
             DeltaDiscoveryResponse delta = client.next();
             assertThat(delta.getResourcesList()).extracting(Resource::getName).containsExactly(UID_1);
             assertThat(delta.getResources(0)
@@ -154,7 +166,7 @@ class DeltaAdsServerTest {
                             .byteAt(3))
                     .isEqualTo((byte) 19);
             client.ack(delta);
-            client.expectSilence(Duration.ofMillis(200));
+            client.expectSilence(Duration.ofMillis(400));
         }
     }
 
