@@ -6,9 +6,13 @@ import io.ambientjava.istiod.ca.TokenFileAuthenticator;
 import io.ambientjava.istiod.config.ConfigProblem;
 import io.ambientjava.istiod.config.local.LocalFolderSource;
 import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.istiod.server.MonitoringServer;
 import io.ambientjava.istiod.translate.MeshSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +95,12 @@ public final class IstiodLite implements Callable<Integer> {
     List<String> trustedNodeAccounts;
 
     @Option(
+            names = "--monitoring-port",
+            defaultValue = "15014",
+            description = "Metrics and debug pages on loopback (0: any free port, -1: off). Default: ${DEFAULT-VALUE}.")
+    int monitoringPort;
+
+    @Option(
             names = "--debounce-ms",
             defaultValue = "100",
             description = "Quiet time before a config change is pushed. Default: ${DEFAULT-VALUE}.")
@@ -104,6 +114,7 @@ public final class IstiodLite implements Callable<Integer> {
 
     private LocalFolderSource source;
     private IstiodServer server;
+    private MonitoringServer monitoring;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new IstiodLite()).execute(args));
@@ -132,7 +143,9 @@ public final class IstiodLite implements Callable<Integer> {
         }
         CallerAuthenticator authenticator =
                 tokenFile == null ? null : TokenFileAuthenticator.load(tokenFile, trustDomain, Clock.systemUTC());
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         var builder = IstiodServer.builder(source, ca)
+                .meterRegistry(registry)
                 .settings(new MeshSettings(trustDomain, rootNamespace, clusterId, "cluster.local", ""))
                 .xdsPort(xdsPort)
                 .debounce(Duration.ofMillis(debounceMillis));
@@ -146,11 +159,16 @@ public final class IstiodLite implements Callable<Integer> {
             builder.tlsAddress(new InetSocketAddress(tlsAddress, tlsPort));
         }
         server = builder.start();
+        if (monitoringPort >= 0) {
+            monitoring = new MonitoringServer(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), monitoringPort), registry, source, server);
+        }
         log.info(
-                "istiod-lite ready: config {}, xDS/CA plaintext 127.0.0.1:{}{}, trust domain {}",
+                "istiod-lite ready: config {}, xDS/CA plaintext 127.0.0.1:{}{}{}, trust domain {}",
                 source.folder(),
                 server.xdsPort(),
                 server.tlsPort().map(p -> ", TLS " + tlsAddress + ":" + p).orElse(""),
+                monitoring == null ? "" : ", monitoring 127.0.0.1:" + monitoring.port(),
                 trustDomain);
         return server;
     }
@@ -177,7 +195,15 @@ public final class IstiodLite implements Callable<Integer> {
         return created;
     }
 
+    /** The monitoring server, when running. */
+    java.util.Optional<MonitoringServer> monitoring() {
+        return java.util.Optional.ofNullable(monitoring);
+    }
+
     void close() {
+        if (monitoring != null) {
+            monitoring.close();
+        }
         if (server != null) {
             server.close();
         }

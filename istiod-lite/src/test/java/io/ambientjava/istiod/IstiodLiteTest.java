@@ -13,6 +13,10 @@ import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -43,6 +47,7 @@ class IstiodLiteTest {
                         "--tls-port", "0",
                         "--tls-address", "127.0.0.1",
                         "--ca-dir", caDir.toString(),
+                        "--monitoring-port", "0",
                         "--debounce-ms", "20",
                         "--poll-ms", "200");
         try {
@@ -78,9 +83,31 @@ class IstiodLiteTest {
                 assertThat(added.getResourcesList())
                         .extracting(Resource::getName)
                         .containsExactly("Kubernetes//Pod/shop/web-0");
+                client.ack(added);
+
+                int monitoringPort = main.monitoring().orElseThrow().port();
+                assertThat(get(monitoringPort, "/ready")).isEqualTo("200 ready\n");
+                assertThat(get(monitoringPort, "/debug/problems"))
+                        .contains("VirtualService default/reviews")
+                        .contains("ztunnel cannot enforce HTTP attributes");
+                assertThat(get(monitoringPort, "/debug/resources")).contains("Kubernetes//Pod/shop/web-0");
+                assertThat(get(monitoringPort, "/debug/adsz")).contains("ztunnel-a");
+                assertThat(get(monitoringPort, "/metrics"))
+                        .contains("pilot_xds_pushes_total")
+                        .contains("pilot_xds ");
             }
         } finally {
             main.close();
+        }
+    }
+
+    private static String get(int port, String path) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() + " " + response.body();
         }
     }
 
@@ -89,7 +116,16 @@ class IstiodLiteTest {
         Path config = Files.createDirectories(temp.resolve("config"));
         Path caDir = temp.resolve("ca");
         String[] args = {
-            "--config-dir", config.toString(), "--xds-port", "0", "--tls-port", "-1", "--ca-dir", caDir.toString()
+            "--config-dir",
+            config.toString(),
+            "--xds-port",
+            "0",
+            "--tls-port",
+            "-1",
+            "--monitoring-port",
+            "-1",
+            "--ca-dir",
+            caDir.toString()
         };
         IstiodLite first = new IstiodLite();
         new CommandLine(first).parseArgs(args);
