@@ -5,12 +5,25 @@ import static io.ambientjava.ztunnel.testsupport.TestMesh.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ambientjava.hbone.NettyTransport;
+import io.ambientjava.hbone.authority.HboneAuthority;
+import io.ambientjava.hbone.client.ClientSecurity;
+import io.ambientjava.hbone.client.ConnectRequest;
+import io.ambientjava.hbone.client.HboneClient;
+import io.ambientjava.hbone.client.HboneClientConfig;
+import io.ambientjava.hbone.client.HboneRefusedException;
 import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.identity.WorkloadCertificate;
+import io.ambientjava.identity.tls.MeshTls;
 import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.testing.RequiresRoot;
 import io.ambientjava.testing.netns.EchoServer;
 import io.ambientjava.testing.netns.NetnsTopology;
 import io.ambientjava.testing.netns.Pod;
+import io.ambientjava.ztunnel.inpod.netns.NetnsExecutor;
+import io.ambientjava.ztunnel.inpod.netns.NettyInNetns;
+import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
+import io.ambientjava.ztunnel.proxy.PodSockets;
 import io.ambientjava.ztunnel.state.policy.Authorization;
 import io.ambientjava.ztunnel.state.policy.Match;
 import io.ambientjava.ztunnel.state.policy.Rule;
@@ -19,9 +32,15 @@ import io.ambientjava.ztunnel.telemetry.Reporter;
 import io.ambientjava.ztunnel.telemetry.SecurityPolicy;
 import io.ambientjava.ztunnel.testsupport.RecordingObserver;
 import io.ambientjava.ztunnel.testsupport.TestMesh;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -138,6 +157,47 @@ class MeshPolicyTest {
                             assertThat(c.sent()).isEqualTo(5);
                             assertThat(c.received()).isEqualTo(5);
                         }));
+    }
+
+    @Test
+    void aConnectForAnAddressThatIsNotThePodsIsRefusedWith400() throws Exception {
+        Pod outside = mesh.outsidePod(1, "outside");
+        SpiffeId identity = new SpiffeId(TestMesh.TRUST_DOMAIN, "default", "client");
+        WorkloadCertificate certificate = TestMesh.ca().issue(identity);
+        EventLoopGroup group = NettyTransport.newEventLoopGroup(1, "policy-test");
+        for (EventExecutor loop : group) {
+            loop.execute(() -> {});
+        }
+        try (NetnsExecutor executor = new NetnsExecutor("policy-test");
+                NetworkNamespace namespace = NetworkNamespace.open(outside.netnsPath());
+                HboneClient hbone = new HboneClient(group, HboneClientConfig.defaults())) {
+            PodSockets sockets =
+                    new PodSockets("outside", namespace, new NettyInNetns(executor), Duration.ofSeconds(3));
+            ConnectRequest request = new ConnectRequest(
+                    ClientSecurity.mutualTls(
+                            identity,
+                            () -> MeshTls.clientContext(
+                                    certificate, TestMesh.ca().trustBundle())),
+                    Set.of(new SpiffeId(TestMesh.TRUST_DOMAIN, "shop", "server")),
+                    server.address(15008),
+                    HboneAuthority.of(outside.address(8080)),
+                    Map.of(),
+                    sockets.dialer());
+
+            assertThat(hbone.connect(request))
+                    .failsWithin(TestMesh.WAIT)
+                    .withThrowableThat()
+                    .havingCause()
+                    .isInstanceOfSatisfying(HboneRefusedException.class, refused -> {
+                        assertThat(refused.status()).isEqualTo(400);
+                        assertThat(refused.reason())
+                                .hasValueSatisfying(r -> assertThat(r).contains("is not an address of pod"));
+                    });
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        assertThat(onlyRefusal().reason())
+                .startsWith("CONNECT authority " + outside.ip().getHostAddress() + ":8080");
     }
 
     private RecordingObserver.Refused onlyRefusal() {

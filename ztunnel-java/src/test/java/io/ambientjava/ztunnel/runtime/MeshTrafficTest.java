@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.identity.manager.LocalCaCertificateProvider;
 import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.testing.RequiresRoot;
 import io.ambientjava.testing.netns.EchoServer;
@@ -87,6 +88,28 @@ class MeshTrafficTest {
             assertThat(c.error()).isEmpty();
         });
         assertThat(node1.refused()).isEmpty();
+    }
+
+    @Test
+    void withoutClientIpPreservationTheAppSeesItsOwnPodAddress() throws Exception {
+        mesh = new TestMesh(
+                net,
+                new LocalCaCertificateProvider(TestMesh.ca()),
+                config -> config.withInboundSource(InboundSourceMode.POD_ADDRESS));
+        Pod client = mesh.meshPod(1, "client", "default", "client");
+        Pod server = mesh.meshPod(2, "server", "default", "server");
+        EchoServer echo = server.startEchoServer(8080);
+
+        assertThat(exchange(client, server.address(8080), bytes("hi"))).isEqualTo(bytes("hi"));
+
+        assertThat(echo.clients())
+                .singleElement()
+                .satisfies(c -> assertThat(c.getAddress()).isEqualTo(server.ip()));
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(mesh.observer(2).closed())
+                        .singleElement()
+                        .satisfies(
+                                c -> assertThat(c.info().source().getAddress()).isEqualTo(client.ip())));
     }
 
     @Test
