@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
 /**
  * istiod-lite's gRPC front: the Delta ADS service (workload xDS) and the CA service, on a plaintext port bound to
  * loopback (Istio's 15010) and optionally a TLS port (Istio's 15012) whose serving certificate the mesh CA issues
- * for {@code spiffe://<td>/ns/istio-system/sa/istiod}. Client certificates are requested but optional on the TLS
- * port; callers of the CA authenticate with bearer tokens.
+ * for {@code spiffe://<td>/ns/istio-system/sa/istiod}. On the TLS port xDS clients must present a mesh client
+ * certificate or a bearer token ({@link XdsClientAuthentication}); the loopback port trusts the local machine, as
+ * istiod's 15010 does. Callers of the CA always authenticate with bearer tokens.
  */
 public final class IstiodServer implements AutoCloseable {
 
@@ -85,7 +86,8 @@ public final class IstiodServer implements AutoCloseable {
                     ? null
                     : NettyServerBuilder.forAddress(builder.tlsAddress)
                             .sslContext(serverTls(servingCertificate, builder.ca))
-                            .addService(ads)
+                            .addService(ServerInterceptors.intercept(
+                                    ads, new XdsClientAuthentication(builder.authenticator)))
                             .addService(certificateService)
                             .build()
                             .start();

@@ -16,7 +16,10 @@ import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.identity.csr.CsrGenerator;
 import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.istiod.testsupport.MeshRootsTrustManager;
 import io.ambientjava.istiod.testsupport.MutableConfigSource;
+import io.ambientjava.istiod.testsupport.XdsTestClient;
+import io.ambientjava.istiod.xds.TypeUrls;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -27,21 +30,14 @@ import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -199,7 +195,7 @@ class CertificateServiceTest {
         ManagedChannel tls = NettyChannelBuilder.forAddress(
                         "127.0.0.1", server.tlsPort().orElseThrow())
                 .sslContext(GrpcSslContexts.forClient()
-                        .trustManager(new MeshRootsOnly(ca.trustBundle().roots(), presented))
+                        .trustManager(new MeshRootsTrustManager(ca.trustBundle().roots(), presented))
                         .build())
                 .build();
         try {
@@ -211,6 +207,45 @@ class CertificateServiceTest {
                     .isEqualTo(new SpiffeId("cluster.local", "istio-system", "istiod"));
         } finally {
             tls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void xdsOnTheTlsPortNeedsATokenOrAMeshClientCertificate() throws Exception {
+        int port = server.tlsPort().orElseThrow();
+        var trust = new MeshRootsTrustManager(ca.trustBundle().roots(), new AtomicReference<>());
+
+        ManagedChannel anonymous = NettyChannelBuilder.forAddress("127.0.0.1", port)
+                .sslContext(GrpcSslContexts.forClient().trustManager(trust).build())
+                .build();
+        try (XdsTestClient client = new XdsTestClient(anonymous, "anonymous")) {
+            client.subscribe(TypeUrls.ADDRESS);
+            Status status = Status.fromThrowable(client.awaitClosed());
+            assertThat(status.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(status.getDescription()).contains("mesh client certificate or an 'authorization: Bearer' token");
+        }
+
+        ManagedChannel withToken = NettyChannelBuilder.forAddress("127.0.0.1", port)
+                .sslContext(GrpcSslContexts.forClient().trustManager(trust).build())
+                .intercept(MetadataUtils.newAttachHeadersInterceptor(bearer(ZTUNNEL_A_TOKEN)))
+                .build();
+        try (XdsTestClient client = new XdsTestClient(withToken, "ztunnel-a")) {
+            client.subscribe(TypeUrls.ADDRESS);
+            assertThat(client.next().getResourcesList()).isNotEmpty();
+        }
+
+        var ztunnelCertificate = ca.issue(new SpiffeId("cluster.local", "istio-system", "ztunnel"));
+        ManagedChannel withCertificate = NettyChannelBuilder.forAddress("127.0.0.1", port)
+                .sslContext(GrpcSslContexts.forClient()
+                        .trustManager(trust)
+                        .keyManager(
+                                ztunnelCertificate.privateKey(),
+                                ztunnelCertificate.chain().toArray(X509Certificate[]::new))
+                        .build())
+                .build();
+        try (XdsTestClient client = new XdsTestClient(withCertificate, "ztunnel-a")) {
+            client.subscribe(TypeUrls.ADDRESS);
+            assertThat(client.next().getResourcesList()).isNotEmpty();
         }
     }
 
@@ -256,67 +291,5 @@ class CertificateServiceTest {
     @FunctionalInterface
     private interface ThrowingCall {
         void run() throws Exception;
-    }
-
-    /**
-     * Trusts chains to the mesh roots and checks no host name: mesh clients verify istiod by its SPIFFE identity
-     * (checked by the test), as ztunnel-java does.
-     */
-    private static final class MeshRootsOnly extends X509ExtendedTrustManager {
-        private final X509TrustManager roots;
-        private final AtomicReference<X509Certificate> presented;
-
-        MeshRootsOnly(List<X509Certificate> rootCertificates, AtomicReference<X509Certificate> presented)
-                throws Exception {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            for (int i = 0; i < rootCertificates.size(); i++) {
-                store.setCertificateEntry("root-" + i, rootCertificates.get(i));
-            }
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(store);
-            this.roots = (X509TrustManager) factory.getTrustManagers()[0];
-            this.presented = presented;
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            roots.checkServerTrusted(chain, authType);
-            presented.set(chain[0]);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            checkServerTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            checkServerTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("client side only");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("client side only");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("client side only");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return roots.getAcceptedIssuers();
-        }
     }
 }

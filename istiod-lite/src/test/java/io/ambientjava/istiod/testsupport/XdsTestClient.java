@@ -27,8 +27,12 @@ public final class XdsTestClient implements AutoCloseable {
     private final CompletableFuture<Throwable> closed = new CompletableFuture<>();
 
     public XdsTestClient(int port, String nodeId) {
-        this.channel =
-                NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        this(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build(), nodeId);
+    }
+
+    /** A client over a channel the test built (TLS, credentials); closing the client shuts the channel down. */
+    public XdsTestClient(ManagedChannel channel, String nodeId) {
+        this.channel = channel;
         this.requests = AggregatedDiscoveryServiceGrpc.newStub(channel)
                 .deltaAggregatedResources(new StreamObserver<>() {
                     @Override
