@@ -207,6 +207,35 @@ class MeshTrafficTest {
     }
 
     @Test
+    void whenEveryEndpointFailsTheClientIsResetAndTheLastErrorReported() throws Exception {
+        Pod client = mesh.meshPod(1, "client", "default", "client");
+        mesh.meshPod(
+                2,
+                "echo-1",
+                w -> w.service("default/echo.default.svc.cluster.local", PortMap.of(80, 8080)),
+                "default",
+                "echo");
+        mesh.add(echoService().build());
+
+        byte[] reply;
+        try {
+            reply = exchange(client, VIP, bytes("nobody home"));
+        } catch (java.io.IOException reset) {
+            reply = new byte[0];
+        }
+
+        assertThat(reply).isEmpty();
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(mesh.observer(1).refused())
+                        .singleElement()
+                        .satisfies(r -> assertThat(r.reason())
+                                .startsWith(
+                                        "no further usable endpoint for service default/echo.default.svc.cluster.local"
+                                                + " port 80 (last failure: CONNECT 198.18.2.2:8080 via /198.18.2.2:15008 refused"
+                                                + " with 503")));
+    }
+
+    @Test
     void addressesOutsideTheMeshArePassedThroughAsPlainTcp() throws Exception {
         Pod client = mesh.meshPod(1, "client", "default", "client");
         Pod outside = mesh.outsidePod(2, "outside");

@@ -86,6 +86,7 @@ public final class OutboundProxy {
         private Workload sourceWorkload;
         private Optional<SpiffeId> sourceIdentity = Optional.empty();
         private int attempts;
+        private String lastFailure;
 
         Attempt(LocalPod pod, EpollSocketChannel downstream, InetSocketAddress destination) {
             this.pod = pod;
@@ -121,7 +122,9 @@ public final class OutboundProxy {
                                     unroutable.service(),
                                     Optional.empty(),
                                     SecurityPolicy.UNKNOWN),
-                            unroutable.reason());
+                            lastFailure == null
+                                    ? unroutable.reason()
+                                    : unroutable.reason() + " (last failure: " + lastFailure + ")");
                 case OutboundRoute.Passthrough passthrough -> passthrough(passthrough);
                 case OutboundRoute.Hbone hbone -> hbone(hbone);
             }
@@ -245,6 +248,7 @@ public final class OutboundProxy {
                 log.debug(
                         "outbound connection {}: endpoint {} failed ({}); trying another", id, endpoint.get(), reason);
                 failedEndpoints.add(endpoint.get());
+                lastFailure = reason;
                 next();
                 return;
             }
