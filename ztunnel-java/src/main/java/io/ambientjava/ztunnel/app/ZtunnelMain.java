@@ -1,10 +1,13 @@
 package io.ambientjava.ztunnel.app;
 
 import io.ambientjava.ztunnel.admin.OperationsServers;
+import io.ambientjava.ztunnel.caclient.CaClientSettings;
 import io.ambientjava.ztunnel.config.LocalConfigSource;
 import io.ambientjava.ztunnel.runtime.InboundSourceMode;
 import io.ambientjava.ztunnel.runtime.ZtunnelRuntimeConfig;
 import io.ambientjava.ztunnel.state.Workload;
+import io.ambientjava.ztunnel.xds.XdsClientSettings;
+import io.ambientjava.ztunnel.xds.XdsNode;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -30,7 +33,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ztunnel}: runs one ztunnel process for a node. Pods are given on the command line ({@code --pod}) or in a
- * file ({@code --pods-file}) until the node agent's ZDS hands them over; state comes from ztunnel's local config.
+ * file ({@code --pods-file}) until the node agent's ZDS hands them over; state comes from ztunnel's local config or
+ * from workload xDS ({@code --xds-address}), certificates from a local CA or from istiod's ({@code --ca-address}).
  *
  * <p>Prints {@code ztunnel ready admin=HOST:PORT metrics=HOST:PORT readiness=HOST:PORT ...} on stdout once it
  * serves. SIGTERM or SIGINT (or {@code POST /quitquitquit}) drains connections up to {@code --drain-timeout} and
@@ -68,6 +72,26 @@ public final class ZtunnelMain implements Callable<Integer> {
             description = "ztunnel local config YAML, watched for changes (default: $LOCAL_XDS_PATH, or inline"
                     + " $LOCAL_XDS).")
     Path localConfig;
+
+    @Option(
+            names = "--xds-address",
+            paramLabel = "HOST:PORT",
+            description = "Workload xDS (Delta ADS, plaintext gRPC, e.g. istiod-lite's 127.0.0.1:15010) to take the"
+                    + " state from; instead of --local-config.")
+    String xdsAddress;
+
+    @Option(
+            names = "--ca-address",
+            paramLabel = "HOST:PORT",
+            description = "istiod's CA (CreateCertificate, plaintext gRPC, e.g. 127.0.0.1:15010) to get workload"
+                    + " certificates from; needs --token-file; instead of --ca-dir/--ca-out.")
+    String caAddress;
+
+    @Option(
+            names = "--token-file",
+            paramLabel = "FILE",
+            description = "This ztunnel's bearer token for --ca-address, read again on every request.")
+    Path tokenFile;
 
     @Option(
             names = "--pod",
@@ -213,9 +237,19 @@ public final class ZtunnelMain implements Callable<Integer> {
                 throw usage("--pod " + pod.uid() + " is given twice");
             }
         }
+        Optional<XdsClientSettings> xds = Optional.empty();
+        if (xdsAddress != null) {
+            if (localConfig != null) {
+                throw usage("--xds-address and --local-config are mutually exclusive");
+            }
+            HostPort target = hostPort(xdsAddress, "--xds-address");
+            xds = Optional.of(
+                    XdsClientSettings.of(target.host(), target.port(), XdsNode.fromEnvironment(env, nodeName)));
+        }
+        Optional<CaClientSettings> ca = caClient();
         Optional<Path> configFile = Optional.ofNullable(localConfig);
         Optional<String> inline = Optional.empty();
-        if (configFile.isEmpty()) {
+        if (configFile.isEmpty() && xds.isEmpty()) {
             String path = env.get(LocalConfigSource.PATH_ENV);
             if (path != null && !path.isBlank()) {
                 configFile = Optional.of(Path.of(path));
@@ -241,7 +275,34 @@ public final class ZtunnelMain implements Callable<Integer> {
                 socket(statsAddress, readinessPort, "--readiness-port"),
                 drainTimeout,
                 workerThreads,
-                inboundSource);
+                inboundSource,
+                xds,
+                ca);
+    }
+
+    private Optional<CaClientSettings> caClient() {
+        if (caAddress == null) {
+            if (tokenFile != null) {
+                throw usage("--token-file is only used with --ca-address");
+            }
+            return Optional.empty();
+        }
+        if (tokenFile == null) {
+            throw usage("--ca-address needs --token-file (this ztunnel's bearer token)");
+        }
+        if (caDir != null || caOut != null) {
+            throw usage("--ca-address and --ca-dir/--ca-out are mutually exclusive");
+        }
+        HostPort target = hostPort(caAddress, "--ca-address");
+        return Optional.of(CaClientSettings.of(target.host(), target.port(), tokenFile));
+    }
+
+    private HostPort hostPort(String value, String option) {
+        try {
+            return HostPort.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw usage(option + " " + e.getMessage());
+        }
     }
 
     private InetSocketAddress socket(String host, int port, String option) {

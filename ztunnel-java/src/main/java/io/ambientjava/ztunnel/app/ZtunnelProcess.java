@@ -1,6 +1,7 @@
 package io.ambientjava.ztunnel.app;
 
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.identity.manager.CertificateProvider;
 import io.ambientjava.identity.manager.LocalCaCertificateProvider;
 import io.ambientjava.ztunnel.admin.AdminApi;
 import io.ambientjava.ztunnel.admin.ConfigDump;
@@ -8,6 +9,7 @@ import io.ambientjava.ztunnel.admin.LogLevels;
 import io.ambientjava.ztunnel.admin.MetricsApi;
 import io.ambientjava.ztunnel.admin.OperationsServers;
 import io.ambientjava.ztunnel.admin.ReadinessApi;
+import io.ambientjava.ztunnel.caclient.IstiodCertificateProvider;
 import io.ambientjava.ztunnel.config.LocalConfigException;
 import io.ambientjava.ztunnel.config.LocalConfigSource;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
@@ -20,6 +22,7 @@ import io.ambientjava.ztunnel.telemetry.accesslog.AccessLog;
 import io.ambientjava.ztunnel.telemetry.metrics.IstioTcpMetrics;
 import io.ambientjava.ztunnel.telemetry.metrics.ZtunnelGauges;
 import io.ambientjava.ztunnel.telemetry.metrics.ZtunnelMeterRegistry;
+import io.ambientjava.ztunnel.xds.XdsClient;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -58,6 +61,7 @@ final class ZtunnelProcess {
     private static final Logger log = LoggerFactory.getLogger(ZtunnelProcess.class);
     private static final Duration POD_START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration PODS_FILE_POLL = Duration.ofSeconds(1);
+    private static final Duration XDS_INITIAL_SYNC_WAIT = Duration.ofSeconds(15);
 
     private final ZtunnelSettings settings;
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -67,6 +71,7 @@ final class ZtunnelProcess {
     private RuntimeStatus status;
     private OperationsServers servers;
     private int startedPods;
+    private XdsClient xds;
 
     private ZtunnelProcess(ZtunnelSettings settings) {
         this.settings = settings;
@@ -93,15 +98,19 @@ final class ZtunnelProcess {
     private void startAll() throws StartupException {
         ZtunnelMeterRegistry meters = own(new ZtunnelMeterRegistry());
         WorkloadStore store = new WorkloadStore();
-        startLocalConfig(store);
-        MeshCertificateAuthority ca = CaSetup.load(settings.trustDomain(), settings.caDir(), settings.caOut());
+        if (settings.xds().isPresent()) {
+            startXds(store);
+        } else {
+            startLocalConfig(store);
+        }
+        CertificateProvider certificates = certificateProvider();
 
         IstioTcpMetrics metrics = new IstioTcpMetrics(meters.registry());
         ZtunnelRuntimeConfig config = ZtunnelRuntimeConfig.of(
                         settings.node(),
                         settings.trustDomain(),
                         store,
-                        new LocalCaCertificateProvider(ca),
+                        certificates,
                         CompositeObserver.of(metrics, new AccessLog()))
                 .withDrainTimeout(settings.drainTimeout())
                 .withEventLoopThreads(settings.eventLoopThreads())
@@ -110,7 +119,12 @@ final class ZtunnelProcess {
         status = new RuntimeStatus(runtime);
 
         ZtunnelGauges gauges = new ZtunnelGauges(meters.registry(), status, BuildInfo.current());
-        ConfigDump dump = new ConfigDump(status, BuildInfo.current(), settings.describe());
+        Map<String, Object> described = new LinkedHashMap<>(settings.describe());
+        if (xds != null) {
+            XdsClient client = xds;
+            described.put("xds", new LiveMap(() -> client.status().describe()));
+        }
+        ConfigDump dump = new ConfigDump(status, BuildInfo.current(), described);
         ReadinessApi readiness = new ReadinessApi(status);
         AdminTransport transport = own(AdminTransport.create());
         try {
@@ -160,6 +174,39 @@ final class ZtunnelProcess {
                     },
                     PODS_FILE_POLL));
         }
+    }
+
+    /**
+     * Subscribes to workload xDS and waits a while for the first full state, so pods given at start find their
+     * workloads; a control plane that is not there yet is retried in the background.
+     */
+    private void startXds(WorkloadStore store) {
+        xds = own(XdsClient.start(settings.xds().get(), store));
+        try {
+            xds.initialSync().get(XDS_INITIAL_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            log.info(
+                    "workload xDS from {}: {}",
+                    settings.xds().get().address(),
+                    store.snapshot().summary());
+        } catch (TimeoutException e) {
+            log.warn(
+                    "no full workload xDS state from {} within {} ({}); starting with what there is",
+                    settings.xds().get().address(),
+                    XDS_INITIAL_SYNC_WAIT,
+                    xds.status().lastError().orElse("no response yet"));
+        } catch (ExecutionException e) {
+            log.warn("workload xDS: {}", describe(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private CertificateProvider certificateProvider() throws StartupException {
+        if (settings.ca().isPresent()) {
+            return own(IstiodCertificateProvider.create(settings.ca().get()));
+        }
+        MeshCertificateAuthority ca = CaSetup.load(settings.trustDomain(), settings.caDir(), settings.caOut());
+        return new LocalCaCertificateProvider(ca);
     }
 
     private void startLocalConfig(WorkloadStore store) throws StartupException {

@@ -1,6 +1,8 @@
 package io.ambientjava.ztunnel.app;
 
+import io.ambientjava.ztunnel.caclient.CaClientSettings;
 import io.ambientjava.ztunnel.runtime.InboundSourceMode;
+import io.ambientjava.ztunnel.xds.XdsClientSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +19,8 @@ import java.util.Optional;
  * @param localConfigInline local config YAML given inline ({@code LOCAL_XDS}), used when there is no file
  * @param pods pods given on the command line
  * @param podsFile a file listing more pods, reloaded when it changes
+ * @param xds workload xDS to feed the state from, instead of a local config
+ * @param ca istiod's CA to get workload certificates from, instead of a local CA
  */
 public record ZtunnelSettings(
         String node,
@@ -32,7 +36,9 @@ public record ZtunnelSettings(
         InetSocketAddress readinessAddress,
         Duration drainTimeout,
         int eventLoopThreads,
-        InboundSourceMode inboundSource) {
+        InboundSourceMode inboundSource,
+        Optional<XdsClientSettings> xds,
+        Optional<CaClientSettings> ca) {
 
     public ZtunnelSettings {
         Objects.requireNonNull(node, "node");
@@ -48,6 +54,14 @@ public record ZtunnelSettings(
         Objects.requireNonNull(readinessAddress, "readinessAddress");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(inboundSource, "inboundSource");
+        Objects.requireNonNull(xds, "xds");
+        Objects.requireNonNull(ca, "ca");
+        if (xds.isPresent() && (localConfigFile.isPresent() || localConfigInline.isPresent())) {
+            throw new IllegalArgumentException("state comes from xDS or from a local config, not both");
+        }
+        if (ca.isPresent() && (caDir.isPresent() || caOut.isPresent())) {
+            throw new IllegalArgumentException("certificates come from istiod's CA or from a local CA, not both");
+        }
     }
 
     /** The settings as {@code /config_dump} shows them. */
@@ -57,8 +71,14 @@ public record ZtunnelSettings(
         if (localConfigFile.isEmpty() && localConfigInline.isPresent()) {
             out.put("localConfig", "inline (LOCAL_XDS)");
         }
+        xds.ifPresent(x -> out.put("xdsAddress", x.address()));
         podsFile.ifPresent(f -> out.put("podsFile", f.toString()));
-        out.put("caSource", caDir.map(d -> "plugged-in " + d).orElse("self-signed"));
+        if (ca.isPresent()) {
+            out.put("caSource", "istiod " + ca.get().address());
+            out.put("tokenFile", ca.get().tokenFile().toString());
+        } else {
+            out.put("caSource", caDir.map(d -> "plugged-in " + d).orElse("self-signed"));
+        }
         out.put("adminAddress", hostPort(adminAddress));
         out.put("metricsAddress", hostPort(metricsAddress));
         out.put("readinessAddress", hostPort(readinessAddress));
