@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * Installs and removes in-pod redirection ({@link InPodRuleset}) plus its policy routing in a pod's network
  * namespace, by running {@code nft} and {@code ip} there. Both operations are idempotent.
  */
-public final class NftablesRedirector {
+public final class NftablesRedirector implements PodRedirector {
     private static final int MAX_DUPLICATE_RULES = 16;
 
     private final RedirectionConfig config;
@@ -16,6 +16,7 @@ public final class NftablesRedirector {
     }
 
     /** Installs (or replaces) the rules and the policy routing in {@code netns}. */
+    @Override
     public void apply(Path netns) {
         applyScript(netns, InPodRuleset.render(config));
         deleteFwmarkRules(netns);
@@ -42,6 +43,7 @@ public final class NftablesRedirector {
     }
 
     /** Removes the table, the rule and the route; what is already gone is skipped. */
+    @Override
     public void remove(Path netns) {
         applyScript(netns, InPodRuleset.removal());
         deleteFwmarkRules(netns);
