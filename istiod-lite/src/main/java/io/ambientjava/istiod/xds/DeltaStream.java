@@ -102,7 +102,8 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
             log.debug("xds client {} answered stale nonce {} for {}", client, nonce, typeUrl);
             return;
         }
-        if (request.hasErrorDetail() && request.getErrorDetail().getCode() != 0) {
+        // Any error_detail is a NACK, whatever its code: upstream ztunnel sends only a message (code 0).
+        if (request.hasErrorDetail()) {
             metrics.rejected(typeUrl);
             log.warn(
                     "xds client {} rejected (NACK) {} nonce {}: {}; it keeps its last accepted state ({} resources)",

@@ -79,10 +79,15 @@ public final class XdsTestClient implements AutoCloseable {
     }
 
     public void nack(DeltaDiscoveryResponse response, String message) {
+        nack(response, message, 3);
+    }
+
+    /** A NACK with this status code; upstream ztunnel leaves it 0 and sends only the message. */
+    public void nack(DeltaDiscoveryResponse response, String message, int code) {
         requests.onNext(DeltaDiscoveryRequest.newBuilder()
                 .setTypeUrl(response.getTypeUrl())
                 .setResponseNonce(response.getNonce())
-                .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage(message))
+                .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(code).setMessage(message))
                 .build());
     }
 

@@ -205,6 +205,27 @@ class DeltaAdsServerTest {
     }
 
     @Test
+    void aNackWithoutStatusCodeAsUpstreamZtunnelSendsItIsStillANack() throws Exception {
+        try (XdsTestClient client = new XdsTestClient(server.xdsPort(), "ztunnel-a")) {
+            client.subscribe(TypeUrls.ADDRESS);
+            DeltaDiscoveryResponse initial = client.next();
+            Map<String, String> accepted = XdsTestClient.versions(initial);
+            client.ack(initial);
+
+            source.set(join(
+                    ambientNamespace("shop"),
+                    SERVICE,
+                    STRICT,
+                    pod("shop", "web-0", "198.18.1.99", "web", "node-a", "app=web")));
+            client.nack(client.next(), "workload: addresses[0]: 5 bytes is not an IP address", 0);
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.ads().rejects(TypeUrls.ADDRESS) == 1.0);
+            assertThat(server.ads().clients().getFirst().ackedVersions().get(TypeUrls.ADDRESS))
+                    .isEqualTo(accepted);
+        }
+    }
+
+    @Test
     void reconnectWithInitialVersionsGetsOnlyChangesAndRemovals() throws Exception {
         Map<String, String> held;
         try (XdsTestClient first = new XdsTestClient(server.xdsPort(), "ztunnel-a")) {
