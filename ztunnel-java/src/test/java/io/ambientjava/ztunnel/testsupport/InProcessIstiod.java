@@ -64,10 +64,15 @@ public final class InProcessIstiod implements AutoCloseable {
               mtls: {mode: STRICT}
             """;
 
-    public static final String NODE_A_TOKEN = "ztunnel-node-a-token-0123456789";
-    public static final String NODE_B_TOKEN = "ztunnel-node-b-token-0123456789";
+    public static final String NODE_A_TOKEN = tokenFor("node-a");
+    public static final String NODE_B_TOKEN = tokenFor("node-b");
     public static final String WEB_0_UID = "Kubernetes//Pod/shop/web-0";
     public static final String CLIENT_0_UID = "Kubernetes//Pod/shop/client-0";
+
+    /** The bearer token of the ztunnel of {@code node} (node-a, node-b, node1, node2 are known). */
+    public static String tokenFor(String node) {
+        return "ztunnel-" + node + "-token-0123456789";
+    }
 
     private final Path folder;
     private final Path tokens;
@@ -82,17 +87,24 @@ public final class InProcessIstiod implements AutoCloseable {
         this.ca = MeshCertificateAuthority.createSelfSigned("cluster.local");
     }
 
-    /** Writes {@link #MESH} and a token file (ztunnels of node-a and node-b) under {@code dir}, then starts. */
+    /** Writes {@link #MESH} and a token file ({@link #tokenFor} each test node) under {@code dir}, then starts. */
     public static InProcessIstiod start(Path dir) throws IOException {
+        return start(dir, MESH);
+    }
+
+    /** As {@link #start(Path)} with another mesh. */
+    public static InProcessIstiod start(Path dir, String meshYaml) throws IOException {
         Path folder = Files.createDirectories(dir.resolve("mesh"));
-        Files.writeString(folder.resolve("00-mesh.yaml"), MESH);
+        Files.writeString(folder.resolve("00-mesh.yaml"), meshYaml);
         Path tokens = dir.resolve("tokens.yaml");
         Files.writeString(tokens, """
                 tokens:
                 - {token: %s, namespace: istio-system, serviceAccount: ztunnel, node: node-a}
                 - {token: %s, namespace: istio-system, serviceAccount: ztunnel, node: node-b}
+                - {token: %s, namespace: istio-system, serviceAccount: ztunnel, node: node1}
+                - {token: %s, namespace: istio-system, serviceAccount: ztunnel, node: node2}
                 - {token: plain-workload-token-0123456789, namespace: shop, serviceAccount: web}
-                """.formatted(NODE_A_TOKEN, NODE_B_TOKEN));
+                """.formatted(NODE_A_TOKEN, NODE_B_TOKEN, tokenFor("node1"), tokenFor("node2")));
         InProcessIstiod istiod = new InProcessIstiod(folder, tokens);
         istiod.startServer(0);
         return istiod;

@@ -1,0 +1,160 @@
+package io.ambientjava.ztunnel.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.testing.RequiresCommand;
+import io.ambientjava.testing.RequiresRoot;
+import io.ambientjava.testing.netns.EchoServer;
+import io.ambientjava.testing.netns.NetnsTopology;
+import io.ambientjava.testing.netns.Pod;
+import io.ambientjava.ztunnel.caclient.CaClientSettings;
+import io.ambientjava.ztunnel.caclient.IstiodCertificateProvider;
+import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
+import io.ambientjava.ztunnel.runtime.ZtunnelRuntime;
+import io.ambientjava.ztunnel.runtime.ZtunnelRuntimeConfig;
+import io.ambientjava.ztunnel.state.WorkloadStore;
+import io.ambientjava.ztunnel.telemetry.Reporter;
+import io.ambientjava.ztunnel.telemetry.SecurityPolicy;
+import io.ambientjava.ztunnel.testsupport.InPodRedirection;
+import io.ambientjava.ztunnel.testsupport.InProcessIstiod;
+import io.ambientjava.ztunnel.testsupport.RecordingObserver;
+import io.ambientjava.ztunnel.testsupport.TestMesh;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole control path for real: istiod-lite (in-process) serves the pods of a two-node network-namespace
+ * topology; each node's ztunnel takes its state from workload xDS and its certificates from istiod-lite's CA (with
+ * its node's token), and carries pod-to-pod traffic over HBONE between the nodes under mesh-wide STRICT mTLS.
+ */
+@RequiresRoot
+@RequiresCommand({"ip", "nft"})
+@Timeout(90)
+class XdsMeshTrafficTest {
+
+    private static final SpiffeId CLIENT = new SpiffeId("cluster.local", "default", "client");
+    private static final SpiffeId SERVER = new SpiffeId("cluster.local", "default", "server");
+
+    @RegisterExtension
+    final NetnsTopology net = NetnsTopology.withNodes(2);
+
+    @TempDir
+    Path dir;
+
+    private InProcessIstiod istiod;
+
+    @AfterEach
+    void stopIstiod() {
+        if (istiod != null) {
+            istiod.close();
+        }
+    }
+
+    @Test
+    void podToPodAcrossNodesWithStateAndCertificatesFromIstiodLite() throws Exception {
+        Pod client = net.node(1).addPod("client");
+        Pod server = net.node(2).addPod("server");
+        Pod outside = net.node(1).addPod("outside");
+        InPodRedirection.install(client);
+        InPodRedirection.install(server);
+        istiod = InProcessIstiod.start(dir, """
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: default
+                  labels: {istio.io/dataplane-mode: ambient}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: istio-system}
+                ---
+                %s
+                ---
+                %s
+                ---
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: default, namespace: istio-system}
+                spec:
+                  mtls: {mode: STRICT}
+                """.formatted(podYaml(client, "client"), podYaml(server, "server")));
+
+        RecordingObserver serverSide = new RecordingObserver();
+        ZtunnelRuntime node1 = ztunnel(client, new RecordingObserver());
+        ZtunnelRuntime node2 = ztunnel(server, serverSide);
+        node1.addPod(TestMesh.uid("default", "client"), NetworkNamespace.open(client.netnsPath()))
+                .get(10, TimeUnit.SECONDS);
+        node2.addPod(TestMesh.uid("default", "server"), NetworkNamespace.open(server.netnsPath()))
+                .get(10, TimeUnit.SECONDS);
+        EchoServer echo = server.startEchoServer(8080);
+
+        byte[] reply = TestMesh.exchange(client, server.address(8080), "hello".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(reply, StandardCharsets.UTF_8)).isEqualTo("hello");
+        assertThat(echo.clients())
+                .singleElement()
+                .satisfies(c -> assertThat(c.getAddress()).isEqualTo(client.ip()));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(serverSide.closed()).isNotEmpty());
+        assertThat(serverSide.closed()).singleElement().satisfies(c -> {
+            assertThat(c.info().reporter()).isEqualTo(Reporter.DESTINATION);
+            assertThat(c.info().sourceIdentity()).contains(CLIENT);
+            assertThat(c.info().destinationIdentity()).contains(SERVER);
+            assertThat(c.info().securityPolicy()).isEqualTo(SecurityPolicy.MUTUAL_TLS);
+        });
+
+        // STRICT (istiod's converted PeerAuthentication, delivered by xDS): plaintext from outside the mesh is refused.
+        try (Socket plain = outside.connect(server.address(8080))) {
+            plain.setSoTimeout(5_000);
+            plain.getOutputStream().write(1);
+            assertThat(plain.getInputStream().read()).isEqualTo(-1);
+        } catch (java.io.IOException refused) {
+            // a reset is a refusal too
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(serverSide.refused()).isNotEmpty());
+    }
+
+    private ZtunnelRuntime ztunnel(Pod pod, RecordingObserver observer) throws Exception {
+        String node = pod.node().name();
+        WorkloadStore store = new WorkloadStore();
+        XdsClient xds = XdsClient.start(
+                XdsClientSettings.of(
+                        "127.0.0.1", istiod.port(), new XdsNode("ztunnel-" + node, "istio-system", "127.0.0.1", node)),
+                store);
+        net.onTeardown(xds);
+        xds.initialSync().get(10, TimeUnit.SECONDS);
+        Path token = Files.writeString(dir.resolve(node + ".token"), InProcessIstiod.tokenFor(node));
+        IstiodCertificateProvider certificates = net.onTeardown(
+                IstiodCertificateProvider.create(CaClientSettings.of("127.0.0.1", istiod.port(), token)));
+        ZtunnelRuntimeConfig config = ZtunnelRuntimeConfig.of(node, "cluster.local", store, certificates, observer)
+                .withDrainTimeout(Duration.ofMillis(500))
+                .withConnectTimeout(Duration.ofSeconds(3));
+        return net.onTeardown(ZtunnelRuntime.start(config));
+    }
+
+    private static String podYaml(Pod pod, String serviceAccount) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s, namespace: default}
+                spec:
+                  serviceAccountName: %s
+                  nodeName: %s
+                  containers: [{name: app, image: app}]
+                status: {phase: Running, podIP: %s}
+                """.formatted(
+                        pod.name(), serviceAccount, pod.node().name(), pod.ip().getHostAddress());
+    }
+}
