@@ -102,6 +102,39 @@ class NftablesRedirectorTest {
     }
 
     @Test
+    void repliesToZtunnelsTransparentInboundSocketComeBackToIt() throws Exception {
+        Pod a = net.addPod("a");
+        Pod b = net.addPod("b");
+        ServerSocket app = listen(b, 8080);
+        InetSocketAddress appAddress = b.address(8080);
+
+        assertThat(transparentConnect(b, appAddress, a.address(40123)))
+                .as("without the policy routing the app's SYN-ACK leaves for pod a")
+                .isFalse();
+        redirector.apply(b.netnsPath());
+        assertThat(transparentConnect(b, appAddress, a.address(40124)))
+                .as("connmark 0x111 and table 100 deliver the reply to ztunnel's socket")
+                .isTrue();
+        try (Socket accepted = app.accept()) {
+            assertThat(accepted.getInetAddress())
+                    .as("the app sees the client's address")
+                    .isEqualTo(a.ip());
+        }
+    }
+
+    /** ztunnel's inbound hop: from inside {@code pod}, a transparent, 0x539-marked connect posing as the client. */
+    private static boolean transparentConnect(Pod pod, InetSocketAddress target, InetSocketAddress client)
+            throws Exception {
+        return pod.call(() -> {
+            try {
+                return MarkedConnect.connects(target, 0x539, client);
+            } catch (Throwable e) {
+                throw new Exception(e);
+            }
+        });
+    }
+
+    @Test
     void dnsCaptureSendsPort53To15053() throws Exception {
         Pod a = net.addPod("a");
         Pod b = net.addPod("b");
