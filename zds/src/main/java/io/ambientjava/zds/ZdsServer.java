@@ -80,9 +80,14 @@ public final class ZdsServer implements AutoCloseable {
         }
     }
 
-    private record Enrolled(WorkloadInfo info, Path netns) {}
+    /** A pod's netns: a path opened for each send, or a descriptor the server owns (ownedFd, else -1). */
+    private record Enrolled(String uid, WorkloadInfo info, Path netns, int ownedFd) {
+        String source() {
+            return ownedFd >= 0 ? "fd " + ownedFd : netns.toString();
+        }
+    }
 
-    private record Outgoing(WorkloadRequest request, Optional<Path> netns, CompletableFuture<Void> result) {}
+    private record Outgoing(WorkloadRequest request, Optional<Enrolled> netns, CompletableFuture<Void> result) {}
 
     private ZdsServer(Path path, Settings settings, SeqpacketSocket listener) {
         this.path = path;
@@ -124,16 +129,66 @@ public final class ZdsServer implements AutoCloseable {
      * replayed when one connects).
      */
     public CompletableFuture<Void> addPod(String uid, WorkloadInfo info, Path netns) {
+        Objects.requireNonNull(netns, "netns");
+        return enroll(uid, info, netns, -1);
+    }
+
+    /**
+     * Like {@link #addPod(String, WorkloadInfo, Path)} for a netns the caller holds open as {@code netnsFd}: the
+     * server takes its own reference right away (the caller may close its descriptor when this returns) and
+     * keeps it until the pod is removed or the server closes.
+     */
+    public CompletableFuture<Void> addPod(String uid, WorkloadInfo info, int netnsFd) {
+        int owned;
+        try {
+            owned = NamespaceFds.open(Path.of("/proc/self/fd/" + netnsFd));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "netns fd " + netnsFd + " of pod " + uid + " is not usable: " + e.getMessage(), e);
+        }
+        try {
+            return enroll(uid, info, null, owned);
+        } catch (RuntimeException e) {
+            NamespaceFds.close(owned);
+            throw e;
+        }
+    }
+
+    private CompletableFuture<Void> enroll(String uid, WorkloadInfo info, Path netns, int ownedFd) {
         requireUid(uid);
         Objects.requireNonNull(info, "info");
-        Objects.requireNonNull(netns, "netns");
         WorkloadRequest request = WorkloadRequest.newBuilder()
                 .setAdd(AddWorkload.newBuilder().setUid(uid).setWorkloadInfo(info))
                 .build();
         synchronized (lock) {
             ensureOpen();
-            pods.put(uid, new Enrolled(info, netns));
-            return enqueueLocked(request, Optional.of(netns), "add pod " + uid);
+            Enrolled enrolled = new Enrolled(uid, info, netns, ownedFd);
+            release(pods.put(uid, enrolled));
+            return enqueueLocked(request, Optional.of(enrolled), "add pod " + uid);
+        }
+    }
+
+    /** Closes the descriptor an entry owns; called under the lock, so no send is opening a copy of it. */
+    private static void release(Enrolled enrolled) {
+        if (enrolled != null && enrolled.ownedFd() >= 0) {
+            NamespaceFds.close(enrolled.ownedFd());
+        }
+    }
+
+    /**
+     * A fresh descriptor for the pod's netns, for one send. Owned descriptors are copied under the lock, and only
+     * while the entry is still enrolled, so a concurrent removal can never let a reused descriptor number slip
+     * through.
+     */
+    private int openForSend(Enrolled enrolled) throws IOException {
+        if (enrolled.ownedFd() < 0) {
+            return NamespaceFds.open(enrolled.netns());
+        }
+        synchronized (lock) {
+            if (pods.get(enrolled.uid()) != enrolled) {
+                throw new IOException("pod was removed or re-enrolled meanwhile");
+            }
+            return NamespaceFds.open(Path.of("/proc/self/fd/" + enrolled.ownedFd()));
         }
     }
 
@@ -145,7 +200,9 @@ public final class ZdsServer implements AutoCloseable {
                 .build();
         synchronized (lock) {
             ensureOpen();
-            boolean known = pods.remove(uid) != null;
+            Enrolled removed = pods.remove(uid);
+            release(removed);
+            boolean known = removed != null;
             if (current == null) {
                 // Nothing to tell: the next ztunnel gets a snapshot without this pod.
                 return CompletableFuture.completedFuture(null);
@@ -185,6 +242,8 @@ public final class ZdsServer implements AutoCloseable {
             }
             closed = true;
             last = current;
+            pods.values().forEach(ZdsServer::release);
+            pods.clear();
         }
         listener.close();
         if (last != null) {
@@ -205,7 +264,7 @@ public final class ZdsServer implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<Void> enqueueLocked(WorkloadRequest request, Optional<Path> netns, String what) {
+    private CompletableFuture<Void> enqueueLocked(WorkloadRequest request, Optional<Enrolled> netns, String what) {
         if (current == null) {
             return CompletableFuture.failedFuture(new ZdsException(
                     ZdsException.Kind.NOT_CONNECTED,
@@ -340,7 +399,7 @@ public final class ZdsServer implements AutoCloseable {
                             WorkloadRequest.newBuilder()
                                     .setAdd(AddWorkload.newBuilder().setUid(uid).setWorkloadInfo(enrolled.info()))
                                     .build(),
-                            Optional.of(enrolled.netns()));
+                            Optional.of(enrolled));
                 } catch (NetnsUnavailableException e) {
                     LOG.warn("{}: {}; sending KeepWorkload for pod {}", name, e.getMessage(), uid);
                     error = exchange(
@@ -414,11 +473,11 @@ public final class ZdsServer implements AutoCloseable {
         }
 
         /** Sends one request (with the netns fd when given) and returns the ack's error text ("" = success). */
-        private String exchange(WorkloadRequest request, Optional<Path> netns) throws IOException {
+        private String exchange(WorkloadRequest request, Optional<Enrolled> netns) throws IOException {
             OptionalInt fd = OptionalInt.empty();
             if (netns.isPresent()) {
                 try {
-                    fd = OptionalInt.of(NamespaceFds.open(netns.get()));
+                    fd = OptionalInt.of(openForSend(netns.get()));
                 } catch (IOException e) {
                     throw new NetnsUnavailableException(
                             "cannot open netns of " + describe(request) + ": " + e.getMessage());

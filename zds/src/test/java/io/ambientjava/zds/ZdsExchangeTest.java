@@ -110,6 +110,30 @@ class ZdsExchangeTest {
     }
 
     @Test
+    void aPodGivenByDescriptorStaysUsableAfterTheCallerClosesIt() throws Exception {
+        TestNetns a = closeLater(TestNetns.create());
+        ZdsServer server = closeLater(ZdsServer.start(socketPath(), FAST));
+        int callersFd = NamespaceFds.open(a.path());
+        try {
+            server.addPod("uid-a", info("a"), callersFd);
+        } finally {
+            NamespaceFds.close(callersFd);
+        }
+
+        RecordingHandler handler = new RecordingHandler();
+        closeLater(ZdsClient.start(socketPath(), handler, QUICK));
+        assertThat(handler.next()).isEqualTo("add uid-a");
+        assertThat(handler.netnsInodes.get("uid-a")).isEqualTo(a.inode());
+        assertThat(handler.next()).isEqualTo("snapshot sent");
+
+        server.removePod("uid-a").get(5, TimeUnit.SECONDS);
+        assertThat(handler.next()).isEqualTo("delete uid-a");
+        assertThatThrownBy(() -> server.addPod("uid-b", info("b"), 9999))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("netns fd 9999 of pod uid-b is not usable");
+    }
+
+    @Test
     void aNackTravelsBackAsTheErrorText() throws Exception {
         TestNetns a = closeLater(TestNetns.create());
         ZdsServer server = closeLater(ZdsServer.start(socketPath(), FAST));
