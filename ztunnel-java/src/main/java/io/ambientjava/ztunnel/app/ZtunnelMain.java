@@ -1,8 +1,11 @@
 package io.ambientjava.ztunnel.app;
 
+import io.ambientjava.identity.TrustBundle;
+import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.ztunnel.admin.OperationsServers;
 import io.ambientjava.ztunnel.caclient.CaClientSettings;
 import io.ambientjava.ztunnel.config.LocalConfigSource;
+import io.ambientjava.ztunnel.controlplane.ControlPlaneTls;
 import io.ambientjava.ztunnel.runtime.InboundSourceMode;
 import io.ambientjava.ztunnel.runtime.ZtunnelRuntimeConfig;
 import io.ambientjava.ztunnel.state.Workload;
@@ -88,9 +91,18 @@ public final class ZtunnelMain implements Callable<Integer> {
     String caAddress;
 
     @Option(
+            names = "--istiod-root-cert",
+            paramLabel = "FILE",
+            description =
+                    "PEM roots of the mesh: talk to --xds-address and --ca-address over TLS (istiod's port 15012),"
+                            + " verifying istiod's SPIFFE ID spiffe://<trust-domain>/ns/istio-system/sa/istiod.")
+    Path istiodRootCert;
+
+    @Option(
             names = "--token-file",
             paramLabel = "FILE",
-            description = "This ztunnel's bearer token for --ca-address, read again on every request.")
+            description = "This ztunnel's bearer token for --ca-address (and for --xds-address over TLS), read again"
+                    + " on every request.")
     Path tokenFile;
 
     @Option(
@@ -243,8 +255,16 @@ public final class ZtunnelMain implements Callable<Integer> {
                 throw usage("--xds-address and --local-config are mutually exclusive");
             }
             HostPort target = hostPort(xdsAddress, "--xds-address");
-            xds = Optional.of(
-                    XdsClientSettings.of(target.host(), target.port(), XdsNode.fromEnvironment(env, nodeName)));
+            XdsClientSettings plain =
+                    XdsClientSettings.of(target.host(), target.port(), XdsNode.fromEnvironment(env, nodeName));
+            Optional<ControlPlaneTls> tls = istiodTls();
+            if (tls.isPresent() && tokenFile == null) {
+                throw usage("--xds-address over TLS (--istiod-root-cert) needs --token-file to authenticate");
+            }
+            xds = Optional.of(tls.map(t -> plain.withTls(t, tokenFile)).orElse(plain));
+        }
+        if (istiodRootCert != null && xdsAddress == null && caAddress == null) {
+            throw usage("--istiod-root-cert is only used with --xds-address or --ca-address");
         }
         Optional<CaClientSettings> ca = caClient();
         Optional<Path> configFile = Optional.ofNullable(localConfig);
@@ -282,8 +302,8 @@ public final class ZtunnelMain implements Callable<Integer> {
 
     private Optional<CaClientSettings> caClient() {
         if (caAddress == null) {
-            if (tokenFile != null) {
-                throw usage("--token-file is only used with --ca-address");
+            if (tokenFile != null && (xdsAddress == null || istiodRootCert == null)) {
+                throw usage("--token-file is only used with --ca-address, or --xds-address over TLS");
             }
             return Optional.empty();
         }
@@ -294,7 +314,21 @@ public final class ZtunnelMain implements Callable<Integer> {
             throw usage("--ca-address and --ca-dir/--ca-out are mutually exclusive");
         }
         HostPort target = hostPort(caAddress, "--ca-address");
-        return Optional.of(CaClientSettings.of(target.host(), target.port(), tokenFile));
+        CaClientSettings plain = CaClientSettings.of(target.host(), target.port(), tokenFile);
+        return Optional.of(istiodTls().map(plain::withTls).orElse(plain));
+    }
+
+    /** TLS to istiod when {@code --istiod-root-cert} is given: its roots, istiod's SPIFFE ID in our trust domain. */
+    private Optional<ControlPlaneTls> istiodTls() {
+        if (istiodRootCert == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(
+                    ControlPlaneTls.istiod(new TrustBundle(Pem.readCertificates(istiodRootCert)), trustDomain));
+        } catch (RuntimeException e) {
+            throw usage("--istiod-root-cert " + istiodRootCert + ": " + e.getMessage());
+        }
     }
 
     private HostPort hostPort(String value, String option) {

@@ -71,10 +71,10 @@ public record ZtunnelSettings(
         if (localConfigFile.isEmpty() && localConfigInline.isPresent()) {
             out.put("localConfig", "inline (LOCAL_XDS)");
         }
-        xds.ifPresent(x -> out.put("xdsAddress", x.address()));
+        xds.ifPresent(x -> out.put("xdsAddress", x.address() + (x.tls().isPresent() ? " (TLS)" : "")));
         podsFile.ifPresent(f -> out.put("podsFile", f.toString()));
         if (ca.isPresent()) {
-            out.put("caSource", "istiod " + ca.get().address());
+            out.put("caSource", "istiod " + ca.get().address() + (ca.get().tls().isPresent() ? " (TLS)" : ""));
             out.put("tokenFile", ca.get().tokenFile().toString());
         } else {
             out.put("caSource", caDir.map(d -> "plugged-in " + d).orElse("self-signed"));

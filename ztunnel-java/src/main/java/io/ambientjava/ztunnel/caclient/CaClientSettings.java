@@ -1,8 +1,10 @@
 package io.ambientjava.ztunnel.caclient;
 
+import io.ambientjava.ztunnel.controlplane.ControlPlaneTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How to reach the mesh CA ({@code istio.v1.auth.IstioCertificateService}).
@@ -12,9 +14,16 @@ import java.util.Objects;
  * @param clusterId sent as the {@code clusterid} header, as upstream ztunnel does
  * @param validity the certificate lifetime asked for ({@code validity_duration})
  * @param timeout the deadline of one request
+ * @param tls TLS to istiod (its port 15012); plaintext when empty
  */
 public record CaClientSettings(
-        String host, int port, Path tokenFile, String clusterId, Duration validity, Duration timeout) {
+        String host,
+        int port,
+        Path tokenFile,
+        String clusterId,
+        Duration validity,
+        Duration timeout,
+        Optional<ControlPlaneTls> tls) {
 
     public static final Duration DEFAULT_VALIDITY = Duration.ofHours(24);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
@@ -23,6 +32,7 @@ public record CaClientSettings(
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(tokenFile, "tokenFile");
         Objects.requireNonNull(clusterId, "clusterId");
+        Objects.requireNonNull(tls, "tls");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("CA port " + port + " is not in 1..65535");
         }
@@ -32,7 +42,13 @@ public record CaClientSettings(
     }
 
     public static CaClientSettings of(String host, int port, Path tokenFile) {
-        return new CaClientSettings(host, port, tokenFile, "Kubernetes", DEFAULT_VALIDITY, DEFAULT_TIMEOUT);
+        return new CaClientSettings(
+                host, port, tokenFile, "Kubernetes", DEFAULT_VALIDITY, DEFAULT_TIMEOUT, Optional.empty());
+    }
+
+    /** The same over TLS, istiod verified as {@code tls} says. */
+    public CaClientSettings withTls(ControlPlaneTls tls) {
+        return new CaClientSettings(host, port, tokenFile, clusterId, validity, timeout, Optional.of(tls));
     }
 
     public String address() {

@@ -12,10 +12,12 @@ import io.ambientjava.identity.csr.CsrGenerator;
 import io.ambientjava.identity.csr.GeneratedCsr;
 import io.ambientjava.identity.manager.CertificateProvider;
 import io.ambientjava.identity.pem.Pem;
+import io.ambientjava.ztunnel.controlplane.BearerTokenFile;
+import io.ambientjava.ztunnel.controlplane.ControlPlaneChannels;
+import io.ambientjava.ztunnel.controlplane.ControlPlaneException;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -60,9 +62,7 @@ public final class IstiodCertificateProvider implements CertificateProvider, Aut
 
     private IstiodCertificateProvider(CaClientSettings settings, TrustBundle roots) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.channel = NettyChannelBuilder.forAddress(settings.host(), settings.port())
-                .usePlaintext()
-                .build();
+        this.channel = ControlPlaneChannels.open(settings.host(), settings.port(), settings.tls());
         this.fixedTrustBundle = roots != null;
         this.trustBundle.set(roots);
     }
@@ -104,7 +104,12 @@ public final class IstiodCertificateProvider implements CertificateProvider, Aut
 
     private WorkloadCertificate request(SpiffeId identity) {
         String where = "CA at " + settings.address() + ", certificate for " + identity;
-        String token = BearerTokenFile.read(settings.tokenFile());
+        String token;
+        try {
+            token = BearerTokenFile.read(settings.tokenFile());
+        } catch (ControlPlaneException e) {
+            throw new CaRequestException(e.getMessage(), e);
+        }
         KeyPair keys = CsrGenerator.newP256KeyPair();
         GeneratedCsr csr = CsrGenerator.generate(identity, keys);
         Metadata headers = new Metadata();

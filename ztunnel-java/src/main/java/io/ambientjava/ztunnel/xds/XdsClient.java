@@ -1,12 +1,13 @@
 package io.ambientjava.ztunnel.xds;
 
+import io.ambientjava.ztunnel.controlplane.BearerTokenCredentials;
+import io.ambientjava.ztunnel.controlplane.ControlPlaneChannels;
 import io.ambientjava.ztunnel.state.WorkloadStore;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
@@ -71,10 +72,7 @@ public final class XdsClient implements AutoCloseable {
         this.store = Objects.requireNonNull(store, "store");
         this.backoff = settings.initialBackoff();
         TYPES.forEach(type -> applied.put(type, new HashMap<>()));
-        this.channel = NettyChannelBuilder.forAddress(settings.host(), settings.port())
-                .usePlaintext()
-                .maxInboundMessageSize(200 * 1024 * 1024)
-                .build();
+        this.channel = ControlPlaneChannels.open(settings.host(), settings.port(), settings.tls());
         this.reconnects = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("xds-reconnect").daemon().factory());
     }
@@ -110,7 +108,12 @@ public final class XdsClient implements AutoCloseable {
         connections++;
         Stream stream = new Stream(connections);
         current = stream;
-        AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(stream);
+        var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+        if (settings.tokenFile().isPresent()) {
+            stub = stub.withCallCredentials(
+                    new BearerTokenCredentials(settings.tokenFile().get()));
+        }
+        stub.deltaAggregatedResources(stream);
         for (String type : TYPES) {
             Map<String, String> versions = applied.get(type);
             log.debug("xds stream {}: subscribing to {} with {} known resources", stream.id, type, versions.size());
@@ -180,7 +183,10 @@ public final class XdsClient implements AutoCloseable {
                 ? Status.OK.withDescription("stream closed by the server")
                 : Status.fromThrowable(failure);
         lastError = "stream to " + settings.address() + " ended: " + status.getCode()
-                + Optional.ofNullable(status.getDescription()).map(d -> " " + d).orElse("");
+                + Optional.ofNullable(status.getDescription()).map(d -> " " + d).orElse("")
+                + Optional.ofNullable(rootCause(status.getCause()))
+                        .map(c -> " (" + c + ")")
+                        .orElse("");
         lastErrorAt = Instant.now();
         Duration wait = backoff;
         backoff = backoff.multipliedBy(2).compareTo(settings.maxBackoff()) > 0
@@ -188,6 +194,17 @@ public final class XdsClient implements AutoCloseable {
                 : backoff.multipliedBy(2);
         log.warn("xds {}; keeping the last state, reconnecting in {} ms", lastError, wait.toMillis());
         reconnects.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The innermost cause's message: a TLS failure arrives wrapped in an "io exception". */
+    private static String rootCause(Throwable t) {
+        if (t == null) {
+            return null;
+        }
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.ambientjava.ztunnel.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.ztunnel.admin.HttpTestClient;
 import io.ambientjava.ztunnel.testsupport.InProcessIstiod;
 import java.io.ByteArrayOutputStream;
@@ -51,7 +53,7 @@ class ZtunnelMainXdsTest {
     }
 
     @Test
-    void badCombinationsAndAddressesAreUsageErrors() {
+    void badCombinationsAndAddressesAreUsageErrors() throws Exception {
         assertUsage(
                 usage("--xds-address=127.0.0.1:15010", "--local-config=x.yaml"),
                 "--xds-address and --local-config are mutually exclusive");
@@ -64,12 +66,70 @@ class ZtunnelMainXdsTest {
                 "--xds-address '::1:15010': write an IPv6 address in brackets, [::1]:15010");
         assertUsage(
                 usage("--ca-address=127.0.0.1:15010"), "--ca-address needs --token-file (this ztunnel's bearer token)");
-        assertUsage(usage("--token-file=t"), "--token-file is only used with --ca-address");
+        assertUsage(usage("--token-file=t"), "--token-file is only used with --ca-address, or --xds-address over TLS");
+        assertUsage(
+                usage("--istiod-root-cert=r.pem"),
+                "--istiod-root-cert is only used with --xds-address or --ca-address");
+        ZtunnelMainTest.Result badRoots =
+                usage("--xds-address=127.0.0.1:15012", "--token-file=t", "--istiod-root-cert=/nonexistent/r.pem");
+        assertThat(badRoots.exit()).isEqualTo(ZtunnelMain.EXIT_USAGE);
+        assertThat(badRoots.err())
+                .singleElement()
+                .satisfies(line -> assertThat(line).startsWith("ztunnel: --istiod-root-cert /nonexistent/r.pem: "));
+        Path roots = dir.resolve("roots.pem");
+        Pem.writeFile(
+                roots,
+                Pem.writeCertificates(MeshCertificateAuthority.createSelfSigned("cluster.local")
+                        .trustBundle()
+                        .roots()));
+        assertUsage(
+                usage("--xds-address=127.0.0.1:15012", "--istiod-root-cert=" + roots),
+                "--xds-address over TLS (--istiod-root-cert) needs --token-file to authenticate");
         assertUsage(
                 usage("--ca-address=127.0.0.1:15010", "--token-file=t", "--ca-dir=/tmp"),
                 "--ca-address and --ca-dir/--ca-out are mutually exclusive");
         assertThat(HostPort.parse("[::1]:15012")).isEqualTo(new HostPort("::1", 15012));
         assertThat(HostPort.parse("[::1]:15012").toString()).isEqualTo("[::1]:15012");
+    }
+
+    @Test
+    void runsOverIstiodsTlsPortWithTheMeshRoots() throws Exception {
+        try (InProcessIstiod istiod = InProcessIstiod.start(dir)) {
+            Path token = Files.writeString(dir.resolve("token"), InProcessIstiod.NODE_A_TOKEN);
+            Path roots = dir.resolve("root-cert.pem");
+            Pem.writeFile(roots, Pem.writeCertificates(istiod.ca().trustBundle().roots()));
+            ZtunnelMainTest.LineCollector out = new ZtunnelMainTest.LineCollector();
+            String address = "127.0.0.1:" + istiod.tlsPort();
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> ZtunnelMain.run(
+                    new String[] {
+                        "--admin-port=0",
+                        "--metrics-port=0",
+                        "--readiness-port=0",
+                        "--stats-address=127.0.0.1",
+                        "--node=node-a",
+                        "--xds-address=" + address,
+                        "--ca-address=" + address,
+                        "--istiod-root-cert=" + roots,
+                        "--token-file=" + token,
+                        "--drain-timeout=1s"
+                    },
+                    Map.of(),
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    process -> {}));
+            String ready = out.awaitLine("ztunnel ready ", Duration.ofSeconds(30));
+            Matcher m = Pattern.compile("ztunnel ready admin=127\\.0\\.0\\.1:(\\d+) .*")
+                    .matcher(ready);
+            assertThat(m.matches()).as(ready).isTrue();
+            InetSocketAddress admin = new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1)));
+            assertThat(HttpTestClient.get(admin, "/config_dump").body())
+                    .contains("\"xdsAddress\" : \"" + address + " (TLS)\"")
+                    .contains("\"caSource\" : \"istiod " + address + " (TLS)\"")
+                    .contains("\"connected\" : true")
+                    .contains(InProcessIstiod.WEB_0_UID);
+            assertThat(HttpTestClient.post(admin, "/quitquitquit").statusCode()).isEqualTo(200);
+            assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
+        }
     }
 
     @Test

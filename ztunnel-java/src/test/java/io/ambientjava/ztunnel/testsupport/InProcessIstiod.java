@@ -6,6 +6,8 @@ import io.ambientjava.istiod.config.local.LocalFolderSource;
 import io.ambientjava.istiod.server.IstiodServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -13,7 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * istiod-lite running inside the test JVM on a folder of YAML, plaintext xDS/CA on a loopback port. It can be
+ * istiod-lite running inside the test JVM on a folder of YAML, xDS/CA on a plaintext and a TLS loopback port. It can be
  * stopped and started again on the same port with the same CA, as a restarted istiod would be.
  */
 public final class InProcessIstiod implements AutoCloseable {
@@ -115,6 +117,7 @@ public final class InProcessIstiod implements AutoCloseable {
         server = IstiodServer.builder(source, ca)
                 .authenticator(TokenFileAuthenticator.load(tokens, "cluster.local", Clock.systemUTC()))
                 .xdsPort(wantedPort)
+                .tlsAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .debounce(Duration.ofMillis(20))
                 .start();
         port = server.xdsPort();
@@ -122,6 +125,11 @@ public final class InProcessIstiod implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** istiod-lite's TLS port (Istio's 15012), on loopback; a new one after each restart. */
+    public int tlsPort() {
+        return server.tlsPort().orElseThrow();
     }
 
     public Path folder() {
