@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /** The operations view of a {@link ZtunnelRuntime}. */
 final class RuntimeStatus implements ZtunnelStatus {
@@ -24,6 +26,7 @@ final class RuntimeStatus implements ZtunnelStatus {
     private final ZtunnelRuntime runtime;
     private final Map<String, Path> netnsPaths = new ConcurrentHashMap<>();
     private volatile String shuttingDown;
+    private volatile Supplier<Optional<String>> stateNotReady = Optional::empty;
 
     RuntimeStatus(ZtunnelRuntime runtime) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -36,6 +39,14 @@ final class RuntimeStatus implements ZtunnelStatus {
 
     void podRemoved(String uid) {
         netnsPaths.remove(uid);
+    }
+
+    /**
+     * Readiness also waits for the state: {@code check} names what is missing, or is empty once the first full state
+     * arrived (as upstream ztunnel holds readiness until workload xDS has synced).
+     */
+    void requireState(Supplier<Optional<String>> check) {
+        stateNotReady = Objects.requireNonNull(check, "check");
     }
 
     /** From now on readiness reports this reason. */
@@ -103,6 +114,10 @@ final class RuntimeStatus implements ZtunnelStatus {
         String reason = shuttingDown;
         if (reason != null) {
             return Readiness.notReady(reason);
+        }
+        Optional<String> missingState = stateNotReady.get();
+        if (missingState.isPresent()) {
+            return Readiness.notReady(missingState.get());
         }
         if (runtime.isReady()) {
             return Readiness.READY;

@@ -84,6 +84,14 @@ public final class ZtunnelMain implements Callable<Integer> {
     String xdsAddress;
 
     @Option(
+            names = "--xds-sync-timeout",
+            defaultValue = "15s",
+            converter = DurationConverter.class,
+            description = "How long start-up waits for the first full xDS state before serving without it; readiness"
+                    + " stays 503 until it arrives (default: ${DEFAULT-VALUE}).")
+    Duration xdsSyncTimeout;
+
+    @Option(
             names = "--ca-address",
             paramLabel = "HOST:PORT",
             description = "istiod's CA (CreateCertificate, plaintext gRPC, e.g. 127.0.0.1:15010) to get workload"
@@ -297,6 +305,7 @@ public final class ZtunnelMain implements Callable<Integer> {
                 workerThreads,
                 inboundSource,
                 xds,
+                xdsSyncTimeout,
                 ca);
     }
 

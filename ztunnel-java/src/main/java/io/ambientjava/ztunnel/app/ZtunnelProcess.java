@@ -61,7 +61,6 @@ final class ZtunnelProcess {
     private static final Logger log = LoggerFactory.getLogger(ZtunnelProcess.class);
     private static final Duration POD_START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration PODS_FILE_POLL = Duration.ofSeconds(1);
-    private static final Duration XDS_INITIAL_SYNC_WAIT = Duration.ofSeconds(15);
 
     private final ZtunnelSettings settings;
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -117,6 +116,17 @@ final class ZtunnelProcess {
                 .withInboundSource(settings.inboundSource());
         runtime = own(ZtunnelRuntime.start(config));
         status = new RuntimeStatus(runtime);
+        if (xds != null) {
+            XdsClient client = xds;
+            String address = settings.xds().get().address();
+            status.requireState(() -> client.initialSync().isDone()
+                    ? Optional.empty()
+                    : Optional.of("waiting for the first workload xDS state from " + address
+                            + client.status()
+                                    .lastError()
+                                    .map(e -> " (" + e + ")")
+                                    .orElse("")));
+        }
 
         ZtunnelGauges gauges = new ZtunnelGauges(meters.registry(), status, BuildInfo.current());
         Map<String, Object> described = new LinkedHashMap<>(settings.describe());
@@ -177,13 +187,14 @@ final class ZtunnelProcess {
     }
 
     /**
-     * Subscribes to workload xDS and waits a while for the first full state, so pods given at start find their
-     * workloads; a control plane that is not there yet is retried in the background.
+     * Subscribes to workload xDS and waits a while ({@code --xds-sync-timeout}) for the first full state, so pods
+     * given at start find their workloads; a control plane that is not there yet is retried in the background, and
+     * readiness reports 503 until the state arrives.
      */
     private void startXds(WorkloadStore store) {
         xds = own(XdsClient.start(settings.xds().get(), store));
         try {
-            xds.initialSync().get(XDS_INITIAL_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            xds.initialSync().get(settings.xdsSyncTimeout().toMillis(), TimeUnit.MILLISECONDS);
             log.info(
                     "workload xDS from {}: {}",
                     settings.xds().get().address(),
@@ -192,7 +203,7 @@ final class ZtunnelProcess {
             log.warn(
                     "no full workload xDS state from {} within {} ({}); starting with what there is",
                     settings.xds().get().address(),
-                    XDS_INITIAL_SYNC_WAIT,
+                    settings.xdsSyncTimeout(),
                     xds.status().lastError().orElse("no response yet"));
         } catch (ExecutionException e) {
             log.warn("workload xDS: {}", describe(e.getCause()));

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param pods pods given on the command line
  * @param podsFile a file listing more pods, reloaded when it changes
  * @param xds workload xDS to feed the state from, instead of a local config
+ * @param xdsSyncTimeout how long start-up waits for the first full xDS state
  * @param ca istiod's CA to get workload certificates from, instead of a local CA
  */
 public record ZtunnelSettings(
@@ -38,6 +39,7 @@ public record ZtunnelSettings(
         int eventLoopThreads,
         InboundSourceMode inboundSource,
         Optional<XdsClientSettings> xds,
+        Duration xdsSyncTimeout,
         Optional<CaClientSettings> ca) {
 
     public ZtunnelSettings {
@@ -55,6 +57,7 @@ public record ZtunnelSettings(
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(inboundSource, "inboundSource");
         Objects.requireNonNull(xds, "xds");
+        Objects.requireNonNull(xdsSyncTimeout, "xdsSyncTimeout");
         Objects.requireNonNull(ca, "ca");
         if (xds.isPresent() && (localConfigFile.isPresent() || localConfigInline.isPresent())) {
             throw new IllegalArgumentException("state comes from xDS or from a local config, not both");
@@ -72,6 +75,7 @@ public record ZtunnelSettings(
             out.put("localConfig", "inline (LOCAL_XDS)");
         }
         xds.ifPresent(x -> out.put("xdsAddress", x.address() + (x.tls().isPresent() ? " (TLS)" : "")));
+        xds.ifPresent(x -> out.put("xdsSyncTimeout", xdsSyncTimeout.toString()));
         podsFile.ifPresent(f -> out.put("podsFile", f.toString()));
         if (ca.isPresent()) {
             out.put("caSource", "istiod " + ca.get().address() + (ca.get().tls().isPresent() ? " (TLS)" : ""));

@@ -7,6 +7,9 @@ import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.ztunnel.admin.HttpTestClient;
 import io.ambientjava.ztunnel.testsupport.InProcessIstiod;
+import io.ambientjava.ztunnel.xds.FakeAdsServer;
+import io.ambientjava.ztunnel.xds.XdsTypeUrls;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -90,6 +93,54 @@ class ZtunnelMainXdsTest {
                 "--ca-address and --ca-dir/--ca-out are mutually exclusive");
         assertThat(HostPort.parse("[::1]:15012")).isEqualTo(new HostPort("::1", 15012));
         assertThat(HostPort.parse("[::1]:15012").toString()).isEqualTo("[::1]:15012");
+    }
+
+    @Test
+    void readinessWaitsForTheFirstXdsState() throws Exception {
+        try (FakeAdsServer server = new FakeAdsServer()) {
+            ZtunnelMainTest.LineCollector out = new ZtunnelMainTest.LineCollector();
+            String address = "127.0.0.1:" + server.port();
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> ZtunnelMain.run(
+                    new String[] {
+                        "--admin-port=0",
+                        "--metrics-port=0",
+                        "--readiness-port=0",
+                        "--stats-address=127.0.0.1",
+                        "--node=node-a",
+                        "--xds-address=" + address,
+                        "--xds-sync-timeout=200ms",
+                        "--drain-timeout=1s"
+                    },
+                    Map.of(),
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    process -> {}));
+            String ready = out.awaitLine("ztunnel ready ", Duration.ofSeconds(30));
+            Matcher m = Pattern.compile(
+                            "ztunnel ready admin=127\\.0\\.0\\.1:(\\d+) .* readiness=127\\.0\\.0\\.1:(\\d+) .*")
+                    .matcher(ready);
+            assertThat(m.matches()).as(ready).isTrue();
+            InetSocketAddress admin = new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1)));
+            InetSocketAddress readiness = new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(2)));
+
+            var notReady = HttpTestClient.get(readiness, "/healthz/ready");
+            assertThat(notReady.statusCode()).isEqualTo(503);
+            assertThat(notReady.body()).contains("waiting for the first workload xDS state from " + address);
+
+            server.next();
+            server.next();
+            for (String type : new String[] {XdsTypeUrls.ADDRESS, XdsTypeUrls.AUTHORIZATION}) {
+                server.send(DeltaDiscoveryResponse.newBuilder()
+                        .setTypeUrl(type)
+                        .setNonce(type)
+                        .build());
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> HttpTestClient.get(readiness, "/healthz/ready").statusCode() == 200);
+
+            assertThat(HttpTestClient.post(admin, "/quitquitquit").statusCode()).isEqualTo(200);
+            assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
+        }
     }
 
     @Test

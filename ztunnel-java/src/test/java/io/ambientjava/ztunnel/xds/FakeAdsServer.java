@@ -15,17 +15,17 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A Delta ADS server the test drives by hand: it records requests and sends whatever the test tells it to. */
-final class FakeAdsServer implements AutoCloseable {
+public final class FakeAdsServer implements AutoCloseable {
 
     /** One request, with the number of the stream it came on (1 for the first stream). */
-    record Received(int stream, DeltaDiscoveryRequest request) {}
+    public record Received(int stream, DeltaDiscoveryRequest request) {}
 
     private final BlockingQueue<Received> requests = new LinkedBlockingQueue<>();
     private final Server server;
     private volatile StreamObserver<DeltaDiscoveryResponse> current;
     private int streams;
 
-    FakeAdsServer() throws IOException {
+    public FakeAdsServer() throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .addService(new AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase() {
                     @Override
@@ -54,12 +54,12 @@ final class FakeAdsServer implements AutoCloseable {
                 .start();
     }
 
-    int port() {
+    public int port() {
         return server.getPort();
     }
 
     /** The next request, waiting up to 10 s. */
-    Received next() throws InterruptedException {
+    public Received next() throws InterruptedException {
         Received received = requests.poll(10, TimeUnit.SECONDS);
         if (received == null) {
             throw new AssertionError("no request from the xDS client within 10 s");
@@ -67,12 +67,12 @@ final class FakeAdsServer implements AutoCloseable {
         return received;
     }
 
-    void send(DeltaDiscoveryResponse response) {
+    public void send(DeltaDiscoveryResponse response) {
         current.onNext(response);
     }
 
     /** Ends the current stream with UNAVAILABLE, as a control plane going away would. */
-    void failStream() {
+    public void failStream() {
         current.onError(
                 Status.UNAVAILABLE.withDescription("control plane restarting").asRuntimeException());
     }
