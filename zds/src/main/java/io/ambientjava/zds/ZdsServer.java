@@ -51,6 +51,7 @@ public final class ZdsServer implements AutoCloseable {
     static final int MAX_MESSAGE_BYTES = 1024;
 
     private static final Duration IDLE_CHECK = Duration.ofMillis(500);
+    private static final Duration MIN_ACCEPT_SPACING = Duration.ofMillis(200);
 
     private final Path path;
     private final Settings settings;
@@ -246,6 +247,7 @@ public final class ZdsServer implements AutoCloseable {
             pods.clear();
         }
         listener.close();
+        acceptThread.interrupt();
         if (last != null) {
             last.socket.close();
         }
@@ -276,7 +278,17 @@ public final class ZdsServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
+        long lastAccept = 0;
         while (true) {
+            // At most 5 connections a second, as upstream: a ztunnel stuck reconnecting must not spin us.
+            long wait = lastAccept + MIN_ACCEPT_SPACING.toNanos() - System.nanoTime();
+            if (lastAccept != 0 && wait > 0) {
+                try {
+                    Thread.sleep(Duration.ofNanos(wait));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
             SeqpacketSocket socket;
             try {
                 socket = listener.accept();
@@ -286,6 +298,7 @@ public final class ZdsServer implements AutoCloseable {
                 }
                 return;
             }
+            lastAccept = System.nanoTime();
             Connection connection = new Connection(socket);
             connection.thread.start();
         }
