@@ -259,6 +259,25 @@ class ZdsExchangeTest {
     }
 
     @Test
+    void aPodWhoseNetnsIsGoneIsReplayedAsKeepAndSurvivesTheSnapshot() throws Exception {
+        TestNetns a = closeLater(TestNetns.create());
+        ZdsServer firstAgent = ZdsServer.start(socketPath(), FAST);
+        firstAgent.addPod("uid-a", info("a"), a.path());
+        RecordingHandler handler = new RecordingHandler();
+        closeLater(ZdsClient.start(socketPath(), handler, QUICK));
+        assertThat(handler.next()).isEqualTo("add uid-a");
+        assertThat(handler.next()).isEqualTo("snapshot sent");
+        firstAgent.close();
+
+        ZdsServer secondAgent = closeLater(ZdsServer.start(socketPath(), FAST));
+        secondAgent.addPod("uid-a", info("a"), dir.resolve("netns-no-longer-there"));
+
+        assertThat(handler.next()).isEqualTo("keep uid-a");
+        assertThat(handler.next()).isEqualTo("snapshot sent");
+        assertThat(handler.nextOrNull(Duration.ofMillis(200))).as("no delete").isNull();
+    }
+
+    @Test
     void aNewerZtunnelReplacesTheOlderConnection() throws Exception {
         TestNetns a = closeLater(TestNetns.create());
         ZdsServer server = closeLater(ZdsServer.start(socketPath(), FAST));
