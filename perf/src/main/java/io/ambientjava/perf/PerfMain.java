@@ -2,17 +2,18 @@ package io.ambientjava.perf;
 
 import io.ambientjava.perf.cli.JmhCommand;
 import io.ambientjava.perf.cli.TunnelCommand;
+import io.ambientjava.perf.mesh.MeshCommand;
 import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar ambient-perf.jar <tunnel|jmh> ...}. */
+/** {@code java -jar ambient-perf.jar <tunnel|jmh|mesh> ...}. */
 @Command(
         name = "ambient-perf",
         mixinStandardHelpOptions = true,
         version = "ambient-perf 0.1.0-SNAPSHOT",
         description = "ambient-java performance suite.",
-        subcommands = {TunnelCommand.class, JmhCommand.class})
+        subcommands = {TunnelCommand.class, JmhCommand.class, MeshCommand.class})
 public final class PerfMain implements Runnable {
 
     @CommandLine.Spec
