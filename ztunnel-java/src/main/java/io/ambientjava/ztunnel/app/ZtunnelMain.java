@@ -79,8 +79,9 @@ public final class ZtunnelMain implements Callable<Integer> {
     @Option(
             names = "--xds-address",
             paramLabel = "HOST:PORT",
-            description = "Workload xDS (Delta ADS, plaintext gRPC, e.g. istiod-lite's 127.0.0.1:15010) to take the"
-                    + " state from; instead of --local-config.")
+            description =
+                    "Workload xDS (Delta ADS; plaintext gRPC unless --istiod-root-cert, e.g. istiod-lite's 127.0.0.1:15010) to take the"
+                            + " state from; instead of --local-config.")
     String xdsAddress;
 
     @Option(
@@ -94,8 +95,9 @@ public final class ZtunnelMain implements Callable<Integer> {
     @Option(
             names = "--ca-address",
             paramLabel = "HOST:PORT",
-            description = "istiod's CA (CreateCertificate, plaintext gRPC, e.g. 127.0.0.1:15010) to get workload"
-                    + " certificates from; needs --token-file; instead of --ca-dir/--ca-out.")
+            description =
+                    "istiod's CA (CreateCertificate; plaintext gRPC unless --istiod-root-cert, e.g. 127.0.0.1:15010) to get workload"
+                            + " certificates from; needs --token-file; instead of --ca-dir/--ca-out.")
     String caAddress;
 
     @Option(
