@@ -1,0 +1,79 @@
+package io.ambientjava.perf.mesh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class MeshCommandTest {
+
+    @Test
+    void defaultsAreIstiosBenchmarkShape(@TempDir Path dir) throws Exception {
+        MeshOptions options = parse("--stunnel", "/bin/stunnel-x", "--ztunnel-jar", dir.toString());
+        assertThat(options.variants()).containsExactly(MeshVariant.DIRECT, MeshVariant.ZTUNNEL, MeshVariant.STUNNEL);
+        assertThat(options.rate()).isEqualTo(1000);
+        assertThat(options.connections()).isEqualTo(16);
+        assertThat(options.messageSize()).isEqualTo(1024);
+        assertThat(options.streams()).isEqualTo(16);
+        assertThat(options.duration()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(options.ztunnelJvmOptions()).isEqualTo(ZtunnelLauncher.DEFAULT_JVM_OPTIONS);
+        assertThat(options.stunnelBinary()).isEqualTo("/bin/stunnel-x");
+    }
+
+    @Test
+    void quickShortensAndExplicitValuesWin() {
+        MeshOptions quick = parse("--quick", "--variants", "direct", "--duration", "250ms", "--streams", "4");
+        assertThat(quick.warmup()).isEqualTo(Duration.ofMillis(300));
+        assertThat(quick.duration()).isEqualTo(Duration.ofMillis(250));
+        assertThat(quick.streams()).isEqualTo(4);
+        assertThat(quick.variants()).containsExactly(MeshVariant.DIRECT);
+    }
+
+    @Test
+    void jvmOptionsAreSplitOnWhitespace() {
+        MeshOptions options = parse("--variants", "direct", "--ztunnel-jvm-opts", " -Xmx64m  -XX:+UseSerialGC ");
+        assertThat(options.ztunnelJvmOptions()).containsExactly("-Xmx64m", "-XX:+UseSerialGC");
+    }
+
+    @Test
+    void anUnknownVariantIsNamed() {
+        assertThatThrownBy(() -> parse("--variants", "direct,linkerd")).hasMessageContaining("'linkerd'");
+    }
+
+    @Test
+    void aMissingZtunnelJarSaysHowToBuildIt(@TempDir Path dir) {
+        assertThatThrownBy(() -> new ZtunnelLauncher(dir.resolve("nope.jar"), List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nope.jar does not exist")
+                .hasMessageContaining("-pl ztunnel-java install");
+    }
+
+    @Test
+    void ztunnelCommandNamesNodeConfigCaAndPods(@TempDir Path dir) throws Exception {
+        Path jar = Files.createFile(dir.resolve("ztunnel.jar"));
+        ZtunnelLauncher launcher = new ZtunnelLauncher(jar, List.of("-Xmx48m"));
+        List<String> command = launcher.command("node1", dir.resolve("mesh.yaml"), dir.resolve("ca"), List.of());
+        assertThat(command)
+                .containsSubsequence("-Xmx48m", "-jar", jar.toAbsolutePath().toString(), "--node=node1")
+                .contains(
+                        "--local-config=" + dir.resolve("mesh.yaml"),
+                        "--ca-dir=" + dir.resolve("ca"),
+                        "--admin-port=0");
+        assertThat(ZtunnelLauncher.locateJar(List.of(dir.resolve("missing.jar"), jar)))
+                .isEqualTo(jar);
+        assertThat(ZtunnelLauncher.locateJar(List.of(dir.resolve("missing.jar"))))
+                .isEqualTo(dir.resolve("missing.jar"));
+    }
+
+    private static MeshOptions parse(String... args) {
+        MeshCommand command = new MeshCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.options();
+    }
+}
