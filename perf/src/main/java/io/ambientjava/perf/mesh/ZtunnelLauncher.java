@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Starts the real ztunnel process ({@code java <jvm options> -jar ztunnel.jar}) inside a node's namespace with
@@ -37,6 +38,7 @@ public final class ZtunnelLauncher {
             "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow");
 
+    private static final Pattern ENVIRONMENT = Pattern.compile("[A-Z_][A-Z0-9_]*=.*");
     private static final String READY_PREFIX = "ztunnel ready ";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -57,10 +59,23 @@ public final class ZtunnelLauncher {
         return candidates.stream().filter(Files::isRegularFile).findFirst().orElse(candidates.getFirst());
     }
 
+    /**
+     * The command line. Options shaped {@code NAME=value} are environment variables (e.g. {@code MALLOC_ARENA_MAX=2}):
+     * they go before java through {@code env}, which execs java, so the pid stays the proxy's.
+     */
     public List<String> command(String node, Path config, Path caDir, List<Pod> pods) {
         List<String> command = new ArrayList<>();
+        List<String> environment = jvmOptions.stream()
+                .filter(o -> ENVIRONMENT.matcher(o).matches())
+                .toList();
+        if (!environment.isEmpty()) {
+            command.add("env");
+            command.addAll(environment);
+        }
         command.add(javaBinary());
-        command.addAll(jvmOptions);
+        command.addAll(jvmOptions.stream()
+                .filter(o -> !ENVIRONMENT.matcher(o).matches())
+                .toList());
         command.addAll(List.of(
                 "-jar",
                 jar.toAbsolutePath().toString(),

@@ -71,6 +71,16 @@ class MeshCommandTest {
                 .isEqualTo(dir.resolve("missing.jar"));
     }
 
+    @Test
+    void environmentEntriesGoBeforeJavaThroughEnv(@TempDir Path dir) throws Exception {
+        Path jar = Files.createFile(dir.resolve("ztunnel.jar"));
+        List<String> command = new ZtunnelLauncher(jar, List.of("MALLOC_ARENA_MAX=2", "-Xmx32m"))
+                .command("node1", dir.resolve("mesh.yaml"), dir.resolve("ca"), List.of());
+        assertThat(command.subList(0, 2)).containsExactly("env", "MALLOC_ARENA_MAX=2");
+        assertThat(command.get(2)).endsWith("java");
+        assertThat(command.get(3)).isEqualTo("-Xmx32m");
+    }
+
     private static MeshOptions parse(String... args) {
         MeshCommand command = new MeshCommand();
         new CommandLine(command).parseArgs(args);
