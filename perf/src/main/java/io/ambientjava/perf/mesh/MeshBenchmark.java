@@ -82,9 +82,9 @@ public final class MeshBenchmark {
     private MeshVariantResult runVariant(MeshVariant variant, EventLoopGroup clientGroup, EventLoopGroup serverGroup)
             throws Exception {
         Path dir = Files.createTempDirectory("ambient-perf-mesh-" + variant.label() + "-");
-        try (NetnsTopology net = NetnsTopology.withNodes(2)) {
+        try (NetnsTopology net = NetnsTopology.withNodes(options.sameNode() ? 1 : 2)) {
             Node clientNode = net.node(1);
-            Node serverNode = net.node(2);
+            Node serverNode = options.sameNode() ? clientNode : net.node(2);
             Pod client = clientNode.addPod("client");
             Pod server = serverNode.addPod("server");
             try (PodSinkServer sink = PodSinkServer.start(server, serverGroup, 0)) {
@@ -137,6 +137,9 @@ public final class MeshBenchmark {
                         new LocalMeshConfig.MeshWorkload("client", client.ip(), clientNode.name()),
                         new LocalMeshConfig.MeshWorkload("server", server.ip(), serverNode.name()))));
         ZtunnelLauncher launcher = new ZtunnelLauncher(options.ztunnelJar(), options.ztunnelJvmOptions());
+        if (clientNode == serverNode) {
+            return List.of(launcher.start(clientNode, config, caDir, List.of(client, server)));
+        }
         ProxyProcess clientSide = launcher.start(clientNode, config, caDir, List.of(client));
         ProxyProcess serverSide = launcher.start(serverNode, config, caDir, List.of(server));
         return List.of(clientSide, serverSide);

@@ -83,6 +83,12 @@ public final class MeshCommand implements Callable<Integer> {
             description = "stunnel binary (default: stunnel4, else stunnel).")
     String stunnel;
 
+    @Option(
+            names = "--same-node",
+            description = "Both pods on one node: one ztunnel carries both ends (default: one pod on each of two"
+                    + " nodes).")
+    boolean sameNode;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the Markdown report here.")
     Path out;
 
@@ -130,7 +136,8 @@ public final class MeshCommand implements Callable<Integer> {
                                 .filter(s -> !s.isEmpty())
                                 .toList()
                         : ZtunnelLauncher.DEFAULT_JVM_OPTIONS,
-                stunnel != null ? stunnel : defaultStunnel(chosen));
+                stunnel != null ? stunnel : defaultStunnel(chosen),
+                sameNode);
     }
 
     private static String defaultStunnel(List<MeshVariant> chosen) {

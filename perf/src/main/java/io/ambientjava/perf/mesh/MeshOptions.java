@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param connections connections of the latency case
  * @param messageSize request (and echo) size of the latency case
  * @param streams connections of the multi-stream throughput case
+ * @param sameNode both pods on one node (one ztunnel carries both ends) instead of one pod on each of two nodes
  */
 public record MeshOptions(
         List<MeshVariant> variants,
@@ -25,7 +26,8 @@ public record MeshOptions(
         int streams,
         Path ztunnelJar,
         List<String> ztunnelJvmOptions,
-        String stunnelBinary) {
+        String stunnelBinary,
+        boolean sameNode) {
 
     public static final int DEFAULT_RATE = 1_000;
     public static final int DEFAULT_CONNECTIONS = 16;

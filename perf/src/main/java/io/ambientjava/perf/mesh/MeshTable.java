@@ -17,7 +17,9 @@ public final class MeshTable {
         Optional<MeshVariantResult> direct =
                 results.stream().filter(r -> r.variant() == MeshVariant.DIRECT).findFirst();
         StringBuilder out = new StringBuilder();
-        out.append("### Pod to pod across two nodes (").append(report.started()).append(")\n\n");
+        out.append(o.sameNode() ? "### Pod to pod on one node (" : "### Pod to pod across two nodes (")
+                .append(report.started())
+                .append(")\n\n");
         out.append("| figure | ")
                 .append(results.stream().map(r -> r.variant().label()).collect(Collectors.joining(" | ")))
                 .append(" |\n|---|")
@@ -106,8 +108,11 @@ public final class MeshTable {
                 .append(o.warmup())
                 .append(", measured ")
                 .append(o.duration())
-                .append(" per case; client pod on node 1, server pod on node 2; load generator and server in the"
-                        + " benchmark JVM (not counted).\n");
+                .append(
+                        o.sameNode()
+                                ? " per case; both pods on node 1 (one ztunnel)"
+                                : " per case; client pod on node 1, server pod on node 2")
+                .append("; load generator and server in the benchmark JVM (not counted).\n");
         out.append("\nztunnel JVM options: `")
                 .append(String.join(" ", o.ztunnelJvmOptions()))
                 .append("`\n");

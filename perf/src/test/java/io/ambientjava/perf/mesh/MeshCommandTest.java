@@ -24,6 +24,8 @@ class MeshCommandTest {
         assertThat(options.duration()).isEqualTo(Duration.ofSeconds(10));
         assertThat(options.ztunnelJvmOptions()).isEqualTo(ZtunnelLauncher.DEFAULT_JVM_OPTIONS);
         assertThat(options.stunnelBinary()).isEqualTo("/bin/stunnel-x");
+        assertThat(options.sameNode()).isFalse();
+        assertThat(parse("--variants", "direct", "--same-node").sameNode()).isTrue();
     }
 
     @Test

@@ -103,6 +103,6 @@ class MeshModelTest {
 
     private static MeshOptions options(List<MeshVariant> variants, Duration duration, int rate) {
         return new MeshOptions(
-                variants, Duration.ZERO, duration, rate, 16, 1024, 16, Path.of("z.jar"), List.of(), "stunnel4");
+                variants, Duration.ZERO, duration, rate, 16, 1024, 16, Path.of("z.jar"), List.of(), "stunnel4", false);
     }
 }

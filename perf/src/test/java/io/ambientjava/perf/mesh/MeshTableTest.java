@@ -24,7 +24,8 @@ class MeshTableTest {
                 16,
                 Path.of("ztunnel.jar"),
                 List.of("-Xmx48m"),
-                "stunnel4");
+                "stunnel4",
+                false);
         MeshReport report = new MeshReport(
                 options,
                 List.of(
