@@ -1,5 +1,6 @@
 package io.ambientjava.hbone;
 
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Settings;
 
@@ -20,6 +21,9 @@ public record HboneSettings(
         int initialStreamWindow, int maxFrameSize, int maxConcurrentStreams, int maxHeaderListSize) {
 
     public static final int MIB = 1024 * 1024;
+
+    static final int CONNECTION_WRITE_BUFFER_LOW = MIB / 2;
+    static final int CONNECTION_WRITE_BUFFER_HIGH = 2 * MIB;
 
     public HboneSettings {
         if (initialStreamWindow < Http2CodecUtil.DEFAULT_WINDOW_SIZE) {
@@ -49,6 +53,16 @@ public record HboneSettings(
 
     public HboneSettings withInitialStreamWindow(int window) {
         return new HboneSettings(window, maxFrameSize, maxConcurrentStreams, maxHeaderListSize);
+    }
+
+    /**
+     * Water marks of the connection's socket. Netty's HTTP/2 flow controller hands out only as many bytes per
+     * flush as the socket accepts before turning unwritable, shared out among all streams with data; with the
+     * socket default of 64 KiB, many busy streams each get a few KiB per round: tiny DATA frames and a lot of
+     * work per byte. A larger buffer lets every stream send frames of a useful size.
+     */
+    public WriteBufferWaterMark connectionWriteBuffer() {
+        return new WriteBufferWaterMark(CONNECTION_WRITE_BUFFER_LOW, CONNECTION_WRITE_BUFFER_HIGH);
     }
 
     /** The SETTINGS frame a server sends. */

@@ -1,5 +1,6 @@
 package io.ambientjava.hbone.client;
 
+import io.ambientjava.hbone.HboneFrameCodecBuilder;
 import io.ambientjava.hbone.HboneSettings;
 import io.ambientjava.hbone.KeepAlive;
 import io.ambientjava.hbone.NettyTransport;
@@ -10,7 +11,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
@@ -106,9 +106,10 @@ final class ConnectionFactory {
     }
 
     void installHttp2(ChannelPipeline pipeline, PooledConnection connection) {
+        pipeline.channel().config().setWriteBufferWaterMark(http2.connectionWriteBuffer());
         pipeline.addLast(
                 "h2",
-                Http2FrameCodecBuilder.forClient()
+                HboneFrameCodecBuilder.forClient()
                         .initialSettings(http2.clientSettings())
                         // Streams beyond the peer's limit wait for a free slot instead of failing.
                         .encoderEnforceMaxConcurrentStreams(true)

@@ -1,12 +1,12 @@
 package io.ambientjava.hbone.server;
 
+import io.ambientjava.hbone.HboneFrameCodecBuilder;
 import io.ambientjava.hbone.KeepAlive;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelOption;
@@ -50,7 +50,8 @@ public final class HboneServerInitializer extends ChannelInitializer<Channel> {
 
     /** Adds HTTP/2 and the per-stream CONNECT handling once the peer is known. */
     void installHttp2(ChannelPipeline pipeline, InboundConnection connection) {
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        pipeline.channel().config().setWriteBufferWaterMark(config.http2().connectionWriteBuffer());
+        Http2FrameCodec codec = HboneFrameCodecBuilder.forServer()
                 .initialSettings(config.http2().serverSettings())
                 .validateHeaders(true)
                 .build();
