@@ -75,16 +75,18 @@ public final class ResultsTable {
 
         out.append("\n## Conditions\n\n");
         out.append("- machine: ").append(report.machine()).append('\n');
-        out.append("- load average (1/5/15 min) before: ")
+        out.append("- load average (1/5/15 min; after the start it counts the benchmark's own threads too) before: ")
                 .append(report.loadBefore())
                 .append(", after: ")
                 .append(report.loadAfter())
                 .append('\n');
-        out.append("- load average before each variant: ")
+        out.append("- CPU used by other processes while each variant ran (average CPUs busy, of ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append("): ")
                 .append(String.join(
                         ", ",
                         report.results().stream()
-                                .map(r -> r.variant().label() + " " + r.loadBefore())
+                                .map(r -> r.variant().label() + " " + Figures.number(r.otherCpus()))
                                 .toList()))
                 .append('\n');
         out.append("- run took ").append(seconds(report.took())).append('\n');

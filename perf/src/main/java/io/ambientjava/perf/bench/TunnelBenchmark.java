@@ -93,7 +93,7 @@ public final class TunnelBenchmark {
     private VariantResult measure(
             Variant variant, EchoSinkServer server, EventLoopGroup clientGroup, List<String> tunnelCommand)
             throws InterruptedException {
-        String loadBefore = proc.loadAverage();
+        OtherCpuUse others = OtherCpuUse.startWindow(proc);
         Map<Integer, ThroughputResult> throughput = new LinkedHashMap<>();
         Map<Integer, LatencyResult> latency = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
@@ -136,10 +136,12 @@ public final class TunnelBenchmark {
             if (child != null && !child.isAlive()) {
                 problems.add("the tunnel process died during the run");
             }
-            return new VariantResult(variant, throughput, latency, peakRss, problems, loadBefore);
+            double otherCpus = others.otherCpus(child == null ? 0 : child.cpuSeconds());
+            return new VariantResult(variant, throughput, latency, peakRss, problems, OptionalDouble.of(otherCpus));
         } catch (IOException | RuntimeException e) {
             problems.add("could not run: " + e.getMessage());
-            return new VariantResult(variant, throughput, latency, OptionalLong.empty(), problems, loadBefore);
+            return new VariantResult(
+                    variant, throughput, latency, OptionalLong.empty(), problems, OptionalDouble.empty());
         } finally {
             if (child != null) {
                 child.close();

@@ -3,6 +3,7 @@ package io.ambientjava.perf.bench;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
@@ -13,7 +14,7 @@ import java.util.OptionalLong;
  * @param latency by request rate
  * @param tunnelPeakRssBytes the tunnel process's VmHWM at the end (empty without a tunnel)
  * @param problems what went wrong, one line each
- * @param loadBefore /proc/loadavg just before this variant started
+ * @param otherCpus average CPUs that other processes kept busy while this variant ran (empty if unknown)
  */
 public record VariantResult(
         Variant variant,
@@ -21,7 +22,7 @@ public record VariantResult(
         Map<Integer, LatencyResult> latency,
         OptionalLong tunnelPeakRssBytes,
         List<String> problems,
-        String loadBefore) {
+        OptionalDouble otherCpus) {
 
     public VariantResult {
         throughput = Map.copyOf(throughput);

@@ -26,6 +26,15 @@ public final class ProcFiles {
         return MemoryStatus.parseStatus(read(pid, "status"));
     }
 
+    /** Busy ticks of all CPUs together since boot. */
+    public SystemCpuTicks systemCpu() {
+        try {
+            return SystemCpuTicks.parseStat(Files.readString(root.resolve("stat")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + root.resolve("stat"), e);
+        }
+    }
+
     /** The first three fields of {@code /proc/loadavg} (1, 5 and 15 minute load averages). */
     public String loadAverage() {
         try {

@@ -69,7 +69,7 @@ final class ReportFixtures {
                         10_000, latency(10_000, cpu == null ? null : 2.0, 40, 50)),
                 rss,
                 problems,
-                "0.50 0.40 0.30");
+                OptionalDouble.of(0.05));
     }
 
     static BenchmarkReport report(List<VariantResult> results) {

@@ -47,8 +47,9 @@ class ResultsTableTest {
         String table = ResultsTable.render(report(ALL));
 
         assertThat(table)
-                .contains("load average (1/5/15 min) before: 0.10 0.20 0.30, after: 1.10 0.60 0.40")
-                .contains("- load average before each variant: direct 0.50 0.40 0.30, tls 0.50 0.40 0.30, hbone 0.50")
+                .contains("too) before: 0.10 0.20 0.30, after: 1.10 0.60 0.40")
+                .contains("while each variant ran (average CPUs busy, of ")
+                .contains("): direct 0.0500, tls 0.0500, hbone 0.0500\n")
                 .contains("- benchmark JVM options: `-Xmx1g`")
                 .contains("- tunnel JVM: `java -Xmx256m -cp … Main tls`")
                 .doesNotContain("/very/long/class/path.jar")

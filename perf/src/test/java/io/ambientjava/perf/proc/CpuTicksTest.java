@@ -36,6 +36,18 @@ class CpuTicksTest {
     }
 
     @Test
+    void sumsTheBusyCountersOfAllCpus() {
+        String stat = "cpu  100 20 30 5000 40 6 7 8 90 0\ncpu0 50 10 15 2500 20 3 3 4 45 0\nintr 12345\n";
+
+        // user 100 + nice 20 + system 30 + irq 6 + softirq 7 + steal 8; idle and iowait are not busy
+        assertThat(SystemCpuTicks.parseStat(stat).busy()).isEqualTo(171);
+        assertThat(ProcFiles.system().systemCpu().busy()).isPositive();
+        assertThatThrownBy(() -> SystemCpuTicks.parseStat("intr 1 2 3\n")).hasMessageContaining("aggregate 'cpu'");
+        assertThatThrownBy(() -> SystemCpuTicks.parseStat("cpu 1 2 x 4 5 6 7 8\n"))
+                .hasMessageContaining("not a number");
+    }
+
+    @Test
     void rejectsWhatIsNotAStatLine() {
         assertThatThrownBy(() -> CpuTicks.parseStat("hello world"))
                 .isInstanceOf(IllegalArgumentException.class)
