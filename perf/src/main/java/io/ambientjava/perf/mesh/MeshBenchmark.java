@@ -1,5 +1,7 @@
 package io.ambientjava.perf.mesh;
 
+import io.ambientjava.cni.redirect.NftablesRedirector;
+import io.ambientjava.cni.redirect.RedirectionConfig;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.perf.load.BulkSender;
 import io.ambientjava.perf.load.EchoSinkServer;
@@ -127,8 +129,9 @@ public final class MeshBenchmark {
 
     private List<ProxyProcess> startZtunnels(Path dir, Node clientNode, Pod client, Node serverNode, Pod server)
             throws InterruptedException, IOException {
-        InPodRules.install(client);
-        InPodRules.install(server);
+        var redirector = new NftablesRedirector(RedirectionConfig.DEFAULTS);
+        redirector.apply(client.netnsPath());
+        redirector.apply(server.netnsPath());
         Path caDir = dir.resolve("cacerts");
         MeshCertificateAuthority.createSelfSigned("cluster.local").writeTo(caDir);
         Path config = Files.writeString(

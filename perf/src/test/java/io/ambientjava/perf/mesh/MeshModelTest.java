@@ -92,15 +92,6 @@ class MeshModelTest {
                 .hasMessageContaining("needs accept, connect");
     }
 
-    @Test
-    void inPodRulesRedirectToIstiosPorts() {
-        assertThat(InPodRules.NFTABLES)
-                .contains("redirect to :15001")
-                .contains("redirect to :15006")
-                .contains("tcp dport != 15008")
-                .contains("0x539");
-    }
-
     private static MeshOptions options(List<MeshVariant> variants, Duration duration, int rate) {
         return new MeshOptions(
                 variants, Duration.ZERO, duration, rate, 16, 1024, 16, Path.of("z.jar"), List.of(), "stunnel4", false);
