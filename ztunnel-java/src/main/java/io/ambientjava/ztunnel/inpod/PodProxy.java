@@ -3,11 +3,11 @@ package io.ambientjava.ztunnel.inpod;
 import io.ambientjava.hbone.server.HboneServerConfig;
 import io.ambientjava.hbone.server.HboneServerInitializer;
 import io.ambientjava.hbone.server.ServerSecurity;
+import io.ambientjava.hbone.tunnel.TcpInputHold;
 import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.ztunnel.inpod.netns.ErrnoException;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
 import io.ambientjava.ztunnel.proxy.ConnectionTracker;
-import io.ambientjava.ztunnel.proxy.InputHold;
 import io.ambientjava.ztunnel.proxy.LocalPod;
 import io.ambientjava.ztunnel.proxy.ProxyContext;
 import io.ambientjava.ztunnel.proxy.Resets;
@@ -143,7 +143,7 @@ final class PodProxy {
                         if (!track(channel, accepted)) {
                             return;
                         }
-                        InputHold.install(channel);
+                        TcpInputHold.install(channel);
                         accept.accept(channel);
                     }
                 });

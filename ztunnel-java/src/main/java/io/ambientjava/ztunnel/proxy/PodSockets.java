@@ -1,5 +1,6 @@
 package io.ambientjava.ztunnel.proxy;
 
+import io.ambientjava.hbone.tunnel.TcpInputHold;
 import io.ambientjava.ztunnel.inpod.netns.NettyInNetns;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
 import io.ambientjava.ztunnel.inpod.netns.SocketOptions;
@@ -32,7 +33,7 @@ public final class PodSockets {
     private static final ChannelInitializer<Channel> HOLD_INPUT = new ChannelInitializer<>() {
         @Override
         protected void initChannel(Channel ch) {
-            InputHold.install(ch);
+            TcpInputHold.install(ch);
         }
     };
 
@@ -70,7 +71,7 @@ public final class PodSockets {
 
     /**
      * Connects to {@code target} from inside the pod, on {@code loop}, with auto-read off, half-closure allowed and an
-     * {@link InputHold} in place.
+     * {@link io.ambientjava.hbone.tunnel.TcpInputHold} in place.
      *
      * @param transparentSource when present, the socket is {@code IP_TRANSPARENT} and bound to this address (port 0):
      *     the original client's address, which the app then sees as the source

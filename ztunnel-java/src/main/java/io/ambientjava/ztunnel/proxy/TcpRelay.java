@@ -1,5 +1,6 @@
 package io.ambientjava.ztunnel.proxy;
 
+import io.ambientjava.hbone.tunnel.TcpInputHold;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * </ul>
  *
  * Both channels should be accepted or connected with auto-read off and half-closure allowed, and carry an
- * {@link InputHold} from the start: the relay takes over what it kept.
+ * {@link TcpInputHold} from the start: the relay takes over what it kept.
  */
 public final class TcpRelay {
 
@@ -61,14 +62,14 @@ public final class TcpRelay {
         from.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         from.closeFuture().addListener(f -> onClosed(from));
         Runnable takeOver = () -> {
-            InputHold.Held held = InputHold.takeOver(from);
+            TcpInputHold.Held held = TcpInputHold.takeOver(from);
             if (!from.isActive()) {
                 held.release();
                 abort((fromClient ? "client" : "server") + " closed before the relay started");
                 return;
             }
             from.pipeline().addLast(HANDLER_NAME, new Side(to, fromClient));
-            InputHold.replay(from, held);
+            TcpInputHold.replay(from, held);
             from.config().setAutoRead(true);
         };
         if (from.eventLoop().inEventLoop()) {

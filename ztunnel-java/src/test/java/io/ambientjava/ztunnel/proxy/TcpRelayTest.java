@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ambientjava.hbone.NettyTransport;
+import io.ambientjava.hbone.tunnel.TcpInputHold;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -49,7 +50,7 @@ class TcpRelayTest {
                 .childHandler(new ChannelInitializer<EpollSocketChannel>() {
                     @Override
                     protected void initChannel(EpollSocketChannel accepted) {
-                        InputHold.install(accepted);
+                        TcpInputHold.install(accepted);
                         accepted.eventLoop()
                                 .schedule(() -> connectUpstream(accepted), startDelayMillis, TimeUnit.MILLISECONDS);
                     }
@@ -68,7 +69,7 @@ class TcpRelayTest {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        InputHold.install(ch);
+                        TcpInputHold.install(ch);
                     }
                 })
                 .connect(server.getLocalSocketAddress())

@@ -3,11 +3,11 @@ package io.ambientjava.ztunnel.proxy.inbound;
 import io.ambientjava.hbone.server.ConnectDecision;
 import io.ambientjava.hbone.server.HboneConnector;
 import io.ambientjava.hbone.server.InboundConnect;
+import io.ambientjava.hbone.tunnel.Tunnel;
 import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.ztunnel.proxy.ByteCounter;
 import io.ambientjava.ztunnel.proxy.ConnectionTracker;
 import io.ambientjava.ztunnel.proxy.InboundAuthorization;
-import io.ambientjava.ztunnel.proxy.InputHold;
 import io.ambientjava.ztunnel.proxy.LocalPod;
 import io.ambientjava.ztunnel.proxy.ProxyContext;
 import io.ambientjava.ztunnel.proxy.Resets;
@@ -128,7 +128,7 @@ public final class InboundHboneConnector implements HboneConnector {
     private void track(Channel upstream, ConnectionInfo info) {
         ByteCounter counter = new ByteCounter();
         upstream.pipeline().addFirst(ByteCounter.NAME, counter);
-        InputHold.handOverToTunnel(upstream);
+        Tunnel.holdInput(upstream);
         ConnectionTracker.Tracked tracked = context.tracker()
                 .opened(info, pod.uid(), counter::written, counter::read, () -> Resets.reset(upstream));
         upstream.closeFuture().addListener(f -> tracked.closed(counter.written(), counter.read(), counter.error()));

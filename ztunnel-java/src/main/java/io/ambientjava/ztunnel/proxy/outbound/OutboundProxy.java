@@ -12,7 +12,6 @@ import io.ambientjava.hbone.tunnel.TunnelEnd;
 import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.ztunnel.inpod.netns.SocketOptions;
 import io.ambientjava.ztunnel.proxy.ConnectionTracker;
-import io.ambientjava.ztunnel.proxy.InputHold;
 import io.ambientjava.ztunnel.proxy.LocalPod;
 import io.ambientjava.ztunnel.proxy.ProxyContext;
 import io.ambientjava.ztunnel.proxy.Resets;
@@ -218,7 +217,6 @@ public final class OutboundProxy {
             }
             Tunnel tunnel;
             try {
-                InputHold.handOverToTunnel(downstream);
                 tunnel = stream.spliceTo(downstream);
             } catch (RuntimeException e) {
                 stream.reset();
