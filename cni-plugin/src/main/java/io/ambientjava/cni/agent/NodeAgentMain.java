@@ -1,6 +1,7 @@
 package io.ambientjava.cni.agent;
 
 import io.ambientjava.cni.AgentClientEnrollment;
+import io.ambientjava.cni.install.InstallCommands;
 import io.ambientjava.cni.redirect.NftablesRedirector;
 import io.ambientjava.cni.redirect.RedirectionConfig;
 import io.ambientjava.zds.ZdsServer;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "node-agent",
         mixinStandardHelpOptions = true,
+        subcommands = {InstallCommands.Install.class, InstallCommands.Uninstall.class},
         description = "ambient-java node agent: in-pod redirection and ZDS for ztunnel.")
 public final class NodeAgentMain implements Callable<Integer> {
     @Option(names = "--zds-socket", description = "ZDS socket ztunnel connects to (default: ${DEFAULT-VALUE})")
