@@ -9,7 +9,8 @@
  * Outbound: redirect_connect4 rewrites an app's connect() to 127.0.0.1:15001 in the same netns and keeps
  * the original destination in the client socket's storage. When the connection is established,
  * ambient_sockops publishes it under the client's (netns, ip, port); on the accepted side it moves it into
- * the accepted socket's storage, where original_dst answers getsockopt(SOL_IP, SO_ORIGINAL_DST).
+ * the accepted socket's storage, where original_dst answers getsockopt(SOL_IP, SO_ORIGINAL_DST);
+ * app_peername4 lets the app's getpeername() show the destination it asked for.
  *
  * Inbound: steer_inbound (sk_lookup, attached per netns) hands TCP connections arriving on a pod's
  * interfaces (not lo, not port 15008) to ztunnel's 15006 listener, which ambient_sockops records in
@@ -43,10 +44,13 @@ struct pod_settings {
     __u32 flags;
 };
 
+#define END_APP 1      /* the app's redirected socket */
+#define END_ZTUNNEL 2  /* the socket ztunnel accepted */
+
 struct original_dst {
     __u32 ip4;  /* network order */
     __u16 port; /* network order */
-    __u16 pad;
+    __u16 end;  /* END_APP or END_ZTUNNEL */
 };
 
 /* A connection end inside one netns: loopback addresses repeat in every pod. */
@@ -139,6 +143,7 @@ int redirect_connect4(struct bpf_sock_addr *ctx) {
     }
     dst->ip4 = ip4;
     dst->port = (__u16)ctx->user_port;
+    dst->end = END_APP;
     ctx->user_ip4 = bpf_htonl(LOCALHOST);
     ctx->user_port = bpf_htons(OUTBOUND_PORT);
     return 1;
@@ -197,6 +202,7 @@ int ambient_sockops(struct bpf_sock_ops *skops) {
                     bpf_sk_storage_get(&original_dst_storage, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
             if (dst) {
                 *dst = *pending;
+                dst->end = END_ZTUNNEL;
             }
             bpf_map_delete_elem(&pending_original_dst, &key);
         }
@@ -216,8 +222,22 @@ int original_dst(struct bpf_sockopt *ctx) {
     if (!sk) {
         return 1;
     }
+    /* Read before any branch: the verifier refuses arithmetic on the socket pointer that clang would emit. */
+    __u32 local_ip4 = sk->src_ip4;
+    __u32 local_port = sk->src_port;
+    asm volatile("" : "+r"(local_ip4), "+r"(local_port));
+    __u32 ip4;
+    __u16 port;
     struct original_dst *dst = bpf_sk_storage_get(&original_dst_storage, sk, 0, 0);
-    if (!dst) {
+    if (dst) {
+        ip4 = dst->ip4;
+        port = dst->port;
+    } else if (ctx->retval != 0 && is_enrolled(bpf_get_netns_cookie(ctx))) {
+        /* Not redirected by connect4 (sk_lookup steering keeps the destination as the local address, and
+         * without netfilter the kernel has no answer): the original destination is where it arrived. */
+        ip4 = local_ip4;
+        port = bpf_htons((__u16)local_port);
+    } else {
         return 1;
     }
     struct sockaddr_in *sin = ctx->optval;
@@ -225,11 +245,26 @@ int original_dst(struct bpf_sockopt *ctx) {
         return 1;
     }
     sin->sin_family = AF_INET;
-    sin->sin_port = dst->port;
-    sin->sin_addr.s_addr = dst->ip4;
+    sin->sin_port = port;
+    sin->sin_addr.s_addr = ip4;
     __builtin_memset(sin->__pad, 0, sizeof(sin->__pad));
     ctx->optlen = sizeof(*sin);
     ctx->retval = 0;
+    return 1;
+}
+
+/* The app sees the peer it asked for, not ztunnel's 127.0.0.1:15001. */
+SEC("cgroup/getpeername4")
+int app_peername4(struct bpf_sock_addr *ctx) {
+    struct bpf_sock *sk = ctx->sk;
+    if (!sk) {
+        return 1;
+    }
+    struct original_dst *dst = bpf_sk_storage_get(&original_dst_storage, sk, 0, 0);
+    if (dst && dst->end == END_APP) {
+        ctx->user_ip4 = dst->ip4;
+        ctx->user_port = dst->port;
+    }
     return 1;
 }
 

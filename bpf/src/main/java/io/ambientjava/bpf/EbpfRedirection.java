@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #install} loads {@code ambient_redirect.bpf.o} (shipped in this jar), pins its maps and programs
  * under a {@link PinLayout} and attaches, once, at a cgroup (the cgroup v2 root in production):
  * {@code cgroup/connect4} (outbound connects of enrolled pods go to ztunnel's 127.0.0.1:15001 in the same
- * netns), {@code cgroup/getsockopt} (serves {@code SO_ORIGINAL_DST} on ztunnel's accepted socket) and
+ * netns), {@code cgroup/getsockopt} (serves {@code SO_ORIGINAL_DST} on ztunnel's accepted socket),
+ * {@code cgroup/getpeername4} (the app still sees the peer it asked for) and
  * {@code sockops} (carries the original destination from the app's socket to the accepted one, records
  * ztunnel's 15006 listener per pod, and pairs same-node sockets for the {@code sk_msg} fast path). The links
  * are pinned, so the redirection survives the agent; a restarted agent calls {@link #install} again (or
@@ -50,10 +51,11 @@ public final class EbpfRedirection implements AutoCloseable {
 
     static final String CONNECT4 = "redirect_connect4";
     static final String GETSOCKOPT = "original_dst";
+    static final String GETPEERNAME = "app_peername4";
     static final String SOCKOPS = "ambient_sockops";
     static final String SK_LOOKUP = "steer_inbound";
     static final String SK_MSG = "bypass_stack";
-    static final List<String> PROGRAMS = List.of(CONNECT4, GETSOCKOPT, SOCKOPS, SK_LOOKUP, SK_MSG);
+    static final List<String> PROGRAMS = List.of(CONNECT4, GETSOCKOPT, GETPEERNAME, SOCKOPS, SK_LOOKUP, SK_MSG);
 
     static final String ENROLLED_NETNS = "enrolled_netns";
     static final String POD_ADDRESSES = "pod_addresses";
@@ -67,11 +69,15 @@ public final class EbpfRedirection implements AutoCloseable {
             INBOUND_LISTENERS,
             LOCAL_PAIRS);
 
+    /** sizeof(struct pair_key): u64 netns, four u32. */
+    private static final int PAIR_KEY_SIZE = 24;
+
     // enum bpf_attach_type
     private static final int BPF_CGROUP_SOCK_OPS = 3;
     private static final int BPF_SK_MSG_VERDICT = 7;
     private static final int BPF_CGROUP_INET4_CONNECT = 10;
     private static final int BPF_CGROUP_GETSOCKOPT = 21;
+    private static final int BPF_CGROUP_INET4_GETPEERNAME = 29;
     private static final int BPF_SK_LOOKUP = 36;
 
     /** The cgroup attachments, by link pin name. */
@@ -80,6 +86,7 @@ public final class EbpfRedirection implements AutoCloseable {
     private static final List<CgroupAttachment> CGROUP_ATTACHMENTS = List.of(
             new CgroupAttachment("cgroup-connect4", CONNECT4, BPF_CGROUP_INET4_CONNECT),
             new CgroupAttachment("cgroup-getsockopt", GETSOCKOPT, BPF_CGROUP_GETSOCKOPT),
+            new CgroupAttachment("cgroup-getpeername4", GETPEERNAME, BPF_CGROUP_INET4_GETPEERNAME),
             new CgroupAttachment("cgroup-sockops", SOCKOPS, BPF_CGROUP_SOCK_OPS));
 
     private final PinLayout pins;
@@ -271,6 +278,23 @@ public final class EbpfRedirection implements AutoCloseable {
                     arena.allocateFrom(ValueLayout.JAVA_LONG, netnsCookie),
                     arena.allocate(ValueLayout.JAVA_LONG),
                     "looking up the inbound listener of " + netnsCookie);
+        }
+    }
+
+    /** How many sockets are in the same-node fast path ({@code local_pairs}), for diagnostics. */
+    public synchronized int fastPathSockets() {
+        ensureOpen();
+        int count = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment previous = MemorySegment.NULL;
+            while (true) {
+                MemorySegment key = arena.allocate(PAIR_KEY_SIZE, 8);
+                if (!Libbpf.mapNextKey(mapFd(LOCAL_PAIRS), previous, key, "listing fast-path sockets")) {
+                    return count;
+                }
+                count++;
+                previous = key;
+            }
         }
     }
 

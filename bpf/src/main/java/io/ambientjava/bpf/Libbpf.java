@@ -79,8 +79,7 @@ final class Libbpf {
     }
 
     private static MethodHandle errnoDowncall(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(
-                symbol(name), descriptor.insertArgumentLayouts(0, PTR), Linker.Option.captureCallState("errno"));
+        return LINKER.downcallHandle(symbol(name), descriptor, Linker.Option.captureCallState("errno"));
     }
 
     private static MemorySegment symbol(String name) {

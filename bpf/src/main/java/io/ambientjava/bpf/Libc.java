@@ -49,8 +49,7 @@ final class Libc {
         Linker.Option[] all = new Linker.Option[options.length + 1];
         all[0] = Linker.Option.captureCallState("errno");
         System.arraycopy(options, 0, all, 1, options.length);
-        return LINKER.downcallHandle(
-                LINKER.defaultLookup().find(name).orElseThrow(), descriptor.insertArgumentLayouts(0, PTR), all);
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, all);
     }
 
     static String strerror(int errno) {

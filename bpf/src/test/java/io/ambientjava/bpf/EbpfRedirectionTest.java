@@ -1,0 +1,224 @@
+package io.ambientjava.bpf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ambientjava.testing.RequiresCommand;
+import io.ambientjava.testing.RequiresRoot;
+import io.ambientjava.testing.netns.NetnsTopology;
+import io.ambientjava.testing.netns.Pod;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * eBPF redirection against the real kernel, in network namespaces. The cgroup programs are attached to a
+ * cgroup made for the test, which holds this JVM meanwhile (production attaches at the cgroup v2 root); the
+ * pins go to a directory of their own under /sys/fs/bpf and are removed afterwards.
+ */
+@RequiresRoot
+@RequiresCommand({"ip"})
+class EbpfRedirectionTest {
+    private static final int MARK = TcpSockets.ZTUNNEL_MARK;
+    private static final InetSocketAddress OUTBOUND = new InetSocketAddress("127.0.0.1", 15001);
+    private static final InetSocketAddress SOMEWHERE = new InetSocketAddress("198.18.7.9", 80);
+
+    @RegisterExtension
+    final NetnsTopology net = NetnsTopology.singleNode();
+
+    private final List<Integer> fds = new ArrayList<>();
+    private TestCgroup cgroup;
+    private Path pinRoot;
+    private EbpfRedirection redirection;
+
+    @BeforeEach
+    void install() throws Exception {
+        cgroup = TestCgroup.enter();
+        pinRoot = Path.of(
+                "/sys/fs/bpf/ambient-test-" + UUID.randomUUID().toString().substring(0, 8));
+        redirection = EbpfRedirection.install(pinRoot, cgroup.path());
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        fds.forEach(TcpSockets::close);
+        try {
+            EbpfRedirection.uninstall(pinRoot);
+        } finally {
+            cgroup.close();
+        }
+    }
+
+    @Test
+    void enrolledPodsConnectLandsOnZtunnelWhichGetsTheOriginalDestination() throws Exception {
+        Pod a = net.addPod("a");
+        redirection.enroll(a.netnsPath());
+        int ztunnel = track(a.call(() -> TcpSockets.listen(OUTBOUND, MARK)));
+        int app = track(a.call(() -> TcpSockets.socket(0)));
+
+        TcpSockets.connect(app, SOMEWHERE);
+        int accepted = track(TcpSockets.accept(ztunnel));
+
+        assertThat(TcpSockets.originalDestination(accepted)).isEqualTo(SOMEWHERE);
+        assertThat(TcpSockets.peerAddress(app))
+                .as("the app sees the peer it asked for")
+                .isEqualTo(SOMEWHERE);
+        assertThat(TcpSockets.peerAddress(accepted)).isEqualTo(TcpSockets.localAddress(app));
+        TcpSockets.write(app, "ping");
+        assertThat(TcpSockets.read(accepted, 4)).isEqualTo("ping");
+        TcpSockets.write(accepted, "pong");
+        assertThat(TcpSockets.read(app, 4)).isEqualTo("pong");
+        assertThat(redirection.fastPathSockets())
+                .as("both ends in the sk_msg fast path")
+                .isEqualTo(2);
+    }
+
+    @Test
+    void ztunnelsMarkedSocketsAreNotRewritten() throws Exception {
+        Pod a = net.addPod("a");
+        redirection.enroll(a.netnsPath());
+        int ztunnel = track(a.call(() -> TcpSockets.listen(OUTBOUND, MARK)));
+        int appServer = track(a.call(() -> TcpSockets.listen(a.address(8080), 0)));
+        int marked = track(a.call(() -> TcpSockets.socket(MARK)));
+
+        TcpSockets.connect(marked, a.address(8080));
+
+        int accepted = track(TcpSockets.accept(appServer));
+        assertThat(TcpSockets.localAddress(accepted)).isEqualTo(a.address(8080));
+        assertThat(TcpSockets.peerAddress(marked)).isEqualTo(a.address(8080));
+        assertThat(ztunnel).isPositive();
+    }
+
+    @Test
+    void podsNotEnrolledAreUntouchedAndUnenrollingStopsRedirection() throws Exception {
+        Pod a = net.addPod("a");
+        Pod b = net.addPod("b");
+        PodNetns enrolled = redirection.enroll(a.netnsPath());
+        assertThat(redirection.enrolledCookies()).containsExactly(enrolled.cookie());
+        assertThat(enrolled.addresses()).containsExactly(a.ip());
+
+        assertThat(landsOnZtunnel(b)).as("pod b is not enrolled").isFalse();
+        assertThat(landsOnZtunnel(a)).as("pod a is enrolled").isTrue();
+
+        redirection.unenroll(a.netnsPath());
+
+        assertThat(redirection.enrolledCookies()).isEmpty();
+        assertThat(Files.exists(redirection.pins().podLink(enrolled.cookie()))).isFalse();
+        assertThat(landsOnZtunnel(a)).as("pod a after unenroll").isFalse();
+    }
+
+    @Test
+    void inboundConnectionsAreSteeredToZtunnelsListenerExceptHbone() throws Exception {
+        Pod a = net.addPod("a");
+        Pod b = net.addPod("b");
+        PodNetns pod = redirection.enroll(a.netnsPath());
+        int inbound = track(a.call(() -> TcpSockets.listen(new InetSocketAddress("0.0.0.0", 15006), MARK)));
+        int hbone = track(a.call(() -> TcpSockets.listen(new InetSocketAddress("0.0.0.0", 15008), MARK)));
+        int appServer = track(a.call(() -> TcpSockets.listen(new InetSocketAddress("0.0.0.0", 8080), 0)));
+        assertThat(redirection.hasInboundListener(pod.cookie()))
+                .as("ztunnel's listen() on 15006 registered it")
+                .isTrue();
+
+        int client = track(b.call(() -> TcpSockets.socket(0)));
+        TcpSockets.connect(client, a.address(8080));
+        int steered = track(TcpSockets.accept(inbound));
+        assertThat(TcpSockets.localAddress(steered)).isEqualTo(a.address(8080));
+        assertThat(TcpSockets.originalDestination(steered)).isEqualTo(a.address(8080));
+        assertThat(TcpSockets.peerAddress(steered)).isEqualTo(TcpSockets.localAddress(client));
+
+        int tunnelClient = track(b.call(() -> TcpSockets.socket(0)));
+        TcpSockets.connect(tunnelClient, a.address(15008));
+        track(TcpSockets.accept(hbone));
+
+        // ztunnel delivering to the app from inside the pod (over lo) is left alone.
+        int delivery = track(a.call(() -> TcpSockets.socket(MARK)));
+        TcpSockets.connect(delivery, a.address(8080));
+        int delivered = track(TcpSockets.accept(appServer));
+        assertThat(TcpSockets.localAddress(delivered)).isEqualTo(a.address(8080));
+    }
+
+    @Test
+    void pinsOutliveTheLoaderAndAreReattached() throws Exception {
+        Pod a = net.addPod("a");
+        redirection.enroll(a.netnsPath());
+        redirection.close();
+
+        assertThat(EbpfRedirection.isInstalled(pinRoot)).isTrue();
+        assertThat(landsOnZtunnel(a))
+                .as("still redirected with no process holding the objects")
+                .isTrue();
+
+        try (EbpfRedirection again = EbpfRedirection.reattach(pinRoot)) {
+            Pod b = net.addPod("b");
+            again.enroll(b.netnsPath());
+            assertThat(again.enrolledCookies()).hasSize(2);
+            assertThat(landsOnZtunnel(b)).isTrue();
+        }
+        try (EbpfRedirection reinstalled = EbpfRedirection.install(pinRoot, cgroup.path())) {
+            assertThat(reinstalled.enrolledCookies())
+                    .as("install reuses the pins")
+                    .hasSize(2);
+        }
+    }
+
+    @Test
+    void uninstallRemovesEveryPinAndDetaches() throws Exception {
+        Pod a = net.addPod("a");
+        redirection.enroll(a.netnsPath());
+        assertThat(landsOnZtunnel(a)).isTrue();
+
+        redirection.uninstall();
+
+        assertThat(Files.exists(pinRoot)).isFalse();
+        assertThat(EbpfRedirection.isInstalled(pinRoot)).isFalse();
+        assertThat(landsOnZtunnel(a)).as("after uninstall").isFalse();
+        assertThatThrownBy(() -> EbpfRedirection.reattach(pinRoot))
+                .isInstanceOf(BpfException.class)
+                .hasMessageContaining("no complete eBPF redirection is pinned under " + pinRoot);
+    }
+
+    @Test
+    void enrollingANetnsThatDoesNotExistSaysSo() {
+        assertThatThrownBy(() -> redirection.enroll(Path.of("/var/run/netns/no-such-pod")))
+                .isInstanceOf(BpfException.class)
+                .hasMessageContaining("network namespace /var/run/netns/no-such-pod does not exist");
+    }
+
+    /**
+     * Connects from {@code pod} to its own address, where both an app and ztunnel's 15001 listen, and says
+     * which one accepted.
+     */
+    private boolean landsOnZtunnel(Pod pod) throws Exception {
+        int ztunnel = pod.call(() -> TcpSockets.listen(OUTBOUND, MARK));
+        int appServer = pod.call(() -> TcpSockets.listen(pod.address(8080), 0));
+        int client = pod.call(() -> TcpSockets.socket(0));
+        try {
+            TcpSockets.connect(client, pod.address(8080));
+            // A redirected connect goes to 127.0.0.1 and so leaves from it (getpeername would show 8080 anyway).
+            boolean redirected = TcpSockets.localAddress(client).getAddress().isLoopbackAddress();
+            int accepted = TcpSockets.accept(redirected ? ztunnel : appServer);
+            try {
+                assertThat(TcpSockets.localAddress(accepted).getPort()).isEqualTo(redirected ? 15001 : 8080);
+                return redirected;
+            } finally {
+                TcpSockets.close(accepted);
+            }
+        } finally {
+            TcpSockets.close(client);
+            TcpSockets.close(appServer);
+            TcpSockets.close(ztunnel);
+        }
+    }
+
+    private int track(int fd) {
+        fds.add(fd);
+        return fd;
+    }
+}
