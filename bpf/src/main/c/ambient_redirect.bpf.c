@@ -13,7 +13,7 @@
  * app_peername4 lets the app's getpeername() show the destination it asked for.
  *
  * Inbound: steer_inbound (sk_lookup, attached per netns) hands TCP connections arriving on a pod's
- * interfaces (not lo, not port 15008) to ztunnel's 15006 listener, which ambient_sockops records in
+ * addresses (except port 15008 and connections from the pod itself) to ztunnel's 15006 listener, which ambient_sockops records in
  * inbound_listeners when ztunnel calls listen(). The pod is found by its address (pod_addresses).
  *
  * Same-node pairs: ambient_sockops puts both ends of a connection between local addresses of an enrolled
@@ -28,7 +28,6 @@
 #define IPPROTO_TCP 6
 #define SOL_IP 0
 #define SO_ORIGINAL_DST 80
-#define LOOPBACK_IFINDEX 1
 
 #define ZTUNNEL_MARK 0x539
 #define ZTUNNEL_MARK_MASK 0xfff
@@ -270,10 +269,7 @@ int app_peername4(struct bpf_sock_addr *ctx) {
 
 SEC("sk_lookup")
 int steer_inbound(struct bpf_sk_lookup *ctx) {
-    if (ctx->family != AF_INET || ctx->protocol != IPPROTO_TCP) {
-        return SK_PASS;
-    }
-    if (ctx->ingress_ifindex == LOOPBACK_IFINDEX || ctx->local_port == HBONE_PORT) {
+    if (ctx->family != AF_INET || ctx->protocol != IPPROTO_TCP || ctx->local_port == HBONE_PORT) {
         return SK_PASS;
     }
     __u32 pod_ip4 = ctx->local_ip4;
@@ -281,8 +277,18 @@ int steer_inbound(struct bpf_sk_lookup *ctx) {
     if (!netns) {
         return SK_PASS;
     }
-    __u64 key = *netns;
-    struct bpf_sock *listener = bpf_map_lookup_elem(&inbound_listeners, &key);
+    __u64 pod = *netns;
+    /* From the pod itself (ztunnel delivering to the app, or the app calling itself): left alone. Local
+     * traffic reports the destination's interface as ingress, so the source address is what tells. */
+    __u32 remote_ip4 = ctx->remote_ip4;
+    if (is_loopback(remote_ip4)) {
+        return SK_PASS;
+    }
+    __u64 *remote_pod = bpf_map_lookup_elem(&pod_addresses, &remote_ip4);
+    if (remote_pod && *remote_pod == pod) {
+        return SK_PASS;
+    }
+    struct bpf_sock *listener = bpf_map_lookup_elem(&inbound_listeners, &pod);
     if (!listener) {
         return SK_PASS;
     }

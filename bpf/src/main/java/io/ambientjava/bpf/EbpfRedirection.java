@@ -415,6 +415,7 @@ public final class EbpfRedirection implements AutoCloseable {
         } catch (IOException e) {
             throw new BpfException("cannot list the pins under " + pins.root() + ": " + e.getMessage(), e);
         }
+        detachLinks(pins);
         List<String> failures = new ArrayList<>();
         for (Path entry : entries) {
             try {
@@ -426,6 +427,38 @@ public final class EbpfRedirection implements AutoCloseable {
         if (!failures.isEmpty()) {
             throw new BpfException("cannot remove every pin: " + String.join("; ", failures));
         }
+    }
+
+    /**
+     * Detaches every pinned link and the sk_msg program at once: dropping the last reference frees them
+     * only later (deferred work in the kernel), and uninstall should mean nothing is redirected anymore.
+     */
+    private static void detachLinks(PinLayout pins) {
+        List<Path> links;
+        try (Stream<Path> entries = Files.list(pins.links())) {
+            links = entries.toList();
+        } catch (NoSuchFileException e) {
+            links = List.of();
+        } catch (IOException e) {
+            throw new BpfException("cannot list the links under " + pins.links() + ": " + e.getMessage(), e);
+        }
+        for (Path link : links) {
+            int fd = Libbpf.objGet(link.toString());
+            if (fd >= 0) {
+                int result = Libbpf.linkDetach(fd);
+                Libc.close(fd);
+                if (result < 0) {
+                    LOG.warn("cannot detach link {}: {}", link, Libbpf.describe(result));
+                }
+            }
+        }
+        int program = Libbpf.objGet(pins.program(SK_MSG).toString());
+        int map = Libbpf.objGet(pins.map(LOCAL_PAIRS).toString());
+        if (program >= 0 && map >= 0) {
+            Libbpf.progDetach(program, map, BPF_SK_MSG_VERDICT);
+        }
+        Libc.close(program);
+        Libc.close(map);
     }
 
     private List<MemorySegment> keysWithValue(Arena arena, int mapFd, int keySize, long wanted) {

@@ -43,6 +43,7 @@ final class Libbpf {
             downcall("bpf_prog_attach", FunctionDescriptor.of(INT, INT, INT, INT, INT));
     private static final MethodHandle PROG_DETACH2 =
             downcall("bpf_prog_detach2", FunctionDescriptor.of(INT, INT, INT, INT));
+    private static final MethodHandle LINK_DETACH = downcall("bpf_link_detach", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle OBJ_PIN = downcall("bpf_obj_pin", FunctionDescriptor.of(INT, INT, PTR));
     private static final MethodHandle OBJ_GET = downcall("bpf_obj_get", FunctionDescriptor.of(INT, PTR));
     private static final MethodHandle MAP_UPDATE =
@@ -176,6 +177,11 @@ final class Libbpf {
         } catch (Throwable t) {
             throw new BpfException(what + " failed", t);
         }
+    }
+
+    /** Detaches a link now (releasing it is deferred by the kernel); returns {@code -errno} on failure. */
+    static int linkDetach(int linkFd) {
+        return invokeInt(LINK_DETACH, linkFd);
     }
 
     static void progAttach(int programFd, int targetFd, int attachType, String what) {
