@@ -40,10 +40,13 @@ public final class Meshctl implements Runnable {
             description = "Show stack traces and debug logging on errors.")
     boolean verbose;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                new CommandLine(this), "a command is required (install, analyze, waypoint, ztunnel-config, ...)");
+                spec.commandLine(), "a command is required (install, analyze, waypoint, ztunnel-config, ...)");
     }
 
     public static void main(String[] args) {
