@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A simulated node for CNI tests: a node network namespace, a CNI bin dir and net.d under a temporary folder,
@@ -40,6 +41,15 @@ public final class CniNode implements AutoCloseable {
         this.subnetOctet = 100 + RANDOM.nextInt(150);
         this.bridge = "ajbr" + random;
         this.nodeNetns = netnsPath(addNetns("node"));
+    }
+
+    /** Skips the calling test unless Debian's containernetworking-plugins are installed. */
+    public static void assumeReferencePlugins() {
+        for (String plugin : List.of("bridge", "host-local", "loopback")) {
+            Assumptions.assumeTrue(
+                    Files.isExecutable(REFERENCE_PLUGINS.resolve(plugin)),
+                    "needs " + REFERENCE_PLUGINS.resolve(plugin) + " (Debian package containernetworking-plugins)");
+        }
     }
 
     /** A node under {@code dir} (which must exist and is used as is). */
