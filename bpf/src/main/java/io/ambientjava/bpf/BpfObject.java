@@ -10,15 +10,19 @@ import java.lang.foreign.MemorySegment;
  * kernel; their fds stay valid until {@link #close}, so anything meant to outlive the object must be pinned.
  */
 public final class BpfObject implements AutoCloseable {
+    private static final long KERNEL_LOG_SIZE = 1 << 20;
+
     private final String name;
     private final Arena arena;
     private final MemorySegment object;
+    private final MemorySegment kernelLog;
     private boolean closed;
 
-    private BpfObject(String name, Arena arena, MemorySegment object) {
+    private BpfObject(String name, Arena arena, MemorySegment object, MemorySegment kernelLog) {
         this.name = name;
         this.arena = arena;
         this.object = object;
+        this.kernelLog = kernelLog;
     }
 
     /**
@@ -34,7 +38,9 @@ public final class BpfObject implements AutoCloseable {
         try {
             MemorySegment bytes = arena.allocate(elf.length, 8);
             bytes.copyFrom(MemorySegment.ofArray(elf));
-            return new BpfObject(name, arena, Libbpf.openObject(bytes, name));
+            MemorySegment kernelLog = arena.allocate(KERNEL_LOG_SIZE);
+            MemorySegment options = Libbpf.openOptions(arena, name, kernelLog);
+            return new BpfObject(name, arena, Libbpf.openObject(bytes, options, name), kernelLog);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -58,10 +64,14 @@ public final class BpfObject implements AutoCloseable {
         return name;
     }
 
-    /** Creates the maps and verifies and loads the programs. */
+    /**
+     * Creates the maps and verifies and loads the programs.
+     *
+     * @throws BpfException when the kernel refuses, with the end of the verifier's log
+     */
     public void load() {
         ensureOpen();
-        Libbpf.loadObject(object, name);
+        Libbpf.loadObject(object, name, kernelLog);
     }
 
     /** The fd of a loaded program; owned by this object. */

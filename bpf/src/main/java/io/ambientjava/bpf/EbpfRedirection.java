@@ -231,8 +231,10 @@ public final class EbpfRedirection implements AutoCloseable {
                 Libbpf.mapDelete(mapFd(POD_ADDRESSES), address, "forgetting an address of " + netnsCookie);
             }
         }
+        Path link = pins.podLink(netnsCookie);
         try {
-            Files.deleteIfExists(pins.podLink(netnsCookie));
+            detachPinnedLink(link);
+            Files.deleteIfExists(link);
         } catch (IOException e) {
             throw new BpfException("cannot remove the sk_lookup link " + pins.podLink(netnsCookie), e);
         }
@@ -442,16 +444,7 @@ public final class EbpfRedirection implements AutoCloseable {
         } catch (IOException e) {
             throw new BpfException("cannot list the links under " + pins.links() + ": " + e.getMessage(), e);
         }
-        for (Path link : links) {
-            int fd = Libbpf.objGet(link.toString());
-            if (fd >= 0) {
-                int result = Libbpf.linkDetach(fd);
-                Libc.close(fd);
-                if (result < 0) {
-                    LOG.warn("cannot detach link {}: {}", link, Libbpf.describe(result));
-                }
-            }
-        }
+        links.forEach(EbpfRedirection::detachPinnedLink);
         int program = Libbpf.objGet(pins.program(SK_MSG).toString());
         int map = Libbpf.objGet(pins.map(LOCAL_PAIRS).toString());
         if (program >= 0 && map >= 0) {
@@ -459,6 +452,17 @@ public final class EbpfRedirection implements AutoCloseable {
         }
         Libc.close(program);
         Libc.close(map);
+    }
+
+    private static void detachPinnedLink(Path link) {
+        int fd = Libbpf.objGet(link.toString());
+        if (fd >= 0) {
+            int result = Libbpf.linkDetach(fd);
+            Libc.close(fd);
+            if (result < 0) {
+                LOG.warn("cannot detach link {}: {}", link, Libbpf.describe(result));
+            }
+        }
     }
 
     private List<MemorySegment> keysWithValue(Arena arena, int mapFd, int keySize, long wanted) {

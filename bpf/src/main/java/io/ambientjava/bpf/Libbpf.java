@@ -107,12 +107,36 @@ final class Libbpf {
         return result;
     }
 
+    /**
+     * {@code struct bpf_object_open_opts} of libbpf 1.x, up to {@code kernel_log_level}: sz, object_name,
+     * relaxed_maps, pin_root_path, a removed u32, kconfig, btf_custom_path, kernel_log_buf, kernel_log_size,
+     * kernel_log_level.
+     */
+    static final long OPEN_OPTS_SIZE = 80;
+
+    private static final long OPTS_OBJECT_NAME = 8;
+    private static final long OPTS_KERNEL_LOG_BUF = 56;
+    private static final long OPTS_KERNEL_LOG_SIZE = 64;
+    private static final int MAX_LOG_IN_MESSAGE = 4000;
+
+    /**
+     * Open options naming the object and giving the kernel a log buffer: with log level 0, libbpf loads
+     * quietly and retries a failed load with the verifier's log going to {@code log}.
+     */
+    static MemorySegment openOptions(Arena arena, String objectName, MemorySegment log) {
+        MemorySegment options = arena.allocate(OPEN_OPTS_SIZE, 8);
+        options.set(LONG, 0, OPEN_OPTS_SIZE);
+        options.set(PTR, OPTS_OBJECT_NAME, arena.allocateFrom(objectName));
+        options.set(PTR, OPTS_KERNEL_LOG_BUF, log);
+        options.set(LONG, OPTS_KERNEL_LOG_SIZE, log.byteSize());
+        return options;
+    }
+
     /** Opens an ELF object held in {@code elf} (the caller's arena must outlive the object). */
-    static MemorySegment openObject(MemorySegment elf, String objectName) {
+    static MemorySegment openObject(MemorySegment elf, MemorySegment options, String objectName) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            MemorySegment object =
-                    (MemorySegment) OBJECT_OPEN_MEM.invokeExact(capture, elf, elf.byteSize(), MemorySegment.NULL);
+            MemorySegment object = (MemorySegment) OBJECT_OPEN_MEM.invokeExact(capture, elf, elf.byteSize(), options);
             if (object.equals(MemorySegment.NULL)) {
                 int errno = (int) ERRNO.get(capture, 0L);
                 throw new BpfException("cannot open BPF object " + objectName + ": " + describe(errno));
@@ -125,11 +149,18 @@ final class Libbpf {
         }
     }
 
-    static void loadObject(MemorySegment object, String objectName) {
-        check(
-                invokeInt(OBJECT_LOAD, object),
-                "loading BPF object " + objectName
-                        + " into the kernel (the verifier log, if any, is on standard error)");
+    /** Loads the object; a failure carries the end of the kernel's log (the verifier's reason). */
+    static void loadObject(MemorySegment object, String objectName, MemorySegment log) {
+        log.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+        int result = invokeInt(OBJECT_LOAD, object);
+        if (result < 0) {
+            String kernelLog = log.getString(0).strip();
+            if (kernelLog.length() > MAX_LOG_IN_MESSAGE) {
+                kernelLog = "..." + kernelLog.substring(kernelLog.length() - MAX_LOG_IN_MESSAGE);
+            }
+            throw new BpfException("loading BPF object " + objectName + " into the kernel failed: " + describe(result)
+                    + (kernelLog.isEmpty() ? "" : "; kernel log:\n" + kernelLog));
+        }
     }
 
     static void closeObject(MemorySegment object) {

@@ -3,10 +3,14 @@ package io.ambientjava.bpf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.testing.RequiresRoot;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KernelFeatureAndLoaderTest {
     @Test
@@ -52,6 +56,36 @@ class KernelFeatureAndLoaderTest {
         assertThatThrownBy(() -> BpfObject.open("truncated.bpf.o", truncated))
                 .isInstanceOf(BpfException.class)
                 .hasMessageStartingWith("cannot open BPF object truncated.bpf.o: ");
+    }
+
+    @Test
+    @RequiresRoot
+    @RequiresCommand({"clang"})
+    void aProgramTheVerifierRefusesFailsWithTheVerifiersReason(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("bad.bpf.c");
+        Path object = dir.resolve("bad.bpf.o");
+        // Reads far past the end of the sk_msg context: the verifier rejects the access.
+        Files.writeString(source, """
+                __attribute__((section("sk_msg"), used))
+                int bad(void *msg) { return *((int *)msg + 4000); }
+                __attribute__((section("license"), used)) char LICENSE[] = "GPL";
+                """);
+        Process clang = new ProcessBuilder(
+                        "clang", "-O2", "-target", "bpf", "-c", source.toString(), "-o", object.toString())
+                .redirectErrorStream(true)
+                .start();
+        assertThat(clang.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(clang.exitValue())
+                .as(new String(clang.getInputStream().readAllBytes()))
+                .isZero();
+
+        try (BpfObject bad = BpfObject.open("bad.bpf.o", Files.readAllBytes(object))) {
+            assertThatThrownBy(bad::load)
+                    .isInstanceOf(BpfException.class)
+                    .hasMessageStartingWith("loading BPF object bad.bpf.o into the kernel failed: ")
+                    .hasMessageContaining("kernel log:")
+                    .hasMessageContaining("invalid bpf_context access");
+        }
     }
 
     @Test
