@@ -56,6 +56,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
     private final Runnable onClose;
     private final Map<String, TypeState> types = new LinkedHashMap<>();
     private String client = "unknown";
+    private ClientScope scope;
     private long nonces;
     private boolean closed;
 
@@ -75,11 +76,22 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
         if (request.hasNode() && !request.getNode().getId().isEmpty()) {
             client = request.getNode().getId();
         }
+        if (scope == null) {
+            try {
+                scope = request.hasNode() ? ClientScope.of(request.getNode()) : ClientScope.ZTUNNEL;
+            } catch (IllegalArgumentException e) {
+                log.warn("xds client {}: {}; closing the stream", client, e.getMessage());
+                fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+                return;
+            }
+        }
         String typeUrl = request.getTypeUrl();
-        if (!cache.current().serves(typeUrl)) {
+        if (!snapshot().serves(typeUrl)) {
             log.warn("xds client {} asked for unsupported type '{}'; closing the stream", client, typeUrl);
             fail(Status.INVALID_ARGUMENT.withDescription("unsupported type_url '" + typeUrl + "'; this server serves "
-                    + TypeUrls.ADDRESS + " and " + TypeUrls.AUTHORIZATION));
+                    + (scope.proxy().isPresent()
+                            ? "waypoints and gateways " + String.join(", ", TypeUrls.ENVOY_TYPES)
+                            : TypeUrls.ADDRESS + " and " + TypeUrls.AUTHORIZATION)));
             return;
         }
         TypeState state = types.get(typeUrl);
@@ -180,8 +192,23 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
         });
     }
 
+    /** The Envoy resources of some waypoint or gateway changed: a proxy client gets its differences. */
+    synchronized void proxiesChanged() {
+        if (scope != null && scope.proxy().isPresent()) {
+            accept(snapshot());
+        }
+    }
+
+    /** What this client is served: the workload snapshot for ztunnels, its own resources for a proxy. */
+    private XdsSnapshot snapshot() {
+        if (scope == null || scope.proxy().isEmpty()) {
+            return cache.current();
+        }
+        return cache.proxies().of(scope.proxy().get());
+    }
+
     private void push(String typeUrl, TypeState state, boolean always) {
-        XdsSnapshot snapshot = cache.current();
+        XdsSnapshot snapshot = snapshot();
         SortedMap<String, XdsResource> offered = snapshot.of(typeUrl);
         DeltaDiscoveryResponse.Builder response = DeltaDiscoveryResponse.newBuilder()
                 .setTypeUrl(typeUrl)

@@ -1,6 +1,7 @@
 package io.ambientjava.istiod.xds;
 
 import io.ambientjava.istiod.translate.AmbientTranslation;
+import io.ambientjava.istiod.translate.envoy.EnvoyTranslation;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,6 +35,47 @@ public final class XdsCache {
 
     public void removeListener(Consumer<XdsSnapshot> listener) {
         listeners.remove(listener);
+    }
+
+    private final List<Runnable> proxyListeners = new CopyOnWriteArrayList<>();
+    private volatile ProxySnapshots proxies = ProxySnapshots.empty();
+
+    /** The Envoy resources of every waypoint and gateway. */
+    public ProxySnapshots proxies() {
+        return proxies;
+    }
+
+    public void addProxyListener(Runnable listener) {
+        proxyListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeProxyListener(Runnable listener) {
+        proxyListeners.remove(listener);
+    }
+
+    /**
+     * Publishes the Envoy resources of a translation; returns true when any proxy's resources changed. Listeners
+     * hear only of such changes, and each stream then sends its proxy only what differs.
+     */
+    public synchronized boolean updateProxies(EnvoyTranslation translation) {
+        ProxySnapshots previous = proxies;
+        ProxySnapshots next = ProxySnapshots.of(previous.version() + 1, translation);
+        if (next.sameAs(previous)) {
+            return false;
+        }
+        proxies = next;
+        log.info(
+                "envoy xds snapshot {}: {} waypoints and gateways",
+                next.version(),
+                next.proxies().size());
+        for (Runnable listener : proxyListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                log.error("envoy xds snapshot listener failed", e);
+            }
+        }
+        return true;
     }
 
     /** Publishes a translation; returns true when anything changed. */
