@@ -110,8 +110,13 @@ public final class EbpfRedirection implements AutoCloseable {
      * @param cgroup a cgroup v2 directory; the root ({@link CgroupV2#root()}) in production
      * @throws MissingKernelFeatureException naming what the kernel lacks
      */
-    public static synchronized EbpfRedirection install(Path pinRoot, Path cgroup) {
-        KernelFeature.requireAll(KernelFeature.REDIRECTION);
+    public static EbpfRedirection install(Path pinRoot, Path cgroup) {
+        return install(pinRoot, cgroup, KernelFeature.REDIRECTION);
+    }
+
+    /** {@link #install(Path, Path)} checking for {@code required} features first. */
+    static synchronized EbpfRedirection install(Path pinRoot, Path cgroup, List<KernelFeature> required) {
+        KernelFeature.requireAll(required);
         PinLayout pins = new PinLayout(pinRoot);
         BpfFileSystem.ensureMounted(pins.root());
         if (!completelyPinned(pins)) {

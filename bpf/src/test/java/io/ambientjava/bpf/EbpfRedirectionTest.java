@@ -185,6 +185,18 @@ class EbpfRedirectionTest {
     }
 
     @Test
+    void aKernelLackingAFeatureStopsInstallBeforeAnythingIsPinned() {
+        Path elsewhere = Path.of(pinRoot + "-missing");
+        List<KernelFeature> required =
+                List.of(KernelFeature.program("sock_ops", 13), KernelFeature.program("from-the-future", 4242));
+
+        assertThatThrownBy(() -> EbpfRedirection.install(elsewhere, cgroup.path(), required))
+                .isInstanceOf(MissingKernelFeatureException.class)
+                .hasMessageContaining("the kernel lacks what eBPF redirection needs: program type from-the-future");
+        assertThat(elsewhere).doesNotExist();
+    }
+
+    @Test
     void enrollingANetnsThatDoesNotExistSaysSo() {
         assertThatThrownBy(() -> redirection.enroll(Path.of("/var/run/netns/no-such-pod")))
                 .isInstanceOf(BpfException.class)
