@@ -28,6 +28,16 @@ public final class AdminClient {
                 .build();
     }
 
+    private static String reason(IOException e) {
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "timed out";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     public JsonNode getJson(String path) {
         URI uri = base.resolve(path);
         HttpResponse<String> response;
@@ -36,8 +46,7 @@ public final class AdminClient {
                     HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new MeshctlException(
-                    "cannot read " + uri + ": "
-                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                    "cannot read " + uri + ": " + reason(e)
                             + " (is the proxy running? see --admin-address, --pod, --node)",
                     e);
         } catch (InterruptedException e) {
