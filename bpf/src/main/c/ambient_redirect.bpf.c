@@ -290,7 +290,8 @@ int steer_inbound(struct bpf_sk_lookup *ctx) {
     }
     struct bpf_sock *listener = bpf_map_lookup_elem(&inbound_listeners, &pod);
     if (!listener) {
-        return SK_PASS;
+        /* Fail closed like nftables redirection to a port nobody listens on: refused, never past ztunnel. */
+        return SK_DROP;
     }
     bpf_sk_assign(ctx, listener, 0);
     bpf_sk_release(listener);

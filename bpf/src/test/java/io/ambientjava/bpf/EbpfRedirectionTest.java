@@ -145,6 +145,18 @@ class EbpfRedirectionTest {
     }
 
     @Test
+    void inboundIsRefusedNotLetPastZtunnelWhileZtunnelHasNoListener() throws Exception {
+        Pod a = net.addPod("a");
+        Pod b = net.addPod("b");
+        redirection.enroll(a.netnsPath());
+        track(a.call(() -> TcpSockets.listen(new InetSocketAddress("0.0.0.0", 8080), 0)));
+
+        int client = track(b.call(() -> TcpSockets.socket(0)));
+        assertThatThrownBy(() -> TcpSockets.connect(client, a.address(8080)))
+                .hasMessageContaining("errno 111"); // ECONNREFUSED
+    }
+
+    @Test
     void pinsOutliveTheLoaderAndAreReattached() throws Exception {
         Pod a = net.addPod("a");
         redirection.enroll(a.netnsPath());
