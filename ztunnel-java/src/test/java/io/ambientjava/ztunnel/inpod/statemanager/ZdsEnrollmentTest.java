@@ -115,12 +115,13 @@ class ZdsEnrollmentTest {
                         .doesNotContain(":15008 "));
     }
 
-    /** A plain TCP connect to ztunnel's HBONE and outbound ports from inside the pod is accepted. */
+    /**
+     * A TCP connect to ztunnel's HBONE port from inside the pod is accepted (HBONE then waits for a TLS hello; the
+     * capture ports would reset a connection that was not redirected, so they are only checked with {@code ss}).
+     */
     static void assertAccepts(Pod pod) throws Exception {
-        for (int port : new int[] {15008, 15001}) {
-            try (Socket socket = pod.connect(new InetSocketAddress(pod.ip(), port))) {
-                assertThat(socket.isConnected()).isTrue();
-            }
+        try (Socket socket = pod.connect(new InetSocketAddress(pod.ip(), 15008))) {
+            assertThat(socket.isConnected()).isTrue();
         }
     }
 
@@ -175,10 +176,11 @@ class ZdsEnrollmentTest {
         awaitAccepting(a);
         long gap = System.nanoTime() - restart;
 
+        // Listeners open before the pod is acked (the ack also waits for its first certificate).
+        secondSource.firstSnapshot().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertListening(b);
         assertAccepts(b);
         assertThat(second.pods()).extracting(PodInfo::uid).containsExactlyInAnyOrder(uid(a), uid(b));
-        assertThat(secondSource.firstSnapshot()).isDone();
         System.out.printf(
                 "ztunnel restart over ZDS: new runtime start to first accepted connection %d ms"
                         + " (old ztunnel stopped %d ms before)%n",
@@ -197,7 +199,10 @@ class ZdsEnrollmentTest {
         agent.addPod(uid(a), info(a), a.netnsPath());
         ZdsPodSource first = connect(runtime);
         first.firstSnapshot().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(runtime.pods()).extracting(PodInfo::uid).containsExactly(uid(a));
+        // The stray pod drains in the background: listed as draining until its connections are gone.
+        await().atMost(WAIT)
+                .untilAsserted(() ->
+                        assertThat(runtime.pods()).extracting(PodInfo::uid).containsExactly(uid(a)));
         assertNotListening(stray);
         PodInfo before = runtime.pods().getFirst();
 
