@@ -134,13 +134,14 @@ public final class CniNode implements AutoCloseable {
 
     /** A new pod sandbox: its own network namespace, a fresh uid and container id. */
     public Sandbox newSandbox(String namespace, String name) {
+        return newSandbox(namespace, name, UUID.randomUUID().toString());
+    }
+
+    /** A new pod sandbox with the given {@code K8S_POD_UID}. */
+    public Sandbox newSandbox(String namespace, String name, String uid) {
         String netns = addNetns("pod-" + name);
         return new Sandbox(
-                "ctr-" + UUID.randomUUID().toString().replace("-", ""),
-                namespace,
-                name,
-                UUID.randomUUID().toString(),
-                netnsPath(netns));
+                "ctr-" + UUID.randomUUID().toString().replace("-", ""), namespace, name, uid, netnsPath(netns));
     }
 
     /** Deletes a sandbox's network namespace, as a runtime does after DEL. */
