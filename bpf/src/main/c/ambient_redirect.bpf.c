@@ -6,15 +6,17 @@
  * every enrolled netns: 15001 outbound, 15006 plaintext inbound, 15008 HBONE, and marks its own sockets
  * with SO_MARK 0x539.
  *
- * Outbound: redirect_connect4 rewrites an app's connect() to 127.0.0.1:15001 in the same netns and keeps
- * the original destination in the client socket's storage. When the connection is established,
+ * Outbound: redirect_connect4 rewrites an app's connect() (not to loopback, not to the pod's own address,
+ * not from a ztunnel socket) to 127.0.0.1:15001 in the same netns and keeps the original destination in
+ * the client socket's storage. When the connection is established,
  * ambient_sockops publishes it under the client's (netns, ip, port); on the accepted side it moves it into
  * the accepted socket's storage, where original_dst answers getsockopt(SOL_IP, SO_ORIGINAL_DST);
  * app_peername4 lets the app's getpeername() show the destination it asked for.
  *
  * Inbound: steer_inbound (sk_lookup, attached per netns) hands TCP connections arriving on a pod's
- * addresses (except port 15008 and connections from the pod itself) to ztunnel's 15006 listener, which ambient_sockops records in
- * inbound_listeners when ztunnel calls listen(). The pod is found by its address (pod_addresses).
+ * addresses (except port 15008, kubelet probes from 169.254.7.127 and connections from the pod itself) to
+ * ztunnel's 15006 listener, which ambient_sockops records in inbound_listeners when ztunnel calls
+ * listen(); with no listener the connection is refused. The pod is found by its address (pod_addresses).
  *
  * Same-node pairs: ambient_sockops puts both ends of a connection between local addresses of an enrolled
  * netns into local_pairs; bypass_stack (sk_msg) moves their data straight to the peer's receive queue.
@@ -35,6 +37,7 @@
 #define INBOUND_PORT 15006
 #define HBONE_PORT 15008
 #define LOCALHOST 0x7f000001
+#define PROBE_SOURCE 0xa9fe077f /* 169.254.7.127: kubelet probes, SNATed by the node */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -124,7 +127,8 @@ int redirect_connect4(struct bpf_sock_addr *ctx) {
     if (ctx->type != SOCK_STREAM || ctx->user_family != AF_INET) {
         return 1;
     }
-    if (!is_enrolled(bpf_get_netns_cookie(ctx))) {
+    __u64 netns = bpf_get_netns_cookie(ctx);
+    if (!is_enrolled(netns)) {
         return 1;
     }
     struct bpf_sock *sk = ctx->sk;
@@ -133,6 +137,11 @@ int redirect_connect4(struct bpf_sock_addr *ctx) {
     }
     __u32 ip4 = ctx->user_ip4;
     if (is_loopback(ip4)) {
+        return 1;
+    }
+    /* A pod talking to itself stays put, as with nftables redirection (which lets lo traffic pass). */
+    __u64 *own = bpf_map_lookup_elem(&pod_addresses, &ip4);
+    if (own && *own == netns) {
         return 1;
     }
     struct original_dst *dst =
@@ -281,7 +290,7 @@ int steer_inbound(struct bpf_sk_lookup *ctx) {
     /* From the pod itself (ztunnel delivering to the app, or the app calling itself): left alone. Local
      * traffic reports the destination's interface as ingress, so the source address is what tells. */
     __u32 remote_ip4 = ctx->remote_ip4;
-    if (is_loopback(remote_ip4)) {
+    if (is_loopback(remote_ip4) || remote_ip4 == bpf_htonl(PROBE_SOURCE)) {
         return SK_PASS;
     }
     __u64 *remote_pod = bpf_map_lookup_elem(&pod_addresses, &remote_ip4);
