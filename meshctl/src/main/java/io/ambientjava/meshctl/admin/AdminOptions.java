@@ -101,7 +101,7 @@ public final class AdminOptions {
             };
         } catch (KubernetesClientException e) {
             client.close();
-            throw KubeErrors.explain(e, "port-forwarding to the admin port");
+            throw KubeErrors.explain(e, "port-forwarding to the admin port", kube);
         } catch (RuntimeException e) {
             client.close();
             throw e;

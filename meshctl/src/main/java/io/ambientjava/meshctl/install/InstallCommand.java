@@ -82,7 +82,7 @@ public final class InstallCommand implements Callable<Integer> {
                 installer.apply(objects).forEach(out::println);
             }
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-            throw KubeErrors.explain(e, uninstall ? "uninstalling" : "installing");
+            throw KubeErrors.explain(e, uninstall ? "uninstalling" : "installing", kube);
         }
         out.flush();
         return ExitCodes.OK;

@@ -8,6 +8,18 @@ public final class KubeErrors {
 
     private KubeErrors() {}
 
+    /** As {@link #explain(KubernetesClientException, String)}, naming the API server when it was not reached. */
+    public static MeshctlException explain(KubernetesClientException e, String doing, KubeOptions kube) {
+        MeshctlException plain = explain(e, doing);
+        if (e.getCode() <= 0 && !kube.server().isEmpty()) {
+            return new MeshctlException(
+                    plain.getMessage()
+                            .replace("the Kubernetes API server", "the Kubernetes API server " + kube.server()),
+                    e);
+        }
+        return plain;
+    }
+
     public static MeshctlException explain(KubernetesClientException e, String doing) {
         String reason;
         if (e.getStatus() != null && e.getStatus().getMessage() != null) {

@@ -212,7 +212,7 @@ public final class WaypointCommand implements Runnable {
                 out.flush();
                 return ExitCodes.OK;
             } catch (KubernetesClientException e) {
-                throw KubeErrors.explain(e, "applying waypoint " + target.namespace + "/" + shape.name);
+                throw KubeErrors.explain(e, "applying waypoint " + target.namespace + "/" + shape.name, kube);
             }
         }
 
@@ -307,7 +307,7 @@ public final class WaypointCommand implements Runnable {
                 out.flush();
                 return ExitCodes.OK;
             } catch (KubernetesClientException e) {
-                throw KubeErrors.explain(e, "listing waypoints");
+                throw KubeErrors.explain(e, "listing waypoints", kube);
             }
         }
 
@@ -405,7 +405,7 @@ public final class WaypointCommand implements Runnable {
                 out.flush();
                 return ExitCodes.OK;
             } catch (KubernetesClientException e) {
-                throw KubeErrors.explain(e, "deleting waypoints");
+                throw KubeErrors.explain(e, "deleting waypoints", kube);
             }
         }
     }

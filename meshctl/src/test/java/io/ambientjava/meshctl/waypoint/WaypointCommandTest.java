@@ -205,4 +205,30 @@ class WaypointCommandTest {
                 .asString()
                 .startsWith("meshctl: applying waypoint bookinfo/waypoint: cannot reach the Kubernetes API server");
     }
+
+    @Test
+    void missingKubeconfigIsOneLine() {
+        MeshctlRun run = MeshctlRun.of(
+                "waypoint", "list", "--kubeconfig", dir.resolve("nope").toString());
+        assertThat(run.exit()).isEqualTo(ExitCodes.FAILED);
+        assertThat(run.errLines()).containsExactly("meshctl: --kubeconfig " + dir.resolve("nope") + ": no such file");
+    }
+
+    @Test
+    void noClusterAtAllSaysHowToWorkWithoutOne() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                System.getenv("KUBECONFIG") == null && System.getenv("KUBERNETES_SERVICE_HOST") == null);
+        String home = System.getProperty("user.home");
+        System.setProperty("user.home", dir.toString());
+        try {
+            MeshctlRun run = MeshctlRun.of("waypoint", "apply", "-n", "bookinfo");
+            assertThat(run.exit()).isEqualTo(ExitCodes.FAILED);
+            assertThat(run.errLines())
+                    .containsExactly("meshctl: no cluster to talk to: no kubeconfig (--kubeconfig, $KUBECONFIG,"
+                            + " ~/.kube/config) and not running inside a cluster (use --dry-run or --render to work"
+                            + " without one)");
+        } finally {
+            System.setProperty("user.home", home);
+        }
+    }
 }
