@@ -20,7 +20,10 @@ public final class Redirects {
             host = authority.substring(0, colon);
             port = authority.substring(colon);
         }
-        host = r.host().orElse(host);
+        if (r.host().isPresent()) {
+            host = r.host().get();
+            port = ""; // Envoy replaces the whole host part, port included
+        }
         if (r.port().isPresent()) {
             port = ":" + r.port().get();
         } else if (r.scheme().isPresent() && !r.scheme().get().equals(request.scheme())) {
