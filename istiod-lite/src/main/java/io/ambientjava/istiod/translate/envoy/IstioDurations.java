@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  */
 final class IstioDurations {
 
-    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|m|s|ms|us|µs|ns)");
+    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|µs|ns|h|m|s)");
 
     private IstioDurations() {}
 

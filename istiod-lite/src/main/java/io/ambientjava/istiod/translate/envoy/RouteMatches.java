@@ -79,7 +79,12 @@ final class RouteMatches {
         return Optional.of(route.build());
     }
 
+    /** Header and parameter names in a stable order (case-insensitive, as header names are). */
     private static <V> Map<String, V> sorted(Map<String, V> map) {
-        return map == null ? Map.of() : new TreeMap<>(map);
+        Map<String, V> sorted = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        if (map != null) {
+            sorted.putAll(map);
+        }
+        return sorted;
     }
 }
