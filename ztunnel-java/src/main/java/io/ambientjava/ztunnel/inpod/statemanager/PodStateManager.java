@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * (platform) thread, one request at a time, so it may wait for a pod's listeners; it never runs on an event loop.
  *
  * <ul>
- *   <li>AddWorkload: enrolls the pod in the namespace it was sent (a handle of its own; the client keeps and
- *       closes the received descriptor), acked once the listeners are open. A pod already running in that very
- *       namespace (a replay) stays as it is; one running in another namespace is replaced.
+ *   <li>AddWorkload: enrolls the pod in the namespace it was sent (ztunnel keeps a handle of its own), acked once
+ *       the listeners are open and the first certificate attempt is over, or after the add timeout while that is
+ *       still pending (the pod then serves once ready); nacked with the reason when the listeners cannot be
+ *       opened. A pod already running in that very namespace (a replay) stays as it is; one running in another
+ *       namespace is replaced.
  *   <li>DelWorkload: removes the pod; its listeners close at once and its connections drain in the background.
  *   <li>KeepWorkload: the pod stays (the agent could not send its namespace during a replay).
  *   <li>SnapshotSent: the replay after a (re)connect is over; every pod neither re-added nor kept in it is
@@ -42,7 +44,7 @@ public final class PodStateManager implements WorkloadHandler {
 
     private static final Logger log = LoggerFactory.getLogger(PodStateManager.class);
 
-    /** Below the node agent's default ack timeout (5 s), so a slow start is a nack rather than a dropped link. */
+    /** Below the node agent's default ack timeout (5 s), so a slow start is acked before the agent gives up. */
     public static final Duration DEFAULT_ADD_TIMEOUT = Duration.ofSeconds(4);
 
     private final ZtunnelRuntime runtime;
@@ -108,8 +110,20 @@ public final class PodStateManager implements WorkloadHandler {
         } catch (ExecutionException e) {
             return Outcome.failed("AddWorkload " + uid + ": " + message(e.getCause()));
         } catch (TimeoutException e) {
-            runtime.removePod(uid, Duration.ZERO);
-            return Outcome.failed("AddWorkload " + uid + ": listeners not open within " + addTimeout);
+            // Binding is quick; what takes long is the pod's first certificate (a slow or unreachable CA). Removing
+            // the pod for that would cut its traffic for good, so ack and let it serve once the certificate is in.
+            log.warn(
+                    "pod {}: still starting after {} (its certificate, most likely); acking, it serves once ready",
+                    uid,
+                    addTimeout);
+            started.whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    log.warn("pod {} failed to start after it was acked: {}", uid, message(failure));
+                } else {
+                    log.info("pod {} enrolled over ZDS (late) in {}", uid, netns.id());
+                }
+            });
+            return accepted(uid, info);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             runtime.removePod(uid, Duration.ZERO);

@@ -38,7 +38,7 @@ public final class ZdsPodSource implements AutoCloseable {
         return new ZdsPodSource(socket, state, ZdsClient.start(socket, state, backoff));
     }
 
-    /** With upstream-like defaults: 4 s to open a pod's listeners, reconnects from 100 ms up to 5 s apart. */
+    /** With upstream-like defaults: a slow pod start acked after 4 s, reconnects from 100 ms up to 5 s apart. */
     public static ZdsPodSource start(Path socket, ZtunnelRuntime runtime) {
         return start(socket, runtime, PodStateManager.DEFAULT_ADD_TIMEOUT, ZdsClient.Backoff.DEFAULTS);
     }

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.api.zds.WorkloadInfo;
+import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.identity.TrustBundle;
+import io.ambientjava.identity.WorkloadCertificate;
+import io.ambientjava.identity.manager.CertificateProvider;
 import io.ambientjava.identity.manager.LocalCaCertificateProvider;
 import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.testing.RequiresRoot;
@@ -24,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -278,6 +283,43 @@ class ZdsEnrollmentTest {
         agent.addPod(uid(busy), info(busy), busy.netnsPath()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertListening(busy);
         assertThat(runtime.pods()).allSatisfy(p -> assertThat(p.state()).isEqualTo(PodState.RUNNING));
+    }
+
+    @Test
+    void aPodWhoseCertificateIsSlowIsAckedAndServesOnceItArrives() throws Exception {
+        Pod slow = pod("slow");
+        LocalCaCertificateProvider ca = new LocalCaCertificateProvider(TestMesh.ca());
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        CertificateProvider delayed = new CertificateProvider() {
+            @Override
+            public CompletableFuture<WorkloadCertificate> fetch(SpiffeId identity) {
+                return release.thenCompose(ignored -> ca.fetch(identity));
+            }
+
+            @Override
+            public TrustBundle trustBundle() {
+                return ca.trustBundle();
+            }
+        };
+        ZtunnelRuntime runtime = net.onTeardown(ZtunnelRuntime.start(
+                ZtunnelRuntimeConfig.of("node1", TestMesh.TRUST_DOMAIN, mesh.store(), delayed, new RecordingObserver())
+                        .withDrainTimeout(Duration.ofMillis(300))));
+        ZdsServer agent = agent();
+        net.onTeardown(() -> release.complete(null));
+        ZdsPodSource source = net.onTeardown(ZdsPodSource.start(socket(), runtime, Duration.ofMillis(300), QUICK));
+        source.firstSnapshot().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        agent.addPod(uid(slow), info(slow), slow.netnsPath()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(runtime.pods())
+                .singleElement()
+                .satisfies(p -> assertThat(p.state()).isEqualTo(PodState.STARTING));
+        assertListening(slow);
+        release.complete(null);
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(runtime.pods())
+                        .singleElement()
+                        .satisfies(p -> assertThat(p.state()).isEqualTo(PodState.RUNNING)));
     }
 
     private void awaitAccepting(Pod pod) {
