@@ -18,6 +18,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private final boolean http2;
     private RequestFlow flow;
     private boolean requestEnded;
+    private final java.util.ArrayDeque<Object> queued = new java.util.ArrayDeque<>();
 
     DownstreamHandler(ProxyRuntime runtime, DownstreamContext context, boolean http2) {
         this.runtime = runtime;
@@ -27,13 +28,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!http2 && (!queued.isEmpty() || (flow != null && !flow.isFinished() && requestEnded))) {
+            // HTTP/1.1 pipelining: the decoder hands over the next request at once; it waits for its turn.
+            queued.addLast(msg);
+            return;
+        }
+        handle(ctx, msg);
+    }
+
+    private void handle(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request) {
-            if (flow != null && !flow.isFinished()) {
-                // A pipelined request while one is in flight: Envoy serves them in order; we refuse to mix them.
-                ReferenceCountUtil.release(msg);
-                ctx.close();
-                return;
-            }
             requestEnded = false;
             RequestFlow started = new RequestFlow(ctx, runtime, context, http2, request, () -> onFlowDone(ctx));
             flow = started;
@@ -68,10 +72,19 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onFlowDone(ChannelHandlerContext ctx) {
-        if (!http2 && requestEnded) {
-            ctx.channel().config().setAutoRead(true);
-            ctx.read();
+        if (http2 || !requestEnded) {
+            return;
         }
+        // Later, so the response just written goes out before the next request starts.
+        ctx.channel().eventLoop().execute(() -> {
+            while (!queued.isEmpty() && (flow == null || flow.isFinished() || !requestEnded)) {
+                handle(ctx, queued.pollFirst());
+            }
+            if (queued.isEmpty()) {
+                ctx.channel().config().setAutoRead(true);
+                ctx.read();
+            }
+        });
     }
 
     @Override
@@ -84,6 +97,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        queued.forEach(ReferenceCountUtil::release);
+        queued.clear();
         if (flow != null) {
             flow.onDownstreamClosed();
         }

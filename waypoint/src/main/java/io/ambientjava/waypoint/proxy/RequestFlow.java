@@ -556,10 +556,8 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             boolean reusable = requestEnded && !http2Upstream(attempt);
             attempt.finish(reusable);
             endAttempt(attempt);
-            ctx.writeAndFlush(last).addListener(f -> loop.execute(() -> finish(status)));
-            if (!http2 && !HttpUtil.isKeepAlive(request)) {
-                ctx.channel().closeFuture();
-            }
+            finish(status);
+            ctx.writeAndFlush(last);
         } else {
             ctx.writeAndFlush(content);
             if (!ctx.channel().isWritable() && !upstreamPaused) {
@@ -791,12 +789,12 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         if (closeAfter && !http2) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
+        finish(status); // before the bytes leave, so the record exists when the client sees the answer
         ctx.writeAndFlush(response).addListener(f -> {
             if (closeAfter) {
                 ctx.close();
             }
         });
-        finish(status);
     }
 
     private void closeDownstreamAbruptly() {
@@ -821,7 +819,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             cluster.limits().endRequest();
         }
         if (!http2 && !HttpUtil.isKeepAlive(request) && ctx.channel().isActive()) {
-            ctx.close();
+            loop.execute(ctx::close); // after the response just written
         }
         ctx.channel().config().setAutoRead(true);
         runtime.observer().onRequest(record(finalStatus));
