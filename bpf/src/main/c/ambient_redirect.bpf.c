@@ -6,12 +6,13 @@
  * every enrolled netns: 15001 outbound, 15006 plaintext inbound, 15008 HBONE, and marks its own sockets
  * with SO_MARK 0x539.
  *
- * Outbound: redirect_connect4 rewrites an app's connect() (not to loopback, not to the pod's own address,
- * not from a ztunnel socket) to 127.0.0.1:15001 in the same netns and keeps the original destination in
- * the client socket's storage. When the connection is established,
- * ambient_sockops publishes it under the client's (netns, ip, port); on the accepted side it moves it into
+ * Outbound: redirect_connect4 (and redirect_connect6 for IPv4 through dual-stack sockets) rewrites an
+ * app's connect() (not to loopback, not to the pod's own address, not from a ztunnel socket) to the pod's
+ * own address, port 15001 (127.0.0.1 if the pod has none), where ztunnel listens in the same netns, and
+ * keeps the original destination in the client socket's storage.
+ * When the connection is established, ambient_sockops publishes it under the client's (netns, ip, port); on the accepted side it moves it into
  * the accepted socket's storage, where original_dst answers getsockopt(SOL_IP, SO_ORIGINAL_DST);
- * app_peername4 lets the app's getpeername() show the destination it asked for.
+ * app_peername4/6 let the app's getpeername() show the destination it asked for.
  *
  * Inbound: steer_inbound (sk_lookup, attached per netns) hands TCP connections arriving on a pod's
  * addresses (except port 15008, kubelet probes from 169.254.7.127 and connections from the pod itself) to
@@ -26,6 +27,7 @@
 #include <bpf/bpf_endian.h>
 
 #define AF_INET 2
+#define AF_INET6 10
 #define SOCK_STREAM 1
 #define IPPROTO_TCP 6
 #define SOL_IP 0
@@ -41,9 +43,10 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* What the agent stores per enrolled netns; flags are reserved. */
+/* What the agent stores per enrolled netns. */
 struct pod_settings {
-    __u32 flags;
+    __u32 ip4;   /* the pod's address (network order), where ztunnel's 15001 is reached; 0: 127.0.0.1 */
+    __u32 flags; /* reserved */
 };
 
 #define END_APP 1      /* the app's redirected socket */
@@ -122,38 +125,77 @@ static __always_inline int is_loopback(__u32 ip4_network_order) {
     return (bpf_ntohl(ip4_network_order) >> 24) == 127;
 }
 
-SEC("cgroup/connect4")
-int redirect_connect4(struct bpf_sock_addr *ctx) {
-    if (ctx->type != SOCK_STREAM || ctx->user_family != AF_INET) {
-        return 1;
+/* IPv4 arriving through an AF_INET6 dual-stack socket (Java, Netty and others use those): ::ffff:a.b.c.d. */
+static __always_inline int is_v4_mapped(const __u32 ip6[4]) {
+    return ip6[0] == 0 && ip6[1] == 0 && ip6[2] == bpf_htonl(0xffff);
+}
+
+/*
+ * Decides whether an app's connect to ip4:port (network order) goes to ztunnel and, if so, records the
+ * original destination on the socket and returns the address to connect to instead (ztunnel's 15001 on
+ * the pod's own address, so ztunnel sees the pod's address as the source, as with nftables); 0 otherwise.
+ */
+static __always_inline __u32 take_outbound(struct bpf_sock_addr *ctx, __u32 ip4, __u16 port) {
+    if (ctx->type != SOCK_STREAM) {
+        return 0;
     }
     __u64 netns = bpf_get_netns_cookie(ctx);
-    if (!is_enrolled(netns)) {
-        return 1;
+    struct pod_settings *pod = bpf_map_lookup_elem(&enrolled_netns, &netns);
+    if (!pod) {
+        return 0;
     }
+    __u32 outbound_ip4 = pod->ip4 ? pod->ip4 : bpf_htonl(LOCALHOST);
     struct bpf_sock *sk = ctx->sk;
     if (!sk || (sk->mark & ZTUNNEL_MARK_MASK) == ZTUNNEL_MARK) {
-        return 1;
+        return 0;
     }
-    __u32 ip4 = ctx->user_ip4;
     if (is_loopback(ip4)) {
-        return 1;
+        return 0;
     }
     /* A pod talking to itself stays put, as with nftables redirection (which lets lo traffic pass). */
     __u64 *own = bpf_map_lookup_elem(&pod_addresses, &ip4);
     if (own && *own == netns) {
-        return 1;
+        return 0;
     }
     struct original_dst *dst =
             bpf_sk_storage_get(&original_dst_storage, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
     if (!dst) {
-        return 1; /* without a place for the original destination ztunnel could not serve it */
+        return 0; /* without a place for the original destination ztunnel could not serve it */
     }
     dst->ip4 = ip4;
-    dst->port = (__u16)ctx->user_port;
+    dst->port = port;
     dst->end = END_APP;
-    ctx->user_ip4 = bpf_htonl(LOCALHOST);
-    ctx->user_port = bpf_htons(OUTBOUND_PORT);
+    return outbound_ip4;
+}
+
+SEC("cgroup/connect4")
+int redirect_connect4(struct bpf_sock_addr *ctx) {
+    if (ctx->user_family != AF_INET) {
+        return 1;
+    }
+    __u32 target = take_outbound(ctx, ctx->user_ip4, (__u16)ctx->user_port);
+    if (target) {
+        ctx->user_ip4 = target;
+        ctx->user_port = bpf_htons(OUTBOUND_PORT);
+    }
+    return 1;
+}
+
+/* Dual-stack sockets connecting to IPv4 run this hook, not connect4. Native IPv6 is left alone. */
+SEC("cgroup/connect6")
+int redirect_connect6(struct bpf_sock_addr *ctx) {
+    if (ctx->user_family != AF_INET6) {
+        return 1;
+    }
+    __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+    if (!is_v4_mapped(ip6)) {
+        return 1;
+    }
+    __u32 target = take_outbound(ctx, ip6[3], (__u16)ctx->user_port);
+    if (target) {
+        ctx->user_ip6[3] = target;
+        ctx->user_port = bpf_htons(OUTBOUND_PORT);
+    }
     return 1;
 }
 
@@ -173,9 +215,18 @@ static __always_inline void track_local_pair(struct bpf_sock_ops *skops, __u64 n
     bpf_sock_hash_update(skops, &local_pairs, &key, BPF_ANY);
 }
 
+/* An IPv4 connection, on an AF_INET socket or an AF_INET6 dual-stack one (whose ip4 fields are then set). */
+static __always_inline int is_ipv4_connection(struct bpf_sock_ops *skops) {
+    if (skops->family == AF_INET) {
+        return 1;
+    }
+    __u32 remote[4] = {skops->remote_ip6[0], skops->remote_ip6[1], skops->remote_ip6[2], skops->remote_ip6[3]};
+    return skops->family == AF_INET6 && is_v4_mapped(remote);
+}
+
 SEC("sockops")
 int ambient_sockops(struct bpf_sock_ops *skops) {
-    if (skops->family != AF_INET) {
+    if (skops->family != AF_INET && skops->family != AF_INET6) {
         return 1;
     }
     __u64 netns = bpf_get_netns_cookie(skops);
@@ -188,11 +239,16 @@ int ambient_sockops(struct bpf_sock_ops *skops) {
     }
     switch (skops->op) {
     case BPF_SOCK_OPS_TCP_LISTEN_CB:
-        if (skops->local_port == INBOUND_PORT && (sk->mark & ZTUNNEL_MARK_MASK) == ZTUNNEL_MARK) {
+        /* Whoever listens on 15006 gets inbound, as with nftables' redirect (ztunnel binds it first). A
+         * wildcard AF_INET6 listener is dual-stack and takes IPv4 connections too. */
+        if (skops->local_port == INBOUND_PORT) {
             bpf_sock_hash_update(skops, &inbound_listeners, &netns, BPF_ANY);
         }
         break;
     case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB: {
+        if (!is_ipv4_connection(skops)) {
+            break;
+        }
         struct original_dst *dst = bpf_sk_storage_get(&original_dst_storage, sk, 0, 0);
         if (dst) {
             struct endpoint_key key = {.netns = netns, .ip4 = skops->local_ip4, .port = skops->local_port};
@@ -202,6 +258,9 @@ int ambient_sockops(struct bpf_sock_ops *skops) {
         break;
     }
     case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB: {
+        if (!is_ipv4_connection(skops)) {
+            break;
+        }
         struct endpoint_key key = {
                 .netns = netns, .ip4 = skops->remote_ip4, .port = bpf_ntohl(skops->remote_port)};
         struct original_dst *pending = bpf_map_lookup_elem(&pending_original_dst, &key);
@@ -271,6 +330,23 @@ int app_peername4(struct bpf_sock_addr *ctx) {
     struct original_dst *dst = bpf_sk_storage_get(&original_dst_storage, sk, 0, 0);
     if (dst && dst->end == END_APP) {
         ctx->user_ip4 = dst->ip4;
+        ctx->user_port = dst->port;
+    }
+    return 1;
+}
+
+SEC("cgroup/getpeername6")
+int app_peername6(struct bpf_sock_addr *ctx) {
+    struct bpf_sock *sk = ctx->sk;
+    if (!sk) {
+        return 1;
+    }
+    struct original_dst *dst = bpf_sk_storage_get(&original_dst_storage, sk, 0, 0);
+    if (dst && dst->end == END_APP) {
+        ctx->user_ip6[0] = 0;
+        ctx->user_ip6[1] = 0;
+        ctx->user_ip6[2] = bpf_htonl(0xffff);
+        ctx->user_ip6[3] = dst->ip4;
         ctx->user_port = dst->port;
     }
     return 1;

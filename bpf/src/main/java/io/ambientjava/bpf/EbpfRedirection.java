@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #install} loads {@code ambient_redirect.bpf.o} (shipped in this jar), pins its maps and programs
  * under a {@link PinLayout} and attaches, once, at a cgroup (the cgroup v2 root in production):
- * {@code cgroup/connect4} (outbound connects of enrolled pods go to ztunnel's 127.0.0.1:15001 in the same
- * netns), {@code cgroup/getsockopt} (serves {@code SO_ORIGINAL_DST} on ztunnel's accepted socket),
- * {@code cgroup/getpeername4} (the app still sees the peer it asked for) and
+ * {@code cgroup/connect4} and {@code cgroup/connect6} (outbound IPv4 connects of enrolled pods, also through
+ * dual-stack sockets, go to ztunnel's 127.0.0.1:15001 in the same netns), {@code cgroup/getsockopt} (serves
+ * {@code SO_ORIGINAL_DST} on ztunnel's accepted socket), {@code cgroup/getpeername4/6} (the app still sees
+ * the peer it asked for) and
  * {@code sockops} (carries the original destination from the app's socket to the accepted one, records
  * ztunnel's 15006 listener per pod, and pairs same-node sockets for the {@code sk_msg} fast path). The links
  * are pinned, so the redirection survives the agent; a restarted agent calls {@link #install} again (or
@@ -36,8 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Pods are enrolled by network namespace: {@link #enroll} is two map updates (the netns cookie, the pod's
  * addresses) and one {@code sk_lookup} link on the pod's netns for inbound steering. ztunnel is expected to
- * listen inside the pod's netns on 15001, 15006 and 15008 with SO_MARK 0x539 on its sockets; its 15006
- * listener is picked up automatically when it calls {@code listen()} in an enrolled netns, or can be given
+ * listen inside the pod's netns on 15001, 15006 and 15008 and to mark the sockets it connects with SO_MARK
+ * 0x539; it must deliver inbound traffic to apps from the pod's own address (ztunnel's
+ * {@code --inbound-source=POD_ADDRESS}): a spoofed client source would need policy routing this mode does
+ * not install. Its 15006 listener is picked up automatically when it calls {@code listen()} in an enrolled
+ * netns, or can be given
  * explicitly with {@link #registerInboundListener}.
  *
  * <p>Instances hold fds to the pinned maps and programs; {@link #close} releases them and leaves the pins.
@@ -50,12 +54,15 @@ public final class EbpfRedirection implements AutoCloseable {
     public static final String OBJECT_RESOURCE = "/bpf/ambient_redirect.bpf.o";
 
     static final String CONNECT4 = "redirect_connect4";
+    static final String CONNECT6 = "redirect_connect6";
     static final String GETSOCKOPT = "original_dst";
-    static final String GETPEERNAME = "app_peername4";
+    static final String GETPEERNAME4 = "app_peername4";
+    static final String GETPEERNAME6 = "app_peername6";
     static final String SOCKOPS = "ambient_sockops";
     static final String SK_LOOKUP = "steer_inbound";
     static final String SK_MSG = "bypass_stack";
-    static final List<String> PROGRAMS = List.of(CONNECT4, GETSOCKOPT, GETPEERNAME, SOCKOPS, SK_LOOKUP, SK_MSG);
+    static final List<String> PROGRAMS =
+            List.of(CONNECT4, CONNECT6, GETSOCKOPT, GETPEERNAME4, GETPEERNAME6, SOCKOPS, SK_LOOKUP, SK_MSG);
 
     static final String ENROLLED_NETNS = "enrolled_netns";
     static final String POD_ADDRESSES = "pod_addresses";
@@ -76,8 +83,10 @@ public final class EbpfRedirection implements AutoCloseable {
     private static final int BPF_CGROUP_SOCK_OPS = 3;
     private static final int BPF_SK_MSG_VERDICT = 7;
     private static final int BPF_CGROUP_INET4_CONNECT = 10;
+    private static final int BPF_CGROUP_INET6_CONNECT = 11;
     private static final int BPF_CGROUP_GETSOCKOPT = 21;
     private static final int BPF_CGROUP_INET4_GETPEERNAME = 29;
+    private static final int BPF_CGROUP_INET6_GETPEERNAME = 30;
     private static final int BPF_SK_LOOKUP = 36;
 
     /** The cgroup attachments, by link pin name. */
@@ -86,7 +95,9 @@ public final class EbpfRedirection implements AutoCloseable {
     private static final List<CgroupAttachment> CGROUP_ATTACHMENTS = List.of(
             new CgroupAttachment("cgroup-connect4", CONNECT4, BPF_CGROUP_INET4_CONNECT),
             new CgroupAttachment("cgroup-getsockopt", GETSOCKOPT, BPF_CGROUP_GETSOCKOPT),
-            new CgroupAttachment("cgroup-getpeername4", GETPEERNAME, BPF_CGROUP_INET4_GETPEERNAME),
+            new CgroupAttachment("cgroup-connect6", CONNECT6, BPF_CGROUP_INET6_CONNECT),
+            new CgroupAttachment("cgroup-getpeername4", GETPEERNAME4, BPF_CGROUP_INET4_GETPEERNAME),
+            new CgroupAttachment("cgroup-getpeername6", GETPEERNAME6, BPF_CGROUP_INET6_GETPEERNAME),
             new CgroupAttachment("cgroup-sockops", SOCKOPS, BPF_CGROUP_SOCK_OPS));
 
     private final PinLayout pins;
@@ -188,7 +199,11 @@ public final class EbpfRedirection implements AutoCloseable {
         PodNetns pod = PodNetns.inspect(netns);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cookie = arena.allocateFrom(ValueLayout.JAVA_LONG, pod.cookie());
-            MemorySegment settings = arena.allocate(ValueLayout.JAVA_INT);
+            // struct pod_settings: the pod's first IPv4 address (where connects are sent to ztunnel), flags.
+            MemorySegment settings = arena.allocate(8, 4);
+            if (!pod.addresses().isEmpty()) {
+                settings.copyFrom(ipv4Key(arena, pod.addresses().getFirst()));
+            }
             for (Inet4Address address : pod.addresses()) {
                 Libbpf.mapUpdate(
                         mapFd(POD_ADDRESSES),

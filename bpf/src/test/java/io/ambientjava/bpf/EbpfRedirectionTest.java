@@ -8,6 +8,8 @@ import io.ambientjava.testing.RequiresRoot;
 import io.ambientjava.testing.netns.NetnsTopology;
 import io.ambientjava.testing.netns.Pod;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,13 +29,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @RequiresCommand({"ip"})
 class EbpfRedirectionTest {
     private static final int MARK = TcpSockets.ZTUNNEL_MARK;
-    private static final InetSocketAddress OUTBOUND = new InetSocketAddress("127.0.0.1", 15001);
+    /** Where ztunnel listens for outbound in each pod (all addresses, like ztunnel). */
+    private static final InetSocketAddress OUTBOUND = new InetSocketAddress("0.0.0.0", 15001);
+
     private static final InetSocketAddress SOMEWHERE = new InetSocketAddress("198.18.7.9", 80);
 
     @RegisterExtension
     final NetnsTopology net = NetnsTopology.singleNode();
 
     private final List<Integer> fds = new ArrayList<>();
+    private int peerApp = -1;
     private TestCgroup cgroup;
     private Path pinRoot;
     private EbpfRedirection redirection;
@@ -70,7 +75,11 @@ class EbpfRedirectionTest {
         assertThat(TcpSockets.peerAddress(app))
                 .as("the app sees the peer it asked for")
                 .isEqualTo(SOMEWHERE);
-        assertThat(TcpSockets.peerAddress(accepted)).isEqualTo(TcpSockets.localAddress(app));
+        assertThat(TcpSockets.peerAddress(accepted))
+                .as("ztunnel sees the app's pod address as the source, as with nftables")
+                .isEqualTo(TcpSockets.localAddress(app))
+                .extracting(InetSocketAddress::getAddress)
+                .isEqualTo(a.ip());
         TcpSockets.write(app, "ping");
         assertThat(TcpSockets.read(accepted, 4)).isEqualTo("ping");
         TcpSockets.write(accepted, "pong");
@@ -78,6 +87,23 @@ class EbpfRedirectionTest {
         assertThat(redirection.fastPathSockets())
                 .as("both ends in the sk_msg fast path")
                 .isEqualTo(2);
+    }
+
+    @Test
+    void javaDualStackSocketsAreRedirectedToo() throws Exception {
+        Pod a = net.addPod("a");
+        redirection.enroll(a.netnsPath());
+        int ztunnel = track(a.call(() -> TcpSockets.listen(OUTBOUND, MARK)));
+
+        // java.net.Socket is AF_INET6 here: its IPv4 connect goes through cgroup/connect6 as ::ffff:198.18.7.9.
+        try (Socket app = a.connect(SOMEWHERE)) {
+            int accepted = track(TcpSockets.accept(ztunnel));
+
+            assertThat(TcpSockets.originalDestination(accepted)).isEqualTo(SOMEWHERE);
+            assertThat(TcpSockets.peerAddress(accepted).getAddress()).isEqualTo(a.ip());
+            app.getOutputStream().write("dual".getBytes(StandardCharsets.UTF_8));
+            assertThat(TcpSockets.read(accepted, 4)).isEqualTo("dual");
+        }
     }
 
     @Test
@@ -224,25 +250,22 @@ class EbpfRedirectionTest {
     /** A pod that is never enrolled, with an app listening on 8080: somewhere to connect to. */
     private Pod startPeer() throws Exception {
         Pod peer = net.addPod("peer");
-        track(peer.call(() -> TcpSockets.listen(new InetSocketAddress("0.0.0.0", 8080), 0)));
+        peerApp = track(peer.call(() -> TcpSockets.listen(new InetSocketAddress("0.0.0.0", 8080), 0)));
         return peer;
     }
 
     /**
      * Connects from {@code pod} to {@code peer}:8080 while ztunnel's 15001 listens in {@code pod}, and says
-     * whether the connection went to ztunnel.
+     * whether the connection went to ztunnel (or else to the peer's app).
      */
     private boolean landsOnZtunnel(Pod pod, Pod peer) throws Exception {
         int ztunnel = pod.call(() -> TcpSockets.listen(OUTBOUND, MARK));
         int client = pod.call(() -> TcpSockets.socket(0));
         try {
             TcpSockets.connect(client, peer.address(8080));
-            // A redirected connect goes to 127.0.0.1 and so leaves from it (getpeername shows the peer anyway).
-            if (!TcpSockets.localAddress(client).getAddress().isLoopbackAddress()) {
-                return false;
-            }
-            TcpSockets.close(TcpSockets.accept(ztunnel));
-            return true;
+            int listener = TcpSockets.firstReadable(ztunnel, peerApp);
+            TcpSockets.close(TcpSockets.accept(listener));
+            return listener == ztunnel;
         } finally {
             TcpSockets.close(client);
             TcpSockets.close(ztunnel);

@@ -56,6 +56,8 @@ final class TcpSockets {
     private static final MethodHandle READ = handle("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
     private static final MethodHandle WRITE = handle("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle POLL = handle("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
+    private static final short POLLIN = 1;
 
     private TcpSockets() {}
 
@@ -177,6 +179,27 @@ final class TcpSockets {
                 total += n;
             }
             return new String(buffer.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Waits (at most 5 s) until one of {@code fds} is readable (a listener: has a connection); returns it. */
+    static int firstReadable(int... fds) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfds = arena.allocate(8L * fds.length, 4);
+            for (int i = 0; i < fds.length; i++) {
+                pollfds.set(INT, 8L * i, fds[i]);
+                pollfds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
+            }
+            long ready = call("poll", POLL, pollfds, (long) fds.length, (int) (TIMEOUT_SECONDS * 1000));
+            if (ready == 0) {
+                throw new IOException("none of fds " + java.util.Arrays.toString(fds) + " became readable");
+            }
+            for (int i = 0; i < fds.length; i++) {
+                if ((pollfds.get(ValueLayout.JAVA_SHORT, 8L * i + 6) & POLLIN) != 0) {
+                    return fds[i];
+                }
+            }
+            throw new IOException("poll reported readiness but no fd is readable");
         }
     }
 
