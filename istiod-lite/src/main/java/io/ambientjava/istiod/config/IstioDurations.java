@@ -1,4 +1,4 @@
-package io.ambientjava.istiod.translate.envoy;
+package io.ambientjava.istiod.config;
 
 import com.google.protobuf.Duration;
 import java.math.BigDecimal;
@@ -10,14 +10,14 @@ import java.util.regex.Pattern;
  * Istio duration text ({@code 3s}, {@code 0.5s}, {@code 500ms}, {@code 1m30s}: Go's duration syntax, which Istio
  * accepts besides protobuf's seconds form) as a protobuf {@link Duration}.
  */
-final class IstioDurations {
+public final class IstioDurations {
 
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|µs|ns|h|m|s)");
 
     private IstioDurations() {}
 
     /** Empty for null or empty text; an exception naming the text when it is not a duration. */
-    static Optional<Duration> parse(String text) {
+    public static Optional<Duration> parse(String text) {
         if (text == null || text.isBlank()) {
             return Optional.empty();
         }

@@ -3,6 +3,7 @@ package io.ambientjava.istiod.translate.envoy;
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.UInt64Value;
+import io.ambientjava.istiod.config.IstioDurations;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;

@@ -1,5 +1,6 @@
 package io.ambientjava.istiod.translate.envoy;
 
+import io.ambientjava.istiod.config.IstioDurations;
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;

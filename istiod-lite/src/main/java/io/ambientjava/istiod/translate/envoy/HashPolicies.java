@@ -1,5 +1,6 @@
 package io.ambientjava.istiod.translate.envoy;
 
+import io.ambientjava.istiod.config.IstioDurations;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHash;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBHttpCookie;

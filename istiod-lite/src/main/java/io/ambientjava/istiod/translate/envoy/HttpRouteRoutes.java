@@ -1,6 +1,7 @@
 package io.ambientjava.istiod.translate.envoy;
 
 import com.google.protobuf.UInt32Value;
+import io.ambientjava.istiod.config.IstioDurations;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;

@@ -2,6 +2,7 @@ package io.ambientjava.istiod.translate.envoy;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
+import io.ambientjava.istiod.config.IstioDurations;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRetry;

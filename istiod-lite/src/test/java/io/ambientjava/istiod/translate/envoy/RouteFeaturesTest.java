@@ -6,6 +6,7 @@ import static io.ambientjava.istiod.translate.envoy.BookinfoMesh.with;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Duration;
+import io.ambientjava.istiod.config.IstioDurations;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
@@ -227,12 +228,31 @@ class RouteFeaturesTest {
     }
 
     @Test
-    void aBadDurationLeavesTheRouteOutWithAWarningNamingIt() {
-        var translation = translate(with(reviews("""
-                - timeout: soon
+    void aBadDurationThatGotPastValidationLeavesTheRouteOutWithAWarningNamingIt() {
+        // Validation refuses such a VirtualService (NetworkingValidationTest); a source that skips validation
+        // must still not break the translation of everything else.
+        var valid = with(reviews("""
+                - timeout: 1s
                   route: [{destination: {host: reviews, subset: v1}}]
                 - route: [{destination: {host: reviews, subset: v2}}]
-                """)));
+                """));
+        var resources = new java.util.ArrayList<io.ambientjava.istiod.config.ConfigResource>();
+        for (var resource : valid.resources().values()) {
+            if (resource.object() instanceof io.fabric8.istio.api.networking.v1.VirtualService vs) {
+                var broken = new io.fabric8.istio.api.networking.v1.VirtualServiceBuilder(vs)
+                        .editSpec()
+                        .editFirstHttp()
+                        .withTimeout("soon")
+                        .endHttp()
+                        .endSpec()
+                        .build();
+                resources.add(
+                        new io.ambientjava.istiod.config.ConfigResource(resource.key(), broken, resource.location()));
+            } else {
+                resources.add(resource);
+            }
+        }
+        var translation = translate(io.ambientjava.istiod.config.ConfigSnapshot.of(2, resources));
         assertThat(routes(translation)).extracting(Route::getName).containsExactly("default/reviews#1");
         assertThat(translation.warnings())
                 .singleElement()
