@@ -46,8 +46,8 @@ final class DownstreamPipeline {
 
     static void http2(ChannelPipeline pipeline, ChannelHandler after, ProxyRuntime runtime, DownstreamContext context) {
         String name = pipeline.context(after).name();
-        pipeline.addAfter(name, "h2-multiplex", multiplex(runtime, context));
         pipeline.addAfter(name, "h2-codec", http2Codec(runtime));
+        pipeline.addAfter("h2-codec", "h2-multiplex", multiplex(runtime, context));
     }
 
     private static Http2FrameCodec http2Codec(ProxyRuntime runtime) {

@@ -106,6 +106,11 @@ public final class TestBed implements AutoCloseable {
         runtime.apply(assembler.apply(type, updates, List.of()));
     }
 
+    /** Removes resources of one type as an ADS response's removed_resources would. */
+    public void remove(String typeUrl, String... names) {
+        runtime.apply(assembler.apply(typeUrl, List.of(), List.of(names)));
+    }
+
     /** The usual set: the HTTP listener, these routes, and one cluster per (name → upstreams). */
     public void configure(List<io.envoyproxy.envoy.config.route.v3.Route> routes) {
         push(Envoy.httpListener(VIP, PORT, HOST));

@@ -98,20 +98,17 @@ public final class TestUpstream implements AutoCloseable {
                 ctx.pipeline()
                         .addAfter(
                                 ctx.name(),
-                                "mux",
-                                new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                                    @Override
-                                    protected void initChannel(Http2StreamChannel ch) {
-                                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                                        ch.pipeline().addLast(new HttpObjectAggregator(1 << 20));
-                                        ch.pipeline().addLast(new Responder("HTTP/2"));
-                                    }
-                                }));
-                ctx.pipeline()
-                        .addAfter(
-                                ctx.name(),
                                 "h2",
                                 Http2FrameCodecBuilder.forServer().build());
+                ctx.pipeline()
+                        .addAfter("h2", "mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                            @Override
+                            protected void initChannel(Http2StreamChannel ch) {
+                                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                                ch.pipeline().addLast(new HttpObjectAggregator(1 << 20));
+                                ch.pipeline().addLast(new Responder("HTTP/2"));
+                            }
+                        }));
             } else {
                 ctx.pipeline().addAfter(ctx.name(), "responder", new Responder("HTTP/1.1"));
                 ctx.pipeline().addAfter(ctx.name(), "agg", new HttpObjectAggregator(1 << 20));
