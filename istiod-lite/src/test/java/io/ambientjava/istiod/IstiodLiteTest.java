@@ -99,6 +99,10 @@ class IstiodLiteTest {
                         .contains("ztunnel cannot enforce HTTP attributes");
                 assertThat(get(monitoringPort, "/debug/resources")).contains("Kubernetes//Pod/shop/web-0");
                 assertThat(get(monitoringPort, "/debug/adsz")).contains("ztunnel-a");
+                // Seed example 03 makes an ingress gateway proxy with a listener on port 80.
+                assertThat(get(monitoringPort, "/debug/proxies"))
+                        .contains("gateway/default/bookinfo-gateway")
+                        .contains("0.0.0.0_80");
                 assertThat(get(monitoringPort, "/metrics"))
                         .contains("pilot_xds_pushes_total")
                         .contains("pilot_xds ");

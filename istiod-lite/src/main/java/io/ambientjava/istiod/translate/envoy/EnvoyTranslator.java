@@ -30,6 +30,14 @@ public final class EnvoyTranslator {
     }
 
     public EnvoyTranslation translate(ConfigSnapshot snapshot, WaypointIndex waypoints) {
+        boolean anyGateway = !snapshot.all(ResourceKind.ISTIO_GATEWAY).isEmpty()
+                || snapshot.gateways().stream()
+                        .anyMatch(g -> g.getSpec() != null
+                                && !WaypointIndex.WAYPOINT_CLASS.equals(
+                                        g.getSpec().getGatewayClassName()));
+        if (waypoints.all().isEmpty() && !anyGateway) {
+            return EnvoyTranslation.empty(); // no Envoy-configured proxy: nothing to compute (or to warn about)
+        }
         TranslationScope scope = new TranslationScope(snapshot, settings);
         SortedMap<ProxyId, ProxyResources> proxies = new TreeMap<>();
         WaypointTranslator waypointTranslator = new WaypointTranslator(scope);

@@ -54,18 +54,16 @@ final class MeshServices {
     }
 
     private final MeshSettings settings;
+    private final ConfigSnapshot snapshot;
     private final Map<String, MeshService> byHostname = new HashMap<>();
+    /** Filled on demand: only the services some proxy uses need their pods matched (pods × services is costly). */
     private final Map<String, List<Backend>> backends = new HashMap<>();
+
+    private Map<String, List<Backend>> podsByNamespace;
 
     MeshServices(ConfigSnapshot snapshot, MeshSettings settings) {
         this.settings = settings;
-        Map<String, List<Backend>> podsByNamespace = new HashMap<>();
-        for (Pod pod : snapshot.pods()) {
-            backend(pod, snapshot)
-                    .ifPresent(b -> podsByNamespace
-                            .computeIfAbsent(pod.getMetadata().getNamespace(), n -> new ArrayList<>())
-                            .add(b));
-        }
+        this.snapshot = snapshot;
         for (Service service : snapshot.services()) {
             if (service.getSpec() == null) {
                 continue;
@@ -87,16 +85,6 @@ final class MeshServices {
                         target == null ? null : target.getStrVal()));
             }
             byHostname.put(hostname, new MeshService(namespace, name, hostname, vips(service), ports, service));
-            Map<String, String> selector = service.getSpec().getSelector();
-            List<Backend> selected = new ArrayList<>();
-            if (selector != null && !selector.isEmpty()) {
-                for (Backend backend : podsByNamespace.getOrDefault(namespace, List.of())) {
-                    if (LabelSelector.selects(selector, backend.labels())) {
-                        selected.add(backend);
-                    }
-                }
-            }
-            backends.put(hostname, List.copyOf(selected));
         }
     }
 
@@ -104,8 +92,34 @@ final class MeshServices {
         return Optional.ofNullable(byHostname.get(hostname));
     }
 
+    /** The pods the service's selector selects (none for a service without selector). */
     List<Backend> backends(String hostname) {
-        return backends.getOrDefault(hostname, List.of());
+        MeshService service = byHostname.get(hostname);
+        if (service == null) {
+            return List.of();
+        }
+        return backends.computeIfAbsent(hostname, h -> {
+            Map<String, String> selector = service.service().getSpec().getSelector();
+            if (selector == null || selector.isEmpty()) {
+                return List.of();
+            }
+            return podsIn(service.namespace()).stream()
+                    .filter(b -> LabelSelector.selects(selector, b.labels()))
+                    .toList();
+        });
+    }
+
+    private List<Backend> podsIn(String namespace) {
+        if (podsByNamespace == null) {
+            podsByNamespace = new HashMap<>();
+            for (Pod pod : snapshot.pods()) {
+                backend(pod, snapshot)
+                        .ifPresent(b -> podsByNamespace
+                                .computeIfAbsent(pod.getMetadata().getNamespace(), n -> new ArrayList<>())
+                                .add(b));
+            }
+        }
+        return podsByNamespace.getOrDefault(namespace, List.of());
     }
 
     /**
