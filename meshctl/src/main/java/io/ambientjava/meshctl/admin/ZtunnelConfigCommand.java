@@ -65,7 +65,7 @@ public final class ZtunnelConfigCommand implements Runnable {
         public Integer call() {
             JsonNode dump;
             try (AdminOptions.Endpoint endpoint = admin.open()) {
-                dump = new AdminClient(endpoint.baseUri()).getJson(path());
+                dump = endpoint.getJson(path());
             }
             JsonNode section = dump.get(field());
             if (section == null || !section.isArray()) {
@@ -278,7 +278,7 @@ public final class ZtunnelConfigCommand implements Runnable {
         public Integer call() {
             JsonNode dump;
             try (AdminOptions.Endpoint endpoint = admin.open()) {
-                dump = new AdminClient(endpoint.baseUri()).getJson("/config_dump");
+                dump = endpoint.getJson("/config_dump");
             }
             var out = spec.commandLine().getOut();
             if (output == OutputFormat.TABLE) {
