@@ -152,6 +152,35 @@ class WaypointXdsServerTest {
     }
 
     @Test
+    void aVirtualServiceChangeReachesNoZtunnelAndAPolicyChangeNoWaypoint() throws Exception {
+        try (XdsTestClient waypoint = new XdsTestClient(server.xdsPort(), waypointNode());
+                XdsTestClient ztunnel =
+                        new XdsTestClient(server.xdsPort(), "ztunnel~198.18.0.2~ztunnel-a.istio-system")) {
+            syncAll(waypoint);
+            ztunnel.subscribe(TypeUrls.ADDRESS);
+            ztunnel.ack(ztunnel.next());
+            ztunnel.subscribe(TypeUrls.AUTHORIZATION);
+            ztunnel.ack(ztunnel.next());
+
+            source.publish(mesh(10, 90));
+            assertThat(names(waypoint.next())).containsExactly(REVIEWS_ROUTE);
+            ztunnel.expectSilence(Duration.ofMillis(300));
+
+            String policy = """
+                    apiVersion: security.istio.io/v1
+                    kind: AuthorizationPolicy
+                    metadata: {name: deny-all, namespace: default}
+                    spec: {}
+                    """;
+            source.publish(BookinfoMeshAccess.with(
+                    SPLIT.formatted(10, 90), BookinfoMeshAccess.seed("03-gateway-bookinfo-gateway.yaml"), policy));
+            DeltaDiscoveryResponse authorization = ztunnel.next();
+            assertThat(authorization.getTypeUrl()).isEqualTo(TypeUrls.AUTHORIZATION);
+            waypoint.expectSilence(Duration.ofMillis(300));
+        }
+    }
+
+    @Test
     void aNackIsCountedAndTheClientKeepsItsLastAcceptedRoute() throws Exception {
         try (XdsTestClient client = new XdsTestClient(server.xdsPort(), waypointNode())) {
             Map<String, DeltaDiscoveryResponse> initial = syncAll(client);
