@@ -152,7 +152,15 @@ class InstallManifestsTest {
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(container.getResources().getLimits()).containsKey("memory");
-        assertThat(container.getLifecycle().getPreStop().getExec().getCommand()).contains("--uninstall-cni");
+        assertThat(container.getLifecycle().getPreStop().getExec().getCommand())
+                .containsSequence("/app/bin/node-agent", "uninstall");
+        assertThat(container.getArgs()).contains("--pod-state-dir=/etc/ambient-java/pod-state");
+        Container install = pod.getInitContainers().getFirst();
+        assertThat(install.getCommand()).containsSequence("/app/bin/node-agent", "install");
+        assertThat(install.getSecurityContext().getPrivileged()).isFalse();
+        assertThat(install.getVolumeMounts())
+                .extracting(m -> m.getMountPath())
+                .contains("/opt/cni/bin", "/etc/cni/net.d");
         assertThat(container.getVolumeMounts())
                 .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/sys/fs/bpf"));
     }
