@@ -53,6 +53,9 @@ public final class TestUpstream implements AutoCloseable {
     private final Channel server;
     public final List<Seen> seen = new CopyOnWriteArrayList<>();
     public final AtomicInteger count = new AtomicInteger();
+    public final AtomicInteger connections = new AtomicInteger();
+    public final AtomicInteger active = new AtomicInteger();
+    public volatile long delayMillis;
     private final AtomicInteger failuresLeft = new AtomicInteger(-1);
     private volatile int fixedStatus;
 
@@ -64,6 +67,7 @@ public final class TestUpstream implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        connections.incrementAndGet();
                         ch.pipeline().addLast(new Sniffer());
                     }
                 })
@@ -151,7 +155,9 @@ public final class TestUpstream implements AutoCloseable {
                     request.headers().get(HttpHeaderNames.CONTENT_TYPE, "").startsWith("application/grpc");
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             int finalStatus = status;
+            active.incrementAndGet();
             Runnable reply = () -> {
+                active.decrementAndGet();
                 if (grpc) {
                     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                     head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
