@@ -847,6 +847,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                         : Optional.of(endpoint.address().getAddress().getHostAddress() + ":"
                                 + endpoint.address().getPort()),
                 endpoint == null ? Optional.empty() : endpoint.workload(),
+                endpoint == null ? Optional.empty() : endpoint.identity(),
                 destinationService,
                 downstream.peerIdentity().map(Object::toString),
                 downstream.source().map(s -> s.getAddress().getHostAddress() + ":" + s.getPort()),
