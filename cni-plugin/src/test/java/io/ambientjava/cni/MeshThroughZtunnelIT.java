@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * side's ztunnel reports the client's SPIFFE identity.
  */
 @RequiresRoot
-@RequiresCommand({"nft", "ip", "nsenter"})
+@RequiresCommand({"nft", "ip", "nsenter", "ss"})
 @Timeout(180)
 class MeshThroughZtunnelIT {
     private static final String TRUST_DOMAIN = "cluster.local";
