@@ -259,6 +259,52 @@ class InstallManifestsTest {
                         + " (there: overlays/<name>/kustomization.yaml)");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/kind", "overlays/production"})
+    void noContainerIsPrivilegedAndEveryOneIsBounded(String folder) {
+        List<PodSpec> pods = new java.util.ArrayList<>();
+        for (HasMetadata object : rendered(folder)) {
+            if (object instanceof DaemonSet d) {
+                pods.add(d.getSpec().getTemplate().getSpec());
+            } else if (object instanceof Deployment d) {
+                pods.add(d.getSpec().getTemplate().getSpec());
+            }
+        }
+        assertThat(pods).hasSize(3);
+        for (PodSpec pod : pods) {
+            assertThat(pod.getHostPID()).isNotEqualTo(Boolean.TRUE);
+            assertThat(pod.getHostIPC()).isNotEqualTo(Boolean.TRUE);
+            List<Container> containers = new java.util.ArrayList<>(pod.getContainers());
+            containers.addAll(pod.getInitContainers());
+            for (Container container : containers) {
+                var security = container.getSecurityContext();
+                assertThat(security).as(container.getName()).isNotNull();
+                assertThat(security.getPrivileged()).as(container.getName()).isFalse();
+                assertThat(security.getAllowPrivilegeEscalation())
+                        .as(container.getName())
+                        .isFalse();
+                assertThat(security.getCapabilities().getDrop())
+                        .as(container.getName())
+                        .containsExactly("ALL");
+                assertThat(
+                                security.getCapabilities().getAdd() == null
+                                        ? List.<String>of()
+                                        : security.getCapabilities().getAdd())
+                        .as(container.getName())
+                        .doesNotContain("ALL");
+                assertThat(container.getResources().getRequests())
+                        .as(container.getName())
+                        .containsKeys("cpu", "memory");
+                assertThat(container.getResources().getLimits())
+                        .as(container.getName())
+                        .containsKey("memory");
+                assertThat(container.getVolumeMounts())
+                        .as(container.getName() + ": Bidirectional propagation needs a privileged container")
+                        .noneMatch(m -> "Bidirectional".equals(m.getMountPropagation()));
+            }
+        }
+    }
+
     private static Map<String, Volume> hostPaths(PodSpec pod) {
         return pod.getVolumes().stream()
                 .filter(v -> v.getHostPath() != null)
