@@ -220,6 +220,38 @@ class WaypointXdsServerTest {
     }
 
     @Test
+    void aServiceLeavingTheWaypointIsRemovedFromIt() throws Exception {
+        try (XdsTestClient client = new XdsTestClient(server.xdsPort(), waypointNode())) {
+            syncAll(client);
+            String optOut = """
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: reviews, namespace: default, labels: {istio.io/use-waypoint: none}}
+                    spec: {clusterIP: 198.19.0.20, selector: {app: reviews}, ports: [{name: http, port: 9080}]}
+                    """;
+            ConfigSnapshot base = mesh(75, 25);
+            var resources = new java.util.ArrayList<>(base.resources().values());
+            resources.removeIf(r -> r.key().kind() == io.ambientjava.istiod.config.ResourceKind.SERVICE
+                    && r.key().name().equals("reviews"));
+            resources.addAll(io.ambientjava.istiod.testsupport.Configs.snapshot(optOut)
+                    .resources()
+                    .values());
+            source.publish(ConfigSnapshot.of(base.generation() + 1, resources));
+            Map<String, List<String>> removed = new HashMap<>();
+            for (int i = 0; i < 4; i++) {
+                DeltaDiscoveryResponse response = client.next();
+                assertThat(response.getResourcesList()).isEmpty();
+                removed.put(response.getTypeUrl(), response.getRemovedResourcesList());
+                client.ack(response);
+            }
+            assertThat(removed.get(TypeUrls.LISTENER)).containsExactly("inbound-vip|9080|http|" + REVIEWS);
+            assertThat(removed.get(TypeUrls.ROUTE)).containsExactly(REVIEWS_ROUTE);
+            assertThat(removed.get(TypeUrls.CLUSTER)).hasSize(4).allMatch(name -> name.endsWith("|" + REVIEWS));
+            assertThat(removed.get(TypeUrls.ENDPOINT)).hasSize(4);
+        }
+    }
+
+    @Test
     void aGatewayGetsItsListenerOnPort80() throws Exception {
         Node gateway = Node.newBuilder()
                 .setId("router~198.18.1.99~ingress-0.default~default.svc.cluster.local")
