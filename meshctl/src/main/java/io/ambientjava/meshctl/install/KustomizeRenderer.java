@@ -163,8 +163,7 @@ public final class KustomizeRenderer {
 
     /** Strategic merge, as far as our patches need it. */
     static void merge(ObjectNode target, ObjectNode patch) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : patch.properties()) {
             JsonNode current = target.get(entry.getKey());
             JsonNode value = entry.getValue();
             if (value.isNull()) {
