@@ -305,6 +305,36 @@ class InstallManifestsTest {
         }
     }
 
+    @Test
+    void hubAndTagReplaceOnlyOurImages() {
+        MeshctlRun run = MeshctlRun.of(
+                "install", "--render", "--overlay", "kind", "--hub", "registry.local:5000/mesh", "--tag", "v9");
+        assertThat(run.exit()).as(run.err()).isZero();
+        List<HasMetadata> objects =
+                Serialization.unmarshal(new ByteArrayInputStream(run.out().getBytes(StandardCharsets.UTF_8)));
+        DaemonSet agent = only(objects, DaemonSet.class, "node-agent");
+        assertThat(agent.getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getInitContainers()
+                        .getFirst()
+                        .getImage())
+                .isEqualTo("registry.local:5000/mesh/node-agent:v9");
+        assertThat(run.out())
+                .doesNotContain("image: ambient-java/")
+                .contains("image: registry.local:5000/mesh/ztunnel:v9");
+
+        var onlyTag = new ImageOverrides(java.util.Optional.empty(), java.util.Optional.of("dev"));
+        assertThat(onlyTag.rewrite("ambient-java/ztunnel:latest")).isEqualTo("ambient-java/ztunnel:dev");
+        var onlyHub = new ImageOverrides(java.util.Optional.of("mirror.local/x"), java.util.Optional.empty());
+        assertThat(onlyHub.rewrite("ambient-java/ztunnel@sha256:ab")).isEqualTo("mirror.local/x/ztunnel@sha256:ab");
+
+        MeshctlRun bad = MeshctlRun.of("install", "--render", "--tag", "no spaces");
+        assertThat(bad.exit()).isEqualTo(ExitCodes.FAILED);
+        assertThat(bad.errLines())
+                .containsExactly("meshctl: --tag 'no spaces' is not an image tag (letters, digits, '_', '.', '-')");
+    }
+
     private static Map<String, Volume> hostPaths(PodSpec pod) {
         return pod.getVolumes().stream()
                 .filter(v -> v.getHostPath() != null)
