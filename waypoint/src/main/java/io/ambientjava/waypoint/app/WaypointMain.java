@@ -152,6 +152,11 @@ public final class WaypointMain implements Callable<Integer> {
             description = "Event loop threads (default: ${DEFAULT-VALUE}).")
     int workerThreads;
 
+    /** Counted down when everything listens; {@link #stop} ends {@link #call()} (tests run it in-process). */
+    final CountDownLatch started = new CountDownLatch(1);
+
+    final CountDownLatch stop = new CountDownLatch(1);
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new WaypointMain()).execute(args));
     }
@@ -238,8 +243,8 @@ public final class WaypointMain implements Callable<Integer> {
                     metricsPort,
                     readinessPort,
                     adminPort);
-            CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
+            started.countDown();
             stop.await();
             return 0;
         } finally {

@@ -323,6 +323,10 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         cluster = runtimeCluster.get();
+        String[] clusterParts = clusterName.split("\\|", -1);
+        if (!destinationService.contains(".") && clusterParts.length == 4) {
+            destinationService = clusterParts[3]; // an ingress listener names no service; the cluster does
+        }
         upstreamHeaders = request.headers().copy();
         for (String h : HOP_BY_HOP) {
             upstreamHeaders.remove(h);
