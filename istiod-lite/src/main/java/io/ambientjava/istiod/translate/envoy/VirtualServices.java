@@ -19,7 +19,10 @@ final class VirtualServices {
 
     private final List<Bound> all = new ArrayList<>();
 
-    VirtualServices(ConfigSnapshot snapshot, MeshServices services) {
+    VirtualServices(
+            ConfigSnapshot snapshot,
+            MeshServices services,
+            java.util.function.BiConsumer<io.ambientjava.istiod.config.ResourceKey, String> warn) {
         List<ConfigResource> resources = new ArrayList<>(snapshot.all(ResourceKind.VIRTUAL_SERVICE));
         resources.sort(Comparator.comparing((ConfigResource r) -> {
                     String created = r.object().getMetadata().getCreationTimestamp();
@@ -30,6 +33,10 @@ final class VirtualServices {
             VirtualService service = resource.as(VirtualService.class);
             if (service.getSpec() == null || service.getSpec().getHosts() == null) {
                 continue;
+            }
+            if (service.getSpec().getTls() != null
+                    && !service.getSpec().getTls().isEmpty()) {
+                warn.accept(resource.key(), "tls routes (SNI) are not applied by waypoints and gateways yet");
             }
             String namespace = service.getMetadata().getNamespace();
             List<String> hosts = service.getSpec().getHosts().stream()

@@ -341,4 +341,37 @@ class RouteFeaturesTest {
                         org.assertj.core.groups.Tuple.tuple("outbound|5432|primary|db.default.svc.cluster.local", 90),
                         org.assertj.core.groups.Tuple.tuple("outbound|5432|replica|db.default.svc.cluster.local", 10));
     }
+
+    @Test
+    void policyFieldsAWaypointDoesNotApplyAreReportedNotDropped() {
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings-tuning, namespace: default}
+                spec:
+                  host: ratings
+                  trafficPolicy:
+                    tls: {mode: SIMPLE}
+                    loadBalancer: {simple: ROUND_ROBIN, localityLbSetting: {enabled: true}}
+                  subsets:
+                  - name: canary
+                    labels: {version: v3}
+                    trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE}}}
+                """;
+        var translation = translate(with(rule));
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .containsExactlyInAnyOrder(
+                        "DestinationRule default/ratings-tuning: spec.trafficPolicy.loadBalancer.localityLbSetting,"
+                                + " spec.trafficPolicy.tls not applied by waypoints and gateways yet",
+                        "DestinationRule default/ratings-tuning:"
+                                + " spec.subsets[0].trafficPolicy.connectionPool.http.h2UpgradePolicy not applied by"
+                                + " waypoints and gateways yet");
+        // ISTIO_MUTUAL is what HBONE gives anyway: not reported.
+        String mutual = rule.replace("tls: {mode: SIMPLE}", "tls: {mode: ISTIO_MUTUAL}")
+                .replace(", localityLbSetting: {enabled: true}", "");
+        assertThat(translate(with(mutual)).warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString()).contains("h2UpgradePolicy"));
+    }
 }
