@@ -131,6 +131,7 @@ class WaypointXdsServerTest {
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> server.ads().clients().size() == 1
                             && server.ads().clients().getFirst().ackedVersions().size() == 4);
+            assertThat(server.ads().clients().getFirst().proxy()).isEqualTo("waypoint/default/waypoint");
 
             source.publish(mesh(50, 50));
             DeltaDiscoveryResponse delta = client.next();
