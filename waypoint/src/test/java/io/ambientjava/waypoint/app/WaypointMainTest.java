@@ -139,15 +139,17 @@ class WaypointMainTest {
                             Integer.toString(freePort()),
                             "--pod-name",
                             "ingress-0");
+            var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
             Thread run = Thread.ofVirtual().start(() -> {
                 try {
                     main.call();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                } catch (Throwable e) {
+                    failure.set(e);
                 }
             });
             try {
-                assertThat(main.started.await(20, TimeUnit.SECONDS)).isTrue();
+                boolean up = main.started.await(30, TimeUnit.SECONDS);
+                assertThat(up).as("started; failure: %s", failure.get()).isTrue();
                 HttpClient http = HttpClient.newHttpClient();
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> http.send(
