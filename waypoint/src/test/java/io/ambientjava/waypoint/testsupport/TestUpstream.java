@@ -109,13 +109,13 @@ public final class TestUpstream implements AutoCloseable {
                             @Override
                             protected void initChannel(Http2StreamChannel ch) {
                                 ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                                ch.pipeline().addLast(new HttpObjectAggregator(1 << 20));
+                                ch.pipeline().addLast(new HttpObjectAggregator(16 << 20));
                                 ch.pipeline().addLast(new Responder("HTTP/2"));
                             }
                         }));
             } else {
                 ctx.pipeline().addAfter(ctx.name(), "responder", new Responder("HTTP/1.1"));
-                ctx.pipeline().addAfter(ctx.name(), "agg", new HttpObjectAggregator(1 << 20));
+                ctx.pipeline().addAfter(ctx.name(), "agg", new HttpObjectAggregator(16 << 20));
                 ctx.pipeline().addAfter(ctx.name(), "codec", new HttpServerCodec());
             }
             ctx.pipeline().remove(this);
