@@ -48,12 +48,18 @@ final class VirtualServices {
 
     /** Those bound to {@code gateway} ({@code mesh} or {@code ns/name}). */
     List<Bound> at(String gateway) {
-        return all.stream()
-                .filter(b -> GatewayNames.contains(
-                        GatewayNames.of(b.service().getSpec().getGateways()),
-                        gateway,
-                        b.service().getMetadata().getNamespace()))
-                .toList();
+        return all.stream().filter(b -> bindsTo(b, gateway)).toList();
+    }
+
+    List<Bound> all() {
+        return List.copyOf(all);
+    }
+
+    static boolean bindsTo(Bound bound, String gateway) {
+        return GatewayNames.contains(
+                GatewayNames.of(bound.service().getSpec().getGateways()),
+                gateway,
+                bound.service().getMetadata().getNamespace());
     }
 
     /** Those for the mesh whose hosts name {@code hostname} (exactly, or by a {@code *.suffix} wildcard). */

@@ -74,4 +74,31 @@ class IstioGatewayTest {
                 .extracting(VirtualHost::getName)
                 .containsExactly("shop.example.com:80");
     }
+
+    @Test
+    void gatewaysWithTheSameSelectorAreOneProxy() {
+        String second = """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: api, namespace: default}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [api.example.com]}]
+                """;
+        String api = """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: api, namespace: default}
+                spec:
+                  hosts: [api.example.com]
+                  gateways: [api]
+                  http: [{route: [{destination: {host: product-api}}]}]
+                """;
+        var translation = translate(with(gateway("[shop.example.com]"), BOUND, second, api));
+        ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
+        assertThat(edge).isEqualTo(translation.of(ProxyId.gateway("default", "api")));
+        assertThat(edge.routes().get("http.80").getVirtualHostsList())
+                .extracting(VirtualHost::getName)
+                .containsExactly("api.example.com:80", "shop.example.com:80");
+    }
 }
