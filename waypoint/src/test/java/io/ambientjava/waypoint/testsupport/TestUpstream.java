@@ -149,6 +149,10 @@ public final class TestUpstream implements AutoCloseable {
                     status = 503;
                 }
             }
+            if (query.containsKey("reset")) {
+                ctx.close(); // no answer at all: the proxy sees its upstream connection reset
+                return;
+            }
             long delay =
                     Long.parseLong(query.getOrDefault("delay", List.of("0")).getFirst());
             boolean grpc =
