@@ -160,6 +160,10 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             localReply(code, "bad request: " + (cause == null ? "malformed" : cause.getMessage()), true);
             return;
         }
+        if (HttpUtil.is100ContinueExpected(request)) {
+            // As Envoy does: the proxy tells the client to go on, and the upstream never sees the expectation.
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        }
         WaypointConfig config = runtime.config();
         Optional<ListenerConfig> listener = config.listenerFor(downstream.listenerAddress(), downstream.listenerPort());
         if (listener.isEmpty() || !(listener.get().kind() instanceof ListenerConfig.Http http)) {
@@ -337,6 +341,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             upstreamHeaders.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
         }
         upstreamHeaders.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+        upstreamHeaders.remove(HttpHeaderNames.EXPECT);
         upstreamHeaders.set("x-request-id", requestId);
         if (!upstreamHeaders.contains("x-forwarded-proto")) {
             upstreamHeaders.set("x-forwarded-proto", view.scheme());

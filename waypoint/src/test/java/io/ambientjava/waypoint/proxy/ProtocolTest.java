@@ -177,4 +177,14 @@ class ProtocolTest {
             }
         }
     }
+
+    @Test
+    @RequiresCommand({"curl"})
+    void expectContinueIsAnsweredByTheProxy() throws Exception {
+        long start = System.nanoTime();
+        String out = curl("-H", "Expect: 100-continue", "--data-binary", "abc", bed.url("/e"));
+        assertThat(out).isEqualTo("v1 POST /e\nabc");
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(900); // curl waits 1 s without a 100
+        assertThat(up.seen.getLast().headers()).doesNotContainKey("expect");
+    }
 }
