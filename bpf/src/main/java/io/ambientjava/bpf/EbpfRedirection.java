@@ -1,22 +1,18 @@
 package io.ambientjava.bpf;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,25 +76,7 @@ public final class EbpfRedirection implements AutoCloseable {
     private static final int PAIR_KEY_SIZE = 24;
 
     // enum bpf_attach_type
-    private static final int BPF_CGROUP_SOCK_OPS = 3;
-    private static final int BPF_SK_MSG_VERDICT = 7;
-    private static final int BPF_CGROUP_INET4_CONNECT = 10;
-    private static final int BPF_CGROUP_INET6_CONNECT = 11;
-    private static final int BPF_CGROUP_GETSOCKOPT = 21;
-    private static final int BPF_CGROUP_INET4_GETPEERNAME = 29;
-    private static final int BPF_CGROUP_INET6_GETPEERNAME = 30;
     private static final int BPF_SK_LOOKUP = 36;
-
-    /** The cgroup attachments, by link pin name. */
-    private record CgroupAttachment(String link, String program, int attachType) {}
-
-    private static final List<CgroupAttachment> CGROUP_ATTACHMENTS = List.of(
-            new CgroupAttachment("cgroup-connect4", CONNECT4, BPF_CGROUP_INET4_CONNECT),
-            new CgroupAttachment("cgroup-getsockopt", GETSOCKOPT, BPF_CGROUP_GETSOCKOPT),
-            new CgroupAttachment("cgroup-connect6", CONNECT6, BPF_CGROUP_INET6_CONNECT),
-            new CgroupAttachment("cgroup-getpeername4", GETPEERNAME4, BPF_CGROUP_INET4_GETPEERNAME),
-            new CgroupAttachment("cgroup-getpeername6", GETPEERNAME6, BPF_CGROUP_INET6_GETPEERNAME),
-            new CgroupAttachment("cgroup-sockops", SOCKOPS, BPF_CGROUP_SOCK_OPS));
 
     private final PinLayout pins;
     private final Map<String, Integer> mapFds;
@@ -130,19 +108,19 @@ public final class EbpfRedirection implements AutoCloseable {
         KernelFeature.requireAll(required);
         PinLayout pins = new PinLayout(pinRoot);
         BpfFileSystem.ensureMounted(pins.root());
-        if (!completelyPinned(pins)) {
-            if (hasAnyPin(pins)) {
+        if (!RedirectionPins.completelyPinned(pins)) {
+            if (RedirectionPins.hasAnyPin(pins)) {
                 LOG.warn("incomplete eBPF redirection pins under {}: removing them and installing afresh", pinRoot);
-                removePins(pins);
+                RedirectionPins.removePins(pins);
                 BpfFileSystem.ensureMounted(pins.root());
             }
-            loadAndPin(pins);
+            RedirectionPins.loadAndPin(pins);
         } else {
             LOG.info("reusing the eBPF redirection pinned under {}", pinRoot);
         }
         EbpfRedirection redirection = open(pins);
         try {
-            redirection.attachToCgroup(cgroup);
+            RedirectionPins.attachToCgroup(pins, cgroup, redirection::programFd);
         } catch (RuntimeException e) {
             redirection.close();
             throw e;
@@ -158,7 +136,7 @@ public final class EbpfRedirection implements AutoCloseable {
      */
     public static EbpfRedirection reattach(Path pinRoot) {
         PinLayout pins = new PinLayout(pinRoot);
-        if (!completelyPinned(pins)) {
+        if (!RedirectionPins.completelyPinned(pins)) {
             throw new BpfException("no complete eBPF redirection is pinned under " + pinRoot + " (expected maps " + MAPS
                     + " and programs " + PROGRAMS + ")");
         }
@@ -168,7 +146,7 @@ public final class EbpfRedirection implements AutoCloseable {
     /** Whether every map, program and cgroup link is pinned under {@code pinRoot}. */
     public static boolean isInstalled(Path pinRoot) {
         PinLayout pins = new PinLayout(pinRoot);
-        return completelyPinned(pins) && CGROUP_ATTACHMENTS.stream().allMatch(a -> Files.exists(pins.link(a.link())));
+        return RedirectionPins.completelyPinned(pins) && RedirectionPins.cgroupLinksPinned(pins);
     }
 
     /**
@@ -176,13 +154,13 @@ public final class EbpfRedirection implements AutoCloseable {
      * detach and the maps and programs are freed once no process holds them. Nothing pinned: no-op.
      */
     public static void uninstall(Path pinRoot) {
-        removePins(new PinLayout(pinRoot));
+        RedirectionPins.removePins(new PinLayout(pinRoot));
     }
 
     /** Closes this instance's fds, then {@link #uninstall(Path)}s its pin root. */
     public synchronized void uninstall() {
         close();
-        removePins(pins);
+        RedirectionPins.removePins(pins);
     }
 
     public PinLayout pins() {
@@ -253,7 +231,7 @@ public final class EbpfRedirection implements AutoCloseable {
         }
         Path link = pins.podLink(netnsCookie);
         try {
-            detachPinnedLink(link);
+            RedirectionPins.detachPinnedLink(link);
             Files.deleteIfExists(link);
         } catch (IOException e) {
             throw new BpfException("cannot remove the sk_lookup link " + pins.podLink(netnsCookie), e);
@@ -331,55 +309,6 @@ public final class EbpfRedirection implements AutoCloseable {
         programFds.values().forEach(Libc::close);
     }
 
-    private void attachToCgroup(Path cgroup) {
-        List<CgroupAttachment> missing = CGROUP_ATTACHMENTS.stream()
-                .filter(a -> !Files.exists(pins.link(a.link())))
-                .toList();
-        if (missing.isEmpty()) {
-            return;
-        }
-        int cgroupFd = Libc.open(cgroup.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY);
-        try {
-            for (CgroupAttachment attachment : missing) {
-                int linkFd = Libbpf.linkCreate(
-                        programFd(attachment.program()),
-                        cgroupFd,
-                        attachment.attachType(),
-                        "attaching " + attachment.program() + " to cgroup " + cgroup);
-                try {
-                    Libbpf.pin(linkFd, pins.link(attachment.link()).toString());
-                } finally {
-                    Libc.close(linkFd);
-                }
-            }
-        } finally {
-            Libc.close(cgroupFd);
-        }
-    }
-
-    private static void loadAndPin(PinLayout pins) {
-        try (BpfObject object = BpfObject.openResource(OBJECT_RESOURCE)) {
-            object.load();
-            createDirectories(pins);
-            // sk_msg attaches to the map itself; the attachment lives as long as the (pinned) map.
-            Libbpf.progAttach(
-                    object.programFd(SK_MSG),
-                    object.mapFd(LOCAL_PAIRS),
-                    BPF_SK_MSG_VERDICT,
-                    "attaching " + SK_MSG + " to map " + LOCAL_PAIRS);
-            for (String map : MAPS) {
-                Libbpf.pin(object.mapFd(map), pins.map(map).toString());
-            }
-            for (String program : PROGRAMS) {
-                Libbpf.pin(object.programFd(program), pins.program(program).toString());
-            }
-        } catch (RuntimeException e) {
-            removePins(pins);
-            throw e;
-        }
-        LOG.info("loaded eBPF redirection and pinned it under {}", pins.root());
-    }
-
     private static EbpfRedirection open(PinLayout pins) {
         Map<String, Integer> maps = new LinkedHashMap<>();
         Map<String, Integer> programs = new LinkedHashMap<>();
@@ -400,89 +329,6 @@ public final class EbpfRedirection implements AutoCloseable {
 
     private static int openPinned(Path path) {
         return Libbpf.check(Libbpf.objGet(path.toString()), "opening pinned " + path);
-    }
-
-    private static boolean completelyPinned(PinLayout pins) {
-        return MAPS.stream().allMatch(map -> Files.exists(pins.map(map)))
-                && PROGRAMS.stream().allMatch(program -> Files.exists(pins.program(program)));
-    }
-
-    private static boolean hasAnyPin(PinLayout pins) {
-        try (Stream<Path> entries = Files.walk(pins.root())) {
-            return entries.anyMatch(Files::isRegularFile);
-        } catch (NoSuchFileException e) {
-            return false;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void createDirectories(PinLayout pins) {
-        try {
-            Files.createDirectories(pins.maps());
-            Files.createDirectories(pins.programs());
-            Files.createDirectories(pins.links());
-        } catch (IOException e) {
-            throw new BpfException("cannot create pin directories under " + pins.root() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void removePins(PinLayout pins) {
-        if (!Files.exists(pins.root())) {
-            return;
-        }
-        List<Path> entries;
-        try (Stream<Path> walk = Files.walk(pins.root())) {
-            entries = walk.sorted(Comparator.reverseOrder()).toList();
-        } catch (IOException e) {
-            throw new BpfException("cannot list the pins under " + pins.root() + ": " + e.getMessage(), e);
-        }
-        detachLinks(pins);
-        List<String> failures = new ArrayList<>();
-        for (Path entry : entries) {
-            try {
-                Files.deleteIfExists(entry);
-            } catch (IOException e) {
-                failures.add(entry + ": " + e.getMessage());
-            }
-        }
-        if (!failures.isEmpty()) {
-            throw new BpfException("cannot remove every pin: " + String.join("; ", failures));
-        }
-    }
-
-    /**
-     * Detaches every pinned link and the sk_msg program at once: dropping the last reference frees them
-     * only later (deferred work in the kernel), and uninstall should mean nothing is redirected anymore.
-     */
-    private static void detachLinks(PinLayout pins) {
-        List<Path> links;
-        try (Stream<Path> entries = Files.list(pins.links())) {
-            links = entries.toList();
-        } catch (NoSuchFileException e) {
-            links = List.of();
-        } catch (IOException e) {
-            throw new BpfException("cannot list the links under " + pins.links() + ": " + e.getMessage(), e);
-        }
-        links.forEach(EbpfRedirection::detachPinnedLink);
-        int program = Libbpf.objGet(pins.program(SK_MSG).toString());
-        int map = Libbpf.objGet(pins.map(LOCAL_PAIRS).toString());
-        if (program >= 0 && map >= 0) {
-            Libbpf.progDetach(program, map, BPF_SK_MSG_VERDICT);
-        }
-        Libc.close(program);
-        Libc.close(map);
-    }
-
-    private static void detachPinnedLink(Path link) {
-        int fd = Libbpf.objGet(link.toString());
-        if (fd >= 0) {
-            int result = Libbpf.linkDetach(fd);
-            Libc.close(fd);
-            if (result < 0) {
-                LOG.warn("cannot detach link {}: {}", link, Libbpf.describe(result));
-            }
-        }
     }
 
     private List<MemorySegment> keysWithValue(Arena arena, int mapFd, int keySize, long wanted) {
