@@ -210,4 +210,20 @@ class HboneEndToEndTest {
         assertThat(out).endsWith(" 503");
         assertThat(app.count.get()).isZero();
     }
+
+    @Test
+    void grpcTrailersSurviveBothTunnels() throws Exception {
+        configure(REVIEWS.toString());
+        int port = startOutbound();
+        try (var client =
+                new io.ambientjava.waypoint.testsupport.H2Client(group, new InetSocketAddress("127.0.0.1", port))) {
+            var headers = io.ambientjava.waypoint.testsupport.H2Client.request("POST", "/pkg.Reviews/Stream", "reviews")
+                    .set("content-type", "application/grpc")
+                    .set("te", "trailers");
+            var response = client.exchange(headers, List.of("a-", "b-", "c"));
+            assertThat(response.body()).isEqualTo("a-b-c");
+            assertThat(response.trailers().get("grpc-status").toString()).isEqualTo("0");
+        }
+        assertThat(records.getLast().grpcStatus()).contains("0");
+    }
 }
