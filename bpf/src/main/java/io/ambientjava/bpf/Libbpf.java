@@ -28,6 +28,10 @@ final class Libbpf {
 
     private static final SymbolLookup LIBRARY = load();
 
+    static {
+        LibbpfLog.install(LIBRARY);
+    }
+
     private static final MethodHandle OBJECT_OPEN_MEM =
             errnoDowncall("bpf_object__open_mem", FunctionDescriptor.of(PTR, PTR, LONG, PTR));
     private static final MethodHandle OBJECT_LOAD = downcall("bpf_object__load", FunctionDescriptor.of(INT, PTR));
@@ -138,10 +142,13 @@ final class Libbpf {
     static MemorySegment openObject(MemorySegment elf, MemorySegment options, String objectName) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            LibbpfLog.startCapture();
             MemorySegment object = (MemorySegment) OBJECT_OPEN_MEM.invokeExact(capture, elf, elf.byteSize(), options);
+            String warnings = LibbpfLog.captured();
             if (object.equals(MemorySegment.NULL)) {
                 int errno = (int) ERRNO.get(capture, 0L);
-                throw new BpfException("cannot open BPF object " + objectName + ": " + describe(errno));
+                throw new BpfException("cannot open BPF object " + objectName + ": " + describe(errno)
+                        + (warnings.isEmpty() ? "" : " (libbpf: " + warnings + ")"));
             }
             return object;
         } catch (BpfException e) {
@@ -154,13 +161,16 @@ final class Libbpf {
     /** Loads the object; a failure carries the end of the kernel's log (the verifier's reason). */
     static void loadObject(MemorySegment object, String objectName, MemorySegment log) {
         log.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+        LibbpfLog.startCapture();
         int result = invokeInt(OBJECT_LOAD, object);
+        String warnings = LibbpfLog.captured();
         if (result < 0) {
             String kernelLog = log.getString(0).strip();
             if (kernelLog.length() > MAX_LOG_IN_MESSAGE) {
                 kernelLog = "..." + kernelLog.substring(kernelLog.length() - MAX_LOG_IN_MESSAGE);
             }
             throw new BpfException("loading BPF object " + objectName + " into the kernel failed: " + describe(result)
+                    + (warnings.isEmpty() ? "" : " (libbpf: " + warnings + ")")
                     + (kernelLog.isEmpty() ? "" : "; kernel log:\n" + kernelLog));
         }
     }
