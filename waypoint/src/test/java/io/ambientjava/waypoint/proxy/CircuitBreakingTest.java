@@ -68,7 +68,7 @@ class CircuitBreakingTest {
                         .build(),
                 RouteAction.newBuilder(),
                 a);
-        var responses = concurrently(8, "/slow?delay=400");
+        var responses = concurrently(8, "/slow?delay=1500");
         long ok = responses.stream().filter(r -> r.statusCode() == 200).count();
         long overflowed = responses.stream()
                 .filter(r -> r.statusCode() == 503
@@ -89,7 +89,7 @@ class CircuitBreakingTest {
                         .build(),
                 RouteAction.newBuilder(),
                 a);
-        var responses = concurrently(8, "/slow?delay=400");
+        var responses = concurrently(8, "/slow?delay=1500");
         assertThat(responses.stream().filter(r -> r.statusCode() == 200)).hasSize(3);
         assertThat(responses.stream().filter(r -> r.statusCode() == 503)).hasSize(5);
     }
@@ -136,18 +136,18 @@ class CircuitBreakingTest {
 
     @Test
     void consecutive5xxEjectsAHostForAGrowingTime() throws Exception {
-        setUp(outlier(50, 600), RouteAction.newBuilder(), a, b);
+        setUp(outlier(50, 1000), RouteAction.newBuilder(), a, b);
         a.alwaysAnswer(503);
         for (int i = 0; i < 20; i++) {
             bed.get("/o");
         }
         assertThat(a.count.get()).isEqualTo(3);
-        Thread.sleep(700); // first ejection: 1 × base
+        Thread.sleep(1100); // first ejection: 1 × base
         for (int i = 0; i < 20; i++) {
             bed.get("/o");
         }
         assertThat(a.count.get()).isEqualTo(6); // back, failed 3 more times, ejected again
-        Thread.sleep(700); // second ejection lasts 2 × base: still out
+        Thread.sleep(1100); // second ejection lasts 2 × base: still out
         for (int i = 0; i < 10; i++) {
             bed.get("/o");
         }

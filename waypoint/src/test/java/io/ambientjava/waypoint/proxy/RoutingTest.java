@@ -217,7 +217,7 @@ class RoutingTest {
         var slow = bed.http.sendAsync(
                 HttpRequest.newBuilder(URI.create(bed.url("/slow?delay=500"))).build(),
                 HttpResponse.BodyHandlers.ofString());
-        Thread.sleep(100);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> v1.active.get() == 1);
         bed.configure(List.of(route(RouteMatch.newBuilder().setPrefix("/"), V2)));
         assertThat(upstreamOf(get("/after"))).isEqualTo("v2");
         var slowResponse = slow.get(5, java.util.concurrent.TimeUnit.SECONDS);
