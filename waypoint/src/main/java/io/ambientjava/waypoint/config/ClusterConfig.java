@@ -10,6 +10,7 @@ import java.util.Optional;
  * @param maxRequestsPerConnection 0: unlimited
  * @param http2 speak HTTP/2 upstream even to HTTP/1.1 clients ({@code http2_protocol_options}); otherwise the
  *     client's protocol is used upstream
+ * @param idleTimeout an upstream connection unused this long is closed (Envoy: 1 h)
  */
 public record ClusterConfig(
         String name,
@@ -18,7 +19,8 @@ public record ClusterConfig(
         CircuitBreakerLimits limits,
         Optional<OutlierConfig> outlierDetection,
         int maxRequestsPerConnection,
-        boolean http2) {
+        boolean http2,
+        Duration idleTimeout) {
 
     public ClusterConfig {
         Objects.requireNonNull(name, "name");
@@ -26,5 +28,6 @@ public record ClusterConfig(
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(outlierDetection, "outlierDetection");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
     }
 }

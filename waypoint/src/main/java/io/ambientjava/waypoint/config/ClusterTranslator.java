@@ -65,11 +65,18 @@ public final class ClusterTranslator {
             FieldGuard.onlyFields(c.getHttp2ProtocolOptions(), path + ".http2_protocol_options", Set.of());
         }
         int maxRequestsPerConnection = 0;
+        Duration idleTimeout = Duration.ofHours(1);
         if (c.hasCommonHttpProtocolOptions()) {
             var o = c.getCommonHttpProtocolOptions();
             FieldGuard.onlyFields(
                     o, path + ".common_http_protocol_options", Set.of("max_requests_per_connection", "idle_timeout"));
             maxRequestsPerConnection = o.getMaxRequestsPerConnection().getValue();
+            if (o.hasIdleTimeout()) {
+                idleTimeout = ProtoValues.duration(o.getIdleTimeout());
+                if (idleTimeout.isZero()) {
+                    idleTimeout = Duration.ofDays(365); // 0 disables the timeout
+                }
+            }
         }
         Duration connectTimeout =
                 c.hasConnectTimeout() ? ProtoValues.duration(c.getConnectTimeout()) : Duration.ofSeconds(5);
@@ -82,7 +89,8 @@ public final class ClusterTranslator {
                         ? Optional.of(outlier(c.getOutlierDetection(), path + ".outlier_detection"))
                         : Optional.empty(),
                 maxRequestsPerConnection,
-                c.hasHttp2ProtocolOptions());
+                c.hasHttp2ProtocolOptions(),
+                idleTimeout);
     }
 
     private static CircuitBreakerLimits limits(Cluster c, String path) {

@@ -119,6 +119,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private Optional<String> grpcStatus = Optional.empty();
     private boolean mirrorsStarted;
     private boolean upstreamPaused;
+    private boolean upstreamKeepAlive = true;
 
     RequestFlow(
             ChannelHandlerContext ctx,
@@ -527,6 +528,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         cancelTryTimer();
         status = code;
         responseStarted = true;
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers().copy();
         for (String h : HOP_BY_HOP) {
             headers.remove(h);
@@ -562,7 +564,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             if (trailerStatus != null) {
                 grpcStatus = Optional.of(trailerStatus);
             }
-            boolean reusable = requestEnded && !http2Upstream(attempt);
+            boolean reusable = requestEnded && upstreamKeepAlive && !http2Upstream(attempt);
             attempt.finish(reusable);
             endAttempt(attempt);
             finish(status);

@@ -69,6 +69,15 @@ public final class ClusterRuntime {
             next.add(h);
         }
         hosts = List.copyOf(next);
+        java.util.Set<InetSocketAddress> kept = new java.util.HashSet<>();
+        next.forEach(h -> kept.add(h.endpoint.address()));
+        pools.forEach((loop, byHost) -> byHost.entrySet().removeIf(e -> {
+            if (kept.contains(e.getKey())) {
+                return false;
+            }
+            loop.execute(e.getValue()::retire);
+            return true;
+        }));
     }
 
     private static String key(EndpointConfig e) {
@@ -132,6 +141,6 @@ public final class ClusterRuntime {
     }
 
     void closeIdle() {
-        pools.forEach((loop, byHost) -> loop.execute(() -> byHost.values().forEach(HostPool::closeIdle)));
+        pools.forEach((loop, byHost) -> loop.execute(() -> byHost.values().forEach(HostPool::retire)));
     }
 }

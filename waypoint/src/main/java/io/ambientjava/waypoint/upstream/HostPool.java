@@ -34,7 +34,40 @@ final class HostPool {
     private int h2Streams;
     private int h2Served;
 
+    private static final io.netty.util.AttributeKey<Long> IDLE_SINCE =
+            io.netty.util.AttributeKey.valueOf("waypoint.idleSince");
+    private boolean sweeping;
+    private boolean retired;
+
     private record Waiter(CompletableFuture<Lease> lease) {}
+
+    /** Loop: closes idle connections past the cluster's idle timeout, checking again while any stay idle. */
+    private void scheduleSweep() {
+        long timeout = cluster.config().idleTimeout().toNanos();
+        long period = Math.max(
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100),
+                Math.min(timeout, java.util.concurrent.TimeUnit.SECONDS.toNanos(30)));
+        loop.schedule(
+                () -> {
+                    long now = System.nanoTime();
+                    long limit = cluster.config().idleTimeout().toNanos();
+                    idle.removeIf(ch -> {
+                        Long since = ch.attr(IDLE_SINCE).get();
+                        if (since != null && now - since >= limit) {
+                            ch.close();
+                            return true;
+                        }
+                        return false;
+                    });
+                    if (idle.isEmpty()) {
+                        sweeping = false;
+                    } else {
+                        scheduleSweep();
+                    }
+                },
+                period,
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
 
     HostPool(HostState host, EventLoop loop, ClusterRuntime cluster, Transport transport) {
         this.host = host;
@@ -106,7 +139,7 @@ final class HostPool {
 
     private void releaseHttp1(Channel ch, int served, boolean reusable) {
         int max = cluster.config().maxRequestsPerConnection();
-        if (!reusable || !ch.isActive() || (max > 0 && served >= max)) {
+        if (retired || !reusable || !ch.isActive() || (max > 0 && served >= max)) {
             ch.close();
             return;
         }
@@ -126,6 +159,11 @@ final class HostPool {
         }
         ch.attr(Http1Lease.SERVED).set(served);
         idle.addFirst(ch);
+        ch.attr(IDLE_SINCE).set(System.nanoTime());
+        if (!sweeping) {
+            sweeping = true;
+            scheduleSweep();
+        }
     }
 
     /** Loop: closes one idle connection, if any. */
@@ -285,5 +323,15 @@ final class HostPool {
     void closeIdle() {
         idle.forEach(Channel::close);
         idle.clear();
+    }
+
+    /** Loop: the endpoint left the cluster; idle connections close now, busy ones when their exchange ends. */
+    void retire() {
+        retired = true;
+        closeIdle();
+        if (h2 != null && h2Streams == 0) {
+            h2.close();
+        }
+        h2 = null;
     }
 }

@@ -167,4 +167,21 @@ class CircuitBreakingTest {
         assertThat(Math.min(a.count.get(), b.count.get())).isEqualTo(3);
         assertThat(Math.max(a.count.get(), b.count.get())).isEqualTo(27);
     }
+
+    @Test
+    void idleUpstreamConnectionsCloseAfterTheIdleTimeout() throws Exception {
+        setUp(
+                Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
+                        .setCommonHttpProtocolOptions(
+                                HttpProtocolOptions.newBuilder().setIdleTimeout(Envoy.millis(200)))
+                        .build(),
+                RouteAction.newBuilder(),
+                a);
+        assertThat(bed.get("/1").statusCode()).isEqualTo(200);
+        assertThat(bed.get("/2").statusCode()).isEqualTo(200);
+        assertThat(a.connections.get()).isEqualTo(1);
+        Thread.sleep(800);
+        assertThat(bed.get("/3").statusCode()).isEqualTo(200);
+        assertThat(a.connections.get()).isEqualTo(2);
+    }
 }
