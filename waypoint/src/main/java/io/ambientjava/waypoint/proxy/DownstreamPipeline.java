@@ -22,7 +22,23 @@ final class DownstreamPipeline {
 
     private DownstreamPipeline() {}
 
+    /** Envoy's HTTP connection manager closes a connection idle this long (its default idle_timeout). */
+    static final long IDLE_TIMEOUT_MINUTES = 60;
+
     static void install(Channel ch, ProxyRuntime runtime, DownstreamContext context) {
+        ch.pipeline()
+                .addLast(new io.netty.handler.timeout.IdleStateHandler(
+                        0, 0, IDLE_TIMEOUT_MINUTES, java.util.concurrent.TimeUnit.MINUTES));
+        ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+                    ctx.close();
+                } else {
+                    ctx.fireUserEventTriggered(evt);
+                }
+            }
+        });
         Optional<ListenerConfig> listener =
                 runtime.config().listenerFor(context.listenerAddress(), context.listenerPort());
         if (listener.isPresent() && listener.get().kind() instanceof ListenerConfig.Tcp tcp) {

@@ -272,6 +272,9 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             if (current != null && currentStreaming) {
                 writeRequestEnd(current);
             }
+            if (forwarding) {
+                startRouteTimer();
+            }
             maybeStartMirrors();
         }
         if (!keepAll && currentStreaming) {
@@ -361,9 +364,20 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         upstreamAuthority = f.hostRewrite().orElse(view.authority());
         upstreamHeaders.set(HttpHeaderNames.HOST, upstreamAuthority);
         forwarding = true;
-        f.timeout().ifPresent(t -> routeTimer = loop.schedule(this::onRouteTimeout, t.toNanos(), TimeUnit.NANOSECONDS));
+        if (requestEnded) {
+            startRouteTimer();
+        }
         maybeStartMirrors();
         startAttempt();
+    }
+
+    /** Envoy counts the route timeout from the end of the client's request. */
+    private void startRouteTimer() {
+        if (routeTimer == null && forward != null) {
+            forward.timeout()
+                    .ifPresent(
+                            t -> routeTimer = loop.schedule(this::onRouteTimeout, t.toNanos(), TimeUnit.NANOSECONDS));
+        }
     }
 
     private static RouteAction.WeightedCluster pickWeighted(RouteAction.Forward f) {
