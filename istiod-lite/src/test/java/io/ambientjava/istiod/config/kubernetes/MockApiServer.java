@@ -1,0 +1,162 @@
+package io.ambientjava.istiod.config.kubernetes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.ambientjava.istiod.config.ResourceKind;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+
+/**
+ * fabric8's Kubernetes mock server in CRUD mode on loopback, restartable on the same port with its stored objects
+ * kept (as a real API server keeps them in etcd), plus helpers to apply YAML through it.
+ */
+final class MockApiServer implements AutoCloseable {
+
+    // The mock logs every request at INFO through java.util.logging; held here so the level sticks.
+    private static final java.util.logging.Logger MOCK_LOG =
+            java.util.logging.Logger.getLogger(MockWebServer.class.getName());
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
+    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
+    private final KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(expectations);
+    private KubernetesMockServer server;
+    private final int port;
+    private final KubernetesClient admin;
+
+    MockApiServer() {
+        server = newServer();
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        port = server.getPort();
+        admin = new KubernetesClientBuilder().withConfig(config()).build();
+    }
+
+    private KubernetesMockServer newServer() {
+        return new KubernetesMockServer(new Context(), new MockWebServer(), expectations, dispatcher, false);
+    }
+
+    KubernetesMockServer server() {
+        return server;
+    }
+
+    /** A client configuration that reconnects quickly, as tests want. */
+    Config config() {
+        return new ConfigBuilder(Config.empty())
+                .withMasterUrl("http://127.0.0.1:" + port + "/")
+                .withNamespace("default")
+                .withHttp2Disable(true)
+                .withWatchReconnectInterval(100)
+                .withRequestRetryBackoffInterval(50)
+                .withRequestRetryBackoffLimit(1)
+                .withConnectionTimeout(1000)
+                .withRequestTimeout(5000)
+                .build();
+    }
+
+    KubernetesClient newClient() {
+        return new KubernetesClientBuilder().withConfig(config()).build();
+    }
+
+    /** Forgets every stored object and expectation. */
+    void reset() {
+        server.reset();
+    }
+
+    void stop() {
+        server.shutdown();
+    }
+
+    /** Starts a fresh server process on the same port with the same stored objects. */
+    void startAgain() {
+        server = newServer();
+        server.init(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** Creates or replaces every document of {@code yaml}, each at the version istiod-lite watches. */
+    List<GenericKubernetesResource> apply(String yaml) {
+        List<GenericKubernetesResource> applied = new ArrayList<>();
+        try (MappingIterator<JsonNode> documents =
+                YAML.readerFor(JsonNode.class).readValues(yaml)) {
+            while (documents.hasNextValue()) {
+                JsonNode document = documents.nextValue();
+                if (document == null || document.isNull() || document.isEmpty()) {
+                    continue;
+                }
+                GenericKubernetesResource object = JSON.treeToValue(document, GenericKubernetesResource.class);
+                applied.add(apply(object));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return applied;
+    }
+
+    GenericKubernetesResource apply(GenericKubernetesResource object) {
+        String apiVersion = object.getApiVersion();
+        int slash = apiVersion.indexOf('/');
+        ResourceKind kind = ResourceKind.find(slash < 0 ? "" : apiVersion.substring(0, slash), object.getKind())
+                .orElseThrow(() -> new IllegalArgumentException("not a kind istiod-lite reads: " + object.getKind()));
+        WatchedKind watched = WatchedKind.newest(kind);
+        object.setApiVersion(watched.apiVersion());
+        if (kind.namespaced() && object.getMetadata().getNamespace() == null) {
+            object.getMetadata().setNamespace("default");
+        }
+        Resource<GenericKubernetesResource> resource = operation(
+                        watched, object.getMetadata().getNamespace())
+                .withName(object.getMetadata().getName());
+        GenericKubernetesResource existing = resource.get();
+        if (existing == null) {
+            return operation(watched, object.getMetadata().getNamespace())
+                    .resource(object)
+                    .create();
+        }
+        object.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+        return operation(watched, object.getMetadata().getNamespace())
+                .resource(object)
+                .update();
+    }
+
+    void delete(ResourceKind kind, String namespace, String name) {
+        operation(WatchedKind.newest(kind), namespace).withName(name).delete();
+    }
+
+    private NonNamespaceOperation<
+                    GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
+            operation(WatchedKind watched, String namespace) {
+        var all = admin.genericKubernetesResources(watched.context());
+        return watched.kind().namespaced() ? all.inNamespace(namespace) : all;
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+        server.shutdown();
+    }
+}
