@@ -72,7 +72,8 @@ public record WatchedKind(ResourceKind kind, String version, String plural) {
                 : prefix + "/" + plural + "/" + name;
     }
 
-    ResourceDefinitionContext context() {
+    /** What fabric8's generic resource API needs to reach this kind. */
+    public ResourceDefinitionContext context() {
         return new ResourceDefinitionContext.Builder()
                 .withGroup(kind.group())
                 .withVersion(version)

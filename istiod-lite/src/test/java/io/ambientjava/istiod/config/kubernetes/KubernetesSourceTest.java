@@ -10,6 +10,7 @@ import io.ambientjava.istiod.config.ResourceKey;
 import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.server.TranslationPipeline;
 import io.ambientjava.istiod.testsupport.Configs;
+import io.ambientjava.istiod.testsupport.MockApiServer;
 import io.ambientjava.istiod.translate.AmbientTranslator;
 import io.ambientjava.istiod.translate.MeshSettings;
 import io.ambientjava.istiod.xds.TypeUrls;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,10 +50,12 @@ class KubernetesSourceTest {
     @BeforeAll
     static void startServer() {
         api = new MockApiServer();
+        Awaitility.setDefaultPollInterval(Duration.ofMillis(20));
     }
 
     @AfterAll
     static void stopServer() {
+        Awaitility.reset();
         api.close();
     }
 

@@ -1,10 +1,11 @@
-package io.ambientjava.istiod.config.kubernetes;
+package io.ambientjava.istiod.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.ambientjava.istiod.config.ResourceKind;
+import io.ambientjava.istiod.config.kubernetes.WatchedKind;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.client.Config;
@@ -32,7 +33,7 @@ import java.util.Queue;
  * fabric8's Kubernetes mock server in CRUD mode on loopback, restartable on the same port with its stored objects
  * kept (as a real API server keeps them in etcd), plus helpers to apply YAML through it.
  */
-final class MockApiServer implements AutoCloseable {
+public final class MockApiServer implements AutoCloseable {
 
     // The mock logs every request at INFO through java.util.logging; held here so the level sticks.
     private static final java.util.logging.Logger MOCK_LOG =
@@ -51,7 +52,7 @@ final class MockApiServer implements AutoCloseable {
     private final int port;
     private final KubernetesClient admin;
 
-    MockApiServer() {
+    public MockApiServer() {
         server = newServer();
         server.init(InetAddress.getLoopbackAddress(), 0);
         port = server.getPort();
@@ -62,12 +63,12 @@ final class MockApiServer implements AutoCloseable {
         return new KubernetesMockServer(new Context(), new MockWebServer(), expectations, dispatcher, false);
     }
 
-    KubernetesMockServer server() {
+    public KubernetesMockServer server() {
         return server;
     }
 
     /** A client configuration that reconnects quickly, as tests want. */
-    Config config() {
+    public Config config() {
         return new ConfigBuilder(Config.empty())
                 .withMasterUrl("http://127.0.0.1:" + port + "/")
                 .withNamespace("default")
@@ -80,27 +81,39 @@ final class MockApiServer implements AutoCloseable {
                 .build();
     }
 
-    KubernetesClient newClient() {
-        return new KubernetesClientBuilder().withConfig(config()).build();
+    public int port() {
+        return port;
+    }
+
+    /** A kubeconfig whose current context is this server, as {@code --kubeconfig} takes it. */
+    public String kubeconfig() {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: mock, cluster: {server: "http://127.0.0.1:%d"}}]
+                users: [{name: tester, user: {token: not-checked}}]
+                contexts: [{name: mock, context: {cluster: mock, user: tester, namespace: default}}]
+                current-context: mock
+                """.formatted(port);
     }
 
     /** Forgets every stored object and expectation. */
-    void reset() {
+    public void reset() {
         server.reset();
     }
 
-    void stop() {
+    public void stop() {
         server.shutdown();
     }
 
     /** Starts a fresh server process on the same port with the same stored objects. */
-    void startAgain() {
+    public void startAgain() {
         server = newServer();
         server.init(InetAddress.getLoopbackAddress(), port);
     }
 
     /** Creates or replaces every document of {@code yaml}, each at the version istiod-lite watches. */
-    List<GenericKubernetesResource> apply(String yaml) {
+    public List<GenericKubernetesResource> apply(String yaml) {
         List<GenericKubernetesResource> applied = new ArrayList<>();
         try (MappingIterator<JsonNode> documents =
                 YAML.readerFor(JsonNode.class).readValues(yaml)) {
@@ -118,7 +131,7 @@ final class MockApiServer implements AutoCloseable {
         return applied;
     }
 
-    GenericKubernetesResource apply(GenericKubernetesResource object) {
+    public GenericKubernetesResource apply(GenericKubernetesResource object) {
         String apiVersion = object.getApiVersion();
         int slash = apiVersion.indexOf('/');
         ResourceKind kind = ResourceKind.find(slash < 0 ? "" : apiVersion.substring(0, slash), object.getKind())
@@ -143,7 +156,7 @@ final class MockApiServer implements AutoCloseable {
                 .update();
     }
 
-    void delete(ResourceKind kind, String namespace, String name) {
+    public void delete(ResourceKind kind, String namespace, String name) {
         operation(WatchedKind.newest(kind), namespace).withName(name).delete();
     }
 

@@ -1,4 +1,4 @@
-package io.ambientjava.istiod.webhook;
+package io.ambientjava.istiod.testsupport;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -27,9 +27,9 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A self-signed serving certificate for 127.0.0.1 and the webhook's service name, written as PEM files. */
-record ServerCertificate(X509Certificate certificate, Path certificateFile, Path keyFile) {
+public record ServerCertificate(X509Certificate certificate, Path certificateFile, Path keyFile) {
 
-    static ServerCertificate create(Path folder) {
+    public static ServerCertificate create(Path folder) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(256);
@@ -63,7 +63,7 @@ record ServerCertificate(X509Certificate certificate, Path certificateFile, Path
     }
 
     /** A client TLS context that trusts only this certificate. */
-    SSLContext trustingClient() {
+    public SSLContext trustingClient() {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
