@@ -106,6 +106,24 @@ public final class MockApiServer implements AutoCloseable {
         server.shutdown();
     }
 
+    /**
+     * Changes the stored objects while the server is stopped (as other API server replicas would): through a
+     * second server on another port that shares the store.
+     */
+    public void applyWhileStopped(String yaml) {
+        KubernetesMockServer side = newServer();
+        side.init(InetAddress.getLoopbackAddress(), 0);
+        try (KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(config())
+                        .withMasterUrl("http://127.0.0.1:" + side.getPort() + "/")
+                        .build())
+                .build()) {
+            apply(client, yaml);
+        } finally {
+            side.shutdown();
+        }
+    }
+
     /** Starts a fresh server process on the same port with the same stored objects. */
     public void startAgain() {
         server = newServer();
@@ -114,6 +132,10 @@ public final class MockApiServer implements AutoCloseable {
 
     /** Creates or replaces every document of {@code yaml}, each at the version istiod-lite watches. */
     public List<GenericKubernetesResource> apply(String yaml) {
+        return apply(admin, yaml);
+    }
+
+    private static List<GenericKubernetesResource> apply(KubernetesClient client, String yaml) {
         List<GenericKubernetesResource> applied = new ArrayList<>();
         try (MappingIterator<JsonNode> documents =
                 YAML.readerFor(JsonNode.class).readValues(yaml)) {
@@ -123,7 +145,7 @@ public final class MockApiServer implements AutoCloseable {
                     continue;
                 }
                 GenericKubernetesResource object = JSON.treeToValue(document, GenericKubernetesResource.class);
-                applied.add(apply(object));
+                applied.add(apply(client, object));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -132,6 +154,10 @@ public final class MockApiServer implements AutoCloseable {
     }
 
     public GenericKubernetesResource apply(GenericKubernetesResource object) {
+        return apply(admin, object);
+    }
+
+    private static GenericKubernetesResource apply(KubernetesClient client, GenericKubernetesResource object) {
         String apiVersion = object.getApiVersion();
         int slash = apiVersion.indexOf('/');
         ResourceKind kind = ResourceKind.find(slash < 0 ? "" : apiVersion.substring(0, slash), object.getKind())
@@ -142,28 +168,28 @@ public final class MockApiServer implements AutoCloseable {
             object.getMetadata().setNamespace("default");
         }
         Resource<GenericKubernetesResource> resource = operation(
-                        watched, object.getMetadata().getNamespace())
+                        client, watched, object.getMetadata().getNamespace())
                 .withName(object.getMetadata().getName());
         GenericKubernetesResource existing = resource.get();
         if (existing == null) {
-            return operation(watched, object.getMetadata().getNamespace())
+            return operation(client, watched, object.getMetadata().getNamespace())
                     .resource(object)
                     .create();
         }
         object.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-        return operation(watched, object.getMetadata().getNamespace())
+        return operation(client, watched, object.getMetadata().getNamespace())
                 .resource(object)
                 .update();
     }
 
     public void delete(ResourceKind kind, String namespace, String name) {
-        operation(WatchedKind.newest(kind), namespace).withName(name).delete();
+        operation(admin, WatchedKind.newest(kind), namespace).withName(name).delete();
     }
 
-    private NonNamespaceOperation<
+    private static NonNamespaceOperation<
                     GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
-            operation(WatchedKind watched, String namespace) {
-        var all = admin.genericKubernetesResources(watched.context());
+            operation(KubernetesClient client, WatchedKind watched, String namespace) {
+        var all = client.genericKubernetesResources(watched.context());
         return watched.kind().namespaced() ? all.inNamespace(namespace) : all;
     }
 
