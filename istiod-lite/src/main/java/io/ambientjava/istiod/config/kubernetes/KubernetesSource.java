@@ -59,6 +59,7 @@ public final class KubernetesSource implements ConfigSource {
 
     private static final Logger log = LoggerFactory.getLogger(KubernetesSource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration RECOVERY_CHECK = Duration.ofSeconds(1);
 
     /** How the source follows the API. */
     public record Options(
@@ -144,6 +145,11 @@ public final class KubernetesSource implements ConfigSource {
             source.startInformers();
             source.awaitInitialSync();
             source.publishNow();
+            source.executor.scheduleWithFixedDelay(
+                    source::clearRecoveredKinds,
+                    RECOVERY_CHECK.toMillis(),
+                    RECOVERY_CHECK.toMillis(),
+                    TimeUnit.MILLISECONDS);
             return source;
         } catch (RuntimeException e) {
             source.close();
@@ -255,6 +261,22 @@ public final class KubernetesSource implements ConfigSource {
             changed();
         }
         firstOutcome.get(watched.kind()).complete(null);
+    }
+
+    /**
+     * Runs on the executor: a failure after the first listing is reported by the informer, but not its recovery;
+     * a kind whose watch is running again is fine again.
+     */
+    private void clearRecoveredKinds() {
+        try {
+            informers.forEach((watched, informer) -> {
+                if (kindProblems.containsKey(watched.kind()) && informer.hasSynced() && informer.isWatching()) {
+                    listed(watched);
+                }
+            });
+        } catch (RuntimeException e) {
+            log.debug("checking the informers: {}", e.toString());
+        }
     }
 
     private void listFailed(WatchedKind watched, boolean started, Throwable failure) {
