@@ -4,7 +4,7 @@ package io.ambientjava.cni;
  * A CNI error: one of the spec's well-known codes (or 100+ for ours), the message, and optional details. The
  * plugin prints it as {@code {cniVersion, code, msg, details}} and exits non-zero.
  */
-public final class CniException extends RuntimeException {
+public class CniException extends RuntimeException {
     public static final int INCOMPATIBLE_VERSION = 1;
     public static final int UNSUPPORTED_FIELD = 2;
     public static final int UNKNOWN_CONTAINER = 3;

@@ -1,15 +1,15 @@
 package io.ambientjava.cni;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
- * The plugin binary the container runtime runs: CNI environment and stdin in, result or error JSON out. The
- * node agent's socket comes from the network configuration's {@code agentSocket}, else
- * {@link AgentClientEnrollment#DEFAULT_SOCKET}.
+ * The plugin binary the container runtime runs (through the {@code ambient-cni} launcher): CNI environment and
+ * stdin in, result or error JSON out. The node agent's socket comes from the network configuration's {@code
+ * agentSocket}, else {@link AgentClientEnrollment#DEFAULT_SOCKET}. Loads no third-party classes, so the JVM
+ * starts fast.
  */
 public final class CniMain {
     private CniMain() {}
@@ -26,12 +26,12 @@ public final class CniMain {
     /** The configured agent socket; a configuration that does not parse is left for the plugin to report. */
     static Path agentSocket(String stdin) {
         try {
-            JsonNode config = new ObjectMapper().readTree(stdin);
-            JsonNode socket = config == null ? null : config.get("agentSocket");
-            if (socket != null && socket.isTextual() && !socket.asText().isBlank()) {
-                return Path.of(socket.asText());
+            Map<String, Object> config = JsonText.parseObject(stdin);
+            String socket = JsonText.string(config, "agentSocket");
+            if (socket != null && !socket.isBlank()) {
+                return Path.of(socket);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             // Reported by CniPlugin with the spec's decoding error.
         }
         return AgentClientEnrollment.DEFAULT_SOCKET;

@@ -1,12 +1,8 @@
 package io.ambientjava.cni;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,12 +12,13 @@ import java.util.Objects;
  * network configuration (with the primary plugin's {@code prevResult}) from stdin; ADD enrolls the pod and
  * passes {@code prevResult} on unchanged (this plugin adds no interfaces or addresses), DEL removes it, CHECK
  * validates, VERSION lists the versions spoken. Every failure becomes the spec's error object.
+ *
+ * <p>Runs in a short-lived process per call, so it uses {@link JsonText} rather than a JSON library.
  */
 public final class CniPlugin {
     public static final List<String> SUPPORTED_VERSIONS = List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0");
     private static final String FALLBACK_VERSION = "1.0.0";
 
-    private final ObjectMapper json = new ObjectMapper();
     private final PodEnrollment enrollment;
 
     /** What to print on stdout and how to exit. */
@@ -35,7 +32,7 @@ public final class CniPlugin {
         String version = FALLBACK_VERSION;
         try {
             String command = required(env, "CNI_COMMAND");
-            JsonNode config = parseConfig(stdin);
+            Map<String, Object> config = parseConfig(stdin);
             version = cniVersion(config);
             return switch (command) {
                 case "VERSION" -> new Outcome(0, versionReply(version));
@@ -55,9 +52,8 @@ public final class CniPlugin {
         }
     }
 
-    private Outcome add(Map<String, String> env, JsonNode config, String version) {
-        JsonNode prevResult = config.get("prevResult");
-        if (prevResult == null || !prevResult.isObject()) {
+    private Outcome add(Map<String, String> env, Map<String, Object> config, String version) {
+        if (!(config.get("prevResult") instanceof Map<?, ?> prevResult)) {
             throw new CniException(
                     CniException.INVALID_NETWORK_CONFIG,
                     "prevResult is missing",
@@ -65,9 +61,9 @@ public final class CniPlugin {
         }
         CniPod pod = pod(env, true);
         enrollment.add(pod);
-        ObjectNode result = prevResult.deepCopy();
+        Map<Object, Object> result = new LinkedHashMap<>(prevResult);
         result.put("cniVersion", version);
-        return new Outcome(0, write(result));
+        return new Outcome(0, JsonText.write(result));
     }
 
     private Outcome del(Map<String, String> env) {
@@ -75,7 +71,7 @@ public final class CniPlugin {
         return new Outcome(0, "");
     }
 
-    private Outcome check(Map<String, String> env, JsonNode config) {
+    private Outcome check(Map<String, String> env, Map<String, Object> config) {
         pod(env, true);
         if (config.get("prevResult") == null) {
             throw new CniException(CniException.INVALID_NETWORK_CONFIG, "prevResult is missing on CHECK");
@@ -83,37 +79,36 @@ public final class CniPlugin {
         return new Outcome(0, "");
     }
 
-    private JsonNode parseConfig(String stdin) {
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> parseConfig(String stdin) {
         if (stdin == null || stdin.isBlank()) {
             throw new CniException(CniException.DECODING_FAILURE, "no network configuration on stdin");
         }
+        Object config;
         try {
-            JsonNode config = json.readTree(stdin);
-            if (config == null || !config.isObject()) {
-                throw new CniException(CniException.DECODING_FAILURE, "network configuration is not a JSON object");
-            }
-            return config;
-        } catch (JsonProcessingException e) {
+            config = JsonText.parse(stdin);
+        } catch (JsonText.MalformedJsonException e) {
             throw new CniException(
-                    CniException.DECODING_FAILURE,
-                    "cannot decode network configuration",
-                    e.getOriginalMessage() + " at line " + e.getLocation().getLineNr() + ", column "
-                            + e.getLocation().getColumnNr());
+                    CniException.DECODING_FAILURE, "cannot decode network configuration", e.getMessage());
         }
+        if (!(config instanceof Map<?, ?>)) {
+            throw new CniException(CniException.DECODING_FAILURE, "network configuration is not a JSON object");
+        }
+        return (Map<String, Object>) config;
     }
 
-    private static String cniVersion(JsonNode config) {
-        JsonNode version = config.get("cniVersion");
-        if (version == null || !version.isTextual() || version.asText().isBlank()) {
+    private static String cniVersion(Map<String, Object> config) {
+        String version = JsonText.string(config, "cniVersion");
+        if (version == null || version.isBlank()) {
             throw new CniException(CniException.INVALID_NETWORK_CONFIG, "cniVersion is missing from the configuration");
         }
-        if (!SUPPORTED_VERSIONS.contains(version.asText())) {
+        if (!SUPPORTED_VERSIONS.contains(version)) {
             throw new CniException(
                     CniException.INCOMPATIBLE_VERSION,
-                    "incompatible CNI version " + version.asText(),
+                    "incompatible CNI version " + version,
                     "supported: " + String.join(", ", SUPPORTED_VERSIONS));
         }
-        return version.asText();
+        return version;
     }
 
     private static CniPod pod(Map<String, String> env, boolean netnsRequired) {
@@ -168,30 +163,21 @@ public final class CniPlugin {
         return value;
     }
 
-    private String versionReply(String version) {
-        ObjectNode reply = json.createObjectNode();
+    private static String versionReply(String version) {
+        Map<String, Object> reply = new LinkedHashMap<>();
         reply.put("cniVersion", version);
-        ArrayNode supported = reply.putArray("supportedVersions");
-        SUPPORTED_VERSIONS.forEach(supported::add);
-        return write(reply);
+        reply.put("supportedVersions", SUPPORTED_VERSIONS);
+        return JsonText.write(reply);
     }
 
-    private String errorReply(String version, CniException error) {
-        ObjectNode reply = json.createObjectNode();
+    private static String errorReply(String version, CniException error) {
+        Map<String, Object> reply = new LinkedHashMap<>();
         reply.put("cniVersion", version);
         reply.put("code", error.code());
         reply.put("msg", error.getMessage());
         if (!error.details().isEmpty()) {
             reply.put("details", error.details());
         }
-        return write(reply);
-    }
-
-    private String write(JsonNode node) {
-        try {
-            return json.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write JSON", e);
-        }
+        return JsonText.write(reply);
     }
 }

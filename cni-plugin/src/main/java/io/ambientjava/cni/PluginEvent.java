@@ -1,6 +1,8 @@
 package io.ambientjava.cni;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What the plugin process tells the node agent over the agent's Unix socket, one JSON object per connection:
@@ -35,12 +37,59 @@ public final class PluginEvent {
                     namespace,
                     serviceAccount == null ? "" : serviceAccount,
                     containerId,
-                    netns == null || netns.isBlank() ? null : java.nio.file.Path.of(netns));
+                    netns == null || netns.isBlank() ? null : Path.of(netns));
+        }
+
+        public String toJson() {
+            Map<String, Object> object = new LinkedHashMap<>();
+            object.put("command", command);
+            object.put("uid", uid);
+            object.put("name", name);
+            object.put("namespace", namespace);
+            object.put("serviceAccount", serviceAccount);
+            object.put("containerId", containerId);
+            object.put("netns", netns);
+            return JsonText.write(object);
+        }
+
+        /** Throws {@link JsonText.MalformedJsonException} for text that is not a JSON object. */
+        public static Request fromJson(String text) {
+            Map<String, Object> object = JsonText.parseObject(text);
+            return new Request(
+                    JsonText.string(object, "command"),
+                    JsonText.string(object, "uid"),
+                    JsonText.string(object, "name"),
+                    JsonText.string(object, "namespace"),
+                    JsonText.string(object, "serviceAccount"),
+                    JsonText.string(object, "containerId"),
+                    JsonText.string(object, "netns"));
         }
     }
 
-    @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record Reply(int code, String msg, String details) {
         public static final Reply OK = new Reply(0, "", "");
+
+        public String toJson() {
+            Map<String, Object> object = new LinkedHashMap<>();
+            object.put("code", code);
+            if (msg != null && !msg.isEmpty()) {
+                object.put("msg", msg);
+            }
+            if (details != null && !details.isEmpty()) {
+                object.put("details", details);
+            }
+            return JsonText.write(object);
+        }
+
+        /** Throws {@link JsonText.MalformedJsonException} for text that is not a reply. */
+        public static Reply fromJson(String text) {
+            Map<String, Object> object = JsonText.parseObject(text);
+            if (!(object.get("code") instanceof JsonText.Number code)) {
+                throw new JsonText.MalformedJsonException("reply without a numeric code");
+            }
+            String msg = JsonText.string(object, "msg");
+            String details = JsonText.string(object, "details");
+            return new Reply((int) code.longValue(), msg == null ? "" : msg, details == null ? "" : details);
+        }
     }
 }

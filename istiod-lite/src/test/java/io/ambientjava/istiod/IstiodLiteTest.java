@@ -65,9 +65,16 @@ class IstiodLiteTest {
                                 "default/rate-limit",
                                 "istio-system/istio_converted_static_strict");
                 client.ack(policies);
+                // L7 policies ztunnel cannot enforce, and the seed's two DestinationRules for one host (07's
+                // trafficPolicy wins, as in Istio's merge, and 02's is reported as ignored).
                 assertThat(server.pipeline().warnings())
-                        .extracting(w -> w.resource().name())
-                        .containsExactlyInAnyOrder("productpage-policy", "rate-limit", "product-api-rate-limit");
+                        .extracting(w ->
+                                w.resource().kind().kind() + " " + w.resource().name())
+                        .containsExactlyInAnyOrder(
+                                "AuthorizationPolicy productpage-policy",
+                                "AuthorizationPolicy rate-limit",
+                                "AuthorizationPolicy product-api-rate-limit",
+                                "DestinationRule reviews");
 
                 client.subscribe(TypeUrls.ADDRESS);
                 DeltaDiscoveryResponse none = client.next();
@@ -92,6 +99,10 @@ class IstiodLiteTest {
                         .contains("ztunnel cannot enforce HTTP attributes");
                 assertThat(get(monitoringPort, "/debug/resources")).contains("Kubernetes//Pod/shop/web-0");
                 assertThat(get(monitoringPort, "/debug/adsz")).contains("ztunnel-a");
+                // Seed example 03 makes an ingress gateway proxy with a listener on port 80.
+                assertThat(get(monitoringPort, "/debug/proxies"))
+                        .contains("gateway/default/bookinfo-gateway")
+                        .contains("0.0.0.0_80");
                 assertThat(get(monitoringPort, "/metrics"))
                         .contains("pilot_xds_pushes_total")
                         .contains("pilot_xds ");

@@ -9,6 +9,12 @@ import io.ambientjava.api.zds.WorkloadInfo;
  */
 public interface WorkloadHandler {
     /**
+     * A connection to the node agent was made and the hello sent: a replay of every pod the agent holds follows,
+     * ended by {@link #snapshotSent()}. Handlers that keep pods across connections start tracking the replay here.
+     */
+    default void connected() {}
+
+    /**
      * Starts proxying for the pod whose network namespace is {@code netnsFd} (already checked to be one). On
      * {@link Outcome#ok()} the handler owns the descriptor and closes it when done; on a failure outcome or an
      * exception the client closes it.

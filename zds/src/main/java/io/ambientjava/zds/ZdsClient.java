@@ -140,6 +140,11 @@ public final class ZdsClient implements AutoCloseable {
         connection.send(ZdsHello.newBuilder().setVersion(Version.V1).build().toByteArray(), OptionalInt.empty());
         sessions.incrementAndGet();
         replayed = new HashSet<>();
+        try {
+            handler.connected();
+        } catch (RuntimeException e) {
+            LOG.error("workload handler failed on a new ZDS connection", e);
+        }
         while (!closed) {
             String error;
             try {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A {@link WorkloadHandler} that records what it was told and what inode each netns fd had. */
 final class RecordingHandler implements WorkloadHandler {
@@ -16,6 +17,12 @@ final class RecordingHandler implements WorkloadHandler {
     final Map<String, Object> netnsInodes = new ConcurrentHashMap<>();
     final Map<String, WorkloadInfo> infos = new ConcurrentHashMap<>();
     final Map<String, String> refusals = new ConcurrentHashMap<>();
+    final AtomicInteger connections = new AtomicInteger();
+
+    @Override
+    public void connected() {
+        connections.incrementAndGet();
+    }
 
     @Override
     public Outcome add(String uid, WorkloadInfo info, int netnsFd) {

@@ -256,6 +256,48 @@ class ZdsExchangeTest {
         assertThat(handler.next()).isEqualTo("delete uid-b");
         assertThat(handler.next()).isEqualTo("snapshot sent");
         assertThat(client.sessions()).isEqualTo(2);
+        assertThat(handler.connections).as("told of each new connection").hasValue(2);
+    }
+
+    @Test
+    void aClientAnsweringGarbageIsDroppedAndTheServerKeepsServing() throws Exception {
+        TestNetns a = closeLater(TestNetns.create());
+        ZdsServer server = closeLater(ZdsServer.start(socketPath(), FAST));
+        server.addPod("uid-a", info("a"), a.path());
+
+        try (SeqpacketSocket bad = SeqpacketSocket.connect(socketPath())) {
+            bad.setReceiveTimeout(Duration.ofSeconds(5));
+            bad.send(ZdsHello.newBuilder().setVersion(Version.V1).build().toByteArray(), OptionalInt.empty());
+            ReceivedMessage add = bad.receive(1024).orElseThrow();
+            add.closeFds();
+            assertThat(WorkloadRequest.parseFrom(add.data()).hasAdd()).isTrue();
+            bad.send(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}, OptionalInt.empty());
+            assertThat(bad.receive(1024)).as("server drops the connection").isEmpty();
+        }
+        try (SeqpacketSocket chatty = SeqpacketSocket.connect(socketPath())) {
+            chatty.setReceiveTimeout(Duration.ofSeconds(5));
+            chatty.send(ZdsHello.newBuilder().setVersion(Version.V1).build().toByteArray(), OptionalInt.empty());
+            chatty.receive(1024).orElseThrow().closeFds();
+            chatty.send(ack(""), OptionalInt.empty());
+            assertThat(WorkloadRequest.parseFrom(
+                                    chatty.receive(1024).orElseThrow().data())
+                            .hasSnapshotSent())
+                    .isTrue();
+            chatty.send(ack(""), OptionalInt.empty());
+            await().atMost(Duration.ofSeconds(5)).until(server::ztunnelConnected);
+            chatty.send("unprompted".getBytes(StandardCharsets.US_ASCII), OptionalInt.empty());
+            assertThat(chatty.receive(1024))
+                    .as("unprompted message ends the connection")
+                    .isEmpty();
+        }
+        assertThat(server.ztunnelConnected()).isFalse();
+
+        RecordingHandler handler = new RecordingHandler();
+        closeLater(ZdsClient.start(socketPath(), handler, QUICK));
+        assertThat(handler.next()).isEqualTo("add uid-a");
+        assertThat(handler.next()).isEqualTo("snapshot sent");
+        assertThat(handler.connections).hasValue(1);
+        assertThat(server.pods()).containsExactly("uid-a");
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.ambientjava.cni.agent;
 
-import io.ambientjava.api.zds.WorkloadInfo;
 import io.ambientjava.cni.CniException;
 import io.ambientjava.cni.CniPod;
 import io.ambientjava.cni.PodEnrollment;
@@ -28,14 +27,9 @@ public final class NodeAgentEnrollment implements PodEnrollment {
 
     @Override
     public void add(CniPod pod) {
-        WorkloadInfo info = WorkloadInfo.newBuilder()
-                .setName(pod.name())
-                .setNamespace(pod.namespace())
-                .setServiceAccount(pod.serviceAccount())
-                .build();
         CompletableFuture<Void> acked;
         try {
-            acked = agent.enroll(pod.uid(), info, pod.netns());
+            acked = agent.podAdded(pod);
         } catch (RedirectionException e) {
             throw new CniException(CniException.ENROLLMENT_FAILED, "cannot redirect pod traffic", e.getMessage());
         }

@@ -1,11 +1,13 @@
 package io.ambientjava.cni.agent;
 
 import io.ambientjava.cni.AgentClientEnrollment;
+import io.ambientjava.cni.install.InstallCommands;
 import io.ambientjava.cni.redirect.NftablesRedirector;
 import io.ambientjava.cni.redirect.RedirectionConfig;
 import io.ambientjava.zds.ZdsServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -16,6 +18,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "node-agent",
         mixinStandardHelpOptions = true,
+        subcommands = {InstallCommands.Install.class, InstallCommands.Uninstall.class},
         description = "ambient-java node agent: in-pod redirection and ZDS for ztunnel.")
 public final class NodeAgentMain implements Callable<Integer> {
     @Option(names = "--zds-socket", description = "ZDS socket ztunnel connects to (default: ${DEFAULT-VALUE})")
@@ -23,6 +26,22 @@ public final class NodeAgentMain implements Callable<Integer> {
 
     @Option(names = "--plugin-socket", description = "socket the CNI plugin reports to (default: ${DEFAULT-VALUE})")
     Path pluginSocket = AgentClientEnrollment.DEFAULT_SOCKET;
+
+    @Option(
+            names = "--pod-state-dir",
+            description = "folder of Pod/Namespace YAML deciding enrollment (istio.io/dataplane-mode labels); "
+                    + "without it every pod the plugin reports is enrolled")
+    Path podStateDir;
+
+    @Option(
+            names = "--pod-state-poll",
+            description = "how often the pod state folder is read (default: ${DEFAULT-VALUE})")
+    Duration podStatePoll = Duration.ofSeconds(1);
+
+    @Option(
+            names = "--state-file",
+            description = "where known pods are saved for reconciliation after a restart (default: ${DEFAULT-VALUE})")
+    Path stateFile = Path.of("/var/run/ambient-java/pods.json");
 
     @Option(names = "--dns-capture", description = "redirect pods' DNS to ztunnel's DNS proxy on 15053")
     boolean dnsCapture;
@@ -36,21 +55,27 @@ public final class NodeAgentMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ZdsServer zds = ZdsServer.start(zdsSocket, new ZdsServer.Settings(Duration.ofSeconds(5), ackTimeout));
-        NodeAgent agent = new NodeAgent(zds, new NftablesRedirector(new RedirectionConfig(dnsCapture)));
-        PluginEventServer events =
-                PluginEventServer.start(pluginSocket, new NodeAgentEnrollment(agent, ackTimeout.plusSeconds(1)));
+        NodeAgentServer server = NodeAgentServer.start(
+                new NodeAgentServer.Settings(
+                        zdsSocket,
+                        pluginSocket,
+                        Optional.ofNullable(podStateDir),
+                        podStatePoll,
+                        Optional.of(stateFile),
+                        ackTimeout),
+                new NftablesRedirector(new RedirectionConfig(dnsCapture)));
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             try {
-                events.close();
+                server.close();
             } catch (Exception e) {
                 // Exiting anyway.
             }
-            zds.close();
             stop.countDown();
         }));
-        System.out.println("node agent ready: zds " + zdsSocket + ", plugin events " + pluginSocket);
+        System.out.println("node agent ready: zds " + zdsSocket + ", plugin events " + pluginSocket + ", restored "
+                + server.restored().kept().size() + " pods, cleaned up "
+                + server.restored().removed().size());
         stop.await();
         return 0;
     }

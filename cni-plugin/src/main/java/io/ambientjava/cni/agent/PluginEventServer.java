@@ -1,7 +1,7 @@
 package io.ambientjava.cni.agent;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ambientjava.cni.CniException;
+import io.ambientjava.cni.JsonText;
 import io.ambientjava.cni.PluginEvent;
 import io.ambientjava.cni.PodEnrollment;
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,7 +30,6 @@ public final class PluginEventServer implements AutoCloseable {
     private final Path path;
     private final PodEnrollment enrollment;
     private final ServerSocketChannel server;
-    private final ObjectMapper json = new ObjectMapper();
     private final Thread acceptThread;
 
     private PluginEventServer(Path path, PodEnrollment enrollment, ServerSocketChannel server) {
@@ -81,7 +81,7 @@ public final class PluginEventServer implements AutoCloseable {
         try (channel) {
             InputStream in = Channels.newInputStream(channel);
             PluginEvent.Reply reply = handle(in.readNBytes(MAX_REQUEST_BYTES));
-            channel.write(ByteBuffer.wrap(json.writeValueAsBytes(reply)));
+            channel.write(ByteBuffer.wrap(reply.toJson().getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             LOG.warn("plugin event connection failed: {}", e.getMessage());
         }
@@ -90,8 +90,8 @@ public final class PluginEventServer implements AutoCloseable {
     private PluginEvent.Reply handle(byte[] bytes) {
         PluginEvent.Request request;
         try {
-            request = json.readValue(bytes, PluginEvent.Request.class);
-        } catch (IOException e) {
+            request = PluginEvent.Request.fromJson(new String(bytes, StandardCharsets.UTF_8));
+        } catch (JsonText.MalformedJsonException e) {
             return new PluginEvent.Reply(CniException.DECODING_FAILURE, "cannot decode plugin event", e.getMessage());
         }
         if (request.uid() == null || request.uid().isBlank()) {

@@ -73,6 +73,23 @@ public final class MonitoringServer implements AutoCloseable {
                     });
                     return body;
                 }));
+        http.createContext(
+                "/debug/proxies",
+                exchange -> json(exchange, () -> {
+                    var proxies = istiod.cache().proxies();
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("version", proxies.version());
+                    proxies.proxies().forEach((id, snapshot) -> {
+                        Map<String, Object> types = new LinkedHashMap<>();
+                        snapshot.resources().forEach((type, resources) -> {
+                            Map<String, String> versions = new LinkedHashMap<>();
+                            resources.forEach((name, resource) -> versions.put(name, resource.version()));
+                            types.put(type, versions);
+                        });
+                        body.put(id.toString(), types);
+                    });
+                    return body;
+                }));
         http.start();
     }
 

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Config snapshots in, xDS snapshots out: waits until a burst of config changes has been quiet for the debounce
- * time (at most ten times that in all), then translates the newest snapshot once and publishes it, so a burst
- * becomes one delta per client. New translation warnings are logged once each.
+ * time (at most ten times that in all), then translates the newest snapshot once and publishes it (workload
+ * resources for ztunnels, Envoy resources for waypoints and gateways), so a burst becomes one delta per client. New translation warnings are logged once each.
  */
 public final class TranslationPipeline implements AutoCloseable {
 
@@ -115,6 +115,7 @@ public final class TranslationPipeline implements AutoCloseable {
         }
         logged = current;
         cache.update(translation);
+        cache.updateProxies(translation.envoy());
     }
 
     @Override

@@ -14,7 +14,7 @@ import java.util.Optional;
  * {@code istio.io/dataplane-mode=ambient}, the pod is not opted out with {@code istio.io/dataplane-mode=none}, and
  * it is not a sidecar-injected pod.
  */
-final class AmbientEnrollment {
+public final class AmbientEnrollment {
 
     static final String DATAPLANE_MODE_LABEL = "istio.io/dataplane-mode";
     static final String REDIRECTION_ANNOTATION = "ambient.istio.io/redirection";
@@ -22,7 +22,7 @@ final class AmbientEnrollment {
 
     private AmbientEnrollment() {}
 
-    static boolean enrolled(Pod pod, Optional<Namespace> namespace) {
+    public static boolean enrolled(Pod pod, Optional<Namespace> namespace) {
         Map<String, String> annotations = pod.getMetadata().getAnnotations() == null
                 ? Map.of()
                 : pod.getMetadata().getAnnotations();

@@ -6,6 +6,8 @@ import io.ambientjava.api.workload.Address;
 import io.ambientjava.istiod.config.ConfigResource;
 import io.ambientjava.istiod.config.ConfigSnapshot;
 import io.ambientjava.istiod.config.ResourceKind;
+import io.ambientjava.istiod.translate.envoy.EnvoyTranslation;
+import io.ambientjava.istiod.translate.envoy.EnvoyTranslator;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -18,7 +20,8 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * Translates a config snapshot into ztunnel's workload xDS resources, the way istiod's ambient index does. Every
+ * Translates a config snapshot into ztunnel's workload xDS resources, the way istiod's ambient index does, and
+ * (through {@link EnvoyTranslator}) into the Envoy resources of every waypoint and gateway. Every
  * output resource is computed from its own input resource (one pod → one workload address, one Service → one
  * service address, one policy → one authorization), so a change to one input changes only the outputs that
  * depend on it; the xDS layer then sends only what differs. Stateless and thread-safe.
@@ -30,6 +33,7 @@ public final class AmbientTranslator {
     private final WorkloadTranslator workloads;
     private final AuthorizationPolicyTranslator authorizationPolicies;
     private final PeerAuthenticationTranslator peerAuthentications;
+    private final EnvoyTranslator envoy;
 
     public AmbientTranslator(MeshSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -37,6 +41,7 @@ public final class AmbientTranslator {
         this.workloads = new WorkloadTranslator(settings);
         this.authorizationPolicies = new AuthorizationPolicyTranslator(settings);
         this.peerAuthentications = new PeerAuthenticationTranslator(settings);
+        this.envoy = new EnvoyTranslator(settings);
     }
 
     public MeshSettings settings() {
@@ -91,7 +96,9 @@ public final class AmbientTranslator {
                     .ifPresent(w -> addresses.put(
                             w.getUid(), Address.newBuilder().setWorkload(w).build()));
         }
-        return new AmbientTranslation(new TreeMap<>(addresses), new TreeMap<>(authorizations), warnings);
+        EnvoyTranslation proxies = envoy.translate(snapshot, waypoints);
+        warnings.addAll(proxies.warnings());
+        return new AmbientTranslation(new TreeMap<>(addresses), new TreeMap<>(authorizations), proxies, warnings);
     }
 
     private static Consumer<String> warnTo(ConfigResource resource, List<TranslationWarning> warnings) {

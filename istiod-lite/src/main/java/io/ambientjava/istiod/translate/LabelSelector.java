@@ -3,12 +3,12 @@ package io.ambientjava.istiod.translate;
 import java.util.Map;
 
 /** Equality-based label selection ({@code matchLabels}), as Services and Istio workload selectors use it. */
-final class LabelSelector {
+public final class LabelSelector {
 
     private LabelSelector() {}
 
     /** True when every selector label is present with the same value; an empty selector selects everything. */
-    static boolean selects(Map<String, String> selector, Map<String, String> labels) {
+    public static boolean selects(Map<String, String> selector, Map<String, String> labels) {
         if (selector == null || selector.isEmpty()) {
             return true;
         }
@@ -16,7 +16,7 @@ final class LabelSelector {
         return selector.entrySet().stream().allMatch(e -> e.getValue().equals(actual.get(e.getKey())));
     }
 
-    static Map<String, String> labelsOf(io.fabric8.kubernetes.api.model.HasMetadata resource) {
+    public static Map<String, String> labelsOf(io.fabric8.kubernetes.api.model.HasMetadata resource) {
         Map<String, String> labels = resource.getMetadata().getLabels();
         return labels == null ? Map.of() : labels;
     }

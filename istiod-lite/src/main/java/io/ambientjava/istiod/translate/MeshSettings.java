@@ -37,7 +37,7 @@ public record MeshSettings(
         return trustDomain.equals(DEFAULT_TRUST_DOMAIN) ? "" : trustDomain;
     }
 
-    String serviceHostname(String name, String namespace) {
+    public String serviceHostname(String name, String namespace) {
         return name + "." + namespace + ".svc." + domainSuffix;
     }
 }

@@ -4,9 +4,13 @@ import io.ambientjava.istiod.config.ConfigSnapshot;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /** What translating one workload needs from the rest of a snapshot, indexed once per snapshot. */
 final class TranslationContext {
@@ -22,6 +26,13 @@ final class TranslationContext {
     private final MeshSettings settings;
     private final WaypointIndex waypoints;
     private final Map<String, List<Service>> servicesByNamespace = new HashMap<>();
+    /**
+     * Services with a selector by namespace and by one of their selector's label pairs ({@code key=value}), so a
+     * pod is checked only against services that could select it: with thousands of pods and services the plain
+     * pods × services scan dominated every translation.
+     */
+    private final Map<String, Map<String, List<Service>>> selectingServices = new HashMap<>();
+
     private final List<SelectorPolicy> selectorPolicies;
     private final List<PeerAuthentication> peerAuthentications;
     private final PeerAuthenticationTranslator peerAuthenticationTranslator;
@@ -43,6 +54,14 @@ final class TranslationContext {
                 servicesByNamespace
                         .computeIfAbsent(service.getMetadata().getNamespace(), n -> new ArrayList<>())
                         .add(service);
+                Map<String, String> selector = service.getSpec().getSelector();
+                if (selector != null && !selector.isEmpty()) {
+                    String firstKey = new TreeMap<>(selector).firstKey();
+                    selectingServices
+                            .computeIfAbsent(service.getMetadata().getNamespace(), n -> new HashMap<>())
+                            .computeIfAbsent(labelPair(firstKey, selector.get(firstKey)), k -> new ArrayList<>())
+                            .add(service);
+                }
             }
         }
     }
@@ -57,6 +76,30 @@ final class TranslationContext {
 
     List<Service> servicesIn(String namespace) {
         return servicesByNamespace.getOrDefault(namespace, List.of());
+    }
+
+    /** The services of {@code namespace} whose (non-empty) selector selects {@code labels}, in snapshot order. */
+    List<Service> servicesSelecting(String namespace, Map<String, String> labels) {
+        Map<String, List<Service>> byPair = selectingServices.get(namespace);
+        if (byPair == null || labels.isEmpty()) {
+            return List.of();
+        }
+        Set<Service> matched = Collections.newSetFromMap(new IdentityHashMap<>());
+        labels.forEach((key, value) -> {
+            for (Service service : byPair.getOrDefault(labelPair(key, value), List.of())) {
+                if (LabelSelector.selects(service.getSpec().getSelector(), labels)) {
+                    matched.add(service);
+                }
+            }
+        });
+        if (matched.size() <= 1) {
+            return List.copyOf(matched);
+        }
+        return servicesIn(namespace).stream().filter(matched::contains).toList();
+    }
+
+    private static String labelPair(String key, String value) {
+        return key + "=" + value;
     }
 
     /**

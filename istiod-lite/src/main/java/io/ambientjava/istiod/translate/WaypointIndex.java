@@ -28,20 +28,20 @@ import java.util.function.Consumer;
  * mesh nothing writes status, so a Service with the Gateway's name in its namespace stands in (Istio creates
  * exactly that Service for every waypoint). A waypoint with neither is not ready and serves nothing.
  */
-final class WaypointIndex {
+public final class WaypointIndex {
 
     static final String USE_WAYPOINT_LABEL = "istio.io/use-waypoint";
     static final String USE_WAYPOINT_NAMESPACE_LABEL = "istio.io/use-waypoint-namespace";
     static final String WAYPOINT_FOR_LABEL = "istio.io/waypoint-for";
-    static final String WAYPOINT_CLASS = "istio-waypoint";
+    public static final String WAYPOINT_CLASS = "istio-waypoint";
     static final int HBONE_PORT = 15008;
     private static final String MANAGED_LABEL = "gateway.istio.io/managed";
     private static final String MESH_CONTROLLER = "istio.io-mesh-controller";
     private static final String GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
     /** A ready waypoint: its name and where to reach it. */
-    record Waypoint(String namespace, String name, String trafficType, GatewayAddress address) {
-        String key() {
+    public record Waypoint(String namespace, String name, String trafficType, GatewayAddress address) {
+        public String key() {
             return namespace + "/" + name;
         }
 
@@ -53,7 +53,7 @@ final class WaypointIndex {
     private final ConfigSnapshot snapshot;
     private final Map<String, Waypoint> waypoints = new HashMap<>();
 
-    WaypointIndex(ConfigSnapshot snapshot, MeshSettings settings) {
+    public WaypointIndex(ConfigSnapshot snapshot, MeshSettings settings) {
         this.snapshot = snapshot;
         Map<String, GatewayClass> classes = new HashMap<>();
         snapshot.all(ResourceKind.GATEWAY_CLASS, GatewayClass.class)
@@ -77,7 +77,7 @@ final class WaypointIndex {
     }
 
     /** The waypoint for a service's traffic, if one is named and ready; problems go to {@code warn}. */
-    Optional<Waypoint> forService(Service service, Consumer<String> warn) {
+    public Optional<Waypoint> forService(Service service, Consumer<String> warn) {
         if (MESH_CONTROLLER.equals(LabelSelector.labelsOf(service).get(MANAGED_LABEL))) {
             return Optional.empty(); // a waypoint's own service has no waypoint
         }
@@ -175,7 +175,7 @@ final class WaypointIndex {
                 .build();
     }
 
-    List<Waypoint> all() {
+    public List<Waypoint> all() {
         return List.copyOf(waypoints.values());
     }
 }

@@ -82,13 +82,10 @@ final class WorkloadTranslator {
                 labels, workloadName.name(), "service.istio.io/canonical-name", "app.kubernetes.io/name", "app"));
         builder.setCanonicalRevision(firstLabel(
                 labels, "latest", "service.istio.io/canonical-revision", "app.kubernetes.io/version", "version"));
-        for (Service service : context.servicesIn(namespace)) {
-            Map<String, String> selector = service.getSpec().getSelector();
-            if (selector != null && !selector.isEmpty() && LabelSelector.selects(selector, labels)) {
-                String key = namespace + "/"
-                        + settings.serviceHostname(service.getMetadata().getName(), namespace);
-                builder.putServices(key, ports(service, pod));
-            }
+        for (Service service : context.servicesSelecting(namespace, labels)) {
+            String key = namespace + "/"
+                    + settings.serviceHostname(service.getMetadata().getName(), namespace);
+            builder.putServices(key, ports(service, pod));
         }
         builder.addAllAuthorizationPolicies(context.policyKeysFor(namespace, labels));
         context.waypoints().forWorkload(pod, warn).ifPresent(w -> builder.setWaypoint(w.address()));

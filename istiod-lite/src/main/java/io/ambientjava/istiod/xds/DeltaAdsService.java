@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources} serving ztunnel's
- * workload types ({@link TypeUrls}) from an {@link XdsCache}. State-of-the-world ADS is not offered (ztunnel only
+ * workload types, and each waypoint's or gateway's Envoy types ({@link TypeUrls}), from an {@link XdsCache}. State-of-the-world ADS is not offered (ztunnel only
  * speaks Delta); the generated base answers it with UNIMPLEMENTED.
  */
 public final class DeltaAdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
@@ -29,9 +29,11 @@ public final class DeltaAdsService extends AggregatedDiscoveryServiceGrpc.Aggreg
     public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
             StreamObserver<DeltaDiscoveryResponse> responses) {
         DeltaStream[] holder = new DeltaStream[1];
+        Runnable proxiesChanged = () -> holder[0].proxiesChanged();
         DeltaStream stream = new DeltaStream(responses, cache, metrics, () -> {
             if (streams.remove(holder[0])) {
                 cache.removeListener(holder[0]);
+                cache.removeProxyListener(proxiesChanged);
                 metrics.disconnected();
             }
         });
@@ -39,6 +41,7 @@ public final class DeltaAdsService extends AggregatedDiscoveryServiceGrpc.Aggreg
         streams.add(stream);
         metrics.connected();
         cache.addListener(stream);
+        cache.addProxyListener(proxiesChanged);
         return stream;
     }
 

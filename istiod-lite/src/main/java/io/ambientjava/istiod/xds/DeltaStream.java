@@ -5,6 +5,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -36,8 +39,14 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
         boolean wildcard;
         final Set<String> names = new HashSet<>();
         Map<String, String> acked = new HashMap<>();
+        /** The snapshot version {@link #acked} equals in full (wildcard clients only), or -1. */
+        long ackedVersion = -1;
+
         String pendingNonce;
-        Map<String, String> pendingState;
+        /** What the pending response changes in {@link #acked}: name to version, null for a removal. */
+        Map<String, String> pendingChanges;
+
+        long pendingVersion = -1;
         boolean dirty;
     }
 
@@ -47,6 +56,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
     private final Runnable onClose;
     private final Map<String, TypeState> types = new LinkedHashMap<>();
     private String client = "unknown";
+    private ClientScope scope;
     private long nonces;
     private boolean closed;
 
@@ -66,11 +76,22 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
         if (request.hasNode() && !request.getNode().getId().isEmpty()) {
             client = request.getNode().getId();
         }
+        if (scope == null) {
+            try {
+                scope = request.hasNode() ? ClientScope.of(request.getNode()) : ClientScope.ZTUNNEL;
+            } catch (IllegalArgumentException e) {
+                log.warn("xds client {}: {}; closing the stream", client, e.getMessage());
+                fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+                return;
+            }
+        }
         String typeUrl = request.getTypeUrl();
-        if (!cache.current().serves(typeUrl)) {
+        if (!snapshot().serves(typeUrl)) {
             log.warn("xds client {} asked for unsupported type '{}'; closing the stream", client, typeUrl);
             fail(Status.INVALID_ARGUMENT.withDescription("unsupported type_url '" + typeUrl + "'; this server serves "
-                    + TypeUrls.ADDRESS + " and " + TypeUrls.AUTHORIZATION));
+                    + (scope.proxy().isPresent()
+                            ? "waypoints and gateways " + String.join(", ", TypeUrls.ENVOY_TYPES)
+                            : TypeUrls.ADDRESS + " and " + TypeUrls.AUTHORIZATION)));
             return;
         }
         TypeState state = types.get(typeUrl);
@@ -113,11 +134,19 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
                     request.getErrorDetail().getMessage(),
                     state.acked.size());
         } else {
-            state.acked = state.pendingState;
+            state.pendingChanges.forEach((name, version) -> {
+                if (version == null) {
+                    state.acked.remove(name);
+                } else {
+                    state.acked.put(name, version);
+                }
+            });
+            state.ackedVersion = state.pendingVersion;
             log.debug("xds client {} accepted {} nonce {}", client, typeUrl, nonce);
         }
         state.pendingNonce = null;
-        state.pendingState = null;
+        state.pendingChanges = null;
+        state.pendingVersion = -1;
         if (state.dirty) {
             state.dirty = false;
             push(typeUrl, state, false);
@@ -132,6 +161,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
                 state.wildcard = true;
             } else {
                 changed |= state.names.add(name);
+                state.ackedVersion = -1;
             }
         }
         for (String name : request.getResourceNamesUnsubscribeList()) {
@@ -141,6 +171,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
             } else {
                 changed |= state.names.remove(name);
                 state.acked.remove(name); // the client drops what it unsubscribes from
+                state.ackedVersion = -1;
             }
         }
         return changed;
@@ -161,32 +192,65 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
         });
     }
 
+    /** The Envoy resources of some waypoint or gateway changed: a proxy client gets its differences. */
+    synchronized void proxiesChanged() {
+        if (scope != null && scope.proxy().isPresent()) {
+            accept(snapshot());
+        }
+    }
+
+    /** What this client is served: the workload snapshot for ztunnels, its own resources for a proxy. */
+    private XdsSnapshot snapshot() {
+        if (scope == null || scope.proxy().isEmpty()) {
+            return cache.current();
+        }
+        return cache.proxies().of(scope.proxy().get());
+    }
+
     private void push(String typeUrl, TypeState state, boolean always) {
-        XdsSnapshot snapshot = cache.current();
-        SortedMap<String, XdsResource> wanted = new TreeMap<>();
-        snapshot.of(typeUrl).forEach((name, resource) -> {
-            if (state.wildcard || state.names.contains(name)) {
-                wanted.put(name, resource);
-            }
-        });
+        XdsSnapshot snapshot = snapshot();
+        SortedMap<String, XdsResource> offered = snapshot.of(typeUrl);
         DeltaDiscoveryResponse.Builder response = DeltaDiscoveryResponse.newBuilder()
                 .setTypeUrl(typeUrl)
                 .setSystemVersionInfo(Long.toString(snapshot.version()));
-        Map<String, String> nextState = new HashMap<>(state.acked);
-        wanted.forEach((name, resource) -> {
-            if (!resource.version().equals(state.acked.get(name))) {
-                response.addResources(Resource.newBuilder()
-                        .setName(name)
-                        .setVersion(resource.version())
-                        .setResource(resource.body()));
-                nextState.put(name, resource.version());
+        Map<String, String> changes = new HashMap<>();
+        List<String> removed = new ArrayList<>();
+        boolean holdsPrevious = state.wildcard
+                && state.names.isEmpty()
+                && state.ackedVersion >= 0
+                && state.ackedVersion == snapshot.version() - 1;
+        Collection<String> candidates = holdsPrevious
+                ? snapshot.changedSincePrevious(typeUrl)
+                        .map(names -> (Collection<String>) names)
+                        .orElse(null)
+                : null;
+        boolean everything = candidates == null;
+        if (everything) {
+            candidates = offered.keySet();
+        }
+        for (String name : candidates) {
+            XdsResource resource = offered.get(name);
+            if (resource != null && (state.wildcard || state.names.contains(name))) {
+                if (!resource.version().equals(state.acked.get(name))) {
+                    response.addResources(Resource.newBuilder()
+                            .setName(name)
+                            .setVersion(resource.version())
+                            .setResource(resource.body()));
+                    changes.put(name, resource.version());
+                }
+            } else if (!everything && state.acked.containsKey(name)) {
+                removed.add(name);
             }
-        });
-        List<String> removed = state.acked.keySet().stream()
-                .filter(name -> !wanted.containsKey(name))
-                .sorted()
-                .toList();
-        removed.forEach(nextState::remove);
+        }
+        if (everything) {
+            for (String name : state.acked.keySet()) {
+                if (!offered.containsKey(name) || !(state.wildcard || state.names.contains(name))) {
+                    removed.add(name);
+                }
+            }
+        }
+        Collections.sort(removed);
+        removed.forEach(name -> changes.put(name, null));
         response.addAllRemovedResources(removed);
         if (!always && response.getResourcesCount() == 0 && removed.isEmpty()) {
             return;
@@ -194,7 +258,8 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
         String nonce = Long.toString(++nonces);
         response.setNonce(nonce);
         state.pendingNonce = nonce;
-        state.pendingState = nextState;
+        state.pendingChanges = changes;
+        state.pendingVersion = state.wildcard && state.names.isEmpty() ? snapshot.version() : -1;
         metrics.pushed(typeUrl);
         log.debug(
                 "xds push to {}: {} nonce {} ({} resources, {} removed)",

@@ -1,11 +1,14 @@
 package io.ambientjava.istiod.xds;
 
 import io.ambientjava.istiod.translate.AmbientTranslation;
+import io.ambientjava.istiod.translate.envoy.EnvoyTranslation;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -34,6 +37,47 @@ public final class XdsCache {
         listeners.remove(listener);
     }
 
+    private final List<Runnable> proxyListeners = new CopyOnWriteArrayList<>();
+    private volatile ProxySnapshots proxies = ProxySnapshots.empty();
+
+    /** The Envoy resources of every waypoint and gateway. */
+    public ProxySnapshots proxies() {
+        return proxies;
+    }
+
+    public void addProxyListener(Runnable listener) {
+        proxyListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeProxyListener(Runnable listener) {
+        proxyListeners.remove(listener);
+    }
+
+    /**
+     * Publishes the Envoy resources of a translation; returns true when any proxy's resources changed. Listeners
+     * hear only of such changes, and each stream then sends its proxy only what differs.
+     */
+    public synchronized boolean updateProxies(EnvoyTranslation translation) {
+        ProxySnapshots previous = proxies;
+        ProxySnapshots next = ProxySnapshots.of(previous.version() + 1, translation);
+        if (next.sameAs(previous)) {
+            return false;
+        }
+        proxies = next;
+        log.info(
+                "envoy xds snapshot {}: {} waypoints and gateways",
+                next.version(),
+                next.proxies().size());
+        for (Runnable listener : proxyListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                log.error("envoy xds snapshot listener failed", e);
+            }
+        }
+        return true;
+    }
+
     /** Publishes a translation; returns true when anything changed. */
     public synchronized boolean update(AmbientTranslation translation) {
         XdsSnapshot previous = current;
@@ -41,12 +85,15 @@ public final class XdsCache {
         translation.addresses().forEach((name, address) -> addresses.put(name, XdsResource.of(name, address)));
         SortedMap<String, XdsResource> authorizations = new TreeMap<>();
         translation.authorizations().forEach((name, policy) -> authorizations.put(name, XdsResource.of(name, policy)));
-        if (sameVersions(previous.of(TypeUrls.ADDRESS), addresses)
-                && sameVersions(previous.of(TypeUrls.AUTHORIZATION), authorizations)) {
+        Set<String> changedAddresses = changedNames(previous.of(TypeUrls.ADDRESS), addresses);
+        Set<String> changedAuthorizations = changedNames(previous.of(TypeUrls.AUTHORIZATION), authorizations);
+        if (changedAddresses.isEmpty() && changedAuthorizations.isEmpty()) {
             return false;
         }
         XdsSnapshot next = new XdsSnapshot(
-                previous.version() + 1, Map.of(TypeUrls.ADDRESS, addresses, TypeUrls.AUTHORIZATION, authorizations));
+                previous.version() + 1,
+                Map.of(TypeUrls.ADDRESS, addresses, TypeUrls.AUTHORIZATION, authorizations),
+                Map.of(TypeUrls.ADDRESS, changedAddresses, TypeUrls.AUTHORIZATION, changedAuthorizations));
         current = next;
         log.info(
                 "xds snapshot {}: {} addresses, {} authorizations",
@@ -63,16 +110,21 @@ public final class XdsCache {
         return true;
     }
 
-    private static boolean sameVersions(SortedMap<String, XdsResource> a, SortedMap<String, XdsResource> b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        for (var entry : a.entrySet()) {
-            XdsResource other = b.get(entry.getKey());
-            if (other == null || !other.version().equals(entry.getValue().version())) {
-                return false;
+    /** Names added, changed (another version) or removed from {@code before} to {@code after}. */
+    private static Set<String> changedNames(
+            SortedMap<String, XdsResource> before, SortedMap<String, XdsResource> after) {
+        Set<String> changed = new TreeSet<>();
+        after.forEach((name, resource) -> {
+            XdsResource old = before.get(name);
+            if (old == null || !old.version().equals(resource.version())) {
+                changed.add(name);
+            }
+        });
+        for (String name : before.keySet()) {
+            if (!after.containsKey(name)) {
+                changed.add(name);
             }
         }
-        return true;
+        return changed;
     }
 }

@@ -30,6 +30,12 @@ public final class XdsTestClient implements AutoCloseable {
         this(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build(), nodeId);
     }
 
+    /** A client that sends this whole node (id and metadata), as a waypoint or gateway does. */
+    public XdsTestClient(int port, Node node) {
+        this(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build(), node.getId());
+        this.node = node;
+    }
+
     /** A client over a channel the test built (TLS, credentials); closing the client shuts the channel down. */
     public XdsTestClient(ManagedChannel channel, String nodeId) {
         this.channel = channel;
@@ -54,6 +60,7 @@ public final class XdsTestClient implements AutoCloseable {
     }
 
     private final String nodeId;
+    private Node node;
 
     public void subscribe(String typeUrl) {
         subscribe(typeUrl, Map.of());
@@ -61,7 +68,7 @@ public final class XdsTestClient implements AutoCloseable {
 
     public void subscribe(String typeUrl, Map<String, String> initialVersions) {
         requests.onNext(DeltaDiscoveryRequest.newBuilder()
-                .setNode(Node.newBuilder().setId(nodeId))
+                .setNode(node != null ? node : Node.newBuilder().setId(nodeId).build())
                 .setTypeUrl(typeUrl)
                 .putAllInitialResourceVersions(initialVersions)
                 .build());

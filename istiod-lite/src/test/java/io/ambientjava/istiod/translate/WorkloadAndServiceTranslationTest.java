@@ -92,6 +92,47 @@ class WorkloadAndServiceTranslationTest {
     }
 
     @Test
+    void aPodListsEveryServiceWhoseWholeSelectorMatchesAndNoOther() {
+        String services = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: by-app, namespace: shop}
+                spec: {clusterIP: 198.19.0.21, selector: {app: web}, ports: [{port: 80}]}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: by-version, namespace: shop}
+                spec: {clusterIP: 198.19.0.22, selector: {version: v2}, ports: [{port: 81}]}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: by-app-and-tier, namespace: shop}
+                spec: {clusterIP: 198.19.0.23, selector: {app: web, tier: db}, ports: [{port: 82}]}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: other-namespace, namespace: other}
+                spec: {clusterIP: 198.19.0.24, selector: {app: web}, ports: [{port: 83}]}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: no-selector, namespace: shop}
+                spec: {clusterIP: 198.19.0.25, ports: [{port: 84}]}
+                """;
+        var translation = translator.translate(snapshot(join(
+                ambientNamespace("shop"),
+                services,
+                pod("shop", "web-0", "198.18.1.5", "web", "node-a", "app=web", "version=v2"))));
+
+        assertThat(translation
+                        .addresses()
+                        .get("Kubernetes//Pod/shop/web-0")
+                        .getWorkload()
+                        .getServicesMap())
+                .containsOnlyKeys("shop/by-app.shop.svc.cluster.local", "shop/by-version.shop.svc.cluster.local");
+    }
+
+    @Test
     void podsOutsideTheMeshAreSentWithoutTunnelAndOptOutWins() {
         String plainNamespace = """
                 apiVersion: v1

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /** The operations view of a {@link ZtunnelRuntime}. */
@@ -26,7 +27,7 @@ final class RuntimeStatus implements ZtunnelStatus {
     private final ZtunnelRuntime runtime;
     private final Map<String, Path> netnsPaths = new ConcurrentHashMap<>();
     private volatile String shuttingDown;
-    private volatile Supplier<Optional<String>> stateNotReady = Optional::empty;
+    private final List<Supplier<Optional<String>>> notReadyChecks = new CopyOnWriteArrayList<>();
 
     RuntimeStatus(ZtunnelRuntime runtime) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -42,11 +43,12 @@ final class RuntimeStatus implements ZtunnelStatus {
     }
 
     /**
-     * Readiness also waits for the state: {@code check} names what is missing, or is empty once the first full state
-     * arrived (as upstream ztunnel holds readiness until workload xDS has synced).
+     * Readiness also waits for something outside the runtime: {@code check} names what is missing, or is empty once
+     * it is there (as upstream ztunnel holds readiness until workload xDS has synced and, in ZDS mode, until the
+     * node agent's first pod snapshot). Checks add up; the first one failing is reported.
      */
-    void requireState(Supplier<Optional<String>> check) {
-        stateNotReady = Objects.requireNonNull(check, "check");
+    void require(Supplier<Optional<String>> check) {
+        notReadyChecks.add(Objects.requireNonNull(check, "check"));
     }
 
     /** From now on readiness reports this reason. */
@@ -115,9 +117,11 @@ final class RuntimeStatus implements ZtunnelStatus {
         if (reason != null) {
             return Readiness.notReady(reason);
         }
-        Optional<String> missingState = stateNotReady.get();
-        if (missingState.isPresent()) {
-            return Readiness.notReady(missingState.get());
+        for (Supplier<Optional<String>> check : notReadyChecks) {
+            Optional<String> missing = check.get();
+            if (missing.isPresent()) {
+                return Readiness.notReady(missing.get());
+            }
         }
         if (runtime.isReady()) {
             return Readiness.READY;

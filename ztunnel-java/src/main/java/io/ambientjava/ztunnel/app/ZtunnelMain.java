@@ -6,6 +6,7 @@ import io.ambientjava.ztunnel.admin.OperationsServers;
 import io.ambientjava.ztunnel.caclient.CaClientSettings;
 import io.ambientjava.ztunnel.config.LocalConfigSource;
 import io.ambientjava.ztunnel.controlplane.ControlPlaneTls;
+import io.ambientjava.ztunnel.inpod.statemanager.ZdsPodSource;
 import io.ambientjava.ztunnel.runtime.InboundSourceMode;
 import io.ambientjava.ztunnel.runtime.ZtunnelRuntimeConfig;
 import io.ambientjava.ztunnel.state.Workload;
@@ -35,8 +36,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ztunnel}: runs one ztunnel process for a node. Pods are given on the command line ({@code --pod}) or in a
- * file ({@code --pods-file}) until the node agent's ZDS hands them over; state comes from ztunnel's local config or
+ * {@code ztunnel}: runs one ztunnel process for a node. Pods come from the node agent over ZDS ({@code
+ * --zds-socket}, Istio's socket path by default), or, for tests and local use, from the command line ({@code --pod})
+ * or a file ({@code --pods-file}); state comes from ztunnel's local config or
  * from workload xDS ({@code --xds-address}), certificates from a local CA or from istiod's ({@code --ca-address}).
  *
  * <p>Prints {@code ztunnel ready admin=HOST:PORT metrics=HOST:PORT readiness=HOST:PORT ...} on stdout once it
@@ -128,6 +130,13 @@ public final class ZtunnelMain implements Callable<Integer> {
             paramLabel = "FILE",
             description = "More pods, one '<uid> <netns-path>' per line; re-read when it changes.")
     Path podsFile;
+
+    @Option(
+            names = "--zds-socket",
+            paramLabel = "PATH",
+            description = "The node agent's ZDS socket to take pods from (default when neither --pod nor --pods-file"
+                    + " is given: " + ZdsPodSource.DEFAULT_SOCKET_PATH + "); readiness waits for its first snapshot.")
+    Path zdsSocket;
 
     @Option(
             names = "--ca-dir",
@@ -288,6 +297,14 @@ public final class ZtunnelMain implements Callable<Integer> {
                         .filter(s -> !s.isBlank());
             }
         }
+        Optional<Path> zds = Optional.ofNullable(zdsSocket);
+        if (zds.isPresent() && (!pods.isEmpty() || podsFile != null)) {
+            throw usage("--zds-socket and --pod/--pods-file are mutually exclusive (pods come from the node agent or"
+                    + " from the command line)");
+        }
+        if (pods.isEmpty() && podsFile == null && zds.isEmpty()) {
+            zds = Optional.of(ZdsPodSource.DEFAULT_SOCKET);
+        }
         if (workerThreads < 1) {
             throw usage("--worker-threads must be at least 1, was " + workerThreads);
         }
@@ -308,7 +325,8 @@ public final class ZtunnelMain implements Callable<Integer> {
                 inboundSource,
                 xds,
                 xdsSyncTimeout,
-                ca);
+                ca,
+                zds);
     }
 
     private Optional<CaClientSettings> caClient() {

@@ -13,6 +13,7 @@ import io.ambientjava.ztunnel.caclient.IstiodCertificateProvider;
 import io.ambientjava.ztunnel.config.LocalConfigException;
 import io.ambientjava.ztunnel.config.LocalConfigSource;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
+import io.ambientjava.ztunnel.inpod.statemanager.ZdsPodSource;
 import io.ambientjava.ztunnel.runtime.ZtunnelRuntime;
 import io.ambientjava.ztunnel.runtime.ZtunnelRuntimeConfig;
 import io.ambientjava.ztunnel.state.WorkloadStore;
@@ -34,6 +35,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -119,7 +121,7 @@ final class ZtunnelProcess {
         if (xds != null) {
             XdsClient client = xds;
             String address = settings.xds().get().address();
-            status.requireState(() -> client.initialSync().isDone()
+            status.require(() -> client.initialSync().isDone()
                     ? Optional.empty()
                     : Optional.of("waiting for the first workload xDS state from " + address
                             + client.status()
@@ -151,6 +153,10 @@ final class ZtunnelProcess {
             throw new StartupException(e.getMessage(), e);
         }
 
+        if (settings.zdsSocket().isPresent()) {
+            startZds(settings.zdsSocket().get());
+            return;
+        }
         Map<String, PodSpec> pods = new LinkedHashMap<>();
         settings.pods().forEach(p -> pods.put(p.uid(), p));
         Map<String, PodSpec> filePods = Map.of();
@@ -184,6 +190,16 @@ final class ZtunnelProcess {
                     },
                     PODS_FILE_POLL));
         }
+    }
+
+    /**
+     * Takes the pods from the node agent over ZDS: connects in the background (retrying while the agent is not
+     * there) and holds readiness until the agent's first snapshot is applied.
+     */
+    private void startZds(Path socket) {
+        ZdsPodSource zds = own(ZdsPodSource.start(socket, runtime));
+        status.require(zds::notReadyReason);
+        log.info("pods come from the node agent over ZDS at {}", socket);
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param xds workload xDS to feed the state from, instead of a local config
  * @param xdsSyncTimeout how long start-up waits for the first full xDS state
  * @param ca istiod's CA to get workload certificates from, instead of a local CA
+ * @param zdsSocket the node agent's ZDS socket to take pods from, instead of {@code pods} and {@code podsFile}
  */
 public record ZtunnelSettings(
         String node,
@@ -40,7 +41,8 @@ public record ZtunnelSettings(
         InboundSourceMode inboundSource,
         Optional<XdsClientSettings> xds,
         Duration xdsSyncTimeout,
-        Optional<CaClientSettings> ca) {
+        Optional<CaClientSettings> ca,
+        Optional<Path> zdsSocket) {
 
     public ZtunnelSettings {
         Objects.requireNonNull(node, "node");
@@ -59,6 +61,10 @@ public record ZtunnelSettings(
         Objects.requireNonNull(xds, "xds");
         Objects.requireNonNull(xdsSyncTimeout, "xdsSyncTimeout");
         Objects.requireNonNull(ca, "ca");
+        Objects.requireNonNull(zdsSocket, "zdsSocket");
+        if (zdsSocket.isPresent() && (!pods.isEmpty() || podsFile.isPresent())) {
+            throw new IllegalArgumentException("pods come from the node agent (ZDS) or are given locally, not both");
+        }
         if (xds.isPresent() && (localConfigFile.isPresent() || localConfigInline.isPresent())) {
             throw new IllegalArgumentException("state comes from xDS or from a local config, not both");
         }
@@ -77,6 +83,7 @@ public record ZtunnelSettings(
         xds.ifPresent(x -> out.put("xdsAddress", x.address() + (x.tls().isPresent() ? " (TLS)" : "")));
         xds.ifPresent(x -> out.put("xdsSyncTimeout", xdsSyncTimeout.toString()));
         podsFile.ifPresent(f -> out.put("podsFile", f.toString()));
+        zdsSocket.ifPresent(z -> out.put("zdsSocket", z.toString()));
         if (ca.isPresent()) {
             out.put("caSource", "istiod " + ca.get().address() + (ca.get().tls().isPresent() ? " (TLS)" : ""));
             out.put("tokenFile", ca.get().tokenFile().toString());

@@ -94,6 +94,14 @@ class ZtunnelMainTest {
                 run("--pod", "a=/var/run/netns/a", "--pod", "a=/var/run/netns/b"),
                 "ztunnel: --pod a is given twice (see ztunnel --help)");
         assertUsageError(
+                run("--zds-socket", "/run/agent.sock", "--pod", "a=/var/run/netns/a"),
+                "ztunnel: --zds-socket and --pod/--pods-file are mutually exclusive (pods come from the node agent or"
+                        + " from the command line) (see ztunnel --help)");
+        assertUsageError(
+                run("--zds-socket", "/run/agent.sock", "--pods-file", "/etc/pods.txt"),
+                "ztunnel: --zds-socket and --pod/--pods-file are mutually exclusive (pods come from the node agent or"
+                        + " from the command line) (see ztunnel --help)");
+        assertUsageError(
                 run("--metrics-port", "70000"),
                 "ztunnel: --metrics-port 70000 is not in 0..65535 (see ztunnel --help)");
         assertUsageError(
@@ -196,7 +204,8 @@ class ZtunnelMainTest {
                         "--local-config=" + EXAMPLE_CONFIG,
                         "--ca-out=" + caOut,
                         "--drain-timeout=1s",
-                        "--stats-address=127.0.0.1"),
+                        "--stats-address=127.0.0.1",
+                        "--zds-socket=" + dir.resolve("no-agent/ztunnel.sock")),
                 Map.of(),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8),

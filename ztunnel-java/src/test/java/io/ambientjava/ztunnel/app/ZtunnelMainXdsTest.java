@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.identity.pem.Pem;
+import io.ambientjava.zds.ZdsServer;
 import io.ambientjava.ztunnel.admin.HttpTestClient;
 import io.ambientjava.ztunnel.testsupport.InProcessIstiod;
 import io.ambientjava.ztunnel.xds.FakeAdsServer;
@@ -32,6 +33,11 @@ class ZtunnelMainXdsTest {
 
     @TempDir
     Path dir;
+
+    /** A ZDS socket path no agent listens on (readiness then waits for the agent), or one the test serves. */
+    private String agentSocket() {
+        return dir.resolve("agent/ztunnel.sock").toString();
+    }
 
     private static ZtunnelMainTest.Result usage(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -97,7 +103,8 @@ class ZtunnelMainXdsTest {
 
     @Test
     void readinessWaitsForTheFirstXdsState() throws Exception {
-        try (FakeAdsServer server = new FakeAdsServer()) {
+        try (FakeAdsServer server = new FakeAdsServer();
+                ZdsServer agent = ZdsServer.start(Path.of(agentSocket()), ZdsServer.Settings.DEFAULTS)) {
             ZtunnelMainTest.LineCollector out = new ZtunnelMainTest.LineCollector();
             String address = "127.0.0.1:" + server.port();
             CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> ZtunnelMain.run(
@@ -109,7 +116,8 @@ class ZtunnelMainXdsTest {
                         "--node=node-a",
                         "--xds-address=" + address,
                         "--xds-sync-timeout=200ms",
-                        "--drain-timeout=1s"
+                        "--drain-timeout=1s",
+                        "--zds-socket=" + agentSocket()
                     },
                     Map.of(),
                     new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -162,7 +170,8 @@ class ZtunnelMainXdsTest {
                         "--ca-address=" + address,
                         "--istiod-root-cert=" + roots,
                         "--token-file=" + token,
-                        "--drain-timeout=1s"
+                        "--drain-timeout=1s",
+                        "--zds-socket=" + agentSocket()
                     },
                     Map.of(),
                     new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -200,7 +209,8 @@ class ZtunnelMainXdsTest {
                         "--xds-address=" + address,
                         "--ca-address=" + address,
                         "--token-file=" + token,
-                        "--drain-timeout=1s"
+                        "--drain-timeout=1s",
+                        "--zds-socket=" + agentSocket()
                     },
                     Map.of(),
                     new PrintStream(out, true, StandardCharsets.UTF_8),

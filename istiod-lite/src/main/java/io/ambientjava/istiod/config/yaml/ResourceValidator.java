@@ -31,6 +31,12 @@ final class ResourceValidator {
             case AUTHORIZATION_POLICY ->
                 SecurityPolicyRules.checkAuthorizationPolicy((AuthorizationPolicy) resource, issues);
             case GATEWAY -> checkGateway((Gateway) resource, issues);
+            case VIRTUAL_SERVICE ->
+                NetworkingRules.checkVirtualService(
+                        (io.fabric8.istio.api.networking.v1.VirtualService) resource, issues);
+            case DESTINATION_RULE ->
+                NetworkingRules.checkDestinationRule(
+                        (io.fabric8.istio.api.networking.v1.DestinationRule) resource, issues);
             default -> {
                 // Kept for later translation; their model types already enforce the structure.
             }

@@ -86,6 +86,28 @@ public final class NetworkNamespace implements AutoCloseable {
         }
     }
 
+    /**
+     * A handle of its own to the namespace behind {@code fd}, which stays the caller's (to close or keep): for a
+     * descriptor received over ZDS that the receiver closes on any failure. Reopens it through {@code /proc}, so
+     * the new handle is close-on-exec and independent of {@code fd}; checked like {@link #adopt}.
+     *
+     * @param description what the fd is, for messages (e.g. the pod's uid)
+     */
+    public static NetworkNamespace duplicate(int fd, String description) throws IOException {
+        if (fd < 0) {
+            throw new IllegalArgumentException(description + ": " + fd + " is not a file descriptor");
+        }
+        int copy;
+        try {
+            copy = Libc.open("/proc/thread-self/fd/" + fd, Libc.O_RDONLY | Libc.O_CLOEXEC);
+        } catch (ErrnoException e) {
+            throw new IOException(
+                    description + " is not a network namespace: cannot reopen fd " + fd + " (" + e.getMessage() + ")",
+                    e);
+        }
+        return adopt(copy, description);
+    }
+
     private static int namespaceKind(int fd, String description) throws IOException {
         try {
             return Libc.ioctl(fd, Libc.NS_GET_NSTYPE, "NS_GET_NSTYPE");

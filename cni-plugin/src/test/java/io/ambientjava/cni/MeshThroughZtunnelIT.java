@@ -1,0 +1,285 @@
+package io.ambientjava.cni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.ambientjava.cni.agent.NodeAgentServer;
+import io.ambientjava.cni.redirect.NftablesRedirector;
+import io.ambientjava.cni.redirect.RedirectionConfig;
+import io.ambientjava.cni.runtime.CniCallException;
+import io.ambientjava.cni.runtime.CniNode;
+import io.ambientjava.cni.runtime.CniRuntime;
+import io.ambientjava.cni.runtime.PodSockets;
+import io.ambientjava.cni.runtime.Sandbox;
+import io.ambientjava.cni.runtime.ZtunnelJar;
+import io.ambientjava.testing.RequiresCommand;
+import io.ambientjava.testing.RequiresRoot;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole node: pods made by the CNI runtime (bridge + host-local, our plugin chained by the installer), the
+ * node agent in-process (real nftables, pod state from a YAML folder), and ztunnel-java's jar as its own process
+ * taking pods over ZDS. Plain TCP between two enrolled pods goes through ztunnel as HBONE mTLS, and the server
+ * side's ztunnel reports the client's SPIFFE identity.
+ */
+@RequiresRoot
+@RequiresCommand({"nft", "ip", "nsenter"})
+@Timeout(180)
+class MeshThroughZtunnelIT {
+    private static final String TRUST_DOMAIN = "cluster.local";
+    private static final int SERVER_PORT = 8080;
+
+    @TempDir
+    Path dir;
+
+    private Path jar;
+    private CniNode node;
+    private CniRuntime runtime;
+    private NodeAgentServer agent;
+    private ZtunnelJar ztunnel;
+    private final List<Sandbox> sandboxes = new ArrayList<>();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Map<String, String> ips = new ConcurrentHashMap<>();
+    private Sandbox client;
+    private Sandbox server;
+    private String serverIp;
+
+    @BeforeEach
+    void startNode() throws Exception {
+        jar = ZtunnelJar.assumeJar();
+        CniNode.assumeReferencePlugins();
+        node = CniNode.create(dir);
+        node.install(dir.resolve("agent.sock"), true);
+        Path pods = Files.createDirectories(dir.resolve("pod-state"));
+        Files.writeString(pods.resolve("mesh.yaml"), """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: mesh, labels: {istio.io/dataplane-mode: ambient}}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: plain}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: client, namespace: mesh}
+                spec: {serviceAccountName: client-sa}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: server, namespace: mesh}
+                spec: {serviceAccountName: server-sa}
+                """);
+        Files.createDirectories(dir.resolve("ca"));
+        Files.writeString(localConfig(), "workloads: []\n");
+        agent = startAgent();
+        ztunnel = startZtunnel("ztunnel-1.log");
+        runtime = node.runtime();
+        client = add("mesh", "client");
+        server = add("mesh", "server");
+        serverIp = ipOf(server);
+        writeWorkloads(List.of(client, server));
+        resources.add(PodSockets.startReplyServer(server.netns(), SERVER_PORT));
+    }
+
+    @AfterEach
+    void stopNode() throws Exception {
+        for (Sandbox sandbox : sandboxes) {
+            try {
+                runtime.del(sandbox);
+            } catch (CniCallException | RuntimeException e) {
+                // Deleted by the test already.
+            }
+        }
+        for (AutoCloseable resource : resources.reversed()) {
+            resource.close();
+        }
+        if (ztunnel != null) {
+            ztunnel.close();
+        }
+        if (agent != null) {
+            agent.close();
+        }
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private Path localConfig() {
+        return dir.resolve("ztunnel-local.yaml");
+    }
+
+    private NodeAgentServer startAgent() throws IOException {
+        return NodeAgentServer.start(
+                new NodeAgentServer.Settings(
+                        dir.resolve("ztunnel.sock"),
+                        dir.resolve("agent.sock"),
+                        Optional.of(dir.resolve("pod-state")),
+                        Duration.ofMillis(200),
+                        Optional.of(dir.resolve("known-pods.json")),
+                        Duration.ofSeconds(10)),
+                new NftablesRedirector(RedirectionConfig.DEFAULTS));
+    }
+
+    private ZtunnelJar startZtunnel(String log) throws Exception {
+        return ZtunnelJar.start(jar, dir.resolve("ztunnel.sock"), localConfig(), dir.resolve("ca"), dir.resolve(log));
+    }
+
+    /** ztunnel-java finds a pod's workload by uid, so the pod uid is the workload's (Kubernetes//Pod/ns/name). */
+    private Sandbox add(String namespace, String name) throws Exception {
+        Sandbox sandbox = node.newSandbox(namespace, name, "Kubernetes//Pod/" + namespace + "/" + name);
+        sandboxes.add(sandbox);
+        CniRuntime.AddResult added = runtime.add(sandbox);
+        ips.put(sandbox.uid(), added.podIp());
+        return sandbox;
+    }
+
+    private String ipOf(Sandbox sandbox) {
+        return ips.get(sandbox.uid());
+    }
+
+    private void writeWorkloads(List<Sandbox> pods) throws IOException {
+        StringBuilder yaml = new StringBuilder("workloads:\n");
+        for (Sandbox pod : pods) {
+            yaml.append("""
+                    - uid: %s
+                      name: %s
+                      namespace: %s
+                      serviceAccount: %s-sa
+                      workloadIps: ["%s"]
+                      protocol: HBONE
+                      node: node1
+                    """.formatted(pod.uid(), pod.name(), pod.namespace(), pod.name(), ipOf(pod)));
+        }
+        Path temp = dir.resolve(".ztunnel-local.yaml.tmp");
+        Files.writeString(temp, yaml);
+        Files.move(temp, localConfig(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private String ask(String line) throws Exception {
+        try (SocketChannel channel =
+                PodSockets.connect(client.netns(), new InetSocketAddress(serverIp, SERVER_PORT), 3000)) {
+            return PodSockets.ask(channel, line);
+        }
+    }
+
+    private String principal(String serviceAccount) {
+        return "spiffe://" + TRUST_DOMAIN + "/ns/mesh/sa/" + serviceAccount;
+    }
+
+    private static boolean listening(Sandbox pod, int port) {
+        return CniNode.exec(pod.netns(), "ss", "-Hltn", "sport", "= :" + port)
+                .stdout()
+                .contains(":" + port);
+    }
+
+    @Test
+    void enrolledPodToEnrolledPodGoesThroughZtunnelWithTheClientsIdentity() throws Exception {
+        await().atMost(20, TimeUnit.SECONDS)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(ask("hello")).isEqualTo("hello from " + ipOf(client)));
+
+        await().atMost(10, TimeUnit.SECONDS)
+                .untilAsserted(() -> assertThat(ztunnel.metrics().lines())
+                        .as("the server side's ztunnel saw an mTLS connection from the client's identity")
+                        .anyMatch(line -> line.startsWith("istio_tcp_connections_opened_total{")
+                                && line.contains("reporter=\"destination\"")
+                                && line.contains("source_principal=\"" + principal("client-sa") + "\"")
+                                && line.contains("destination_principal=\"" + principal("server-sa") + "\"")
+                                && line.contains("connection_security_policy=\"mutual_tls\"")));
+        assertThat(listening(server, 15008))
+                .as("ztunnel's HBONE listener inside the server pod")
+                .isTrue();
+    }
+
+    @Test
+    void deletingAPodRemovesItsRulesAndZtunnelsListeners() throws Exception {
+        await().atMost(10, TimeUnit.SECONDS).until(() -> listening(server, 15008));
+
+        runtime.del(server);
+
+        await().atMost(10, TimeUnit.SECONDS).until(() -> !listening(server, 15008));
+        assertThat(CniNode.exec(server.netns(), "nft", "list", "tables").stdout())
+                .doesNotContain("ambient-java");
+        assertThat(CniNode.exec(server.netns(), "ip", "rule", "show").stdout()).doesNotContain("0x111");
+        assertThat(agent.agent().knownPods()).extracting(p -> p.uid()).containsExactly(client.uid());
+    }
+
+    @Test
+    void agentRestartLeavesFlowingTrafficAlone() throws Exception {
+        await().atMost(20, TimeUnit.SECONDS)
+                .ignoreExceptions()
+                .until(() -> ask("warm-up").startsWith("warm-up"));
+        try (SocketChannel open =
+                PodSockets.connect(client.netns(), new InetSocketAddress(serverIp, SERVER_PORT), 3000)) {
+            assertThat(PodSockets.ask(open, "before")).isEqualTo("before from " + ipOf(client));
+
+            agent.close();
+            agent = null;
+            assertThat(PodSockets.ask(open, "while the agent is down")).startsWith("while the agent is down");
+            agent = startAgent();
+
+            assertThat(agent.restored().kept()).containsExactlyInAnyOrder(client.uid(), server.uid());
+            await().atMost(10, TimeUnit.SECONDS).until(() -> agent.zds().ztunnelConnected());
+            assertThat(PodSockets.ask(open, "after")).isEqualTo("after from " + ipOf(client));
+        }
+        assertThat(ask("new")).isEqualTo("new from " + ipOf(client));
+    }
+
+    @Test
+    void newConnectionsWorkAgainAfterZtunnelRestarts() throws Exception {
+        await().atMost(20, TimeUnit.SECONDS)
+                .ignoreExceptions()
+                .until(() -> ask("warm-up").startsWith("warm-up"));
+
+        long killed = System.nanoTime();
+        ztunnel.kill();
+        long started = System.nanoTime();
+        ztunnel = startZtunnel("ztunnel-2.log");
+        long ready = System.nanoTime();
+        await().atMost(30, TimeUnit.SECONDS)
+                .pollInterval(Duration.ofMillis(20))
+                .ignoreExceptions()
+                .until(() -> ask("again").startsWith("again from " + ipOf(client)));
+        long flowing = System.nanoTime();
+
+        System.out.printf(
+                "ztunnel restart gap: kill to first new pod-to-pod connection %d ms (new JVM start to 'ready' %d ms,"
+                        + " 'ready' to traffic %d ms)%n",
+                TimeUnit.NANOSECONDS.toMillis(flowing - killed),
+                TimeUnit.NANOSECONDS.toMillis(ready - started),
+                TimeUnit.NANOSECONDS.toMillis(flowing - ready));
+        assertThat(agent.zds().ztunnelConnected()).isTrue();
+    }
+
+    @Test
+    void podOutsideTheMeshTalksToAnotherOutsidePodDirectly() throws Exception {
+        Sandbox plainClient = add("plain", "legacy-client");
+        Sandbox plainServer = add("plain", "legacy-server");
+        try (ServerSocketChannel ignored = PodSockets.startReplyServer(plainServer.netns(), SERVER_PORT);
+                SocketChannel channel = PodSockets.connect(
+                        plainClient.netns(), new InetSocketAddress(ipOf(plainServer), SERVER_PORT), 3000)) {
+            assertThat(PodSockets.ask(channel, "direct")).isEqualTo("direct from " + ipOf(plainClient));
+        }
+        assertThat(CniNode.exec(plainClient.netns(), "nft", "list", "tables").stdout())
+                .doesNotContain("ambient-java");
+        assertThat(listening(plainClient, 15001)).isFalse();
+    }
+}

@@ -1,0 +1,187 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.UInt64Value;
+import io.ambientjava.istiod.config.IstioDurations;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.type.v3.Percent;
+import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHash;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBMaglev;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple;
+import java.util.function.Consumer;
+
+/**
+ * One Envoy {@link Cluster} ({@code type: EDS} over ADS) from the traffic policy in effect for it:
+ * {@code loadBalancer.simple} → {@code lb_policy}; {@code consistentHash} → {@code RING_HASH} (or {@code MAGLEV});
+ * {@code connectionPool} → {@code circuit_breakers.thresholds[0]} (unset limits are Istio's "unlimited", 2^32-1),
+ * {@code connect_timeout} (Istio's default 10s), {@code common_http_protocol_options}; {@code outlierDetection} →
+ * {@code outlier_detection} with success-rate ejection off, as Istio configures it.
+ */
+final class ClusterTranslator {
+
+    static final Duration DEFAULT_CONNECT_TIMEOUT =
+            Duration.newBuilder().setSeconds(10).build();
+    private static final int UNLIMITED = -1; // 2^32-1 as an unsigned 32-bit value
+
+    private ClusterTranslator() {}
+
+    static ConfigSource ads() {
+        return ConfigSource.newBuilder()
+                .setAds(AggregatedConfigSource.getDefaultInstance())
+                .setResourceApiVersion(ApiVersion.V3)
+                .build();
+    }
+
+    static Cluster translate(String name, TrafficPolicies policy, Consumer<String> warn) {
+        Cluster.Builder cluster = Cluster.newBuilder()
+                .setName(name)
+                .setType(Cluster.DiscoveryType.EDS)
+                .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
+                        .setEdsConfig(ads())
+                        .setServiceName(name))
+                .setConnectTimeout(DEFAULT_CONNECT_TIMEOUT)
+                .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
+        loadBalancer(cluster, policy.loadBalancer(), warn);
+        connectionPool(cluster, policy.connectionPool(), warn);
+        if (policy.outlierDetection() != null) {
+            cluster.setOutlierDetection(outlierDetection(policy.outlierDetection(), warn));
+            minHealth(cluster, policy.outlierDetection().getMinHealthPercent());
+        }
+        return cluster.build();
+    }
+
+    private static void loadBalancer(Cluster.Builder cluster, LoadBalancerSettings lb, Consumer<String> warn) {
+        if (lb == null || lb.getLbPolicy() == null) {
+            return;
+        }
+        switch (lb.getLbPolicy()) {
+            case LoadBalancerSettingsSimple simple
+            when simple.getSimple() != null -> {
+                switch (simple.getSimple()) {
+                    case LEAST_CONN, LEAST_REQUEST -> cluster.setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST);
+                    case RANDOM -> cluster.setLbPolicy(Cluster.LbPolicy.RANDOM);
+                    case PASSTHROUGH ->
+                        warn.accept("loadBalancer.simple PASSTHROUGH is not supported at a waypoint; ROUND_ROBIN used");
+                    default -> cluster.setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
+                }
+            }
+            case LoadBalancerSettingsConsistentHash hash
+            when hash.getConsistentHash() != null -> {
+                var consistent = hash.getConsistentHash();
+                if (consistent.getHashAlgorithm() instanceof LoadBalancerSettingsConsistentHashLBMaglev maglev) {
+                    Cluster.MaglevLbConfig.Builder config = Cluster.MaglevLbConfig.newBuilder();
+                    if (maglev.getMaglev() != null && maglev.getMaglev().getTableSize() != null) {
+                        config.setTableSize(UInt64Value.of(maglev.getMaglev().getTableSize()));
+                    }
+                    cluster.setLbPolicy(Cluster.LbPolicy.MAGLEV).setMaglevLbConfig(config);
+                } else {
+                    Cluster.RingHashLbConfig.Builder config = Cluster.RingHashLbConfig.newBuilder();
+                    if (consistent.getMinimumRingSize() != null && consistent.getMinimumRingSize() > 0) {
+                        config.setMinimumRingSize(UInt64Value.of(consistent.getMinimumRingSize()));
+                    }
+                    cluster.setLbPolicy(Cluster.LbPolicy.RING_HASH).setRingHashLbConfig(config);
+                }
+            }
+            default -> {}
+        }
+    }
+
+    private static void connectionPool(Cluster.Builder cluster, ConnectionPoolSettings pool, Consumer<String> warn) {
+        CircuitBreakers.Thresholds.Builder thresholds = CircuitBreakers.Thresholds.newBuilder()
+                .setPriority(RoutingPriority.DEFAULT)
+                .setMaxConnections(UInt32Value.of(UNLIMITED))
+                .setMaxPendingRequests(UInt32Value.of(UNLIMITED))
+                .setMaxRequests(UInt32Value.of(UNLIMITED))
+                .setMaxRetries(UInt32Value.of(UNLIMITED))
+                .setTrackRemaining(true);
+        HttpProtocolOptions.Builder http = HttpProtocolOptions.newBuilder();
+        boolean httpSet = false;
+        if (pool != null && pool.getTcp() != null) {
+            var tcp = pool.getTcp();
+            positive(tcp.getMaxConnections()).ifPresent(v -> thresholds.setMaxConnections(UInt32Value.of(v)));
+            IstioDurations.parse(tcp.getConnectTimeout()).ifPresent(cluster::setConnectTimeout);
+            IstioDurations.parse(tcp.getMaxConnectionDuration()).ifPresent(http::setMaxConnectionDuration);
+            httpSet |= tcp.getMaxConnectionDuration() != null;
+            if (tcp.getTcpKeepalive() != null) {
+                warn.accept("connectionPool.tcp.tcpKeepalive is not applied by the waypoint");
+            }
+        }
+        if (pool != null && pool.getHttp() != null) {
+            var h = pool.getHttp();
+            positive(h.getHttp1MaxPendingRequests())
+                    .ifPresent(v -> thresholds.setMaxPendingRequests(UInt32Value.of(v)));
+            positive(h.getHttp2MaxRequests()).ifPresent(v -> thresholds.setMaxRequests(UInt32Value.of(v)));
+            positive(h.getMaxRetries()).ifPresent(v -> thresholds.setMaxRetries(UInt32Value.of(v)));
+            if (positive(h.getMaxRequestsPerConnection()).isPresent()) {
+                http.setMaxRequestsPerConnection(UInt32Value.of(h.getMaxRequestsPerConnection()));
+                httpSet = true;
+            }
+            if (h.getIdleTimeout() != null) {
+                IstioDurations.parse(h.getIdleTimeout()).ifPresent(http::setIdleTimeout);
+                httpSet = true;
+            }
+        }
+        cluster.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(thresholds));
+        if (httpSet) {
+            cluster.setCommonHttpProtocolOptions(http);
+        }
+    }
+
+    private static OutlierDetection outlierDetection(
+            io.fabric8.istio.api.api.networking.v1alpha3.OutlierDetection outlier, Consumer<String> warn) {
+        OutlierDetection.Builder out = OutlierDetection.newBuilder()
+                // Istio turns success-rate ejection off; only consecutive errors eject.
+                .setEnforcingSuccessRate(UInt32Value.of(0));
+        Integer consecutive5xx = outlier.getConsecutive5xxErrors();
+        if (consecutive5xx == null && outlier.getConsecutiveErrors() != null) {
+            warn.accept("outlierDetection.consecutiveErrors is deprecated; read as consecutive5xxErrors");
+            consecutive5xx = outlier.getConsecutiveErrors();
+        }
+        if (consecutive5xx != null) {
+            out.setConsecutive5Xx(UInt32Value.of(consecutive5xx))
+                    .setEnforcingConsecutive5Xx(UInt32Value.of(consecutive5xx > 0 ? 100 : 0));
+        } else {
+            out.setEnforcingConsecutive5Xx(UInt32Value.of(0));
+        }
+        if (outlier.getConsecutiveGatewayErrors() != null) {
+            out.setConsecutiveGatewayFailure(UInt32Value.of(outlier.getConsecutiveGatewayErrors()))
+                    .setEnforcingConsecutiveGatewayFailure(
+                            UInt32Value.of(outlier.getConsecutiveGatewayErrors() > 0 ? 100 : 0));
+        }
+        if (outlier.getConsecutiveLocalOriginFailures() != null) {
+            out.setConsecutiveLocalOriginFailure(UInt32Value.of(outlier.getConsecutiveLocalOriginFailures()))
+                    .setEnforcingConsecutiveLocalOriginFailure(UInt32Value.of(100));
+        }
+        if (outlier.getSplitExternalLocalOriginErrors() != null) {
+            out.setSplitExternalLocalOriginErrors(outlier.getSplitExternalLocalOriginErrors());
+        }
+        IstioDurations.parse(outlier.getInterval()).ifPresent(out::setInterval);
+        IstioDurations.parse(outlier.getBaseEjectionTime()).ifPresent(out::setBaseEjectionTime);
+        if (outlier.getMaxEjectionPercent() != null) {
+            out.setMaxEjectionPercent(UInt32Value.of(outlier.getMaxEjectionPercent()));
+        }
+        return out.build();
+    }
+
+    /** Istio's minHealthPercent is Envoy's panic threshold, which lives on the cluster, not in outlier detection. */
+    private static void minHealth(Cluster.Builder cluster, Integer percent) {
+        if (percent != null) {
+            cluster.getCommonLbConfigBuilder()
+                    .setHealthyPanicThreshold(Percent.newBuilder().setValue(percent));
+        }
+    }
+
+    private static java.util.Optional<Integer> positive(Integer value) {
+        return value != null && value > 0 ? java.util.Optional.of(value) : java.util.Optional.empty();
+    }
+}

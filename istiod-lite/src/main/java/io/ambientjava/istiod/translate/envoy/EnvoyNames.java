@@ -1,0 +1,33 @@
+package io.ambientjava.istiod.translate.envoy;
+
+/** Resource and filter names fixed by the waypoint contract (docs/waypoint-xds.md). */
+final class EnvoyNames {
+
+    static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
+    static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+    static final String FAULT_FILTER = "envoy.filters.http.fault";
+    static final String ROUTER_FILTER = "envoy.filters.http.router";
+
+    private EnvoyNames() {}
+
+    /** {@code outbound|<port>|<subset>|<hostname>}; the subset is empty for the whole service. */
+    static String cluster(int port, String subset, String hostname) {
+        return "outbound|" + port + "|" + (subset == null ? "" : subset) + "|" + hostname;
+    }
+
+    static String waypointListener(int port, boolean http, String hostname) {
+        return "inbound-vip|" + port + "|" + (http ? "http" : "tcp") + "|" + hostname;
+    }
+
+    static String waypointRoute(String hostname, int port) {
+        return hostname + ":" + port;
+    }
+
+    static String gatewayListener(int port) {
+        return "0.0.0.0_" + port;
+    }
+
+    static String gatewayRoute(int port) {
+        return "http." + port;
+    }
+}

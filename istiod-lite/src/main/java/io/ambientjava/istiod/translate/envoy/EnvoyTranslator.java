@@ -1,0 +1,67 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import io.ambientjava.istiod.config.ConfigResource;
+import io.ambientjava.istiod.config.ConfigSnapshot;
+import io.ambientjava.istiod.config.ResourceKind;
+import io.ambientjava.istiod.translate.MeshSettings;
+import io.ambientjava.istiod.translate.WaypointIndex;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import java.util.ArrayList;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Translates a config snapshot into the Envoy resources of every waypoint and ingress gateway (the contract is
+ * docs/waypoint-xds.md): VirtualServices, DestinationRules, Istio Gateways and Gateway API Gateways with their
+ * HTTPRoutes. Each proxy's resources are computed from the whole snapshot but are deterministic, so the xDS layer
+ * sends a proxy only the resources whose content changed. Stateless and thread-safe.
+ */
+public final class EnvoyTranslator {
+
+    private final MeshSettings settings;
+
+    public EnvoyTranslator(MeshSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    public EnvoyTranslation translate(ConfigSnapshot snapshot) {
+        return translate(snapshot, new WaypointIndex(snapshot, settings));
+    }
+
+    public EnvoyTranslation translate(ConfigSnapshot snapshot, WaypointIndex waypoints) {
+        boolean anyGateway = !snapshot.all(ResourceKind.ISTIO_GATEWAY).isEmpty()
+                || snapshot.gateways().stream()
+                        .anyMatch(g -> g.getSpec() != null
+                                && !WaypointIndex.WAYPOINT_CLASS.equals(
+                                        g.getSpec().getGatewayClassName()));
+        if (waypoints.all().isEmpty() && !anyGateway) {
+            return EnvoyTranslation.empty(); // no Envoy-configured proxy: nothing to compute (or to warn about)
+        }
+        TranslationScope scope = new TranslationScope(snapshot, settings);
+        SortedMap<ProxyId, ProxyResources> proxies = new TreeMap<>();
+        WaypointTranslator waypointTranslator = new WaypointTranslator(scope);
+        for (WaypointIndex.Waypoint waypoint : waypoints.all()) {
+            proxies.put(
+                    ProxyId.waypoint(waypoint.namespace(), waypoint.name()),
+                    waypointTranslator.translate(waypoints, waypoint));
+        }
+        IstioGatewayTranslator istioGateways = new IstioGatewayTranslator(scope);
+        for (ConfigResource resource : snapshot.all(ResourceKind.ISTIO_GATEWAY)) {
+            ProxyId id =
+                    ProxyId.gateway(resource.key().namespace(), resource.key().name());
+            proxies.merge(id, istioGateways.translate(resource), ProxyResources::plus);
+        }
+        GatewayApiTranslator gatewayApi = new GatewayApiTranslator(scope);
+        for (Gateway gateway : snapshot.gateways()) {
+            if (gateway.getSpec() == null
+                    || WaypointIndex.WAYPOINT_CLASS.equals(gateway.getSpec().getGatewayClassName())) {
+                continue;
+            }
+            ProxyId id = ProxyId.gateway(
+                    gateway.getMetadata().getNamespace(), gateway.getMetadata().getName());
+            proxies.merge(id, gatewayApi.translate(gateway), ProxyResources::plus);
+        }
+        return new EnvoyTranslation(proxies, new ArrayList<>(scope.warnings()));
+    }
+}

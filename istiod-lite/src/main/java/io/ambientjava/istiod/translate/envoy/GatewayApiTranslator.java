@@ -1,0 +1,128 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import io.ambientjava.istiod.config.ResourceKind;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * A Gateway API {@code Gateway} (of a class other than {@code istio-waypoint}) and the HTTPRoutes attached to it as
+ * an ingress gateway's resources: per HTTP listener port a listener {@code 0.0.0.0_<port>} and a route table
+ * {@code http.<port>}, one virtual host per route hostname (limited by the listener's {@code hostname}; {@code *}
+ * when neither names one). Routes attach through {@code parentRefs} (optionally by {@code sectionName} or
+ * {@code port}) and must be allowed by the listener's {@code allowedRoutes.namespaces} ({@code Same} by default).
+ */
+final class GatewayApiTranslator {
+
+    private final TranslationScope scope;
+
+    GatewayApiTranslator(TranslationScope scope) {
+        this.scope = scope;
+    }
+
+    ProxyResources translate(Gateway gateway) {
+        String namespace = gateway.getMetadata().getNamespace();
+        String name = gateway.getMetadata().getName();
+        Consumer<String> warn = scope.warnTo(ResourceKind.GATEWAY, gateway);
+        ClusterSet clusters = scope.clusterSet(namespace);
+        List<HTTPRoute> allRoutes = scope.snapshot.all(ResourceKind.HTTP_ROUTE, HTTPRoute.class);
+        Map<Integer, Map<String, List<HTTPRoute>>> byPortAndHost = new TreeMap<>();
+        for (var listener : MeshServices.listOrEmpty(gateway.getSpec().getListeners())) {
+            String protocol =
+                    listener.getProtocol() == null ? "" : listener.getProtocol().toUpperCase(Locale.ROOT);
+            if (!protocol.equals("HTTP")) {
+                warn.accept("listener '" + listener.getName() + "' (" + protocol + ") is not supported yet; only HTTP");
+                continue;
+            }
+            if (listener.getPort() == null) {
+                continue;
+            }
+            String from = listener.getAllowedRoutes() == null
+                            || listener.getAllowedRoutes().getNamespaces() == null
+                            || listener.getAllowedRoutes().getNamespaces().getFrom() == null
+                    ? "Same"
+                    : listener.getAllowedRoutes().getNamespaces().getFrom();
+            Map<String, List<HTTPRoute>> byHost =
+                    byPortAndHost.computeIfAbsent(listener.getPort(), p -> new LinkedHashMap<>());
+            for (HTTPRoute route : allRoutes) {
+                String routeNamespace = route.getMetadata().getNamespace();
+                if (!attached(route, namespace, name, listener.getName(), listener.getPort())) {
+                    continue;
+                }
+                if (from.equals("Same") && !routeNamespace.equals(namespace)) {
+                    scope.warnTo(ResourceKind.HTTP_ROUTE, route)
+                            .accept("listener '" + listener.getName() + "' of " + namespace + "/" + name
+                                    + " allows routes from its own namespace only; not attached");
+                    continue;
+                }
+                for (String host : hosts(route, listener.getHostname())) {
+                    byHost.computeIfAbsent(host, h -> new ArrayList<>()).add(route);
+                }
+            }
+        }
+        Map<String, Listener> listeners = new TreeMap<>();
+        Map<String, RouteConfiguration> routes = new TreeMap<>();
+        byPortAndHost.forEach((port, byHost) -> {
+            String listenerName = EnvoyNames.gatewayListener(port);
+            String routeName = EnvoyNames.gatewayRoute(port);
+            listeners.put(listenerName, ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName));
+            VirtualHosts vhosts = new VirtualHosts(port);
+            byHost.forEach((host, httpRoutes) -> vhosts.add(
+                    host,
+                    HttpRouteRoutes.translate(
+                            httpRoutes, port, clusters, r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r))));
+            routes.put(routeName, vhosts.build(routeName));
+        });
+        return new ProxyResources(
+                new TreeMap<>(listeners),
+                new TreeMap<>(routes),
+                new TreeMap<>(clusters.clusters()),
+                new TreeMap<>(clusters.endpoints()));
+    }
+
+    private static boolean attached(HTTPRoute route, String namespace, String name, String section, Integer port) {
+        if (route.getSpec() == null) {
+            return false;
+        }
+        for (ParentReference parent : MeshServices.listOrEmpty(route.getSpec().getParentRefs())) {
+            String kind = parent.getKind() == null ? "Gateway" : parent.getKind();
+            String ns = parent.getNamespace() == null ? route.getMetadata().getNamespace() : parent.getNamespace();
+            if (kind.equals("Gateway")
+                    && name.equals(parent.getName())
+                    && namespace.equals(ns)
+                    && (parent.getSectionName() == null
+                            || parent.getSectionName().equals(section))
+                    && (parent.getPort() == null || parent.getPort().equals(port))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The route's hostnames that the listener admits; {@code *} stands for "any". */
+    private static List<String> hosts(HTTPRoute route, String listenerHost) {
+        List<String> routeHosts = MeshServices.listOrEmpty(route.getSpec().getHostnames());
+        String listener = listenerHost == null || listenerHost.isEmpty() ? "*" : listenerHost;
+        if (routeHosts.isEmpty()) {
+            return List.of(listener);
+        }
+        List<String> admitted = new ArrayList<>();
+        for (String host : routeHosts) {
+            if (HostMatch.matches(listener, host)) {
+                admitted.add(host);
+            } else if (HostMatch.matches(host, listener)) {
+                admitted.add(listener);
+            }
+        }
+        return admitted;
+    }
+}

@@ -1,0 +1,105 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import io.ambientjava.istiod.config.ConfigResource;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.fabric8.istio.api.api.networking.v1alpha3.Server;
+import io.fabric8.istio.api.networking.v1.Gateway;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * An Istio {@code Gateway} and the VirtualServices bound to it ({@code gateways: [<name>]} or
+ * {@code [<ns>/<name>]}) as an ingress gateway's resources: per HTTP server port a listener {@code 0.0.0.0_<port>}
+ * and a route table {@code http.<port>} with one virtual host per VirtualService host that the port's server
+ * {@code hosts} admit ({@code ns/host} restricts the VirtualService's namespace, {@code ./} means the Gateway's).
+ * HTTPS, TLS and TCP servers are reported and skipped (TLS termination at the gateway is not built yet).
+ */
+final class IstioGatewayTranslator {
+
+    private final TranslationScope scope;
+
+    IstioGatewayTranslator(TranslationScope scope) {
+        this.scope = scope;
+    }
+
+    /** A server host pattern with its namespace restriction. */
+    private record ServerHost(String namespace, String host) {
+        static ServerHost parse(String text, String gatewayNamespace) {
+            int slash = text.indexOf('/');
+            if (slash < 0) {
+                return new ServerHost("*", text);
+            }
+            String ns = text.substring(0, slash);
+            return new ServerHost(ns.equals(".") ? gatewayNamespace : ns, text.substring(slash + 1));
+        }
+
+        boolean admits(String vsNamespace, String vsHost) {
+            return (namespace.equals("*") || namespace.equals(vsNamespace)) && HostMatch.overlaps(host, vsHost);
+        }
+    }
+
+    ProxyResources translate(ConfigResource resource) {
+        Gateway gateway = resource.as(Gateway.class);
+        String namespace = gateway.getMetadata().getNamespace();
+        String gatewayName = namespace + "/" + gateway.getMetadata().getName();
+        Consumer<String> warn = scope.warnTo(resource.key());
+        Map<Integer, List<ServerHost>> hostsByPort = new TreeMap<>();
+        for (Server server : MeshServices.listOrEmpty(
+                gateway.getSpec() == null ? null : gateway.getSpec().getServers())) {
+            if (server.getPort() == null || server.getPort().getNumber() == null) {
+                warn.accept("a server without port.number is skipped");
+                continue;
+            }
+            int port = server.getPort().getNumber().intValue();
+            String protocol = server.getPort().getProtocol() == null
+                    ? "HTTP"
+                    : server.getPort().getProtocol().toUpperCase(Locale.ROOT);
+            if (!List.of("HTTP", "HTTP2", "GRPC").contains(protocol) || server.getTls() != null) {
+                warn.accept("server on port " + port + " (" + protocol + (server.getTls() != null ? ", tls" : "")
+                        + ") is not supported yet; only plain HTTP servers are served");
+                continue;
+            }
+            List<ServerHost> hosts = hostsByPort.computeIfAbsent(port, p -> new ArrayList<>());
+            for (String host : MeshServices.listOrEmpty(server.getHosts())) {
+                hosts.add(ServerHost.parse(host, namespace));
+            }
+        }
+        ClusterSet clusters = scope.clusterSet(namespace);
+        Map<String, Listener> listeners = new TreeMap<>();
+        Map<String, RouteConfiguration> routes = new TreeMap<>();
+        List<VirtualServices.Bound> bound = scope.virtualServices.at(gatewayName);
+        hostsByPort.forEach((port, serverHosts) -> {
+            String listenerName = EnvoyNames.gatewayListener(port);
+            String routeName = EnvoyNames.gatewayRoute(port);
+            listeners.put(listenerName, ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName));
+            VirtualHosts vhosts = new VirtualHosts(port);
+            for (VirtualServices.Bound vs : bound) {
+                String vsNamespace = vs.service().getMetadata().getNamespace();
+                RouteMatches.Scope matchScope = new RouteMatches.Scope(port, gatewayName, vsNamespace);
+                for (String host : vs.hosts()) {
+                    if (serverHosts.stream().noneMatch(h -> h.admits(vsNamespace, host))) {
+                        continue;
+                    }
+                    vhosts.add(
+                            host,
+                            VirtualServiceRoutes.translate(
+                                    vs.service(),
+                                    matchScope,
+                                    clusters,
+                                    scope.warnTo(vs.resource().key())));
+                }
+            }
+            routes.put(routeName, vhosts.build(routeName));
+        });
+        return new ProxyResources(
+                new TreeMap<>(listeners),
+                new TreeMap<>(routes),
+                new TreeMap<>(clusters.clusters()),
+                new TreeMap<>(clusters.endpoints()));
+    }
+}

@@ -1,0 +1,70 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+
+/**
+ * Listeners with one filter chain: an HTTP connection manager reading its routes from ADS (RDS) with the filters
+ * {@code envoy.filters.http.fault} then {@code envoy.filters.http.router}, or a TCP proxy to one cluster.
+ */
+final class ListenerTranslator {
+
+    private ListenerTranslator() {}
+
+    static Listener http(String name, String ip, int port, String routeName) {
+        HttpConnectionManager manager = HttpConnectionManager.newBuilder()
+                .setStatPrefix(name)
+                .setCodecType(HttpConnectionManager.CodecType.AUTO)
+                .setRds(Rds.newBuilder()
+                        .setConfigSource(ClusterTranslator.ads())
+                        .setRouteConfigName(routeName))
+                .addHttpFilters(HttpFilter.newBuilder()
+                        .setName(EnvoyNames.FAULT_FILTER)
+                        .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
+                .addHttpFilters(HttpFilter.newBuilder()
+                        .setName(EnvoyNames.ROUTER_FILTER)
+                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .build();
+        return listener(
+                name,
+                ip,
+                port,
+                Filter.newBuilder()
+                        .setName(EnvoyNames.HTTP_CONNECTION_MANAGER)
+                        .setTypedConfig(Any.pack(manager))
+                        .build());
+    }
+
+    static Listener tcp(String name, String ip, int port, String cluster) {
+        TcpProxy proxy =
+                TcpProxy.newBuilder().setStatPrefix(name).setCluster(cluster).build();
+        return listener(
+                name,
+                ip,
+                port,
+                Filter.newBuilder()
+                        .setName(EnvoyNames.TCP_PROXY)
+                        .setTypedConfig(Any.pack(proxy))
+                        .build());
+    }
+
+    private static Listener listener(String name, String ip, int port, Filter filter) {
+        return Listener.newBuilder()
+                .setName(name)
+                .setAddress(Address.newBuilder()
+                        .setSocketAddress(
+                                SocketAddress.newBuilder().setAddress(ip).setPortValue(port)))
+                .addFilterChains(FilterChain.newBuilder().addFilters(filter))
+                .build();
+    }
+}

@@ -1,0 +1,58 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import io.ambientjava.istiod.config.ConfigResource;
+import io.ambientjava.istiod.config.ConfigSnapshot;
+import io.ambientjava.istiod.config.ResourceKind;
+import io.fabric8.istio.api.networking.v1.VirtualService;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The VirtualServices of a snapshot in Istio's order (oldest first, then by namespace and name), and which apply
+ * to a host at a given gateway ({@code mesh} for waypoints).
+ */
+final class VirtualServices {
+
+    /** A VirtualService with its hosts made full hostnames. */
+    record Bound(ConfigResource resource, VirtualService service, List<String> hosts) {}
+
+    private final List<Bound> all = new ArrayList<>();
+
+    VirtualServices(ConfigSnapshot snapshot, MeshServices services) {
+        List<ConfigResource> resources = new ArrayList<>(snapshot.all(ResourceKind.VIRTUAL_SERVICE));
+        resources.sort(Comparator.comparing((ConfigResource r) -> {
+                    String created = r.object().getMetadata().getCreationTimestamp();
+                    return created == null ? "" : created;
+                })
+                .thenComparing(ConfigResource::key));
+        for (ConfigResource resource : resources) {
+            VirtualService service = resource.as(VirtualService.class);
+            if (service.getSpec() == null || service.getSpec().getHosts() == null) {
+                continue;
+            }
+            String namespace = service.getMetadata().getNamespace();
+            List<String> hosts = service.getSpec().getHosts().stream()
+                    .map(h -> services.resolve(h, namespace))
+                    .toList();
+            all.add(new Bound(resource, service, hosts));
+        }
+    }
+
+    /** Those bound to {@code gateway} ({@code mesh} or {@code ns/name}). */
+    List<Bound> at(String gateway) {
+        return all.stream()
+                .filter(b -> GatewayNames.contains(
+                        GatewayNames.of(b.service().getSpec().getGateways()),
+                        gateway,
+                        b.service().getMetadata().getNamespace()))
+                .toList();
+    }
+
+    /** Those for the mesh whose hosts name {@code hostname} (exactly, or by a {@code *.suffix} wildcard). */
+    List<Bound> forMeshHost(String hostname) {
+        return at(GatewayNames.MESH).stream()
+                .filter(b -> b.hosts().stream().anyMatch(h -> HostMatch.matches(h, hostname)))
+                .toList();
+    }
+}

@@ -1,0 +1,153 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import io.ambientjava.istiod.config.ResourceKind;
+import io.ambientjava.istiod.translate.WaypointIndex;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The resources of one waypoint: for every Service bound to it ({@code istio.io/use-waypoint}) and every port, a
+ * listener on the VIP and port, and for HTTP ports a route table with one virtual host. Its routes come from the
+ * Gateway API HTTPRoutes attached to the Service (GAMMA: {@code parentRefs} of kind Service) when there are any,
+ * else from the VirtualServices for the service's host (gateways {@code mesh}), else one catch-all route to the
+ * service.
+ */
+final class WaypointTranslator {
+
+    private final TranslationScope scope;
+
+    WaypointTranslator(TranslationScope scope) {
+        this.scope = scope;
+    }
+
+    ProxyResources translate(WaypointIndex waypoints, WaypointIndex.Waypoint waypoint) {
+        ClusterSet clusters = scope.clusterSet(waypoint.namespace());
+        Map<String, Listener> listeners = new TreeMap<>();
+        Map<String, RouteConfiguration> routes = new TreeMap<>();
+        for (Service service : scope.snapshot.services()) {
+            var bound = waypoints.forService(service, message -> {});
+            if (bound.isEmpty() || !bound.get().key().equals(waypoint.key())) {
+                continue;
+            }
+            var mesh = scope.services.byHostname(scope.settings.serviceHostname(
+                    service.getMetadata().getName(), service.getMetadata().getNamespace()));
+            if (mesh.isEmpty()) {
+                continue;
+            }
+            MeshServices.MeshService svc = mesh.get();
+            Consumer<String> warn = scope.warnTo(ResourceKind.SERVICE, service);
+            if (svc.vips().isEmpty()) {
+                warn.accept("has no cluster IP; waypoint " + waypoint.key() + " cannot listen for it");
+                continue;
+            }
+            clusters.addService(svc);
+            String vip = svc.vips().getFirst();
+            for (MeshServices.MeshPort port : svc.ports()) {
+                String listenerName = EnvoyNames.waypointListener(port.number(), port.http(), svc.hostname());
+                String defaultCluster = EnvoyNames.cluster(port.number(), null, svc.hostname());
+                if (!port.http()) {
+                    listeners.put(
+                            listenerName, ListenerTranslator.tcp(listenerName, vip, port.number(), defaultCluster));
+                    continue;
+                }
+                String routeName = EnvoyNames.waypointRoute(svc.hostname(), port.number());
+                listeners.put(listenerName, ListenerTranslator.http(listenerName, vip, port.number(), routeName));
+                routes.put(
+                        routeName,
+                        RouteConfiguration.newBuilder()
+                                .setName(routeName)
+                                .addVirtualHosts(VirtualHost.newBuilder()
+                                        .setName(routeName)
+                                        .addDomains("*")
+                                        .addAllRoutes(routes(svc, port, waypoint.namespace(), clusters)))
+                                .build());
+            }
+        }
+        Map<String, Cluster> allClusters = clusters.clusters();
+        Map<String, ClusterLoadAssignment> endpoints = clusters.endpoints();
+        return new ProxyResources(
+                new TreeMap<>(listeners), new TreeMap<>(routes), new TreeMap<>(allClusters), new TreeMap<>(endpoints));
+    }
+
+    private List<Route> routes(
+            MeshServices.MeshService svc, MeshServices.MeshPort port, String proxyNamespace, ClusterSet clusters) {
+        List<HTTPRoute> attached = attachedHttpRoutes(svc, port.number());
+        List<VirtualServices.Bound> virtualServices = scope.virtualServices.forMeshHost(svc.hostname());
+        if (!attached.isEmpty()) {
+            for (VirtualServices.Bound vs : virtualServices) {
+                scope.warn(
+                        vs.resource().key(),
+                        "HTTPRoutes attached to " + svc.hostname() + " take precedence;"
+                                + " this VirtualService is not used by its waypoint");
+            }
+            return HttpRouteRoutes.translate(
+                    attached, port.number(), clusters, r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r));
+        }
+        List<Route> routes = new ArrayList<>();
+        for (VirtualServices.Bound vs : virtualServices) {
+            RouteMatches.Scope matchScope = new RouteMatches.Scope(
+                    port.number(), GatewayNames.MESH, vs.service().getMetadata().getNamespace());
+            routes.addAll(VirtualServiceRoutes.translate(
+                    vs.service(),
+                    matchScope,
+                    clusters,
+                    scope.warnTo(vs.resource().key())));
+        }
+        if (virtualServices.isEmpty()) {
+            routes.add(defaultRoute(svc, port, clusters));
+        }
+        return routes;
+    }
+
+    private List<HTTPRoute> attachedHttpRoutes(MeshServices.MeshService svc, int port) {
+        List<HTTPRoute> attached = new ArrayList<>();
+        for (HTTPRoute route : scope.snapshot.all(ResourceKind.HTTP_ROUTE, HTTPRoute.class)) {
+            if (route.getSpec() == null) {
+                continue;
+            }
+            for (ParentReference parent :
+                    MeshServices.listOrEmpty(route.getSpec().getParentRefs())) {
+                String namespace =
+                        parent.getNamespace() == null ? route.getMetadata().getNamespace() : parent.getNamespace();
+                boolean service = "Service".equals(parent.getKind())
+                        && (parent.getGroup() == null || parent.getGroup().isEmpty());
+                if (service
+                        && svc.name().equals(parent.getName())
+                        && svc.namespace().equals(namespace)
+                        && (parent.getPort() == null || parent.getPort() == port)) {
+                    attached.add(route);
+                    break;
+                }
+            }
+        }
+        return attached;
+    }
+
+    /** The route when nothing else is configured: everything to the whole service on this port. */
+    static Route defaultRoute(MeshServices.MeshService svc, MeshServices.MeshPort port, ClusterSet clusters) {
+        RouteAction.Builder action = RouteAction.newBuilder()
+                .setCluster(EnvoyNames.cluster(port.number(), null, svc.hostname()))
+                .setTimeout(VirtualServiceRoutes.NO_TIMEOUT);
+        RetryPolicies.translate(null).ifPresent(action::setRetryPolicy);
+        HashPolicies.of(clusters.policy(svc.hostname(), port.number(), null)).ifPresent(action::addHashPolicy);
+        return Route.newBuilder()
+                .setName("default")
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(action)
+                .build();
+    }
+}

@@ -1,0 +1,136 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import static io.ambientjava.istiod.translate.envoy.BookinfoMesh.translate;
+import static io.ambientjava.istiod.translate.envoy.BookinfoMesh.waypoint;
+import static io.ambientjava.istiod.translate.envoy.BookinfoMesh.with;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import org.junit.jupiter.api.Test;
+
+/** Gateway API: an ingress Gateway with HTTPRoutes, and an HTTPRoute attached to a Service at its waypoint. */
+class GatewayApiRoutesTest {
+
+    private static final String GATEWAY = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: public, namespace: default}
+            spec:
+              gatewayClassName: istio
+              listeners:
+              - {name: web, port: 8000, protocol: HTTP, hostname: "*.example.com"}
+              - {name: secure, port: 8443, protocol: HTTPS}
+            """;
+    private static final String ROUTE = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: shop, namespace: default}
+            spec:
+              parentRefs: [{name: public, sectionName: web}]
+              hostnames: [shop.example.com]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /reviews}}]
+                filters:
+                - type: RequestHeaderModifier
+                  requestHeaderModifier: {set: [{name: x-from, value: gateway}], remove: [x-debug]}
+                - type: URLRewrite
+                  urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
+                backendRefs:
+                - {name: reviews, port: 9080, weight: 80}
+                - {name: ratings, port: 9080, weight: 20}
+              - matches: [{path: {type: Exact, value: /reviews/health}, headers: [{name: X-Probe, value: "yes"}]}]
+                backendRefs: [{name: reviews, port: 9080}]
+              - matches: [{path: {type: PathPrefix, value: /old}}]
+                filters:
+                - type: RequestRedirect
+                  requestRedirect: {hostname: new.example.com, statusCode: 301}
+            """;
+
+    @Test
+    void gatewayListenerRoutesHostsMatchesBackendsAndFilters() {
+        var translation = translate(with(GATEWAY, ROUTE));
+        ProxyResources gateway = translation.of(ProxyId.gateway("default", "public"));
+        assertThat(gateway.listeners()).containsOnlyKeys("0.0.0.0_8000");
+        RouteConfiguration config = gateway.routes().get("http.8000");
+        assertThat(config.getVirtualHostsList()).hasSize(1);
+        assertThat(config.getVirtualHosts(0).getDomainsList())
+                .containsExactly("shop.example.com", "shop.example.com:8000");
+        var routes = config.getVirtualHosts(0).getRoutesList();
+        // Gateway API precedence: the exact path first, then the longer prefix.
+        assertThat(routes.get(0).getMatch().getPath()).isEqualTo("/reviews/health");
+        assertThat(routes.get(0).getMatch().getHeaders(0).getName()).isEqualTo("x-probe");
+        assertThat(routes.get(0).getRoute().getCluster()).isEqualTo("outbound|9080||reviews.default.svc.cluster.local");
+        Route split = routes.get(1);
+        assertThat(split.getMatch().getPathSeparatedPrefix()).isEqualTo("/reviews");
+        assertThat(split.getRoute().getWeightedClusters().getClustersList())
+                .extracting(
+                        WeightedCluster.ClusterWeight::getName,
+                        c -> c.getWeight().getValue())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("outbound|9080||reviews.default.svc.cluster.local", 80),
+                        org.assertj.core.groups.Tuple.tuple("outbound|9080||ratings.default.svc.cluster.local", 20));
+        assertThat(split.getRoute().getPrefixRewrite()).isEqualTo("/");
+        assertThat(split.getRequestHeadersToAdd(0).getHeader().getKey()).isEqualTo("x-from");
+        assertThat(split.getRequestHeadersToAdd(0).getAppendAction())
+                .isEqualTo(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+        assertThat(split.getRequestHeadersToRemoveList()).containsExactly("x-debug");
+        Route redirect = routes.get(2);
+        assertThat(redirect.getRedirect().getHostRedirect()).isEqualTo("new.example.com");
+        assertThat(redirect.getRedirect().getResponseCode())
+                .isEqualTo(RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY);
+        assertThat(gateway.clusters())
+                .containsKeys(
+                        "outbound|9080||reviews.default.svc.cluster.local",
+                        "outbound|9080||ratings.default.svc.cluster.local");
+        assertThat(translation.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString()).contains("secure").contains("HTTPS"));
+    }
+
+    @Test
+    void aRouteFromAnotherNamespaceIsNotAttachedByDefault() {
+        String elsewhere = ROUTE.replace("namespace: default}", "namespace: other}")
+                .replace(
+                        "parentRefs: [{name: public, sectionName: web}]",
+                        "parentRefs: [{name: public, namespace: default}]");
+        var translation = translate(with(elsewhere, GATEWAY));
+        assertThat(translation
+                        .of(ProxyId.gateway("default", "public"))
+                        .routes()
+                        .get("http.8000")
+                        .getVirtualHostsList())
+                .isEmpty();
+        assertThat(translation.warnings())
+                .anySatisfy(w -> assertThat(w.toString()).contains("own namespace only"));
+    }
+
+    @Test
+    void anHttpRouteAttachedToAServiceReplacesTheWaypointRoutes() {
+        String gamma = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: reviews-split, namespace: default}
+                spec:
+                  parentRefs: [{group: "", kind: Service, name: reviews, port: 9080}]
+                  rules:
+                  - backendRefs: [{name: reviews, port: 9080}]
+                    timeouts: {request: 4s}
+                """;
+        var translation = translate(with(gamma, "09-virtualservice-reviews.yaml"));
+        Route route = waypoint(translation)
+                .routes()
+                .get("reviews.default.svc.cluster.local:9080")
+                .getVirtualHosts(0)
+                .getRoutes(0);
+        assertThat(route.getName()).isEqualTo("default/reviews-split#0");
+        assertThat(route.getRoute().getTimeout().getSeconds()).isEqualTo(4);
+        assertThat(translation.warnings())
+                .anySatisfy(w -> assertThat(w.toString())
+                        .contains("VirtualService default/reviews")
+                        .contains("precedence"));
+    }
+}

@@ -1,0 +1,295 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import static io.ambientjava.istiod.translate.envoy.BookinfoMesh.translate;
+import static io.ambientjava.istiod.translate.envoy.BookinfoMesh.waypoint;
+import static io.ambientjava.istiod.translate.envoy.BookinfoMesh.with;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Duration;
+import io.ambientjava.istiod.config.IstioDurations;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** VirtualService and DestinationRule features beyond the seed examples, and bad input. */
+class RouteFeaturesTest {
+
+    private static final String REVIEWS = "reviews.default.svc.cluster.local";
+
+    private static String reviews(String http) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                %s""".formatted(http.indent(2));
+    }
+
+    private static List<Route> routes(EnvoyTranslation translation) {
+        return waypoint(translation)
+                .routes()
+                .get(REVIEWS + ":9080")
+                .getVirtualHosts(0)
+                .getRoutesList();
+    }
+
+    @Test
+    void matchesMapToEnvoyMatchersOneRoutePerMatchInOrder() {
+        var translation = translate(with(reviews("""
+                - name: jason
+                  match:
+                  - uri: {prefix: /api}
+                    ignoreUriCase: true
+                    headers:
+                      end-user: {exact: jason}
+                      X-Trace: {}
+                    withoutHeaders:
+                      x-canary: {prefix: "no"}
+                    queryParams:
+                      debug: {regex: "1|true"}
+                    method: {exact: GET}
+                    authority: {prefix: reviews}
+                  - uri: {exact: /health}
+                  route: [{destination: {host: reviews, subset: v2}}]
+                - route: [{destination: {host: reviews, subset: v1}}]
+                """)));
+        assertThat(translation.warnings()).isEmpty();
+        List<Route> routes = routes(translation);
+        assertThat(routes).hasSize(3);
+        Route first = routes.getFirst();
+        assertThat(first.getName()).isEqualTo("jason");
+        assertThat(first.getMatch().getPrefix()).isEqualTo("/api");
+        assertThat(first.getMatch().getCaseSensitive().getValue()).isFalse();
+        assertThat(first.getMatch().getHeadersList())
+                .extracting(HeaderMatcher::getName)
+                .containsExactly("end-user", "x-trace", "x-canary", ":method", ":authority");
+        HeaderMatcher user = first.getMatch().getHeaders(0);
+        assertThat(user.getStringMatch().getExact()).isEqualTo("jason");
+        assertThat(first.getMatch().getHeaders(1).getPresentMatch()).isTrue();
+        HeaderMatcher canary = first.getMatch().getHeaders(2);
+        assertThat(canary.getInvertMatch()).isTrue();
+        assertThat(canary.getStringMatch().getPrefix()).isEqualTo("no");
+        assertThat(first.getMatch().getHeaders(3).getStringMatch().getExact()).isEqualTo("GET");
+        assertThat(first.getMatch().getHeaders(4).getStringMatch().getPrefix()).isEqualTo("reviews");
+        assertThat(first.getMatch().getQueryParameters(0).getName()).isEqualTo("debug");
+        assertThat(first.getMatch()
+                        .getQueryParameters(0)
+                        .getStringMatch()
+                        .getSafeRegex()
+                        .getRegex())
+                .isEqualTo("1|true");
+        assertThat(routes.get(1).getMatch().getPath()).isEqualTo("/health");
+        assertThat(routes.get(1).getRoute().getCluster()).isEqualTo("outbound|9080|v2|" + REVIEWS);
+        assertThat(routes.get(2).getMatch().getPrefix()).isEqualTo("/");
+        assertThat(routes.get(2).getRoute().getCluster()).isEqualTo("outbound|9080|v1|" + REVIEWS);
+    }
+
+    @Test
+    void sourceLabelsAndOtherPortsNeverMatchAtAWaypoint() {
+        var translation = translate(with(reviews("""
+                - match: [{sourceLabels: {app: productpage}}]
+                  route: [{destination: {host: reviews, subset: v2}}]
+                - match: [{port: 8000}]
+                  route: [{destination: {host: reviews, subset: v3}}]
+                - route: [{destination: {host: reviews, subset: v1}}]
+                """)));
+        assertThat(routes(translation)).extracting(Route::getName).containsExactly("default/reviews#2");
+        assertThat(translation.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString())
+                        .contains("VirtualService default/reviews")
+                        .contains("sourceLabels"));
+    }
+
+    @Test
+    void abortRedirectRewriteDirectResponseAndHeaders() throws Exception {
+        List<Route> routes = routes(translate(with(reviews("""
+                - match: [{uri: {prefix: /old}}]
+                  redirect: {uri: /new, authority: reviews.example, redirectCode: 302}
+                - match: [{uri: {prefix: /v1}}]
+                  rewrite: {uri: /, authority: reviews-v1}
+                  headers:
+                    request: {set: {x-env: test}, add: {x-via: waypoint}, remove: [cookie]}
+                    response: {remove: [server]}
+                  fault:
+                    abort: {httpStatus: 503, percentage: {value: 0.5}}
+                  route: [{destination: {host: reviews, subset: v1}}]
+                - match: [{uri: {exact: /teapot}}]
+                  directResponse: {status: 418, body: {string: short and stout}}
+                """))));
+        Route redirect = routes.get(0);
+        assertThat(redirect.getRedirect().getPathRedirect()).isEqualTo("/new");
+        assertThat(redirect.getRedirect().getHostRedirect()).isEqualTo("reviews.example");
+        assertThat(redirect.getRedirect().getResponseCode()).isEqualTo(RedirectAction.RedirectResponseCode.FOUND);
+        Route rewrite = routes.get(1);
+        assertThat(rewrite.getRoute().getPrefixRewrite()).isEqualTo("/");
+        assertThat(rewrite.getRoute().getHostRewriteLiteral()).isEqualTo("reviews-v1");
+        assertThat(rewrite.getRequestHeadersToAddList())
+                .extracting(h -> h.getHeader().getKey(), HeaderValueOption::getAppendAction)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(
+                                "x-env", HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD),
+                        org.assertj.core.groups.Tuple.tuple(
+                                "x-via", HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
+        assertThat(rewrite.getRequestHeadersToRemoveList()).containsExactly("cookie");
+        assertThat(rewrite.getResponseHeadersToRemoveList()).containsExactly("server");
+        HTTPFault fault = rewrite.getTypedPerFilterConfigMap()
+                .get("envoy.filters.http.fault")
+                .unpack(HTTPFault.class);
+        assertThat(fault.getAbort().getHttpStatus()).isEqualTo(503);
+        assertThat(fault.getAbort().getPercentage().getNumerator()).isEqualTo(5_000);
+        Route teapot = routes.get(2);
+        assertThat(teapot.getDirectResponse().getStatus()).isEqualTo(418);
+        assertThat(teapot.getDirectResponse().getBody().getInlineString()).isEqualTo("short and stout");
+    }
+
+    @Test
+    void consistentHashBecomesRingHashClusterAndRouteHashPolicy() {
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    loadBalancer:
+                      consistentHash: {httpHeaderName: x-user, minimumRingSize: 2048}
+                  subsets:
+                  - name: v2
+                    labels: {version: v2}
+                    trafficPolicy:
+                      loadBalancer: {simple: LEAST_REQUEST}
+                      connectionPool: {http: {http2MaxRequests: 7, maxRetries: 2}, tcp: {connectTimeout: 250ms}}
+                """;
+        var translation = translate(with(rule));
+        ProxyResources waypoint = waypoint(translation);
+        Cluster whole = waypoint.clusters().get("outbound|9080||" + REVIEWS);
+        assertThat(whole.getLbPolicy()).isEqualTo(Cluster.LbPolicy.RING_HASH);
+        assertThat(whole.getRingHashLbConfig().getMinimumRingSize().getValue()).isEqualTo(2048);
+        Route route = routes(translation).getFirst();
+        assertThat(route.getRoute().getHashPolicy(0).getHeader().getHeaderName())
+                .isEqualTo("x-user");
+        Cluster v2 = waypoint.clusters().get("outbound|9080|v2|" + REVIEWS);
+        assertThat(v2.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+        assertThat(v2.getCircuitBreakers().getThresholds(0).getMaxRequests().getValue())
+                .isEqualTo(7);
+        assertThat(v2.getCircuitBreakers().getThresholds(0).getMaxRetries().getValue())
+                .isEqualTo(2);
+        assertThat(v2.getConnectTimeout())
+                .isEqualTo(Duration.newBuilder().setNanos(250_000_000).build());
+        // The subset rule's own subset v2 merges with the mesh's reviews-subsets rule: v1 and v3 still exist.
+        assertThat(waypoint.clusters()).containsKeys("outbound|9080|v1|" + REVIEWS, "outbound|9080|v3|" + REVIEWS);
+    }
+
+    @Test
+    void aRouteToAnUndefinedSubsetNamesAClusterThatIsNotSentAndWarns() {
+        var translation = translate(with(reviews("""
+                - route: [{destination: {host: reviews, subset: v9}}]
+                """)));
+        assertThat(routes(translation).getFirst().getRoute().getCluster()).isEqualTo("outbound|9080|v9|" + REVIEWS);
+        assertThat(waypoint(translation).clusters()).doesNotContainKey("outbound|9080|v9|" + REVIEWS);
+        assertThat(translation.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString()).contains("subset 'v9'").contains("503"));
+    }
+
+    @Test
+    void aRouteToAnUnknownHostWarnsAndGets503() {
+        var translation = translate(with(reviews("""
+                - route: [{destination: {host: nowhere.example.com, port: {number: 80}}}]
+                """)));
+        assertThat(routes(translation).getFirst().getRoute().getCluster())
+                .isEqualTo("outbound|80||nowhere.example.com");
+        assertThat(translation.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString()).contains("nowhere.example.com is not a known service"));
+    }
+
+    @Test
+    void weightsAreRelativeAndZeroWeightDestinationsAreDropped() {
+        Route route = routes(translate(with(reviews("""
+                - route:
+                  - {destination: {host: reviews, subset: v1}, weight: 2}
+                  - {destination: {host: reviews, subset: v2}, weight: 1}
+                  - {destination: {host: reviews, subset: v3}, weight: 0}
+                """)))).getFirst();
+        assertThat(route.getRoute().getWeightedClusters().getClustersList())
+                .extracting(c -> c.getName(), c -> c.getWeight().getValue())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("outbound|9080|v1|" + REVIEWS, 2),
+                        org.assertj.core.groups.Tuple.tuple("outbound|9080|v2|" + REVIEWS, 1));
+    }
+
+    @Test
+    void aBadDurationThatGotPastValidationLeavesTheRouteOutWithAWarningNamingIt() {
+        // Validation refuses such a VirtualService (NetworkingValidationTest); a source that skips validation
+        // must still not break the translation of everything else.
+        var valid = with(reviews("""
+                - timeout: 1s
+                  route: [{destination: {host: reviews, subset: v1}}]
+                - route: [{destination: {host: reviews, subset: v2}}]
+                """));
+        var resources = new java.util.ArrayList<io.ambientjava.istiod.config.ConfigResource>();
+        for (var resource : valid.resources().values()) {
+            if (resource.object() instanceof io.fabric8.istio.api.networking.v1.VirtualService vs) {
+                var broken = new io.fabric8.istio.api.networking.v1.VirtualServiceBuilder(vs)
+                        .editSpec()
+                        .editFirstHttp()
+                        .withTimeout("soon")
+                        .endHttp()
+                        .endSpec()
+                        .build();
+                resources.add(
+                        new io.ambientjava.istiod.config.ConfigResource(resource.key(), broken, resource.location()));
+            } else {
+                resources.add(resource);
+            }
+        }
+        var translation = translate(io.ambientjava.istiod.config.ConfigSnapshot.of(2, resources));
+        assertThat(routes(translation)).extracting(Route::getName).containsExactly("default/reviews#1");
+        assertThat(translation.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString()).contains("'soon' is not a duration"));
+    }
+
+    @Test
+    void retriesZeroAttemptsTurnsRetriesOffAndRetryOnCodesAreStatusCodes() {
+        List<Route> routes = routes(translate(with(reviews("""
+                - match: [{uri: {prefix: /a}}]
+                  retries: {attempts: 0}
+                  route: [{destination: {host: reviews, subset: v1}}]
+                - retries: {attempts: 4, retryOn: "gateway-error,502,504"}
+                  route: [{destination: {host: reviews, subset: v1}}]
+                """))));
+        assertThat(routes.get(0).getRoute().hasRetryPolicy()).isFalse();
+        var retry = routes.get(1).getRoute().getRetryPolicy();
+        assertThat(retry.getNumRetries().getValue()).isEqualTo(4);
+        assertThat(retry.getRetryOn()).isEqualTo("gateway-error,retriable-status-codes");
+        assertThat(retry.getRetriableStatusCodesList()).containsExactly(502, 504);
+    }
+
+    @Test
+    void aVirtualServiceForAnotherHostDoesNotTouchThisRouteTable() {
+        var translation = translate(with("10-virtualservice-ratings.yaml"));
+        assertThat(routes(translation)).extracting(Route::getName).containsExactly("default");
+    }
+
+    @Test
+    void durationsInGoAndProtobufSpellings() {
+        assertThat(IstioDurations.parse("1m30s").orElseThrow().getSeconds()).isEqualTo(90);
+        assertThat(IstioDurations.parse("0.5s").orElseThrow().getNanos()).isEqualTo(500_000_000);
+        assertThat(IstioDurations.parse("1h").orElseThrow().getSeconds()).isEqualTo(3600);
+        assertThat(IstioDurations.parse("250ms").orElseThrow().getNanos()).isEqualTo(250_000_000);
+        assertThat(IstioDurations.parse("1m").orElseThrow().getSeconds()).isEqualTo(60);
+        assertThat(IstioDurations.parse("")).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> IstioDurations.parse("5 s"))
+                .hasMessageContaining("'5 s' is not a duration");
+    }
+}

@@ -1,0 +1,103 @@
+package io.ambientjava.meshctl.analyze;
+
+import io.ambientjava.istiod.config.ConfigProblem;
+import io.ambientjava.istiod.config.ConfigResource;
+import io.ambientjava.istiod.config.ResourceKey;
+import io.ambientjava.istiod.config.yaml.ResourceFileParser;
+import io.ambientjava.istiod.config.yaml.ResourceFileParser.ParsedFile;
+import io.ambientjava.meshctl.MeshctlException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Validates YAML files exactly as istiod-lite would read them (its {@link ResourceFileParser}: structure, unknown
+ * fields, served versions, semantic checks), plus what only shows across files: a resource defined twice.
+ */
+public final class Analyzer {
+
+    private final ResourceFileParser parser = new ResourceFileParser();
+
+    /** What was found in all the inputs. */
+    public record Report(int files, int resources, List<ConfigProblem> problems) {
+        public Report {
+            problems = List.copyOf(problems);
+        }
+
+        public long errors() {
+            return problems.stream().filter(ConfigProblem::isError).count();
+        }
+
+        public long warnings() {
+            return problems.size() - errors();
+        }
+    }
+
+    /**
+     * @param inputs files, or folders read recursively for {@code *.yaml} and {@code *.yml} (dot-names skipped)
+     */
+    public Report analyze(List<Path> inputs) {
+        List<Path> files = new ArrayList<>();
+        for (Path input : inputs) {
+            files.addAll(expand(input));
+        }
+        List<ConfigProblem> problems = new ArrayList<>();
+        Map<ResourceKey, ConfigResource> seen = new LinkedHashMap<>();
+        int resources = 0;
+        for (Path file : files) {
+            String text;
+            try {
+                text = Files.readString(file);
+            } catch (IOException e) {
+                throw new MeshctlException(file + ": cannot read: " + e.getMessage(), e);
+            }
+            ParsedFile parsed = parser.parse(file, text);
+            problems.addAll(parsed.problems());
+            for (ConfigResource resource : parsed.accepted()) {
+                resources++;
+                ConfigResource earlier = seen.put(resource.key(), resource);
+                if (earlier != null) {
+                    problems.add(ConfigProblem.warning(
+                            resource.location(),
+                            resource.key().toString(),
+                            "metadata.name",
+                            "also defined in " + earlier.location() + "; the later definition wins"));
+                }
+            }
+        }
+        return new Report(files.size(), resources, problems);
+    }
+
+    private static List<Path> expand(Path input) {
+        if (Files.isRegularFile(input)) {
+            return List.of(input);
+        }
+        if (!Files.isDirectory(input)) {
+            throw new MeshctlException(input + ": no such file or directory");
+        }
+        try (Stream<Path> walk = Files.walk(input)) {
+            return walk.filter(Files::isRegularFile)
+                    .filter(p -> isYaml(input.relativize(p)))
+                    .sorted()
+                    .toList();
+        } catch (IOException | UncheckedIOException e) {
+            throw new MeshctlException(input + ": cannot list: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isYaml(Path relative) {
+        for (Path part : relative) {
+            if (part.toString().startsWith(".")) {
+                return false;
+            }
+        }
+        String name = relative.getFileName().toString();
+        return name.endsWith(".yaml") || name.endsWith(".yml");
+    }
+}

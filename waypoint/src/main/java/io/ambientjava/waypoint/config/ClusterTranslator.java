@@ -1,0 +1,161 @@
+package io.ambientjava.waypoint.config;
+
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/** Envoy's {@code Cluster} to a {@link ClusterConfig}, refusing what the waypoint does not implement. */
+public final class ClusterTranslator {
+
+    private ClusterTranslator() {}
+
+    public static ClusterConfig translate(Cluster c) {
+        String path = "Cluster " + c.getName();
+        FieldGuard.onlyFields(
+                c,
+                path,
+                Set.of(
+                        "name",
+                        "type",
+                        "eds_cluster_config",
+                        "connect_timeout",
+                        "lb_policy",
+                        "circuit_breakers",
+                        "outlier_detection",
+                        "common_http_protocol_options",
+                        "http2_protocol_options",
+                        "ring_hash_lb_config",
+                        "maglev_lb_config"));
+        if (c.getType() != Cluster.DiscoveryType.EDS) {
+            throw FieldGuard.invalid(path + ".type", "only EDS is supported, was " + c.getType());
+        }
+        if (c.hasEdsClusterConfig()) {
+            var eds = c.getEdsClusterConfig();
+            FieldGuard.onlyFields(eds, path + ".eds_cluster_config", Set.of("eds_config", "service_name"));
+            if (eds.hasEdsConfig() && !eds.getEdsConfig().hasAds()) {
+                throw FieldGuard.invalid(path + ".eds_cluster_config.eds_config", "only ads is supported");
+            }
+            if (!eds.getServiceName().isEmpty() && !eds.getServiceName().equals(c.getName())) {
+                throw FieldGuard.invalid(
+                        path + ".eds_cluster_config.service_name", "must be empty or the cluster's own name");
+            }
+        }
+        LbPolicy lb = switch (c.getLbPolicy()) {
+            case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
+            case LEAST_REQUEST -> LbPolicy.LEAST_REQUEST;
+            case RANDOM -> LbPolicy.RANDOM;
+            case RING_HASH -> LbPolicy.RING_HASH;
+            case MAGLEV -> LbPolicy.MAGLEV;
+            default -> throw FieldGuard.invalid(path + ".lb_policy", c.getLbPolicy() + " is not supported");
+        };
+        if (c.hasRingHashLbConfig()) {
+            FieldGuard.onlyFields(
+                    c.getRingHashLbConfig(),
+                    path + ".ring_hash_lb_config",
+                    Set.of("minimum_ring_size", "maximum_ring_size"));
+        }
+        if (c.hasMaglevLbConfig()) {
+            FieldGuard.onlyFields(c.getMaglevLbConfig(), path + ".maglev_lb_config", Set.of("table_size"));
+        }
+        if (c.hasHttp2ProtocolOptions()) {
+            FieldGuard.onlyFields(c.getHttp2ProtocolOptions(), path + ".http2_protocol_options", Set.of());
+        }
+        int maxRequestsPerConnection = 0;
+        if (c.hasCommonHttpProtocolOptions()) {
+            var o = c.getCommonHttpProtocolOptions();
+            FieldGuard.onlyFields(
+                    o, path + ".common_http_protocol_options", Set.of("max_requests_per_connection", "idle_timeout"));
+            maxRequestsPerConnection = o.getMaxRequestsPerConnection().getValue();
+        }
+        Duration connectTimeout =
+                c.hasConnectTimeout() ? ProtoValues.duration(c.getConnectTimeout()) : Duration.ofSeconds(5);
+        return new ClusterConfig(
+                c.getName(),
+                lb,
+                connectTimeout,
+                limits(c, path + ".circuit_breakers"),
+                c.hasOutlierDetection()
+                        ? Optional.of(outlier(c.getOutlierDetection(), path + ".outlier_detection"))
+                        : Optional.empty(),
+                maxRequestsPerConnection,
+                c.hasHttp2ProtocolOptions());
+    }
+
+    private static CircuitBreakerLimits limits(Cluster c, String path) {
+        if (!c.hasCircuitBreakers()) {
+            return CircuitBreakerLimits.DEFAULTS;
+        }
+        CircuitBreakers cb = c.getCircuitBreakers();
+        FieldGuard.onlyFields(cb, path, Set.of("thresholds"));
+        CircuitBreakerLimits limits = CircuitBreakerLimits.DEFAULTS;
+        for (int i = 0; i < cb.getThresholdsCount(); i++) {
+            var t = cb.getThresholds(i);
+            String tpath = path + ".thresholds[" + i + "]";
+            FieldGuard.onlyFields(
+                    t,
+                    tpath,
+                    Set.of(
+                            "priority",
+                            "max_connections",
+                            "max_pending_requests",
+                            "max_requests",
+                            "max_retries",
+                            "retry_budget"));
+            if (t.getPriority() != RoutingPriority.DEFAULT) {
+                throw FieldGuard.invalid(tpath + ".priority", "only DEFAULT is supported");
+            }
+            Optional<CircuitBreakerLimits.RetryBudget> budget = Optional.empty();
+            if (t.hasRetryBudget()) {
+                var b = t.getRetryBudget();
+                FieldGuard.onlyFields(b, tpath + ".retry_budget", Set.of("budget_percent", "min_retry_concurrency"));
+                budget = Optional.of(new CircuitBreakerLimits.RetryBudget(
+                        b.hasBudgetPercent() ? b.getBudgetPercent().getValue() : 20.0,
+                        b.hasMinRetryConcurrency() ? b.getMinRetryConcurrency().getValue() : 3));
+            }
+            limits = new CircuitBreakerLimits(
+                    t.hasMaxConnections() ? t.getMaxConnections().getValue() : 1024,
+                    t.hasMaxPendingRequests() ? t.getMaxPendingRequests().getValue() : 1024,
+                    t.hasMaxRequests() ? t.getMaxRequests().getValue() : 1024,
+                    t.hasMaxRetries() ? t.getMaxRetries().getValue() : 3,
+                    budget);
+        }
+        return limits;
+    }
+
+    private static OutlierConfig outlier(OutlierDetection o, String path) {
+        FieldGuard.onlyFields(
+                o,
+                path,
+                Set.of(
+                        "consecutive_5xx",
+                        "consecutive_gateway_failure",
+                        "enforcing_consecutive_5xx",
+                        "enforcing_consecutive_gateway_failure",
+                        "interval",
+                        "base_ejection_time",
+                        "max_ejection_time",
+                        "max_ejection_percent",
+                        "enforcing_success_rate"));
+        if (o.hasEnforcingSuccessRate() && o.getEnforcingSuccessRate().getValue() != 0) {
+            throw new UnsupportedConfigException("unsupported field " + path
+                    + ".enforcing_success_rate (only 0, success-rate ejection is not implemented)");
+        }
+        return new OutlierConfig(
+                o.hasConsecutive5Xx() ? o.getConsecutive5Xx().getValue() : 5,
+                o.hasConsecutiveGatewayFailure()
+                        ? o.getConsecutiveGatewayFailure().getValue()
+                        : 5,
+                o.hasEnforcingConsecutive5Xx() ? o.getEnforcingConsecutive5Xx().getValue() : 100,
+                o.hasEnforcingConsecutiveGatewayFailure()
+                        ? o.getEnforcingConsecutiveGatewayFailure().getValue()
+                        : 0,
+                o.hasInterval() ? ProtoValues.duration(o.getInterval()) : Duration.ofSeconds(10),
+                o.hasBaseEjectionTime() ? ProtoValues.duration(o.getBaseEjectionTime()) : Duration.ofSeconds(30),
+                o.hasMaxEjectionTime() ? ProtoValues.duration(o.getMaxEjectionTime()) : Duration.ofSeconds(300),
+                o.hasMaxEjectionPercent() ? o.getMaxEjectionPercent().getValue() : 10);
+    }
+}

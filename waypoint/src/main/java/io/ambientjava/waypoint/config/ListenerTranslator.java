@@ -1,0 +1,150 @@
+package io.ambientjava.waypoint.config;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Envoy's {@code Listener} to a {@link ListenerConfig}, refusing what the waypoint does not implement. */
+public final class ListenerTranslator {
+
+    public static final String HCM = "envoy.filters.network.http_connection_manager";
+    public static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+    public static final String ROUTER = "envoy.filters.http.router";
+
+    private ListenerTranslator() {}
+
+    public static ListenerConfig translate(Listener l) {
+        String path = "Listener " + l.getName();
+        FieldGuard.onlyFields(l, path, Set.of("name", "address", "filter_chains", "traffic_direction"));
+        if (!l.hasAddress() || !l.getAddress().hasSocketAddress()) {
+            throw FieldGuard.invalid(path + ".address", "needs a socket_address");
+        }
+        var sa = l.getAddress().getSocketAddress();
+        FieldGuard.onlyFields(sa, path + ".address.socket_address", Set.of("address", "port_value", "protocol"));
+        if (sa.getProtocol() != io.envoyproxy.envoy.config.core.v3.SocketAddress.Protocol.TCP) {
+            throw FieldGuard.invalid(path + ".address.socket_address.protocol", "only TCP is supported");
+        }
+        if (sa.getPortValue() <= 0 || sa.getPortValue() > 65535) {
+            throw FieldGuard.invalid(path + ".address.socket_address.port_value", "must be 1..65535");
+        }
+        if (l.getFilterChainsCount() != 1) {
+            throw FieldGuard.invalid(path + ".filter_chains", "exactly one filter chain is supported");
+        }
+        FilterChain chain = l.getFilterChains(0);
+        String cpath = path + ".filter_chains[0]";
+        FieldGuard.onlyFields(chain, cpath, Set.of("filters", "name"));
+        if (chain.getFiltersCount() != 1) {
+            throw FieldGuard.invalid(cpath + ".filters", "exactly one network filter (HCM or tcp_proxy) is supported");
+        }
+        Filter filter = chain.getFilters(0);
+        String fpath = cpath + ".filters[0]";
+        FieldGuard.onlyFields(filter, fpath, Set.of("name", "typed_config"));
+        ListenerConfig.Kind kind = switch (filter.getName()) {
+            case HCM -> http(unpack(filter.getTypedConfig(), HttpConnectionManager.class, fpath), fpath, l.getName());
+            case TCP_PROXY -> tcp(unpack(filter.getTypedConfig(), TcpProxy.class, fpath), fpath);
+            default ->
+                throw new UnsupportedConfigException(
+                        "unsupported network filter '" + filter.getName() + "' at " + fpath);
+        };
+        return new ListenerConfig(l.getName(), sa.getAddress(), sa.getPortValue(), kind);
+    }
+
+    private static ListenerConfig.Http http(HttpConnectionManager hcm, String path, String listenerName) {
+        FieldGuard.onlyFields(hcm, path, Set.of("stat_prefix", "rds", "route_config", "http_filters", "codec_type"));
+        if (hcm.getCodecType() != HttpConnectionManager.CodecType.AUTO) {
+            throw FieldGuard.invalid(path + ".codec_type", "only AUTO is supported");
+        }
+        String routeName = "";
+        Optional<RouteTable> inline = Optional.empty();
+        switch (hcm.getRouteSpecifierCase()) {
+            case RDS -> {
+                var rds = hcm.getRds();
+                FieldGuard.onlyFields(rds, path + ".rds", Set.of("route_config_name", "config_source"));
+                if (rds.hasConfigSource() && !rds.getConfigSource().hasAds()) {
+                    throw FieldGuard.invalid(path + ".rds.config_source", "only ads is supported");
+                }
+                routeName = rds.getRouteConfigName();
+                if (routeName.isEmpty()) {
+                    throw FieldGuard.invalid(path + ".rds.route_config_name", "empty");
+                }
+            }
+            case ROUTE_CONFIG -> {
+                inline = Optional.of(RouteTranslator.translate(hcm.getRouteConfig()));
+                routeName = hcm.getRouteConfig().getName();
+            }
+            default -> throw FieldGuard.invalid(path, "needs rds or route_config");
+        }
+        List<String> filters = new ArrayList<>();
+        for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
+            HttpFilter f = hcm.getHttpFilters(i);
+            String hpath = path + ".http_filters[" + i + "]";
+            FieldGuard.onlyFields(f, hpath, Set.of("name", "typed_config"));
+            switch (f.getName()) {
+                case RouteTranslator.FAULT_FILTER -> {
+                    if (f.hasTypedConfig()) {
+                        HTTPFault fault = unpack(f.getTypedConfig(), HTTPFault.class, hpath);
+                        // The listener-level fault config is empty in the contract; per-route config does the work.
+                        FieldGuard.onlyFields(fault, hpath + ".typed_config", Set.of());
+                    }
+                }
+                case ROUTER -> {
+                    if (f.hasTypedConfig()) {
+                        Router router = unpack(f.getTypedConfig(), Router.class, hpath);
+                        FieldGuard.onlyFields(router, hpath + ".typed_config", Set.of());
+                    }
+                    if (i != hcm.getHttpFiltersCount() - 1) {
+                        throw FieldGuard.invalid(hpath, "the router must be the last HTTP filter");
+                    }
+                }
+                default ->
+                    throw new UnsupportedConfigException("unsupported HTTP filter '" + f.getName() + "' at " + hpath);
+            }
+            filters.add(f.getName());
+        }
+        if (filters.isEmpty() || !filters.getLast().equals(ROUTER)) {
+            throw FieldGuard.invalid(path + ".http_filters", "must end with " + ROUTER);
+        }
+        return new ListenerConfig.Http(routeName, inline, filters, defaultClusterOf(listenerName));
+    }
+
+    /** {@code inbound-vip|<port>|http|<hostname>} → {@code outbound|<port>||<hostname>}, the port's default cluster. */
+    static Optional<String> defaultClusterOf(String listenerName) {
+        String[] parts = listenerName.split("\\|", -1);
+        if (parts.length == 4 && parts[0].equals("inbound-vip")) {
+            return Optional.of("outbound|" + parts[1] + "||" + parts[3]);
+        }
+        return Optional.empty();
+    }
+
+    private static ListenerConfig.Tcp tcp(TcpProxy proxy, String path) {
+        FieldGuard.onlyFields(proxy, path, Set.of("stat_prefix", "cluster"));
+        if (proxy.getCluster().isEmpty()) {
+            throw FieldGuard.invalid(path + ".cluster", "a tcp_proxy needs a cluster");
+        }
+        return new ListenerConfig.Tcp(proxy.getCluster());
+    }
+
+    static <T extends Message> T unpack(Any any, Class<T> type, String path) {
+        try {
+            if (!any.is(type)) {
+                throw FieldGuard.invalid(
+                        path + ".typed_config", "expected " + type.getSimpleName() + ", got " + any.getTypeUrl());
+            }
+            return any.unpack(type);
+        } catch (InvalidProtocolBufferException e) {
+            throw FieldGuard.invalid(path + ".typed_config", "cannot decode: " + e.getMessage());
+        }
+    }
+}

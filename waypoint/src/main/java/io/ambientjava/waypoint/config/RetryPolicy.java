@@ -1,0 +1,58 @@
+package io.ambientjava.waypoint.config;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Envoy's route {@code RetryPolicy}.
+ *
+ * @param retryOn conditions, as Envoy spells them ({@code 5xx}, {@code gateway-error}, {@code connect-failure},
+ *     {@code reset}, {@code retriable-4xx}, {@code retriable-status-codes})
+ * @param perTryTimeout empty: each try may use what is left of the route timeout
+ * @param baseInterval backoff base (Envoy: 25 ms); the n-th retry waits a random time up to
+ *     {@code min(base * 2^n, max)}
+ */
+public record RetryPolicy(
+        Set<String> retryOn,
+        int numRetries,
+        Optional<Duration> perTryTimeout,
+        Duration baseInterval,
+        Duration maxInterval,
+        Set<Integer> retriableStatusCodes) {
+
+    public static final Set<String> SUPPORTED_CONDITIONS = Set.of(
+            "5xx",
+            "gateway-error",
+            "connect-failure",
+            "reset",
+            "retriable-4xx",
+            "retriable-status-codes",
+            "refused-stream");
+
+    public RetryPolicy {
+        retryOn = Set.copyOf(retryOn);
+        retriableStatusCodes = Set.copyOf(retriableStatusCodes);
+    }
+
+    /** Whether a response with {@code status} calls for another try. */
+    public boolean retriesStatus(int status) {
+        return (retryOn.contains("5xx") && status >= 500)
+                || (retryOn.contains("gateway-error") && (status == 502 || status == 503 || status == 504))
+                || (retryOn.contains("retriable-4xx") && status == 409)
+                || (retryOn.contains("retriable-status-codes") && retriableStatusCodes.contains(status));
+    }
+
+    /** Whether a failure to connect (or a refused stream) calls for another try. */
+    public boolean retriesConnectFailure() {
+        return retryOn.contains("connect-failure")
+                || retryOn.contains("5xx")
+                || retryOn.contains("gateway-error")
+                || retryOn.contains("refused-stream");
+    }
+
+    /** Whether a reset or timeout of the upstream before a response calls for another try. */
+    public boolean retriesReset() {
+        return retryOn.contains("reset") || retryOn.contains("5xx") || retryOn.contains("gateway-error");
+    }
+}

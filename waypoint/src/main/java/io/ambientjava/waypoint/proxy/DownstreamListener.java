@@ -1,0 +1,94 @@
+package io.ambientjava.waypoint.proxy;
+
+import io.ambientjava.hbone.NettyTransport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * A TCP listener whose connections carry HTTP (or TCP) for one of the waypoint's listeners. The context of each
+ * connection (which listener, who is the client) comes from {@code contextOf}; null closes the connection.
+ */
+public final class DownstreamListener implements AutoCloseable {
+
+    private final Channel server;
+
+    private DownstreamListener(Channel server) {
+        this.server = server;
+    }
+
+    public static CompletableFuture<DownstreamListener> bind(
+            EventLoopGroup group,
+            InetSocketAddress address,
+            ProxyRuntime runtime,
+            Function<Channel, DownstreamContext> contextOf) {
+        CompletableFuture<DownstreamListener> result = new CompletableFuture<>();
+        var bound = new ServerBootstrap()
+                .group(group)
+                .channel(NettyTransport.serverChannelClass(group))
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        DownstreamContext context = contextOf.apply(ch);
+                        if (context == null) {
+                            ch.close();
+                            return;
+                        }
+                        DownstreamPipeline.install(ch, runtime, context);
+                    }
+                })
+                .bind(address);
+        bound.addListener(f -> {
+            if (f.isSuccess()) {
+                result.complete(new DownstreamListener(bound.channel()));
+            } else {
+                result.completeExceptionally(new IllegalStateException(
+                        "cannot bind " + address + ": " + f.cause().getMessage(), f.cause()));
+            }
+        });
+        return result;
+    }
+
+    /**
+     * A plain listener (ingress, tests): connections are for the waypoint listener at
+     * {@code listenerAddress:listenerPort}, from the TCP peer, with no identity.
+     */
+    public static CompletableFuture<DownstreamListener> plain(
+            EventLoopGroup group,
+            InetSocketAddress bind,
+            ProxyRuntime runtime,
+            String listenerAddress,
+            int listenerPort) {
+        return bind(
+                group,
+                bind,
+                runtime,
+                ch -> new DownstreamContext(
+                        listenerAddress,
+                        listenerPort,
+                        java.util.Optional.empty(),
+                        java.util.Optional.of((InetSocketAddress) ch.remoteAddress()),
+                        java.util.Optional.empty()));
+    }
+
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    public int port() {
+        return localAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+    }
+}

@@ -1,0 +1,71 @@
+package io.ambientjava.waypoint.proxy;
+
+import io.ambientjava.waypoint.config.ListenerConfig;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
+import java.util.Optional;
+
+/** Sets up a downstream connection by its listener: HTTP (sniffed h1/h2/other) or a TCP proxy. */
+final class DownstreamPipeline {
+
+    private DownstreamPipeline() {}
+
+    static void install(Channel ch, ProxyRuntime runtime, DownstreamContext context) {
+        Optional<ListenerConfig> listener =
+                runtime.config().listenerFor(context.listenerAddress(), context.listenerPort());
+        if (listener.isPresent() && listener.get().kind() instanceof ListenerConfig.Tcp tcp) {
+            ch.pipeline().addLast(new TcpProxyHandler(runtime, tcp.cluster(), context));
+            return;
+        }
+        ch.pipeline().addLast(new ProtocolDetector(runtime, context));
+    }
+
+    static void http1(ChannelPipeline pipeline, ChannelHandler after, ProxyRuntime runtime, DownstreamContext context) {
+        Http1ServerCodec codec = new Http1ServerCodec(runtime.limits());
+        HttpServerUpgradeHandler.UpgradeCodecFactory upgrades =
+                protocol -> AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                        ? new Http2ServerUpgradeCodec(http2Codec(runtime), multiplex(runtime, context))
+                        : null;
+        String name = pipeline.context(after).name();
+        pipeline.addAfter(name, "http1-handler", new DownstreamHandler(runtime, context, false));
+        pipeline.addAfter(name, "h2c-upgrade", new HttpServerUpgradeHandler(codec, upgrades, 64 * 1024));
+        pipeline.addAfter(name, "http1-codec", codec);
+    }
+
+    static void http2(ChannelPipeline pipeline, ChannelHandler after, ProxyRuntime runtime, DownstreamContext context) {
+        String name = pipeline.context(after).name();
+        pipeline.addAfter(name, "h2-codec", http2Codec(runtime));
+        pipeline.addAfter("h2-codec", "h2-multiplex", multiplex(runtime, context));
+    }
+
+    private static Http2FrameCodec http2Codec(ProxyRuntime runtime) {
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxHeaderListSize(runtime.limits().maxHeaderBytes())
+                        .maxConcurrentStreams(1000))
+                .validateHeaders(true)
+                .build();
+    }
+
+    private static Http2MultiplexHandler multiplex(ProxyRuntime runtime, DownstreamContext context) {
+        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast(new DownstreamHandler(runtime, context, true));
+            }
+        });
+    }
+}

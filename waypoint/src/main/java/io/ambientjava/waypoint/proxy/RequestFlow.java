@@ -1,0 +1,864 @@
+package io.ambientjava.waypoint.proxy;
+
+import io.ambientjava.waypoint.config.FaultConfig;
+import io.ambientjava.waypoint.config.HashPolicy;
+import io.ambientjava.waypoint.config.ListenerConfig;
+import io.ambientjava.waypoint.config.PathMatch;
+import io.ambientjava.waypoint.config.RetryPolicy;
+import io.ambientjava.waypoint.config.Route;
+import io.ambientjava.waypoint.config.RouteAction;
+import io.ambientjava.waypoint.config.RouteTable;
+import io.ambientjava.waypoint.config.RouteTranslator;
+import io.ambientjava.waypoint.config.WaypointConfig;
+import io.ambientjava.waypoint.filter.FaultDecision;
+import io.ambientjava.waypoint.filter.HeaderMutator;
+import io.ambientjava.waypoint.filter.Redirects;
+import io.ambientjava.waypoint.filter.RequestView;
+import io.ambientjava.waypoint.filter.RouteSelector;
+import io.ambientjava.waypoint.telemetry.RequestRecord;
+import io.ambientjava.waypoint.upstream.ClusterRuntime;
+import io.ambientjava.waypoint.upstream.HostState;
+import io.ambientjava.waypoint.upstream.Lease;
+import io.ambientjava.waypoint.upstream.OverflowException;
+import io.ambientjava.waypoint.upstream.UpstreamProtocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request through the waypoint, on the downstream's event loop: route selection, the fault filter, then the
+ * router (direct response, redirect, or forwarding with retries, timeouts and mirrors), then telemetry. The
+ * request body streams upstream as it arrives; a copy is kept (up to a limit) so a retry or a mirror can resend
+ * it.
+ */
+final class RequestFlow implements UpstreamAttempt.Exchange {
+
+    private static final Set<String> HOP_BY_HOP =
+            Set.of("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "http2-settings");
+
+    private final ChannelHandlerContext ctx;
+    private final EventLoop loop;
+    private final ProxyRuntime runtime;
+    private final DownstreamContext downstream;
+    private final boolean http2;
+    private final Runnable onComplete;
+    private final HttpRequest request;
+    private final Instant start = Instant.now();
+    private final long startNanos = System.nanoTime();
+    private final RequestView view;
+    private final String requestId;
+    private final boolean grpc;
+
+    private String destinationService = "unknown";
+    private Route route;
+    private RouteAction.Forward forward;
+    private String clusterName = "-";
+    private RouteAction.WeightedCluster chosen;
+    private ClusterRuntime cluster;
+    private HttpHeaders upstreamHeaders;
+    private String upstreamPath;
+    private String upstreamAuthority;
+    private boolean forwarding;
+
+    private final List<ByteBuf> kept = new ArrayList<>();
+    private long keptBytes;
+    private boolean keepAll = true;
+    private boolean requestEnded;
+    private HttpHeaders requestTrailers;
+    private long requestBytes;
+
+    private UpstreamAttempt current;
+    private boolean currentStreaming;
+    private int attempts;
+    private boolean retryActive;
+    private final Set<HostState> tried = new HashSet<>();
+    private HostState lastHost;
+    private boolean requestCounted;
+    private ScheduledFuture<?> routeTimer;
+    private ScheduledFuture<?> tryTimer;
+
+    private boolean responseStarted;
+    private boolean finished;
+    private int status;
+    private String flags = "-";
+    private long responseBytes;
+    private Optional<String> grpcStatus = Optional.empty();
+    private boolean mirrorsStarted;
+    private boolean upstreamPaused;
+
+    RequestFlow(
+            ChannelHandlerContext ctx,
+            ProxyRuntime runtime,
+            DownstreamContext downstream,
+            boolean http2,
+            HttpRequest request,
+            Runnable onComplete) {
+        this.ctx = ctx;
+        this.loop = ctx.channel().eventLoop();
+        this.runtime = runtime;
+        this.downstream = downstream;
+        this.http2 = http2;
+        this.request = request;
+        this.onComplete = onComplete;
+        HttpHeaders headers = request.headers();
+        String authority = headers.get(HttpHeaderNames.HOST, "");
+        String scheme = headers.get(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), "http");
+        this.view = new RequestView(request.method().name(), request.uri(), authority, scheme, headers);
+        String id = headers.get("x-request-id");
+        this.requestId = id != null ? id : UUID.randomUUID().toString();
+        String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE, "");
+        this.grpc = contentType.startsWith("application/grpc");
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+
+    // ---- downstream events
+
+    void start() {
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            int code = cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
+                    ? 431
+                    : cause instanceof io.netty.handler.codec.http.TooLongHttpLineException ? 414 : 400;
+            flags = "DPE";
+            localReply(code, "bad request: " + (cause == null ? "malformed" : cause.getMessage()), true);
+            return;
+        }
+        WaypointConfig config = runtime.config();
+        Optional<ListenerConfig> listener = config.listenerFor(downstream.listenerAddress(), downstream.listenerPort());
+        if (listener.isEmpty() || !(listener.get().kind() instanceof ListenerConfig.Http http)) {
+            flags = "NR";
+            localReply(404, "no listener for " + downstream.listenerAddress() + ":" + downstream.listenerPort(), false);
+            return;
+        }
+        destinationService = serviceOf(listener.get().name());
+        Optional<RouteTable> table = config.routeTableFor(http);
+        Optional<Route> selected = table.flatMap(t -> RouteSelector.select(t, view));
+        if (selected.isEmpty()) {
+            flags = "NR";
+            localReply(404, "no route", false);
+            return;
+        }
+        route = selected.get();
+        if (http.hasFilter(RouteTranslator.FAULT_FILTER) && route.fault().isPresent()) {
+            FaultDecision fault = FaultDecision.roll(
+                    route.fault().get(), () -> ThreadLocalRandom.current().nextDouble());
+            if (fault.delay().isPresent()) {
+                flags = "DI";
+                Duration delay = fault.delay().get();
+                loop.schedule(() -> afterDelay(fault), delay.toNanos(), TimeUnit.NANOSECONDS);
+                return;
+            }
+            if (fault.abort().isPresent()) {
+                abort(fault.abort().get());
+                return;
+            }
+        }
+        route();
+    }
+
+    private void afterDelay(FaultDecision fault) {
+        if (finished) {
+            return;
+        }
+        if (fault.abort().isPresent()) {
+            abort(fault.abort().get());
+        } else {
+            route();
+        }
+    }
+
+    private void abort(FaultConfig.Abort abort) {
+        flags = flags.equals("-") ? "FI" : flags + ",FI";
+        if (abort.grpcStatus().isPresent()) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+            response.headers().set("grpc-status", abort.grpcStatus().get());
+            response.headers().set("grpc-message", "fault filter abort");
+            grpcStatus = Optional.of(Integer.toString(abort.grpcStatus().get()));
+            sendLocal(response, false);
+        } else {
+            localReply(abort.httpStatus().orElse(503), "fault filter abort", false);
+        }
+    }
+
+    private void route() {
+        switch (route.action()) {
+            case RouteAction.DirectResponse direct -> {
+                FullHttpResponse response = new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.valueOf(direct.status()),
+                        Unpooled.copiedBuffer(direct.body().orElse(""), StandardCharsets.UTF_8));
+                if (direct.body().isPresent()) {
+                    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+                }
+                HeaderMutator.apply(route.responseHeaders(), response.headers());
+                sendLocal(response, false);
+            }
+            case RouteAction.Redirect redirect -> {
+                String prefix = route.match().path() instanceof PathMatch.Prefix p ? p.prefix() : null;
+                FullHttpResponse response = new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(redirect.status()));
+                response.headers().set(HttpHeaderNames.LOCATION, Redirects.location(redirect, view, prefix));
+                HeaderMutator.apply(route.responseHeaders(), response.headers());
+                sendLocal(response, false);
+            }
+            case RouteAction.Forward f -> startForward(f);
+        }
+    }
+
+    void onBody(HttpContent content) {
+        ByteBuf data = content.content();
+        requestBytes += data.readableBytes();
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestEnded = true;
+            HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
+            requestTrailers = trailers.isEmpty() ? null : trailers.copy();
+        }
+        if (finished) {
+            content.release();
+            return;
+        }
+        if (data.isReadable()) {
+            if (current != null && currentStreaming) {
+                current.lease.channel().writeAndFlush(new DefaultHttpContent(data.retainedDuplicate()));
+            }
+            keep(data.retain());
+        }
+        content.release();
+        if (last) {
+            if (current != null && currentStreaming) {
+                writeRequestEnd(current);
+            }
+            maybeStartMirrors();
+        }
+        if (!keepAll && currentStreaming) {
+            releaseKept();
+        }
+    }
+
+    private void keep(ByteBuf data) {
+        kept.add(data);
+        keptBytes += data.readableBytes();
+        if (keptBytes > runtime.limits().bufferLimitBytes()) {
+            keepAll = false;
+            if (!currentStreaming) {
+                // Nobody drains the copy yet: hold the client until an upstream takes it.
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+    }
+
+    private void releaseKept() {
+        kept.forEach(ByteBuf::release);
+        kept.clear();
+        keptBytes = 0;
+    }
+
+    void onDownstreamClosed() {
+        if (finished) {
+            return;
+        }
+        flags = "DC";
+        if (current != null) {
+            current.abort();
+        }
+        finish(responseStarted ? status : 0);
+    }
+
+    void onDownstreamWritable(boolean writable) {
+        if (current != null && current.lease.channel().isActive()) {
+            current.lease.channel().config().setAutoRead(writable);
+            upstreamPaused = !writable;
+        }
+    }
+
+    // ---- forwarding
+
+    private void startForward(RouteAction.Forward f) {
+        forward = f;
+        chosen = pickWeighted(f);
+        clusterName = chosen.name();
+        Optional<ClusterRuntime> runtimeCluster = runtime.clusters().get(clusterName);
+        if (runtimeCluster.isEmpty()) {
+            flags = "NC";
+            localReply(503, "cluster not found: " + clusterName, false);
+            return;
+        }
+        cluster = runtimeCluster.get();
+        upstreamHeaders = request.headers().copy();
+        for (String h : HOP_BY_HOP) {
+            upstreamHeaders.remove(h);
+        }
+        String te = request.headers().get(HttpHeaderNames.TE);
+        upstreamHeaders.remove(HttpHeaderNames.TE);
+        if (te != null && te.toLowerCase().contains("trailers")) {
+            upstreamHeaders.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
+        upstreamHeaders.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+        upstreamHeaders.set("x-request-id", requestId);
+        if (!upstreamHeaders.contains("x-forwarded-proto")) {
+            upstreamHeaders.set("x-forwarded-proto", view.scheme());
+        }
+        HeaderMutator.apply(route.requestHeaders(), upstreamHeaders);
+        HeaderMutator.apply(chosen.requestHeaders(), upstreamHeaders);
+        upstreamPath = request.uri();
+        if (f.prefixRewrite().isPresent() && route.match().path() instanceof PathMatch.Prefix p) {
+            String path = view.path();
+            if (path.regionMatches(
+                    !p.caseSensitive(), 0, p.prefix(), 0, p.prefix().length())) {
+                upstreamPath = f.prefixRewrite().get()
+                        + request.uri().substring(p.prefix().length());
+            }
+        }
+        upstreamAuthority = f.hostRewrite().orElse(view.authority());
+        upstreamHeaders.set(HttpHeaderNames.HOST, upstreamAuthority);
+        forwarding = true;
+        f.timeout().ifPresent(t -> routeTimer = loop.schedule(this::onRouteTimeout, t.toNanos(), TimeUnit.NANOSECONDS));
+        maybeStartMirrors();
+        startAttempt();
+    }
+
+    private static RouteAction.WeightedCluster pickWeighted(RouteAction.Forward f) {
+        if (f.clusters().size() == 1) {
+            return f.clusters().getFirst();
+        }
+        int roll = ThreadLocalRandom.current().nextInt(f.totalWeight());
+        for (RouteAction.WeightedCluster c : f.clusters()) {
+            roll -= c.weight();
+            if (roll < 0) {
+                return c;
+            }
+        }
+        return f.clusters().getLast();
+    }
+
+    private void startAttempt() {
+        if (!requestCounted) {
+            if (!cluster.limits().tryStartRequest()) {
+                overflow("max requests");
+                return;
+            }
+            requestCounted = true;
+        }
+        HostState host = cluster.pick(hash(), tried);
+        if (host == null) {
+            flags = "UH";
+            localReply(503, "no healthy upstream", false);
+            return;
+        }
+        attempts++;
+        tried.add(host);
+        lastHost = host;
+        UpstreamProtocol protocol = http2 || cluster.config().http2() ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
+        host.activeRequestsIncrement();
+        int attemptNumber = attempts;
+        cluster.acquire(host, loop, protocol)
+                .whenComplete((lease, error) -> loop.execute(() -> {
+                    if (finished || attemptNumber != attempts) {
+                        host.activeRequestsDecrement();
+                        if (lease != null) {
+                            lease.release(true);
+                        }
+                        return;
+                    }
+                    if (error != null) {
+                        host.activeRequestsDecrement();
+                        Throwable cause =
+                                error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                                        ? error.getCause()
+                                        : error;
+                        if (cause instanceof OverflowException) {
+                            overflow(cause.getMessage());
+                        } else {
+                            onConnectFailure(host, cause.getMessage());
+                        }
+                        return;
+                    }
+                    onLease(lease);
+                }));
+    }
+
+    private void onLease(Lease lease) {
+        UpstreamAttempt attempt = new UpstreamAttempt(this, loop, lease);
+        current = attempt;
+        var channel = lease.channel();
+        channel.eventLoop().execute(() -> {
+            channel.pipeline().addLast(UpstreamAttempt.NAME, attempt);
+            if (!channel.isActive()) {
+                loop.execute(() -> onUpstreamLost(attempt, "upstream connection closed before the request"));
+            }
+        });
+        forward.retry()
+                .flatMap(RetryPolicy::perTryTimeout)
+                .ifPresent(
+                        t -> tryTimer = loop.schedule(() -> onTryTimeout(attempt), t.toNanos(), TimeUnit.NANOSECONDS));
+        HttpRequest head =
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), upstreamPath, upstreamHeaders.copy());
+        if (attempts > 1) {
+            head.headers().set("x-envoy-attempt-count", attempts);
+        }
+        boolean hasBody = HttpUtil.isTransferEncodingChunked(request)
+                || requestBytes > 0
+                || (!requestEnded && !HttpUtil.isContentLengthSet(request) && http2);
+        if (!HttpUtil.isContentLengthSet(head) && hasBody) {
+            HttpUtil.setTransferEncodingChunked(head, true);
+        }
+        channel.write(head);
+        for (ByteBuf b : kept) {
+            channel.write(new DefaultHttpContent(b.retainedDuplicate()));
+        }
+        currentStreaming = true;
+        if (!keepAll) {
+            releaseKept();
+        }
+        ctx.channel().config().setAutoRead(true);
+        if (requestEnded) {
+            writeRequestEnd(attempt);
+        } else {
+            channel.flush();
+        }
+    }
+
+    private void writeRequestEnd(UpstreamAttempt attempt) {
+        LastHttpContent last = requestTrailers == null
+                ? new DefaultLastHttpContent()
+                : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, requestTrailers.copy());
+        attempt.lease.channel().writeAndFlush(last);
+    }
+
+    private OptionalLong hash() {
+        if (forward.hashPolicies().isEmpty()) {
+            return OptionalLong.empty();
+        }
+        long h = 0;
+        boolean any = false;
+        for (HashPolicy p : forward.hashPolicies()) {
+            Optional<String> value = switch (p) {
+                case HashPolicy.Header header -> view.header(header.name());
+                case HashPolicy.Cookie cookie -> cookie(cookie.name());
+                case HashPolicy.SourceIp ip ->
+                    downstream.source().map(s -> s.getAddress().getHostAddress());
+            };
+            if (value.isPresent()) {
+                h = h * 31 + value.get().hashCode() * 0x9E3779B97F4A7C15L;
+                any = true;
+                if (p.terminal()) {
+                    break;
+                }
+            }
+        }
+        return any ? OptionalLong.of(h) : OptionalLong.empty();
+    }
+
+    private Optional<String> cookie(String name) {
+        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+            for (Cookie c : ServerCookieDecoder.LAX.decode(header)) {
+                if (c.name().equals(name)) {
+                    return Optional.of(c.value());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    // ---- upstream events
+
+    @Override
+    public void onResponseHead(UpstreamAttempt attempt, HttpResponse response) {
+        if (attempt != current || finished) {
+            return;
+        }
+        int code = response.status().code();
+        cluster.recordOutcome(attempt.host, code);
+        Optional<RetryPolicy> retry = forward.retry();
+        if (retry.isPresent() && retry.get().retriesStatus(code) && canRetry()) {
+            attempt.abort();
+            endAttempt(attempt);
+            scheduleRetry();
+            return;
+        }
+        cancelTryTimer();
+        status = code;
+        responseStarted = true;
+        HttpHeaders headers = response.headers().copy();
+        for (String h : HOP_BY_HOP) {
+            headers.remove(h);
+        }
+        headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+        HeaderMutator.apply(chosen.responseHeaders(), headers);
+        HeaderMutator.apply(route.responseHeaders(), headers);
+        headers.set(HttpHeaderNames.SERVER, "istio-envoy");
+        String grpcHeader = headers.get("grpc-status");
+        if (grpcHeader != null) {
+            grpcStatus = Optional.of(grpcHeader);
+        }
+        boolean bodyless = HttpMethod.HEAD.equals(request.method()) || code == 204 || code == 304 || code < 200;
+        if (!http2 && !bodyless && !HttpUtil.isContentLengthSet(response)) {
+            HttpUtil.setTransferEncodingChunked(response, true);
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (!http2 && !HttpUtil.isKeepAlive(request)) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers));
+    }
+
+    @Override
+    public void onResponseBody(UpstreamAttempt attempt, HttpContent content) {
+        if (attempt != current || finished || !responseStarted) {
+            content.release();
+            return;
+        }
+        responseBytes += content.content().readableBytes();
+        if (content instanceof LastHttpContent last) {
+            String trailerStatus = last.trailingHeaders().get("grpc-status");
+            if (trailerStatus != null) {
+                grpcStatus = Optional.of(trailerStatus);
+            }
+            boolean reusable = requestEnded && !http2Upstream(attempt);
+            attempt.finish(reusable);
+            endAttempt(attempt);
+            finish(status);
+            ctx.writeAndFlush(last);
+        } else {
+            ctx.writeAndFlush(content);
+            if (!ctx.channel().isWritable() && !upstreamPaused) {
+                onDownstreamWritable(false);
+            }
+        }
+    }
+
+    private static boolean http2Upstream(UpstreamAttempt attempt) {
+        return attempt.lease.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel
+                && attempt.lease.channel().pipeline().get(io.netty.handler.codec.http.HttpClientCodec.class) == null;
+    }
+
+    @Override
+    public void onUpstreamLost(UpstreamAttempt attempt, String reason) {
+        if (attempt != current || finished) {
+            return;
+        }
+        attempt.abort();
+        endAttempt(attempt);
+        cluster.recordOutcome(attempt.host, 0);
+        if (responseStarted) {
+            // Too late for a clean answer: the client sees the stream (or connection) cut.
+            flags = "UC";
+            closeDownstreamAbruptly();
+            finish(status);
+            return;
+        }
+        Optional<RetryPolicy> retry = forward.retry();
+        if (retry.isPresent() && retry.get().retriesReset() && canRetry()) {
+            scheduleRetry();
+            return;
+        }
+        flags = "UC";
+        localReply(503, "upstream connect error or disconnect/reset before headers. reset reason: " + reason, false);
+    }
+
+    private void onConnectFailure(HostState host, String reason) {
+        cluster.recordOutcome(host, 0);
+        Optional<RetryPolicy> retry = forward.retry();
+        if (retry.isPresent() && retry.get().retriesConnectFailure() && canRetry()) {
+            scheduleRetry();
+            return;
+        }
+        flags = "UF";
+        localReply(
+                503,
+                "upstream connect error or disconnect/reset before headers. reset reason: connection failure: "
+                        + reason,
+                false);
+    }
+
+    private void onTryTimeout(UpstreamAttempt attempt) {
+        if (attempt != current || finished || attempt.responseStarted) {
+            return;
+        }
+        attempt.abort();
+        endAttempt(attempt);
+        cluster.recordOutcome(attempt.host, 0);
+        Optional<RetryPolicy> retry = forward.retry();
+        if (retry.isPresent() && retry.get().retriesReset() && canRetry()) {
+            scheduleRetry();
+            return;
+        }
+        flags = "UT";
+        localReply(504, "upstream request timeout", false);
+    }
+
+    private void onRouteTimeout() {
+        if (finished) {
+            return;
+        }
+        if (current != null) {
+            current.abort();
+            endAttempt(current);
+        }
+        flags = "UT";
+        if (responseStarted) {
+            closeDownstreamAbruptly();
+            finish(status);
+        } else {
+            localReply(504, "upstream request timeout", false);
+        }
+    }
+
+    private void endAttempt(UpstreamAttempt attempt) {
+        if (current == attempt) {
+            current = null;
+            currentStreaming = false;
+            attempt.host.activeRequestsDecrement();
+        }
+        if (retryActive) {
+            retryActive = false;
+            cluster.limits().endRetry();
+        }
+        cancelTryTimer();
+    }
+
+    private boolean canRetry() {
+        RetryPolicy policy = forward.retry().orElseThrow();
+        if (attempts > policy.numRetries()) {
+            return false;
+        }
+        if (!keepAll) {
+            return false; // the body was not kept whole: it cannot be sent again
+        }
+        if (!cluster.limits().tryStartRetry()) {
+            flags = "URX";
+            return false;
+        }
+        retryActive = true;
+        return true;
+    }
+
+    private void scheduleRetry() {
+        RetryPolicy policy = forward.retry().orElseThrow();
+        long base = policy.baseInterval().toNanos();
+        long ceiling = Math.min(policy.maxInterval().toNanos(), base * ((1L << Math.min(attempts, 20)) - 1));
+        long wait = ThreadLocalRandom.current().nextLong(Math.max(1, ceiling));
+        loop.schedule(
+                () -> {
+                    if (!finished) {
+                        startAttempt();
+                    } else if (retryActive) {
+                        retryActive = false;
+                        cluster.limits().endRetry();
+                    }
+                },
+                wait,
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelTryTimer() {
+        if (tryTimer != null) {
+            tryTimer.cancel(false);
+            tryTimer = null;
+        }
+    }
+
+    private void overflow(String what) {
+        flags = "UO";
+        FullHttpResponse response = response(
+                503,
+                "upstream connect error or disconnect/reset before headers. reset reason: overflow (" + what + ")");
+        response.headers().set("x-envoy-overloaded", "true");
+        sendLocal(response, false);
+    }
+
+    // ---- mirrors
+
+    private void maybeStartMirrors() {
+        if (mirrorsStarted || !forwarding || !requestEnded || forward.mirrors().isEmpty()) {
+            return;
+        }
+        mirrorsStarted = true;
+        if (!keepAll) {
+            return; // no full copy of the body to send
+        }
+        for (RouteAction.Mirror m : forward.mirrors()) {
+            if (ThreadLocalRandom.current().nextDouble() >= m.fraction()) {
+                continue;
+            }
+            Optional<ClusterRuntime> target = runtime.clusters().get(m.cluster());
+            if (target.isEmpty()) {
+                continue;
+            }
+            HttpHeaders headers = upstreamHeaders.copy();
+            headers.set(HttpHeaderNames.HOST, shadowAuthority(upstreamAuthority));
+            List<ByteBuf> body = new ArrayList<>(kept.size());
+            for (ByteBuf b : kept) {
+                body.add(b.retainedDuplicate());
+            }
+            MirrorSender.send(
+                    target.get(),
+                    loop,
+                    http2 ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1,
+                    new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), upstreamPath, headers),
+                    body,
+                    requestTrailers);
+        }
+    }
+
+    /** {@code host:port} → {@code host-shadow:port}, as Envoy names mirrored traffic. */
+    static String shadowAuthority(String authority) {
+        int colon = authority.lastIndexOf(':');
+        if (colon > 0 && authority.indexOf(']') < colon) {
+            return authority.substring(0, colon) + "-shadow" + authority.substring(colon);
+        }
+        return authority + "-shadow";
+    }
+
+    // ---- local replies and completion
+
+    private FullHttpResponse response(int code, String body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(code),
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+        return response;
+    }
+
+    private void localReply(int code, String body, boolean close) {
+        sendLocal(response(code, body), close);
+    }
+
+    private void sendLocal(FullHttpResponse response, boolean close) {
+        if (finished || responseStarted) {
+            response.release();
+            if (!finished) {
+                closeDownstreamAbruptly();
+                finish(status);
+            }
+            return;
+        }
+        cancelTimers();
+        if (current != null) {
+            current.abort();
+            endAttempt(current);
+        }
+        responseStarted = true;
+        status = response.status().code();
+        responseBytes += response.content().readableBytes();
+        response.headers().set(HttpHeaderNames.SERVER, "istio-envoy");
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        boolean bodyUnread = !requestEnded
+                && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
+        boolean closeAfter = close || (!http2 && (!HttpUtil.isKeepAlive(request) || bodyUnread));
+        if (closeAfter && !http2) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        finish(status); // before the bytes leave, so the record exists when the client sees the answer
+        ctx.writeAndFlush(response).addListener(f -> {
+            if (closeAfter) {
+                ctx.close();
+            }
+        });
+    }
+
+    private void closeDownstreamAbruptly() {
+        ctx.close();
+    }
+
+    private void cancelTimers() {
+        if (routeTimer != null) {
+            routeTimer.cancel(false);
+        }
+        cancelTryTimer();
+    }
+
+    private void finish(int finalStatus) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancelTimers();
+        releaseKept();
+        if (requestCounted) {
+            cluster.limits().endRequest();
+        }
+        if (!http2 && !HttpUtil.isKeepAlive(request) && ctx.channel().isActive()) {
+            loop.execute(ctx::close); // after the response just written
+        }
+        ctx.channel().config().setAutoRead(true);
+        runtime.observer().onRequest(record(finalStatus));
+        onComplete.run();
+    }
+
+    private RequestRecord record(int finalStatus) {
+        var endpoint = lastHost == null ? null : lastHost.endpoint();
+        return new RequestRecord(
+                start,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
+                request.method().name(),
+                request.uri(),
+                view.authority(),
+                http2 ? "HTTP/2" : request.protocolVersion().text(),
+                finalStatus,
+                flags,
+                requestBytes,
+                responseBytes,
+                attempts,
+                route == null ? "-" : route.name(),
+                clusterName,
+                endpoint == null
+                        ? Optional.empty()
+                        : Optional.of(endpoint.address().getAddress().getHostAddress() + ":"
+                                + endpoint.address().getPort()),
+                endpoint == null ? Optional.empty() : endpoint.workload(),
+                destinationService,
+                downstream.peerIdentity().map(Object::toString),
+                downstream.source().map(s -> s.getAddress().getHostAddress() + ":" + s.getPort()),
+                downstream.sourceWorkload(),
+                grpc ? grpcStatus : Optional.empty(),
+                requestId,
+                downstream.peerIdentity().isPresent());
+    }
+
+    /** {@code inbound-vip|80|http|reviews.default.svc.cluster.local} → the hostname; else the listener name. */
+    static String serviceOf(String listenerName) {
+        String[] parts = listenerName.split("\\|", -1);
+        return parts.length == 4 ? parts[3] : listenerName;
+    }
+}

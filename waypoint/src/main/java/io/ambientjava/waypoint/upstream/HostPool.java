@@ -1,0 +1,271 @@
+package io.ambientjava.waypoint.upstream;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Upstream connections to one host from one event loop (like Envoy's per-worker pools), so nothing here needs a
+ * lock: every method runs on {@code loop}. HTTP/1.1 connections carry one exchange at a time and are kept for
+ * reuse; HTTP/2 has one shared connection with a stream per exchange. Connection and pending-request counts go
+ * to the cluster's circuit breakers.
+ */
+final class HostPool {
+
+    private static final int HTTP2_MAX_STREAMS = 100;
+
+    private final HostState host;
+    private final EventLoop loop;
+    private final ClusterRuntime cluster;
+    private final Transport transport;
+    private final Deque<Channel> idle = new ArrayDeque<>();
+    private final Deque<Waiter> waiters = new ArrayDeque<>();
+    private Channel h2;
+    private CompletableFuture<Channel> h2Opening;
+    private int h2Streams;
+    private int h2Served;
+
+    private record Waiter(CompletableFuture<Lease> lease) {}
+
+    HostPool(HostState host, EventLoop loop, ClusterRuntime cluster, Transport transport) {
+        this.host = host;
+        this.loop = loop;
+        this.cluster = cluster;
+        this.transport = transport;
+    }
+
+    CompletableFuture<Lease> acquire(UpstreamProtocol protocol) {
+        return protocol == UpstreamProtocol.HTTP2 ? acquireHttp2() : acquireHttp1();
+    }
+
+    // ---- HTTP/1.1
+
+    private CompletableFuture<Lease> acquireHttp1() {
+        Channel ch;
+        while ((ch = idle.pollFirst()) != null) {
+            if (ch.isActive()) {
+                return CompletableFuture.completedFuture(new Http1Lease(ch));
+            }
+        }
+        CompletableFuture<Lease> result = new CompletableFuture<>();
+        if (cluster.limits().tryOpenConnection()) {
+            dialHttp1(result);
+        } else if (cluster.limits().tryAddPending()) {
+            waiters.addLast(new Waiter(result));
+        } else {
+            result.completeExceptionally(
+                    new OverflowException("upstream connections and pending requests at their limits"));
+        }
+        return result;
+    }
+
+    private void dialHttp1(CompletableFuture<Lease> result) {
+        transport
+                .open(host.endpoint(), loop, cluster.config().connectTimeout(), null)
+                .whenComplete((ch, error) -> {
+                    if (error != null) {
+                        cluster.limits().connectionClosed();
+                        result.completeExceptionally(error);
+                        loop.execute(this::serveWaitersWithNewConnections);
+                        return;
+                    }
+                    ch.eventLoop().execute(() -> {
+                        ch.pipeline().addLast("http", new HttpClientCodec());
+                        ch.closeFuture().addListener(f -> loop.execute(() -> onHttp1Closed(ch)));
+                        if (!result.complete(new Http1Lease(ch))) {
+                            ch.close();
+                        }
+                    });
+                });
+    }
+
+    private void onHttp1Closed(Channel ch) {
+        idle.remove(ch);
+        cluster.limits().connectionClosed();
+        serveWaitersWithNewConnections();
+    }
+
+    private void serveWaitersWithNewConnections() {
+        while (!waiters.isEmpty() && cluster.limits().tryOpenConnection()) {
+            Waiter w = waiters.pollFirst();
+            cluster.limits().pendingDone();
+            dialHttp1(w.lease());
+        }
+    }
+
+    private void releaseHttp1(Channel ch, int served, boolean reusable) {
+        int max = cluster.config().maxRequestsPerConnection();
+        if (!reusable || !ch.isActive() || (max > 0 && served >= max)) {
+            ch.close();
+            return;
+        }
+        Waiter w = waiters.pollFirst();
+        if (w != null) {
+            cluster.limits().pendingDone();
+            Http1Lease lease = new Http1Lease(ch);
+            lease.served = served;
+            if (!w.lease().complete(lease)) {
+                releaseHttp1(ch, served, true);
+            }
+            return;
+        }
+        ch.attr(Http1Lease.SERVED).set(served);
+        idle.addFirst(ch);
+    }
+
+    private final class Http1Lease implements Lease {
+        static final io.netty.util.AttributeKey<Integer> SERVED = io.netty.util.AttributeKey.valueOf("waypoint.served");
+        private final Channel ch;
+        int served;
+        private boolean released;
+
+        Http1Lease(Channel ch) {
+            this.ch = ch;
+            Integer before = ch.attr(SERVED).get();
+            this.served = before == null ? 0 : before;
+        }
+
+        @Override
+        public Channel channel() {
+            return ch;
+        }
+
+        @Override
+        public HostState host() {
+            return host;
+        }
+
+        @Override
+        public void release(boolean reusable) {
+            if (released) {
+                return;
+            }
+            released = true;
+            int count = served + 1;
+            if (loop.inEventLoop()) {
+                releaseHttp1(ch, count, reusable);
+            } else {
+                loop.execute(() -> releaseHttp1(ch, count, reusable));
+            }
+        }
+    }
+
+    // ---- HTTP/2
+
+    private CompletableFuture<Lease> acquireHttp2() {
+        int max = cluster.config().maxRequestsPerConnection();
+        if (h2 != null && (!h2.isActive() || h2Streams >= HTTP2_MAX_STREAMS || (max > 0 && h2Served >= max))) {
+            if (h2.isActive() && h2Streams == 0) {
+                h2.close();
+            }
+            h2 = null; // drains on its own; its close releases the connection count
+        }
+        if (h2 != null) {
+            return openStream(h2);
+        }
+        if (h2Opening == null) {
+            if (!cluster.limits().tryOpenConnection()) {
+                return CompletableFuture.failedFuture(new OverflowException("upstream connections at their limit"));
+            }
+            h2Opening = new CompletableFuture<>();
+            CompletableFuture<Channel> opening = h2Opening;
+            transport
+                    .open(host.endpoint(), loop, cluster.config().connectTimeout(), null)
+                    .whenComplete((ch, error) -> loop.execute(() -> {
+                        h2Opening = null;
+                        if (error != null) {
+                            cluster.limits().connectionClosed();
+                            opening.completeExceptionally(error);
+                            return;
+                        }
+                        ch.eventLoop().execute(() -> {
+                            ch.pipeline()
+                                    .addLast(Http2FrameCodecBuilder.forClient().build());
+                            ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                            ch.closeFuture()
+                                    .addListener(f -> loop.execute(() -> {
+                                        if (h2 == ch) {
+                                            h2 = null;
+                                        }
+                                        cluster.limits().connectionClosed();
+                                    }));
+                            loop.execute(() -> {
+                                h2 = ch;
+                                h2Served = 0;
+                                h2Streams = 0;
+                                opening.complete(ch);
+                            });
+                        });
+                    }));
+        }
+        return h2Opening.thenCompose(ch -> {
+            CompletableFuture<Lease> r = new CompletableFuture<>();
+            loop.execute(() -> openStream(ch).whenComplete((l, e) -> {
+                if (e != null) {
+                    r.completeExceptionally(e);
+                } else {
+                    r.complete(l);
+                }
+            }));
+            return r;
+        });
+    }
+
+    private CompletableFuture<Lease> openStream(Channel parent) {
+        h2Streams++;
+        h2Served++;
+        CompletableFuture<Lease> result = new CompletableFuture<>();
+        new Http2StreamChannelBootstrap(parent)
+                .handler(new Http2StreamFrameToHttpObjectCodec(false))
+                .open()
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        loop.execute(() -> h2Streams--);
+                        result.completeExceptionally(f.cause());
+                        return;
+                    }
+                    Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
+                    stream.closeFuture()
+                            .addListener(c -> loop.execute(() -> {
+                                h2Streams--;
+                                int max = cluster.config().maxRequestsPerConnection();
+                                if (h2Streams == 0 && parent != h2 && parent.isActive()) {
+                                    parent.close();
+                                } else if (h2Streams == 0 && max > 0 && h2Served >= max && parent.isActive()) {
+                                    parent.close();
+                                }
+                            }));
+                    result.complete(new Lease() {
+                        @Override
+                        public Channel channel() {
+                            return stream;
+                        }
+
+                        @Override
+                        public HostState host() {
+                            return host;
+                        }
+
+                        @Override
+                        public void release(boolean reusable) {
+                            stream.close();
+                        }
+                    });
+                });
+        return result;
+    }
+
+    void closeIdle() {
+        idle.forEach(Channel::close);
+        idle.clear();
+    }
+}

@@ -1,0 +1,51 @@
+package io.ambientjava.waypoint.upstream;
+
+import io.ambientjava.waypoint.config.EndpointConfig;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What the waypoint knows about one endpoint of a cluster: its config, load, and outlier state. */
+public final class HostState {
+
+    volatile EndpointConfig endpoint;
+    final AtomicInteger activeRequests = new AtomicInteger();
+    // Outlier detection state, guarded by this.
+    int consecutive5xx;
+    int consecutiveGatewayFailures;
+    int ejectionCount;
+    long ejectedUntilNanos;
+    boolean ejected;
+
+    HostState(EndpointConfig endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    public EndpointConfig endpoint() {
+        return endpoint;
+    }
+
+    public void activeRequestsIncrement() {
+        activeRequests.incrementAndGet();
+    }
+
+    public void activeRequestsDecrement() {
+        activeRequests.decrementAndGet();
+    }
+
+    public int activeRequests() {
+        return activeRequests.get();
+    }
+
+    synchronized boolean isEjected(long nowNanos) {
+        if (ejected && nowNanos - ejectedUntilNanos >= 0) {
+            ejected = false;
+            consecutive5xx = 0;
+            consecutiveGatewayFailures = 0;
+        }
+        return ejected;
+    }
+
+    @Override
+    public String toString() {
+        return endpoint.address().toString();
+    }
+}

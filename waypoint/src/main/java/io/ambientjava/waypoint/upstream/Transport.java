@@ -1,0 +1,106 @@
+package io.ambientjava.waypoint.upstream;
+
+import io.ambientjava.hbone.NettyTransport;
+import io.ambientjava.hbone.authority.HboneAuthority;
+import io.ambientjava.hbone.client.ClientSecurity;
+import io.ambientjava.hbone.client.ConnectRequest;
+import io.ambientjava.hbone.client.HboneClient;
+import io.ambientjava.hbone.client.HboneStream;
+import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.waypoint.config.EndpointConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Opens a byte channel to an endpoint: plain TCP, or an HBONE CONNECT to its ztunnel ({@code <ip>:15008}) as the
+ * waypoint's identity, checking the endpoint's identity. The returned channel carries the endpoint's bytes either
+ * way (for HBONE a {@link StreamBytesAdapter} is in front).
+ */
+public final class Transport {
+
+    public static final int HBONE_PORT = 15008;
+
+    private final HboneClient hbone;
+    private final ClientSecurity security;
+    private final int hbonePort;
+
+    /** @param hbonePort the peer's HBONE port (15008; tests use others) */
+    public Transport(HboneClient hbone, ClientSecurity security, int hbonePort) {
+        this.hbone = Objects.requireNonNull(hbone, "hbone");
+        this.security = Objects.requireNonNull(security, "security");
+        this.hbonePort = hbonePort;
+    }
+
+    /**
+     * @param sourceAddress the original client, sent in {@code forwarded} on HBONE
+     */
+    public CompletableFuture<Channel> open(
+            EndpointConfig endpoint, EventLoop loop, Duration connectTimeout, InetSocketAddress sourceAddress) {
+        return endpoint.hbone()
+                ? openHbone(endpoint, sourceAddress)
+                : openTcp(endpoint.address(), loop, connectTimeout);
+    }
+
+    private CompletableFuture<Channel> openTcp(InetSocketAddress target, EventLoop loop, Duration connectTimeout) {
+        CompletableFuture<Channel> result = new CompletableFuture<>();
+        ChannelFuture dial = new Bootstrap()
+                .group(loop)
+                .channel(NettyTransport.socketChannelClass(loop))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {}
+                })
+                .connect(target);
+        dial.addListener(f -> {
+            if (f.isSuccess()) {
+                result.complete(dial.channel());
+            } else {
+                result.completeExceptionally(f.cause());
+            }
+        });
+        return result;
+    }
+
+    private CompletableFuture<Channel> openHbone(EndpointConfig endpoint, InetSocketAddress source) {
+        InetSocketAddress target = endpoint.address();
+        ConnectRequest request = new ConnectRequest(
+                security,
+                security instanceof ClientSecurity.MutualTls
+                        ? Set.of(SpiffeId.parse(endpoint.identity().orElseThrow()))
+                        : Set.of(),
+                new InetSocketAddress(target.getAddress(), hbonePort),
+                HboneAuthority.of(target),
+                Map.of(),
+                io.ambientjava.hbone.client.HboneDialer.direct());
+        if (source != null) {
+            request = request.withForwardedFor(source);
+        }
+        return hbone.connect(request).thenCompose(Transport::adapt);
+    }
+
+    private static CompletableFuture<Channel> adapt(HboneStream stream) {
+        CompletableFuture<Channel> result = new CompletableFuture<>();
+        Channel ch = stream.channel();
+        ch.eventLoop().execute(() -> {
+            // The CONNECT response handler keeps early frames for a tunnel; an HTTP exchange reads them itself.
+            ch.pipeline().removeFirst();
+            ch.pipeline().addLast(new StreamBytesAdapter());
+            ch.config().setAutoRead(true);
+            result.complete(ch);
+        });
+        return result;
+    }
+}

@@ -1,0 +1,195 @@
+package io.ambientjava.waypoint.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ambientjava.waypoint.testsupport.Envoy;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.route.v3.CorsPolicy;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class TranslatorTest {
+
+    @Test
+    void contractListenerTranslates() {
+        ListenerConfig l = ListenerTranslator.translate(
+                Envoy.httpListener("198.19.0.10", 80, "reviews.default.svc.cluster.local"));
+        assertThat(l.address()).isEqualTo("198.19.0.10");
+        assertThat(l.port()).isEqualTo(80);
+        var http = (ListenerConfig.Http) l.kind();
+        assertThat(http.routeConfigName()).isEqualTo("reviews.default.svc.cluster.local:80");
+        assertThat(http.httpFilters()).containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+        assertThat(http.fallbackCluster()).contains("outbound|80||reviews.default.svc.cluster.local");
+    }
+
+    @Test
+    void tcpListenerTranslates() {
+        ListenerConfig l = ListenerTranslator.translate(Envoy.tcpListener("198.19.0.10", 9000, "db"));
+        assertThat(l.kind()).isEqualTo(new ListenerConfig.Tcp("outbound|9000||db"));
+    }
+
+    @Test
+    void unsupportedListenerFieldIsNamed() {
+        var listener = Envoy.httpListener("198.19.0.10", 80, "h").toBuilder()
+                .setPerConnectionBufferLimitBytes(com.google.protobuf.UInt32Value.of(5))
+                .build();
+        assertThatThrownBy(() -> ListenerTranslator.translate(listener))
+                .isInstanceOf(UnsupportedConfigException.class)
+                .hasMessageContaining("per_connection_buffer_limit_bytes");
+    }
+
+    @Test
+    void unsupportedRouteFieldIsNamedWithItsPath() {
+        var rc = Envoy.routes("r", List.of(Envoy.prefixRoute("/", "c").build())).toBuilder();
+        rc.setVirtualHosts(
+                0,
+                rc.getVirtualHosts(0).toBuilder()
+                        .setCors(CorsPolicy.getDefaultInstance().toBuilder().setAllowMethods("GET")));
+        assertThatThrownBy(() -> RouteTranslator.translate(rc.build())).hasMessageContaining("virtual_hosts[0].cors");
+        var rc2 = Envoy.routes(
+                "r",
+                List.of(Envoy.prefixRoute("/", "c")
+                        .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder()
+                                .setCluster("c")
+                                .setIdleTimeout(Envoy.seconds(3)))
+                        .build()));
+        assertThatThrownBy(() -> RouteTranslator.translate(rc2)).hasMessageContaining("routes[0].route.idle_timeout");
+    }
+
+    @Test
+    void badRegexIsRefusedWithThePattern() {
+        var route = Envoy.prefixRoute("/", "c")
+                .setMatch(RouteMatch.newBuilder()
+                        .setSafeRegex(RegexMatcher.newBuilder().setRegex("(unclosed")))
+                .build();
+        assertThatThrownBy(() -> RouteTranslator.translate(Envoy.routes("r", List.of(route))))
+                .hasMessageContaining("(unclosed")
+                .hasMessageContaining("safe_regex");
+    }
+
+    @Test
+    void routeDefaultsFollowEnvoy() {
+        var route = io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder()
+                        .setCluster("c")
+                        .setRetryPolicy(io.envoyproxy.envoy.config.route.v3.RetryPolicy.newBuilder()
+                                .setRetryOn("5xx,connect-failure")))
+                .addRequestHeadersToAdd(io.envoyproxy.envoy.config.core.v3.HeaderValueOption.newBuilder()
+                        .setHeader(io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder()
+                                .setKey("X-A")
+                                .setValue("1")))
+                .build();
+        RouteTable t = RouteTranslator.translate(Envoy.routes("r", List.of(route)));
+        var forward =
+                (RouteAction.Forward) t.virtualHosts().get(0).routes().get(0).action();
+        assertThat(forward.timeout()).contains(Duration.ofSeconds(15));
+        assertThat(forward.retry().orElseThrow().numRetries()).isEqualTo(1);
+        assertThat(forward.retry().orElseThrow().baseInterval()).isEqualTo(Duration.ofMillis(25));
+        assertThat(t.virtualHosts()
+                        .get(0)
+                        .routes()
+                        .get(0)
+                        .requestHeaders()
+                        .add()
+                        .get(0)
+                        .name())
+                .isEqualTo("x-a");
+    }
+
+    @Test
+    void unknownRetryConditionIsRefused() {
+        var route = io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder()
+                        .setCluster("c")
+                        .setRetryPolicy(io.envoyproxy.envoy.config.route.v3.RetryPolicy.newBuilder()
+                                .setRetryOn("5xx,envoy-ratelimited")))
+                .build();
+        assertThatThrownBy(() -> RouteTranslator.translate(Envoy.routes("r", List.of(route))))
+                .hasMessageContaining("envoy-ratelimited");
+    }
+
+    @Test
+    void headerMatchersTranslate() {
+        HeaderMatch presence = MatcherTranslator.header(
+                HeaderMatcher.newBuilder()
+                        .setName("X-Present")
+                        .setPresentMatch(true)
+                        .build(),
+                "h");
+        assertThat(presence.matches(Optional.of("v"))).isTrue();
+        assertThat(presence.matches(Optional.empty())).isFalse();
+        HeaderMatch inverted = MatcherTranslator.header(
+                HeaderMatcher.newBuilder()
+                        .setName("x")
+                        .setPrefixMatch("ab")
+                        .setInvertMatch(true)
+                        .build(),
+                "h");
+        assertThat(inverted.matches(Optional.of("abc"))).isFalse();
+        assertThat(inverted.matches(Optional.of("xbc"))).isTrue();
+        assertThat(inverted.matches(Optional.empty())).isTrue();
+    }
+
+    @Test
+    void clusterWithLimitsAndOutlierDetection() {
+        Cluster c = Envoy.edsCluster("outbound|80||r")
+                .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
+                .setCircuitBreakers(CircuitBreakers.newBuilder()
+                        .addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                                .setMaxConnections(Envoy.u32(1))
+                                .setMaxPendingRequests(Envoy.u32(2))))
+                .setOutlierDetection(OutlierDetection.newBuilder()
+                        .setConsecutive5Xx(Envoy.u32(3))
+                        .setMaxEjectionPercent(Envoy.u32(50)))
+                .build();
+        ClusterConfig config = ClusterTranslator.translate(c);
+        assertThat(config.lbPolicy()).isEqualTo(LbPolicy.LEAST_REQUEST);
+        assertThat(config.limits().maxConnections()).isEqualTo(1);
+        assertThat(config.limits().maxPendingRequests()).isEqualTo(2);
+        assertThat(config.limits().maxRequests()).isEqualTo(1024);
+        assertThat(config.outlierDetection().orElseThrow().consecutive5xx()).isEqualTo(3);
+        assertThat(config.outlierDetection().orElseThrow().baseEjectionTime()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void staticClusterIsRefused() {
+        Cluster c =
+                Envoy.edsCluster("c").setType(Cluster.DiscoveryType.STRICT_DNS).build();
+        assertThatThrownBy(() -> ClusterTranslator.translate(c)).hasMessageContaining("Cluster c.type");
+    }
+
+    @Test
+    void endpointsCarryMeshMetadata() {
+        var cla = Envoy.hboneEndpoints(
+                "c", new java.net.InetSocketAddress("198.18.0.7", 8080), "spiffe://cluster.local/ns/default/sa/r");
+        EndpointConfig e = EndpointTranslator.translate(cla).get(0);
+        assertThat(e.hbone()).isTrue();
+        assertThat(e.identity()).contains("spiffe://cluster.local/ns/default/sa/r");
+        assertThat(e.address().getPort()).isEqualTo(8080);
+    }
+
+    @Test
+    void virtualHostSelectionPrefersExactThenWildcards() {
+        var table = RouteTranslator.translate(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.newBuilder()
+                .setName("t")
+                .addVirtualHosts(VirtualHost.newBuilder().setName("any").addDomains("*"))
+                .addVirtualHosts(VirtualHost.newBuilder().setName("suffix").addDomains("*.example.com"))
+                .addVirtualHosts(VirtualHost.newBuilder().setName("exact").addDomains("a.example.com"))
+                .build());
+        assertThat(table.virtualHostFor("a.example.com:80").orElseThrow().name())
+                .isEqualTo("exact");
+        assertThat(table.virtualHostFor("b.example.com").orElseThrow().name()).isEqualTo("suffix");
+        assertThat(table.virtualHostFor("other").orElseThrow().name()).isEqualTo("any");
+    }
+}

@@ -1,0 +1,188 @@
+package io.ambientjava.waypoint.testsupport;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.Duration;
+import com.google.protobuf.Struct;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/** Builds Envoy resources the way the contract (docs/waypoint-xds.md) describes them. */
+public final class Envoy {
+
+    private Envoy() {}
+
+    public static Listener httpListener(String vip, int port, String hostname) {
+        HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+                .setStatPrefix("inbound")
+                .setRds(Rds.newBuilder()
+                        .setRouteConfigName(hostname + ":" + port)
+                        .setConfigSource(ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
+                .addHttpFilters(HttpFilter.newBuilder()
+                        .setName("envoy.filters.http.fault")
+                        .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
+                .addHttpFilters(HttpFilter.newBuilder()
+                        .setName("envoy.filters.http.router")
+                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .build();
+        return Listener.newBuilder()
+                .setName("inbound-vip|" + port + "|http|" + hostname)
+                .setAddress(address(vip, port))
+                .addFilterChains(FilterChain.newBuilder()
+                        .addFilters(Filter.newBuilder()
+                                .setName("envoy.filters.network.http_connection_manager")
+                                .setTypedConfig(Any.pack(hcm))))
+                .build();
+    }
+
+    public static Listener tcpListener(String vip, int port, String hostname) {
+        return Listener.newBuilder()
+                .setName("inbound-vip|" + port + "|tcp|" + hostname)
+                .setAddress(address(vip, port))
+                .addFilterChains(FilterChain.newBuilder()
+                        .addFilters(Filter.newBuilder()
+                                .setName("envoy.filters.network.tcp_proxy")
+                                .setTypedConfig(Any.pack(TcpProxy.newBuilder()
+                                        .setStatPrefix("tcp")
+                                        .setCluster(cluster(port, "", hostname))
+                                        .build()))))
+                .build();
+    }
+
+    public static String cluster(int port, String subset, String hostname) {
+        return "outbound|" + port + "|" + subset + "|" + hostname;
+    }
+
+    public static Address address(String ip, int port) {
+        return Address.newBuilder()
+                .setSocketAddress(SocketAddress.newBuilder().setAddress(ip).setPortValue(port))
+                .build();
+    }
+
+    public static RouteConfiguration routes(String name, List<Route> routes) {
+        return RouteConfiguration.newBuilder()
+                .setName(name)
+                .addVirtualHosts(
+                        VirtualHost.newBuilder().setName(name).addDomains("*").addAllRoutes(routes))
+                .build();
+    }
+
+    public static Route.Builder prefixRoute(String prefix, String cluster) {
+        return Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix(prefix))
+                .setRoute(RouteAction.newBuilder().setCluster(cluster).setTimeout(seconds(0)));
+    }
+
+    public static Duration seconds(long s) {
+        return Duration.newBuilder().setSeconds(s).build();
+    }
+
+    public static Duration millis(long ms) {
+        return Duration.newBuilder()
+                .setSeconds(ms / 1000)
+                .setNanos((int) (ms % 1000) * 1_000_000)
+                .build();
+    }
+
+    public static Cluster.Builder edsCluster(String name) {
+        return Cluster.newBuilder()
+                .setName(name)
+                .setType(Cluster.DiscoveryType.EDS)
+                .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
+                        .setEdsConfig(ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
+                .setConnectTimeout(seconds(2));
+    }
+
+    /** Plain TCP endpoints ({@code hbone: false}). */
+    public static ClusterLoadAssignment plainEndpoints(String cluster, List<InetSocketAddress> addresses) {
+        var locality = LocalityLbEndpoints.newBuilder();
+        for (InetSocketAddress a : addresses) {
+            locality.addLbEndpoints(LbEndpoint.newBuilder()
+                    .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
+                            .setAddress(address(a.getAddress().getHostAddress(), a.getPort())))
+                    .setMetadata(Metadata.newBuilder()
+                            .putFilterMetadata(
+                                    "istio",
+                                    Struct.newBuilder()
+                                            .putFields(
+                                                    "workload",
+                                                    Value.newBuilder()
+                                                            .setStringValue(
+                                                                    "pod-" + a.getPort() + ";default;app;v1;Kubernetes")
+                                                            .build())
+                                            .build())
+                            .putFilterMetadata(
+                                    "ambient",
+                                    Struct.newBuilder()
+                                            .putFields(
+                                                    "hbone",
+                                                    Value.newBuilder()
+                                                            .setBoolValue(false)
+                                                            .build())
+                                            .build())));
+        }
+        return ClusterLoadAssignment.newBuilder()
+                .setClusterName(cluster)
+                .addEndpoints(locality)
+                .build();
+    }
+
+    /** HBONE endpoints with an identity. */
+    public static ClusterLoadAssignment hboneEndpoints(String cluster, InetSocketAddress target, String identity) {
+        return ClusterLoadAssignment.newBuilder()
+                .setClusterName(cluster)
+                .addEndpoints(LocalityLbEndpoints.newBuilder()
+                        .addLbEndpoints(LbEndpoint.newBuilder()
+                                .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
+                                        .setAddress(address(target.getAddress().getHostAddress(), target.getPort())))
+                                .setMetadata(Metadata.newBuilder()
+                                        .putFilterMetadata(
+                                                "ambient",
+                                                Struct.newBuilder()
+                                                        .putFields(
+                                                                "hbone",
+                                                                Value.newBuilder()
+                                                                        .setBoolValue(true)
+                                                                        .build())
+                                                        .putFields(
+                                                                "identity",
+                                                                Value.newBuilder()
+                                                                        .setStringValue(identity)
+                                                                        .build())
+                                                        .build()))))
+                .build();
+    }
+
+    public static UInt32Value u32(int v) {
+        return UInt32Value.of(v);
+    }
+
+    public static BoolValue bool(boolean v) {
+        return BoolValue.of(v);
+    }
+}

@@ -1,0 +1,195 @@
+package io.ambientjava.waypoint.testsupport;
+
+import io.ambientjava.hbone.NettyTransport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A loopback HTTP server speaking HTTP/1.1 and HTTP/2 with prior knowledge. By default it answers 200 with
+ * "{@code <name> <method> <uri>}" and the request body; query parameters steer it: {@code status=503},
+ * {@code delay=200} (ms), {@code failFirst=N} (503 for the first N requests). A gRPC request (content-type
+ * application/grpc) is echoed with trailers {@code grpc-status: 0}.
+ */
+public final class TestUpstream implements AutoCloseable {
+
+    public record Seen(String method, String uri, Map<String, String> headers, String body, String protocol) {}
+
+    private final String name;
+    private final Channel server;
+    public final List<Seen> seen = new CopyOnWriteArrayList<>();
+    public final AtomicInteger count = new AtomicInteger();
+    private final AtomicInteger failuresLeft = new AtomicInteger(-1);
+    private volatile int fixedStatus;
+
+    public TestUpstream(EventLoopGroup group, String name) {
+        this.name = name;
+        this.server = new ServerBootstrap()
+                .group(group)
+                .channel(NettyTransport.serverChannelClass(group))
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new Sniffer());
+                    }
+                })
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .syncUninterruptibly()
+                .channel();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** Every request answered with {@code status} (0: back to normal). */
+    public void alwaysAnswer(int status) {
+        fixedStatus = status;
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+    }
+
+    private final class Sniffer extends ByteToMessageDecoder {
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            if (in.readableBytes() < 4) {
+                return;
+            }
+            boolean h2 =
+                    in.toString(in.readerIndex(), 4, StandardCharsets.US_ASCII).equals("PRI ");
+            if (h2) {
+                ctx.pipeline()
+                        .addAfter(
+                                ctx.name(),
+                                "h2",
+                                Http2FrameCodecBuilder.forServer().build());
+                ctx.pipeline()
+                        .addAfter("h2", "mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                            @Override
+                            protected void initChannel(Http2StreamChannel ch) {
+                                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                                ch.pipeline().addLast(new HttpObjectAggregator(1 << 20));
+                                ch.pipeline().addLast(new Responder("HTTP/2"));
+                            }
+                        }));
+            } else {
+                ctx.pipeline().addAfter(ctx.name(), "responder", new Responder("HTTP/1.1"));
+                ctx.pipeline().addAfter(ctx.name(), "agg", new HttpObjectAggregator(1 << 20));
+                ctx.pipeline().addAfter(ctx.name(), "codec", new HttpServerCodec());
+            }
+            ctx.pipeline().remove(this);
+        }
+    }
+
+    private final class Responder extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final String protocol;
+
+        Responder(String protocol) {
+            this.protocol = protocol;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            count.incrementAndGet();
+            Map<String, String> headers = new ConcurrentHashMap<>();
+            request.headers()
+                    .forEach(e -> headers.merge(e.getKey().toLowerCase(), e.getValue(), (a, b) -> a + "," + b));
+            String body = request.content().toString(StandardCharsets.UTF_8);
+            seen.add(new Seen(request.method().name(), request.uri(), headers, body, protocol));
+            var query = new QueryStringDecoder(request.uri()).parameters();
+            int status = fixedStatus != 0
+                    ? fixedStatus
+                    : Integer.parseInt(
+                            query.getOrDefault("status", List.of("200")).getFirst());
+            if (query.containsKey("failFirst")) {
+                failuresLeft.compareAndSet(
+                        -1, Integer.parseInt(query.get("failFirst").getFirst()));
+                if (failuresLeft.getAndDecrement() > 0) {
+                    status = 503;
+                }
+            }
+            long delay =
+                    Long.parseLong(query.getOrDefault("delay", List.of("0")).getFirst());
+            boolean grpc =
+                    request.headers().get(HttpHeaderNames.CONTENT_TYPE, "").startsWith("application/grpc");
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            int finalStatus = status;
+            Runnable reply = () -> {
+                if (grpc) {
+                    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+                    ctx.write(head);
+                    ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(body, StandardCharsets.UTF_8)));
+                    var last = new DefaultLastHttpContent();
+                    last.trailingHeaders().set("grpc-status", "0").set("grpc-message", "ok-from-" + name);
+                    ctx.writeAndFlush(last);
+                    return;
+                }
+                byte[] text = (name + " " + request.method() + " " + request.uri() + "\n" + body)
+                        .getBytes(StandardCharsets.UTF_8);
+                FullHttpResponse response = new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(finalStatus), Unpooled.wrappedBuffer(text));
+                response.headers().set("x-upstream", name);
+                response.headers().set("x-seen-host", request.headers().get(HttpHeaderNames.HOST, ""));
+                HttpUtil.setContentLength(response, text.length);
+                HttpUtil.setKeepAlive(response, keepAlive);
+                ctx.writeAndFlush(response);
+            };
+            request.retain();
+            if (delay > 0) {
+                ctx.executor()
+                        .schedule(
+                                () -> {
+                                    reply.run();
+                                    request.release();
+                                },
+                                delay,
+                                TimeUnit.MILLISECONDS);
+            } else {
+                reply.run();
+                request.release();
+            }
+        }
+    }
+
+    static String hex(ByteBuf b) {
+        return ByteBufUtil.hexDump(b);
+    }
+}
