@@ -81,6 +81,11 @@ public final class MockApiServer implements AutoCloseable {
                 .build();
     }
 
+    /** A client of this server, for the caller to close. */
+    public KubernetesClient newClient() {
+        return new KubernetesClientBuilder().withConfig(config()).build();
+    }
+
     public int port() {
         return port;
     }

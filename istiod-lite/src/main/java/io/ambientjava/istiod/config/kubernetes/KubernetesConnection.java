@@ -19,9 +19,13 @@ public final class KubernetesConnection {
         }
         try {
             Config config = Config.fromKubeconfig(kubeconfig.toFile());
-            if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
+            // fabric8 falls back to a default server when the kubeconfig has no usable context; kubectl refuses
+            if (config.getCurrentContext() == null
+                    || config.getCurrentContext().getContext() == null
+                    || config.getMasterUrl() == null
+                    || config.getMasterUrl().isBlank()) {
                 throw new IllegalArgumentException(
-                        "kubeconfig " + kubeconfig + " names no server in its current context");
+                        "kubeconfig " + kubeconfig + " has no current context naming a cluster server");
             }
             return config;
         } catch (KubernetesClientException e) {

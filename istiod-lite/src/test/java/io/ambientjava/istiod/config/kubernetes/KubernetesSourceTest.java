@@ -314,6 +314,22 @@ class KubernetesSourceTest {
     }
 
     @Test
+    void onlyTheChosenKindsAreReadThroughTheCallersClient() {
+        api.apply(Configs.join(
+                Configs.ambientNamespace("shop"), Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a")));
+        try (var client = api.newClient()) {
+            var podsOnly = OPTIONS.withKinds(List.of(WatchedKind.newest(ResourceKind.POD)));
+            try (KubernetesSource source = KubernetesSource.open(client, podsOnly)) {
+                assertThat(source.current().resources().keySet())
+                        .containsExactly(new ResourceKey(ResourceKind.POD, "shop", "web-0"));
+            }
+            // the client stays usable: it is the caller's
+            assertThat(client.pods().inNamespace("shop").withName("web-0").get())
+                    .isNotNull();
+        }
+    }
+
+    @Test
     void everySeedExampleValidatesAndLandsInTheSnapshot() throws IOException {
         try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS);
                 Stream<Path> listing = Files.list(Path.of("src/test/resources/seed-examples"))) {
