@@ -4,6 +4,7 @@ import static io.ambientjava.istiod.testsupport.Configs.ambientNamespace;
 import static io.ambientjava.istiod.testsupport.Configs.join;
 import static io.ambientjava.istiod.testsupport.Configs.pod;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ambientjava.istiod.server.IstiodServer;
@@ -14,12 +15,16 @@ import io.ambientjava.istiod.xds.TypeUrls;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -29,6 +34,27 @@ class IstiodLiteKubernetesTest {
 
     @TempDir
     Path temp;
+
+    @Test
+    void aSourceThatCannotBeOpenedStopsTheStart() {
+        StringWriter err = new StringWriter();
+        String[] common = {"--xds-port", "0", "--tls-port", "-1", "--monitoring-port", "-1", "--webhook-port", "-1"};
+        assertThat(IstiodLite.run(
+                        new PrintWriter(err, true),
+                        concat(
+                                new String[] {
+                                    "--kubeconfig", temp.resolve("absent").toString()
+                                },
+                                common)))
+                .isEqualTo(1);
+        assumeTrue(System.getenv("KUBERNETES_SERVICE_HOST") == null);
+        assertThat(IstiodLite.run(new PrintWriter(err, true), concat(new String[] {"--in-cluster"}, common)))
+                .isEqualTo(1);
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        return Stream.concat(Arrays.stream(first), Arrays.stream(second)).toArray(String[]::new);
+    }
 
     @Test
     void servesWorkloadXdsFromTheApiServerAndValidatesThroughTheWebhook() throws Exception {

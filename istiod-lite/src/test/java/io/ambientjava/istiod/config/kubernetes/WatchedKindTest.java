@@ -2,6 +2,7 @@ package io.ambientjava.istiod.config.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ambientjava.istiod.config.ResourceKind;
 import java.nio.file.Files;
@@ -52,6 +53,14 @@ class WatchedKindTest {
                         .withKinds(List.of(WatchedKind.newest(ResourceKind.POD)))
                         .kinds())
                 .hasSize(1);
+    }
+
+    @Test
+    void inClusterNeedsToRunInAPod() {
+        assumeTrue(System.getenv("KUBERNETES_SERVICE_HOST") == null, "running in a pod");
+        assertThatThrownBy(KubernetesConnection::inCluster)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("KUBERNETES_SERVICE_HOST is not set");
     }
 
     @Test
