@@ -3,7 +3,6 @@ package io.ambientjava.istiod.webhook;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import io.ambientjava.identity.pem.Pem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,15 +10,14 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.util.List;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,13 +25,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The validating admission webhook over HTTPS (Istio's port 15017): {@code POST /validate} with an
  * {@code admission.k8s.io/v1} AdmissionReview, answered by {@link AdmissionValidator}. A body that is not such a
- * review gets HTTP 400 with a plain-text reason. Requests are handled on virtual threads.
+ * review gets HTTP 400 with a plain-text reason. Requests are handled on virtual threads. The certificate files
+ * are read again when they change.
  */
 public final class WebhookServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookServer.class);
     public static final String PATH = "/validate";
     static final int MAX_BODY_BYTES = 3 * 1024 * 1024; // the API server's own request limit
+    private static final Duration CERTIFICATE_CHECK = Duration.ofSeconds(10);
 
     private final HttpsServer server;
     private final ExecutorService executor;
@@ -50,8 +50,15 @@ public final class WebhookServer implements AutoCloseable {
      */
     public static WebhookServer start(InetSocketAddress address, Path certificateChain, Path privateKey)
             throws IOException {
+        return start(address, certificateChain, privateKey, CERTIFICATE_CHECK);
+    }
+
+    /** Like {@link #start(InetSocketAddress, Path, Path)}, looking for new certificate files this often. */
+    static WebhookServer start(
+            InetSocketAddress address, Path certificateChain, Path privateKey, Duration certificateCheck)
+            throws IOException {
         Objects.requireNonNull(address, "address");
-        SSLContext tls = tlsContext(Pem.readCertificates(certificateChain), Pem.readPrivateKey(privateKey));
+        SSLContext tls = tlsContext(new ReloadingKeyManager(certificateChain, privateKey, certificateCheck));
         HttpsServer server = HttpsServer.create(address, 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -63,25 +70,18 @@ public final class WebhookServer implements AutoCloseable {
         return webhook;
     }
 
-    static SSLContext tlsContext(List<X509Certificate> chain, PrivateKey key) {
-        checkPair(chain.getFirst(), key);
+    private static SSLContext tlsContext(ReloadingKeyManager keys) {
         try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            char[] password = new char[0];
-            store.setKeyEntry("webhook", key, password, chain.toArray(X509Certificate[]::new));
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, password);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), null, null);
+            context.init(new KeyManager[] {keys}, null, null);
             return context;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("the webhook's certificate and key do not go together: " + e, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot set up TLS for the webhook", e);
         }
     }
 
     /** Signs with the key and verifies with the certificate, so a mismatch fails at start, not at every handshake. */
-    private static void checkPair(X509Certificate leaf, PrivateKey key) {
+    static void checkPair(X509Certificate leaf, PrivateKey key) {
         String algorithm = switch (key.getAlgorithm()) {
             case "EC" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";

@@ -2,6 +2,7 @@ package io.ambientjava.istiod.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -21,10 +22,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -211,6 +219,53 @@ class WebhookServerTest {
         assertThatThrownBy(() -> WebhookServer.start(anyPort, certificate.certificateFile(), second.keyFile()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("does not belong to its certificate");
+    }
+
+    @Test
+    void aRotatedCertificateIsServedToNewConnections(@TempDir Path files) throws Exception {
+        ServerCertificate first = ServerCertificate.create(files);
+        try (WebhookServer rotating = WebhookServer.start(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                first.certificateFile(),
+                first.keyFile(),
+                Duration.ofMillis(50))) {
+            assertThat(servedCertificate(rotating.port())).isEqualTo(first.certificate());
+
+            Path staging = Files.createDirectories(files.resolve("next"));
+            ServerCertificate second = ServerCertificate.create(staging);
+            // a half-written pair (new certificate, old key) is refused and the old pair kept
+            Files.copy(second.certificateFile(), first.certificateFile(), StandardCopyOption.REPLACE_EXISTING);
+            Thread.sleep(100);
+            assertThat(servedCertificate(rotating.port())).isEqualTo(first.certificate());
+
+            Files.copy(second.keyFile(), first.keyFile(), StandardCopyOption.REPLACE_EXISTING);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> servedCertificate(rotating.port()).equals(second.certificate()));
+        }
+    }
+
+    /** The leaf certificate a new TLS connection is shown (any certificate is accepted for the look). */
+    private static Certificate servedCertificate(int port) throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {new AcceptAnything()}, null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.startHandshake();
+            return socket.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    private static final class AcceptAnything implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
     }
 
     @Test
