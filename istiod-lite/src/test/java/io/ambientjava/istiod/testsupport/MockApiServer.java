@@ -16,10 +16,17 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.server.mock.Resetable;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -28,6 +35,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * fabric8's Kubernetes mock server in CRUD mode on loopback, restartable on the same port with its stored objects
@@ -47,7 +56,7 @@ public final class MockApiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    private final KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(expectations);
+    private final GoneOnceDispatcher dispatcher = new GoneOnceDispatcher(new KubernetesMixedDispatcher(expectations));
     private KubernetesMockServer server;
     private final int port;
     private final KubernetesClient admin;
@@ -116,6 +125,17 @@ public final class MockApiServer implements AutoCloseable {
      * second server on another port that shares the store.
      */
     public void applyWhileStopped(String yaml) {
+        whileStopped(client -> apply(client, yaml));
+    }
+
+    /** Deletes a stored object while the server is stopped; see {@link #applyWhileStopped}. */
+    public void deleteWhileStopped(ResourceKind kind, String namespace, String name) {
+        whileStopped(client -> operation(client, WatchedKind.newest(kind), namespace)
+                .withName(name)
+                .delete());
+    }
+
+    private void whileStopped(Consumer<KubernetesClient> change) {
         KubernetesMockServer side = newServer();
         side.init(InetAddress.getLoopbackAddress(), 0);
         try (KubernetesClient client = new KubernetesClientBuilder()
@@ -123,10 +143,18 @@ public final class MockApiServer implements AutoCloseable {
                         .withMasterUrl("http://127.0.0.1:" + side.getPort() + "/")
                         .build())
                 .build()) {
-            apply(client, yaml);
+            change.accept(client);
         } finally {
             side.shutdown();
         }
+    }
+
+    /**
+     * The next watch request under {@code listPath} is answered 410 Gone, as a real API server answers a watch from
+     * a resourceVersion it no longer keeps; the client must list again.
+     */
+    public void answerNextWatchWithGone(String listPath) {
+        dispatcher.goneFor.set(listPath);
     }
 
     /** Starts a fresh server process on the same port with the same stored objects. */
@@ -202,5 +230,42 @@ public final class MockApiServer implements AutoCloseable {
     public void close() {
         admin.close();
         server.shutdown();
+    }
+
+    /** The CRUD dispatcher, except for one watch request answered 410 Gone when asked to. */
+    private static final class GoneOnceDispatcher extends Dispatcher implements Resetable {
+        private final KubernetesMixedDispatcher crud;
+        private final AtomicReference<String> goneFor = new AtomicReference<>();
+
+        GoneOnceDispatcher(KubernetesMixedDispatcher crud) {
+            this.crud = crud;
+        }
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            String prefix = goneFor.get();
+            String path = request.getPath();
+            if (prefix != null
+                    && path.startsWith(prefix + "?")
+                    && path.contains("watch=true")
+                    && goneFor.compareAndSet(prefix, null)) {
+                // as a real server does it: the watch opens, then an ERROR event carries the 410 status
+                return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+                    @Override
+                    public void onOpen(WebSocket socket, Response response) {
+                        socket.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                                + "\"metadata\":{},\"status\":\"Failure\",\"reason\":\"Expired\",\"code\":410,"
+                                + "\"message\":\"too old resource version\"}}");
+                    }
+                });
+            }
+            return crud.dispatch(request);
+        }
+
+        @Override
+        public void reset() {
+            goneFor.set(null);
+            crud.reset();
+        }
     }
 }

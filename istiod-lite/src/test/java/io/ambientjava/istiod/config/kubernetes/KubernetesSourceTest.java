@@ -277,6 +277,23 @@ class KubernetesSourceTest {
     }
 
     @Test
+    void aWatchTheServerNoLongerServesIsReplacedByAListingThatSeesMissedDeletions() {
+        api.apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a"));
+        api.apply(Configs.pod("shop", "web-1", "198.18.1.6", "web", "node-a"));
+        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+            assertThat(source.current().pods()).hasSize(2);
+            api.stop();
+            api.deleteWhileStopped(ResourceKind.POD, "shop", "web-1");
+            // a watch resumed from the old resourceVersion cannot replay the deletion: the server says 410 Gone
+            api.answerNextWatchWithGone(WatchedKind.newest(ResourceKind.POD).listPath());
+            api.startAgain();
+            await().atMost(WAIT).until(() -> source.current().pods().size() == 1);
+            assertThat(podIp(source.current())).contains("198.18.1.5");
+            assertThat(source.problems()).isEmpty();
+        }
+    }
+
+    @Test
     void aMissingCrdIsAProblemWhileEveryOtherKindWorks() {
         WatchedKind gateways = WatchedKind.newest(ResourceKind.GATEWAY);
         api.server()
