@@ -58,6 +58,8 @@ final class Libbpf {
             downcall("libbpf_probe_bpf_prog_type", FunctionDescriptor.of(INT, INT, PTR));
     private static final MethodHandle PROBE_MAP_TYPE =
             downcall("libbpf_probe_bpf_map_type", FunctionDescriptor.of(INT, INT, PTR));
+    private static final MethodHandle PROBE_HELPER =
+            downcall("libbpf_probe_bpf_helper", FunctionDescriptor.of(INT, INT, INT, PTR));
     private static final MethodHandle STRERROR =
             downcall("libbpf_strerror", FunctionDescriptor.of(INT, INT, PTR, LONG));
 
@@ -295,6 +297,11 @@ final class Libbpf {
     /** 1 when the kernel supports the program type, 0 when not, negative on a probing error. */
     static int probeProgramType(int programType) {
         return invokeInt(PROBE_PROG_TYPE, programType, MemorySegment.NULL);
+    }
+
+    /** 1 when programs of {@code programType} may call helper {@code helper}, 0 when not, negative on error. */
+    static int probeHelper(int programType, int helper) {
+        return invokeInt(PROBE_HELPER, programType, helper, MemorySegment.NULL);
     }
 
     static int probeMapType(int mapType) {

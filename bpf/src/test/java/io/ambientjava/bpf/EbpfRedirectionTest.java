@@ -7,11 +7,15 @@ import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.testing.RequiresRoot;
 import io.ambientjava.testing.netns.NetnsTopology;
 import io.ambientjava.testing.netns.Pod;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -45,6 +49,7 @@ class EbpfRedirectionTest {
 
     @BeforeEach
     void install() throws Exception {
+        sweepStalePins();
         cgroup = TestCgroup.enter();
         pinRoot = Path.of(
                 "/sys/fs/bpf/ambient-test-" + UUID.randomUUID().toString().substring(0, 8));
@@ -245,6 +250,18 @@ class EbpfRedirectionTest {
         assertThatThrownBy(() -> redirection.enroll(Path.of("/var/run/netns/no-such-pod")))
                 .isInstanceOf(BpfException.class)
                 .hasMessageContaining("network namespace /var/run/netns/no-such-pod does not exist");
+    }
+
+    /** Removes pin directories a killed test JVM left, once they are ten minutes old. */
+    private static void sweepStalePins() throws IOException {
+        Instant cutoff = Instant.now().minus(Duration.ofMinutes(10));
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(Path.of("/sys/fs/bpf"), "ambient-test-*")) {
+            for (Path pins : stale) {
+                if (Files.getLastModifiedTime(pins).toInstant().isBefore(cutoff)) {
+                    EbpfRedirection.uninstall(pins);
+                }
+            }
+        }
     }
 
     /** A pod that is never enrolled, with an app listening on 8080: somewhere to connect to. */

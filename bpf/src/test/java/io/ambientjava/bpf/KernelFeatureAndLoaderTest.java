@@ -25,14 +25,22 @@ class KernelFeatureAndLoaderTest {
         List<KernelFeature> wanted = List.of(
                 KernelFeature.program("sk_lookup", 30),
                 KernelFeature.program("from-the-future", 9999),
-                KernelFeature.map("imaginary", 9998));
+                KernelFeature.map("imaginary", 9998),
+                KernelFeature.helper("bpf_get_netns_cookie", 122, "sock_ops", 13),
+                KernelFeature.helper("bpf_from_the_future", 99_999, "sock_ops", 13),
+                KernelFeature.helper("bpf_anything", 1, "from-the-future", 9999));
 
+        // The future program type's helper is not probed: its program type is already named.
         assertThatThrownBy(() -> KernelFeature.requireAll(wanted))
                 .isInstanceOf(MissingKernelFeatureException.class)
                 .hasMessageContaining("the kernel lacks what eBPF redirection needs:"
-                        + " program type from-the-future, map type imaginary")
+                        + " program type from-the-future, map type imaginary,"
+                        + " helper bpf_from_the_future in sock_ops programs")
                 .satisfies(e -> assertThat(((MissingKernelFeatureException) e).missing())
-                        .containsExactly("program type from-the-future", "map type imaginary"));
+                        .containsExactly(
+                                "program type from-the-future",
+                                "map type imaginary",
+                                "helper bpf_from_the_future in sock_ops programs"));
     }
 
     @Test

@@ -1,8 +1,11 @@
 package io.ambientjava.bpf;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 
 /**
@@ -11,6 +14,8 @@ import java.util.UUID;
  * cgroup it came from and removes the child.
  */
 final class TestCgroup implements AutoCloseable {
+    private static final String PREFIX = "ambient-test-";
+
     private final Path path;
     private final Path original;
 
@@ -21,8 +26,9 @@ final class TestCgroup implements AutoCloseable {
 
     static TestCgroup enter() throws IOException {
         Path root = CgroupV2.root();
+        sweepStale(root);
         Path original = root.resolve(currentCgroup().substring(1));
-        Path path = root.resolve("ambient-test-" + UUID.randomUUID().toString().substring(0, 8));
+        Path path = root.resolve(PREFIX + UUID.randomUUID().toString().substring(0, 8));
         Files.createDirectory(path);
         try {
             moveSelf(path);
@@ -31,6 +37,23 @@ final class TestCgroup implements AutoCloseable {
             throw e;
         }
         return new TestCgroup(path, original);
+    }
+
+    /** Removes what a killed test JVM left: empty test cgroups older than ten minutes. */
+    private static void sweepStale(Path root) throws IOException {
+        Instant cutoff = Instant.now().minus(Duration.ofMinutes(10));
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(root, PREFIX + "*")) {
+            for (Path cgroup : stale) {
+                if (Files.getLastModifiedTime(cgroup).toInstant().isBefore(cutoff)
+                        && Files.readString(cgroup.resolve("cgroup.procs")).isBlank()) {
+                    try {
+                        Files.delete(cgroup);
+                    } catch (IOException e) {
+                        // Still in use after all; a later run tries again.
+                    }
+                }
+            }
+        }
     }
 
     Path path() {

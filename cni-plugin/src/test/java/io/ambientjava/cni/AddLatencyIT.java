@@ -71,6 +71,12 @@ class AddLatencyIT {
                 report("without AOT cache", run(node, runtime, count, "plain"));
                 Files.move(aside, cache);
                 report("JVM floor (java -version, same flags, no cache)", floor(count));
+                node.install(agentSocket, false, CniInstaller.Launcher.NATIVE);
+                CniRuntime nativeRuntime = node.runtime();
+                run(node, nativeRuntime, 3, "native-warm-up");
+                report(
+                        "native launcher (the plugin code runs in the agent)",
+                        run(node, nativeRuntime, count, "native"));
             }
         }
     }

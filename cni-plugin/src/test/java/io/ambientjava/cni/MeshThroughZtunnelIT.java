@@ -27,7 +27,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,17 +42,20 @@ import org.junit.jupiter.api.io.TempDir;
  * side's ztunnel reports the client's SPIFFE identity.
  */
 @RequiresRoot
-@RequiresCommand({"nft", "ip", "nsenter"})
+@RequiresCommand({"nft", "ip", "nsenter", "ss"})
 @Timeout(180)
 class MeshThroughZtunnelIT {
     private static final String TRUST_DOMAIN = "cluster.local";
     private static final int SERVER_PORT = 8080;
 
     @TempDir
+    static Path installDir;
+
+    @TempDir
     Path dir;
 
-    private Path jar;
-    private CniNode node;
+    private static Path jar;
+    private static CniNode node;
     private CniRuntime runtime;
     private NodeAgentServer agent;
     private ZtunnelJar ztunnel;
@@ -61,12 +66,28 @@ class MeshThroughZtunnelIT {
     private Sandbox server;
     private String serverIp;
 
-    @BeforeEach
-    void startNode() throws Exception {
+    @BeforeAll
+    static void installOnTheNode() throws Exception {
         jar = ZtunnelJar.assumeJar();
         CniNode.assumeReferencePlugins();
-        node = CniNode.create(dir);
-        node.install(dir.resolve("agent.sock"), true);
+        node = CniNode.create(installDir);
+        node.install(agentSocket(), true);
+    }
+
+    @AfterAll
+    static void removeTheNode() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    /** Fixed for the class: the installed conflist names it. */
+    private static Path agentSocket() {
+        return installDir.resolve("agent.sock");
+    }
+
+    @BeforeEach
+    void startNode() throws Exception {
         Path pods = Files.createDirectories(dir.resolve("pod-state"));
         Files.writeString(pods.resolve("mesh.yaml"), """
                 apiVersion: v1
@@ -117,8 +138,8 @@ class MeshThroughZtunnelIT {
         if (agent != null) {
             agent.close();
         }
-        if (node != null) {
-            node.close();
+        for (Sandbox sandbox : sandboxes) {
+            node.deleteSandbox(sandbox);
         }
     }
 
@@ -130,7 +151,7 @@ class MeshThroughZtunnelIT {
         return NodeAgentServer.start(
                 new NodeAgentServer.Settings(
                         dir.resolve("ztunnel.sock"),
-                        dir.resolve("agent.sock"),
+                        agentSocket(),
                         Optional.of(dir.resolve("pod-state")),
                         Duration.ofMillis(200),
                         Optional.of(dir.resolve("known-pods.json")),

@@ -37,7 +37,7 @@ public final class Meshctl implements Runnable {
     @Option(
             names = {"-v", "--verbose"},
             scope = ScopeType.INHERIT,
-            description = "Show stack traces and debug logging on errors.")
+            description = "Show the stack trace of an error (logging: MESHCTL_LOG_LEVEL=debug|info|warn).")
     boolean verbose;
 
     @picocli.CommandLine.Spec

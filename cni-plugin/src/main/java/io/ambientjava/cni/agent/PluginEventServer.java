@@ -1,6 +1,7 @@
 package io.ambientjava.cni.agent;
 
 import io.ambientjava.cni.CniException;
+import io.ambientjava.cni.CniPlugin;
 import io.ambientjava.cni.JsonText;
 import io.ambientjava.cni.PluginEvent;
 import io.ambientjava.cni.PodEnrollment;
@@ -16,25 +17,30 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The node agent's socket for the CNI plugin process: one JSON {@link PluginEvent.Request} per connection,
- * answered with one {@link PluginEvent.Reply}, each on a virtual thread (plain JDK blocking I/O).
+ * answered with one {@link PluginEvent.Reply}, each on a virtual thread (plain JDK blocking I/O). The native
+ * launcher instead forwards the whole CNI call ({@link NativeCniCall}), which runs {@link CniPlugin} here.
  */
 public final class PluginEventServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginEventServer.class);
-    private static final int MAX_REQUEST_BYTES = 64 * 1024;
+    /** A native launcher's request carries the whole network configuration, prevResult included. */
+    private static final int MAX_REQUEST_BYTES = 1024 * 1024;
 
     private final Path path;
     private final PodEnrollment enrollment;
+    private final CniPlugin plugin;
     private final ServerSocketChannel server;
     private final Thread acceptThread;
 
     private PluginEventServer(Path path, PodEnrollment enrollment, ServerSocketChannel server) {
         this.path = path;
         this.enrollment = enrollment;
+        this.plugin = new CniPlugin(enrollment);
         this.server = server;
         this.acceptThread = Thread.ofVirtual().name("cni-events").unstarted(this::acceptLoop);
     }
@@ -80,7 +86,21 @@ public final class PluginEventServer implements AutoCloseable {
     private void serve(SocketChannel channel) {
         try (channel) {
             InputStream in = Channels.newInputStream(channel);
-            PluginEvent.Reply reply = handle(in.readNBytes(MAX_REQUEST_BYTES));
+            byte[] request = in.readNBytes(MAX_REQUEST_BYTES);
+            Optional<NativeCniCall.Call> call;
+            try {
+                call = NativeCniCall.parse(request);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}", e.getMessage());
+                return;
+            }
+            if (call.isPresent()) {
+                CniPlugin.Outcome outcome =
+                        plugin.execute(call.get().env(), call.get().stdin());
+                channel.write(ByteBuffer.wrap(NativeCniCall.reply(outcome)));
+                return;
+            }
+            PluginEvent.Reply reply = handle(request);
             channel.write(ByteBuffer.wrap(reply.toJson().getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             LOG.warn("plugin event connection failed: {}", e.getMessage());

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Installs the plugin on a node as Istio's install-cni does: the launcher {@code ambient-cni} and its jar (plus
- * the AOT cache from a training run) into the CNI bin dir, and our entry appended to the node's primary network
+ * the AOT cache from a training run) into the CNI bin dir, or the native launcher and a note of the agent socket, and our entry appended to the node's primary network
  * configuration, the file the runtime uses: the lowest-sorting {@code *.conf}, {@code *.conflist} or {@code
  * *.json} in the net dir. Every file is written to a temporary name and renamed into place, so the runtime never
  * reads half a file. Installing again is harmless; uninstalling removes our entry from every configuration that
@@ -32,20 +32,40 @@ public final class CniInstaller {
     public static final String LAUNCHER = CniConfigChain.PLUGIN_TYPE;
     public static final String JAR = "ambient-cni.jar";
     public static final String AOT_CACHE = "ambient-cni.aot";
+    /** The native launcher's note of where the agent listens (it cannot parse the network configuration). */
+    public static final String SOCKET_NOTE = "ambient-cni.socket";
+
+    private static final String NATIVE_LAUNCHER = "ambient-cni-native";
+
+    /** What the runtime execs. */
+    public enum Launcher {
+        /** The shell launcher over a short-lived JVM running the plugin (AOT cache, C1 only). */
+        JVM,
+        /** A small native binary forwarding the whole CNI call to the agent, which runs the plugin code itself. */
+        NATIVE
+    }
+
     private static final List<String> CONFIG_EXTENSIONS = List.of(".conf", ".conflist", ".json");
 
     /**
      * Where to install and what to write.
      *
      * @param java the JVM the launcher should run (its path is written into the launcher)
-     * @param trainCache whether to make the AOT cache (a training run of the installed plugin, ~1-2 s)
+     * @param trainCache whether to make the AOT cache (a training run of the installed plugin, ~1-2 s; JVM only)
      */
-    public record Settings(Path binDir, Path netDir, Path agentSocket, Path java, boolean trainCache) {
+    public record Settings(
+            Path binDir, Path netDir, Path agentSocket, Path java, boolean trainCache, Launcher launcher) {
         public Settings {
             Objects.requireNonNull(binDir, "binDir");
             Objects.requireNonNull(netDir, "netDir");
             Objects.requireNonNull(agentSocket, "agentSocket");
             Objects.requireNonNull(java, "java");
+            Objects.requireNonNull(launcher, "launcher");
+        }
+
+        /** The JVM launcher. */
+        public Settings(Path binDir, Path netDir, Path agentSocket, Path java, boolean trainCache) {
+            this(binDir, netDir, agentSocket, java, trainCache, Launcher.JVM);
         }
     }
 
@@ -68,15 +88,24 @@ public final class CniInstaller {
                 .orElseThrow(() -> new IllegalStateException("no CNI network configuration (*.conf, *.conflist, "
                         + "*.json) in " + settings.netDir() + "; install the primary CNI plugin first"));
         Files.createDirectories(settings.binDir());
-        Path jar = settings.binDir().resolve(JAR);
-        writeAtomically(jar, PluginJar.build());
         Path launcher = settings.binDir().resolve(LAUNCHER);
-        writeAtomically(launcher, launcherScript().getBytes(StandardCharsets.UTF_8));
-        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         boolean cached = false;
         Files.deleteIfExists(settings.binDir().resolve(AOT_CACHE));
-        if (settings.trainCache()) {
-            cached = new CacheTraining(settings.binDir(), launcher).run();
+        if (settings.launcher() == Launcher.NATIVE) {
+            Files.deleteIfExists(settings.binDir().resolve(JAR));
+            writeAtomically(
+                    settings.binDir().resolve(SOCKET_NOTE),
+                    (settings.agentSocket() + "\n").getBytes(StandardCharsets.UTF_8));
+            writeAtomically(launcher, resource(NATIVE_LAUNCHER));
+            Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } else {
+            Files.deleteIfExists(settings.binDir().resolve(SOCKET_NOTE));
+            writeAtomically(settings.binDir().resolve(JAR), PluginJar.build());
+            writeAtomically(launcher, launcherScript().getBytes(StandardCharsets.UTF_8));
+            Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (settings.trainCache()) {
+                cached = new CacheTraining(settings.binDir(), launcher).run();
+            }
         }
         Path config = chainInto(primary);
         LOG.info("ambient-cni installed in {}, chained in {}", settings.binDir(), config);
@@ -107,7 +136,7 @@ public final class CniInstaller {
                 changed.add(config);
             }
         }
-        for (String file : List.of(LAUNCHER, JAR, AOT_CACHE)) {
+        for (String file : List.of(LAUNCHER, JAR, AOT_CACHE, SOCKET_NOTE)) {
             Files.deleteIfExists(settings.binDir().resolve(file));
         }
         LOG.info("ambient-cni uninstalled from {} and {}", settings.binDir(), changed);
@@ -154,18 +183,22 @@ public final class CniInstaller {
         return list;
     }
 
-    private String launcherScript() throws IOException {
-        try (InputStream in = CniInstaller.class.getResourceAsStream(LAUNCHER)) {
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = CniInstaller.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("launcher resource " + LAUNCHER + " is missing from the jar");
+                throw new IllegalStateException("launcher resource " + name + " is missing from the jar");
             }
-            String script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            String java = settings.java().toString();
-            if (java.contains("'")) {
-                throw new IllegalArgumentException("Java path must not contain a quote: " + java);
-            }
-            return script.replace("@INSTALLED_JAVA@", java);
+            return in.readAllBytes();
         }
+    }
+
+    private String launcherScript() throws IOException {
+        String script = new String(resource(LAUNCHER), StandardCharsets.UTF_8);
+        String java = settings.java().toString();
+        if (java.contains("'")) {
+            throw new IllegalArgumentException("Java path must not contain a quote: " + java);
+        }
+        return script.replace("@INSTALLED_JAVA@", java);
     }
 
     /** Writes to a hidden temporary file beside {@code target} (no runtime reads it) and renames it into place. */

@@ -23,9 +23,9 @@ public final class InstallCommands {
                 description = "where the node agent listens for the plugin (default: ${DEFAULT-VALUE})")
         Path agentSocket = AgentClientEnrollment.DEFAULT_SOCKET;
 
-        CniInstaller installer(boolean trainCache) {
-            return new CniInstaller(
-                    new CniInstaller.Settings(binDir, netDir, agentSocket, CniInstaller.currentJava(), trainCache));
+        CniInstaller installer(boolean trainCache, CniInstaller.Launcher launcher) {
+            return new CniInstaller(new CniInstaller.Settings(
+                    binDir, netDir, agentSocket, CniInstaller.currentJava(), trainCache, launcher));
         }
     }
 
@@ -37,9 +37,15 @@ public final class InstallCommands {
         @Option(names = "--no-aot-cache", description = "skip the AOT cache training run (the plugin starts slower)")
         boolean noCache;
 
+        @Option(
+                names = "--launcher",
+                description = "JVM: a shell launcher over a short-lived JVM; NATIVE: a small binary forwarding the"
+                        + " call to the agent (no JVM start per pod) (default: ${DEFAULT-VALUE})")
+        CniInstaller.Launcher launcher = CniInstaller.Launcher.JVM;
+
         @Override
         public Integer call() throws Exception {
-            CniInstaller.Installed installed = installer(!noCache).install();
+            CniInstaller.Installed installed = installer(!noCache, launcher).install();
             System.out.println("installed " + installed.launcher() + " (AOT cache "
                     + (installed.cacheCreated() ? "made" : "not made") + "), chained in " + installed.config());
             return 0;
@@ -53,8 +59,8 @@ public final class InstallCommands {
     public static final class Uninstall extends Locations implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            System.out.println(
-                    "uninstalled; configs changed: " + installer(false).uninstall());
+            System.out.println("uninstalled; configs changed: "
+                    + installer(false, CniInstaller.Launcher.JVM).uninstall());
             return 0;
         }
     }

@@ -172,6 +172,36 @@ class CniInstallerTest {
     }
 
     @Test
+    void theNativeLauncherComesWithANoteOfTheAgentSocketAndReplacesTheJvmOne() throws Exception {
+        Files.createDirectories(net());
+        Files.writeString(net().resolve("10-pods.conflist"), BRIDGE_CONFLIST);
+        installer().install();
+
+        new CniInstaller(new CniInstaller.Settings(
+                        bin(),
+                        net(),
+                        Path.of("/run/aj/cni.sock"),
+                        Path.of("/opt/jdk/bin/java"),
+                        false,
+                        CniInstaller.Launcher.NATIVE))
+                .install();
+
+        Path launcher = bin().resolve("ambient-cni");
+        assertThat(Files.isExecutable(launcher)).isTrue();
+        byte[] head = Files.readAllBytes(launcher);
+        assertThat(new String(head, 1, 3, java.nio.charset.StandardCharsets.US_ASCII))
+                .as("an ELF binary")
+                .isEqualTo("ELF");
+        assertThat(Files.readString(bin().resolve("ambient-cni.socket"))).isEqualTo("/run/aj/cni.sock\n");
+        assertThat(bin().resolve("ambient-cni.jar")).doesNotExist();
+        assertThat(read(net().resolve("10-pods.conflist")).get("plugins")).hasSize(3);
+
+        installer().uninstall();
+
+        assertThat(bin()).isEmptyDirectory();
+    }
+
+    @Test
     void uninstallLeavesConfigsWithoutUsAlone() throws Exception {
         Files.createDirectories(net());
         Path foreign = net().resolve("20-foreign.conflist");

@@ -115,8 +115,14 @@ public final class CniNode implements AutoCloseable {
 
     /** Installs the plugin as a node would (launcher, jar, chained config) with the given agent socket. */
     public CniInstaller.Installed install(Path agentSocket, boolean trainCache) throws IOException {
+        return install(agentSocket, trainCache, CniInstaller.Launcher.JVM);
+    }
+
+    /** Installs with the given launcher. */
+    public CniInstaller.Installed install(Path agentSocket, boolean trainCache, CniInstaller.Launcher launcher)
+            throws IOException {
         return new CniInstaller(new CniInstaller.Settings(
-                        binDir(), netDir(), agentSocket, CniInstaller.currentJava(), trainCache))
+                        binDir(), netDir(), agentSocket, CniInstaller.currentJava(), trainCache, launcher))
                 .install();
     }
 

@@ -309,6 +309,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Consum
     synchronized XdsClientView view() {
         Map<String, Map<String, String>> acked = new TreeMap<>();
         types.forEach((type, state) -> acked.put(type, Map.copyOf(state.acked)));
-        return new XdsClientView(client, acked);
+        String proxy = scope == null ? "" : scope.proxy().map(Object::toString).orElse("");
+        return new XdsClientView(client, acked, proxy);
     }
 }

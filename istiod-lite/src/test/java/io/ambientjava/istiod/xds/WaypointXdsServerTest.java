@@ -131,6 +131,7 @@ class WaypointXdsServerTest {
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> server.ads().clients().size() == 1
                             && server.ads().clients().getFirst().ackedVersions().size() == 4);
+            assertThat(server.ads().clients().getFirst().proxy()).isEqualTo("waypoint/default/waypoint");
 
             source.publish(mesh(50, 50));
             DeltaDiscoveryResponse delta = client.next();
@@ -148,6 +149,35 @@ class WaypointXdsServerTest {
                     .isEqualTo(50);
             client.ack(delta);
             client.expectSilence(Duration.ofMillis(300));
+        }
+    }
+
+    @Test
+    void aVirtualServiceChangeReachesNoZtunnelAndAPolicyChangeNoWaypoint() throws Exception {
+        try (XdsTestClient waypoint = new XdsTestClient(server.xdsPort(), waypointNode());
+                XdsTestClient ztunnel =
+                        new XdsTestClient(server.xdsPort(), "ztunnel~198.18.0.2~ztunnel-a.istio-system")) {
+            syncAll(waypoint);
+            ztunnel.subscribe(TypeUrls.ADDRESS);
+            ztunnel.ack(ztunnel.next());
+            ztunnel.subscribe(TypeUrls.AUTHORIZATION);
+            ztunnel.ack(ztunnel.next());
+
+            source.publish(mesh(10, 90));
+            assertThat(names(waypoint.next())).containsExactly(REVIEWS_ROUTE);
+            ztunnel.expectSilence(Duration.ofMillis(300));
+
+            String policy = """
+                    apiVersion: security.istio.io/v1
+                    kind: AuthorizationPolicy
+                    metadata: {name: deny-all, namespace: default}
+                    spec: {}
+                    """;
+            source.publish(BookinfoMeshAccess.with(
+                    SPLIT.formatted(10, 90), BookinfoMeshAccess.seed("03-gateway-bookinfo-gateway.yaml"), policy));
+            DeltaDiscoveryResponse authorization = ztunnel.next();
+            assertThat(authorization.getTypeUrl()).isEqualTo(TypeUrls.AUTHORIZATION);
+            waypoint.expectSilence(Duration.ofMillis(300));
         }
     }
 
@@ -187,6 +217,38 @@ class WaypointXdsServerTest {
                             .get(TypeUrls.ROUTE)
                             .get(REVIEWS_ROUTE)
                             .equals(acceptedVersion));
+        }
+    }
+
+    @Test
+    void aServiceLeavingTheWaypointIsRemovedFromIt() throws Exception {
+        try (XdsTestClient client = new XdsTestClient(server.xdsPort(), waypointNode())) {
+            syncAll(client);
+            String optOut = """
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: reviews, namespace: default, labels: {istio.io/use-waypoint: none}}
+                    spec: {clusterIP: 198.19.0.20, selector: {app: reviews}, ports: [{name: http, port: 9080}]}
+                    """;
+            ConfigSnapshot base = mesh(75, 25);
+            var resources = new java.util.ArrayList<>(base.resources().values());
+            resources.removeIf(r -> r.key().kind() == io.ambientjava.istiod.config.ResourceKind.SERVICE
+                    && r.key().name().equals("reviews"));
+            resources.addAll(io.ambientjava.istiod.testsupport.Configs.snapshot(optOut)
+                    .resources()
+                    .values());
+            source.publish(ConfigSnapshot.of(base.generation() + 1, resources));
+            Map<String, List<String>> removed = new HashMap<>();
+            for (int i = 0; i < 4; i++) {
+                DeltaDiscoveryResponse response = client.next();
+                assertThat(response.getResourcesList()).isEmpty();
+                removed.put(response.getTypeUrl(), response.getRemovedResourcesList());
+                client.ack(response);
+            }
+            assertThat(removed.get(TypeUrls.LISTENER)).containsExactly("inbound-vip|9080|http|" + REVIEWS);
+            assertThat(removed.get(TypeUrls.ROUTE)).containsExactly(REVIEWS_ROUTE);
+            assertThat(removed.get(TypeUrls.CLUSTER)).hasSize(4).allMatch(name -> name.endsWith("|" + REVIEWS));
+            assertThat(removed.get(TypeUrls.ENDPOINT)).hasSize(4);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.ambientjava.meshctl.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ambientjava.meshctl.MeshctlException;
 import io.ambientjava.meshctl.kube.KubeErrors;
 import io.ambientjava.meshctl.kube.KubeOptions;
@@ -57,25 +58,52 @@ public final class AdminOptions {
     KubeOptions kube;
 
     /** An open way to the admin endpoint; closing it ends any port forward. */
-    public interface Endpoint extends AutoCloseable {
-        URI baseUri();
+    public static final class Endpoint implements AutoCloseable {
+        private final URI baseUri;
+        private final LocalPortForward forward;
+        private final String pod;
+        private final Runnable closer;
+
+        Endpoint(URI baseUri, LocalPortForward forward, String pod, Runnable closer) {
+            this.baseUri = baseUri;
+            this.forward = forward;
+            this.pod = pod;
+            this.closer = closer;
+        }
+
+        public URI baseUri() {
+            return baseUri;
+        }
+
+        /** GETs a JSON page; through a port forward, a failure names the pod and the forward's own error. */
+        public JsonNode getJson(String path) {
+            try {
+                return new AdminClient(baseUri).getJson(path);
+            } catch (MeshctlException e) {
+                if (forward == null) {
+                    throw e;
+                }
+                String cause = forward.getServerThrowables().stream()
+                        .map(t -> t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage())
+                        .findFirst()
+                        .orElse(e.getMessage());
+                throw new MeshctlException(
+                        "reading " + path + " of pod " + pod + " through a port forward to " + ADMIN_PORT + " failed: "
+                                + cause,
+                        e);
+            }
+        }
 
         @Override
-        void close();
+        public void close() {
+            closer.run();
+        }
     }
 
     public Endpoint open() {
         if (where.pod == null && where.node == null) {
             URI uri = parseAddress(where.adminAddress == null ? "127.0.0.1:" + ADMIN_PORT : where.adminAddress);
-            return new Endpoint() {
-                @Override
-                public URI baseUri() {
-                    return uri;
-                }
-
-                @Override
-                public void close() {}
-            };
+            return new Endpoint(uri, null, null, () -> {});
         }
         KubernetesClient client = kube.client();
         try {
@@ -83,22 +111,14 @@ public final class AdminOptions {
             LocalPortForward forward =
                     client.pods().inNamespace(namespace).withName(podName).portForward(ADMIN_PORT);
             URI uri = URI.create("http://127.0.0.1:" + forward.getLocalPort());
-            return new Endpoint() {
-                @Override
-                public URI baseUri() {
-                    return uri;
+            return new Endpoint(uri, forward, namespace + "/" + podName, () -> {
+                try {
+                    forward.close();
+                } catch (IOException e) {
+                    // The forward is gone either way.
                 }
-
-                @Override
-                public void close() {
-                    try {
-                        forward.close();
-                    } catch (IOException e) {
-                        // The forward is gone either way.
-                    }
-                    client.close();
-                }
-            };
+                client.close();
+            });
         } catch (KubernetesClientException e) {
             client.close();
             throw KubeErrors.explain(e, "port-forwarding to the admin port", kube);
@@ -112,7 +132,6 @@ public final class AdminOptions {
         List<Pod> pods = client.pods()
                 .inNamespace(namespace)
                 .withLabel("app", "ztunnel")
-                .withField("spec.nodeName", node)
                 .list()
                 .getItems();
         return pods.stream()

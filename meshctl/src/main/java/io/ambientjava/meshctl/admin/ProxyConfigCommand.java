@@ -61,7 +61,7 @@ public final class ProxyConfigCommand implements Runnable {
         public Integer call() {
             JsonNode root;
             try (AdminOptions.Endpoint endpoint = admin.open()) {
-                root = new AdminClient(endpoint.baseUri()).getJson("/config_dump");
+                root = endpoint.getJson("/config_dump");
             }
             EnvoyConfigDump dump = new EnvoyConfigDump(root);
             if (!dump.isEnvoyDump()) {

@@ -65,7 +65,7 @@ public final class ZtunnelConfigCommand implements Runnable {
         public Integer call() {
             JsonNode dump;
             try (AdminOptions.Endpoint endpoint = admin.open()) {
-                dump = new AdminClient(endpoint.baseUri()).getJson(path());
+                dump = endpoint.getJson(path());
             }
             JsonNode section = dump.get(field());
             if (section == null || !section.isArray()) {
@@ -104,12 +104,21 @@ public final class ZtunnelConfigCommand implements Runnable {
         return String.join(",", all);
     }
 
+    /** A leaf certificate's field: on the entry (ztunnel-java) or on the first chain element (upstream ztunnel). */
+    static String leafField(JsonNode certificate, String field) {
+        String value = text(certificate, field);
+        return value.isEmpty() ? text(certificate.path("certChain").path(0), field) : value;
+    }
+
     static String gateway(JsonNode node) {
         JsonNode gateway = node.get("waypoint");
         if (gateway == null || gateway.isNull()) {
             return "None";
         }
-        String where = gateway.has("hostname") ? text(gateway, "hostname") : text(gateway, "address");
+        // ztunnel-java writes hostname or address; upstream ztunnel writes destination.
+        String where = gateway.has("hostname")
+                ? text(gateway, "hostname")
+                : gateway.has("address") ? text(gateway, "address") : text(gateway, "destination");
         return where.isEmpty() ? "None" : where;
     }
 
@@ -220,9 +229,9 @@ public final class ZtunnelConfigCommand implements Runnable {
             entries.forEach(c -> table.row(
                     text(c, "identity"),
                     text(c, "state") + (c.has("error") ? " (" + text(c, "error") + ")" : ""),
-                    text(c, "serialNumber"),
-                    text(c, "validFrom"),
-                    text(c, "expirationTime"),
+                    leafField(c, "serialNumber"),
+                    leafField(c, "validFrom"),
+                    leafField(c, "expirationTime"),
                     c.path("certChain").size()));
             return table;
         }
@@ -278,7 +287,7 @@ public final class ZtunnelConfigCommand implements Runnable {
         public Integer call() {
             JsonNode dump;
             try (AdminOptions.Endpoint endpoint = admin.open()) {
-                dump = new AdminClient(endpoint.baseUri()).getJson("/config_dump");
+                dump = endpoint.getJson("/config_dump");
             }
             var out = spec.commandLine().getOut();
             if (output == OutputFormat.TABLE) {

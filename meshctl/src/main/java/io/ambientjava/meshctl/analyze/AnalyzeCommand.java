@@ -30,7 +30,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(
             names = {"-f", "--filename"},
             paramLabel = "FILE|DIR",
-            description = "A YAML file, or a folder read recursively. Repeatable.")
+            description = "A YAML file, a folder read recursively, or - for standard input. Repeatable.")
     List<Path> files = new ArrayList<>();
 
     @Parameters(paramLabel = "FILE|DIR", arity = "0..*", description = "More files or folders.")
@@ -41,6 +41,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     @Option(names = "--quiet", description = "Print errors only, no warnings and no summary.")
     boolean quiet;
+
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
 
     @Override
     public Integer call() {
@@ -59,19 +63,19 @@ public final class AnalyzeCommand implements Callable<Integer> {
         boolean failed = report.errors() > 0 || (failOnWarnings && report.warnings() > 0);
         if (!quiet) {
             if (report.problems().isEmpty()) {
-                out.println("No validation issues found (" + report.resources() + " resources in " + report.files()
-                        + " files).");
+                out.println("No validation issues found (" + count(report.resources(), "resource") + " in "
+                        + count(report.files(), "file") + ").");
             } else {
-                out.println(report.errors() + " errors, " + report.warnings() + " warnings (" + report.resources()
-                        + " valid resources in " + report.files() + " files).");
+                out.println(count(report.errors(), "error") + ", " + count(report.warnings(), "warning") + " ("
+                        + count(report.resources(), "valid resource") + " in " + count(report.files(), "file") + ").");
             }
         }
         out.flush();
         if (failed) {
             spec.commandLine()
                     .getErr()
-                    .println("meshctl: analyze found " + report.errors() + " errors"
-                            + (failOnWarnings ? " and " + report.warnings() + " warnings" : ""));
+                    .println("meshctl: analyze found " + count(report.errors(), "error")
+                            + (failOnWarnings ? " and " + count(report.warnings(), "warning") : ""));
             return ExitCodes.FAILED;
         }
         return ExitCodes.OK;

@@ -22,7 +22,20 @@ import java.util.stream.Stream;
  */
 public final class Analyzer {
 
+    /** The input name that means standard input, as with kubectl. */
+    public static final Path STDIN = Path.of("-");
+
     private final ResourceFileParser parser = new ResourceFileParser();
+    private final java.util.function.Supplier<java.io.InputStream> stdin;
+
+    public Analyzer() {
+        this(() -> System.in);
+    }
+
+    /** @param stdin what {@code -} reads */
+    public Analyzer(java.util.function.Supplier<java.io.InputStream> stdin) {
+        this.stdin = stdin;
+    }
 
     /** What was found in all the inputs. */
     public record Report(int files, int resources, List<ConfigProblem> problems) {
@@ -40,7 +53,8 @@ public final class Analyzer {
     }
 
     /**
-     * @param inputs files, or folders read recursively for {@code *.yaml} and {@code *.yml} (dot-names skipped)
+     * @param inputs files, or folders read recursively for {@code *.yaml} and {@code *.yml} (dot-names skipped), or
+     *     {@code -} for standard input
      */
     public Report analyze(List<Path> inputs) {
         List<Path> files = new ArrayList<>();
@@ -53,7 +67,9 @@ public final class Analyzer {
         for (Path file : files) {
             String text;
             try {
-                text = Files.readString(file);
+                text = file.equals(STDIN)
+                        ? new String(stdin.get().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                        : Files.readString(file);
             } catch (IOException e) {
                 throw new MeshctlException(file + ": cannot read: " + e.getMessage(), e);
             }
@@ -75,7 +91,7 @@ public final class Analyzer {
     }
 
     private static List<Path> expand(Path input) {
-        if (Files.isRegularFile(input)) {
+        if (input.equals(STDIN) || Files.isRegularFile(input)) {
             return List.of(input);
         }
         if (!Files.isDirectory(input)) {

@@ -44,6 +44,15 @@ public final class InstallCommand implements Callable<Integer> {
             description = "The deploy/daemonset folder to read (default: the copy bundled in meshctl).")
     Path manifests;
 
+    @Option(
+            names = "--hub",
+            paramLabel = "REGISTRY/ORG",
+            description = "Pull our images (ambient-java/<name>) from here instead, e.g. registry.local:5000/mesh.")
+    String hub;
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "Use this tag for our images (e.g. dev).")
+    String tag;
+
     @Option(names = "--uninstall", description = "Delete what install created (CRDs are kept unless --purge).")
     boolean uninstall;
 
@@ -64,16 +73,21 @@ public final class InstallCommand implements Callable<Integer> {
                     + " (there: overlays/<name>/kustomization.yaml)");
         }
         KustomizeRenderer renderer = new KustomizeRenderer(tree);
+        ImageOverrides images =
+                new ImageOverrides(java.util.Optional.ofNullable(hub), java.util.Optional.ofNullable(tag));
         var out = spec.commandLine().getOut();
         if (render) {
             if (uninstall) {
                 throw new MeshctlException("--render and --uninstall do not go together");
             }
-            out.print(renderer.renderYaml(folder));
+            var rendered = renderer.render(folder);
+            images.apply(rendered);
+            out.print(KustomizeRenderer.toYaml(rendered));
             out.flush();
             return ExitCodes.OK;
         }
         var objects = renderer.render(folder);
+        images.apply(objects);
         try (var client = kube.client()) {
             ClusterInstaller installer = new ClusterInstaller(client);
             if (uninstall) {

@@ -78,8 +78,13 @@ public final class KustomizeRenderer {
 
     /** The rendered objects as one multi-document YAML stream. */
     public String renderYaml(String folder) {
+        return toYaml(render(folder));
+    }
+
+    /** Objects as one multi-document YAML stream, each in its own field order. */
+    public static String toYaml(List<ObjectNode> objects) {
         List<String> documents = new ArrayList<>();
-        for (ObjectNode object : render(folder)) {
+        for (ObjectNode object : objects) {
             documents.add(io.ambientjava.meshctl.output.YamlOutput.yamlAsWritten(object));
         }
         return String.join("---\n", documents);
@@ -163,8 +168,7 @@ public final class KustomizeRenderer {
 
     /** Strategic merge, as far as our patches need it. */
     static void merge(ObjectNode target, ObjectNode patch) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : patch.properties()) {
             JsonNode current = target.get(entry.getKey());
             JsonNode value = entry.getValue();
             if (value.isNull()) {
@@ -213,17 +217,24 @@ public final class KustomizeRenderer {
 
     /** Kustomize's {@code images}: the image whose name (without tag or digest) matches gets the new parts. */
     private static void setImages(JsonNode node, JsonNode image) {
+        forEachContainer(
+                node,
+                c -> c.set("image", new TextNode(rewriteImage(c.path("image").asText(), image))));
+    }
+
+    /** Every container and init container (with an image) anywhere in {@code node}. */
+    static void forEachContainer(JsonNode node, java.util.function.Consumer<ObjectNode> action) {
         if (node instanceof ObjectNode object) {
             for (String listName : List.of("containers", "initContainers")) {
                 for (JsonNode container : object.path(listName)) {
                     if (container instanceof ObjectNode c && c.path("image").isTextual()) {
-                        c.set("image", new TextNode(rewriteImage(c.path("image").asText(), image)));
+                        action.accept(c);
                     }
                 }
             }
-            object.elements().forEachRemaining(child -> setImages(child, image));
+            object.elements().forEachRemaining(child -> forEachContainer(child, action));
         } else if (node instanceof ArrayNode array) {
-            array.forEach(child -> setImages(child, image));
+            array.forEach(child -> forEachContainer(child, action));
         }
     }
 

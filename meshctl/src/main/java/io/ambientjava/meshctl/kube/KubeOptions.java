@@ -43,16 +43,16 @@ public final class KubeOptions {
     public KubernetesClient client() {
         Config config;
         if (kubeconfig != null) {
-            String text;
+            // Read once here so a missing or unreadable file is reported plainly, before fabric8 parses it.
             try {
-                text = Files.readString(kubeconfig);
+                Files.readString(kubeconfig);
             } catch (java.nio.file.NoSuchFileException e) {
                 throw new MeshctlException("--kubeconfig " + kubeconfig + ": no such file", e);
             } catch (IOException e) {
                 throw new MeshctlException("--kubeconfig " + kubeconfig + ": cannot read: " + e.getMessage(), e);
             }
             try {
-                config = Config.fromKubeconfig(context, text, kubeconfig.toString());
+                config = Config.fromKubeconfig(context, kubeconfig.toFile());
                 server = config.getMasterUrl();
             } catch (RuntimeException e) {
                 throw new MeshctlException("--kubeconfig " + kubeconfig + ": " + e.getMessage(), e);

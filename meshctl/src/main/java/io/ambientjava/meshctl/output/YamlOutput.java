@@ -8,9 +8,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +26,7 @@ public final class YamlOutput {
                     .build())
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final KubernetesSerialization KUBERNETES = new KubernetesSerialization();
 
     private YamlOutput() {}
 
@@ -64,7 +64,7 @@ public final class YamlOutput {
         if (object instanceof JsonNode node) {
             return node.deepCopy();
         }
-        JsonNode node = Serialization.jsonMapper().valueToTree(object);
+        JsonNode node = KUBERNETES.convertValue(object, JsonNode.class);
         if (node instanceof ObjectNode o) {
             JsonNode status = o.get("status");
             if (status != null && (status.isNull() || status.isEmpty())) {
@@ -78,10 +78,7 @@ public final class YamlOutput {
     private static JsonNode sorted(JsonNode node) {
         if (node instanceof ObjectNode object) {
             ObjectNode out = JSON.createObjectNode();
-            List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-                entries.add(it.next());
-            }
+            List<Map.Entry<String, JsonNode>> entries = new ArrayList<>(object.properties());
             entries.sort(Map.Entry.comparingByKey());
             for (Map.Entry<String, JsonNode> entry : entries) {
                 if (!entry.getValue().isNull()) {

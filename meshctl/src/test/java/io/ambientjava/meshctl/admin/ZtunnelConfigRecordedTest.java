@@ -126,4 +126,29 @@ class ZtunnelConfigRecordedTest {
                         "meshctl: cannot read http://127.0.0.1:" + port
                                 + "/config_dump: connection refused (is the proxy running? see --admin-address, --pod, --node)");
     }
+
+    @Test
+    void upstreamZtunnelFieldsAreReadToo() throws IOException {
+        try (RecordedAdminServer upstream = new RecordedAdminServer(Map.of(
+                "/certs",
+                "text:{\"certificates\": [{\"identity\": \"spiffe://cluster.local/ns/a/sa/b\", \"state\": \"Available\","
+                        + " \"certChain\": [{\"serialNumber\": \"1f\", \"validFrom\": \"2026-01-01T00:00:00Z\","
+                        + " \"expirationTime\": \"2026-01-02T00:00:00Z\"}]}]}",
+                "/config_dump",
+                "text:{\"workloads\": [{\"namespace\": \"a\", \"name\": \"p\", \"workloadIps\": [\"198.18.0.5\"],"
+                        + " \"node\": \"n\", \"protocol\": \"HBONE\", \"waypoint\": {\"destination\":"
+                        + " \"a/waypoint.a.svc.cluster.local\", \"hboneMtlsPort\": 15008}}]}"))) {
+            MeshctlRun certs = MeshctlRun.of("ztunnel-config", "certificates", "--admin-address", upstream.address());
+            assertThat(certs.out().lines().skip(1).findFirst().orElseThrow().split(" {3,}"))
+                    .containsExactly(
+                            "spiffe://cluster.local/ns/a/sa/b",
+                            "Available",
+                            "1f",
+                            "2026-01-01T00:00:00Z",
+                            "2026-01-02T00:00:00Z",
+                            "1");
+            MeshctlRun workloads = MeshctlRun.of("ztunnel-config", "workloads", "--admin-address", upstream.address());
+            assertThat(workloads.out()).contains("a/waypoint.a.svc.cluster.local");
+        }
+    }
 }

@@ -45,7 +45,7 @@ class AnalyzeCommandTest {
     void everySeedExampleIsClean(Path file) {
         MeshctlRun run = MeshctlRun.of("analyze", "-f", file.toString());
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).startsWith("No validation issues found (1 resources in 1 files).");
+        assertThat(run.out()).startsWith("No validation issues found (1 resource in 1 file).");
         assertThat(run.err()).isEmpty();
     }
 
@@ -74,7 +74,7 @@ class AnalyzeCommandTest {
                 .contains(
                         "error: ",
                         "pa.yaml (document 1): PeerAuthentication istio-system/default: spec.mtls.strictness");
-        assertThat(run.errLines()).containsExactly("meshctl: analyze found 1 errors");
+        assertThat(run.errLines()).containsExactly("meshctl: analyze found 1 error");
     }
 
     @Test
@@ -124,7 +124,7 @@ class AnalyzeCommandTest {
         Files.writeString(dir.resolve("notes.txt"), "not yaml");
         MeshctlRun run = MeshctlRun.of("analyze", dir.toString());
         assertThat(run.exit()).isZero();
-        assertThat(run.out()).startsWith("No validation issues found (1 resources in 1 files).");
+        assertThat(run.out()).startsWith("No validation issues found (1 resource in 1 file).");
     }
 
     @Test
@@ -132,5 +132,19 @@ class AnalyzeCommandTest {
         MeshctlRun run = MeshctlRun.of("analyze");
         assertThat(run.exit()).isEqualTo(ExitCodes.FAILED);
         assertThat(run.errLines()).containsExactly("meshctl: analyze needs -f FILE|DIR");
+    }
+
+    @Test
+    void standardInputIsReadForDash() throws IOException {
+        String seed = Files.readString(seedFolder().resolve("04-peerauthentication-default.yaml"));
+        Analyzer.Report clean =
+                new Analyzer(() -> new java.io.ByteArrayInputStream(seed.getBytes())).analyze(List.of(Analyzer.STDIN));
+        assertThat(clean.resources()).isEqualTo(1);
+        assertThat(clean.problems()).isEmpty();
+        Analyzer.Report broken = new Analyzer(() -> new java.io.ByteArrayInputStream(
+                        seed.replace("STRICT", "LOOSE").getBytes()))
+                .analyze(List.of(Analyzer.STDIN));
+        assertThat(broken.errors()).isEqualTo(1);
+        assertThat(broken.problems().getFirst().message()).startsWith("error: - (document 1): PeerAuthentication");
     }
 }

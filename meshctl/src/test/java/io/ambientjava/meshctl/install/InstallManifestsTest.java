@@ -152,7 +152,15 @@ class InstallManifestsTest {
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(container.getResources().getLimits()).containsKey("memory");
-        assertThat(container.getLifecycle().getPreStop().getExec().getCommand()).contains("--uninstall-cni");
+        assertThat(container.getLifecycle().getPreStop().getExec().getCommand())
+                .containsSequence("/app/bin/node-agent", "uninstall");
+        assertThat(container.getArgs()).contains("--pod-state-dir=/etc/ambient-java/pod-state");
+        Container install = pod.getInitContainers().getFirst();
+        assertThat(install.getCommand()).containsSequence("/app/bin/node-agent", "install");
+        assertThat(install.getSecurityContext().getPrivileged()).isFalse();
+        assertThat(install.getVolumeMounts())
+                .extracting(m -> m.getMountPath())
+                .contains("/opt/cni/bin", "/etc/cni/net.d");
         assertThat(container.getVolumeMounts())
                 .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/sys/fs/bpf"));
     }
@@ -249,6 +257,82 @@ class InstallManifestsTest {
         assertThat(run.errLines())
                 .containsExactly("meshctl: no overlay 'staging' in the manifests bundled in meshctl"
                         + " (there: overlays/<name>/kustomization.yaml)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/kind", "overlays/production"})
+    void noContainerIsPrivilegedAndEveryOneIsBounded(String folder) {
+        List<PodSpec> pods = new java.util.ArrayList<>();
+        for (HasMetadata object : rendered(folder)) {
+            if (object instanceof DaemonSet d) {
+                pods.add(d.getSpec().getTemplate().getSpec());
+            } else if (object instanceof Deployment d) {
+                pods.add(d.getSpec().getTemplate().getSpec());
+            }
+        }
+        assertThat(pods).hasSize(3);
+        for (PodSpec pod : pods) {
+            assertThat(pod.getHostPID()).isNotEqualTo(Boolean.TRUE);
+            assertThat(pod.getHostIPC()).isNotEqualTo(Boolean.TRUE);
+            List<Container> containers = new java.util.ArrayList<>(pod.getContainers());
+            containers.addAll(pod.getInitContainers());
+            for (Container container : containers) {
+                var security = container.getSecurityContext();
+                assertThat(security).as(container.getName()).isNotNull();
+                assertThat(security.getPrivileged()).as(container.getName()).isFalse();
+                assertThat(security.getAllowPrivilegeEscalation())
+                        .as(container.getName())
+                        .isFalse();
+                assertThat(security.getCapabilities().getDrop())
+                        .as(container.getName())
+                        .containsExactly("ALL");
+                assertThat(
+                                security.getCapabilities().getAdd() == null
+                                        ? List.<String>of()
+                                        : security.getCapabilities().getAdd())
+                        .as(container.getName())
+                        .doesNotContain("ALL");
+                assertThat(container.getResources().getRequests())
+                        .as(container.getName())
+                        .containsKeys("cpu", "memory");
+                assertThat(container.getResources().getLimits())
+                        .as(container.getName())
+                        .containsKey("memory");
+                assertThat(container.getVolumeMounts())
+                        .as(container.getName() + ": Bidirectional propagation needs a privileged container")
+                        .noneMatch(m -> "Bidirectional".equals(m.getMountPropagation()));
+            }
+        }
+    }
+
+    @Test
+    void hubAndTagReplaceOnlyOurImages() {
+        MeshctlRun run = MeshctlRun.of(
+                "install", "--render", "--overlay", "kind", "--hub", "registry.local:5000/mesh", "--tag", "v9");
+        assertThat(run.exit()).as(run.err()).isZero();
+        List<HasMetadata> objects =
+                Serialization.unmarshal(new ByteArrayInputStream(run.out().getBytes(StandardCharsets.UTF_8)));
+        DaemonSet agent = only(objects, DaemonSet.class, "node-agent");
+        assertThat(agent.getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getInitContainers()
+                        .getFirst()
+                        .getImage())
+                .isEqualTo("registry.local:5000/mesh/node-agent:v9");
+        assertThat(run.out())
+                .doesNotContain("image: ambient-java/")
+                .contains("image: registry.local:5000/mesh/ztunnel:v9");
+
+        var onlyTag = new ImageOverrides(java.util.Optional.empty(), java.util.Optional.of("dev"));
+        assertThat(onlyTag.rewrite("ambient-java/ztunnel:latest")).isEqualTo("ambient-java/ztunnel:dev");
+        var onlyHub = new ImageOverrides(java.util.Optional.of("mirror.local/x"), java.util.Optional.empty());
+        assertThat(onlyHub.rewrite("ambient-java/ztunnel@sha256:ab")).isEqualTo("mirror.local/x/ztunnel@sha256:ab");
+
+        MeshctlRun bad = MeshctlRun.of("install", "--render", "--tag", "no spaces");
+        assertThat(bad.exit()).isEqualTo(ExitCodes.FAILED);
+        assertThat(bad.errLines())
+                .containsExactly("meshctl: --tag 'no spaces' is not an image tag (letters, digits, '_', '.', '-')");
     }
 
     private static Map<String, Volume> hostPaths(PodSpec pod) {

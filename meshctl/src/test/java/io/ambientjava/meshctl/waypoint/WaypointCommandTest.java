@@ -231,4 +231,15 @@ class WaypointCommandTest {
             System.setProperty("user.home", home);
         }
     }
+
+    @Test
+    void generatedWaypointPassesIstiodLitesValidation() throws IOException {
+        Path file = Files.writeString(
+                dir.resolve("waypoint.yaml"),
+                MeshctlRun.of("waypoint", "generate", "-n", "bookinfo", "--for", "all")
+                        .out());
+        MeshctlRun analyze = MeshctlRun.of("analyze", "-f", file.toString());
+        assertThat(analyze.exit()).as(analyze.out()).isZero();
+        assertThat(analyze.out()).isEqualTo("No validation issues found (1 resource in 1 file).\n");
+    }
 }

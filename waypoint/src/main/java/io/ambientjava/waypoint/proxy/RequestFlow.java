@@ -323,6 +323,10 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         cluster = runtimeCluster.get();
+        String[] clusterParts = clusterName.split("\\|", -1);
+        if (!destinationService.contains(".") && clusterParts.length == 4) {
+            destinationService = clusterParts[3]; // an ingress listener names no service; the cluster does
+        }
         upstreamHeaders = request.headers().copy();
         for (String h : HOP_BY_HOP) {
             upstreamHeaders.remove(h);
@@ -847,6 +851,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                         : Optional.of(endpoint.address().getAddress().getHostAddress() + ":"
                                 + endpoint.address().getPort()),
                 endpoint == null ? Optional.empty() : endpoint.workload(),
+                endpoint == null ? Optional.empty() : endpoint.identity(),
                 destinationService,
                 downstream.peerIdentity().map(Object::toString),
                 downstream.source().map(s -> s.getAddress().getHostAddress() + ":" + s.getPort()),

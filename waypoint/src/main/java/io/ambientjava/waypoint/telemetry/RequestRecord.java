@@ -26,6 +26,7 @@ public record RequestRecord(
         String cluster,
         Optional<String> upstreamHost,
         Optional<String> destinationWorkload,
+        Optional<String> destinationPrincipal,
         String destinationService,
         Optional<String> sourcePrincipal,
         Optional<String> sourceAddress,

@@ -110,9 +110,20 @@ public final class ClusterRuntime {
     /** Loop of the caller: a connection (or stream) to {@code host}. */
     public java.util.concurrent.CompletableFuture<Lease> acquire(
             HostState host, EventLoop loop, UpstreamProtocol protocol) {
-        HostPool pool = pools.computeIfAbsent(loop, l -> new HashMap<>())
+        HostPool pool = pools.computeIfAbsent(loop, l -> new ConcurrentHashMap<>())
                 .computeIfAbsent(host.endpoint.address(), a -> new HostPool(host, loop, this, transport));
         return pool.acquire(protocol);
+    }
+
+    /** A connection slot was freed: every pool with waiting requests tries to dial, on its own loop. */
+    void connectionFreed() {
+        pools.forEach((loop, byHost) ->
+                loop.execute(() -> byHost.values().forEach(HostPool::serveWaitersWithNewConnections)));
+    }
+
+    /** Requests wait for a connection: idle connections elsewhere are closed to free their slots. */
+    void reclaimIdleConnections() {
+        pools.forEach((loop, byHost) -> loop.execute(() -> byHost.values().forEach(HostPool::closeOneIdle)));
     }
 
     /** @param status the response status, or 0 for a connect failure, reset or timeout */

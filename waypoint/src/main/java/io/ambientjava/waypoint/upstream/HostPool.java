@@ -61,6 +61,7 @@ final class HostPool {
             dialHttp1(result);
         } else if (cluster.limits().tryAddPending()) {
             waiters.addLast(new Waiter(result));
+            cluster.reclaimIdleConnections(); // an idle connection in another loop's pool holds the slot
         } else {
             result.completeExceptionally(
                     new OverflowException("upstream connections and pending requests at their limits"));
@@ -75,7 +76,7 @@ final class HostPool {
                     if (error != null) {
                         cluster.limits().connectionClosed();
                         result.completeExceptionally(error);
-                        loop.execute(this::serveWaitersWithNewConnections);
+                        cluster.connectionFreed();
                         return;
                     }
                     ch.eventLoop().execute(() -> {
@@ -91,10 +92,11 @@ final class HostPool {
     private void onHttp1Closed(Channel ch) {
         idle.remove(ch);
         cluster.limits().connectionClosed();
-        serveWaitersWithNewConnections();
+        cluster.connectionFreed();
     }
 
-    private void serveWaitersWithNewConnections() {
+    /** Loop: dials for waiting requests while the cluster's connection limit allows. */
+    void serveWaitersWithNewConnections() {
         while (!waiters.isEmpty() && cluster.limits().tryOpenConnection()) {
             Waiter w = waiters.pollFirst();
             cluster.limits().pendingDone();
@@ -118,8 +120,24 @@ final class HostPool {
             }
             return;
         }
+        if (cluster.limits().pending.get() > 0) {
+            ch.close(); // requests wait in other loops' pools: free the slot for them
+            return;
+        }
         ch.attr(Http1Lease.SERVED).set(served);
         idle.addFirst(ch);
+    }
+
+    /** Loop: closes one idle connection, if any. */
+    void closeOneIdle() {
+        Channel ch = idle.pollFirst();
+        if (ch != null) {
+            ch.close();
+        }
+    }
+
+    boolean hasWaiters() {
+        return !waiters.isEmpty();
     }
 
     private final class Http1Lease implements Lease {

@@ -32,6 +32,7 @@ public final class AdsClient implements AutoCloseable {
     private static final int INVALID_ARGUMENT = 3;
 
     private final Channel channel;
+    private final io.grpc.CallCredentials credentials;
     private final NodeIdentity node;
     private final ConfigAssembler assembler = new ConfigAssembler();
     private final Consumer<WaypointConfig> onConfig;
@@ -46,6 +47,16 @@ public final class AdsClient implements AutoCloseable {
 
     /** @param onConfig called (on the client's thread) with every new accepted snapshot */
     public AdsClient(Channel channel, NodeIdentity node, Consumer<WaypointConfig> onConfig) {
+        this(channel, null, node, onConfig);
+    }
+
+    /** @param credentials sent with the stream (a bearer token), or null */
+    public AdsClient(
+            Channel channel,
+            io.grpc.CallCredentials credentials,
+            NodeIdentity node,
+            Consumer<WaypointConfig> onConfig) {
+        this.credentials = credentials;
         this.channel = Objects.requireNonNull(channel, "channel");
         this.node = Objects.requireNonNull(node, "node");
         this.onConfig = Objects.requireNonNull(onConfig, "onConfig");
@@ -73,6 +84,9 @@ public final class AdsClient implements AutoCloseable {
             return;
         }
         var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+        if (credentials != null) {
+            stub = stub.withCallCredentials(credentials);
+        }
         StreamObserver<DeltaDiscoveryRequest> out = stub.deltaAggregatedResources(new StreamObserver<>() {
             @Override
             public void onNext(DeltaDiscoveryResponse response) {

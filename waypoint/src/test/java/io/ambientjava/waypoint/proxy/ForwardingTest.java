@@ -76,4 +76,36 @@ class ForwardingTest {
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(bed.records.getLast().responseFlags()).isEqualTo("UF");
     }
+
+    @Test
+    void largeBodiesStreamBothWaysBeyondTheBufferLimit() {
+        TestUpstream up = bed.upstream("v1");
+        bed.configure(List.of(Envoy.prefixRoute("/", TestBed.DEFAULT_CLUSTER).build()));
+        bed.cluster(Envoy.edsCluster(TestBed.DEFAULT_CLUSTER).build(), up);
+        String big = "0123456789abcdef".repeat(5 * 1024 * 1024 / 16);
+        var post = bed.send(HttpRequest.newBuilder(URI.create(bed.url("/upload")))
+                .POST(HttpRequest.BodyPublishers.ofString(big))
+                .timeout(Duration.ofSeconds(20))
+                .build());
+        assertThat(post.statusCode()).isEqualTo(200);
+        assertThat(post.body()).hasSize("v1 POST /upload\n".length() + big.length());
+        assertThat(post.body()).endsWith(big.substring(big.length() - 100));
+        assertThat(bed.records.getLast().requestBytes()).isEqualTo(big.length());
+        assertThat(bed.records.getLast().responseBytes()).isEqualTo(post.body().length());
+    }
+
+    @Test
+    void forwardedForParsing() {
+        assertThat(InboundConnector.parseForwardedFor("for=\"198.18.0.5:43210\""))
+                .contains(new java.net.InetSocketAddress("198.18.0.5", 43210));
+        assertThat(InboundConnector.parseForwardedFor("for=\"[2001:db8::1]:80\";host=x"))
+                .contains(new java.net.InetSocketAddress("2001:db8::1", 80));
+        assertThat(InboundConnector.parseForwardedFor("by=x")).isEmpty();
+    }
+
+    @Test
+    void shadowAuthorityKeepsThePort() {
+        assertThat(RequestFlow.shadowAuthority("reviews:9080")).isEqualTo("reviews-shadow:9080");
+        assertThat(RequestFlow.shadowAuthority("reviews")).isEqualTo("reviews-shadow");
+    }
 }

@@ -223,4 +223,35 @@ class ResilienceTest {
             assertThat(bed.get("/live").statusCode()).isEqualTo(200);
         }
     }
+
+    @Test
+    void resetIsRetriedOnlyWhenAsked() {
+        routeWith(RouteAction.newBuilder()
+                .setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("reset").setNumRetries(Envoy.u32(2))));
+        var r = bed.get("/r?reset=1");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(v1.count.get()).isEqualTo(3);
+        assertThat(bed.records.getLast().responseFlags()).isEqualTo("UC");
+    }
+
+    @Test
+    void connectFailureRetryMovesToAnotherHost() throws Exception {
+        var dead = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        var address = (java.net.InetSocketAddress) dead.getLocalSocketAddress();
+        dead.close();
+        bed.push(Envoy.edsCluster(V1).build());
+        bed.push(Envoy.plainEndpoints(V1, List.of(address, v1.address())));
+        bed.configure(List.of(Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(RouteAction.newBuilder()
+                        .setCluster(V1)
+                        .setRetryPolicy(RetryPolicy.newBuilder()
+                                .setRetryOn("connect-failure")
+                                .setNumRetries(Envoy.u32(1))))
+                .build()));
+        for (int i = 0; i < 10; i++) {
+            assertThat(bed.get("/cf").statusCode()).isEqualTo(200);
+        }
+        assertThat(v1.count.get()).isEqualTo(10);
+    }
 }

@@ -53,6 +53,9 @@ public final class TestUpstream implements AutoCloseable {
     private final Channel server;
     public final List<Seen> seen = new CopyOnWriteArrayList<>();
     public final AtomicInteger count = new AtomicInteger();
+    public final AtomicInteger connections = new AtomicInteger();
+    public final AtomicInteger active = new AtomicInteger();
+    public volatile long delayMillis;
     private final AtomicInteger failuresLeft = new AtomicInteger(-1);
     private volatile int fixedStatus;
 
@@ -64,6 +67,7 @@ public final class TestUpstream implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        connections.incrementAndGet();
                         ch.pipeline().addLast(new Sniffer());
                     }
                 })
@@ -105,13 +109,13 @@ public final class TestUpstream implements AutoCloseable {
                             @Override
                             protected void initChannel(Http2StreamChannel ch) {
                                 ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                                ch.pipeline().addLast(new HttpObjectAggregator(1 << 20));
+                                ch.pipeline().addLast(new HttpObjectAggregator(16 << 20));
                                 ch.pipeline().addLast(new Responder("HTTP/2"));
                             }
                         }));
             } else {
                 ctx.pipeline().addAfter(ctx.name(), "responder", new Responder("HTTP/1.1"));
-                ctx.pipeline().addAfter(ctx.name(), "agg", new HttpObjectAggregator(1 << 20));
+                ctx.pipeline().addAfter(ctx.name(), "agg", new HttpObjectAggregator(16 << 20));
                 ctx.pipeline().addAfter(ctx.name(), "codec", new HttpServerCodec());
             }
             ctx.pipeline().remove(this);
@@ -145,13 +149,19 @@ public final class TestUpstream implements AutoCloseable {
                     status = 503;
                 }
             }
+            if (query.containsKey("reset")) {
+                ctx.close(); // no answer at all: the proxy sees its upstream connection reset
+                return;
+            }
             long delay =
                     Long.parseLong(query.getOrDefault("delay", List.of("0")).getFirst());
             boolean grpc =
                     request.headers().get(HttpHeaderNames.CONTENT_TYPE, "").startsWith("application/grpc");
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             int finalStatus = status;
+            active.incrementAndGet();
             Runnable reply = () -> {
+                active.decrementAndGet();
                 if (grpc) {
                     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                     head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");

@@ -102,8 +102,7 @@ final class ClusterTranslator {
                 .setMaxConnections(UInt32Value.of(UNLIMITED))
                 .setMaxPendingRequests(UInt32Value.of(UNLIMITED))
                 .setMaxRequests(UInt32Value.of(UNLIMITED))
-                .setMaxRetries(UInt32Value.of(UNLIMITED))
-                .setTrackRemaining(true);
+                .setMaxRetries(UInt32Value.of(UNLIMITED));
         HttpProtocolOptions.Builder http = HttpProtocolOptions.newBuilder();
         boolean httpSet = false;
         if (pool != null && pool.getTcp() != null) {

@@ -62,6 +62,13 @@ final class DestinationRules {
             }
             String namespace = rule.getMetadata().getNamespace();
             String host = services.resolve(spec.getHost(), namespace);
+            java.util.function.Consumer<String> reportTo = message -> warn.accept(resource.key(), message);
+            UnappliedPolicyFields.report(spec.getTrafficPolicy(), "spec.trafficPolicy", reportTo);
+            List<Subset> declared = MeshServices.listOrEmpty(spec.getSubsets());
+            for (int i = 0; i < declared.size(); i++) {
+                UnappliedPolicyFields.report(
+                        declared.get(i).getTrafficPolicy(), "spec.subsets[" + i + "].trafficPolicy", reportTo);
+            }
             Map<String, Effective> hosts = byNamespace.computeIfAbsent(namespace, n -> new LinkedHashMap<>());
             Effective existing = hosts.get(host);
             Map<String, Subset> subsets = new LinkedHashMap<>(existing == null ? Map.of() : existing.subsets());

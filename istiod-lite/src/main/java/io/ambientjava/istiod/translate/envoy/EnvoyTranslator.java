@@ -7,6 +7,9 @@ import io.ambientjava.istiod.translate.MeshSettings;
 import io.ambientjava.istiod.translate.WaypointIndex;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -47,10 +50,23 @@ public final class EnvoyTranslator {
                     waypointTranslator.translate(waypoints, waypoint));
         }
         IstioGatewayTranslator istioGateways = new IstioGatewayTranslator(scope);
+        // Istio Gateways with the same selector run on the same pods: one proxy, known by each of their names.
+        Map<Map<String, String>, List<ConfigResource>> bySelector = new LinkedHashMap<>();
         for (ConfigResource resource : snapshot.all(ResourceKind.ISTIO_GATEWAY)) {
-            ProxyId id =
-                    ProxyId.gateway(resource.key().namespace(), resource.key().name());
-            proxies.merge(id, istioGateways.translate(resource), ProxyResources::plus);
+            var spec = resource.as(io.fabric8.istio.api.networking.v1.Gateway.class)
+                    .getSpec();
+            Map<String, String> selector = spec == null || spec.getSelector() == null ? Map.of() : spec.getSelector();
+            bySelector
+                    .computeIfAbsent(new TreeMap<>(selector), s -> new ArrayList<>())
+                    .add(resource);
+        }
+        for (List<ConfigResource> group : bySelector.values()) {
+            ProxyResources resources = istioGateways.translate(group);
+            for (ConfigResource resource : group) {
+                ProxyId id = ProxyId.gateway(
+                        resource.key().namespace(), resource.key().name());
+                proxies.merge(id, resources, ProxyResources::plus);
+            }
         }
         GatewayApiTranslator gatewayApi = new GatewayApiTranslator(scope);
         for (Gateway gateway : snapshot.gateways()) {

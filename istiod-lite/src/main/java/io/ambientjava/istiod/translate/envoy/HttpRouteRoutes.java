@@ -30,7 +30,8 @@ import java.util.function.Consumer;
 
 /**
  * Gateway API {@code HTTPRoute} rules as Envoy routes. Matches: {@code path} ({@code Exact} → {@code path},
- * {@code PathPrefix} → {@code path_separated_prefix} so {@code /foo} does not match {@code /foobar},
+ * {@code PathPrefix} → {@code path} plus {@code prefix} with a trailing slash, so {@code /foo} does not match
+ * {@code /foobar},
  * {@code RegularExpression} → {@code safe_regex}; default {@code PathPrefix /}), {@code headers},
  * {@code queryParams}, {@code method}. Backends: Services by {@code name}/{@code namespace}/{@code port} with
  * {@code weight} (default 1). Filters: {@code RequestHeaderModifier}, {@code ResponseHeaderModifier},
@@ -71,8 +72,10 @@ final class HttpRouteRoutes {
                                 ? List.of(new HTTPRouteMatch())
                                 : rule.getMatches();
                 for (HTTPRouteMatch match : matches) {
-                    ranked.add(rank(
-                            template.toBuilder().setMatch(match(match, warn)).build(), match));
+                    for (RouteMatch envoyMatch : match(match, warn)) {
+                        ranked.add(
+                                rank(template.toBuilder().setMatch(envoyMatch).build(), match));
+                    }
                 }
             }
         }
@@ -107,7 +110,12 @@ final class HttpRouteRoutes {
                 MeshServices.listOrEmpty(match.getQueryParams()).size());
     }
 
-    private static RouteMatch match(HTTPRouteMatch match, Consumer<String> warn) {
+    /**
+     * One Envoy match, or two for a path prefix: Gateway API prefixes match whole path segments ({@code /foo}
+     * matches {@code /foo} and {@code /foo/bar}, not {@code /foobar}), which is {@code path: /foo} or
+     * {@code prefix: /foo/} (Envoy's {@code path_separated_prefix} says the same, but not every proxy reads it).
+     */
+    private static List<RouteMatch> match(HTTPRouteMatch match, Consumer<String> warn) {
         RouteMatch.Builder out = RouteMatch.newBuilder();
         String type = match.getPath() == null || match.getPath().getType() == null
                 ? "PathPrefix"
@@ -115,6 +123,7 @@ final class HttpRouteRoutes {
         String value = match.getPath() == null || match.getPath().getValue() == null
                 ? "/"
                 : match.getPath().getValue();
+        String segmentPrefix = null;
         switch (type) {
             case "Exact" -> out.setPath(value);
             case "RegularExpression" -> out.setSafeRegex(StringMatchers.regex(value));
@@ -124,7 +133,8 @@ final class HttpRouteRoutes {
                 if (trimmed.equals("/")) {
                     out.setPrefix("/");
                 } else {
-                    out.setPathSeparatedPrefix(trimmed);
+                    out.setPath(trimmed);
+                    segmentPrefix = trimmed + "/";
                 }
             }
         }
@@ -143,7 +153,11 @@ final class HttpRouteRoutes {
                     ":method",
                     StringMatcher.newBuilder().setExact(match.getMethod()).build()));
         }
-        return out.build();
+        RouteMatch built = out.build();
+        if (segmentPrefix == null) {
+            return List.of(built);
+        }
+        return List.of(built, built.toBuilder().setPrefix(segmentPrefix).build());
     }
 
     private static StringMatcher stringMatch(String type, String value) {

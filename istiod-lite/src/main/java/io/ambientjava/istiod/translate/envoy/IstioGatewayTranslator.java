@@ -17,7 +17,8 @@ import java.util.function.Consumer;
  * {@code [<ns>/<name>]}) as an ingress gateway's resources: per HTTP server port a listener {@code 0.0.0.0_<port>}
  * and a route table {@code http.<port>} with one virtual host per VirtualService host that the port's server
  * {@code hosts} admit ({@code ns/host} restricts the VirtualService's namespace, {@code ./} means the Gateway's).
- * HTTPS, TLS and TCP servers are reported and skipped (TLS termination at the gateway is not built yet).
+ * HTTPS, TLS and TCP servers are reported and skipped (TLS termination at the gateway is not built yet). Gateways
+ * with the same {@code selector} are one proxy, as in Istio: each of their names gets the resources of all.
  */
 final class IstioGatewayTranslator {
 
@@ -43,12 +44,58 @@ final class IstioGatewayTranslator {
         }
     }
 
-    ProxyResources translate(ConfigResource resource) {
+    /** A server host on a port, and the Gateway it belongs to ({@code ns/name}). */
+    private record PortHost(String gateway, ServerHost host) {}
+
+    /**
+     * The resources of the proxy that runs these Gateways: those with the same {@code selector} select the same
+     * gateway pods, so (as in Istio) their servers share listeners and route tables.
+     */
+    ProxyResources translate(List<ConfigResource> group) {
+        Map<Integer, List<PortHost>> hostsByPort = new TreeMap<>();
+        for (ConfigResource resource : group) {
+            servers(resource, hostsByPort);
+        }
+        String proxyNamespace = group.getFirst().key().namespace();
+        ClusterSet clusters = scope.clusterSet(proxyNamespace);
+        Map<String, Listener> listeners = new TreeMap<>();
+        Map<String, RouteConfiguration> routes = new TreeMap<>();
+        hostsByPort.forEach((port, serverHosts) -> {
+            String listenerName = EnvoyNames.gatewayListener(port);
+            String routeName = EnvoyNames.gatewayRoute(port);
+            listeners.put(listenerName, ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName));
+            VirtualHosts vhosts = new VirtualHosts(port);
+            for (VirtualServices.Bound vs : scope.virtualServices.all()) {
+                String vsNamespace = vs.service().getMetadata().getNamespace();
+                for (String host : vs.hosts()) {
+                    // The first of this proxy's Gateways that the VirtualService binds to and that admits the host.
+                    serverHosts.stream()
+                            .filter(h -> VirtualServices.bindsTo(vs, h.gateway())
+                                    && h.host().admits(vsNamespace, host))
+                            .findFirst()
+                            .ifPresent(h -> vhosts.add(
+                                    host,
+                                    VirtualServiceRoutes.translate(
+                                            vs.service(),
+                                            new RouteMatches.Scope(port, h.gateway(), vsNamespace),
+                                            clusters,
+                                            scope.warnTo(vs.resource().key()))));
+                }
+            }
+            routes.put(routeName, vhosts.build(routeName));
+        });
+        return new ProxyResources(
+                new TreeMap<>(listeners),
+                new TreeMap<>(routes),
+                new TreeMap<>(clusters.clusters()),
+                new TreeMap<>(clusters.endpoints()));
+    }
+
+    private void servers(ConfigResource resource, Map<Integer, List<PortHost>> hostsByPort) {
         Gateway gateway = resource.as(Gateway.class);
         String namespace = gateway.getMetadata().getNamespace();
         String gatewayName = namespace + "/" + gateway.getMetadata().getName();
         Consumer<String> warn = scope.warnTo(resource.key());
-        Map<Integer, List<ServerHost>> hostsByPort = new TreeMap<>();
         for (Server server : MeshServices.listOrEmpty(
                 gateway.getSpec() == null ? null : gateway.getSpec().getServers())) {
             if (server.getPort() == null || server.getPort().getNumber() == null) {
@@ -64,42 +111,10 @@ final class IstioGatewayTranslator {
                         + ") is not supported yet; only plain HTTP servers are served");
                 continue;
             }
-            List<ServerHost> hosts = hostsByPort.computeIfAbsent(port, p -> new ArrayList<>());
+            List<PortHost> hosts = hostsByPort.computeIfAbsent(port, p -> new ArrayList<>());
             for (String host : MeshServices.listOrEmpty(server.getHosts())) {
-                hosts.add(ServerHost.parse(host, namespace));
+                hosts.add(new PortHost(gatewayName, ServerHost.parse(host, namespace)));
             }
         }
-        ClusterSet clusters = scope.clusterSet(namespace);
-        Map<String, Listener> listeners = new TreeMap<>();
-        Map<String, RouteConfiguration> routes = new TreeMap<>();
-        List<VirtualServices.Bound> bound = scope.virtualServices.at(gatewayName);
-        hostsByPort.forEach((port, serverHosts) -> {
-            String listenerName = EnvoyNames.gatewayListener(port);
-            String routeName = EnvoyNames.gatewayRoute(port);
-            listeners.put(listenerName, ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName));
-            VirtualHosts vhosts = new VirtualHosts(port);
-            for (VirtualServices.Bound vs : bound) {
-                String vsNamespace = vs.service().getMetadata().getNamespace();
-                RouteMatches.Scope matchScope = new RouteMatches.Scope(port, gatewayName, vsNamespace);
-                for (String host : vs.hosts()) {
-                    if (serverHosts.stream().noneMatch(h -> h.admits(vsNamespace, host))) {
-                        continue;
-                    }
-                    vhosts.add(
-                            host,
-                            VirtualServiceRoutes.translate(
-                                    vs.service(),
-                                    matchScope,
-                                    clusters,
-                                    scope.warnTo(vs.resource().key())));
-                }
-            }
-            routes.put(routeName, vhosts.build(routeName));
-        });
-        return new ProxyResources(
-                new TreeMap<>(listeners),
-                new TreeMap<>(routes),
-                new TreeMap<>(clusters.clusters()),
-                new TreeMap<>(clusters.endpoints()));
     }
 }

@@ -46,8 +46,22 @@ final class ListenerTranslator {
     }
 
     static Listener tcp(String name, String ip, int port, String cluster) {
-        TcpProxy proxy =
-                TcpProxy.newBuilder().setStatPrefix(name).setCluster(cluster).build();
+        return tcp(name, ip, port, java.util.Map.of(cluster, 100));
+    }
+
+    /** A TCP proxy to one cluster, or split by weight when given several. */
+    static Listener tcp(String name, String ip, int port, java.util.Map<String, Integer> weights) {
+        TcpProxy.Builder builder = TcpProxy.newBuilder().setStatPrefix(name);
+        if (weights.size() == 1) {
+            builder.setCluster(weights.keySet().iterator().next());
+        } else {
+            TcpProxy.WeightedCluster.Builder split = TcpProxy.WeightedCluster.newBuilder();
+            weights.forEach((cluster, weight) -> split.addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
+                    .setName(cluster)
+                    .setWeight(weight)));
+            builder.setWeightedClusters(split);
+        }
+        TcpProxy proxy = builder.build();
         return listener(
                 name,
                 ip,

@@ -25,7 +25,7 @@ final class TranslationScope {
         this.settings = settings;
         this.services = new MeshServices(snapshot, settings);
         this.destinationRules = new DestinationRules(snapshot, services, settings, this::warn);
-        this.virtualServices = new VirtualServices(snapshot, services);
+        this.virtualServices = new VirtualServices(snapshot, services, this::warn);
     }
 
     void warn(ResourceKey resource, String message) {

@@ -19,7 +19,10 @@ final class VirtualServices {
 
     private final List<Bound> all = new ArrayList<>();
 
-    VirtualServices(ConfigSnapshot snapshot, MeshServices services) {
+    VirtualServices(
+            ConfigSnapshot snapshot,
+            MeshServices services,
+            java.util.function.BiConsumer<io.ambientjava.istiod.config.ResourceKey, String> warn) {
         List<ConfigResource> resources = new ArrayList<>(snapshot.all(ResourceKind.VIRTUAL_SERVICE));
         resources.sort(Comparator.comparing((ConfigResource r) -> {
                     String created = r.object().getMetadata().getCreationTimestamp();
@@ -31,6 +34,10 @@ final class VirtualServices {
             if (service.getSpec() == null || service.getSpec().getHosts() == null) {
                 continue;
             }
+            if (service.getSpec().getTls() != null
+                    && !service.getSpec().getTls().isEmpty()) {
+                warn.accept(resource.key(), "tls routes (SNI) are not applied by waypoints and gateways yet");
+            }
             String namespace = service.getMetadata().getNamespace();
             List<String> hosts = service.getSpec().getHosts().stream()
                     .map(h -> services.resolve(h, namespace))
@@ -41,12 +48,18 @@ final class VirtualServices {
 
     /** Those bound to {@code gateway} ({@code mesh} or {@code ns/name}). */
     List<Bound> at(String gateway) {
-        return all.stream()
-                .filter(b -> GatewayNames.contains(
-                        GatewayNames.of(b.service().getSpec().getGateways()),
-                        gateway,
-                        b.service().getMetadata().getNamespace()))
-                .toList();
+        return all.stream().filter(b -> bindsTo(b, gateway)).toList();
+    }
+
+    List<Bound> all() {
+        return List.copyOf(all);
+    }
+
+    static boolean bindsTo(Bound bound, String gateway) {
+        return GatewayNames.contains(
+                GatewayNames.of(bound.service().getSpec().getGateways()),
+                gateway,
+                bound.service().getMetadata().getNamespace());
     }
 
     /** Those for the mesh whose hosts name {@code hostname} (exactly, or by a {@code *.suffix} wildcard). */

@@ -60,8 +60,10 @@ final class WaypointTranslator {
                 String listenerName = EnvoyNames.waypointListener(port.number(), port.http(), svc.hostname());
                 String defaultCluster = EnvoyNames.cluster(port.number(), null, svc.hostname());
                 if (!port.http()) {
-                    listeners.put(
-                            listenerName, ListenerTranslator.tcp(listenerName, vip, port.number(), defaultCluster));
+                    var weights = TcpRoutes.translate(
+                                    scope.virtualServices.forMeshHost(svc.hostname()), port.number(), clusters, scope)
+                            .orElse(Map.of(defaultCluster, 100));
+                    listeners.put(listenerName, ListenerTranslator.tcp(listenerName, vip, port.number(), weights));
                     continue;
                 }
                 String routeName = EnvoyNames.waypointRoute(svc.hostname(), port.number());

@@ -64,8 +64,11 @@ class GatewayApiRoutesTest {
         assertThat(routes.get(0).getMatch().getPath()).isEqualTo("/reviews/health");
         assertThat(routes.get(0).getMatch().getHeaders(0).getName()).isEqualTo("x-probe");
         assertThat(routes.get(0).getRoute().getCluster()).isEqualTo("outbound|9080||reviews.default.svc.cluster.local");
+        // PathPrefix /reviews is whole segments: the path itself, or anything below /reviews/.
+        assertThat(routes.get(1).getMatch().getPath()).isEqualTo("/reviews");
+        assertThat(routes.get(2).getMatch().getPrefix()).isEqualTo("/reviews/");
+        assertThat(routes.get(2).getRoute()).isEqualTo(routes.get(1).getRoute());
         Route split = routes.get(1);
-        assertThat(split.getMatch().getPathSeparatedPrefix()).isEqualTo("/reviews");
         assertThat(split.getRoute().getWeightedClusters().getClustersList())
                 .extracting(
                         WeightedCluster.ClusterWeight::getName,
@@ -78,7 +81,9 @@ class GatewayApiRoutesTest {
         assertThat(split.getRequestHeadersToAdd(0).getAppendAction())
                 .isEqualTo(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
         assertThat(split.getRequestHeadersToRemoveList()).containsExactly("x-debug");
-        Route redirect = routes.get(2);
+        Route redirect = routes.get(3);
+        assertThat(redirect.getMatch().getPath()).isEqualTo("/old");
+        assertThat(routes.get(4).getMatch().getPrefix()).isEqualTo("/old/");
         assertThat(redirect.getRedirect().getHostRedirect()).isEqualTo("new.example.com");
         assertThat(redirect.getRedirect().getResponseCode())
                 .isEqualTo(RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY);

@@ -292,4 +292,86 @@ class RouteFeaturesTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> IstioDurations.parse("5 s"))
                 .hasMessageContaining("'5 s' is not a duration");
     }
+
+    @Test
+    void tcpPortsProxyToTheServiceOrSplitByTheVirtualServiceTcpRoutes() throws Exception {
+        String database = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: db, namespace: default}
+                spec: {clusterIP: 198.19.0.40, selector: {app: db}, ports: [{name: tcp-sql, port: 5432}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: db, namespace: default}
+                spec:
+                  host: db
+                  subsets: [{name: primary, labels: {role: primary}}, {name: replica, labels: {role: replica}}]
+                """;
+        String split = """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: db, namespace: default}
+                spec:
+                  hosts: [db]
+                  tcp:
+                  - match: [{port: 5432}]
+                    route:
+                    - {destination: {host: db, subset: primary}, weight: 90}
+                    - {destination: {host: db, subset: replica}, weight: 10}
+                """;
+        String name = "inbound-vip|5432|tcp|db.default.svc.cluster.local";
+        var plain = waypoint(translate(with(database))).listeners().get(name);
+        var proxy = plain.getFilterChains(0)
+                .getFilters(0)
+                .getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.class);
+        assertThat(plain.getFilterChains(0).getFilters(0).getName()).isEqualTo("envoy.filters.network.tcp_proxy");
+        assertThat(proxy.getCluster()).isEqualTo("outbound|5432||db.default.svc.cluster.local");
+        var weighted = waypoint(translate(with(database, split)))
+                .listeners()
+                .get(name)
+                .getFilterChains(0)
+                .getFilters(0)
+                .getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.class);
+        assertThat(weighted.getWeightedClusters().getClustersList())
+                .extracting(c -> c.getName(), c -> c.getWeight())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("outbound|5432|primary|db.default.svc.cluster.local", 90),
+                        org.assertj.core.groups.Tuple.tuple("outbound|5432|replica|db.default.svc.cluster.local", 10));
+    }
+
+    @Test
+    void policyFieldsAWaypointDoesNotApplyAreReportedNotDropped() {
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings-tuning, namespace: default}
+                spec:
+                  host: ratings
+                  trafficPolicy:
+                    tls: {mode: SIMPLE}
+                    loadBalancer: {simple: ROUND_ROBIN, localityLbSetting: {enabled: true}}
+                  subsets:
+                  - name: canary
+                    labels: {version: v3}
+                    trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE}}}
+                """;
+        var translation = translate(with(rule));
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .containsExactlyInAnyOrder(
+                        "DestinationRule default/ratings-tuning: spec.trafficPolicy.loadBalancer.localityLbSetting,"
+                                + " spec.trafficPolicy.tls not applied by waypoints and gateways yet",
+                        "DestinationRule default/ratings-tuning:"
+                                + " spec.subsets[0].trafficPolicy.connectionPool.http.h2UpgradePolicy not applied by"
+                                + " waypoints and gateways yet");
+        // ISTIO_MUTUAL is what HBONE gives anyway: not reported.
+        String mutual = rule.replace("tls: {mode: SIMPLE}", "tls: {mode: ISTIO_MUTUAL}")
+                .replace(", localityLbSetting: {enabled: true}", "");
+        assertThat(translate(with(mutual)).warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString()).contains("h2UpgradePolicy"));
+    }
 }

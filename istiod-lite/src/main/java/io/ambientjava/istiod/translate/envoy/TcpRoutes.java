@@ -1,0 +1,91 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import io.fabric8.istio.api.api.networking.v1alpha3.L4MatchAttributes;
+import io.fabric8.istio.api.api.networking.v1alpha3.RouteDestination;
+import io.fabric8.istio.api.api.networking.v1alpha3.TCPRoute;
+import io.fabric8.istio.api.networking.v1.VirtualService;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The {@code tcp} routes of VirtualServices for a TCP port at a waypoint: the first entry that applies (no match,
+ * or a match on this port) decides; its destinations become the TCP proxy's cluster, or weighted clusters.
+ * Matches on source labels, namespaces or subnets cannot be evaluated before the connection is proxied and make
+ * that match never apply, with a warning.
+ */
+final class TcpRoutes {
+
+    private TcpRoutes() {}
+
+    /** Cluster name → weight, in order; empty when no entry applies. */
+    static Optional<Map<String, Integer>> translate(
+            List<VirtualServices.Bound> services, int port, ClusterSet clusters, TranslationScope scope) {
+        for (VirtualServices.Bound bound : services) {
+            VirtualService service = bound.service();
+            Consumer<String> warn = scope.warnTo(bound.resource().key());
+            String namespace = service.getMetadata().getNamespace();
+            for (TCPRoute entry : MeshServices.listOrEmpty(service.getSpec().getTcp())) {
+                if (!applies(entry, port, warn)) {
+                    continue;
+                }
+                Map<String, Integer> weights = new LinkedHashMap<>();
+                List<RouteDestination> destinations = MeshServices.listOrEmpty(entry.getRoute());
+                for (RouteDestination destination : destinations) {
+                    if (destination.getDestination() == null) {
+                        continue;
+                    }
+                    int weight = destinations.size() == 1 || destination.getWeight() == null
+                            ? (destinations.size() == 1 ? 100 : 0)
+                            : destination.getWeight();
+                    if (weight <= 0) {
+                        continue;
+                    }
+                    var target = destination.getDestination();
+                    Integer targetPort =
+                            target.getPort() == null || target.getPort().getNumber() == null
+                                    ? null
+                                    : target.getPort().getNumber().intValue();
+                    String host = clusters.resolve(target.getHost(), namespace);
+                    weights.merge(
+                            clusters.reference(host, targetPort, target.getSubset(), port, warn), weight, Integer::sum);
+                }
+                if (!weights.isEmpty()) {
+                    return Optional.of(weights);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean applies(TCPRoute entry, int port, Consumer<String> warn) {
+        List<L4MatchAttributes> matches = MeshServices.listOrEmpty(entry.getMatch());
+        if (matches.isEmpty()) {
+            return true;
+        }
+        for (L4MatchAttributes match : matches) {
+            boolean sourceBased =
+                    (match.getSourceLabels() != null && !match.getSourceLabels().isEmpty())
+                            || match.getSourceNamespace() != null
+                            || match.getSourceSubnet() != null
+                            || (match.getDestinationSubnets() != null
+                                    && !match.getDestinationSubnets().isEmpty());
+            if (sourceBased) {
+                warn.accept("tcp match on source labels, namespace or subnets cannot be evaluated at a waypoint;"
+                        + " this match never applies");
+                continue;
+            }
+            if (match.getGateways() != null
+                    && !match.getGateways().isEmpty()
+                    && !match.getGateways().contains(GatewayNames.MESH)) {
+                continue;
+            }
+            if (match.getPort() == null || match.getPort() == port) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

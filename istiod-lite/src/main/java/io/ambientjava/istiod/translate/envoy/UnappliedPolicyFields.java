@@ -1,0 +1,78 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettingsTLSmode;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyPortTrafficPolicy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The DestinationRule traffic-policy fields a waypoint or gateway does not apply, reported so none is dropped
+ * silently. {@code tls} is reported unless {@code ISTIO_MUTUAL}: in ambient the hop to the pod is HBONE mTLS
+ * anyway, so only a different mode is a setting that is not honoured.
+ */
+final class UnappliedPolicyFields {
+
+    private UnappliedPolicyFields() {}
+
+    static void report(TrafficPolicy policy, String path, Consumer<String> warn) {
+        if (policy == null) {
+            return;
+        }
+        List<String> fields = new ArrayList<>();
+        collect(policy.getLoadBalancer(), policy.getConnectionPool(), path, fields);
+        if (policy.getTls() != null && policy.getTls().getMode() != ClientTLSSettingsTLSmode.ISTIO_MUTUAL) {
+            fields.add(path + ".tls");
+        }
+        if (policy.getProxyProtocol() != null) {
+            fields.add(path + ".proxyProtocol");
+        }
+        if (policy.getTunnel() != null) {
+            fields.add(path + ".tunnel");
+        }
+        if (policy.getRetryBudget() != null) {
+            fields.add(path + ".retryBudget");
+        }
+        List<TrafficPolicyPortTrafficPolicy> levels = MeshServices.listOrEmpty(policy.getPortLevelSettings());
+        for (int i = 0; i < levels.size(); i++) {
+            var level = levels.get(i);
+            String at = path + ".portLevelSettings[" + i + "]";
+            collect(level.getLoadBalancer(), level.getConnectionPool(), at, fields);
+            if (level.getTls() != null && level.getTls().getMode() != ClientTLSSettingsTLSmode.ISTIO_MUTUAL) {
+                fields.add(at + ".tls");
+            }
+        }
+        if (!fields.isEmpty()) {
+            warn.accept(String.join(", ", fields) + " not applied by waypoints and gateways yet");
+        }
+    }
+
+    private static void collect(
+            io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings lb,
+            io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings pool,
+            String path,
+            List<String> fields) {
+        if (lb != null && lb.getLocalityLbSetting() != null) {
+            fields.add(path + ".loadBalancer.localityLbSetting");
+        }
+        if (lb != null && (lb.getWarmup() != null || lb.getWarmupDurationSecs() != null)) {
+            fields.add(path + ".loadBalancer.warmup");
+        }
+        if (pool != null && pool.getHttp() != null) {
+            var http = pool.getHttp();
+            if (http.getH2UpgradePolicy() != null) {
+                fields.add(path + ".connectionPool.http.h2UpgradePolicy");
+            }
+            if (http.getUseClientProtocol() != null) {
+                fields.add(path + ".connectionPool.http.useClientProtocol");
+            }
+            if (http.getMaxConcurrentStreams() != null) {
+                fields.add(path + ".connectionPool.http.maxConcurrentStreams");
+            }
+        }
+        if (pool != null && pool.getTcp() != null && pool.getTcp().getIdleTimeout() != null) {
+            fields.add(path + ".connectionPool.tcp.idleTimeout");
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package io.ambientjava.waypoint.app;
+
+import io.ambientjava.hbone.client.ClientSecurity;
+import io.ambientjava.hbone.server.ServerSecurity;
+import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.identity.TrustBundle;
+import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.identity.manager.CertificateProvider;
+import io.ambientjava.identity.manager.LocalCaCertificateProvider;
+import io.ambientjava.identity.manager.WorkloadCertificateManager;
+import io.ambientjava.identity.pem.Pem;
+import io.ambientjava.waypoint.WaypointServer;
+import io.ambientjava.waypoint.admin.ConfigDump;
+import io.ambientjava.waypoint.admin.OpsServer;
+import io.ambientjava.waypoint.proxy.ProxyLimits;
+import io.ambientjava.waypoint.telemetry.AccessLog;
+import io.ambientjava.waypoint.telemetry.IstioRequestMetrics;
+import io.ambientjava.waypoint.xds.AdsClient;
+import io.ambientjava.waypoint.xds.NodeIdentity;
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs a waypoint (or, with {@code --ingress}, an ingress gateway) configured by istiod-lite over Delta ADS. */
+@Command(
+        name = "waypoint",
+        mixinStandardHelpOptions = true,
+        version = "waypoint 0.1.0",
+        description = "The ambient mesh L7 proxy: HBONE in on 15008, Envoy xDS config, HBONE out.")
+public final class WaypointMain implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(WaypointMain.class);
+
+    @Option(
+            names = "--xds-address",
+            required = true,
+            description = "istiod-lite's xDS address, host:port (e.g. 127.0.0.1:15010).")
+    String xdsAddress;
+
+    @Option(
+            names = "--ca-address",
+            description = "istiod-lite's CA address, host:port (default: the xDS address). "
+                    + "Plaintext unless --istiod-root-cert is given.")
+    String caAddress;
+
+    @Option(
+            names = "--istiod-root-cert",
+            description = "PEM root that istiod-lite's TLS certificate chains to; enables TLS to xDS and CA.")
+    Path istiodRootCert;
+
+    @Option(
+            names = "--token-file",
+            description = "Bearer token sent to xDS and CA (a projected service account token).")
+    Path tokenFile;
+
+    @Option(
+            names = "--ca-dir",
+            description = "Issue the waypoint's certificate from this local CA (Istio cacerts layout: "
+                    + "ca-cert.pem, ca-key.pem, optional cert-chain.pem, root-cert.pem) instead of asking istiod-lite.")
+    Path caDir;
+
+    @Option(
+            names = "--trust-domain",
+            defaultValue = "cluster.local",
+            description = "Trust domain (default: ${DEFAULT-VALUE}).")
+    String trustDomain;
+
+    @Option(
+            names = "--namespace",
+            defaultValue = "default",
+            description = "The waypoint's namespace (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(
+            names = "--service-account",
+            defaultValue = "waypoint",
+            description = "Its service account (default: ${DEFAULT-VALUE}).")
+    String serviceAccount;
+
+    @Option(
+            names = "--gateway",
+            defaultValue = "waypoint",
+            description = "The Gateway it runs as: its name for a waypoint, "
+                    + "<namespace>/<name> with --ingress (default: ${DEFAULT-VALUE}).")
+    String gateway;
+
+    @Option(names = "--pod-name", description = "Pod name (default: $POD_NAME, else the host name).")
+    String podName;
+
+    @Option(names = "--pod-ip", description = "Pod IP (default: $INSTANCE_IP, else 127.0.0.1).")
+    String podIp;
+
+    @Option(
+            names = "--ingress",
+            description = "Run as an ingress gateway: open plain listeners for the wildcard listeners in the config.")
+    boolean ingress;
+
+    @Option(
+            names = "--hbone-address",
+            defaultValue = "0.0.0.0:15008",
+            description = "HBONE listen address (default: ${DEFAULT-VALUE}).")
+    String hboneAddress;
+
+    @Option(
+            names = "--upstream-hbone-port",
+            defaultValue = "15008",
+            description = "HBONE port of the endpoints' ztunnels (default: ${DEFAULT-VALUE}).")
+    int upstreamHbonePort;
+
+    @Option(names = "--plaintext-hbone", description = "HBONE without TLS both ways (tests and benchmarks only).")
+    boolean plaintextHbone;
+
+    @Option(
+            names = "--metrics-port",
+            defaultValue = "15020",
+            description = "Prometheus metrics port (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(
+            names = "--readiness-port",
+            defaultValue = "15021",
+            description = "Readiness port (default: ${DEFAULT-VALUE}).")
+    int readinessPort;
+
+    @Option(
+            names = "--admin-port",
+            defaultValue = "15000",
+            description = "Admin port, localhost only (default: ${DEFAULT-VALUE}).")
+    int adminPort;
+
+    @Option(
+            names = "--worker-threads",
+            defaultValue = "2",
+            description = "Event loop threads (default: ${DEFAULT-VALUE}).")
+    int workerThreads;
+
+    /** Counted down when everything listens; {@link #stop} ends {@link #call()} (tests run it in-process). */
+    final CountDownLatch started = new CountDownLatch(1);
+
+    final CountDownLatch stop = new CountDownLatch(1);
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new WaypointMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        String pod = Optional.ofNullable(podName)
+                .or(() -> Optional.ofNullable(System.getenv("POD_NAME")))
+                .orElse(InetAddress.getLocalHost().getHostName());
+        String ip = Optional.ofNullable(podIp)
+                .or(() -> Optional.ofNullable(System.getenv("INSTANCE_IP")))
+                .orElse("127.0.0.1");
+        SpiffeId identity = SpiffeId.parse("spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount);
+        List<AutoCloseable> resources = new ArrayList<>();
+        Optional<Path> root = Optional.ofNullable(istiodRootCert);
+        CallCredentials credentials = tokenFile == null ? null : ControlPlane.bearer(tokenFile, "Kubernetes");
+        ManagedChannel xds = ControlPlane.channel(xdsAddress, root);
+        resources.add(xds::shutdownNow);
+        try {
+            ServerSecurity serverSecurity;
+            ClientSecurity clientSecurity;
+            if (plaintextHbone) {
+                serverSecurity = ServerSecurity.plaintext();
+                clientSecurity = ClientSecurity.plaintext();
+            } else {
+                WorkloadCertificateManager certificates =
+                        WorkloadCertificateManager.create(provider(root, credentials, resources));
+                resources.add(certificates);
+                certificates.certificateFor(identity).join();
+                log.info("certificate for {} obtained", identity);
+                TlsContexts tls = new TlsContexts(certificates, identity);
+                serverSecurity = ServerSecurity.mutualTls(tls.server());
+                clientSecurity = ClientSecurity.mutualTls(identity, tls.client());
+            }
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            WaypointServer server = WaypointServer.start(
+                    new WaypointServer.Settings(
+                            hostPort(hboneAddress),
+                            upstreamHbonePort,
+                            serverSecurity,
+                            clientSecurity,
+                            ProxyLimits.defaults(),
+                            workerThreads,
+                            ingress,
+                            "0.0.0.0"),
+                    new IstioRequestMetrics(registry).and(new AccessLog()));
+            resources.add(server);
+            AtomicBoolean configured = new AtomicBoolean();
+            NodeIdentity node = new NodeIdentity(ingress, ip, pod, namespace, serviceAccount, gateway);
+            AdsClient ads = new AdsClient(xds, credentials, node, config -> {
+                server.apply(config);
+                configured.set(true);
+            });
+            resources.add(ads);
+            ads.start();
+            resources.add(new OpsServer(
+                    new InetSocketAddress(metricsPort),
+                    Map.of(
+                            "/stats/prometheus",
+                                    () -> new OpsServer.Page("text/plain; version=0.0.4", registry.scrape()),
+                            "/metrics", () -> new OpsServer.Page("text/plain; version=0.0.4", registry.scrape()))));
+            resources.add(new OpsServer(
+                    new InetSocketAddress(readinessPort),
+                    Map.of(
+                            "/healthz/ready",
+                            () -> configured.get() ? new OpsServer.Page("text/plain", "ready\n") : null)));
+            resources.add(new OpsServer(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), adminPort),
+                    Map.of(
+                            "/config_dump",
+                            () -> new OpsServer.Page(
+                                    "application/json",
+                                    ConfigDump.json(
+                                            server.runtime().config(),
+                                            server.runtime().clusters(),
+                                            ads.acks(),
+                                            ads.nacks(),
+                                            ads.lastNack())))));
+            log.info(
+                    "waypoint {} up: HBONE {}, xDS {}, metrics :{}, readiness :{}, admin 127.0.0.1:{}",
+                    node.id(),
+                    plaintextHbone ? "plaintext" : "mTLS as " + identity,
+                    xdsAddress,
+                    metricsPort,
+                    readinessPort,
+                    adminPort);
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
+            started.countDown();
+            stop.await();
+            return 0;
+        } finally {
+            for (AutoCloseable r : resources.reversed()) {
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    log.debug("closing {}: {}", r, e.toString());
+                }
+            }
+        }
+    }
+
+    private CertificateProvider provider(
+            Optional<Path> root, CallCredentials credentials, List<AutoCloseable> resources) throws Exception {
+        if (caDir != null) {
+            Path chain = caDir.resolve("cert-chain.pem");
+            Path rootCert = caDir.resolve("root-cert.pem");
+            MeshCertificateAuthority ca = MeshCertificateAuthority.fromPem(
+                    caDir.resolve("ca-cert.pem"),
+                    caDir.resolve("ca-key.pem"),
+                    Files.isRegularFile(chain) ? chain : null,
+                    Files.isRegularFile(rootCert) ? rootCert : null,
+                    trustDomain);
+            return new LocalCaCertificateProvider(ca);
+        }
+        ManagedChannel caChannel = ControlPlane.channel(caAddress == null ? xdsAddress : caAddress, root);
+        resources.add(caChannel::shutdownNow);
+        TrustBundle fixed =
+                root.map(p -> new TrustBundle(Pem.readCertificates(p))).orElse(null);
+        IstiodCaProvider provider = new IstiodCaProvider(caChannel, credentials, Duration.ofHours(24), fixed);
+        resources.add(provider);
+        return provider;
+    }
+
+    static InetSocketAddress hostPort(String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("'" + value + "' must be host:port");
+        }
+        return new InetSocketAddress(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
+    }
+}

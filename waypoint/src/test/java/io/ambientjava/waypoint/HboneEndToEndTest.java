@@ -1,0 +1,213 @@
+package io.ambientjava.waypoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Any;
+import io.ambientjava.hbone.NettyTransport;
+import io.ambientjava.hbone.authority.HboneAuthority;
+import io.ambientjava.hbone.client.ClientSecurity;
+import io.ambientjava.hbone.client.ConnectRequest;
+import io.ambientjava.hbone.client.HboneClient;
+import io.ambientjava.hbone.client.HboneClientConfig;
+import io.ambientjava.hbone.client.HboneRefusedException;
+import io.ambientjava.hbone.server.DirectConnector;
+import io.ambientjava.hbone.server.HboneServer;
+import io.ambientjava.hbone.server.HboneServerConfig;
+import io.ambientjava.hbone.server.ServerSecurity;
+import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.identity.WorkloadCertificate;
+import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.identity.tls.MeshTls;
+import io.ambientjava.testing.RequiresCommand;
+import io.ambientjava.waypoint.proxy.ProxyLimits;
+import io.ambientjava.waypoint.telemetry.RequestRecord;
+import io.ambientjava.waypoint.testsupport.Envoy;
+import io.ambientjava.waypoint.testsupport.TestBed;
+import io.ambientjava.waypoint.testsupport.TestUpstream;
+import io.ambientjava.waypoint.xds.ConfigAssembler;
+import io.ambientjava.waypoint.xds.TypeUrls;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The mesh path: a client's ztunnel (an HBONE client as productpage) → the waypoint (HBONE mTLS in, as
+ * waypoint) → the destination's ztunnel (HBONE mTLS, as reviews) → the app.
+ */
+class HboneEndToEndTest {
+
+    private static final String TD = "cluster.local";
+    private static final SpiffeId CLIENT = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/productpage");
+    private static final SpiffeId WAYPOINT = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/waypoint");
+    private static final SpiffeId REVIEWS = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews");
+
+    private final MeshCertificateAuthority ca = MeshCertificateAuthority.createSelfSigned(TD);
+    private final WorkloadCertificate clientCert = ca.issue(CLIENT);
+    private final WorkloadCertificate waypointCert = ca.issue(WAYPOINT);
+    private final WorkloadCertificate reviewsCert = ca.issue(REVIEWS);
+    private final EventLoopGroup group = NettyTransport.newEventLoopGroup(2, "e2e");
+    private final List<RequestRecord> records = new CopyOnWriteArrayList<>();
+    private final TestUpstream app = new TestUpstream(group, "reviews-v1");
+    private final HboneServer destinationZtunnel = HboneServer.bind(
+                    group,
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    HboneServerConfig.defaults(
+                            ServerSecurity.mutualTls(() -> MeshTls.serverContext(reviewsCert, ca.trustBundle()))),
+                    new DirectConnector())
+            .join();
+    private final WaypointServer waypoint = WaypointServer.start(
+            new WaypointServer.Settings(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    destinationZtunnel.port(),
+                    ServerSecurity.mutualTls(() -> MeshTls.serverContext(waypointCert, ca.trustBundle())),
+                    ClientSecurity.mutualTls(WAYPOINT, () -> MeshTls.clientContext(waypointCert, ca.trustBundle())),
+                    ProxyLimits.defaults(),
+                    2,
+                    false,
+                    "127.0.0.1"),
+            records::add);
+    private final HboneClient clientZtunnel = new HboneClient(group, HboneClientConfig.defaults());
+    private final ClientSecurity clientSecurity =
+            ClientSecurity.mutualTls(CLIENT, () -> MeshTls.clientContext(clientCert, ca.trustBundle()));
+    private Channel outbound;
+
+    @AfterEach
+    void close() {
+        if (outbound != null) {
+            outbound.close().syncUninterruptibly();
+        }
+        clientZtunnel.close();
+        waypoint.close();
+        destinationZtunnel.close();
+        app.close();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private void configure(String identity) {
+        var assembler = new ConfigAssembler();
+        waypoint.apply(assembler.apply(
+                TypeUrls.LISTENER,
+                List.of(update(
+                        "inbound-vip|80|http|" + TestBed.HOST,
+                        Any.pack(Envoy.httpListener(TestBed.VIP, 80, TestBed.HOST)))),
+                List.of()));
+        waypoint.apply(assembler.apply(
+                TypeUrls.ROUTE,
+                List.of(update(
+                        TestBed.HOST + ":80",
+                        Any.pack(Envoy.routes(
+                                TestBed.HOST + ":80",
+                                List.of(Envoy.prefixRoute("/", TestBed.DEFAULT_CLUSTER)
+                                        .build()))))),
+                List.of()));
+        waypoint.apply(assembler.apply(
+                TypeUrls.CLUSTER,
+                List.of(update(
+                        TestBed.DEFAULT_CLUSTER,
+                        Any.pack(Envoy.edsCluster(TestBed.DEFAULT_CLUSTER).build()))),
+                List.of()));
+        waypoint.apply(assembler.apply(
+                TypeUrls.ENDPOINT,
+                List.of(update(
+                        TestBed.DEFAULT_CLUSTER,
+                        Any.pack(Envoy.hboneEndpoints(TestBed.DEFAULT_CLUSTER, app.address(), identity)))),
+                List.of()));
+    }
+
+    private static ConfigAssembler.Update update(String name, Any resource) {
+        return new ConfigAssembler.Update(name, "1", resource);
+    }
+
+    private ConnectRequest connectTo(String vip, int port) {
+        return ConnectRequest.of(
+                        clientSecurity,
+                        Set.of(WAYPOINT),
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), waypoint.hbonePort()),
+                        HboneAuthority.of(new InetSocketAddress(vip, port)))
+                .withForwardedFor(new InetSocketAddress("198.18.0.5", 43210));
+    }
+
+    /** A local port that tunnels each connection to the waypoint for the service VIP, as the client's ztunnel does. */
+    private int startOutbound() {
+        outbound = new ServerBootstrap()
+                .group(group)
+                .channel(NettyTransport.serverChannelClass(group))
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        clientZtunnel.tunnel(ch, connectTo(TestBed.VIP, 80));
+                    }
+                })
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .syncUninterruptibly()
+                .channel();
+        return ((InetSocketAddress) outbound.localAddress()).getPort();
+    }
+
+    private static String curl(String... args) throws Exception {
+        var command = new java.util.ArrayList<>(List.of("curl", "-sS", "--max-time", "10"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(15, TimeUnit.SECONDS);
+            return out;
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    @RequiresCommand({"curl"})
+    void httpThroughHboneBothWays() throws Exception {
+        configure(REVIEWS.toString());
+        int port = startOutbound();
+        assertThat(curl("http://127.0.0.1:" + port + "/reviews/1")).isEqualTo("reviews-v1 GET /reviews/1\n");
+        assertThat(curl("--http2-prior-knowledge", "http://127.0.0.1:" + port + "/h2"))
+                .isEqualTo("reviews-v1 GET /h2\n");
+        assertThat(curl("--http2-prior-knowledge", "http://127.0.0.1:" + port + "/h2b"))
+                .isEqualTo("reviews-v1 GET /h2b\n");
+        for (int i = 0; i < 20; i++) {
+            assertThat(curl("http://127.0.0.1:" + port + "/n" + i)).isEqualTo("reviews-v1 GET /n" + i + "\n");
+        }
+        RequestRecord first = records.getFirst();
+        assertThat(first.sourcePrincipal()).contains(CLIENT.toString());
+        assertThat(first.sourceAddress()).contains("198.18.0.5:43210");
+        assertThat(first.mtls()).isTrue();
+        assertThat(first.destinationService()).isEqualTo(TestBed.HOST);
+        // The pooled HBONE connection to the destination ztunnel carries the tunnels.
+        assertThat(destinationZtunnel.connectionCount()).isBetween(1, 2);
+    }
+
+    @Test
+    void connectToAVipWithoutListenerIsRefused() {
+        configure(REVIEWS.toString());
+        assertThatThrownBy(() ->
+                        clientZtunnel.connect(connectTo("198.19.0.99", 80)).join())
+                .hasCauseInstanceOf(HboneRefusedException.class);
+    }
+
+    @Test
+    @RequiresCommand({"curl"})
+    void destinationWithAnotherIdentityIsNotTrusted() throws Exception {
+        configure("spiffe://cluster.local/ns/default/sa/impostor");
+        int port = startOutbound();
+        String out = curl("-w", " %{http_code}", "http://127.0.0.1:" + port + "/x");
+        assertThat(out).endsWith(" 503");
+        assertThat(app.count.get()).isZero();
+    }
+}

@@ -1,0 +1,170 @@
+package io.ambientjava.waypoint.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ambientjava.waypoint.testsupport.Envoy;
+import io.ambientjava.waypoint.testsupport.TestBed;
+import io.ambientjava.waypoint.testsupport.TestUpstream;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CircuitBreakingTest {
+
+    private final TestBed bed = new TestBed();
+    private final TestUpstream a = bed.upstream("a");
+    private final TestUpstream b = bed.upstream("b");
+
+    @AfterEach
+    void close() {
+        bed.close();
+    }
+
+    private void setUp(Cluster cluster, RouteAction.Builder action, TestUpstream... upstreams) {
+        bed.configure(List.of(Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(action.setCluster(TestBed.DEFAULT_CLUSTER))
+                .build()));
+        bed.cluster(cluster, upstreams);
+    }
+
+    private List<HttpResponse<String>> concurrently(int n, String path) throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(bed.http.sendAsync(
+                    HttpRequest.newBuilder(URI.create(bed.url(path))).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        List<HttpResponse<String>> out = new ArrayList<>();
+        for (var f : all) {
+            out.add(f.get());
+        }
+        return out;
+    }
+
+    private static Cluster.Builder limited(CircuitBreakers.Thresholds.Builder t) {
+        return Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
+                .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
+    }
+
+    @Test
+    void connectionsAndPendingRequestsOverflowWith503() throws Exception {
+        setUp(
+                limited(CircuitBreakers.Thresholds.newBuilder()
+                                .setMaxConnections(Envoy.u32(1))
+                                .setMaxPendingRequests(Envoy.u32(1)))
+                        .build(),
+                RouteAction.newBuilder(),
+                a);
+        var responses = concurrently(8, "/slow?delay=400");
+        long ok = responses.stream().filter(r -> r.statusCode() == 200).count();
+        long overflowed = responses.stream()
+                .filter(r -> r.statusCode() == 503
+                        && r.headers().firstValue("x-envoy-overloaded").isPresent())
+                .count();
+        assertThat(ok).isEqualTo(2);
+        assertThat(overflowed).isEqualTo(6);
+        // One connection at a time; the pending request may get a fresh one (from another event loop's pool).
+        assertThat(a.connections.get()).isBetween(1, 2);
+        assertThat(bed.records.stream().filter(r -> r.responseFlags().equals("UO")))
+                .hasSize(6);
+    }
+
+    @Test
+    void maxRequestsOverflowAtOnce() throws Exception {
+        setUp(
+                limited(CircuitBreakers.Thresholds.newBuilder().setMaxRequests(Envoy.u32(3)))
+                        .build(),
+                RouteAction.newBuilder(),
+                a);
+        var responses = concurrently(8, "/slow?delay=400");
+        assertThat(responses.stream().filter(r -> r.statusCode() == 200)).hasSize(3);
+        assertThat(responses.stream().filter(r -> r.statusCode() == 503)).hasSize(5);
+    }
+
+    @Test
+    void maxRequestsPerConnectionRecyclesConnections() {
+        setUp(
+                Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
+                        .setCommonHttpProtocolOptions(
+                                HttpProtocolOptions.newBuilder().setMaxRequestsPerConnection(Envoy.u32(2)))
+                        .build(),
+                RouteAction.newBuilder(),
+                a);
+        for (int i = 0; i < 6; i++) {
+            assertThat(bed.get("/r").statusCode()).isEqualTo(200);
+        }
+        assertThat(a.connections.get()).isEqualTo(3);
+    }
+
+    @Test
+    void maxRetriesZeroDisablesRetries() {
+        setUp(
+                limited(CircuitBreakers.Thresholds.newBuilder().setMaxRetries(Envoy.u32(0)))
+                        .build(),
+                RouteAction.newBuilder()
+                        .setRetryPolicy(
+                                RetryPolicy.newBuilder().setRetryOn("5xx").setNumRetries(Envoy.u32(3))),
+                a);
+        assertThat(bed.get("/x?status=503").statusCode()).isEqualTo(503);
+        assertThat(a.count.get()).isEqualTo(1);
+        assertThat(bed.records.getLast().responseFlags()).isEqualTo("URX");
+    }
+
+    private static Cluster outlier(int percent, long baseMillis) {
+        return Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
+                .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                .setOutlierDetection(OutlierDetection.newBuilder()
+                        .setConsecutive5Xx(Envoy.u32(3))
+                        .setInterval(Envoy.millis(100))
+                        .setBaseEjectionTime(Envoy.millis(baseMillis))
+                        .setMaxEjectionPercent(Envoy.u32(percent)))
+                .build();
+    }
+
+    @Test
+    void consecutive5xxEjectsAHostForAGrowingTime() throws Exception {
+        setUp(outlier(50, 600), RouteAction.newBuilder(), a, b);
+        a.alwaysAnswer(503);
+        for (int i = 0; i < 20; i++) {
+            bed.get("/o");
+        }
+        assertThat(a.count.get()).isEqualTo(3);
+        Thread.sleep(700); // first ejection: 1 × base
+        for (int i = 0; i < 20; i++) {
+            bed.get("/o");
+        }
+        assertThat(a.count.get()).isEqualTo(6); // back, failed 3 more times, ejected again
+        Thread.sleep(700); // second ejection lasts 2 × base: still out
+        for (int i = 0; i < 10; i++) {
+            bed.get("/o");
+        }
+        assertThat(a.count.get()).isEqualTo(6);
+        assertThat(b.count.get()).isEqualTo(44);
+    }
+
+    @Test
+    void maxEjectionPercentKeepsHostsInService() {
+        setUp(outlier(50, 10_000), RouteAction.newBuilder(), a, b);
+        a.alwaysAnswer(503);
+        b.alwaysAnswer(503);
+        for (int i = 0; i < 30; i++) {
+            bed.get("/o");
+        }
+        // One of the two may be ejected (50%); the other keeps taking traffic.
+        assertThat(Math.min(a.count.get(), b.count.get())).isEqualTo(3);
+        assertThat(Math.max(a.count.get(), b.count.get())).isEqualTo(27);
+    }
+}

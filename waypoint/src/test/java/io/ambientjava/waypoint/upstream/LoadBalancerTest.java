@@ -1,0 +1,72 @@
+package io.ambientjava.waypoint.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ambientjava.waypoint.config.EndpointConfig;
+import io.ambientjava.waypoint.config.LbPolicy;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class LoadBalancerTest {
+
+    private static HostState host(int port) {
+        return new HostState(new EndpointConfig(
+                new InetSocketAddress("198.18.0.1", port), 1, true, false, Optional.empty(), Optional.empty()));
+    }
+
+    @Test
+    void leastRequestPrefersTheLessLoadedOfTwoChoices() {
+        HostState busy = host(1);
+        HostState idle1 = host(2);
+        HostState idle2 = host(3);
+        for (int i = 0; i < 5; i++) {
+            busy.activeRequestsIncrement();
+        }
+        var lb = new LoadBalancer();
+        Map<HostState, Integer> picks = new HashMap<>();
+        for (int i = 0; i < 9000; i++) {
+            picks.merge(
+                    lb.pick(LbPolicy.LEAST_REQUEST, List.of(busy, idle1, idle2), OptionalLong.empty()),
+                    1,
+                    Integer::sum);
+        }
+        // The busy host wins only when both choices are it: 1/9 of the time.
+        assertThat(picks.get(busy)).isBetween(700, 1300);
+    }
+
+    @Test
+    void consistentHashMovesOnlyTheKeysOfARemovedHost() {
+        List<HostState> three = List.of(host(1), host(2), host(3));
+        List<HostState> two = List.of(three.get(0), three.get(1));
+        var lb = new LoadBalancer();
+        int moved = 0;
+        for (long key = 0; key < 3000; key++) {
+            HostState before = lb.pick(LbPolicy.RING_HASH, three, OptionalLong.of(key));
+            HostState after = lb.pick(LbPolicy.RING_HASH, two, OptionalLong.of(key));
+            if (before != three.get(2) && before != after) {
+                moved++;
+            }
+        }
+        assertThat(moved).isZero();
+    }
+
+    @Test
+    void clusterPanicsToAllHostsWhenEveryHostIsEjected() {
+        var config = io.ambientjava.waypoint.config.ClusterTranslator.translate(
+                io.envoyproxy.envoy.config.cluster.v3.Cluster.newBuilder()
+                        .setName("c")
+                        .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.EDS)
+                        .build());
+        var runtime = new ClusterRuntime(config, null);
+        runtime.update(
+                config,
+                List.of(new EndpointConfig(
+                        new InetSocketAddress("198.18.0.1", 80), 1, false, false, Optional.empty(), Optional.empty())));
+        assertThat(runtime.pick(OptionalLong.empty(), java.util.Set.of())).isNotNull();
+    }
+}
