@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
@@ -28,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -280,23 +278,12 @@ public final class KubernetesSource implements ConfigSource {
     }
 
     private void listFailed(WatchedKind watched, boolean started, Throwable failure) {
-        KubernetesClientException apiError = apiError(failure).orElse(null);
-        int code = apiError == null ? 0 : apiError.getCode();
-        String reason;
-        if (code == 404) {
-            reason = "the API server does not serve " + watched.listPath() + " (is the CRD for "
-                    + watched.kind().qualifiedName() + " installed?); these resources are not read until it is";
-        } else if (code == 401 || code == 403) {
-            reason = "not allowed to list and watch " + watched.listPath() + " (HTTP " + code
-                    + "; check istiod-lite's RBAC): " + apiError.getMessage();
-        } else {
-            reason = "cannot list and watch " + watched.listPath() + ": " + rootMessage(failure);
-        }
+        InformerFailure why = InformerFailure.of(watched, failure);
         ConfigProblem problem = ConfigProblem.error(
                 SourceLocation.ofObject("kubernetes:" + watched.listPath()),
                 watched.kind().qualifiedName(),
                 "",
-                reason + "; retrying" + (started ? ", keeping the last listed state" : ""));
+                why.reason() + "; retrying" + (started ? ", keeping the last listed state" : ""));
         onSourceThread(() -> {
             ConfigProblem previous = kindProblems.put(watched.kind(), problem);
             if (previous == null || !previous.reason().equals(problem.reason())) {
@@ -304,27 +291,9 @@ public final class KubernetesSource implements ConfigSource {
                 changed();
             }
         });
-        if (code == 404 || code == 401 || code == 403) {
-            // An answer, if not the hoped-for one: the kind need not hold up the first snapshot.
+        if (why.isAnswer()) {
             firstOutcome.get(watched.kind()).complete(null);
         }
-    }
-
-    private static Optional<KubernetesClientException> apiError(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof KubernetesClientException e && e.getCode() > 0) {
-                return Optional.of(e);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static String rootMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.toString() : root.getMessage();
     }
 
     /** Runs on the executor: validates one object and takes it if valid. */
