@@ -1,6 +1,10 @@
 package io.ambientjava.istiod.config.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.util.Optional;
 
 /**
@@ -46,11 +50,23 @@ record InformerFailure(WatchedKind watched, int httpCode, String detail) {
         return Optional.empty();
     }
 
+    /**
+     * The most telling words in a chain of wrappers: a refused or failed connection says so (the JDK's own
+     * exceptions there often carry no message, or one about a closed channel); otherwise the deepest message.
+     */
     private static String rootMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        String deepest = null;
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectException || t instanceof ClosedChannelException) {
+                return "cannot connect to the API server" + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
+            }
+            if (t instanceof HttpTimeoutException || t instanceof SocketTimeoutException) {
+                return "the API server did not answer in time";
+            }
+            if (t.getMessage() != null) {
+                deepest = t.getMessage();
+            }
         }
-        return root.getMessage() == null ? root.toString() : root.getMessage();
+        return deepest != null ? deepest : failure.toString();
     }
 }

@@ -31,6 +31,16 @@ class InformerFailureTest {
     }
 
     @Test
+    void otherwiseTheDeepestMessageIsShown() {
+        var why = InformerFailure.of(
+                GATEWAYS,
+                new CompletionException(
+                        new KubernetesClientException("operation failed", new IllegalStateException("bad bytes"))));
+        assertThat(why.isAnswer()).isFalse();
+        assertThat(why.reason()).endsWith(": bad bytes");
+    }
+
+    @Test
     void anUnreachableServerIsNotAnAnswer() {
         var why = InformerFailure.of(
                 GATEWAYS,
@@ -38,6 +48,8 @@ class InformerFailureTest {
                         new KubernetesClientException("operation failed", new ConnectException("Connection refused"))));
         assertThat(why.isAnswer()).isFalse();
         assertThat(why.reason())
-                .isEqualTo("cannot list and watch /apis/gateway.networking.k8s.io/v1/gateways: Connection refused");
+                .isEqualTo(
+                        "cannot list and watch /apis/gateway.networking.k8s.io/v1/gateways: cannot connect to the API"
+                                + " server (Connection refused)");
     }
 }
