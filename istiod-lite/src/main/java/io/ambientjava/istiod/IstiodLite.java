@@ -4,10 +4,14 @@ import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.istiod.ca.CallerAuthenticator;
 import io.ambientjava.istiod.ca.TokenFileAuthenticator;
 import io.ambientjava.istiod.config.ConfigProblem;
+import io.ambientjava.istiod.config.ConfigSource;
+import io.ambientjava.istiod.config.kubernetes.KubernetesConnection;
+import io.ambientjava.istiod.config.kubernetes.KubernetesSource;
 import io.ambientjava.istiod.config.local.LocalFolderSource;
 import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.istiod.server.MonitoringServer;
 import io.ambientjava.istiod.translate.MeshSettings;
+import io.ambientjava.istiod.webhook.WebhookServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -24,20 +28,56 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Runs istiod-lite on a local folder of Kubernetes and Istio YAML: workload xDS and the mesh CA over gRPC. */
+/**
+ * Runs istiod-lite on a local folder of Kubernetes and Istio YAML or on a Kubernetes API server: workload xDS and
+ * the mesh CA over gRPC, and the validating admission webhook.
+ */
 @Command(
         name = "istiod-lite",
         mixinStandardHelpOptions = true,
-        description = "Serves ztunnel's workload xDS (Delta ADS) and the Istio CA from a folder of YAML files.")
+        description = "Serves ztunnel's workload xDS (Delta ADS) and the Istio CA from a folder of YAML files or the"
+                + " Kubernetes API.")
 public final class IstiodLite implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(IstiodLite.class);
 
-    @Option(names = "--config-dir", required = true, description = "Folder of YAML files (watched for changes).")
-    Path configDir;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    ConfigOrigin origin;
+
+    /** Where the configuration comes from: exactly one of these. */
+    static final class ConfigOrigin {
+        @Option(names = "--config-dir", required = true, description = "Folder of YAML files (watched for changes).")
+        Path configDir;
+
+        @Option(
+                names = "--kubeconfig",
+                required = true,
+                description = "Watch the Kubernetes API server of this kubeconfig's current context.")
+        Path kubeconfig;
+
+        @Option(
+                names = "--in-cluster",
+                required = true,
+                description = "Watch the Kubernetes API server with the pod's service account.")
+        boolean inCluster;
+    }
+
+    @Option(
+            names = "--webhook-port",
+            defaultValue = "15017",
+            description = "Validating admission webhook (HTTPS, on --tls-address; 0: any free port, -1: off); needs"
+                    + " --webhook-cert and --webhook-key. Default: ${DEFAULT-VALUE}.")
+    int webhookPort;
+
+    @Option(names = "--webhook-cert", description = "PEM certificate chain (leaf first) of the webhook.")
+    Path webhookCert;
+
+    @Option(names = "--webhook-key", description = "PEM private key of the webhook.")
+    Path webhookKey;
 
     @Option(
             names = "--xds-port",
@@ -112,9 +152,10 @@ public final class IstiodLite implements Callable<Integer> {
             description = "Config folder poll interval (besides file watching). Default: ${DEFAULT-VALUE}.")
     long pollMillis;
 
-    private LocalFolderSource source;
+    private ConfigSource source;
     private IstiodServer server;
     private MonitoringServer monitoring;
+    private WebhookServer webhook;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new IstiodLite()).execute(args));
@@ -137,7 +178,7 @@ public final class IstiodLite implements Callable<Integer> {
     /** Starts everything and returns once serving. */
     IstiodServer start() throws IOException {
         MeshCertificateAuthority ca = certificateAuthority();
-        source = LocalFolderSource.open(configDir, Duration.ofMillis(pollMillis));
+        source = openSource();
         for (ConfigProblem problem : source.problems()) {
             log.warn("{}", problem.message());
         }
@@ -163,14 +204,30 @@ public final class IstiodLite implements Callable<Integer> {
             monitoring = new MonitoringServer(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitoringPort), registry, source, server);
         }
+        if (webhookPort >= 0 && webhookCert != null && webhookKey != null) {
+            webhook = WebhookServer.start(new InetSocketAddress(tlsAddress, webhookPort), webhookCert, webhookKey);
+        } else if (webhookPort >= 0) {
+            log.info("validating webhook off: it needs --webhook-cert and --webhook-key");
+        }
         log.info(
                 "istiod-lite ready: config {}, xDS/CA plaintext 127.0.0.1:{}{}{}, trust domain {}",
-                source.folder(),
+                origin.configDir != null ? origin.configDir : ((KubernetesSource) source).masterUrl(),
                 server.xdsPort(),
                 server.tlsPort().map(p -> ", TLS " + tlsAddress + ":" + p).orElse(""),
                 monitoring == null ? "" : ", monitoring 127.0.0.1:" + monitoring.port(),
                 trustDomain);
         return server;
+    }
+
+    private ConfigSource openSource() {
+        if (origin.configDir != null) {
+            return LocalFolderSource.open(origin.configDir, Duration.ofMillis(pollMillis));
+        }
+        var connection = origin.inCluster
+                ? KubernetesConnection.inCluster()
+                : KubernetesConnection.fromKubeconfig(origin.kubeconfig);
+        return KubernetesSource.connect(
+                connection, KubernetesSource.Options.defaults().withDebounce(Duration.ofMillis(debounceMillis)));
     }
 
     private MeshCertificateAuthority certificateAuthority() throws IOException {
@@ -200,7 +257,15 @@ public final class IstiodLite implements Callable<Integer> {
         return java.util.Optional.ofNullable(monitoring);
     }
 
+    /** The validating webhook, when running. */
+    java.util.Optional<WebhookServer> webhook() {
+        return java.util.Optional.ofNullable(webhook);
+    }
+
     void close() {
+        if (webhook != null) {
+            webhook.close();
+        }
         if (monitoring != null) {
             monitoring.close();
         }

@@ -164,7 +164,21 @@ class IstiodLiteTest {
         StringWriter err = new StringWriter();
         assertThat(IstiodLite.run(new PrintWriter(err, true), "--xds-port", "0"))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("Missing required option: '--config-dir=<configDir>'");
+        assertThat(err.toString())
+                .contains("Missing required argument")
+                .contains("--config-dir=<configDir>")
+                .contains("--kubeconfig=<kubeconfig>")
+                .contains("--in-cluster");
+
+        StringWriter both = new StringWriter();
+        assertThat(IstiodLite.run(
+                        new PrintWriter(both, true),
+                        "--config-dir",
+                        temp.toString(),
+                        "--kubeconfig",
+                        temp.resolve("kubeconfig").toString()))
+                .isEqualTo(2);
+        assertThat(both.toString()).contains("mutually exclusive");
 
         assertThat(IstiodLite.run(
                         new PrintWriter(new StringWriter(), true),

@@ -99,7 +99,20 @@ public enum ResourceKind {
             "HTTPRoute",
             Set.of("v1", "v1beta1"),
             true,
-            io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class);
+            io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class),
+    GRPC_ROUTE(
+            "gateway.networking.k8s.io",
+            "GRPCRoute",
+            Set.of("v1"),
+            true,
+            io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class),
+    ENDPOINT_SLICE(
+            "discovery.k8s.io",
+            "EndpointSlice",
+            Set.of("v1"),
+            true,
+            io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class),
+    NODE("", "Node", Set.of("v1"), false, io.fabric8.kubernetes.api.model.Node.class);
 
     private final String group;
     private final String kind;

@@ -32,11 +32,23 @@ public final class ResourceFileParser {
     private final UnknownFieldChecker unknownFields;
 
     public ResourceFileParser() {
+        this(true);
+    }
+
+    private ResourceFileParser(boolean unknownFieldsAreErrors) {
         this.mapper = YAMLMapper.builder()
                 .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .build();
-        this.unknownFields = new UnknownFieldChecker(mapper);
+        this.unknownFields = new UnknownFieldChecker(mapper, unknownFieldsAreErrors);
+    }
+
+    /**
+     * A parser for objects read from the Kubernetes API server: the same checks, except that fields unknown to our
+     * model are warnings (the server knows its schema better than our model of it) rather than errors.
+     */
+    public static ResourceFileParser forApiServerObjects() {
+        return new ResourceFileParser(false);
     }
 
     /** What became of one document. */
@@ -107,7 +119,11 @@ public final class ResourceFileParser {
         return new ParsedFile(file, outcomes, problems, true);
     }
 
-    private Outcome decode(JsonNode node, SourceLocation location, List<ConfigProblem> problems) {
+    /**
+     * Decodes and validates one document (or one object from the API server): what {@link #parse} does for each
+     * document of a file. Problems are added to {@code problems}.
+     */
+    public Outcome decode(JsonNode node, SourceLocation location, List<ConfigProblem> problems) {
         if (node == null || node.isNull() || node.isMissingNode() || (node.isObject() && node.isEmpty())) {
             return new Ignored(location);
         }

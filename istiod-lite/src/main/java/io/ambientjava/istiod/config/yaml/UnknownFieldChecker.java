@@ -28,10 +28,16 @@ import java.util.stream.Collectors;
 final class UnknownFieldChecker {
 
     private final ObjectMapper mapper;
+    private final boolean unknownFieldsAreErrors;
     private final Map<Class<?>, Map<String, JavaType>> properties = new ConcurrentHashMap<>();
 
-    UnknownFieldChecker(ObjectMapper mapper) {
+    /**
+     * @param unknownFieldsAreErrors false for objects the Kubernetes API server already accepted: there an unknown
+     *     field is most likely one newer than our model, so it is reported as a warning and the object still used
+     */
+    UnknownFieldChecker(ObjectMapper mapper, boolean unknownFieldsAreErrors) {
         this.mapper = mapper;
+        this.unknownFieldsAreErrors = unknownFieldsAreErrors;
     }
 
     void check(JsonNode node, Class<?> modelClass, List<FieldIssue> issues) {
@@ -75,7 +81,11 @@ final class UnknownFieldChecker {
                 fieldType = oneofMember(raw, known, name).orElse(null);
             }
             if (fieldType == null) {
-                issues.add(FieldIssue.error(fieldPath, "unknown field '" + name + "'" + suggestion(name, known)));
+                issues.add(new FieldIssue(
+                        unknownFieldsAreErrors,
+                        fieldPath,
+                        "unknown field '" + name + "'" + suggestion(name, known)
+                                + (unknownFieldsAreErrors ? "" : " (ignored)")));
             } else {
                 check(field.getValue(), fieldType, fieldPath, issues);
             }

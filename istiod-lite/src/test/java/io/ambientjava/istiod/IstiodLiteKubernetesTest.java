@@ -1,0 +1,124 @@
+package io.ambientjava.istiod;
+
+import static io.ambientjava.istiod.testsupport.Configs.ambientNamespace;
+import static io.ambientjava.istiod.testsupport.Configs.join;
+import static io.ambientjava.istiod.testsupport.Configs.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.istiod.testsupport.MockApiServer;
+import io.ambientjava.istiod.testsupport.ServerCertificate;
+import io.ambientjava.istiod.testsupport.XdsTestClient;
+import io.ambientjava.istiod.xds.TypeUrls;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** istiod-lite on a Kubernetes API server (the CRUD mock) through {@code --kubeconfig}, with its webhook. */
+class IstiodLiteKubernetesTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void aSourceThatCannotBeOpenedStopsTheStart() {
+        StringWriter err = new StringWriter();
+        String[] common = {"--xds-port", "0", "--tls-port", "-1", "--monitoring-port", "-1", "--webhook-port", "-1"};
+        assertThat(IstiodLite.run(
+                        new PrintWriter(err, true),
+                        concat(
+                                new String[] {
+                                    "--kubeconfig", temp.resolve("absent").toString()
+                                },
+                                common)))
+                .isEqualTo(1);
+        assumeTrue(System.getenv("KUBERNETES_SERVICE_HOST") == null);
+        assertThat(IstiodLite.run(new PrintWriter(err, true), concat(new String[] {"--in-cluster"}, common)))
+                .isEqualTo(1);
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        return Stream.concat(Arrays.stream(first), Arrays.stream(second)).toArray(String[]::new);
+    }
+
+    @Test
+    void servesWorkloadXdsFromTheApiServerAndValidatesThroughTheWebhook() throws Exception {
+        try (MockApiServer api = new MockApiServer()) {
+            api.apply(join(ambientNamespace("shop"), pod("shop", "web-0", "198.18.1.5", "web", "node-a", "app=web")));
+            Path kubeconfig = Files.writeString(temp.resolve("kubeconfig"), api.kubeconfig());
+            ServerCertificate certificate = ServerCertificate.create(Files.createDirectories(temp.resolve("tls")));
+            IstiodLite main = new IstiodLite();
+            new CommandLine(main)
+                    .parseArgs(
+                            "--kubeconfig", kubeconfig.toString(),
+                            "--xds-port", "0",
+                            "--tls-port", "-1",
+                            "--tls-address", "127.0.0.1",
+                            "--monitoring-port", "-1",
+                            "--webhook-port", "0",
+                            "--webhook-cert", certificate.certificateFile().toString(),
+                            "--webhook-key", certificate.keyFile().toString(),
+                            "--debounce-ms", "20");
+            try {
+                IstiodServer server = main.start();
+                try (XdsTestClient client = new XdsTestClient(server.xdsPort(), "ztunnel-a")) {
+                    client.subscribe(TypeUrls.ADDRESS);
+                    DeltaDiscoveryResponse first = client.next();
+                    assertThat(first.getResourcesList())
+                            .extracting(Resource::getName)
+                            .containsExactly("Kubernetes//Pod/shop/web-0");
+                    client.ack(first);
+
+                    api.apply(pod("shop", "web-1", "198.18.1.6", "web", "node-b", "app=web"));
+                    DeltaDiscoveryResponse added = client.next();
+                    assertThat(added.getResourcesList())
+                            .extracting(Resource::getName)
+                            .containsExactly("Kubernetes//Pod/shop/web-1");
+                    client.ack(added);
+                }
+
+                int webhookPort = main.webhook().orElseThrow().port();
+                String review = """
+                        {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                         "request": {"uid": "u-1", "operation": "CREATE",
+                           "kind": {"group": "security.istio.io", "version": "v1", "kind": "PeerAuthentication"},
+                           "namespace": "shop",
+                           "object": {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+                             "metadata": {"name": "default"}, "spec": {"mtls": {"mode": "STRCT"}}}}}
+                        """;
+                try (HttpClient https = HttpClient.newBuilder()
+                        .sslContext(certificate.trustingClient())
+                        .build()) {
+                    HttpResponse<String> response = https.send(
+                            HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + webhookPort + "/validate"))
+                                    .POST(HttpRequest.BodyPublishers.ofString(review))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(response.statusCode()).isEqualTo(200);
+                    AdmissionReview answer = new ObjectMapper().readValue(response.body(), AdmissionReview.class);
+                    assertThat(answer.getResponse().getUid()).isEqualTo("u-1");
+                    assertThat(answer.getResponse().getAllowed()).isFalse();
+                    assertThat(answer.getResponse().getStatus().getMessage())
+                            .contains("PeerAuthentication shop/default: spec.mtls.mode: unknown value 'STRCT'");
+                }
+            } finally {
+                main.close();
+            }
+        }
+    }
+}
