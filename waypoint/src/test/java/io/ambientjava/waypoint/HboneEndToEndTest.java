@@ -226,4 +226,46 @@ class HboneEndToEndTest {
         }
         assertThat(records.getLast().grpcStatus()).contains("0");
     }
+
+    @Test
+    void tcpServiceThroughHbone() throws Exception {
+        try (var echo = new java.net.ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (var socket = echo.accept()) {
+                    socket.getInputStream().transferTo(socket.getOutputStream());
+                } catch (Exception ignored) {
+                    // test over
+                }
+            });
+            var assembler = new ConfigAssembler();
+            waypoint.apply(assembler.apply(
+                    TypeUrls.LISTENER,
+                    List.of(update(
+                            "inbound-vip|80|tcp|" + TestBed.HOST,
+                            Any.pack(Envoy.tcpListener(TestBed.VIP, 80, TestBed.HOST)))),
+                    List.of()));
+            waypoint.apply(assembler.apply(
+                    TypeUrls.CLUSTER,
+                    List.of(update(
+                            TestBed.DEFAULT_CLUSTER,
+                            Any.pack(Envoy.edsCluster(TestBed.DEFAULT_CLUSTER).build()))),
+                    List.of()));
+            waypoint.apply(assembler.apply(
+                    TypeUrls.ENDPOINT,
+                    List.of(update(
+                            TestBed.DEFAULT_CLUSTER,
+                            Any.pack(Envoy.hboneEndpoints(
+                                    TestBed.DEFAULT_CLUSTER,
+                                    (InetSocketAddress) echo.getLocalSocketAddress(),
+                                    REVIEWS.toString())))),
+                    List.of()));
+            int port = startOutbound();
+            try (var socket = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                socket.setSoTimeout(5000);
+                byte[] payload = "not http at all\u0000\u0001".getBytes(StandardCharsets.ISO_8859_1);
+                socket.getOutputStream().write(payload);
+                assertThat(socket.getInputStream().readNBytes(payload.length)).isEqualTo(payload);
+            }
+        }
+    }
 }
