@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * programs themselves are installed once per node, attached at the cgroup v2 root and pinned under
  * {@code /sys/fs/bpf/ambient}, so they outlive the agent.
  *
- * <p>DNS capture is not available in this mode (only TCP connects are redirected).
+ * <p>ztunnel must run with {@code --inbound-source=POD_ADDRESS} in this mode: delivering to apps from the
+ * client's address needs policy routing that only the nftables mode installs. DNS capture is not available
+ * (only TCP is redirected), nor is native IPv6 (IPv4, also through dual-stack sockets, is).
  */
 public final class EbpfRedirector implements PodRedirector, AutoCloseable {
     private final EbpfRedirection redirection;
