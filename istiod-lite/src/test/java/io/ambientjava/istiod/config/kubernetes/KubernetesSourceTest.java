@@ -246,7 +246,10 @@ class KubernetesSourceTest {
             for (int i = 0; i < 10; i++) {
                 api.apply(Configs.pod("shop", "web-" + i, "198.18.1." + (10 + i), "web", "node-a"));
             }
-            await().atMost(WAIT).until(() -> source.current().pods().size() == 10);
+            // listeners run just after current() changes: wait for the published snapshot itself
+            await().atMost(WAIT)
+                    .until(() ->
+                            !published.isEmpty() && published.getLast().pods().size() == 10);
             // quiet for 1.5 s, or at most 15 s of continuous events, before publishing: ten creates are one burst
             assertThat(published).hasSizeLessThanOrEqualTo(2);
             assertThat(published.getLast().pods()).hasSize(10);
