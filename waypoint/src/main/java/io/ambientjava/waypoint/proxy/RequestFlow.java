@@ -556,6 +556,32 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             grpcStatus = Optional.of(grpcHeader);
         }
         boolean bodyless = HttpMethod.HEAD.equals(request.method()) || code == 204 || code == 304 || code < 200;
+        if (response instanceof FullHttpResponse whole) {
+            // The whole answer in one message (HTTP/2 HEADERS with END_STREAM, e.g. a gRPC trailers-only error):
+            // pass it on in one piece, so an HTTP/2 client sees it as one HEADERS frame too.
+            String trailerStatus = whole.trailingHeaders().get("grpc-status");
+            if (trailerStatus != null) {
+                grpcStatus = Optional.of(trailerStatus);
+            }
+            FullHttpResponse out = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1,
+                    response.status(),
+                    whole.content().retainedDuplicate(),
+                    headers,
+                    whole.trailingHeaders().copy());
+            if (!http2 && !bodyless && !HttpUtil.isContentLengthSet(out)) {
+                HttpUtil.setContentLength(out, whole.content().readableBytes());
+            }
+            if (!http2 && !HttpUtil.isKeepAlive(request)) {
+                out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            responseBytes += whole.content().readableBytes();
+            attempt.finish(requestEnded && upstreamKeepAlive && !http2Upstream(attempt));
+            endAttempt(attempt);
+            finish(status); // the same message arrives as body next and is dropped: the flow is finished
+            ctx.writeAndFlush(out);
+            return;
+        }
         if (!http2 && !bodyless && !HttpUtil.isContentLengthSet(response)) {
             HttpUtil.setTransferEncodingChunked(response, true);
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);

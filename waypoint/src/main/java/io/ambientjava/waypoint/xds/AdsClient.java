@@ -90,11 +90,17 @@ public final class AdsClient implements AutoCloseable {
         StreamObserver<DeltaDiscoveryRequest> out = stub.deltaAggregatedResources(new StreamObserver<>() {
             @Override
             public void onNext(DeltaDiscoveryResponse response) {
+                if (closed) {
+                    return;
+                }
                 scheduler.execute(() -> onResponse(response));
             }
 
             @Override
             public void onError(Throwable t) {
+                if (closed) {
+                    return;
+                }
                 log.warn("ADS stream failed: {}; reconnecting", t.toString());
                 scheduleReconnect();
             }

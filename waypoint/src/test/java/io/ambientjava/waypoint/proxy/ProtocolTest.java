@@ -187,4 +187,21 @@ class ProtocolTest {
         assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(900); // curl waits 1 s without a 100
         assertThat(up.seen.getLast().headers()).doesNotContainKey("expect");
     }
+
+    @Test
+    void grpcTrailersOnlyErrorPassesAsOneHeadersFrame() throws Exception {
+        try (H2Client client = new H2Client(bed.group, bed.listener.localAddress())) {
+            var headers = H2Client.request("POST", "/pkg.Echo/Fail?grpcError=7", "reviews")
+                    .set("content-type", "application/grpc")
+                    .set("te", "trailers");
+            var response = client.exchange(headers, List.of("x"));
+            assertThat(response.headers().status().toString()).isEqualTo("200");
+            assertThat(response.headers().get("grpc-status").toString()).isEqualTo("7");
+            assertThat(response.body()).isEmpty();
+            assertThat(response.trailers())
+                    .as("one HEADERS frame, no trailers after it")
+                    .isNull();
+        }
+        assertThat(bed.records.getLast().grpcStatus()).contains("7");
+    }
 }

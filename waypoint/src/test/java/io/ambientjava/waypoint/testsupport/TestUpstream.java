@@ -149,6 +149,14 @@ public final class TestUpstream implements AutoCloseable {
                     status = 503;
                 }
             }
+            if (query.containsKey("grpcError")) {
+                FullHttpResponse trailersOnly =
+                        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                trailersOnly.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+                trailersOnly.headers().set("grpc-status", query.get("grpcError").getFirst());
+                ctx.writeAndFlush(trailersOnly);
+                return;
+            }
             if (query.containsKey("reset")) {
                 ctx.close(); // no answer at all: the proxy sees its upstream connection reset
                 return;
