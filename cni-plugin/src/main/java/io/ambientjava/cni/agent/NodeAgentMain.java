@@ -2,7 +2,9 @@ package io.ambientjava.cni.agent;
 
 import io.ambientjava.cni.AgentClientEnrollment;
 import io.ambientjava.cni.install.InstallCommands;
+import io.ambientjava.cni.redirect.EbpfRedirector;
 import io.ambientjava.cni.redirect.NftablesRedirector;
+import io.ambientjava.cni.redirect.PodRedirector;
 import io.ambientjava.cni.redirect.RedirectionConfig;
 import io.ambientjava.zds.ZdsServer;
 import java.nio.file.Path;
@@ -43,6 +45,22 @@ public final class NodeAgentMain implements Callable<Integer> {
             description = "where known pods are saved for reconciliation after a restart (default: ${DEFAULT-VALUE})")
     Path stateFile = Path.of("/var/run/ambient-java/pods.json");
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** How pod traffic reaches ztunnel. */
+    enum RedirectMode {
+        nftables,
+        ebpf
+    }
+
+    @Option(
+            names = "--redirect",
+            description =
+                    "redirection mode: nftables (rules in each pod netns) or ebpf (programs pinned under"
+                            + " /sys/fs/bpf/ambient; ztunnel then needs --inbound-source=POD_ADDRESS) (default: ${DEFAULT-VALUE})")
+    RedirectMode redirect = RedirectMode.nftables;
+
     @Option(names = "--dns-capture", description = "redirect pods' DNS to ztunnel's DNS proxy on 15053")
     boolean dnsCapture;
 
@@ -55,6 +73,15 @@ public final class NodeAgentMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (redirect == RedirectMode.ebpf && dnsCapture) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "--dns-capture is not available with --redirect=ebpf (only TCP is redirected)");
+        }
+        PodRedirector redirector = switch (redirect) {
+            case nftables -> new NftablesRedirector(new RedirectionConfig(dnsCapture));
+            case ebpf -> EbpfRedirector.installOnNode();
+        };
         NodeAgentServer server = NodeAgentServer.start(
                 new NodeAgentServer.Settings(
                         zdsSocket,
@@ -63,7 +90,7 @@ public final class NodeAgentMain implements Callable<Integer> {
                         podStatePoll,
                         Optional.of(stateFile),
                         ackTimeout),
-                new NftablesRedirector(new RedirectionConfig(dnsCapture)));
+                redirector);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             try {
@@ -71,9 +98,13 @@ public final class NodeAgentMain implements Callable<Integer> {
             } catch (Exception e) {
                 // Exiting anyway.
             }
+            if (redirector instanceof EbpfRedirector ebpf) {
+                ebpf.close(); // the pinned programs keep redirecting enrolled pods until the agent is back
+            }
             stop.countDown();
         }));
-        System.out.println("node agent ready: zds " + zdsSocket + ", plugin events " + pluginSocket + ", restored "
+        System.out.println("node agent ready (" + redirect + "): zds " + zdsSocket + ", plugin events " + pluginSocket
+                + ", restored "
                 + server.restored().kept().size() + " pods, cleaned up "
                 + server.restored().removed().size());
         stop.await();
