@@ -192,6 +192,10 @@ public final class WaypointMain implements Callable<Integer> {
                 clientSecurity = ClientSecurity.mutualTls(identity, tls.client());
             }
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+            new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+            new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+            new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
             WaypointServer server = WaypointServer.start(
                     new WaypointServer.Settings(
                             hostPort(hboneAddress),
