@@ -74,9 +74,10 @@ public final class NodeAgentMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (redirect == RedirectMode.ebpf && dnsCapture) {
-            throw new CommandLine.ParameterException(
-                    new CommandLine(this),
-                    "--dns-capture is not available with --redirect=ebpf (only TCP is redirected)");
+            spec.commandLine()
+                    .getErr()
+                    .println("--dns-capture is not available with --redirect=ebpf (only TCP is redirected)");
+            return 2;
         }
         PodRedirector redirector = switch (redirect) {
             case nftables -> new NftablesRedirector(new RedirectionConfig(dnsCapture));

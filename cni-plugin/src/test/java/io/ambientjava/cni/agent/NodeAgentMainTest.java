@@ -37,6 +37,6 @@ class NodeAgentMainTest {
                 .setErr(new PrintWriter(err))
                 .execute("--redirect=ebpf", "--dns-capture");
         assertThat(exit).isEqualTo(2);
-        assertThat(err.toString()).contains("--dns-capture is not available with --redirect=ebpf");
+        assertThat(err.toString()).as(err.toString()).contains("--dns-capture is not available with --redirect=ebpf");
     }
 }
