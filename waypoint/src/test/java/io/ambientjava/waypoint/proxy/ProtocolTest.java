@@ -204,4 +204,21 @@ class ProtocolTest {
         }
         assertThat(bed.records.getLast().grpcStatus()).contains("7");
     }
+
+    @Test
+    @RequiresCommand({"curl"})
+    void oversizedHttp2HeadersAreRefused() throws Exception {
+        String out = curl(
+                "--http2-prior-knowledge",
+                "-w",
+                "%{http_code}",
+                "-o",
+                "/dev/null",
+                "-H",
+                "x-big: " + "y".repeat(70 * 1024),
+                bed.url("/big"));
+        // The client may give up itself (it knows our SETTINGS_MAX_HEADER_LIST_SIZE) or get 431; never a 200.
+        assertThat(out).doesNotContain("200");
+        assertThat(up.count.get()).isZero();
+    }
 }
