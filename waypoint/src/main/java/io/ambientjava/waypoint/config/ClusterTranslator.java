@@ -13,6 +13,8 @@ public final class ClusterTranslator {
 
     private ClusterTranslator() {}
 
+    /** Deprecated Envoy fields are read on purpose: control planes (Istio too) still send them. */
+    @SuppressWarnings("deprecation")
     public static ClusterConfig translate(Cluster c) {
         String path = "Cluster " + c.getName();
         FieldGuard.onlyFields(

@@ -39,6 +39,7 @@ final class MatcherTranslator {
         return new io.ambientjava.waypoint.config.RouteMatch(pathMatch, headers, queries);
     }
 
+    @SuppressWarnings("deprecation") // the older *_match fields are still sent by control planes
     static HeaderMatch header(HeaderMatcher m, String path) {
         FieldGuard.onlyFields(
                 m,

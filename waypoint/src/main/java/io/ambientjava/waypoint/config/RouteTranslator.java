@@ -376,6 +376,7 @@ public final class RouteTranslator {
         return new RouteAction.DirectResponse(d.getStatus(), body);
     }
 
+    @SuppressWarnings("deprecation") // the deprecated 'append' is still sent by control planes
     static HeaderMutations headers(List<HeaderValueOption> add, List<String> remove, String path) {
         List<HeaderMutations.HeaderAdd> adds = new ArrayList<>();
         for (int i = 0; i < add.size(); i++) {

@@ -8,7 +8,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -121,9 +120,5 @@ final class UpstreamAttempt extends ChannelInboundHandlerAdapter {
         } else {
             loop.execute(r);
         }
-    }
-
-    static boolean isLast(HttpContent content) {
-        return content instanceof LastHttpContent;
     }
 }

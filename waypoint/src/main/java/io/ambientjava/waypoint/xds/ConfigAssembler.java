@@ -84,7 +84,7 @@ public final class ConfigAssembler {
 
     @SuppressWarnings("unchecked")
     private Map<String, Object> mapFor(String typeUrl) {
-        return (Map<String, Object>) (Map<String, ?>)
+        return (Map<String, Object>)
                 switch (typeUrl) {
                     case TypeUrls.LISTENER -> listeners;
                     case TypeUrls.ROUTE -> routes;

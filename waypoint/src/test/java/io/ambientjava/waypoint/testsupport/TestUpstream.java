@@ -3,7 +3,6 @@ package io.ambientjava.waypoint.testsupport;
 import io.ambientjava.hbone.NettyTransport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -205,9 +204,5 @@ public final class TestUpstream implements AutoCloseable {
                 request.release();
             }
         }
-    }
-
-    static String hex(ByteBuf b) {
-        return ByteBufUtil.hexDump(b);
     }
 }
