@@ -6,6 +6,7 @@ import io.ambientjava.ztunnel.inpod.netns.ErrnoException;
 import io.ambientjava.ztunnel.inpod.netns.NettyInNetns;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
 import io.ambientjava.ztunnel.proxy.LocalPod;
+import io.ambientjava.ztunnel.proxy.PodName;
 import io.ambientjava.ztunnel.proxy.PodSockets;
 import io.ambientjava.ztunnel.proxy.ProxyContext;
 import io.ambientjava.ztunnel.proxy.inboundpassthrough.InboundPlaintextProxy;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -64,7 +66,13 @@ public final class WorkloadManager {
      * fails). A pod whose earlier enrollment failed may be added again.
      */
     public CompletableFuture<Void> add(String uid, NetworkNamespace netns) {
+        return add(uid, Optional.empty(), netns);
+    }
+
+    /** As {@link #add(String, NetworkNamespace)}, for a pod whose namespace and name the node agent reported. */
+    public CompletableFuture<Void> add(String uid, Optional<PodName> name, NetworkNamespace netns) {
         Objects.requireNonNull(uid, "uid");
+        Objects.requireNonNull(name, "name");
         Objects.requireNonNull(netns, "netns");
         if (uid.isBlank()) {
             closeQuietly(netns);
@@ -79,6 +87,7 @@ public final class WorkloadManager {
                 new PodSockets(uid, netns, netty, shared.context().settings().connectTimeout());
         LocalPod pod = new LocalPod(
                 uid,
+                name,
                 sockets,
                 new HboneClient(shared.group(), hboneClientConfig),
                 shared.context().certificates(),

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An enrolled pod as the proxies see it: its uid, where its sockets are made, its outbound HBONE pool, and its
- * identity. The identity is the store's workload with the pod's uid; its certificate is acquired the first time the
+ * identity. The identity is the store's workload with the pod's uid (or, failing that, with its namespace and name); its certificate is acquired the first time the
  * workload is seen and released when the pod leaves.
  */
 public final class LocalPod {
@@ -21,6 +21,7 @@ public final class LocalPod {
     private static final Logger log = LoggerFactory.getLogger(LocalPod.class);
 
     private final String uid;
+    private final Optional<PodName> name;
     private final PodSockets sockets;
     private final HboneClient hbone;
     private final WorkloadCertificates certificates;
@@ -34,7 +35,22 @@ public final class LocalPod {
             HboneClient hbone,
             WorkloadCertificates certificates,
             String defaultTrustDomain) {
+        this(uid, Optional.empty(), sockets, hbone, certificates, defaultTrustDomain);
+    }
+
+    /**
+     * @param name the pod's namespace and name when known (from the node agent): the workload is found by it when no
+     *     workload has the pod's uid, which is the case for Kubernetes pod UIDs
+     */
+    public LocalPod(
+            String uid,
+            Optional<PodName> name,
+            PodSockets sockets,
+            HboneClient hbone,
+            WorkloadCertificates certificates,
+            String defaultTrustDomain) {
         this.uid = Objects.requireNonNull(uid, "uid");
+        this.name = Objects.requireNonNull(name, "name");
         this.sockets = Objects.requireNonNull(sockets, "sockets");
         this.hbone = Objects.requireNonNull(hbone, "hbone");
         this.certificates = Objects.requireNonNull(certificates, "certificates");
@@ -55,7 +71,7 @@ public final class LocalPod {
     }
 
     public Optional<Workload> workload(StateSnapshot snapshot) {
-        return snapshot.workload(uid);
+        return snapshot.workload(uid).or(() -> name.flatMap(n -> snapshot.workloadNamed(n.namespace(), n.name())));
     }
 
     /**

@@ -11,6 +11,7 @@ import io.ambientjava.ztunnel.inpod.netns.NettyInNetns;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
 import io.ambientjava.ztunnel.proxy.ConnectionTracker;
 import io.ambientjava.ztunnel.proxy.LiveConnection;
+import io.ambientjava.ztunnel.proxy.PodName;
 import io.ambientjava.ztunnel.proxy.ProxyContext;
 import io.ambientjava.ztunnel.proxy.ProxySettings;
 import io.ambientjava.ztunnel.state.StateSnapshot;
@@ -21,6 +22,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -120,6 +122,11 @@ public final class ZtunnelRuntime implements AutoCloseable {
      * a pod with this uid is already enrolled.
      */
     public CompletableFuture<Void> addPod(String uid, NetworkNamespace netns) {
+        return addPod(uid, Optional.empty(), netns);
+    }
+
+    /** As {@link #addPod(String, NetworkNamespace)}, for a pod whose namespace and name the node agent reported. */
+    public CompletableFuture<Void> addPod(String uid, Optional<PodName> name, NetworkNamespace netns) {
         if (draining.get()) {
             try {
                 netns.close();
@@ -129,7 +136,7 @@ public final class ZtunnelRuntime implements AutoCloseable {
             return CompletableFuture.failedFuture(
                     new IllegalStateException("ztunnel is draining or closed; pod " + uid + " not enrolled"));
         }
-        return workloads.add(uid, netns);
+        return workloads.add(uid, name, netns);
     }
 
     /**

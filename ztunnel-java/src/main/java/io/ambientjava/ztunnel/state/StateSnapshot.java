@@ -24,6 +24,7 @@ public final class StateSnapshot {
     private final List<Workload> workloads;
     private final Map<String, Workload> workloadsByUid;
     private final Map<NetworkAddress, Workload> workloadsByAddress;
+    private final Map<String, Workload> workloadsByName;
     private final List<Service> services;
     private final Map<NamespacedHostname, Service> servicesByKey;
     private final Map<NetworkAddress, Service> servicesByVip;
@@ -44,6 +45,12 @@ public final class StateSnapshot {
         this.workloads = List.copyOf(new TreeMap<>(workloads).values());
         this.workloadsByUid = Map.copyOf(workloads);
         this.workloadsByAddress = indexWorkloadsByAddress(this.workloads);
+        Map<String, Workload> byName = new HashMap<>();
+        for (Workload workload : this.workloads) {
+            // workloads are visited in uid order: the first one keeps a contested name
+            byName.putIfAbsent(workload.namespace() + "/" + workload.name(), workload);
+        }
+        this.workloadsByName = Map.copyOf(byName);
 
         this.services = List.copyOf(new TreeMap<>(services).values());
         this.servicesByKey = Map.copyOf(services);
@@ -144,6 +151,14 @@ public final class StateSnapshot {
 
     public Optional<Workload> workload(String uid) {
         return Optional.ofNullable(workloadsByUid.get(uid));
+    }
+
+    /**
+     * The workload named {@code name} in {@code namespace}: how a pod enrolled over ZDS is found, since the node
+     * agent knows the pod by its Kubernetes UID and name, not by the mesh's workload uid.
+     */
+    public Optional<Workload> workloadNamed(String namespace, String name) {
+        return Optional.ofNullable(workloadsByName.get(namespace + "/" + name));
     }
 
     /** The workload owning an address (host-network workloads are never found this way). */

@@ -7,6 +7,7 @@ import io.ambientjava.ztunnel.inpod.PodInfo;
 import io.ambientjava.ztunnel.inpod.PodState;
 import io.ambientjava.ztunnel.inpod.netns.ErrnoException;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
+import io.ambientjava.ztunnel.proxy.PodName;
 import io.ambientjava.ztunnel.runtime.ZtunnelRuntime;
 import java.io.IOException;
 import java.time.Duration;
@@ -104,7 +105,7 @@ public final class PodStateManager implements WorkloadHandler {
                 return refusal.get().isEmpty() ? accepted(uid, info) : Outcome.failed(refusal.get());
             }
         }
-        CompletableFuture<Void> started = runtime.addPod(uid, netns);
+        CompletableFuture<Void> started = runtime.addPod(uid, podName(info), netns);
         try {
             started.get(addTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -245,5 +246,13 @@ public final class PodStateManager implements WorkloadHandler {
 
     private static String message(Throwable failure) {
         return failure.getMessage() != null ? failure.getMessage() : failure.toString();
+    }
+
+    /** The pod's namespace and name from the agent's WorkloadInfo, when it sent both. */
+    static Optional<PodName> podName(WorkloadInfo info) {
+        if (info == null || info.getNamespace().isBlank() || info.getName().isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(new PodName(info.getNamespace(), info.getName()));
     }
 }

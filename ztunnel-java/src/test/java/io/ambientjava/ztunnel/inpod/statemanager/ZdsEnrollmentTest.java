@@ -159,6 +159,27 @@ class ZdsEnrollmentTest {
     }
 
     @Test
+    void aPodAddedUnderItsKubernetesUidIsMatchedToItsWorkloadByNamespaceAndName() throws Exception {
+        Pod a = pod("k8s");
+        ZtunnelRuntime runtime = newRuntime();
+        ZdsServer agent = agent();
+        ZdsPodSource source = connect(runtime);
+        source.firstSnapshot().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        // What a container runtime passes as K8S_POD_UID: not the mesh's workload uid.
+        String kubernetesUid = "3f2b9c1e-6d4a-4e8b-9a57-1c0d2e3f4a5b";
+
+        agent.addPod(kubernetesUid, info(a), a.netnsPath()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(runtime.pods()).singleElement().satisfies(p -> {
+            assertThat(p.uid()).isEqualTo(kubernetesUid);
+            assertThat(p.state()).isEqualTo(PodState.RUNNING);
+            assertThat(p.workload()).hasValueSatisfying(w -> assertThat(w.uid()).isEqualTo(uid(a)));
+            assertThat(p.identity())
+                    .hasValueSatisfying(id -> assertThat(id.toString()).endsWith("/ns/default/sa/k8s"));
+        });
+    }
+
+    @Test
     void aRestartedZtunnelGetsThePodsBackFromTheReplay() throws Exception {
         Pod a = pod("a");
         Pod b = pod("b");
