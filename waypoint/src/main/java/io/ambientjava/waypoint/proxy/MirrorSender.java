@@ -95,4 +95,13 @@ final class MirrorSender {
                     TimeUnit.SECONDS);
         });
     }
+
+    /** {@code host:port} → {@code host-shadow:port}, as Envoy names mirrored traffic. */
+    static String shadowAuthority(String authority) {
+        int colon = authority.lastIndexOf(':');
+        if (colon > 0 && authority.indexOf(']') < colon) {
+            return authority.substring(0, colon) + "-shadow" + authority.substring(colon);
+        }
+        return authority + "-shadow";
+    }
 }

@@ -1,7 +1,6 @@
 package io.ambientjava.waypoint.proxy;
 
 import io.ambientjava.waypoint.config.FaultConfig;
-import io.ambientjava.waypoint.config.HashPolicy;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.config.PathMatch;
 import io.ambientjava.waypoint.config.RetryPolicy;
@@ -11,6 +10,8 @@ import io.ambientjava.waypoint.config.RouteTable;
 import io.ambientjava.waypoint.config.RouteTranslator;
 import io.ambientjava.waypoint.config.WaypointConfig;
 import io.ambientjava.waypoint.filter.FaultDecision;
+import io.ambientjava.waypoint.filter.ForwardedRequest;
+import io.ambientjava.waypoint.filter.HashKeys;
 import io.ambientjava.waypoint.filter.HeaderMutator;
 import io.ambientjava.waypoint.filter.Redirects;
 import io.ambientjava.waypoint.filter.RequestView;
@@ -42,8 +43,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -52,7 +51,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
@@ -66,9 +64,6 @@ import java.util.concurrent.TimeUnit;
  * it.
  */
 final class RequestFlow implements UpstreamAttempt.Exchange {
-
-    private static final Set<String> HOP_BY_HOP =
-            Set.of("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "http2-settings");
 
     private final ChannelHandlerContext ctx;
     private final EventLoop loop;
@@ -335,34 +330,11 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         if (!destinationService.contains(".") && clusterParts.length == 4) {
             destinationService = clusterParts[3]; // an ingress listener names no service; the cluster does
         }
-        upstreamHeaders = request.headers().copy();
-        for (String h : HOP_BY_HOP) {
-            upstreamHeaders.remove(h);
-        }
-        String te = request.headers().get(HttpHeaderNames.TE);
-        upstreamHeaders.remove(HttpHeaderNames.TE);
-        if (te != null && te.toLowerCase().contains("trailers")) {
-            upstreamHeaders.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
-        }
-        upstreamHeaders.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
-        upstreamHeaders.remove(HttpHeaderNames.EXPECT);
-        upstreamHeaders.set("x-request-id", requestId);
-        if (!upstreamHeaders.contains("x-forwarded-proto")) {
-            upstreamHeaders.set("x-forwarded-proto", view.scheme());
-        }
-        HeaderMutator.apply(route.requestHeaders(), upstreamHeaders);
-        HeaderMutator.apply(chosen.requestHeaders(), upstreamHeaders);
-        upstreamPath = request.uri();
-        if (f.prefixRewrite().isPresent() && route.match().path() instanceof PathMatch.Prefix p) {
-            String path = view.path();
-            if (path.regionMatches(
-                    !p.caseSensitive(), 0, p.prefix(), 0, p.prefix().length())) {
-                upstreamPath = f.prefixRewrite().get()
-                        + request.uri().substring(p.prefix().length());
-            }
-        }
-        upstreamAuthority = f.hostRewrite().orElse(view.authority());
-        upstreamHeaders.set(HttpHeaderNames.HOST, upstreamAuthority);
+        ForwardedRequest upstream =
+                ForwardedRequest.of(request.headers(), request.uri(), view, route, f, chosen, requestId);
+        upstreamHeaders = upstream.headers();
+        upstreamPath = upstream.path();
+        upstreamAuthority = upstream.authority();
         forwarding = true;
         if (requestEnded) {
             startRouteTimer();
@@ -402,7 +374,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             }
             requestCounted = true;
         }
-        HostState host = cluster.pick(hash(), tried);
+        HostState host = cluster.pick(HashKeys.of(forward.hashPolicies(), view, downstream.source()), tried);
         if (host == null) {
             flags = "UH";
             localReply(503, "no healthy upstream", false);
@@ -488,41 +460,6 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         attempt.lease.channel().writeAndFlush(last);
     }
 
-    private OptionalLong hash() {
-        if (forward.hashPolicies().isEmpty()) {
-            return OptionalLong.empty();
-        }
-        long h = 0;
-        boolean any = false;
-        for (HashPolicy p : forward.hashPolicies()) {
-            Optional<String> value = switch (p) {
-                case HashPolicy.Header header -> view.header(header.name());
-                case HashPolicy.Cookie cookie -> cookie(cookie.name());
-                case HashPolicy.SourceIp ip ->
-                    downstream.source().map(s -> s.getAddress().getHostAddress());
-            };
-            if (value.isPresent()) {
-                h = h * 31 + value.get().hashCode() * 0x9E3779B97F4A7C15L;
-                any = true;
-                if (p.terminal()) {
-                    break;
-                }
-            }
-        }
-        return any ? OptionalLong.of(h) : OptionalLong.empty();
-    }
-
-    private Optional<String> cookie(String name) {
-        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
-            for (Cookie c : ServerCookieDecoder.LAX.decode(header)) {
-                if (c.name().equals(name)) {
-                    return Optional.of(c.value());
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
     // ---- upstream events
 
     @Override
@@ -544,7 +481,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         responseStarted = true;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers().copy();
-        for (String h : HOP_BY_HOP) {
+        for (String h : ForwardedRequest.HOP_BY_HOP) {
             headers.remove(h);
         }
         headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
@@ -776,7 +713,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                 continue;
             }
             HttpHeaders headers = upstreamHeaders.copy();
-            headers.set(HttpHeaderNames.HOST, shadowAuthority(upstreamAuthority));
+            headers.set(HttpHeaderNames.HOST, MirrorSender.shadowAuthority(upstreamAuthority));
             List<ByteBuf> body = new ArrayList<>(kept.size());
             for (ByteBuf b : kept) {
                 body.add(b.retainedDuplicate());
@@ -789,15 +726,6 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                     body,
                     requestTrailers);
         }
-    }
-
-    /** {@code host:port} → {@code host-shadow:port}, as Envoy names mirrored traffic. */
-    static String shadowAuthority(String authority) {
-        int colon = authority.lastIndexOf(':');
-        if (colon > 0 && authority.indexOf(']') < colon) {
-            return authority.substring(0, colon) + "-shadow" + authority.substring(colon);
-        }
-        return authority + "-shadow";
     }
 
     // ---- local replies and completion

@@ -105,7 +105,7 @@ class ForwardingTest {
 
     @Test
     void shadowAuthorityKeepsThePort() {
-        assertThat(RequestFlow.shadowAuthority("reviews:9080")).isEqualTo("reviews-shadow:9080");
-        assertThat(RequestFlow.shadowAuthority("reviews")).isEqualTo("reviews-shadow");
+        assertThat(MirrorSender.shadowAuthority("reviews:9080")).isEqualTo("reviews-shadow:9080");
+        assertThat(MirrorSender.shadowAuthority("reviews")).isEqualTo("reviews-shadow");
     }
 }
