@@ -2,7 +2,6 @@ package io.ambientjava.waypoint.proxy;
 
 import io.ambientjava.waypoint.config.FaultConfig;
 import io.ambientjava.waypoint.config.ListenerConfig;
-import io.ambientjava.waypoint.config.PathMatch;
 import io.ambientjava.waypoint.config.RetryPolicy;
 import io.ambientjava.waypoint.config.Route;
 import io.ambientjava.waypoint.config.RouteAction;
@@ -13,7 +12,6 @@ import io.ambientjava.waypoint.filter.FaultDecision;
 import io.ambientjava.waypoint.filter.ForwardedRequest;
 import io.ambientjava.waypoint.filter.HashKeys;
 import io.ambientjava.waypoint.filter.HeaderMutator;
-import io.ambientjava.waypoint.filter.Redirects;
 import io.ambientjava.waypoint.filter.RequestView;
 import io.ambientjava.waypoint.filter.RouteSelector;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
@@ -44,7 +42,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.HttpConversionUtil;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -207,12 +204,8 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private void abort(FaultConfig.Abort abort) {
         flags = flags.equals("-") ? "FI" : flags + ",FI";
         if (abort.grpcStatus().isPresent()) {
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
-            response.headers().set("grpc-status", abort.grpcStatus().get());
-            response.headers().set("grpc-message", "fault filter abort");
             grpcStatus = Optional.of(Integer.toString(abort.grpcStatus().get()));
-            sendLocal(response, false);
+            sendLocal(LocalReplies.grpcError(abort.grpcStatus().get(), "fault filter abort"), false);
         } else {
             localReply(abort.httpStatus().orElse(503), "fault filter abort", false);
         }
@@ -220,25 +213,9 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
 
     private void route() {
         switch (route.action()) {
-            case RouteAction.DirectResponse direct -> {
-                FullHttpResponse response = new DefaultFullHttpResponse(
-                        HttpVersion.HTTP_1_1,
-                        HttpResponseStatus.valueOf(direct.status()),
-                        Unpooled.copiedBuffer(direct.body().orElse(""), StandardCharsets.UTF_8));
-                if (direct.body().isPresent()) {
-                    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
-                }
-                HeaderMutator.apply(route.responseHeaders(), response.headers());
-                sendLocal(response, false);
-            }
-            case RouteAction.Redirect redirect -> {
-                String prefix = route.match().path() instanceof PathMatch.Prefix p ? p.prefix() : null;
-                FullHttpResponse response = new DefaultFullHttpResponse(
-                        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(redirect.status()));
-                response.headers().set(HttpHeaderNames.LOCATION, Redirects.location(redirect, view, prefix));
-                HeaderMutator.apply(route.responseHeaders(), response.headers());
-                sendLocal(response, false);
-            }
+            case RouteAction.DirectResponse direct ->
+                sendLocal(LocalReplies.direct(direct, route.responseHeaders()), false);
+            case RouteAction.Redirect redirect -> sendLocal(LocalReplies.redirect(redirect, route, view), false);
             case RouteAction.Forward f -> startForward(f);
         }
     }
@@ -687,11 +664,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
 
     private void overflow(String what) {
         flags = "UO";
-        FullHttpResponse response = response(
-                503,
-                "upstream connect error or disconnect/reset before headers. reset reason: overflow (" + what + ")");
-        response.headers().set("x-envoy-overloaded", "true");
-        sendLocal(response, false);
+        sendLocal(LocalReplies.overflow(what), false);
     }
 
     // ---- mirrors
@@ -730,17 +703,8 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
 
     // ---- local replies and completion
 
-    private FullHttpResponse response(int code, String body) {
-        FullHttpResponse response = new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(code),
-                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
-        return response;
-    }
-
     private void localReply(int code, String body, boolean close) {
-        sendLocal(response(code, body), close);
+        sendLocal(LocalReplies.text(code, body), close);
     }
 
     private void sendLocal(FullHttpResponse response, boolean close) {
