@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.cni.agent.NodeAgentServer;
-import io.ambientjava.cni.redirect.NftablesRedirector;
-import io.ambientjava.cni.redirect.RedirectionConfig;
 import io.ambientjava.cni.runtime.CniCallException;
 import io.ambientjava.cni.runtime.CniNode;
 import io.ambientjava.cni.runtime.CniRuntime;
+import io.ambientjava.cni.runtime.MeshRedirection;
 import io.ambientjava.cni.runtime.PodSockets;
 import io.ambientjava.cni.runtime.Sandbox;
 import io.ambientjava.cni.runtime.ZtunnelJar;
@@ -40,11 +39,15 @@ import org.junit.jupiter.api.io.TempDir;
  * node agent in-process (real nftables, pod state from a YAML folder), and ztunnel-java's jar as its own process
  * taking pods over ZDS. Plain TCP between two enrolled pods goes through ztunnel as HBONE mTLS, and the server
  * side's ztunnel reports the client's SPIFFE identity.
+ *
+ * <p>The same scenarios run once per redirection mode: each subclass names its {@link MeshRedirection}
+ * ({@link MeshThroughZtunnelIT} nftables, {@link EbpfMeshThroughZtunnelIT} ebpf); only how a test sees that
+ * a pod is or is no longer redirected differs.
  */
 @RequiresRoot
 @RequiresCommand({"nft", "ip", "nsenter", "ss"})
 @Timeout(180)
-class MeshThroughZtunnelIT {
+abstract class MeshThroughZtunnelScenarios {
     private static final String TRUST_DOMAIN = "cluster.local";
     private static final int SERVER_PORT = 8080;
 
@@ -56,6 +59,7 @@ class MeshThroughZtunnelIT {
 
     private static Path jar;
     private static CniNode node;
+    private final MeshRedirection redirection;
     private CniRuntime runtime;
     private NodeAgentServer agent;
     private ZtunnelJar ztunnel;
@@ -65,6 +69,10 @@ class MeshThroughZtunnelIT {
     private Sandbox client;
     private Sandbox server;
     private String serverIp;
+
+    MeshThroughZtunnelScenarios(MeshRedirection redirection) {
+        this.redirection = redirection;
+    }
 
     @BeforeAll
     static void installOnTheNode() throws Exception {
@@ -110,6 +118,7 @@ class MeshThroughZtunnelIT {
                 """);
         Files.createDirectories(dir.resolve("ca"));
         Files.writeString(localConfig(), "workloads: []\n");
+        redirection.setUp();
         agent = startAgent();
         ztunnel = startZtunnel("ztunnel-1.log");
         runtime = node.runtime();
@@ -138,8 +147,12 @@ class MeshThroughZtunnelIT {
         if (agent != null) {
             agent.close();
         }
-        for (Sandbox sandbox : sandboxes) {
-            node.deleteSandbox(sandbox);
+        try {
+            redirection.close();
+        } finally {
+            for (Sandbox sandbox : sandboxes) {
+                node.deleteSandbox(sandbox);
+            }
         }
     }
 
@@ -156,11 +169,23 @@ class MeshThroughZtunnelIT {
                         Duration.ofMillis(200),
                         Optional.of(dir.resolve("known-pods.json")),
                         Duration.ofSeconds(10)),
-                new NftablesRedirector(RedirectionConfig.DEFAULTS));
+                redirection.startRedirector());
+    }
+
+    private void stopAgent() throws IOException {
+        agent.close();
+        agent = null;
+        redirection.stopRedirector();
     }
 
     private ZtunnelJar startZtunnel(String log) throws Exception {
-        return ZtunnelJar.start(jar, dir.resolve("ztunnel.sock"), localConfig(), dir.resolve("ca"), dir.resolve(log));
+        return ZtunnelJar.start(
+                jar,
+                dir.resolve("ztunnel.sock"),
+                localConfig(),
+                dir.resolve("ca"),
+                dir.resolve(log),
+                redirection.ztunnelOptions());
     }
 
     /** ztunnel-java finds a pod's workload by uid, so the pod uid is the workload's (Kubernetes//Pod/ns/name). */
@@ -201,6 +226,11 @@ class MeshThroughZtunnelIT {
         }
     }
 
+    /** The client address the server app sees: the client's own, or the server pod's in POD_ADDRESS mode. */
+    private String sourceSeenByServer() {
+        return redirection.sourceSeenByServerApp(ipOf(client), serverIp);
+    }
+
     private String principal(String serviceAccount) {
         return "spiffe://" + TRUST_DOMAIN + "/ns/mesh/sa/" + serviceAccount;
     }
@@ -215,7 +245,7 @@ class MeshThroughZtunnelIT {
     void enrolledPodToEnrolledPodGoesThroughZtunnelWithTheClientsIdentity() throws Exception {
         await().atMost(20, TimeUnit.SECONDS)
                 .ignoreExceptions()
-                .untilAsserted(() -> assertThat(ask("hello")).isEqualTo("hello from " + ipOf(client)));
+                .untilAsserted(() -> assertThat(ask("hello")).isEqualTo("hello from " + sourceSeenByServer()));
 
         await().atMost(10, TimeUnit.SECONDS)
                 .untilAsserted(() -> assertThat(ztunnel.metrics().lines())
@@ -228,18 +258,20 @@ class MeshThroughZtunnelIT {
         assertThat(listening(server, 15008))
                 .as("ztunnel's HBONE listener inside the server pod")
                 .isTrue();
+        redirection.assertRedirected(client);
+        redirection.assertRedirected(server);
     }
 
     @Test
     void deletingAPodRemovesItsRulesAndZtunnelsListeners() throws Exception {
         await().atMost(10, TimeUnit.SECONDS).until(() -> listening(server, 15008));
+        redirection.assertRedirected(server);
 
         runtime.del(server);
 
         await().atMost(10, TimeUnit.SECONDS).until(() -> !listening(server, 15008));
-        assertThat(CniNode.exec(server.netns(), "nft", "list", "tables").stdout())
-                .doesNotContain("ambient-java");
-        assertThat(CniNode.exec(server.netns(), "ip", "rule", "show").stdout()).doesNotContain("0x111");
+        redirection.assertNothingLeftFor(server);
+        redirection.assertRedirected(client);
         assertThat(agent.agent().knownPods()).extracting(p -> p.uid()).containsExactly(client.uid());
     }
 
@@ -250,18 +282,17 @@ class MeshThroughZtunnelIT {
                 .until(() -> ask("warm-up").startsWith("warm-up"));
         try (SocketChannel open =
                 PodSockets.connect(client.netns(), new InetSocketAddress(serverIp, SERVER_PORT), 3000)) {
-            assertThat(PodSockets.ask(open, "before")).isEqualTo("before from " + ipOf(client));
+            assertThat(PodSockets.ask(open, "before")).isEqualTo("before from " + sourceSeenByServer());
 
-            agent.close();
-            agent = null;
+            stopAgent();
             assertThat(PodSockets.ask(open, "while the agent is down")).startsWith("while the agent is down");
             agent = startAgent();
 
             assertThat(agent.restored().kept()).containsExactlyInAnyOrder(client.uid(), server.uid());
             await().atMost(10, TimeUnit.SECONDS).until(() -> agent.zds().ztunnelConnected());
-            assertThat(PodSockets.ask(open, "after")).isEqualTo("after from " + ipOf(client));
+            assertThat(PodSockets.ask(open, "after")).isEqualTo("after from " + sourceSeenByServer());
         }
-        assertThat(ask("new")).isEqualTo("new from " + ipOf(client));
+        assertThat(ask("new")).isEqualTo("new from " + sourceSeenByServer());
     }
 
     @Test
@@ -278,7 +309,7 @@ class MeshThroughZtunnelIT {
         await().atMost(30, TimeUnit.SECONDS)
                 .pollInterval(Duration.ofMillis(20))
                 .ignoreExceptions()
-                .until(() -> ask("again").startsWith("again from " + ipOf(client)));
+                .until(() -> ask("again").startsWith("again from " + sourceSeenByServer()));
         long flowing = System.nanoTime();
 
         System.out.printf(
@@ -299,8 +330,8 @@ class MeshThroughZtunnelIT {
                         plainClient.netns(), new InetSocketAddress(ipOf(plainServer), SERVER_PORT), 3000)) {
             assertThat(PodSockets.ask(channel, "direct")).isEqualTo("direct from " + ipOf(plainClient));
         }
-        assertThat(CniNode.exec(plainClient.netns(), "nft", "list", "tables").stdout())
-                .doesNotContain("ambient-java");
+        redirection.assertNothingLeftFor(plainClient);
+        redirection.assertNothingLeftFor(plainServer);
         assertThat(listening(plainClient, 15001)).isFalse();
     }
 }

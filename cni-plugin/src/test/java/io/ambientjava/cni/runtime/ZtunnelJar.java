@@ -47,6 +47,12 @@ public final class ZtunnelJar implements AutoCloseable {
      * (--ca-out), reused afterwards (--ca-dir), so certificates stay valid across restarts.
      */
     public static ZtunnelJar start(Path jar, Path zdsSocket, Path localConfig, Path caDir, Path log) throws Exception {
+        return start(jar, zdsSocket, localConfig, caDir, log, List.of());
+    }
+
+    /** {@link #start(Path, Path, Path, Path, Path)} with extra command-line options. */
+    public static ZtunnelJar start(
+            Path jar, Path zdsSocket, Path localConfig, Path caDir, Path log, List<String> options) throws Exception {
         int metricsPort = freePort();
         List<String> command = new ArrayList<>(List.of(
                 CniInstaller.currentJava().toString(),
@@ -78,6 +84,7 @@ public final class ZtunnelJar implements AutoCloseable {
         } else {
             command.addAll(List.of("--ca-out", caDir.toString()));
         }
+        command.addAll(options);
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
