@@ -298,6 +298,8 @@ final class HostPool {
                                     parent.close();
                                 } else if (h2Streams == 0 && max > 0 && h2Served >= max && parent.isActive()) {
                                     parent.close();
+                                } else if (h2Streams == 0) {
+                                    closeHttp2IfStillIdle(parent, h2Served);
                                 }
                             }));
                     result.complete(new Lease() {
@@ -318,6 +320,19 @@ final class HostPool {
                     });
                 });
         return result;
+    }
+
+    /** Loop: after the idle timeout, closes the HTTP/2 connection if no stream was opened on it meanwhile. */
+    private void closeHttp2IfStillIdle(Channel parent, int servedWhenIdle) {
+        loop.schedule(
+                () -> {
+                    if (parent == h2 && h2Streams == 0 && h2Served == servedWhenIdle) {
+                        h2 = null;
+                        parent.close();
+                    }
+                },
+                cluster.config().idleTimeout().toNanos(),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     void closeIdle() {

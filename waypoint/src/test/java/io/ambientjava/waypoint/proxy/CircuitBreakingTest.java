@@ -184,4 +184,24 @@ class CircuitBreakingTest {
         assertThat(bed.get("/3").statusCode()).isEqualTo(200);
         assertThat(a.connections.get()).isEqualTo(2);
     }
+
+    @Test
+    void idleHttp2UpstreamConnectionsCloseToo() throws Exception {
+        setUp(
+                Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
+                        .setHttp2ProtocolOptions(
+                                io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance())
+                        .setCommonHttpProtocolOptions(
+                                HttpProtocolOptions.newBuilder().setIdleTimeout(Envoy.millis(200)))
+                        .build(),
+                RouteAction.newBuilder(),
+                a);
+        assertThat(bed.get("/1").statusCode()).isEqualTo(200);
+        assertThat(bed.get("/2").statusCode()).isEqualTo(200);
+        assertThat(a.connections.get()).isEqualTo(1);
+        assertThat(a.seen).extracting(TestUpstream.Seen::protocol).containsOnly("HTTP/2");
+        Thread.sleep(800);
+        assertThat(bed.get("/3").statusCode()).isEqualTo(200);
+        assertThat(a.connections.get()).isEqualTo(2);
+    }
 }
