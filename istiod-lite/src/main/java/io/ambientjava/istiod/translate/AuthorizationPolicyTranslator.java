@@ -94,8 +94,9 @@ final class AuthorizationPolicyTranslator {
             builder.addGroups(Group.newBuilder().addAllRules(clauses));
         }
         if (!httpAttributes.isEmpty()) {
-            warn.accept("ztunnel cannot enforce HTTP attributes (found: " + String.join(", ", httpAttributes)
-                    + "); use a waypoint (targetRefs) for HTTP rules. "
+            warn.accept("L7 rule needs a waypoint: ztunnel cannot enforce HTTP attributes (found: "
+                    + String.join(", ", httpAttributes)
+                    + "); a selector policy never reaches a waypoint, so bind it to one with targetRefs. "
                     + (action == Action.ALLOW
                             ? "The ALLOW rules that use them are left out, so they allow nothing: stricter than written."
                             : "The DENY rules that use them are enforced without them, so they deny more: stricter"

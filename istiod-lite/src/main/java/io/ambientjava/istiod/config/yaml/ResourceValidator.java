@@ -30,6 +30,9 @@ final class ResourceValidator {
                 SecurityPolicyRules.checkPeerAuthentication((PeerAuthentication) resource, issues);
             case AUTHORIZATION_POLICY ->
                 SecurityPolicyRules.checkAuthorizationPolicy((AuthorizationPolicy) resource, issues);
+            case REQUEST_AUTHENTICATION ->
+                SecurityPolicyRules.checkRequestAuthentication(
+                        (io.fabric8.istio.api.security.v1.RequestAuthentication) resource, issues);
             case GATEWAY -> checkGateway((Gateway) resource, issues);
             case VIRTUAL_SERVICE ->
                 NetworkingRules.checkVirtualService(

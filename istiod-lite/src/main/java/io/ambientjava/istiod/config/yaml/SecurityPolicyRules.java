@@ -2,7 +2,10 @@ package io.ambientjava.istiod.config.yaml;
 
 import io.ambientjava.istiod.config.IpPrefix;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicyAction;
+import io.fabric8.istio.api.api.security.v1beta1.ClaimToHeader;
 import io.fabric8.istio.api.api.security.v1beta1.Condition;
+import io.fabric8.istio.api.api.security.v1beta1.JWTHeader;
+import io.fabric8.istio.api.api.security.v1beta1.JWTRule;
 import io.fabric8.istio.api.api.security.v1beta1.Operation;
 import io.fabric8.istio.api.api.security.v1beta1.PeerAuthenticationMutualTLS;
 import io.fabric8.istio.api.api.security.v1beta1.Rule;
@@ -12,9 +15,11 @@ import io.fabric8.istio.api.api.security.v1beta1.Source;
 import io.fabric8.istio.api.api.type.v1beta1.WorkloadSelector;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
+import io.fabric8.istio.api.security.v1.RequestAuthentication;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Istio's validation rules for PeerAuthentication and AuthorizationPolicy (the parts istiod-lite relies on). */
 final class SecurityPolicyRules {
@@ -34,7 +39,82 @@ final class SecurityPolicyRules {
     private static final List<String> CONDITION_KEY_PREFIXES =
             List.of("request.headers[", "request.auth.claims[", "experimental.envoy.filters.");
 
+    private static final Pattern HEADER_KEY = Pattern.compile("request\\.headers\\[[^\\[\\]]+\\]");
+    private static final Pattern CLAIM_KEY = Pattern.compile("request\\.auth\\.claims(?:\\[[^\\[\\]]+\\])+");
+
     private SecurityPolicyRules() {}
+
+    static void checkRequestAuthentication(RequestAuthentication resource, List<FieldIssue> issues) {
+        var spec = resource.getSpec();
+        if (spec == null) {
+            return;
+        }
+        checkSelector(spec.getSelector(), issues);
+        boolean targeted = spec.getTargetRef() != null
+                || (spec.getTargetRefs() != null && !spec.getTargetRefs().isEmpty());
+        if (targeted && spec.getSelector() != null) {
+            issues.add(FieldIssue.error("spec.selector", "selector and targetRef(s) cannot both be set"));
+        }
+        List<JWTRule> rules = spec.getJwtRules() == null ? List.of() : spec.getJwtRules();
+        for (int i = 0; i < rules.size(); i++) {
+            String path = "spec.jwtRules[" + i + "]";
+            JWTRule rule = rules.get(i);
+            if (rule == null || rule.getIssuer() == null || rule.getIssuer().isEmpty()) {
+                issues.add(FieldIssue.error(path + ".issuer", "required"));
+                continue;
+            }
+            boolean inline = rule.getJwks() != null && !rule.getJwks().isEmpty();
+            boolean remote = rule.getJwksUri() != null && !rule.getJwksUri().isEmpty();
+            if (inline && remote) {
+                issues.add(FieldIssue.error(path + ".jwks", "jwks and jwksUri cannot both be set"));
+            }
+            if (remote && !isHttpUrl(rule.getJwksUri())) {
+                issues.add(FieldIssue.error(
+                        path + ".jwksUri",
+                        "'" + rule.getJwksUri() + "' is not an http:// or https:// URL with a host"));
+            }
+            if (rule.getTimeout() != null
+                    && !rule.getTimeout().isEmpty()
+                    && io.ambientjava.istiod.config.IstioDurations.parse(rule.getTimeout())
+                            .isEmpty()) {
+                issues.add(FieldIssue.error(path + ".timeout", "'" + rule.getTimeout() + "' is not a duration"));
+            }
+            var headers = rule.getFromHeaders() == null ? List.<JWTHeader>of() : rule.getFromHeaders();
+            for (int h = 0; h < headers.size(); h++) {
+                if (headers.get(h) == null
+                        || headers.get(h).getName() == null
+                        || headers.get(h).getName().isEmpty()) {
+                    issues.add(FieldIssue.error(path + ".fromHeaders[" + h + "].name", "required"));
+                }
+            }
+            var claims =
+                    rule.getOutputClaimToHeaders() == null ? List.<ClaimToHeader>of() : rule.getOutputClaimToHeaders();
+            for (int c = 0; c < claims.size(); c++) {
+                ClaimToHeader claim = claims.get(c);
+                if (claim == null
+                        || claim.getClaim() == null
+                        || claim.getClaim().isEmpty()) {
+                    issues.add(FieldIssue.error(path + ".outputClaimToHeaders[" + c + "].claim", "required"));
+                }
+                if (claim == null
+                        || claim.getHeader() == null
+                        || claim.getHeader().isEmpty()) {
+                    issues.add(FieldIssue.error(path + ".outputClaimToHeaders[" + c + "].header", "required"));
+                }
+            }
+        }
+    }
+
+    private static boolean isHttpUrl(String text) {
+        try {
+            java.net.URI uri = new java.net.URI(text);
+            return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                    && uri.getHost() != null
+                    && !uri.getHost().isEmpty();
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
 
     static void checkPeerAuthentication(PeerAuthentication resource, List<FieldIssue> issues) {
         var spec = resource.getSpec();
@@ -72,8 +152,9 @@ final class SecurityPolicyRules {
             issues.add(FieldIssue.error("spec.selector", "selector and targetRef(s) cannot both be set"));
         }
         boolean custom = spec.getAction() == AuthorizationPolicyAction.CUSTOM;
-        if (custom && spec.getActionDetail() == null) {
-            issues.add(FieldIssue.error("spec.provider", "the CUSTOM action needs a provider"));
+        if (custom) {
+            // Istio delegates CUSTOM to an external authorizer (ext_authz); neither ztunnel nor our waypoint has one.
+            issues.add(FieldIssue.error("spec.action", "CUSTOM is not supported (no external authorization provider)"));
         }
         if (!custom && spec.getActionDetail() != null) {
             issues.add(FieldIssue.error("spec.provider", "a provider is only allowed with the CUSTOM action"));
@@ -156,6 +237,16 @@ final class SecurityPolicyRules {
                         .anyMatch(p -> key.startsWith(p) && (!p.endsWith("[") || key.endsWith("]")));
         if (!known) {
             issues.add(FieldIssue.error(path + ".key", "unknown condition key '" + key + "'"));
+        } else if (key.startsWith("request.headers[")
+                && !HEADER_KEY.matcher(key).matches()) {
+            issues.add(FieldIssue.error(
+                    path + ".key", "'" + key + "' must be request.headers[<name>] with one non-empty header name"));
+        } else if (key.startsWith("request.auth.claims[")
+                && !CLAIM_KEY.matcher(key).matches()) {
+            issues.add(FieldIssue.error(
+                    path + ".key",
+                    "'" + key + "' must be request.auth.claims[<claim>] or, for a nested claim,"
+                            + " request.auth.claims[<claim>][<nested>]... with non-empty names"));
         }
         int values = checkValues(condition.getValues(), path + ".values", issues)
                 + checkValues(condition.getNotValues(), path + ".notValues", issues);

@@ -49,6 +49,7 @@ public final class EnvoyTranslator {
                     ProxyId.waypoint(waypoint.namespace(), waypoint.name()),
                     waypointTranslator.translate(waypoints, waypoint));
         }
+        waypointTranslator.reportUnappliedPolicies();
         IstioGatewayTranslator istioGateways = new IstioGatewayTranslator(scope);
         // Istio Gateways with the same selector run on the same pods: one proxy, known by each of their names.
         Map<Map<String, String>, List<ConfigResource>> bySelector = new LinkedHashMap<>();

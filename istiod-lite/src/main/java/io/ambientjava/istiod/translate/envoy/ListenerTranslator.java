@@ -15,19 +15,27 @@ import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 
 /**
  * Listeners with one filter chain: an HTTP connection manager reading its routes from ADS (RDS) with the filters
- * {@code envoy.filters.http.fault} then {@code envoy.filters.http.router}, or a TCP proxy to one cluster.
+ * (jwt_authn and rbac when policies apply, then) {@code envoy.filters.http.fault} and {@code envoy.filters.http.router},
+ * or a TCP proxy to one cluster.
  */
 final class ListenerTranslator {
 
     private ListenerTranslator() {}
 
     static Listener http(String name, String ip, int port, String routeName) {
+        return http(name, ip, port, routeName, java.util.List.of());
+    }
+
+    /** With {@code securityFilters} (jwt_authn, rbac) first: they decide before fault injection and routing. */
+    static Listener http(
+            String name, String ip, int port, String routeName, java.util.List<HttpFilter> securityFilters) {
         HttpConnectionManager manager = HttpConnectionManager.newBuilder()
                 .setStatPrefix(name)
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(Rds.newBuilder()
                         .setConfigSource(ClusterTranslator.ads())
                         .setRouteConfigName(routeName))
+                .addAllHttpFilters(securityFilters)
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName(EnvoyNames.FAULT_FILTER)
                         .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))

@@ -29,9 +29,16 @@ import java.util.function.Consumer;
 final class WaypointTranslator {
 
     private final TranslationScope scope;
+    private final WaypointSecurity security;
 
     WaypointTranslator(TranslationScope scope) {
         this.scope = scope;
+        this.security = new WaypointSecurity(scope);
+    }
+
+    /** After every waypoint: reports security policies whose targetRefs reached none. */
+    void reportUnappliedPolicies() {
+        security.reportUnapplied();
     }
 
     ProxyResources translate(WaypointIndex waypoints, WaypointIndex.Waypoint waypoint) {
@@ -67,7 +74,10 @@ final class WaypointTranslator {
                     continue;
                 }
                 String routeName = EnvoyNames.waypointRoute(svc.hostname(), port.number());
-                listeners.put(listenerName, ListenerTranslator.http(listenerName, vip, port.number(), routeName));
+                listeners.put(
+                        listenerName,
+                        ListenerTranslator.http(
+                                listenerName, vip, port.number(), routeName, security.filters(waypoint, svc)));
                 routes.put(
                         routeName,
                         RouteConfiguration.newBuilder()
