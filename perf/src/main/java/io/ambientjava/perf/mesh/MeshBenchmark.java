@@ -1,7 +1,5 @@
 package io.ambientjava.perf.mesh;
 
-import io.ambientjava.cni.redirect.NftablesRedirector;
-import io.ambientjava.cni.redirect.RedirectionConfig;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.perf.load.BulkSender;
 import io.ambientjava.perf.load.EchoSinkServer;
@@ -31,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -38,7 +37,8 @@ import java.util.stream.Stream;
  * Pod to pod across two nodes of a fresh network-namespace topology per variant: the client pod on node 1, the
  * server pod on node 2. The load generator and the echo/sink server run in this JVM on event loops started here;
  * their sockets are created inside the pods. Per variant: the latency case first (so the proxies' resident memory
- * is read at that load), then bulk throughput over one and over many connections.
+ * is read at that load), then bulk throughput over one and over many connections. The ztunnel variant runs once
+ * per redirection mode asked for, each on a fresh topology; then, if asked, the enrollment figures per mode.
  */
 public final class MeshBenchmark {
 
@@ -65,12 +65,35 @@ public final class MeshBenchmark {
             prestart(serverGroup);
             List<MeshVariantResult> results = new ArrayList<>();
             for (MeshVariant variant : options.variants()) {
-                progress.println("mesh: " + variant.label() + " ...");
-                results.add(runVariant(variant, clientGroup, serverGroup));
+                if (variant != MeshVariant.ZTUNNEL) {
+                    progress.println("mesh: " + variant.label() + " ...");
+                    results.add(runVariant(variant, Optional.empty(), clientGroup, serverGroup));
+                    continue;
+                }
+                for (MeshRedirect mode : options.redirects()) {
+                    progress.println("mesh: " + variant.label() + " (" + mode.label() + ") ...");
+                    // Opened before the topology, closed after it: ztunnel must start inside the eBPF mode's
+                    // cgroup, which can only be left once ztunnel has ended.
+                    try (NodeRedirection redirection = NodeRedirection.open(mode)) {
+                        results.add(runVariant(variant, Optional.of(redirection), clientGroup, serverGroup));
+                    }
+                }
+            }
+            List<EnrollmentResult> enrollment = new ArrayList<>();
+            if (options.enrollment().isPresent()) {
+                EnrollmentBenchmark bench =
+                        new EnrollmentBenchmark(options.enrollment().get(), progress);
+                for (MeshRedirect mode : options.redirects()) {
+                    progress.println("mesh: enrollment " + mode.label() + " ...");
+                    try (NodeRedirection redirection = NodeRedirection.open(mode)) {
+                        enrollment.add(bench.measure(redirection));
+                    }
+                }
             }
             return new MeshReport(
                     options,
                     results,
+                    enrollment,
                     started,
                     Runtime.getRuntime().availableProcessors(),
                     loadBefore,
@@ -81,7 +104,11 @@ public final class MeshBenchmark {
         }
     }
 
-    private MeshVariantResult runVariant(MeshVariant variant, EventLoopGroup clientGroup, EventLoopGroup serverGroup)
+    private MeshVariantResult runVariant(
+            MeshVariant variant,
+            Optional<NodeRedirection> redirection,
+            EventLoopGroup clientGroup,
+            EventLoopGroup serverGroup)
             throws Exception {
         Path dir = Files.createTempDirectory("ambient-perf-mesh-" + variant.label() + "-");
         try (NetnsTopology net = NetnsTopology.withNodes(options.sameNode() ? 1 : 2)) {
@@ -94,7 +121,8 @@ public final class MeshBenchmark {
                 List<ProxyProcess> proxies = List.of();
                 switch (variant) {
                     case DIRECT -> {}
-                    case ZTUNNEL -> proxies = startZtunnels(dir, clientNode, client, serverNode, server);
+                    case ZTUNNEL ->
+                        proxies = startZtunnels(dir, redirection.orElseThrow(), clientNode, client, serverNode, server);
                     case STUNNEL -> {
                         StunnelLauncher.Pair pair = new StunnelLauncher(options.stunnelBinary())
                                 .start(
@@ -114,6 +142,7 @@ public final class MeshBenchmark {
                 proxies.forEach(ProxyProcess::checkAlive);
                 return new MeshVariantResult(
                         variant,
+                        redirection.map(NodeRedirection::mode),
                         single,
                         multi,
                         latency.sample(),
@@ -127,9 +156,10 @@ public final class MeshBenchmark {
         }
     }
 
-    private List<ProxyProcess> startZtunnels(Path dir, Node clientNode, Pod client, Node serverNode, Pod server)
+    private List<ProxyProcess> startZtunnels(
+            Path dir, NodeRedirection redirection, Node clientNode, Pod client, Node serverNode, Pod server)
             throws InterruptedException, IOException {
-        var redirector = new NftablesRedirector(RedirectionConfig.DEFAULTS);
+        var redirector = redirection.redirector();
         redirector.apply(client.netnsPath());
         redirector.apply(server.netnsPath());
         Path caDir = dir.resolve("cacerts");
@@ -139,7 +169,8 @@ public final class MeshBenchmark {
                 LocalMeshConfig.yaml(List.of(
                         new LocalMeshConfig.MeshWorkload("client", client.ip(), clientNode.name()),
                         new LocalMeshConfig.MeshWorkload("server", server.ip(), serverNode.name()))));
-        ZtunnelLauncher launcher = new ZtunnelLauncher(options.ztunnelJar(), options.ztunnelJvmOptions());
+        ZtunnelLauncher launcher =
+                new ZtunnelLauncher(options.ztunnelJar(), options.ztunnelJvmOptions(), redirection.ztunnelOptions());
         if (clientNode == serverNode) {
             return List.of(launcher.start(clientNode, config, caDir, List.of(client, server)));
         }

@@ -19,9 +19,11 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Pod to pod across two nodes (network namespaces; needs root, ip and nft): direct, through one ztunnel"
-                    + " per node (L4, HBONE mTLS, in-pod nftables redirection) and through stunnel (plain mutual TLS"
-                    + " 1.3). Measures throughput over 1 and N connections, open-loop latency (p50/p90/p99) at a"
-                    + " fixed rate, and each proxy process's CPU per 1,000 requests and resident memory.",
+                    + " per node (L4, HBONE mTLS; pods redirected with nftables, eBPF or both, see --redirect) and"
+                    + " through stunnel (plain mutual TLS 1.3). Measures throughput over 1 and N connections,"
+                    + " open-loop latency (p50/p90/p99) at a fixed rate, and each proxy process's CPU per 1,000"
+                    + " requests and resident memory; per redirection mode also the time to enroll a pod and the"
+                    + " cost of the N-th pod's enroll.",
             "Prints a Markdown table with the targets; --out also writes it to a file."
         })
 public final class MeshCommand implements Callable<Integer> {
@@ -89,6 +91,33 @@ public final class MeshCommand implements Callable<Integer> {
                     + " nodes).")
     boolean sameNode;
 
+    @Option(
+            names = "--redirect",
+            paramLabel = "MODE",
+            description = "How ztunnel's pods are redirected: nftables, ebpf or both (ztunnel then runs once per"
+                    + " mode, side by side in the table; ebpf attaches to a cgroup of the benchmark's own)"
+                    + " (default: nftables).")
+    String redirect = "nftables";
+
+    @Option(
+            names = "--enroll-samples",
+            description = "Pods for 'enroll to first redirected byte', per mode (default 30, --quick 10).")
+    Integer enrollSamples;
+
+    @Option(
+            names = "--enroll-pods",
+            description = "N for 'the N-th pod's enroll' (N-1 enrolled before it), per mode; 0 skips the"
+                    + " enrollment figures (default 1000, --quick 200).")
+    Integer enrollPods;
+
+    @Option(
+            names = "--enroll-budget",
+            converter = DurationConverter.class,
+            paramLabel = "TIME",
+            description = "Cap on the N enrolls per mode; the table says how many were reached (default 300s,"
+                    + " --quick 60s).")
+    Duration enrollBudget;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the Markdown report here.")
     Path out;
 
@@ -137,7 +166,20 @@ public final class MeshCommand implements Callable<Integer> {
                                 .toList()
                         : ZtunnelLauncher.DEFAULT_JVM_OPTIONS,
                 stunnel != null ? stunnel : defaultStunnel(chosen),
-                sameNode);
+                sameNode,
+                MeshRedirect.parseChoice(redirect),
+                enrollmentPlan());
+    }
+
+    private Optional<EnrollmentPlan> enrollmentPlan() {
+        int pods = enrollPods != null ? enrollPods : quick ? 200 : 1_000;
+        if (pods == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new EnrollmentPlan(
+                enrollSamples != null ? enrollSamples : quick ? 10 : 30,
+                pods,
+                enrollBudget != null ? enrollBudget : quick ? Duration.ofSeconds(60) : Duration.ofSeconds(300)));
     }
 
     private static String defaultStunnel(List<MeshVariant> chosen) {

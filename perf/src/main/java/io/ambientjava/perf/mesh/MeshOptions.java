@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One run of the mesh benchmark.
@@ -15,6 +16,8 @@ import java.util.Objects;
  * @param messageSize request (and echo) size of the latency case
  * @param streams connections of the multi-stream throughput case
  * @param sameNode both pods on one node (one ztunnel carries both ends) instead of one pod on each of two nodes
+ * @param redirects redirection modes the ztunnel variant runs with, each a column of its own
+ * @param enrollment enrollment figures per redirection mode; empty = not measured
  */
 public record MeshOptions(
         List<MeshVariant> variants,
@@ -27,7 +30,9 @@ public record MeshOptions(
         Path ztunnelJar,
         List<String> ztunnelJvmOptions,
         String stunnelBinary,
-        boolean sameNode) {
+        boolean sameNode,
+        List<MeshRedirect> redirects,
+        Optional<EnrollmentPlan> enrollment) {
 
     public static final int DEFAULT_RATE = 1_000;
     public static final int DEFAULT_CONNECTIONS = 16;
@@ -38,6 +43,11 @@ public record MeshOptions(
         Objects.requireNonNull(ztunnelJar, "ztunnelJar");
         Objects.requireNonNull(stunnelBinary, "stunnelBinary");
         variants = List.copyOf(variants);
+        redirects = List.copyOf(redirects);
+        Objects.requireNonNull(enrollment, "enrollment");
+        if (redirects.isEmpty() || redirects.stream().distinct().count() != redirects.size()) {
+            throw new IllegalArgumentException("redirect modes must be one or more, none repeated: " + redirects);
+        }
         ztunnelJvmOptions = List.copyOf(ztunnelJvmOptions);
         if (variants.isEmpty()) {
             throw new IllegalArgumentException("the mesh benchmark needs at least one variant");

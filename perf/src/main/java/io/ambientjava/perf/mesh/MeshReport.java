@@ -7,6 +7,7 @@ import java.util.List;
 public record MeshReport(
         MeshOptions options,
         List<MeshVariantResult> results,
+        List<EnrollmentResult> enrollment,
         Instant started,
         int processors,
         String loadBefore,
@@ -14,5 +15,6 @@ public record MeshReport(
 
     public MeshReport {
         results = List.copyOf(results);
+        enrollment = List.copyOf(enrollment);
     }
 }

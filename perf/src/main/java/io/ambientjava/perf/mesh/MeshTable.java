@@ -21,7 +21,7 @@ public final class MeshTable {
                 .append(report.started())
                 .append(")\n\n");
         out.append("| figure | ")
-                .append(results.stream().map(r -> r.variant().label()).collect(Collectors.joining(" | ")))
+                .append(results.stream().map(MeshVariantResult::label).collect(Collectors.joining(" | ")))
                 .append(" |\n|---|")
                 .append("---|".repeat(results.size()))
                 .append('\n');
@@ -98,6 +98,7 @@ public final class MeshTable {
                     .append(target.verdict().label())
                     .append("** |\n");
         }
+        enrollment(out, report.enrollment());
         out.append("\nConditions: ")
                 .append(report.processors())
                 .append(" CPUs; load average before ")
@@ -126,6 +127,55 @@ public final class MeshTable {
             }
         }
         return out.toString();
+    }
+
+    private static void enrollment(StringBuilder out, List<EnrollmentResult> results) {
+        if (results.isEmpty()) {
+            return;
+        }
+        out.append("\n### Enrolling a pod\n\n| figure | ")
+                .append(results.stream().map(r -> r.mode().label()).collect(Collectors.joining(" | ")))
+                .append(" |\n|---|")
+                .append("---|".repeat(results.size()))
+                .append('\n');
+        enrollRow(
+                out,
+                "enroll → first redirected byte read by the 15001 listener, p50 / p90 / max (ms)",
+                results,
+                r -> f3(EnrollmentResult.percentileMillis(r.firstByteNanos(), 50)) + " / "
+                        + f3(EnrollmentResult.percentileMillis(r.firstByteNanos(), 90)) + " / "
+                        + f3(EnrollmentResult.percentileMillis(r.firstByteNanos(), 100)) + " ("
+                        + r.firstByteNanos().size()
+                        + " pods)");
+        enrollRow(
+                out,
+                "redirector apply alone, p50 / max (ms)",
+                results,
+                r -> f3(EnrollmentResult.percentileMillis(r.applyNanos(), 50)) + " / "
+                        + f3(EnrollmentResult.percentileMillis(r.applyNanos(), 100)));
+        enrollRow(
+                out,
+                "enroll of the N-th pod, N-1 enrolled (ms)",
+                results,
+                r -> f3(r.lastEnrollMillis()) + " (N = " + r.scaleReached()
+                        + (r.scaleReached() < r.scaleAsked() ? " of " + r.scaleAsked() + " asked, budget hit" : "")
+                        + ")");
+        enrollRow(
+                out,
+                "median enroll, last 10 / first 10 (ms)",
+                results,
+                r -> f3(r.lastTenMedianMillis()) + " / " + f3(r.firstTenMedianMillis()));
+        enrollRow(out, "all N enrolls (s)", results, r -> f1(r.scaleSeconds()));
+        out.append("\nThe N pods are bare network namespaces (loopback only), enrolled one after the other.\n");
+    }
+
+    private static void enrollRow(
+            StringBuilder out, String name, List<EnrollmentResult> results, Function<EnrollmentResult, String> cell) {
+        out.append("| ").append(name).append(" |");
+        for (EnrollmentResult r : results) {
+            out.append(' ').append(cell.apply(r)).append(" |");
+        }
+        out.append('\n');
     }
 
     private static void row(

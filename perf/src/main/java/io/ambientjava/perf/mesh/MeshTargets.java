@@ -16,10 +16,37 @@ public final class MeshTargets {
 
     private MeshTargets() {}
 
+    /** The targets for each ztunnel run (one per redirection mode), or not measured without one. */
     public static List<MeshTarget> evaluate(List<MeshVariantResult> results) {
         Optional<MeshVariantResult> direct = find(results, MeshVariant.DIRECT);
-        Optional<MeshVariantResult> ztunnel = find(results, MeshVariant.ZTUNNEL);
         Optional<MeshVariantResult> stunnel = find(results, MeshVariant.STUNNEL);
+        List<MeshVariantResult> ztunnels =
+                results.stream().filter(r -> r.variant() == MeshVariant.ZTUNNEL).toList();
+        if (ztunnels.isEmpty()) {
+            return evaluate(direct, Optional.empty(), stunnel);
+        }
+        List<MeshTarget> targets = new ArrayList<>();
+        for (MeshVariantResult ztunnel : ztunnels) {
+            for (MeshTarget target : evaluate(direct, Optional.of(ztunnel), stunnel)) {
+                targets.add(
+                        ztunnels.size() == 1
+                                ? target
+                                : new MeshTarget(
+                                        target.goal() + " ["
+                                                + ztunnel.redirect()
+                                                        .map(MeshRedirect::label)
+                                                        .orElse("?") + "]",
+                                        target.measured(),
+                                        target.verdict()));
+            }
+        }
+        return targets;
+    }
+
+    private static List<MeshTarget> evaluate(
+            Optional<MeshVariantResult> direct,
+            Optional<MeshVariantResult> ztunnel,
+            Optional<MeshVariantResult> stunnel) {
         List<MeshTarget> targets = new ArrayList<>();
         targets.add(addedLatency(direct, ztunnel, 90, MAX_ADDED_P90_MICROS));
         targets.add(addedLatency(direct, ztunnel, 99, MAX_ADDED_P99_MICROS));

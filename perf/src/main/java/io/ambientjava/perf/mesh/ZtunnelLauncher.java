@@ -44,14 +44,21 @@ public final class ZtunnelLauncher {
 
     private final Path jar;
     private final List<String> jvmOptions;
+    private final List<String> ztunnelOptions;
 
     public ZtunnelLauncher(Path jar, List<String> jvmOptions) {
+        this(jar, jvmOptions, List.of());
+    }
+
+    /** With extra ztunnel options, e.g. {@code --inbound-source=POD_ADDRESS} for eBPF redirection. */
+    public ZtunnelLauncher(Path jar, List<String> jvmOptions, List<String> ztunnelOptions) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("ztunnel jar " + jar + " does not exist; build it with"
                     + " `./mvnw -B -q -pl ztunnel-java install -DskipTests` or pass --ztunnel-jar");
         }
         this.jar = jar;
         this.jvmOptions = List.copyOf(jvmOptions);
+        this.ztunnelOptions = List.copyOf(ztunnelOptions);
     }
 
     /** The first of {@code candidates} that is a file, else the first candidate (which then fails clearly). */
@@ -86,6 +93,7 @@ public final class ZtunnelLauncher {
                 "--metrics-port=0",
                 "--readiness-port=0",
                 "--drain-timeout=1s"));
+        command.addAll(ztunnelOptions);
         for (Pod pod : pods) {
             command.add("--pod=Kubernetes//Pod/default/" + pod.name() + "=" + pod.netnsPath());
         }

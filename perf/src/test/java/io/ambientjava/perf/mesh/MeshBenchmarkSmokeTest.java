@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The whole mesh benchmark with tiny durations: two-node topology, real ztunnel processes, stunnel, the table.
+ * The whole mesh benchmark with tiny durations: two-node topology, real ztunnel processes in both redirection
+ * modes (ebpf on a cgroup and pin root of the benchmark's own), stunnel, enrollment figures, the table.
  * Asserts the shape of the report only; figures from such short runs mean nothing.
  */
 @RequiresRoot
@@ -22,8 +23,8 @@ import picocli.CommandLine;
 class MeshBenchmarkSmokeTest {
 
     @Test
-    @Timeout(120)
-    void quickRunProducesATableForEveryVariant(@TempDir Path dir) throws Exception {
+    @Timeout(180)
+    void quickRunProducesATableForEveryVariantAndRedirectionMode(@TempDir Path dir) throws Exception {
         Path jar = ZtunnelLauncher.locateJar(
                 List.of(Path.of("ztunnel-java/target/ztunnel.jar"), Path.of("../ztunnel-java/target/ztunnel.jar")));
         assumeTrue(Files.isRegularFile(jar), "ztunnel.jar not built (./mvnw -B -q -pl ztunnel-java install)");
@@ -38,6 +39,12 @@ class MeshBenchmarkSmokeTest {
                         "400ms",
                         "--streams",
                         "4",
+                        "--redirect",
+                        "both",
+                        "--enroll-samples",
+                        "3",
+                        "--enroll-pods",
+                        "20",
                         "--ztunnel-jar",
                         jar.toString(),
                         "--out",
@@ -45,7 +52,9 @@ class MeshBenchmarkSmokeTest {
 
         assertThat(exit).isZero();
         assertThat(Files.readString(out))
-                .contains("| figure | direct | ztunnel | stunnel |")
+                .contains("| figure | direct | ztunnel (nftables) | ztunnel (ebpf) | stunnel |")
+                .contains("| figure | nftables | ebpf |")
+                .contains("enroll of the N-th pod, N-1 enrolled (ms)")
                 .contains("throughput, 4 connections")
                 .contains("latency p99")
                 .contains("proxy peak RSS")

@@ -38,6 +38,22 @@ class MeshCommandTest {
     }
 
     @Test
+    void redirectAndEnrollmentDefaultsAndQuick() {
+        MeshOptions defaults = parse("--variants", "direct");
+        assertThat(defaults.redirects()).containsExactly(MeshRedirect.NFTABLES);
+        assertThat(defaults.enrollment()).contains(new EnrollmentPlan(30, 1000, Duration.ofSeconds(300)));
+
+        MeshOptions quick = parse("--quick", "--variants", "direct", "--redirect", "both");
+        assertThat(quick.redirects()).containsExactly(MeshRedirect.NFTABLES, MeshRedirect.EBPF);
+        assertThat(quick.enrollment()).contains(new EnrollmentPlan(10, 200, Duration.ofSeconds(60)));
+
+        assertThat(parse("--variants", "direct", "--enroll-pods", "0").enrollment())
+                .isEmpty();
+        assertThatThrownBy(() -> parse("--variants", "direct", "--redirect", "tc"))
+                .hasMessageContaining("'tc'");
+    }
+
+    @Test
     void jvmOptionsAreSplitOnWhitespace() {
         MeshOptions options = parse("--variants", "direct", "--ztunnel-jvm-opts", " -Xmx64m  -XX:+UseSerialGC ");
         assertThat(options.ztunnelJvmOptions()).containsExactly("-Xmx64m", "-XX:+UseSerialGC");

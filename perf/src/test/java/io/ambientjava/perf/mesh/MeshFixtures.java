@@ -4,6 +4,7 @@ import io.ambientjava.perf.load.LatencyPlan;
 import io.ambientjava.perf.load.LatencySample;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.HdrHistogram.Histogram;
 
 /** Results with chosen figures, for the arithmetic and table tests. */
@@ -29,10 +30,29 @@ final class MeshFixtures {
                 name, cores * 10, 10, 10_000, (long) (peakMib * 0.9 * 1024 * 1024), (long) (peakMib * 1024 * 1024));
     }
 
+    /** A ztunnel run with the given redirection mode. */
+    static MeshVariantResult ztunnel(MeshRedirect mode, double latencyMicros, List<ProxyFigures> proxies) {
+        return new MeshVariantResult(
+                MeshVariant.ZTUNNEL,
+                Optional.of(mode),
+                mibPerSecond(1, 500),
+                mibPerSecond(16, 900),
+                latency(latencyMicros),
+                proxies,
+                List.of());
+    }
+
+    /** Enrollment figures: every sample and every scale enroll took the given milliseconds. */
+    static EnrollmentResult enrollment(MeshRedirect mode, double sampleMillis, List<Long> scaleNanos, int asked) {
+        long nanos = (long) (sampleMillis * 1e6);
+        return new EnrollmentResult(mode, List.of(nanos / 2, nanos / 2), List.of(nanos, nanos), asked, scaleNanos, 1.5);
+    }
+
     static MeshVariantResult result(
             MeshVariant variant, double single, double multi, double latencyMicros, List<ProxyFigures> proxies) {
         return new MeshVariantResult(
                 variant,
+                variant == MeshVariant.ZTUNNEL ? Optional.of(MeshRedirect.NFTABLES) : Optional.empty(),
                 mibPerSecond(1, single),
                 mibPerSecond(16, multi),
                 latency(latencyMicros),

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The small value types: variants, options, per-proxy arithmetic, throughput units. */
@@ -94,6 +95,18 @@ class MeshModelTest {
 
     private static MeshOptions options(List<MeshVariant> variants, Duration duration, int rate) {
         return new MeshOptions(
-                variants, Duration.ZERO, duration, rate, 16, 1024, 16, Path.of("z.jar"), List.of(), "stunnel4", false);
+                variants,
+                Duration.ZERO,
+                duration,
+                rate,
+                16,
+                1024,
+                16,
+                Path.of("z.jar"),
+                List.of(),
+                "stunnel4",
+                false,
+                List.of(MeshRedirect.NFTABLES),
+                Optional.empty());
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class MeshTableTest {
@@ -25,7 +26,9 @@ class MeshTableTest {
                 Path.of("ztunnel.jar"),
                 List.of("-Xmx48m"),
                 "stunnel4",
-                false);
+                false,
+                List.of(MeshRedirect.NFTABLES),
+                Optional.empty());
         MeshReport report = new MeshReport(
                 options,
                 List.of(
@@ -37,6 +40,7 @@ class MeshTableTest {
                                 400,
                                 List.of(proxy("z1", 0.05, 60), proxy("z2", 0.04, 50))),
                         result(MeshVariant.STUNNEL, 250, 500, 300, List.of(proxy("s1", 0.02, 12)))),
+                List.of(),
                 Instant.parse("2026-01-02T03:04:05Z"),
                 2,
                 "0.10 0.20 0.30",
@@ -45,7 +49,7 @@ class MeshTableTest {
         String table = MeshTable.markdown(report);
 
         assertThat(table)
-                .contains("| figure | direct | ztunnel | stunnel |")
+                .contains("| figure | direct | ztunnel (nftables) | stunnel |")
                 .contains("| throughput, 1 connection (MiB/s) | 1000 | 500 (0.50×) | 250 (0.25×) |")
                 .contains("| latency p90 (ms), 1,000 rps, 16 conns, 1024 B | 0.200 | 0.400 (2.00×) | 0.300 (1.50×) |")
                 .contains("| proxy cores per 1,000 rps (each proxy) | — | 0.050 / 0.040 | 0.020 |")

@@ -1,0 +1,106 @@
+package io.ambientjava.perf.mesh;
+
+import io.ambientjava.bpf.EbpfRedirection;
+import io.ambientjava.cni.redirect.EbpfRedirector;
+import io.ambientjava.cni.redirect.NftablesRedirector;
+import io.ambientjava.cni.redirect.PodRedirector;
+import io.ambientjava.cni.redirect.RedirectionConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One redirection mode set up for a benchmark run, as the node agent would: the redirector pods are enrolled
+ * with and what ztunnel needs on its command line. The ebpf mode is confined to the benchmark: its cgroup
+ * programs attach to a {@link BenchmarkCgroup} holding this JVM (and the ztunnels it starts), its pins live
+ * under a root of their own; {@link #close()} removes every pin and leaves the cgroup.
+ */
+sealed interface NodeRedirection extends AutoCloseable {
+    MeshRedirect mode();
+
+    PodRedirector redirector();
+
+    List<String> ztunnelOptions();
+
+    @Override
+    void close() throws IOException;
+
+    static NodeRedirection open(MeshRedirect mode) throws IOException {
+        return switch (mode) {
+            case NFTABLES -> new Nftables();
+            case EBPF -> Ebpf.install();
+        };
+    }
+
+    /** nftables: nothing node-wide; pods get their rules on apply and lose them with their netns. */
+    record Nftables() implements NodeRedirection {
+        @Override
+        public MeshRedirect mode() {
+            return MeshRedirect.NFTABLES;
+        }
+
+        @Override
+        public PodRedirector redirector() {
+            return new NftablesRedirector(RedirectionConfig.DEFAULTS);
+        }
+
+        @Override
+        public List<String> ztunnelOptions() {
+            return List.of();
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** ebpf on a benchmark cgroup and pin root. */
+    final class Ebpf implements NodeRedirection {
+        private final BenchmarkCgroup cgroup;
+        private final Path pinRoot;
+        private final EbpfRedirector redirector;
+
+        private Ebpf(BenchmarkCgroup cgroup, Path pinRoot, EbpfRedirector redirector) {
+            this.cgroup = cgroup;
+            this.pinRoot = pinRoot;
+            this.redirector = redirector;
+        }
+
+        static Ebpf install() throws IOException {
+            BenchmarkCgroup cgroup = BenchmarkCgroup.enter();
+            Path pinRoot = Path.of(
+                    "/sys/fs/bpf/ambient-perf-" + ProcessHandle.current().pid());
+            try {
+                return new Ebpf(cgroup, pinRoot, new EbpfRedirector(EbpfRedirection.install(pinRoot, cgroup.path())));
+            } catch (RuntimeException e) {
+                EbpfRedirection.uninstall(pinRoot);
+                cgroup.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public MeshRedirect mode() {
+            return MeshRedirect.EBPF;
+        }
+
+        @Override
+        public EbpfRedirector redirector() {
+            return redirector;
+        }
+
+        @Override
+        public List<String> ztunnelOptions() {
+            // Delivering from the client's address needs policy routing only the nftables mode installs.
+            return List.of("--inbound-source=POD_ADDRESS");
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                redirector.uninstall();
+            } finally {
+                cgroup.close();
+            }
+        }
+    }
+}
