@@ -4,6 +4,7 @@ import io.ambientjava.meshctl.admin.ProxyConfigCommand;
 import io.ambientjava.meshctl.admin.ZtunnelConfigCommand;
 import io.ambientjava.meshctl.analyze.AnalyzeCommand;
 import io.ambientjava.meshctl.install.InstallCommand;
+import io.ambientjava.meshctl.local.DemoCommand;
 import io.ambientjava.meshctl.waypoint.WaypointCommand;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -25,6 +26,7 @@ import picocli.CommandLine.ScopeType;
         description = "Installs, inspects and configures ambient-java (Istio ambient mode in Java).",
         subcommands = {
             InstallCommand.class,
+            DemoCommand.class,
             AnalyzeCommand.class,
             WaypointCommand.class,
             ZtunnelConfigCommand.class,
