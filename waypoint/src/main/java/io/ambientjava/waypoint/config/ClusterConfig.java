@@ -11,6 +11,7 @@ import java.util.Optional;
  * @param http2 speak HTTP/2 upstream even to HTTP/1.1 clients ({@code http2_protocol_options}); otherwise the
  *     client's protocol is used upstream
  * @param idleTimeout an upstream connection unused this long is closed (Envoy: 1 h)
+ * @param panicThresholdPercent below this share of usable hosts every host is used (Envoy: 50; 0 disables)
  */
 public record ClusterConfig(
         String name,
@@ -20,7 +21,8 @@ public record ClusterConfig(
         Optional<OutlierConfig> outlierDetection,
         int maxRequestsPerConnection,
         boolean http2,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        double panicThresholdPercent) {
 
     public ClusterConfig {
         Objects.requireNonNull(name, "name");

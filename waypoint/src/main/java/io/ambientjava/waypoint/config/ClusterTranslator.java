@@ -31,7 +31,8 @@ public final class ClusterTranslator {
                         "common_http_protocol_options",
                         "http2_protocol_options",
                         "ring_hash_lb_config",
-                        "maglev_lb_config"));
+                        "maglev_lb_config",
+                        "common_lb_config"));
         if (c.getType() != Cluster.DiscoveryType.EDS) {
             throw FieldGuard.invalid(path + ".type", "only EDS is supported, was " + c.getType());
         }
@@ -80,6 +81,14 @@ public final class ClusterTranslator {
                 }
             }
         }
+        double panicThreshold = 50.0;
+        if (c.hasCommonLbConfig()) {
+            FieldGuard.onlyFields(c.getCommonLbConfig(), path + ".common_lb_config", Set.of("healthy_panic_threshold"));
+            if (c.getCommonLbConfig().hasHealthyPanicThreshold()) {
+                panicThreshold =
+                        c.getCommonLbConfig().getHealthyPanicThreshold().getValue();
+            }
+        }
         Duration connectTimeout =
                 c.hasConnectTimeout() ? ProtoValues.duration(c.getConnectTimeout()) : Duration.ofSeconds(5);
         return new ClusterConfig(
@@ -92,7 +101,8 @@ public final class ClusterTranslator {
                         : Optional.empty(),
                 maxRequestsPerConnection,
                 c.hasHttp2ProtocolOptions(),
-                idleTimeout);
+                idleTimeout,
+                panicThreshold);
     }
 
     private static CircuitBreakerLimits limits(Cluster c, String path) {
@@ -149,7 +159,10 @@ public final class ClusterTranslator {
                         "base_ejection_time",
                         "max_ejection_time",
                         "max_ejection_percent",
-                        "enforcing_success_rate"));
+                        "enforcing_success_rate",
+                        "split_external_local_origin_errors",
+                        "consecutive_local_origin_failure",
+                        "enforcing_consecutive_local_origin_failure"));
         if (o.hasEnforcingSuccessRate() && o.getEnforcingSuccessRate().getValue() != 0) {
             throw new UnsupportedConfigException("unsupported field " + path
                     + ".enforcing_success_rate (only 0, success-rate ejection is not implemented)");
@@ -166,6 +179,13 @@ public final class ClusterTranslator {
                 o.hasInterval() ? ProtoValues.duration(o.getInterval()) : Duration.ofSeconds(10),
                 o.hasBaseEjectionTime() ? ProtoValues.duration(o.getBaseEjectionTime()) : Duration.ofSeconds(30),
                 o.hasMaxEjectionTime() ? ProtoValues.duration(o.getMaxEjectionTime()) : Duration.ofSeconds(300),
-                o.hasMaxEjectionPercent() ? o.getMaxEjectionPercent().getValue() : 10);
+                o.hasMaxEjectionPercent() ? o.getMaxEjectionPercent().getValue() : 10,
+                o.getSplitExternalLocalOriginErrors(),
+                o.hasConsecutiveLocalOriginFailure()
+                        ? o.getConsecutiveLocalOriginFailure().getValue()
+                        : 5,
+                o.hasEnforcingConsecutiveLocalOriginFailure()
+                        ? o.getEnforcingConsecutiveLocalOriginFailure().getValue()
+                        : 100);
     }
 }

@@ -20,6 +20,7 @@ public sealed interface RouteAction {
             Optional<RetryPolicy> retry,
             List<Mirror> mirrors,
             Optional<String> prefixRewrite,
+            Optional<RegexRewrite> regexRewrite,
             Optional<String> hostRewrite,
             List<HashPolicy> hashPolicies)
             implements RouteAction {
@@ -36,6 +37,13 @@ public sealed interface RouteAction {
             return clusters.stream().mapToInt(WeightedCluster::weight).sum();
         }
     }
+
+    /**
+     * Envoy's {@code regex_rewrite}: every match of {@code pattern} in the path (query excluded) is replaced.
+     *
+     * @param replacement in {@link java.util.regex.Matcher#replaceAll} syntax (Envoy's {@code \1} became {@code $1})
+     */
+    record RegexRewrite(java.util.regex.Pattern pattern, String replacement) {}
 
     /** One weighted cluster, with header changes that apply when it is picked. */
     record WeightedCluster(String name, int weight, HeaderMutations requestHeaders, HeaderMutations responseHeaders) {

@@ -159,6 +159,7 @@ public final class RouteTranslator {
                         "retry_policy",
                         "request_mirror_policies",
                         "prefix_rewrite",
+                        "regex_rewrite",
                         "host_rewrite_literal",
                         "hash_policy",
                         "max_stream_duration",
@@ -263,8 +264,31 @@ public final class RouteTranslator {
                 retry,
                 mirrors,
                 a.getPrefixRewrite().isEmpty() ? Optional.empty() : Optional.of(a.getPrefixRewrite()),
+                a.hasRegexRewrite()
+                        ? Optional.of(regexRewrite(a.getRegexRewrite(), path + ".regex_rewrite"))
+                        : Optional.empty(),
                 a.getHostRewriteLiteral().isEmpty() ? Optional.empty() : Optional.of(a.getHostRewriteLiteral()),
                 hashPolicies);
+    }
+
+    static RouteAction.RegexRewrite regexRewrite(
+            io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute r, String path) {
+        FieldGuard.onlyFields(r, path, Set.of("pattern", "substitution"));
+        var pattern = MatcherTranslator.regex(r.getPattern(), path + ".pattern");
+        // Envoy (RE2) writes capture groups as \1; Java's replaceAll wants $1, and a literal $ escaped.
+        StringBuilder replacement = new StringBuilder();
+        String s = r.getSubstitution();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length() && Character.isDigit(s.charAt(i + 1))) {
+                replacement.append('$').append(s.charAt(++i));
+            } else if (c == '$' || c == '\\') {
+                replacement.append('\\').append(c);
+            } else {
+                replacement.append(c);
+            }
+        }
+        return new RouteAction.RegexRewrite(pattern, replacement.toString());
     }
 
     static RetryPolicy retry(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, String path) {

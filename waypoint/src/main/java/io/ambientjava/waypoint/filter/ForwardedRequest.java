@@ -52,6 +52,11 @@ public record ForwardedRequest(HttpHeaders headers, String path, String authorit
                 path = forward.prefixRewrite().get() + uri.substring(p.prefix().length());
             }
         }
+        if (forward.prefixRewrite().isEmpty() && forward.regexRewrite().isPresent()) {
+            var rewrite = forward.regexRewrite().get();
+            String query = uri.substring(view.path().length());
+            path = rewrite.pattern().matcher(view.path()).replaceAll(rewrite.replacement()) + query;
+        }
         String authority = forward.hostRewrite().orElse(view.authority());
         headers.set(HttpHeaderNames.HOST, authority);
         return new ForwardedRequest(headers, path, authority);

@@ -85,8 +85,9 @@ public final class ClusterRuntime {
     }
 
     /**
-     * Picks a host: healthy and not ejected, preferring ones not in {@code avoid} (hosts a retry already tried);
-     * when every host is ejected or unhealthy, any host (Envoy's panic mode).
+     * Picks a host: healthy and not ejected, preferring ones not in {@code avoid} (hosts a retry already tried).
+     * When fewer than the panic threshold's share of hosts is usable, any host (Envoy's panic mode); with the
+     * threshold at 0 and no usable host, none.
      *
      * @return null when the cluster has no endpoint
      */
@@ -102,8 +103,11 @@ public final class ClusterRuntime {
                 usable.add(h);
             }
         }
-        if (usable.isEmpty()) {
-            usable = new ArrayList<>(all);
+        double threshold = config.panicThresholdPercent();
+        if (threshold > 0 && usable.size() * 100.0 < threshold * all.size()) {
+            usable = new ArrayList<>(all); // panic: too few usable hosts, so spread over every host
+        } else if (usable.isEmpty()) {
+            return null;
         }
         if (!avoid.isEmpty() && usable.size() > avoid.size()) {
             List<HostState> fresh = new ArrayList<>(usable);

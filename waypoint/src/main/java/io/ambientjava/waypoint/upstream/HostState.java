@@ -11,6 +11,7 @@ public final class HostState {
     // Outlier detection state, guarded by this.
     int consecutive5xx;
     int consecutiveGatewayFailures;
+    int consecutiveLocalOriginFailures;
     int ejectionCount;
     long ejectedUntilNanos;
     boolean ejected;

@@ -31,6 +31,27 @@ final class OutlierDetector {
         if (c == null) {
             return;
         }
+        if (c.splitExternalLocalOriginErrors()) {
+            if (status == 0) {
+                boolean eject;
+                synchronized (host) {
+                    if (host.ejected) {
+                        return;
+                    }
+                    host.consecutiveLocalOriginFailures++;
+                    eject = c.consecutiveLocalOriginFailure() > 0
+                            && host.consecutiveLocalOriginFailures >= c.consecutiveLocalOriginFailure()
+                            && roll(c.enforcingConsecutiveLocalOriginFailure());
+                }
+                if (eject) {
+                    tryEject(host, c, all);
+                }
+                return;
+            }
+            synchronized (host) {
+                host.consecutiveLocalOriginFailures = 0; // the host answered: locally it is reachable
+            }
+        }
         boolean gateway = status == 0 || status == 502 || status == 503 || status == 504;
         boolean serverError = status == 0 || status >= 500;
         boolean eject = false;
@@ -87,6 +108,7 @@ final class OutlierDetector {
                                 c.baseEjectionTime().toNanos()));
                 host.ejected = true;
                 host.ejectedUntilNanos = now + duration;
+                host.consecutiveLocalOriginFailures = 0;
                 host.consecutive5xx = 0;
                 host.consecutiveGatewayFailures = 0;
             }

@@ -192,4 +192,38 @@ class TranslatorTest {
         assertThat(table.virtualHostFor("b.example.com").orElseThrow().name()).isEqualTo("suffix");
         assertThat(table.virtualHostFor("other").orElseThrow().name()).isEqualTo("any");
     }
+
+    @Test
+    void istioStyleOutlierDetectionAndPanicThresholdAreAccepted() {
+        Cluster c = Envoy.edsCluster("outbound|80||r")
+                .setOutlierDetection(OutlierDetection.newBuilder()
+                        .setEnforcingSuccessRate(Envoy.u32(0))
+                        .setConsecutive5Xx(Envoy.u32(5))
+                        .setEnforcingConsecutive5Xx(Envoy.u32(100))
+                        .setConsecutiveLocalOriginFailure(Envoy.u32(2))
+                        .setEnforcingConsecutiveLocalOriginFailure(Envoy.u32(100))
+                        .setSplitExternalLocalOriginErrors(true))
+                .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
+                        .setHealthyPanicThreshold(
+                                io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(0)))
+                .build();
+        ClusterConfig config = ClusterTranslator.translate(c);
+        assertThat(config.outlierDetection().orElseThrow().splitExternalLocalOriginErrors())
+                .isTrue();
+        assertThat(config.outlierDetection().orElseThrow().consecutiveLocalOriginFailure())
+                .isEqualTo(2);
+        assertThat(config.panicThresholdPercent()).isZero();
+        Cluster successRate = c.toBuilder()
+                .setOutlierDetection(c.getOutlierDetection().toBuilder().setEnforcingSuccessRate(Envoy.u32(100)))
+                .build();
+        assertThatThrownBy(() -> ClusterTranslator.translate(successRate))
+                .hasMessageContaining("enforcing_success_rate");
+        Cluster zoneAware = c.toBuilder()
+                .setCommonLbConfig(c.getCommonLbConfig().toBuilder()
+                        .setZoneAwareLbConfig(Cluster.CommonLbConfig.ZoneAwareLbConfig.getDefaultInstance().toBuilder()
+                                .setFailTrafficOnPanic(true)))
+                .build();
+        assertThatThrownBy(() -> ClusterTranslator.translate(zoneAware))
+                .hasMessageContaining("common_lb_config.zone_aware_lb_config");
+    }
 }

@@ -224,4 +224,19 @@ class RoutingTest {
         assertThat(slowResponse.statusCode()).isEqualTo(200);
         assertThat(upstreamOf(slowResponse)).isEqualTo("v1");
     }
+
+    @Test
+    void regexRewriteReplacesInThePathAndKeepsTheQuery() {
+        clusters();
+        bed.configure(List.of(Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(RouteAction.newBuilder()
+                        .setCluster(V1)
+                        .setRegexRewrite(io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute.newBuilder()
+                                .setPattern(RegexMatcher.newBuilder().setRegex("^/service/([^/]+)(/.*)$"))
+                                .setSubstitution("\\2/instance/\\1")))
+                .build()));
+        var r = get("/service/foo/v1/api?x=$1");
+        assertThat(r.body()).startsWith("v1 GET /v1/api/instance/foo?x=$1");
+    }
 }

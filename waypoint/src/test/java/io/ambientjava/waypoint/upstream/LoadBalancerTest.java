@@ -69,4 +69,57 @@ class LoadBalancerTest {
                         new InetSocketAddress("198.18.0.1", 80), 1, false, false, Optional.empty(), Optional.empty())));
         assertThat(runtime.pick(OptionalLong.empty(), java.util.Set.of())).isNotNull();
     }
+
+    private static io.ambientjava.waypoint.config.OutlierConfig outlier(boolean split) {
+        return new io.ambientjava.waypoint.config.OutlierConfig(
+                3,
+                0,
+                100,
+                0,
+                java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(30),
+                java.time.Duration.ofSeconds(300),
+                100,
+                split,
+                2,
+                100);
+    }
+
+    @Test
+    void localOriginFailuresCountApartWhenSplit() {
+        HostState h = host(1);
+        HostState other = host(2);
+        var detector = new OutlierDetector(Optional.of(outlier(true)), System::nanoTime);
+        detector.record(h, 503, List.of(h, other));
+        detector.record(h, 503, List.of(h, other));
+        detector.record(h, 0, List.of(h, other)); // a connect failure: not a 5xx when split
+        assertThat(h.isEjected(System.nanoTime())).isFalse();
+        detector.record(h, 0, List.of(h, other)); // second local-origin failure in a row: ejected
+        assertThat(h.isEjected(System.nanoTime())).isTrue();
+
+        HostState unsplit = host(3);
+        var plain = new OutlierDetector(Optional.of(outlier(false)), System::nanoTime);
+        plain.record(unsplit, 503, List.of(unsplit, other));
+        plain.record(unsplit, 503, List.of(unsplit, other));
+        plain.record(unsplit, 0, List.of(unsplit, other)); // counts as a 5xx: third in a row
+        assertThat(unsplit.isEjected(System.nanoTime())).isTrue();
+    }
+
+    @Test
+    void panicThresholdZeroMeansNoHealthyUpstream() {
+        var cluster = io.envoyproxy.envoy.config.cluster.v3.Cluster.newBuilder()
+                .setName("c")
+                .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.EDS)
+                .setCommonLbConfig(io.envoyproxy.envoy.config.cluster.v3.Cluster.CommonLbConfig.newBuilder()
+                        .setHealthyPanicThreshold(
+                                io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(0)))
+                .build();
+        var config = io.ambientjava.waypoint.config.ClusterTranslator.translate(cluster);
+        var runtime = new ClusterRuntime(config, null);
+        runtime.update(
+                config,
+                List.of(new EndpointConfig(
+                        new InetSocketAddress("198.18.0.1", 80), 1, false, false, Optional.empty(), Optional.empty())));
+        assertThat(runtime.pick(OptionalLong.empty(), java.util.Set.of())).isNull();
+    }
 }
