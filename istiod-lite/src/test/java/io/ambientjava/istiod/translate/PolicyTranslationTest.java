@@ -233,6 +233,7 @@ class PolicyTranslationTest {
         assertThat(translation.warnings()).singleElement().satisfies(w -> {
             assertThat(w.resource().toString()).isEqualTo("AuthorizationPolicy default/productpage-policy");
             assertThat(w.message())
+                    .contains("L7 rule needs a waypoint")
                     .contains("methods, paths")
                     .contains("waypoint")
                     .contains("allow nothing");
@@ -283,7 +284,7 @@ class PolicyTranslationTest {
                 apiVersion: security.istio.io/v1
                 kind: AuthorizationPolicy
                 metadata: {name: ext, namespace: shop}
-                spec: {action: CUSTOM, provider: {name: opa}, rules: [{}]}
+                spec: {action: AUDIT, rules: [{}]}
                 """;
         String targeted = """
                 apiVersion: security.istio.io/v1
@@ -297,7 +298,7 @@ class PolicyTranslationTest {
         assertThat(translation.authorizations()).isEmpty();
         assertThat(translation.warnings()).singleElement().satisfies(w -> {
             assertThat(w.resource().name()).isEqualTo("ext");
-            assertThat(w.message()).contains("CUSTOM");
+            assertThat(w.message()).contains("AUDIT");
         });
     }
 

@@ -73,11 +73,10 @@ final class SecurityPolicyRules {
                         path + ".jwksUri",
                         "'" + rule.getJwksUri() + "' is not an http:// or https:// URL with a host"));
             }
-            if (rule.getTimeout() != null
-                    && !rule.getTimeout().isEmpty()
-                    && io.ambientjava.istiod.config.IstioDurations.parse(rule.getTimeout())
-                            .isEmpty()) {
-                issues.add(FieldIssue.error(path + ".timeout", "'" + rule.getTimeout() + "' is not a duration"));
+            try {
+                io.ambientjava.istiod.config.IstioDurations.parse(rule.getTimeout());
+            } catch (IllegalArgumentException e) {
+                issues.add(FieldIssue.error(path + ".timeout", e.getMessage()));
             }
             var headers = rule.getFromHeaders() == null ? List.<JWTHeader>of() : rule.getFromHeaders();
             for (int h = 0; h < headers.size(); h++) {

@@ -138,7 +138,11 @@ final class JwtAuthnTranslator {
         if (text == null || text.isEmpty()) {
             return DEFAULT_JWKS_TIMEOUT;
         }
-        return IstioDurations.parse(text).orElse(DEFAULT_JWKS_TIMEOUT);
+        try {
+            return IstioDurations.parse(text).orElse(DEFAULT_JWKS_TIMEOUT);
+        } catch (IllegalArgumentException e) {
+            return DEFAULT_JWKS_TIMEOUT; // validation refuses it; not reached from a validated snapshot
+        }
     }
 
     private static <T> List<T> listOf(List<T> list) {

@@ -237,7 +237,7 @@ class ResourceFileParserTest {
     }
 
     @Test
-    void customActionProviderIsAKnownOneofMember() {
+    void customActionIsRefusedWithItsFieldPath() {
         ParsedFile parsed = parser.parse(Path.of("ext.yaml"), """
                 apiVersion: security.istio.io/v1
                 kind: AuthorizationPolicy
@@ -247,7 +247,11 @@ class ResourceFileParserTest {
                   provider: {name: opa}
                   rules: [{to: [{operation: {paths: ["/admin"]}}]}]
                 """);
-        assertThat(parsed.problems()).isEmpty();
-        assertThat(parsed.accepted()).hasSize(1);
+        // The provider parses (a known oneof member); the action itself is what we cannot enforce.
+        assertThat(parsed.problems()).singleElement().satisfies(p -> {
+            assertThat(p.fieldPath()).isEqualTo("spec.action");
+            assertThat(p.reason()).contains("CUSTOM is not supported");
+        });
+        assertThat(parsed.accepted()).isEmpty();
     }
 }
