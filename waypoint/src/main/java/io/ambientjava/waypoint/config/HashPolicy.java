@@ -10,4 +10,6 @@ public sealed interface HashPolicy {
     record Cookie(String name, boolean terminal) implements HashPolicy {}
 
     record SourceIp(boolean terminal) implements HashPolicy {}
+
+    record QueryParameter(String name, boolean terminal) implements HashPolicy {}
 }

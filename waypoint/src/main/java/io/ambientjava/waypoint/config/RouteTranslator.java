@@ -235,7 +235,8 @@ public final class RouteTranslator {
         for (int i = 0; i < a.getHashPolicyCount(); i++) {
             var h = a.getHashPolicy(i);
             String hpath = path + ".hash_policy[" + i + "]";
-            FieldGuard.onlyFields(h, hpath, Set.of("header", "cookie", "connection_properties", "terminal"));
+            FieldGuard.onlyFields(
+                    h, hpath, Set.of("header", "cookie", "connection_properties", "query_parameter", "terminal"));
             hashPolicies.add(
                     switch (h.getPolicySpecifierCase()) {
                         case HEADER -> {
@@ -255,7 +256,14 @@ public final class RouteTranslator {
                             }
                             yield new HashPolicy.SourceIp(h.getTerminal());
                         }
-                        default -> throw FieldGuard.invalid(hpath, "needs header, cookie or connection_properties");
+                        case QUERY_PARAMETER -> {
+                            FieldGuard.onlyFields(h.getQueryParameter(), hpath + ".query_parameter", Set.of("name"));
+                            yield new HashPolicy.QueryParameter(
+                                    h.getQueryParameter().getName(), h.getTerminal());
+                        }
+                        default ->
+                            throw FieldGuard.invalid(
+                                    hpath, "needs header, cookie, connection_properties or query_parameter");
                     });
         }
         return new RouteAction.Forward(

@@ -11,7 +11,7 @@ import java.util.OptionalLong;
 
 /**
  * The consistent-hash key of a request from a route's {@code hash_policy}: the values of the policies that apply
- * (header, cookie, source IP) combined in order, stopping after a terminal one that applied; none → no key.
+ * (header, cookie, source IP, query parameter) combined in order, stopping after a terminal one that applied; none → no key.
  */
 public final class HashKeys {
 
@@ -25,6 +25,7 @@ public final class HashKeys {
                 case HashPolicy.Header header -> request.header(header.name());
                 case HashPolicy.Cookie cookie -> cookie(request, cookie.name());
                 case HashPolicy.SourceIp ip -> source.map(s -> s.getAddress().getHostAddress());
+                case HashPolicy.QueryParameter q -> request.queryParameter(q.name());
             };
             if (value.isPresent()) {
                 h = h * 31 + value.get().hashCode() * 0x9E3779B97F4A7C15L;

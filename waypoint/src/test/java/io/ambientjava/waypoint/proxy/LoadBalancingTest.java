@@ -114,4 +114,25 @@ class LoadBalancingTest {
         assertThat(withCookie).hasSize(1);
         assertThat(fromOneIp).hasSize(1);
     }
+
+    @Test
+    void consistentHashOnAQueryParameter() {
+        setUp(
+                Cluster.LbPolicy.RING_HASH,
+                RouteAction.HashPolicy.newBuilder()
+                        .setQueryParameter(RouteAction.HashPolicy.QueryParameter.newBuilder()
+                                .setName("user"))
+                        .build());
+        Set<String> forBob = new HashSet<>();
+        Set<String> forAll = new HashSet<>();
+        for (int i = 0; i < 15; i++) {
+            forBob.add(bed.get("/q?user=bob").headers().firstValue("x-upstream").orElseThrow());
+        }
+        for (int i = 0; i < 60; i++) {
+            forAll.add(
+                    bed.get("/q?user=u" + i).headers().firstValue("x-upstream").orElseThrow());
+        }
+        assertThat(forBob).hasSize(1);
+        assertThat(forAll).hasSize(3);
+    }
 }
