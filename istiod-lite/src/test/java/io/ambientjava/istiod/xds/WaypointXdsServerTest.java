@@ -253,6 +253,74 @@ class WaypointXdsServerTest {
     }
 
     @Test
+    void anAuthorizationPolicyOnAServiceReachesItsListenerAndAChangeIsADeltaOfThatListener() throws Exception {
+        String policy = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: reviews-get, namespace: default}
+                spec:
+                  targetRefs: [{kind: Service, group: "", name: reviews}]
+                  rules: [{to: [{operation: {methods: [%s]}}]}]
+                """;
+        // A server started with the policy, so the first answer already holds it.
+        server.close();
+        source = new MutableConfigSource();
+        source.publish(BookinfoMeshAccess.with(
+                SPLIT.formatted(75, 25),
+                BookinfoMeshAccess.seed("03-gateway-bookinfo-gateway.yaml"),
+                policy.formatted("GET")));
+        server = IstiodServer.builder(source, ca)
+                .xdsPort(0)
+                .debounce(Duration.ofMillis(20))
+                .start();
+        try (XdsTestClient client = new XdsTestClient(server.xdsPort(), waypointNode())) {
+            Map<String, DeltaDiscoveryResponse> initial = syncAll(client);
+            Listener reviews = initial.get(TypeUrls.LISTENER).getResourcesList().stream()
+                    .filter(r -> r.getName().equals("inbound-vip|9080|http|" + REVIEWS))
+                    .findFirst()
+                    .orElseThrow()
+                    .getResource()
+                    .unpack(Listener.class);
+            assertThat(rbacMethod(reviews)).isEqualTo("GET");
+
+            source.publish(BookinfoMeshAccess.with(
+                    SPLIT.formatted(75, 25),
+                    BookinfoMeshAccess.seed("03-gateway-bookinfo-gateway.yaml"),
+                    policy.formatted("POST")));
+            DeltaDiscoveryResponse delta = client.next();
+            assertThat(delta.getTypeUrl()).isEqualTo(TypeUrls.LISTENER);
+            assertThat(names(delta)).containsExactly("inbound-vip|9080|http|" + REVIEWS);
+            assertThat(rbacMethod(delta.getResources(0).getResource().unpack(Listener.class)))
+                    .isEqualTo("POST");
+            client.ack(delta);
+            client.expectSilence(Duration.ofMillis(300));
+        }
+    }
+
+    /** The method the only rule of the listener's ALLOW rbac filter (before fault and router) admits. */
+    private static String rbacMethod(Listener listener) throws Exception {
+        var hcm = listener.getFilterChains(0)
+                .getFilters(0)
+                .getTypedConfig()
+                .unpack(
+                        io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                                .class);
+        assertThat(hcm.getHttpFiltersList())
+                .extracting(f -> f.getName())
+                .containsExactly("envoy.filters.http.rbac", "envoy.filters.http.fault", "envoy.filters.http.router");
+        var rules = hcm.getHttpFilters(0)
+                .getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
+                .getRules();
+        assertThat(rules.getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW);
+        return rules.getPoliciesOrThrow("ns[default]-policy[reviews-get]-rule[0]")
+                .getPermissions(0)
+                .getHeader()
+                .getStringMatch()
+                .getExact();
+    }
+
+    @Test
     void aGatewayGetsItsListenerOnPort80() throws Exception {
         Node gateway = Node.newBuilder()
                 .setId("router~198.18.1.99~ingress-0.default~default.svc.cluster.local")
