@@ -29,14 +29,14 @@ public final class MeshTable {
                 out,
                 "throughput, 1 connection (MiB/s)",
                 results,
-                r -> f0(r.single().mibPerSecond()),
+                r -> throughput(r.single()),
                 direct,
                 r -> r.single().mibPerSecond());
         row(
                 out,
                 "throughput, " + o.streams() + " connections (MiB/s)",
                 results,
-                r -> f0(r.multi().mibPerSecond()),
+                r -> throughput(r.multi()),
                 direct,
                 r -> r.multi().mibPerSecond());
         String latencyCase = "%,d rps, %d conns, %d B".formatted(o.rate(), o.connections(), o.messageSize());
@@ -197,6 +197,14 @@ public final class MeshTable {
             out.append(" |");
         }
         out.append('\n');
+    }
+
+    /** MiB/s, flagged when connections were lost along the way (a broken path, not a slow one). */
+    private static String throughput(MeshThroughput t) {
+        String mib = f0(t.mibPerSecond());
+        return t.openStreamsAtEnd() < t.streams()
+                ? mib + " [" + t.openStreamsAtEnd() + " of " + t.streams() + " connections open at the end]"
+                : mib;
     }
 
     private static String each(MeshVariantResult r, Function<ProxyFigures, String> figure) {

@@ -87,6 +87,30 @@ class RedirectModesTest {
     }
 
     @Test
+    void lostConnectionsAreFlaggedNextToTheThroughput() {
+        MeshVariantResult broken = new MeshVariantResult(
+                MeshVariant.ZTUNNEL,
+                Optional.of(MeshRedirect.EBPF),
+                MeshFixtures.mibPerSecond(1, 100),
+                new MeshThroughput(16, 1024 * 1024, 1.0, 3),
+                MeshFixtures.latency(300),
+                List.of(),
+                List.of());
+        MeshReport report = new MeshReport(
+                options(List.of(MeshRedirect.EBPF)),
+                List.of(broken),
+                List.of(),
+                Instant.parse("2026-01-02T03:04:05Z"),
+                2,
+                "0 0 0",
+                "0 0 0");
+
+        assertThat(MeshTable.markdown(report))
+                .contains("| throughput, 16 connections (MiB/s) | 1 [3 of 16 connections open at the end] |")
+                .contains("| throughput, 1 connection (MiB/s) | 100 |");
+    }
+
+    @Test
     void ztunnelGetsTheModesOptions(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path jar = java.nio.file.Files.createFile(dir.resolve("ztunnel.jar"));
         List<String> command = new ZtunnelLauncher(jar, List.of(), List.of("--inbound-source=POD_ADDRESS"))
