@@ -1,8 +1,11 @@
 package io.ambientjava.waypoint.config;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Envoy's route {@code RetryPolicy}.
@@ -21,14 +24,28 @@ public record RetryPolicy(
         Duration maxInterval,
         Set<Integer> retriableStatusCodes) {
 
-    public static final Set<String> SUPPORTED_CONDITIONS = Set.of(
-            "5xx",
-            "gateway-error",
-            "connect-failure",
-            "reset",
-            "retriable-4xx",
-            "retriable-status-codes",
-            "refused-stream");
+    /**
+     * Envoy's gRPC retry conditions ({@code x-envoy-retry-grpc-on}) and the {@code grpc-status} each stands for;
+     * Istio's default retry policy names {@code cancelled} and {@code unavailable} besides the HTTP ones.
+     */
+    public static final Map<String, Integer> GRPC_CONDITIONS = Map.of(
+            "cancelled", 1,
+            "deadline-exceeded", 4,
+            "resource-exhausted", 8,
+            "internal", 13,
+            "unavailable", 14);
+
+    public static final Set<String> SUPPORTED_CONDITIONS = Stream.concat(
+                    Stream.of(
+                            "5xx",
+                            "gateway-error",
+                            "connect-failure",
+                            "reset",
+                            "retriable-4xx",
+                            "retriable-status-codes",
+                            "refused-stream"),
+                    GRPC_CONDITIONS.keySet().stream())
+            .collect(Collectors.toUnmodifiableSet());
 
     public RetryPolicy {
         retryOn = Set.copyOf(retryOn);
@@ -41,6 +58,15 @@ public record RetryPolicy(
                 || (retryOn.contains("gateway-error") && (status == 502 || status == 503 || status == 504))
                 || (retryOn.contains("retriable-4xx") && status == 409)
                 || (retryOn.contains("retriable-status-codes") && retriableStatusCodes.contains(status));
+    }
+
+    /**
+     * Whether a gRPC answer whose headers carry {@code grpc-status} (a trailers-only response, the only gRPC
+     * failure seen before the body starts) calls for another try.
+     */
+    public boolean retriesGrpcStatus(int grpcStatus) {
+        return GRPC_CONDITIONS.entrySet().stream()
+                .anyMatch(c -> c.getValue() == grpcStatus && retryOn.contains(c.getKey()));
     }
 
     /** Whether a failure to connect (or a refused stream) calls for another try. */

@@ -439,6 +439,21 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
 
     // ---- upstream events
 
+    private static boolean retriesGrpcAnswer(RetryPolicy retry, HttpResponse response) {
+        String status = response.headers().get("grpc-status");
+        if (status == null && response instanceof FullHttpResponse whole) {
+            status = whole.trailingHeaders().get("grpc-status");
+        }
+        if (status == null) {
+            return false;
+        }
+        try {
+            return retry.retriesGrpcStatus(Integer.parseInt(status.trim()));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     @Override
     public void onResponseHead(UpstreamAttempt attempt, HttpResponse response) {
         if (attempt != current || finished) {
@@ -447,7 +462,9 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         int code = response.status().code();
         cluster.recordOutcome(attempt.host, code);
         Optional<RetryPolicy> retry = forward.retry();
-        if (retry.isPresent() && retry.get().retriesStatus(code) && canRetry()) {
+        if (retry.isPresent()
+                && (retry.get().retriesStatus(code) || retriesGrpcAnswer(retry.get(), response))
+                && canRetry()) {
             attempt.abort();
             endAttempt(attempt);
             scheduleRetry();

@@ -120,6 +120,21 @@ class TranslatorTest {
     }
 
     @Test
+    void istiosDefaultRetryPolicyWithGrpcConditionsIsAccepted() {
+        var route = io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder()
+                        .setCluster("c")
+                        .setRetryPolicy(io.envoyproxy.envoy.config.route.v3.RetryPolicy.newBuilder()
+                                .setRetryOn(
+                                        "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes")
+                                .addRetriableStatusCodes(503)))
+                .build();
+        var translated = RouteTranslator.translate(Envoy.routes("r", List.of(route)));
+        assertThat(translated).isNotNull();
+    }
+
+    @Test
     void headerMatchersTranslate() {
         HeaderMatch presence = MatcherTranslator.header(
                 HeaderMatcher.newBuilder()

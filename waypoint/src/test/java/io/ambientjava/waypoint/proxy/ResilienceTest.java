@@ -73,6 +73,22 @@ class ResilienceTest {
     }
 
     @Test
+    void retriesATrailersOnlyGrpcUnavailableAsIstiosDefaultPolicyAsks() {
+        routeWith(RouteAction.newBuilder()
+                .setRetryPolicy(RetryPolicy.newBuilder()
+                        .setRetryOn("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes")
+                        .setNumRetries(Envoy.u32(2))));
+        var r = bed.get("/grpc?failFirst=1&grpcError=14");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("grpc-status")).isEmpty();
+        assertThat(v1.count.get()).isEqualTo(2);
+
+        var notRetried = bed.get("/grpc?grpcError=13"); // INTERNAL is not in this policy
+        assertThat(notRetried.headers().firstValue("grpc-status")).hasValue("13");
+        assertThat(v1.count.get()).isEqualTo(3);
+    }
+
+    @Test
     void retriesStopAtNumRetries() {
         routeWith(RouteAction.newBuilder()
                 .setRetryPolicy(

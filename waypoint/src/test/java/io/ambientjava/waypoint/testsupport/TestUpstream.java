@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A loopback HTTP server speaking HTTP/1.1 and HTTP/2 with prior knowledge. By default it answers 200 with
  * "{@code <name> <method> <uri>}" and the request body; query parameters steer it: {@code status=503},
- * {@code delay=200} (ms), {@code failFirst=N} (503 for the first N requests). A gRPC request (content-type
+ * {@code delay=200} (ms), {@code failFirst=N} (503 for the first N requests; with
+ * {@code grpcError=S} a trailers-only gRPC status S for them instead). A gRPC request (content-type
  * application/grpc) is echoed with trailers {@code grpc-status: 0}.
  */
 public final class TestUpstream implements AutoCloseable {
@@ -141,18 +142,22 @@ public final class TestUpstream implements AutoCloseable {
                     ? fixedStatus
                     : Integer.parseInt(
                             query.getOrDefault("status", List.of("200")).getFirst());
+            boolean failing = false;
             if (query.containsKey("failFirst")) {
                 failuresLeft.compareAndSet(
                         -1, Integer.parseInt(query.get("failFirst").getFirst()));
                 if (failuresLeft.getAndDecrement() > 0) {
                     status = 503;
+                    failing = true;
                 }
             }
-            if (query.containsKey("grpcError")) {
+            // grpcError with failFirst: the gRPC error only for the first N requests, then the normal answer
+            if (query.containsKey("grpcError") && (!query.containsKey("failFirst") || failing)) {
                 FullHttpResponse trailersOnly =
                         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                 trailersOnly.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
                 trailersOnly.headers().set("grpc-status", query.get("grpcError").getFirst());
+                HttpUtil.setContentLength(trailersOnly, 0); // over HTTP/1.1 the empty body needs its length
                 ctx.writeAndFlush(trailersOnly);
                 return;
             }
