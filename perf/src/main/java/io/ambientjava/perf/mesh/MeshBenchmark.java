@@ -242,7 +242,15 @@ public final class MeshBenchmark {
     private MeshThroughput measureThroughput(
             Pod client, InetSocketAddress target, EventLoopGroup group, PodSinkServer sink, int streams)
             throws Exception {
-        BulkSender sender = client.call(() -> BulkSender.start(group, target, streams, CHUNK_SIZE, CONNECT_TIMEOUT));
+        BulkSender sender;
+        try {
+            sender = client.call(() -> BulkSender.start(group, target, streams, CHUNK_SIZE, CONNECT_TIMEOUT));
+        } catch (IllegalStateException e) {
+            // A path that refuses or resets connections is a result too: nothing got through, none stayed open.
+            progress.println("mesh: " + streams + " bulk connection(s) failed: " + e.getMessage()
+                    + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
+            return new MeshThroughput(streams, 0, options.duration().toNanos() / 1e9, 0);
+        }
         try {
             Thread.sleep(options.warmup().toMillis());
             long bytesBefore = sink.sinkBytes();

@@ -94,8 +94,9 @@ public final class MeshCommand implements Callable<Integer> {
     @Option(
             names = "--redirect",
             paramLabel = "MODE",
-            description = "How ztunnel's pods are redirected: nftables, ebpf or both (ztunnel then runs once per"
-                    + " mode, side by side in the table; ebpf attaches to a cgroup of the benchmark's own)"
+            description = "How ztunnel's pods are redirected: nftables, ebpf, ebpf-no-fast-path (ebpf with its sk_msg"
+                    + " fast path detached), both (= nftables,ebpf) or a comma-separated list; ztunnel runs once per"
+                    + " mode, side by side in the table; ebpf attaches to a cgroup of the benchmark's own"
                     + " (default: nftables).")
     String redirect = "nftables";
 

@@ -1,6 +1,7 @@
 package io.ambientjava.perf.mesh;
 
 import io.ambientjava.bpf.EbpfRedirection;
+import io.ambientjava.bpf.PinLayout;
 import io.ambientjava.cni.redirect.EbpfRedirector;
 import io.ambientjava.cni.redirect.NftablesRedirector;
 import io.ambientjava.cni.redirect.PodRedirector;
@@ -8,6 +9,7 @@ import io.ambientjava.cni.redirect.RedirectionConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One redirection mode set up for a benchmark run, as the node agent would: the redirector pods are enrolled
@@ -28,7 +30,8 @@ sealed interface NodeRedirection extends AutoCloseable {
     static NodeRedirection open(MeshRedirect mode) throws IOException {
         return switch (mode) {
             case NFTABLES -> new Nftables();
-            case EBPF -> Ebpf.install();
+            case EBPF -> Ebpf.install(true);
+            case EBPF_NO_FAST_PATH -> Ebpf.install(false);
         };
     }
 
@@ -53,25 +56,34 @@ sealed interface NodeRedirection extends AutoCloseable {
         public void close() {}
     }
 
-    /** ebpf on a benchmark cgroup and pin root. */
+    /** ebpf on a benchmark cgroup and pin root; optionally without its sk_msg fast path. */
     final class Ebpf implements NodeRedirection {
+        // Names inside the bpf module's pin layout: the sk_msg program and the sockhash it is attached to.
+        private static final String FAST_PATH_PROGRAM = "bypass_stack";
+        private static final String PAIR_MAP = "local_pairs";
+
         private final BenchmarkCgroup cgroup;
-        private final Path pinRoot;
+        private final boolean fastPath;
         private final EbpfRedirector redirector;
 
-        private Ebpf(BenchmarkCgroup cgroup, Path pinRoot, EbpfRedirector redirector) {
+        private Ebpf(BenchmarkCgroup cgroup, boolean fastPath, EbpfRedirector redirector) {
             this.cgroup = cgroup;
-            this.pinRoot = pinRoot;
+            this.fastPath = fastPath;
             this.redirector = redirector;
         }
 
-        static Ebpf install() throws IOException {
+        static Ebpf install(boolean fastPath) throws IOException {
             BenchmarkCgroup cgroup = BenchmarkCgroup.enter();
             Path pinRoot = Path.of(
                     "/sys/fs/bpf/ambient-perf-" + ProcessHandle.current().pid());
             try {
-                return new Ebpf(cgroup, pinRoot, new EbpfRedirector(EbpfRedirection.install(pinRoot, cgroup.path())));
-            } catch (RuntimeException e) {
+                EbpfRedirection redirection = EbpfRedirection.install(pinRoot, cgroup.path());
+                Ebpf ebpf = new Ebpf(cgroup, fastPath, new EbpfRedirector(redirection));
+                if (!fastPath) {
+                    detachFastPath(redirection.pins());
+                }
+                return ebpf;
+            } catch (IOException | RuntimeException e) {
                 EbpfRedirection.uninstall(pinRoot);
                 cgroup.close();
                 throw e;
@@ -80,7 +92,30 @@ sealed interface NodeRedirection extends AutoCloseable {
 
         @Override
         public MeshRedirect mode() {
-            return MeshRedirect.EBPF;
+            return fastPath ? MeshRedirect.EBPF : MeshRedirect.EBPF_NO_FAST_PATH;
+        }
+
+        private static void detachFastPath(PinLayout pins) throws IOException {
+            try {
+                Process bpftool = new ProcessBuilder(
+                                "bpftool",
+                                "prog",
+                                "detach",
+                                "pinned",
+                                pins.program(FAST_PATH_PROGRAM).toString(),
+                                "msg_verdict",
+                                "pinned",
+                                pins.map(PAIR_MAP).toString())
+                        .redirectErrorStream(true)
+                        .start();
+                String output = new String(bpftool.getInputStream().readAllBytes());
+                if (!bpftool.waitFor(30, TimeUnit.SECONDS) || bpftool.exitValue() != 0) {
+                    throw new IOException("bpftool could not detach the sk_msg fast path: " + output.strip());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while detaching the sk_msg fast path", e);
+            }
         }
 
         @Override

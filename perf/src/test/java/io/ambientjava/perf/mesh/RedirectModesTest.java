@@ -23,10 +23,13 @@ class RedirectModesTest {
         assertThat(MeshRedirect.parseChoice("both")).containsExactly(MeshRedirect.NFTABLES, MeshRedirect.EBPF);
         assertThat(MeshRedirect.parseChoice(" EBPF ")).containsExactly(MeshRedirect.EBPF);
         assertThat(MeshRedirect.parseChoice("nftables")).containsExactly(MeshRedirect.NFTABLES);
+        assertThat(MeshRedirect.parseChoice("ebpf, ebpf-no-fast-path,ebpf"))
+                .containsExactly(MeshRedirect.EBPF, MeshRedirect.EBPF_NO_FAST_PATH);
+        assertThat(MeshRedirect.EBPF_NO_FAST_PATH.label()).isEqualTo("ebpf-no-fast-path");
         assertThatThrownBy(() -> MeshRedirect.parseChoice("iptables"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'iptables'")
-                .hasMessageContaining("nftables, ebpf or both");
+                .hasMessageContaining("nftables, ebpf, ebpf-no-fast-path or both");
     }
 
     @Test
