@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * The L7 security filters of one waypoint listener. Policies bind to a waypoint only through {@code targetRefs}
  * ({@code selector} policies are ztunnel's): a reference to the waypoint's {@code Gateway} applies to every service
- * the waypoint serves, a reference to a {@code Service} (in the policy's namespace) only to that service's listeners.
+ * the waypoint serves, a reference to a {@code Service} (in the policy's namespace) only to that service's listeners,
+ * and a reference to the {@code GatewayClass istio-waypoint} from the root namespace to every waypoint.
  * Since the waypoint has one HTTP connection manager per service port, scoping is per listener: a listener carries
  * exactly the filters of the policies that apply to its service.
  */
@@ -135,7 +136,11 @@ final class WaypointSecurity {
                     && (group.isEmpty() || group.equals("core"))
                     && service.namespace().equals(namespace)
                     && service.name().equals(ref.getName());
-            if (gateway || svc) {
+            boolean everyWaypoint = "GatewayClass".equals(ref.getKind())
+                    && GATEWAY_GROUP.equals(group)
+                    && WaypointIndex.WAYPOINT_CLASS.equals(ref.getName())
+                    && scope.settings.rootNamespace().equals(namespace);
+            if (gateway || svc || everyWaypoint) {
                 applied.add(id(policy));
                 return true;
             }

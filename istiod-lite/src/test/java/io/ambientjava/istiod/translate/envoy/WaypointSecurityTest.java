@@ -440,6 +440,71 @@ class WaypointSecurityTest {
     }
 
     @Test
+    void aRootNamespacePolicyOnTheWaypointClassAppliesToEveryWaypoint() throws Exception {
+        String mesh = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: mesh-deny-trace, namespace: istio-system}
+                spec:
+                  targetRefs: [{kind: GatewayClass, group: gateway.networking.k8s.io, name: istio-waypoint}]
+                  action: DENY
+                  rules: [{to: [{operation: {methods: [TRACE]}}]}]
+                """;
+        var translation = translate(with(mesh));
+        assertThat(translation.warnings()).isEmpty();
+        var rules = rbac(filters(waypoint(translation), RATINGS, 9080).getFirst());
+        assertThat(rules.getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.DENY);
+        assertThat(rules.getPoliciesMap()).containsOnlyKeys("ns[istio-system]-policy[mesh-deny-trace]-rule[0]");
+    }
+
+    @Test
+    void whatCannotBeExpressedIsReportedAndNeverLooserThanWritten() throws Exception {
+        var translation =
+                translate(with(JWT_RULE, policy("allow-odd", TO_REVIEWS, """
+                        rules:
+                        - from: [{source: {requestPrincipals: ["https://issuer.example/al*"]}}]
+                        - when: [{key: "experimental.envoy.filters.network.mysql_proxy[db.table]", values: [x]}]
+                        - when: [{key: "request.headers[x-tenant]", notValues: [blocked]}]
+                        """), policy("deny-odd", TO_REVIEWS, """
+                        action: DENY
+                        rules:
+                        - from: [{source: {requestPrincipals: ["https://issuer.example/al*"]}}]
+                        """)));
+        assertThat(translation.warnings())
+                .extracting(w -> w.resource().name() + ": " + w.message())
+                .anySatisfy(m -> assertThat(m)
+                        .startsWith("allow-odd: request principal 'https://issuer.example/al*'")
+                        .contains("matches nothing"))
+                .anySatisfy(m -> assertThat(m)
+                        .startsWith("allow-odd: condition key 'experimental.envoy.filters.network.mysql_proxy")
+                        .contains("matches nothing"))
+                .anySatisfy(m ->
+                        assertThat(m).startsWith("deny-odd: request principal").contains("any token"));
+        List<HttpFilter> filters = filters(waypoint(translation), REVIEWS, 9080);
+        Principal nothing = Principal.newBuilder()
+                .setNotId(Principal.newBuilder().setAny(true))
+                .build();
+        var allow = rbac(filters.get(2)).getPoliciesMap();
+        assertThat(allow.get("ns[default]-policy[allow-odd]-rule[0]").getPrincipals(0))
+                .isEqualTo(nothing);
+        assertThat(allow.get("ns[default]-policy[allow-odd]-rule[1]").getPrincipals(0))
+                .isEqualTo(nothing);
+        assertThat(allow.get("ns[default]-policy[allow-odd]-rule[2]").getPrincipals(0))
+                .isEqualTo(Principal.newBuilder()
+                        .setNotId(Principal.newBuilder()
+                                .setHeader(HeaderMatcher.newBuilder()
+                                        .setName("x-tenant")
+                                        .setStringMatch(exact("blocked"))))
+                        .build());
+        var deny = rbac(filters.get(1)).getPoliciesMap();
+        assertThat(deny.get("ns[default]-policy[deny-odd]-rule[0]").getPrincipals(0))
+                .isEqualTo(Principal.newBuilder()
+                        .setMetadata(payload(
+                                ValueMatcher.newBuilder().setPresentMatch(true).build(), "iss"))
+                        .build());
+    }
+
+    @Test
     void claimsWithoutARequestAuthenticationAreReported() {
         var translation = translate(with(policy("claims", TO_REVIEWS, """
                 rules: [{when: [{key: "request.auth.claims[iss]", values: [x]}]}]
