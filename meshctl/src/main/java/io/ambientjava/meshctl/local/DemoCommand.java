@@ -87,6 +87,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         DemoJars jars = DemoJars.locate(repo != null ? repo : DemoJars.defaultRoot());
         startNanos = System.nanoTime();
+        for (String stale : StaleMeshes.sweep()) {
+            progress("removed " + stale + ", left behind by a demo run that was killed");
+        }
         LocalMesh mesh = LocalMesh.create(jars, this::progress);
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             progress("interrupted: tearing down " + mesh.name() + " ...");

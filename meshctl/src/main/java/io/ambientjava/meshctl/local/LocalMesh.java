@@ -44,6 +44,7 @@ public final class LocalMesh implements AutoCloseable {
     private final Map<String, SimulatedNode> nodes = new LinkedHashMap<>();
     private final Map<String, Integer> metricsPorts = new ConcurrentHashMap<>();
     private final Map<String, ChildProcess> ztunnels = new ConcurrentHashMap<>();
+    private final List<ChildProcess> children = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<DemoPod, String> podIps = new ConcurrentHashMap<>();
     private final Map<DemoPod, Path> podNetns = new ConcurrentHashMap<>();
     private int xdsPort;
@@ -64,6 +65,7 @@ public final class LocalMesh implements AutoCloseable {
         Path dir = Files.createTempDirectory(prefix + "-");
         LocalMesh mesh = new LocalMesh(prefix, dir, jars, progress);
         mesh.teardown.add("temporary folder " + dir, () -> deleteTree(dir));
+        StaleMeshes.claim(dir);
         Files.createDirectories(mesh.config.dir());
         return mesh;
     }
@@ -276,6 +278,7 @@ public final class LocalMesh implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         ChildProcess process = ChildProcess.start(name, argv, log);
+        children.add(process);
         teardown.add(name + " (pid " + process.pid() + ")", process::close);
         return process;
     }
@@ -306,6 +309,20 @@ public final class LocalMesh implements AutoCloseable {
         return lines;
     }
 
+    /** The last warnings and errors each component logged, for a failure message (the logs go with teardown). */
+    public List<String> recentProblems() {
+        List<String> problems = new ArrayList<>();
+        for (ChildProcess child : children) {
+            List<String> lines = child.log()
+                    .lines()
+                    .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("Exception"))
+                    .toList();
+            lines.subList(Math.max(0, lines.size() - 3), lines.size())
+                    .forEach(l -> problems.add(child.name() + ": " + l));
+        }
+        return problems;
+    }
+
     /** Prometheus text of every node's ztunnel. */
     public Map<String, String> ztunnelMetrics() throws IOException, InterruptedException {
         Map<String, String> texts = new LinkedHashMap<>();
@@ -327,6 +344,7 @@ public final class LocalMesh implements AutoCloseable {
     /** Undoes everything; returns what could not be undone (empty when all is gone). */
     @Override
     public void close() {
+        children.forEach(ChildProcess::signalStop);
         List<String> failures = teardown.runAll();
         if (!failures.isEmpty()) {
             progress.accept("teardown left problems: " + String.join("; ", failures));
