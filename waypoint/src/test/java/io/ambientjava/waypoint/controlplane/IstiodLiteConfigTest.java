@@ -1,0 +1,168 @@
+package io.ambientjava.waypoint.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.istiod.config.local.LocalFolderSource;
+import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.waypoint.config.WaypointConfig;
+import io.ambientjava.waypoint.xds.AdsClient;
+import io.ambientjava.waypoint.xds.NodeIdentity;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The waypoint's ADS client against the real istiod-lite on a config folder: whatever istiod-lite translates from
+ * the users' Istio YAML (the L7 seed examples, unmodified) must be accepted as sent, never NACKed.
+ */
+class IstiodLiteConfigTest {
+
+    /** istiod-lite keeps a byte-identical copy of ../shared/seed-examples in its test resources. */
+    private static final Path SEEDS = Path.of("../istiod-lite/src/test/resources/seed-examples");
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path folder;
+
+    private LocalFolderSource source;
+    private IstiodServer istiod;
+    private ManagedChannel channel;
+    private AdsClient client;
+    private final AtomicReference<WaypointConfig> config = new AtomicReference<>(WaypointConfig.EMPTY);
+
+    @BeforeEach
+    void start() throws IOException {
+        Files.writeString(folder.resolve("00-mesh.yaml"), mesh());
+        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
+        istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
+                .xdsPort(0)
+                .debounce(Duration.ofMillis(20))
+                .start();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
+                .usePlaintext()
+                .build();
+        client = new AdsClient(
+                channel,
+                new NodeIdentity(false, "198.19.0.2", "waypoint-0", "default", "waypoint", "waypoint"),
+                config::set);
+        client.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (istiod != null) {
+            istiod.close();
+        }
+        if (source != null) {
+            source.close();
+        }
+    }
+
+    @Test
+    void theMeshWithoutRoutingRulesIsAcceptedAndListensOnTheServiceVips() {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        assertThat(client.nacks()).as(client.lastNack()).isZero();
+        assertThat(config.get()).isNotEqualTo(WaypointConfig.EMPTY);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "01-virtualservice-reviews.yaml",
+                "02-destinationrule-reviews.yaml",
+                "07-destinationrule-circuit-breaker.yaml",
+                "08-virtualservice-reviews.yaml",
+                "09-virtualservice-reviews.yaml",
+                "10-virtualservice-ratings.yaml",
+                "11-virtualservice-reviews.yaml",
+                "13-virtualservice-product-api.yaml"
+            })
+    void everyL7SeedExampleIsAcceptedAsIstiodLiteTranslatesIt(String seed) throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        long acksBefore = client.acks();
+
+        Files.writeString(folder.resolve("10-" + seed), Files.readString(SEEDS.resolve(seed)));
+
+        await().atMost(WAIT).until(() -> client.acks() > acksBefore || client.nacks() > 0);
+        // a later push of the same change may still be in flight: give it a moment, then nothing may be refused
+        await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
+        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+    }
+
+    /** Bookinfo-style services behind a namespace waypoint, pods v1..v3 of each. */
+    private static String mesh() {
+        List<String> docs = new ArrayList<>(List.of("""
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: default, labels: {istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}}
+                """, """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: waypoint, namespace: default}
+                spec:
+                  gatewayClassName: istio-waypoint
+                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+                """, """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: waypoint, namespace: default, labels: {gateway.istio.io/managed: istio.io-mesh-controller}}
+                spec: {clusterIP: 198.19.0.2, ports: [{name: mesh, port: 15008}]}
+                """));
+        int vip = 20;
+        int ip = 10;
+        for (String app : List.of("reviews", "ratings", "product-api")) {
+            docs.add("""
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: %s, namespace: default}
+                    spec: {clusterIP: 198.19.0.%d, selector: {app: %s}, ports: [{name: http, port: 9080, targetPort: 8080}]}
+                    """.formatted(app, vip++, app));
+            for (String version : List.of("v1", "v2", "v3")) {
+                docs.add("""
+                        apiVersion: v1
+                        kind: Pod
+                        metadata: {name: %s-%s, namespace: default, labels: {app: %s, version: %s}}
+                        spec:
+                          serviceAccountName: %s
+                          nodeName: node-a
+                          containers: [{name: app, image: app, ports: [{containerPort: 8080}]}]
+                        status: {phase: Running, podIP: 198.18.1.%d}
+                        """.formatted(app, version, app, version, app, ip++));
+            }
+            docs.add("""
+                    apiVersion: networking.istio.io/v1
+                    kind: DestinationRule
+                    metadata: {name: %s-subsets, namespace: default}
+                    spec:
+                      host: %s
+                      subsets:
+                      - {name: v1, labels: {version: v1}}
+                      - {name: v2, labels: {version: v2}}
+                      - {name: v3, labels: {version: v3}}
+                    """.formatted(app, app));
+        }
+        return String.join("---\n", docs);
+    }
+}
