@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -50,6 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class MeshThroughZtunnelScenarios {
     private static final String TRUST_DOMAIN = "cluster.local";
     private static final int SERVER_PORT = 8080;
+    private static final int BULK_PORT = 9090;
 
     @TempDir
     static Path installDir;
@@ -319,6 +322,36 @@ abstract class MeshThroughZtunnelScenarios {
                 TimeUnit.NANOSECONDS.toMillis(ready - started),
                 TimeUnit.NANOSECONDS.toMillis(flowing - ready));
         assertThat(agent.zds().ztunnelConnected()).isTrue();
+    }
+
+    /** Several connections at once, each carrying megabytes: every byte arrives, every connection completes. */
+    @Test
+    void concurrentBulkConnectionsAllGetThrough() throws Exception {
+        await().atMost(20, TimeUnit.SECONDS)
+                .ignoreExceptions()
+                .until(() -> ask("warm-up").startsWith("warm-up"));
+        int connections = 4;
+        int bytesEach = 4 * 1024 * 1024;
+        resources.add(PodSockets.startCountingServer(server.netns(), BULK_PORT));
+
+        List<CompletableFuture<String>> answers = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            answers.add(CompletableFuture.supplyAsync(
+                    () -> {
+                        try (SocketChannel channel = PodSockets.connect(
+                                client.netns(), new InetSocketAddress(serverIp, BULK_PORT), 20_000)) {
+                            return PodSockets.sendAndCount(channel, bytesEach);
+                        } catch (Exception e) {
+                            throw new CompletionException(e);
+                        }
+                    },
+                    runnable -> Thread.ofVirtual().start(runnable)));
+        }
+        for (CompletableFuture<String> answer : answers) {
+            assertThat(answer.get(60, TimeUnit.SECONDS))
+                    .as("bytes the server counted on one of %d concurrent connections", connections)
+                    .isEqualTo(Integer.toString(bytesEach));
+        }
     }
 
     @Test

@@ -92,6 +92,56 @@ public final class PodSockets {
         }
     }
 
+    /**
+     * A TCP server in the pod reading each connection to its end and answering with the byte count, one line.
+     */
+    public static ServerSocketChannel startCountingServer(Path netns, int port) throws Exception {
+        ServerSocketChannel server =
+                inside(netns, () -> ServerSocketChannel.open().bind(new InetSocketAddress("0.0.0.0", port)));
+        Thread.ofVirtual().name("counting-server").start(() -> {
+            while (server.isOpen()) {
+                try {
+                    SocketChannel client = server.accept();
+                    Thread.ofVirtual().start(() -> count(client));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return server;
+    }
+
+    private static void count(SocketChannel client) {
+        try (client) {
+            ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+            long total = 0;
+            int read;
+            while ((read = client.read(buffer)) >= 0) {
+                total += read;
+                buffer.clear();
+            }
+            client.write(ByteBuffer.wrap((total + "\n").getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            // The client went away.
+        }
+    }
+
+    /** Writes {@code bytes} zero bytes, half-closes, and returns the server's answer line. */
+    public static String sendAndCount(SocketChannel channel, int bytes) throws IOException {
+        var out = channel.socket().getOutputStream();
+        byte[] chunk = new byte[64 * 1024];
+        for (int sent = 0; sent < bytes; sent += chunk.length) {
+            out.write(chunk, 0, Math.min(chunk.length, bytes - sent));
+        }
+        channel.shutdownOutput();
+        StringBuilder answer = new StringBuilder();
+        var in = channel.socket().getInputStream();
+        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+            answer.append((char) c);
+        }
+        return answer.toString();
+    }
+
     /** Connects from inside the pod (bounded by {@code timeoutMillis}). */
     public static SocketChannel connect(Path netns, InetSocketAddress target, int timeoutMillis) throws Exception {
         SocketChannel channel = inside(netns, SocketChannel::open);
