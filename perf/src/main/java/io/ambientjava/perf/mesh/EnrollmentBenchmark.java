@@ -57,9 +57,8 @@ final class EnrollmentBenchmark {
         progress.println("mesh: enrollment " + redirection.mode().label() + ": " + plan.scalePods()
                 + " pods for the N-th enroll ...");
         List<Long> scale = new ArrayList<>();
-        long started = System.nanoTime();
-        long deadline = started + plan.scaleBudget().toNanos();
         try (BareNetnsSet pods = BareNetnsSet.create(redirection.mode().label(), plan.scalePods())) {
+            long deadline = System.nanoTime() + plan.scaleBudget().toNanos();
             // Not removed one by one: nftables rules go with the namespaces, the eBPF map entries and links with
             // the redirection's uninstall (the caller's close).
             for (Path netns : pods.paths()) {
@@ -73,7 +72,12 @@ final class EnrollmentBenchmark {
             }
         }
         return new EnrollmentResult(
-                redirection.mode(), apply, firstByte, plan.scalePods(), scale, (System.nanoTime() - started) / 1e9);
+                redirection.mode(),
+                apply,
+                firstByte,
+                plan.scalePods(),
+                scale,
+                scale.stream().mapToLong(Long::longValue).sum() / 1e9);
     }
 
     /** [apply nanos, apply start to byte read nanos]. */

@@ -10,7 +10,7 @@ import java.util.List;
  *     pod's 15001 listener
  * @param scaleAsked enrolls asked for the scale figure
  * @param scaleEnrollNanos each scale enroll in order; fewer than asked when the budget ran out
- * @param scaleSeconds wall-clock time of all scale enrolls
+ * @param scaleSeconds the scale enrolls' times added up (making and deleting the namespaces not included)
  */
 public record EnrollmentResult(
         MeshRedirect mode,
