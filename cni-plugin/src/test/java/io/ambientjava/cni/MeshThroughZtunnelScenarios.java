@@ -38,13 +38,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole node: pods made by the CNI runtime (bridge + host-local, our plugin chained by the installer), the
- * node agent in-process (real nftables, pod state from a YAML folder), and ztunnel-java's jar as its own process
+ * node agent in-process (real redirection, pod state from a YAML folder), and ztunnel-java's jar as its own process
  * taking pods over ZDS. Plain TCP between two enrolled pods goes through ztunnel as HBONE mTLS, and the server
  * side's ztunnel reports the client's SPIFFE identity.
  *
  * <p>The same scenarios run once per redirection mode: each subclass names its {@link MeshRedirection}
- * ({@link MeshThroughZtunnelIT} nftables, {@link EbpfMeshThroughZtunnelIT} ebpf); only how a test sees that
- * a pod is or is no longer redirected differs.
+ * ({@link MeshThroughZtunnelIT} nftables, {@link EbpfMeshThroughZtunnelIT} ebpf). What differs is only how a
+ * test sees that a pod is (or no longer is) redirected, and the source address the server app sees: the
+ * client's with nftables, the server pod's own with ebpf (ztunnel's {@code --inbound-source=POD_ADDRESS}).
  */
 @RequiresRoot
 @RequiresCommand({"nft", "ip", "nsenter", "ss"})
