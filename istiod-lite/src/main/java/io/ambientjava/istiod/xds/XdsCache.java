@@ -1,5 +1,6 @@
 package io.ambientjava.istiod.xds;
 
+import com.google.protobuf.Message;
 import io.ambientjava.istiod.translate.AmbientTranslation;
 import io.ambientjava.istiod.translate.envoy.EnvoyTranslation;
 import java.util.List;
@@ -24,6 +25,9 @@ public final class XdsCache {
 
     private final List<Consumer<XdsSnapshot>> listeners = new CopyOnWriteArrayList<>();
     private volatile XdsSnapshot current = XdsSnapshot.empty();
+    // The translated messages behind current's resources (guarded by this), to skip re-versioning equal ones.
+    private Map<String, ? extends Message> addressMessages = Map.of();
+    private Map<String, ? extends Message> authorizationMessages = Map.of();
 
     public XdsSnapshot current() {
         return current;
@@ -81,10 +85,12 @@ public final class XdsCache {
     /** Publishes a translation; returns true when anything changed. */
     public synchronized boolean update(AmbientTranslation translation) {
         XdsSnapshot previous = current;
-        SortedMap<String, XdsResource> addresses = new TreeMap<>();
-        translation.addresses().forEach((name, address) -> addresses.put(name, XdsResource.of(name, address)));
-        SortedMap<String, XdsResource> authorizations = new TreeMap<>();
-        translation.authorizations().forEach((name, policy) -> authorizations.put(name, XdsResource.of(name, policy)));
+        SortedMap<String, XdsResource> addresses =
+                resources(translation.addresses(), previous.of(TypeUrls.ADDRESS), addressMessages);
+        SortedMap<String, XdsResource> authorizations =
+                resources(translation.authorizations(), previous.of(TypeUrls.AUTHORIZATION), authorizationMessages);
+        addressMessages = translation.addresses(); // unmodifiable already
+        authorizationMessages = translation.authorizations();
         Set<String> changedAddresses = changedNames(previous.of(TypeUrls.ADDRESS), addresses);
         Set<String> changedAuthorizations = changedNames(previous.of(TypeUrls.AUTHORIZATION), authorizations);
         if (changedAddresses.isEmpty() && changedAuthorizations.isEmpty()) {
@@ -108,6 +114,24 @@ public final class XdsCache {
             }
         }
         return true;
+    }
+
+    /**
+     * The resources of one type, reusing the previous resource (and so its version) wherever the translated message
+     * equals the one it was made from: versioning re-serializes and hashes a message, which for ten thousand
+     * unchanged workloads cost more than the whole push of a one-pod change.
+     */
+    private static SortedMap<String, XdsResource> resources(
+            Map<String, ? extends Message> messages,
+            SortedMap<String, XdsResource> previous,
+            Map<String, ? extends Message> previousMessages) {
+        SortedMap<String, XdsResource> resources = new TreeMap<>();
+        messages.forEach((name, message) -> {
+            XdsResource reused = previous.get(name);
+            boolean same = reused != null && message.equals(previousMessages.get(name));
+            resources.put(name, same ? reused : XdsResource.of(name, message));
+        });
+        return resources;
     }
 
     /** Names added, changed (another version) or removed from {@code before} to {@code after}. */
