@@ -18,6 +18,11 @@ import io.ambientjava.api.workload.TunnelProtocol;
 import io.ambientjava.api.workload.Workload;
 import io.ambientjava.api.workload.WorkloadStatus;
 import io.ambientjava.api.workload.WorkloadType;
+import io.ambientjava.istiod.config.ConfigResource;
+import io.ambientjava.istiod.config.ConfigSnapshot;
+import io.ambientjava.istiod.config.ResourceKind;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -130,6 +135,50 @@ class WorkloadAndServiceTranslationTest {
                         .getWorkload()
                         .getServicesMap())
                 .containsOnlyKeys("shop/by-app.shop.svc.cluster.local", "shop/by-version.shop.svc.cluster.local");
+    }
+
+    @Test
+    void unchangedPodsAreReusedWhenOnlyPodsChangedAndRebuiltWhenTheirContextChanges() {
+        var base = snapshot(join(
+                ambientNamespace("shop"),
+                WEB_SERVICE,
+                pod("shop", "web-0", "198.18.1.5", "web", "node-a", "app=web"),
+                pod("shop", "web-1", "198.18.1.6", "web", "node-a", "app=web")));
+        var first = translator.translate(base);
+
+        List<ConfigResource> withNewPod = new ArrayList<>(base.resources().values());
+        withNewPod.addAll(snapshot(pod("shop", "web-2", "198.18.1.7", "web", "node-b", "app=web"))
+                .resources()
+                .values());
+        var second = translator.translate(ConfigSnapshot.of(2, withNewPod));
+
+        assertThat(second.addresses()).containsKey("Kubernetes//Pod/shop/web-2");
+        assertThat(second.addresses().get("Kubernetes//Pod/shop/web-0"))
+                .as("an unchanged pod's workload is taken from the last translation")
+                .isSameAs(first.addresses().get("Kubernetes//Pod/shop/web-0"));
+
+        // The Service changes (another target port): every pod's workload is built again with it.
+        List<ConfigResource> withNewService = new ArrayList<>();
+        for (ConfigResource resource : withNewPod) {
+            if (resource.key().kind() != ResourceKind.SERVICE) {
+                withNewService.add(resource);
+            }
+        }
+        withNewService.addAll(snapshot(WEB_SERVICE.replace("targetPort: 9091", "targetPort: 9095"))
+                .resources()
+                .values());
+        var third = translator.translate(ConfigSnapshot.of(3, withNewService));
+
+        assertThat(third.addresses()
+                        .get("Kubernetes//Pod/shop/web-0")
+                        .getWorkload()
+                        .getServicesMap()
+                        .get("shop/web.shop.svc.cluster.local")
+                        .getPortsList())
+                .contains(Port.newBuilder()
+                        .setServicePort(9090)
+                        .setTargetPort(9095)
+                        .build());
     }
 
     @Test
