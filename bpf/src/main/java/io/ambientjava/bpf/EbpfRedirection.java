@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * {@code SO_ORIGINAL_DST} on ztunnel's accepted socket), {@code cgroup/getpeername4/6} (the app still sees
  * the peer it asked for) and
  * {@code sockops} (carries the original destination from the app's socket to the accepted one, records
- * ztunnel's 15006 listener per pod, and pairs same-node sockets for the {@code sk_msg} fast path). The links
+ * ztunnel's 15006 listener per pod, and pairs same-node sockets for the {@code sk_msg} fast path, which is
+ * attached only when asked for: see {@link #install(Path, Path, boolean)}). The links
  * are pinned, so the redirection survives the agent; a restarted agent calls {@link #install} again (or
  * {@link #reattach}) and gets the pinned objects back. {@link #uninstall()} removes every pin, which detaches
  * everything.
@@ -100,11 +101,27 @@ public final class EbpfRedirection implements AutoCloseable {
      * @throws MissingKernelFeatureException naming what the kernel lacks
      */
     public static EbpfRedirection install(Path pinRoot, Path cgroup) {
-        return install(pinRoot, cgroup, KernelFeature.REDIRECTION);
+        return install(pinRoot, cgroup, false);
     }
 
-    /** {@link #install(Path, Path)} checking for {@code required} features first. */
-    static synchronized EbpfRedirection install(Path pinRoot, Path cgroup, List<KernelFeature> required) {
+    /**
+     * {@link #install(Path, Path)}, choosing whether the same-node {@code sk_msg} fast path is attached (it
+     * is detached when {@code sameNodeFastPath} is false, also if an earlier install attached it).
+     *
+     * <p>Off by default because the kernel gives redirected data no backpressure: {@code
+     * bpf_msg_redirect_hash} with {@code BPF_F_INGRESS} queues the bytes on the peer without checking the
+     * peer's receive buffer, and the sender's socket stays writable. A fast writer facing a slower reader
+     * (bulk transfers through ztunnel) piles up without bound: receive queues of a gigabyte against a
+     * 128 KiB buffer were seen, and ztunnel ran out of direct memory. Enable it only for traffic whose
+     * readers keep up (request/response).
+     */
+    public static EbpfRedirection install(Path pinRoot, Path cgroup, boolean sameNodeFastPath) {
+        return install(pinRoot, cgroup, KernelFeature.REDIRECTION, sameNodeFastPath);
+    }
+
+    /** {@link #install(Path, Path, boolean)} checking for {@code required} features first. */
+    static synchronized EbpfRedirection install(
+            Path pinRoot, Path cgroup, List<KernelFeature> required, boolean sameNodeFastPath) {
         KernelFeature.requireAll(required);
         PinLayout pins = new PinLayout(pinRoot);
         BpfFileSystem.ensureMounted(pins.root());
@@ -121,6 +138,8 @@ public final class EbpfRedirection implements AutoCloseable {
         EbpfRedirection redirection = open(pins);
         try {
             RedirectionPins.attachToCgroup(pins, cgroup, redirection::programFd);
+            RedirectionPins.setFastPath(
+                    redirection.programFd(SK_MSG), redirection.mapFd(LOCAL_PAIRS), sameNodeFastPath);
         } catch (RuntimeException e) {
             redirection.close();
             throw e;

@@ -89,12 +89,6 @@ final class RedirectionPins {
         try (BpfObject object = BpfObject.openResource(OBJECT_RESOURCE)) {
             object.load();
             createDirectories(pins);
-            // sk_msg attaches to the map itself; the attachment lives as long as the (pinned) map.
-            Libbpf.progAttach(
-                    object.programFd(SK_MSG),
-                    object.mapFd(LOCAL_PAIRS),
-                    BPF_SK_MSG_VERDICT,
-                    "attaching " + SK_MSG + " to map " + LOCAL_PAIRS);
             for (String map : MAPS) {
                 Libbpf.pin(object.mapFd(map), pins.map(map).toString());
             }
@@ -106,6 +100,20 @@ final class RedirectionPins {
             throw e;
         }
         LOG.info("loaded eBPF redirection and pinned it under {}", pins.root());
+    }
+
+    /**
+     * Attaches the {@code sk_msg} fast path to the pair sockhash, or detaches it. It attaches to the map
+     * itself, so the attachment lives as long as the (pinned) map; attaching again replaces it.
+     */
+    static void setFastPath(int programFd, int pairsMapFd, boolean enabled) {
+        if (enabled) {
+            Libbpf.progAttach(
+                    programFd, pairsMapFd, BPF_SK_MSG_VERDICT, "attaching " + SK_MSG + " to map " + LOCAL_PAIRS);
+        } else {
+            // Fails with ENOENT when it was not attached, which is what is wanted anyway.
+            Libbpf.progDetach(programFd, pairsMapFd, BPF_SK_MSG_VERDICT);
+        }
     }
 
     static boolean cgroupLinksPinned(PinLayout pins) {

@@ -239,7 +239,7 @@ class EbpfRedirectionTest {
         List<KernelFeature> required =
                 List.of(KernelFeature.program("sock_ops", 13), KernelFeature.program("from-the-future", 4242));
 
-        assertThatThrownBy(() -> EbpfRedirection.install(elsewhere, cgroup.path(), required))
+        assertThatThrownBy(() -> EbpfRedirection.install(elsewhere, cgroup.path(), required, false))
                 .isInstanceOf(MissingKernelFeatureException.class)
                 .hasMessageContaining("the kernel lacks what eBPF redirection needs: program type from-the-future");
         assertThat(elsewhere).doesNotExist();

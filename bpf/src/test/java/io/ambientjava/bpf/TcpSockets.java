@@ -56,6 +56,9 @@ final class TcpSockets {
     private static final MethodHandle READ = handle("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
     private static final MethodHandle WRITE = handle("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle SEND = handle("send", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT));
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int EAGAIN = 11;
     private static final MethodHandle POLL = handle("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
     private static final short POLLIN = 1;
 
@@ -164,6 +167,34 @@ final class TcpSockets {
                 throw new IOException("short write: " + written + " of " + bytes.length);
             }
         }
+    }
+
+    /**
+     * Sends what the socket takes of {@code buffer} without blocking, like a Netty writer; 0 when the socket
+     * is not writable (EAGAIN).
+     */
+    static long sendNonBlocking(int fd, MemorySegment buffer) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE);
+            long sent = (long) SEND.invokeExact(capture, fd, buffer, buffer.byteSize(), MSG_DONTWAIT);
+            if (sent >= 0) {
+                return sent;
+            }
+            int errno = (int) ERRNO.get(capture, 0L);
+            if (errno == EAGAIN) {
+                return 0;
+            }
+            throw new IOException("send failed: errno " + errno);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("send failed", t);
+        }
+    }
+
+    /** Reads into {@code buffer} once (waiting at most 5 s); the count read, 0 at the end of the stream. */
+    static long readSome(int fd, MemorySegment buffer) throws IOException {
+        return call("read", READ, fd, buffer, buffer.byteSize());
     }
 
     /** Reads exactly {@code length} bytes (5 s per read at most). */
