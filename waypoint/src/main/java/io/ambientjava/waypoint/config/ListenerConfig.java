@@ -20,17 +20,28 @@ public record ListenerConfig(String name, String address, int port, Kind kind) {
 
     /**
      * @param routeConfigName the RouteConfiguration from ADS, when {@code inlineRoutes} is empty
-     * @param httpFilters filter names in order (fault, router)
+     * @param httpFilters filter names in order (rbac..., fault, router)
      * @param fallbackCluster where bytes that are not HTTP go (the port's default cluster)
+     * @param rbac the {@code envoy.filters.http.rbac} filters with rules, in filter order
      */
     public record Http(
             String routeConfigName,
             Optional<RouteTable> inlineRoutes,
             List<String> httpFilters,
-            Optional<String> fallbackCluster)
+            Optional<String> fallbackCluster,
+            List<RbacFilterConfig> rbac)
             implements Kind {
         public Http {
             httpFilters = List.copyOf(httpFilters);
+            rbac = List.copyOf(rbac);
+        }
+
+        public Http(
+                String routeConfigName,
+                Optional<RouteTable> inlineRoutes,
+                List<String> httpFilters,
+                Optional<String> fallbackCluster) {
+            this(routeConfigName, inlineRoutes, httpFilters, fallbackCluster, List.of());
         }
 
         public boolean hasFilter(String name) {

@@ -22,6 +22,7 @@ public final class ListenerTranslator {
     public static final String HCM = "envoy.filters.network.http_connection_manager";
     public static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
     public static final String ROUTER = "envoy.filters.http.router";
+    public static final String RBAC = "envoy.filters.http.rbac";
 
     private ListenerTranslator() {}
 
@@ -87,6 +88,7 @@ public final class ListenerTranslator {
             default -> throw FieldGuard.invalid(path, "needs rds or route_config");
         }
         List<String> filters = new ArrayList<>();
+        List<RbacFilterConfig> rbac = new ArrayList<>();
         for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
             HttpFilter f = hcm.getHttpFilters(i);
             String hpath = path + ".http_filters[" + i + "]";
@@ -98,6 +100,18 @@ public final class ListenerTranslator {
                         // The listener-level fault config is empty in the contract; per-route config does the work.
                         FieldGuard.onlyFields(fault, hpath + ".typed_config", Set.of());
                     }
+                }
+                case RBAC -> {
+                    if (!f.hasTypedConfig()) {
+                        throw FieldGuard.invalid(hpath + ".typed_config", "the RBAC filter needs its config");
+                    }
+                    RbacTranslator.translate(
+                                    unpack(
+                                            f.getTypedConfig(),
+                                            io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class,
+                                            hpath),
+                                    hpath + ".typed_config")
+                            .ifPresent(rbac::add);
                 }
                 case ROUTER -> {
                     if (f.hasTypedConfig()) {
@@ -116,7 +130,7 @@ public final class ListenerTranslator {
         if (filters.isEmpty() || !filters.getLast().equals(ROUTER)) {
             throw FieldGuard.invalid(path + ".http_filters", "must end with " + ROUTER);
         }
-        return new ListenerConfig.Http(routeName, inline, filters, defaultClusterOf(listenerName));
+        return new ListenerConfig.Http(routeName, inline, filters, defaultClusterOf(listenerName), rbac);
     }
 
     /** {@code inbound-vip|<port>|http|<hostname>} → {@code outbound|<port>||<hostname>}, the port's default cluster. */

@@ -12,6 +12,8 @@ import io.ambientjava.waypoint.filter.FaultDecision;
 import io.ambientjava.waypoint.filter.ForwardedRequest;
 import io.ambientjava.waypoint.filter.HashKeys;
 import io.ambientjava.waypoint.filter.HeaderMutator;
+import io.ambientjava.waypoint.filter.RbacEnforcer;
+import io.ambientjava.waypoint.filter.RequestSubject;
 import io.ambientjava.waypoint.filter.RequestView;
 import io.ambientjava.waypoint.filter.RouteSelector;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
@@ -42,6 +44,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -107,6 +110,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private boolean finished;
     private int status;
     private String flags = "-";
+    private List<String> rbacLogged = List.of();
     private long responseBytes;
     private Optional<String> grpcStatus = Optional.empty();
     private boolean mirrorsStarted;
@@ -165,6 +169,15 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         destinationService = serviceOf(listener.get().name());
+        if (!http.rbac().isEmpty()) {
+            RbacEnforcer.Decision decision = RbacEnforcer.evaluate(http.rbac(), rbacSubject());
+            rbacLogged = decision.logged();
+            if (!decision.allowed()) {
+                flags = "RBAC";
+                localReply(403, "RBAC: access denied", false);
+                return;
+            }
+        }
         Optional<RouteTable> table = config.routeTableFor(http);
         Optional<Route> selected = table.flatMap(t -> RouteSelector.select(t, view));
         if (selected.isEmpty()) {
@@ -814,7 +827,23 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                 downstream.sourceWorkload(),
                 grpc ? grpcStatus : Optional.empty(),
                 requestId,
-                downstream.peerIdentity().isPresent());
+                downstream.peerIdentity().isPresent(),
+                rbacLogged);
+    }
+
+    private RequestSubject rbacSubject() {
+        Optional<java.net.InetAddress> destinationIp;
+        try {
+            destinationIp = Optional.of(java.net.InetAddress.ofLiteral(downstream.listenerAddress()));
+        } catch (IllegalArgumentException notAnAddress) {
+            destinationIp = Optional.empty();
+        }
+        return new RequestSubject(
+                view,
+                downstream.listenerPort(),
+                destinationIp,
+                downstream.peerIdentity().map(Object::toString),
+                downstream.source().map(InetSocketAddress::getAddress));
     }
 
     /** {@code inbound-vip|80|http|reviews.default.svc.cluster.local} → the hostname; else the listener name. */

@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One line per request on the {@code access} logger, in the spirit of Envoy's default format:
  * {@code [start] "METHOD PATH PROTOCOL" status flags bytes_in bytes_out duration_ms attempts "request-id"
- * "authority" "upstream host" cluster route source principal}.
+ * "authority" "upstream host" cluster route source principal}, then {@code rbac_log=<policies>} when an RBAC
+ * LOG (audit) filter matched.
  */
 public final class AccessLog implements RequestObserver {
 
@@ -27,6 +28,7 @@ public final class AccessLog implements RequestObserver {
                 + r.status() + " " + r.responseFlags() + " " + r.requestBytes() + " " + r.responseBytes() + " "
                 + r.durationMillis() + " " + r.attempts() + " \"" + r.requestId() + "\" \"" + r.authority() + "\" \""
                 + r.upstreamHost().orElse("-") + "\" " + r.cluster() + " " + r.routeName() + " "
-                + r.sourceAddress().orElse("-") + " " + r.sourcePrincipal().orElse("-");
+                + r.sourceAddress().orElse("-") + " " + r.sourcePrincipal().orElse("-")
+                + (r.rbacLogged().isEmpty() ? "" : " rbac_log=" + String.join(",", r.rbacLogged()));
     }
 }
