@@ -111,6 +111,68 @@ class IstiodLiteConfigTest {
         assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
     }
 
+    /** Seed 05 with its selector replaced by targetRefs to the reviews Service, as a user moves it to ambient. */
+    private static String seed05RetargetedToReviews() throws IOException {
+        return Files.readString(SEEDS.resolve("05-authorizationpolicy-productpage-policy.yaml"))
+                .replaceAll(
+                        "(?s)  selector:\\n    matchLabels:\\n      app: [a-z-]+\\n",
+                        "  targetRefs: [{kind: Service, group: \"\", name: reviews}]\n");
+    }
+
+    @Test
+    void authorizationPoliciesOnTheWaypointAreAcceptedAndBecomeRbacFilters() throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        String retargeted = seed05RetargetedToReviews();
+        assertThat(retargeted).contains("targetRefs");
+        Files.writeString(folder.resolve("20-seed05-retargeted.yaml"), retargeted);
+        Files.writeString(folder.resolve("21-more-policies.yaml"), """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-trace, namespace: default}
+                spec:
+                  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}]
+                  action: DENY
+                  rules:
+                  - to: [{operation: {methods: [TRACE], notPaths: ["/health*"], hosts: ["reviews"], ports: ["9080"]}}]
+                    from: [{source: {notNamespaces: [kube-system], ipBlocks: ["198.18.0.0/15"], remoteIpBlocks: ["198.19.5.0/24"]}}]
+                    when: [{key: "request.headers[x-debug]", values: ["*"]}]
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: audit-all, namespace: default}
+                spec:
+                  targetRefs: [{kind: Service, group: "", name: reviews}]
+                  action: AUDIT
+                  rules: [{to: [{operation: {paths: ["*.json", "/api/*"]}}], from: [{source: {serviceAccounts: [default/sleep]}}]}]
+                """);
+
+        await().atMost(WAIT)
+                .until(() -> client.nacks() > 0
+                        || config.get()
+                                .listenerFor("198.19.0.20", 9080)
+                                .map(l -> ((io.ambientjava.waypoint.config.ListenerConfig.Http) l.kind())
+                                                .rbac()
+                                                .size()
+                                        == 3)
+                                .orElse(false));
+        await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
+        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        var reviews = (io.ambientjava.waypoint.config.ListenerConfig.Http)
+                config.get().listenerFor("198.19.0.20", 9080).orElseThrow().kind();
+        assertThat(reviews.rbac())
+                .extracting(io.ambientjava.waypoint.config.RbacFilterConfig::action)
+                .containsExactly(
+                        io.ambientjava.waypoint.config.RbacFilterConfig.Action.LOG,
+                        io.ambientjava.waypoint.config.RbacFilterConfig.Action.DENY,
+                        io.ambientjava.waypoint.config.RbacFilterConfig.Action.ALLOW);
+        // ratings is reached only by the Gateway-wide DENY policy
+        var ratings = (io.ambientjava.waypoint.config.ListenerConfig.Http)
+                config.get().listenerFor("198.19.0.21", 9080).orElseThrow().kind();
+        assertThat(ratings.rbac())
+                .extracting(io.ambientjava.waypoint.config.RbacFilterConfig::action)
+                .containsExactly(io.ambientjava.waypoint.config.RbacFilterConfig.Action.DENY);
+    }
+
     /** Bookinfo-style services behind a namespace waypoint, pods v1..v3 of each. */
     private static String mesh() {
         List<String> docs = new ArrayList<>(List.of("""
