@@ -1,7 +1,6 @@
 package io.ambientjava.perf.mesh;
 
 import io.ambientjava.bpf.EbpfRedirection;
-import io.ambientjava.bpf.PinLayout;
 import io.ambientjava.cni.redirect.EbpfRedirector;
 import io.ambientjava.cni.redirect.NftablesRedirector;
 import io.ambientjava.cni.redirect.PodRedirector;
@@ -9,7 +8,6 @@ import io.ambientjava.cni.redirect.RedirectionConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One redirection mode set up for a benchmark run, as the node agent would: the redirector pods are enrolled
@@ -58,10 +56,6 @@ sealed interface NodeRedirection extends AutoCloseable {
 
     /** ebpf on a benchmark cgroup and pin root; optionally without its sk_msg fast path. */
     final class Ebpf implements NodeRedirection {
-        // Names inside the bpf module's pin layout: the sk_msg program and the sockhash it is attached to.
-        private static final String FAST_PATH_PROGRAM = "bypass_stack";
-        private static final String PAIR_MAP = "local_pairs";
-
         private final BenchmarkCgroup cgroup;
         private final boolean fastPath;
         private final EbpfRedirector redirector;
@@ -77,13 +71,10 @@ sealed interface NodeRedirection extends AutoCloseable {
             Path pinRoot = Path.of(
                     "/sys/fs/bpf/ambient-perf-" + ProcessHandle.current().pid());
             try {
-                EbpfRedirection redirection = EbpfRedirection.install(pinRoot, cgroup.path());
-                Ebpf ebpf = new Ebpf(cgroup, fastPath, new EbpfRedirector(redirection));
-                if (!fastPath) {
-                    detachFastPath(redirection.pins());
-                }
-                return ebpf;
-            } catch (IOException | RuntimeException e) {
+                // The sk_msg fast path is off by default (no backpressure for bulk transfers); opt in here.
+                EbpfRedirection redirection = EbpfRedirection.install(pinRoot, cgroup.path(), fastPath);
+                return new Ebpf(cgroup, fastPath, new EbpfRedirector(redirection));
+            } catch (RuntimeException e) {
                 EbpfRedirection.uninstall(pinRoot);
                 cgroup.close();
                 throw e;
@@ -93,29 +84,6 @@ sealed interface NodeRedirection extends AutoCloseable {
         @Override
         public MeshRedirect mode() {
             return fastPath ? MeshRedirect.EBPF : MeshRedirect.EBPF_NO_FAST_PATH;
-        }
-
-        private static void detachFastPath(PinLayout pins) throws IOException {
-            try {
-                Process bpftool = new ProcessBuilder(
-                                "bpftool",
-                                "prog",
-                                "detach",
-                                "pinned",
-                                pins.program(FAST_PATH_PROGRAM).toString(),
-                                "msg_verdict",
-                                "pinned",
-                                pins.map(PAIR_MAP).toString())
-                        .redirectErrorStream(true)
-                        .start();
-                String output = new String(bpftool.getInputStream().readAllBytes());
-                if (!bpftool.waitFor(30, TimeUnit.SECONDS) || bpftool.exitValue() != 0) {
-                    throw new IOException("bpftool could not detach the sk_msg fast path: " + output.strip());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while detaching the sk_msg fast path", e);
-            }
         }
 
         @Override
