@@ -21,6 +21,8 @@
  *
  * Same-node pairs: ambient_sockops puts both ends of a connection between local addresses of an enrolled
  * netns into local_pairs; bypass_stack (sk_msg) moves their data straight to the peer's receive queue.
+ * The loader attaches bypass_stack only when asked to: the kernel queues redirected bytes on the peer without
+ * checking its receive buffer and keeps the sender writable, so bulk senders are never held back.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -90,7 +90,7 @@ class EbpfRedirectionTest {
         TcpSockets.write(accepted, "pong");
         assertThat(TcpSockets.read(app, 4)).isEqualTo("pong");
         assertThat(redirection.fastPathSockets())
-                .as("both ends in the sk_msg fast path")
+                .as("both ends paired for the sk_msg fast path (attached only on request)")
                 .isEqualTo(2);
     }
 
