@@ -2,11 +2,13 @@ package io.ambientjava.cni.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ambientjava.bpf.CgroupV2;
 import io.ambientjava.bpf.EbpfRedirection;
 import io.ambientjava.bpf.PinLayout;
 import io.ambientjava.bpf.PodNetns;
 import io.ambientjava.cni.redirect.EbpfRedirector;
 import io.ambientjava.cni.redirect.PodRedirector;
+import io.ambientjava.testing.cgroup.JvmCgroup;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +33,7 @@ public final class EbpfMeshRedirection implements MeshRedirection {
     @Override
     public void setUp() throws Exception {
         removeStalePins();
-        cgroup = JvmCgroup.enter();
+        cgroup = JvmCgroup.enter(CgroupV2.root(), "ajcni-test-");
         pins = new PinLayout(
                 BPF_FS.resolve(PIN_PREFIX + UUID.randomUUID().toString().substring(0, 8)));
     }

@@ -1,10 +1,12 @@
 package io.ambientjava.perf.mesh;
 
+import io.ambientjava.bpf.CgroupV2;
 import io.ambientjava.bpf.EbpfRedirection;
 import io.ambientjava.cni.redirect.EbpfRedirector;
 import io.ambientjava.cni.redirect.NftablesRedirector;
 import io.ambientjava.cni.redirect.PodRedirector;
 import io.ambientjava.cni.redirect.RedirectionConfig;
+import io.ambientjava.testing.cgroup.JvmCgroup;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +14,7 @@ import java.util.List;
 /**
  * One redirection mode set up for a benchmark run, as the node agent would: the redirector pods are enrolled
  * with and what ztunnel needs on its command line. The ebpf mode is confined to the benchmark: its cgroup
- * programs attach to a {@link BenchmarkCgroup} holding this JVM (and the ztunnels it starts), its pins live
+ * programs attach to a {@link JvmCgroup} holding this JVM (and the ztunnels it starts), its pins live
  * under a root of their own; {@link #close()} removes every pin and leaves the cgroup.
  */
 sealed interface NodeRedirection extends AutoCloseable {
@@ -56,18 +58,18 @@ sealed interface NodeRedirection extends AutoCloseable {
 
     /** ebpf on a benchmark cgroup and pin root; optionally without its sk_msg fast path. */
     final class Ebpf implements NodeRedirection {
-        private final BenchmarkCgroup cgroup;
+        private final JvmCgroup cgroup;
         private final boolean fastPath;
         private final EbpfRedirector redirector;
 
-        private Ebpf(BenchmarkCgroup cgroup, boolean fastPath, EbpfRedirector redirector) {
+        private Ebpf(JvmCgroup cgroup, boolean fastPath, EbpfRedirector redirector) {
             this.cgroup = cgroup;
             this.fastPath = fastPath;
             this.redirector = redirector;
         }
 
         static Ebpf install(boolean fastPath) throws IOException {
-            BenchmarkCgroup cgroup = BenchmarkCgroup.enter();
+            JvmCgroup cgroup = JvmCgroup.enter(CgroupV2.root(), "ambient-perf-");
             Path pinRoot = Path.of(
                     "/sys/fs/bpf/ambient-perf-" + ProcessHandle.current().pid());
             try {

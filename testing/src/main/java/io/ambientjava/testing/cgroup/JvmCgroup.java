@@ -1,6 +1,5 @@
-package io.ambientjava.perf.mesh;
+package io.ambientjava.testing.cgroup;
 
-import io.ambientjava.bpf.CgroupV2;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -10,37 +9,37 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A cgroup v2 child holding the benchmark JVM, and so the ztunnels it starts afterwards: the eBPF
- * redirection's cgroup programs attach here rather than at the root, so the rest of the (shared) machine
- * never meets them. {@link #close()} moves the JVM back and removes the child; its children must have ended.
+ * A cgroup v2 child holding this JVM (and so every process it starts afterwards) while a test or benchmark
+ * runs: eBPF cgroup programs attached here meet only its sockets, never the rest of the machine. {@link
+ * #close()} moves the JVM back where it was and removes the child; processes started meanwhile must have ended
+ * by then. Children named with the same prefix, empty and older than ten minutes, are leftovers of a killed run
+ * and are removed on the next {@link #enter}.
  */
-final class BenchmarkCgroup implements AutoCloseable {
-    private static final String PREFIX = "ambient-perf-";
-
+public final class JvmCgroup implements AutoCloseable {
     private final Path path;
     private final Path original;
 
-    private BenchmarkCgroup(Path path, Path original) {
+    private JvmCgroup(Path path, Path original) {
         this.path = path;
         this.original = original;
     }
 
-    static BenchmarkCgroup enter() throws IOException {
-        Path root = CgroupV2.root();
-        removeStale(root);
+    /** Creates {@code <root>/<prefix><random>} and moves this JVM into it. */
+    public static JvmCgroup enter(Path root, String prefix) throws IOException {
+        removeStale(root, prefix);
         Path original = root.resolve(currentCgroup().substring(1));
         Path path = Files.createDirectory(
-                root.resolve(PREFIX + UUID.randomUUID().toString().substring(0, 8)));
+                root.resolve(prefix + UUID.randomUUID().toString().substring(0, 8)));
         try {
             moveJvmTo(path);
         } catch (IOException e) {
             Files.delete(path);
             throw e;
         }
-        return new BenchmarkCgroup(path, original);
+        return new JvmCgroup(path, original);
     }
 
-    Path path() {
+    public Path path() {
         return path;
     }
 
@@ -50,10 +49,9 @@ final class BenchmarkCgroup implements AutoCloseable {
         Files.delete(path);
     }
 
-    /** Empty benchmark cgroups older than ten minutes are leftovers of a killed run. */
-    private static void removeStale(Path root) throws IOException {
+    private static void removeStale(Path root, String prefix) throws IOException {
         Instant cutoff = Instant.now().minus(Duration.ofMinutes(10));
-        try (DirectoryStream<Path> stale = Files.newDirectoryStream(root, PREFIX + "*")) {
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(root, prefix + "*")) {
             for (Path cgroup : stale) {
                 try {
                     if (Files.getLastModifiedTime(cgroup).toInstant().isBefore(cutoff)
@@ -61,7 +59,7 @@ final class BenchmarkCgroup implements AutoCloseable {
                         Files.delete(cgroup);
                     }
                 } catch (IOException e) {
-                    // Still in use; a later run tries again.
+                    // In use after all; a later run tries again.
                 }
             }
         }
