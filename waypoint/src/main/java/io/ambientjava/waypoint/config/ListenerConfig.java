@@ -23,17 +23,20 @@ public record ListenerConfig(String name, String address, int port, Kind kind) {
      * @param httpFilters filter names in order (rbac..., fault, router)
      * @param fallbackCluster where bytes that are not HTTP go (the port's default cluster)
      * @param rbac the {@code envoy.filters.http.rbac} filters with rules, in filter order
+     * @param jwtAuthn the {@code envoy.filters.http.jwt_authn} filter, which runs before them
      */
     public record Http(
             String routeConfigName,
             Optional<RouteTable> inlineRoutes,
             List<String> httpFilters,
             Optional<String> fallbackCluster,
-            List<RbacFilterConfig> rbac)
+            List<RbacFilterConfig> rbac,
+            Optional<JwtAuthnConfig> jwtAuthn)
             implements Kind {
         public Http {
             httpFilters = List.copyOf(httpFilters);
             rbac = List.copyOf(rbac);
+            Objects.requireNonNull(jwtAuthn, "jwtAuthn");
         }
 
         public Http(
@@ -41,7 +44,7 @@ public record ListenerConfig(String name, String address, int port, Kind kind) {
                 Optional<RouteTable> inlineRoutes,
                 List<String> httpFilters,
                 Optional<String> fallbackCluster) {
-            this(routeConfigName, inlineRoutes, httpFilters, fallbackCluster, List.of());
+            this(routeConfigName, inlineRoutes, httpFilters, fallbackCluster, List.of(), Optional.empty());
         }
 
         public boolean hasFilter(String name) {

@@ -23,6 +23,7 @@ public final class ListenerTranslator {
     public static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
     public static final String ROUTER = "envoy.filters.http.router";
     public static final String RBAC = "envoy.filters.http.rbac";
+    public static final String JWT_AUTHN = "envoy.filters.http.jwt_authn";
 
     private ListenerTranslator() {}
 
@@ -89,6 +90,7 @@ public final class ListenerTranslator {
         }
         List<String> filters = new ArrayList<>();
         List<RbacFilterConfig> rbac = new ArrayList<>();
+        Optional<JwtAuthnConfig> jwt = Optional.empty();
         for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
             HttpFilter f = hcm.getHttpFilters(i);
             String hpath = path + ".http_filters[" + i + "]";
@@ -100,6 +102,17 @@ public final class ListenerTranslator {
                         // The listener-level fault config is empty in the contract; per-route config does the work.
                         FieldGuard.onlyFields(fault, hpath + ".typed_config", Set.of());
                     }
+                }
+                case JWT_AUTHN -> {
+                    if (jwt.isPresent() || !rbac.isEmpty()) {
+                        throw FieldGuard.invalid(hpath, "one jwt_authn filter, before the RBAC filters, is supported");
+                    }
+                    jwt = Optional.of(JwtAuthnTranslator.translate(
+                            unpack(
+                                    f.getTypedConfig(),
+                                    io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.class,
+                                    hpath),
+                            hpath + ".typed_config"));
                 }
                 case RBAC -> {
                     if (!f.hasTypedConfig()) {
@@ -130,7 +143,7 @@ public final class ListenerTranslator {
         if (filters.isEmpty() || !filters.getLast().equals(ROUTER)) {
             throw FieldGuard.invalid(path + ".http_filters", "must end with " + ROUTER);
         }
-        return new ListenerConfig.Http(routeName, inline, filters, defaultClusterOf(listenerName), rbac);
+        return new ListenerConfig.Http(routeName, inline, filters, defaultClusterOf(listenerName), rbac, jwt);
     }
 
     /** {@code inbound-vip|<port>|http|<hostname>} → {@code outbound|<port>||<hostname>}, the port's default cluster. */

@@ -92,4 +92,18 @@ public sealed interface RbacPrincipal {
             return match.matches(s.path());
         }
     }
+
+    /** A value of the request's dynamic metadata (the verified JWT payload). */
+    record Metadata(String filter, List<String> path, ValueMatch value, boolean invert) implements RbacPrincipal {
+        public Metadata {
+            Objects.requireNonNull(filter, "filter");
+            path = List.copyOf(path);
+            Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public boolean matches(RbacSubject s) {
+            return value.matches(s.metadata(filter, path)) != invert;
+        }
+    }
 }

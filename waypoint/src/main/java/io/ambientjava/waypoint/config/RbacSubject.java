@@ -1,6 +1,7 @@
 package io.ambientjava.waypoint.config;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Optional;
 
 /** What RBAC permissions and principals look at: the request and its connection. */
@@ -27,4 +28,10 @@ public interface RbacSubject {
 
     /** The client as {@code x-forwarded-for} names it (its last entry), else the direct peer. */
     Optional<InetAddress> remoteIp();
+
+    /**
+     * A value in the request's dynamic metadata: {@code filter}'s struct, then the keys of {@code path} (the JWT
+     * payload is under {@code envoy.filters.http.jwt_authn}, {@code payload}).
+     */
+    Optional<Object> metadata(String filter, List<String> path);
 }

@@ -5,7 +5,9 @@ import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Policy;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +18,8 @@ import java.util.Set;
 
 /**
  * Envoy's HTTP {@code RBAC} filter config to a {@link RbacFilterConfig}. Only what istiod-lite sends for
- * AuthorizationPolicies is implemented; any other field (JWT {@code metadata} included, as the waypoint has no
- * {@code jwt_authn} yet) is refused by name.
+ * AuthorizationPolicies is implemented (principal {@code metadata} for the JWT payload included); any other field
+ * is refused by name.
  */
 final class RbacTranslator {
 
@@ -129,6 +131,7 @@ final class RbacTranslator {
             case REMOTE_IP -> new RbacPrincipal.RemoteIp(cidr(p.getRemoteIp(), path + ".remote_ip"));
             case HEADER -> new RbacPrincipal.Header(MatcherTranslator.header(p.getHeader(), path + ".header"));
             case URL_PATH -> new RbacPrincipal.UrlPath(pathMatch(p.getUrlPath(), path + ".url_path"));
+            case METADATA -> metadata(p.getMetadata(), path + ".metadata");
             case IDENTIFIER_NOT_SET -> throw FieldGuard.invalid(path, "a principal needs an identifier");
             default -> throw unsupported(path, p.getIdentifierCase().name());
         };
@@ -141,6 +144,38 @@ final class RbacTranslator {
             out.add(principal(set.getIds(i), path + ".ids[" + i + "]"));
         }
         return out;
+    }
+
+    private static RbacPrincipal metadata(MetadataMatcher m, String path) {
+        FieldGuard.onlyFields(m, path, Set.of("filter", "path", "value", "invert"));
+        if (m.getFilter().isEmpty()) {
+            throw FieldGuard.invalid(path + ".filter", "empty");
+        }
+        if (!m.hasValue()) {
+            throw FieldGuard.invalid(path + ".value", "needs a value matcher");
+        }
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < m.getPathCount(); i++) {
+            var segment = m.getPath(i);
+            FieldGuard.onlyFields(segment, path + ".path[" + i + "]", Set.of("key"));
+            keys.add(segment.getKey());
+        }
+        return new RbacPrincipal.Metadata(m.getFilter(), keys, value(m.getValue(), path + ".value"), m.getInvert());
+    }
+
+    private static ValueMatch value(ValueMatcher v, String path) {
+        return switch (v.getMatchPatternCase()) {
+            case PRESENT_MATCH -> new ValueMatch.Present(v.getPresentMatch());
+            case STRING_MATCH ->
+                new ValueMatch.Str(MatcherTranslator.string(v.getStringMatch(), path + ".string_match"));
+            case LIST_MATCH -> {
+                var list = v.getListMatch();
+                FieldGuard.onlyFields(list, path + ".list_match", Set.of("one_of"));
+                yield new ValueMatch.OneOf(value(list.getOneOf(), path + ".list_match.one_of"));
+            }
+            case MATCHPATTERN_NOT_SET -> throw FieldGuard.invalid(path, "needs a match pattern");
+            default -> throw unsupported(path, v.getMatchPatternCase().name());
+        };
     }
 
     private static StringMatch pathMatch(PathMatcher m, String path) {

@@ -1,6 +1,7 @@
 package io.ambientjava.waypoint.proxy;
 
 import io.ambientjava.waypoint.config.FaultConfig;
+import io.ambientjava.waypoint.config.JwtAuthnConfig;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.config.RetryPolicy;
 import io.ambientjava.waypoint.config.Route;
@@ -12,6 +13,8 @@ import io.ambientjava.waypoint.filter.FaultDecision;
 import io.ambientjava.waypoint.filter.ForwardedRequest;
 import io.ambientjava.waypoint.filter.HashKeys;
 import io.ambientjava.waypoint.filter.HeaderMutator;
+import io.ambientjava.waypoint.filter.JwtHeaders;
+import io.ambientjava.waypoint.filter.JwtVerifier;
 import io.ambientjava.waypoint.filter.RbacEnforcer;
 import io.ambientjava.waypoint.filter.RequestSubject;
 import io.ambientjava.waypoint.filter.RequestView;
@@ -50,6 +53,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -169,8 +173,25 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         destinationService = serviceOf(listener.get().name());
+        Map<String, Map<String, Object>> metadata = Map.of();
+        if (http.jwtAuthn().isPresent() && !isCorsPreflight(http.jwtAuthn().get())) {
+            switch (JwtVerifier.verify(http.jwtAuthn().get(), view, Instant.now())) {
+                case JwtVerifier.Refused refused -> {
+                    FullHttpResponse response = LocalReplies.text(401, refused.reason());
+                    response.headers()
+                            .set(
+                                    HttpHeaderNames.WWW_AUTHENTICATE,
+                                    "Bearer realm=\"http://" + view.authority() + view.path()
+                                            + "\", error=\"invalid_token\"");
+                    sendLocal(response, false);
+                    return;
+                }
+                case JwtVerifier.Verified verified -> metadata = JwtHeaders.apply(verified, request.headers());
+                case JwtVerifier.NoToken none -> {}
+            }
+        }
         if (!http.rbac().isEmpty()) {
-            RbacEnforcer.Decision decision = RbacEnforcer.evaluate(http.rbac(), rbacSubject());
+            RbacEnforcer.Decision decision = RbacEnforcer.evaluate(http.rbac(), rbacSubject(metadata));
             rbacLogged = decision.logged();
             if (!decision.allowed()) {
                 flags = "RBAC";
@@ -831,7 +852,14 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                 rbacLogged);
     }
 
-    private RequestSubject rbacSubject() {
+    private boolean isCorsPreflight(JwtAuthnConfig jwt) {
+        return jwt.bypassCorsPreflight()
+                && request.method().name().equals("OPTIONS")
+                && request.headers().contains(HttpHeaderNames.ORIGIN)
+                && request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
+    }
+
+    private RequestSubject rbacSubject(Map<String, Map<String, Object>> metadata) {
         Optional<java.net.InetAddress> destinationIp;
         try {
             destinationIp = Optional.of(java.net.InetAddress.ofLiteral(downstream.listenerAddress()));
@@ -843,7 +871,8 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                 downstream.listenerPort(),
                 destinationIp,
                 downstream.peerIdentity().map(Object::toString),
-                downstream.source().map(InetSocketAddress::getAddress));
+                downstream.source().map(InetSocketAddress::getAddress),
+                metadata);
     }
 
     /** {@code inbound-vip|80|http|reviews.default.svc.cluster.local} → the hostname; else the listener name. */

@@ -17,9 +17,11 @@ import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.ListMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.net.InetAddress;
 import java.util.List;
@@ -243,13 +245,50 @@ class RbacMatchTest {
     }
 
     @Test
-    void jwtMetadataIsRefusedByName() {
-        Principal jwt = Principal.newBuilder()
-                .setMetadata(MetadataMatcher.newBuilder().setFilter("envoy.filters.http.jwt_authn"))
-                .build();
-        assertThatThrownBy(() -> rbac(Rbac.filter(RBAC.Action.ALLOW, Rbac.policy(Rbac.anyPermission(), jwt))))
+    void jwtPayloadMetadataMatchesStringsAndListsHoldingThem() {
+        RbacPrincipal sub = principal(io.ambientjava.waypoint.testsupport.Jwt.claim("sub", "alice"));
+        RbacPrincipal audInList = principal(Principal.newBuilder()
+                .setMetadata(MetadataMatcher.newBuilder()
+                        .setFilter("envoy.filters.http.jwt_authn")
+                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey("payload"))
+                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey("aud"))
+                        .setValue(ValueMatcher.newBuilder()
+                                .setListMatch(ListMatcher.newBuilder()
+                                        .setOneOf(ValueMatcher.newBuilder()
+                                                .setStringMatch(StringMatcher.newBuilder()
+                                                        .setExact("shop"))))))
+                .build());
+        RbacPrincipal issPresent = principal(Principal.newBuilder()
+                .setMetadata(MetadataMatcher.newBuilder()
+                        .setFilter("envoy.filters.http.jwt_authn")
+                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey("payload"))
+                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey("iss"))
+                        .setValue(ValueMatcher.newBuilder().setPresentMatch(true)))
+                .build());
+        var withToken = new RequestSubject(
+                new RequestView("GET", "/", "r", "http", new DefaultHttpHeaders()),
+                9080,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                java.util.Map.of(
+                        "envoy.filters.http.jwt_authn",
+                        java.util.Map.of(
+                                "payload",
+                                java.util.Map.of("sub", "alice", "iss", "x", "aud", List.of("web", "shop")))));
+
+        assertThat(sub.matches(withToken)).isTrue();
+        assertThat(audInList.matches(withToken)).isTrue();
+        assertThat(issPresent.matches(withToken)).isTrue();
+        assertThat(sub.matches(get("/"))).isFalse();
+        assertThat(issPresent.matches(get("/"))).isFalse();
+        assertThatThrownBy(() -> principal(Principal.newBuilder()
+                        .setMetadata(MetadataMatcher.newBuilder()
+                                .setFilter("f")
+                                .setValue(ValueMatcher.newBuilder().setBoolMatch(true)))
+                        .build()))
                 .isInstanceOf(UnsupportedConfigException.class)
-                .hasMessageContaining("principals[0].metadata");
+                .hasMessageContaining("metadata.value.bool_match");
     }
 
     @Test
@@ -280,14 +319,17 @@ class RbacMatchTest {
         assertThatThrownBy(() -> permission(portRange))
                 .isInstanceOf(UnsupportedConfigException.class)
                 .hasMessageContaining("destination_port_range");
-        var jwt = HttpFilter.newBuilder()
-                .setName("envoy.filters.http.jwt_authn")
-                .setTypedConfig(Any.pack(RBAC.getDefaultInstance()))
-                .build();
+        var remoteJwks = io.ambientjava.waypoint.testsupport.Jwt.filter(
+                io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.newBuilder()
+                        .setIssuer("i")
+                        .setRemoteJwks(
+                                io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks
+                                        .getDefaultInstance())
+                        .build());
         assertThatThrownBy(() -> ListenerTranslator.translate(
-                        Rbac.withFilters(Envoy.httpListener("198.19.0.20", 9080, "h"), jwt)))
+                        Rbac.withFilters(Envoy.httpListener("198.19.0.20", 9080, "h"), remoteJwks)))
                 .isInstanceOf(UnsupportedConfigException.class)
-                .hasMessageContaining("envoy.filters.http.jwt_authn");
+                .hasMessageContaining("remote_jwks");
         assertThatThrownBy(() -> principal(Principal.newBuilder()
                         .setDirectRemoteIp(CidrRange.newBuilder().setAddressPrefix("not-an-ip"))
                         .build()))

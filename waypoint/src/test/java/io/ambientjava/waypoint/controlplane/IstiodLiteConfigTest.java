@@ -173,6 +173,49 @@ class IstiodLiteConfigTest {
                 .containsExactly(io.ambientjava.waypoint.config.RbacFilterConfig.Action.DENY);
     }
 
+    @Test
+    void aRequestAuthenticationWithInlineKeysAndRequestPrincipalRulesAreAccepted() throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        String jwks = new io.ambientjava.waypoint.testsupport.Jwt().jwks();
+        Files.writeString(folder.resolve("22-jwt.yaml"), """
+                apiVersion: security.istio.io/v1
+                kind: RequestAuthentication
+                metadata: {name: jwt, namespace: default}
+                spec:
+                  targetRefs: [{kind: Service, group: "", name: reviews}]
+                  jwtRules:
+                  - issuer: https://issuer.example
+                    jwks: '%s'
+                    audiences: [shop]
+                    fromHeaders: [{name: x-jwt, prefix: "Bearer "}]
+                    outputClaimToHeaders: [{claim: sub, header: x-sub}]
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: require-jwt, namespace: default}
+                spec:
+                  targetRefs: [{kind: Service, group: "", name: reviews}]
+                  rules:
+                  - from: [{source: {requestPrincipals: ["https://issuer.example/*"]}}]
+                    when: [{key: "request.auth.claims[group]", values: [admins]}]
+                """.formatted(jwks));
+
+        await().atMost(WAIT)
+                .until(() -> client.nacks() > 0
+                        || config.get()
+                                .listenerFor("198.19.0.20", 9080)
+                                .map(l -> ((io.ambientjava.waypoint.config.ListenerConfig.Http) l.kind())
+                                        .jwtAuthn()
+                                        .isPresent())
+                                .orElse(false));
+        await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
+        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        var reviews = (io.ambientjava.waypoint.config.ListenerConfig.Http)
+                config.get().listenerFor("198.19.0.20", 9080).orElseThrow().kind();
+        assertThat(reviews.jwtAuthn().orElseThrow().providers()).hasSize(1);
+        assertThat(reviews.rbac()).hasSize(1);
+    }
+
     /** Bookinfo-style services behind a namespace waypoint, pods v1..v3 of each. */
     private static String mesh() {
         List<String> docs = new ArrayList<>(List.of("""

@@ -82,6 +82,12 @@ public final class Rbac {
                 .build();
     }
 
+    public static Principal andIds(Principal... ids) {
+        return Principal.newBuilder()
+                .setAndIds(Principal.Set.newBuilder().addAllIds(List.of(ids)))
+                .build();
+    }
+
     /** The listener with these filters put before its fault and router filters. */
     public static Listener withFilters(Listener listener, HttpFilter... filters) {
         var filter = listener.getFilterChains(0).getFilters(0);

@@ -1,0 +1,116 @@
+package io.ambientjava.waypoint.config;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RequirementRule;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Envoy's {@code JwtAuthentication} to a {@link JwtAuthnConfig}: the shape istiod-lite sends, with keys inline
+ * ({@code local_jwks}). {@code remote_jwks} and any other requirement shape are refused by name.
+ */
+final class JwtAuthnTranslator {
+
+    private JwtAuthnTranslator() {}
+
+    static JwtAuthnConfig translate(JwtAuthentication config, String path) {
+        FieldGuard.onlyFields(config, path, Set.of("providers", "rules", "bypass_cors_preflight"));
+        List<JwtProviderConfig> providers = new ArrayList<>();
+        for (Map.Entry<String, JwtProvider> e : config.getProvidersMap().entrySet()) {
+            providers.add(provider(e.getKey(), e.getValue(), path + ".providers[" + e.getKey() + "]"));
+        }
+        if (config.getRulesCount() != 1) {
+            throw FieldGuard.invalid(path + ".rules", "exactly one rule (prefix /) is supported");
+        }
+        RequirementRule rule = config.getRules(0);
+        String rpath = path + ".rules[0]";
+        FieldGuard.onlyFields(rule, rpath, Set.of("match", "requires"));
+        FieldGuard.onlyFields(rule.getMatch(), rpath + ".match", Set.of("prefix"));
+        if (!rule.getMatch().getPrefix().equals("/")) {
+            throw FieldGuard.invalid(rpath + ".match", "only prefix / is supported");
+        }
+        JwtRequirement requires = rule.getRequires();
+        FieldGuard.onlyFields(requires, rpath + ".requires", Set.of("requires_any"));
+        var any = requires.getRequiresAny();
+        FieldGuard.onlyFields(any, rpath + ".requires.requires_any", Set.of("requirements"));
+        boolean allowMissing = false;
+        for (int i = 0; i < any.getRequirementsCount(); i++) {
+            JwtRequirement r = any.getRequirements(i);
+            String qpath = rpath + ".requires.requires_any.requirements[" + i + "]";
+            FieldGuard.onlyFields(r, qpath, Set.of("provider_name", "allow_missing"));
+            switch (r.getRequiresTypeCase()) {
+                case PROVIDER_NAME -> {
+                    if (!config.getProvidersMap().containsKey(r.getProviderName())) {
+                        throw FieldGuard.invalid(qpath + ".provider_name", "no provider '" + r.getProviderName() + "'");
+                    }
+                }
+                case ALLOW_MISSING -> allowMissing = true;
+                default -> throw FieldGuard.invalid(qpath, "needs provider_name or allow_missing");
+            }
+        }
+        if (!allowMissing) {
+            throw FieldGuard.invalid(
+                    rpath + ".requires.requires_any", "only requirements ending in allow_missing are supported");
+        }
+        return new JwtAuthnConfig(providers, config.getBypassCorsPreflight());
+    }
+
+    private static JwtProviderConfig provider(String name, JwtProvider p, String path) {
+        FieldGuard.onlyFields(
+                p,
+                path,
+                Set.of(
+                        "issuer",
+                        "audiences",
+                        "local_jwks",
+                        "from_headers",
+                        "from_params",
+                        "from_cookies",
+                        "forward",
+                        "forward_payload_header",
+                        "claim_to_headers",
+                        "payload_in_metadata"));
+        if (!p.hasLocalJwks()) {
+            throw FieldGuard.invalid(path, "needs local_jwks");
+        }
+        FieldGuard.onlyFields(p.getLocalJwks(), path + ".local_jwks", Set.of("inline_string"));
+        JWKSet keys;
+        try {
+            keys = JWKSet.parse(p.getLocalJwks().getInlineString());
+        } catch (ParseException e) {
+            throw FieldGuard.invalid(path + ".local_jwks.inline_string", "not a JWKS: " + e.getMessage());
+        }
+        List<JwtProviderConfig.TokenHeader> headers = new ArrayList<>();
+        for (int i = 0; i < p.getFromHeadersCount(); i++) {
+            var h = p.getFromHeaders(i);
+            FieldGuard.onlyFields(h, path + ".from_headers[" + i + "]", Set.of("name", "value_prefix"));
+            headers.add(new JwtProviderConfig.TokenHeader(h.getName().toLowerCase(Locale.ROOT), h.getValuePrefix()));
+        }
+        List<JwtProviderConfig.ClaimToHeader> claims = new ArrayList<>();
+        for (int i = 0; i < p.getClaimToHeadersCount(); i++) {
+            var c = p.getClaimToHeaders(i);
+            FieldGuard.onlyFields(c, path + ".claim_to_headers[" + i + "]", Set.of("claim_name", "header_name"));
+            claims.add(new JwtProviderConfig.ClaimToHeader(c.getClaimName(), c.getHeaderName()));
+        }
+        return new JwtProviderConfig(
+                name,
+                p.getIssuer(),
+                p.getAudiencesList(),
+                keys,
+                headers,
+                p.getFromParamsList(),
+                p.getFromCookiesList(),
+                p.getForward(),
+                p.getForwardPayloadHeader().isEmpty() ? Optional.empty() : Optional.of(p.getForwardPayloadHeader()),
+                claims,
+                p.getPayloadInMetadata().isEmpty() ? Optional.empty() : Optional.of(p.getPayloadInMetadata()));
+    }
+}

@@ -1,0 +1,61 @@
+package io.ambientjava.waypoint.config;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One {@code jwt_authn} provider: who issues the tokens, their keys, where the token is found and what is done
+ * with it once verified.
+ *
+ * @param issuer empty: any issuer
+ * @param audiences empty: any audience
+ * @param fromHeaders empty together with {@code fromParams} and {@code fromCookies}: Envoy's default,
+ *     {@code Authorization: Bearer} and the {@code access_token} parameter
+ * @param forward whether the token stays on the request sent upstream
+ * @param payloadInMetadata the key of the verified payload in the request's dynamic metadata
+ */
+public record JwtProviderConfig(
+        String name,
+        String issuer,
+        List<String> audiences,
+        JWKSet keys,
+        List<TokenHeader> fromHeaders,
+        List<String> fromParams,
+        List<String> fromCookies,
+        boolean forward,
+        Optional<String> forwardPayloadHeader,
+        List<ClaimToHeader> claimToHeaders,
+        Optional<String> payloadInMetadata) {
+
+    public record TokenHeader(String name, String valuePrefix) {}
+
+    public record ClaimToHeader(String claim, String header) {}
+
+    public JwtProviderConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(issuer, "issuer");
+        Objects.requireNonNull(keys, "keys");
+        audiences = List.copyOf(audiences);
+        fromHeaders = List.copyOf(fromHeaders);
+        fromParams = List.copyOf(fromParams);
+        fromCookies = List.copyOf(fromCookies);
+        claimToHeaders = List.copyOf(claimToHeaders);
+    }
+
+    /** Where this provider looks for its token, with Envoy's default when none is configured. */
+    public List<TokenHeader> headersToSearch() {
+        if (fromHeaders.isEmpty() && fromParams.isEmpty() && fromCookies.isEmpty()) {
+            return List.of(new TokenHeader("authorization", "Bearer "));
+        }
+        return fromHeaders;
+    }
+
+    public List<String> paramsToSearch() {
+        if (fromHeaders.isEmpty() && fromParams.isEmpty() && fromCookies.isEmpty()) {
+            return List.of("access_token");
+        }
+        return fromParams;
+    }
+}
