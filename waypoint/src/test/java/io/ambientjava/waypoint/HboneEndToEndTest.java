@@ -23,6 +23,7 @@ import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
 import io.ambientjava.waypoint.testsupport.Envoy;
+import io.ambientjava.waypoint.testsupport.Rbac;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.ambientjava.waypoint.xds.ConfigAssembler;
@@ -96,12 +97,14 @@ class HboneEndToEndTest {
     }
 
     private void configure(String identity) {
+        configure(identity, Envoy.httpListener(TestBed.VIP, 80, TestBed.HOST));
+    }
+
+    private void configure(String identity, io.envoyproxy.envoy.config.listener.v3.Listener listener) {
         var assembler = new ConfigAssembler();
         waypoint.apply(assembler.apply(
                 TypeUrls.LISTENER,
-                List.of(update(
-                        "inbound-vip|80|http|" + TestBed.HOST,
-                        Any.pack(Envoy.httpListener(TestBed.VIP, 80, TestBed.HOST)))),
+                List.of(update("inbound-vip|80|http|" + TestBed.HOST, Any.pack(listener))),
                 List.of()));
         waypoint.apply(assembler.apply(
                 TypeUrls.ROUTE,
@@ -191,6 +194,41 @@ class HboneEndToEndTest {
         assertThat(first.destinationService()).isEqualTo(TestBed.HOST);
         // The pooled HBONE connection to the destination ztunnel carries the tunnels.
         assertThat(destinationZtunnel.connectionCount()).isBetween(1, 2);
+    }
+
+    /** RBAC sees the client's SPIFFE ID from the HBONE mTLS connection and the original client from the CONNECT. */
+    @Test
+    @RequiresCommand({"curl"})
+    void rbacAuthorizesThePeerIdentityOfTheHboneConnection() throws Exception {
+        var fromClient = io.envoyproxy.envoy.config.rbac.v3.Principal.newBuilder()
+                .setAndIds(io.envoyproxy.envoy.config.rbac.v3.Principal.Set.newBuilder()
+                        .addIds(Rbac.principalName(CLIENT.toString()))
+                        .addIds(io.envoyproxy.envoy.config.rbac.v3.Principal.newBuilder()
+                                .setDirectRemoteIp(io.envoyproxy.envoy.config.core.v3.CidrRange.newBuilder()
+                                        .setAddressPrefix("198.18.0.5")
+                                        .setPrefixLen(Envoy.u32(32)))))
+                .build();
+        configure(
+                REVIEWS.toString(),
+                Rbac.withFilters(
+                        Envoy.httpListener(TestBed.VIP, 80, TestBed.HOST),
+                        Rbac.filter(
+                                io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW,
+                                Rbac.policy(Rbac.anyPermission(), fromClient))));
+        int port = startOutbound();
+        assertThat(curl("http://127.0.0.1:" + port + "/ok")).isEqualTo("reviews-v1 GET /ok\n");
+
+        configure(
+                REVIEWS.toString(),
+                Rbac.withFilters(
+                        Envoy.httpListener(TestBed.VIP, 80, TestBed.HOST),
+                        Rbac.filter(
+                                io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW,
+                                Rbac.policy(
+                                        Rbac.anyPermission(),
+                                        Rbac.principalName("spiffe://cluster.local/ns/default/sa/someone-else")))));
+        assertThat(curl("-w", " %{http_code}", "http://127.0.0.1:" + port + "/no"))
+                .isEqualTo("RBAC: access denied 403");
     }
 
     @Test
