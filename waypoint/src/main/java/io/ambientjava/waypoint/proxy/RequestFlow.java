@@ -177,6 +177,12 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         if (http.jwtAuthn().isPresent() && !isCorsPreflight(http.jwtAuthn().get())) {
             switch (JwtVerifier.verify(http.jwtAuthn().get(), view, Instant.now())) {
                 case JwtVerifier.Refused refused -> {
+                    if (grpc) {
+                        // as Envoy: a gRPC client gets UNAUTHENTICATED instead of an HTTP 401
+                        grpcStatus = Optional.of("16");
+                        sendLocal(LocalReplies.grpcError(16, refused.reason()), false);
+                        return;
+                    }
                     FullHttpResponse response = LocalReplies.text(401, refused.reason());
                     response.headers()
                             .set(
@@ -195,7 +201,13 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             rbacLogged = decision.logged();
             if (!decision.allowed()) {
                 flags = "RBAC";
-                localReply(403, "RBAC: access denied", false);
+                if (grpc) {
+                    // as Envoy: a gRPC client gets PERMISSION_DENIED instead of an HTTP 403
+                    grpcStatus = Optional.of("7");
+                    sendLocal(LocalReplies.grpcError(7, "RBAC: access denied"), false);
+                } else {
+                    localReply(403, "RBAC: access denied", false);
+                }
                 return;
             }
         }

@@ -161,4 +161,19 @@ class RbacTest {
         assertThat(lastRecord(2).rbacLogged()).isEmpty();
         assertThat(AccessLog.format(lastRecord(2))).doesNotContain("rbac_log");
     }
+
+    @Test
+    void aGrpcClientIsRefusedWithPermissionDenied() throws Exception {
+        listener(Rbac.filter(RBAC.Action.ALLOW));
+        try (var client = new io.ambientjava.waypoint.testsupport.H2Client(bed.group, bed.listener.localAddress())) {
+            var headers = io.ambientjava.waypoint.testsupport.H2Client.request("POST", "/pkg.Echo/Say", "reviews")
+                    .set("content-type", "application/grpc");
+            var response = client.exchange(headers, List.of());
+            assertThat(response.headers().status().toString()).isEqualTo("200");
+            assertThat(response.headers().get("grpc-status").toString()).isEqualTo("7");
+            assertThat(response.headers().get("grpc-message").toString()).isEqualTo("RBAC: access denied");
+        }
+        assertThat(lastRecord(1).responseFlags()).isEqualTo("RBAC");
+        assertThat(upstream.count.get()).isZero();
+    }
 }
