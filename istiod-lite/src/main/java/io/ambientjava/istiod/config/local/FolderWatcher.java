@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
 final class FolderWatcher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FolderWatcher.class);
-    private static final Duration COALESCE = Duration.ofMillis(50);
+    // Short: it only saves re-reads while an editor's save is in flight (a half-written file is refused and the
+    // next event re-reads it anyway), and every millisecond here is added to each push after a config change.
+    private static final Duration COALESCE = Duration.ofMillis(15);
     private static final int MAX_DEPTH = 8;
 
     private final Path folder;
