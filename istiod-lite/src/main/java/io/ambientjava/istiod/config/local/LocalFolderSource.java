@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -25,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -120,15 +122,14 @@ public final class LocalFolderSource implements ConfigSource {
         }
         for (Path file : files) {
             Path shown = folder.relativize(file);
-            String text;
+            ParsedFile parsed;
             try {
-                text = Files.readString(file);
+                parsed = parse(shown, file);
             } catch (IOException | UncheckedIOException e) {
                 found.add(ConfigProblem.error(new SourceLocation(shown, 1), "", "", "cannot read the file: " + e));
                 unreliableFiles.add(shown);
                 continue;
             }
-            ParsedFile parsed = parse(shown, text);
             found.addAll(parsed.problems());
             if (!parsed.complete()) {
                 unreliableFiles.add(shown);
@@ -198,20 +199,32 @@ public final class LocalFolderSource implements ConfigSource {
     }
 
     /**
-     * Parses a file, or reuses the last result when its text is unchanged, so one edited file in a large folder
-     * costs one file's parse; unchanged resources also keep their objects from snapshot to snapshot.
+     * Parses a file, or reuses the last result when it is unchanged, so one edited file in a large folder costs one
+     * file's parse; unchanged resources also keep their objects from snapshot to snapshot. A file whose size,
+     * modification time and inode are as last time is not even read again, unless it was modified in the last
+     * second: file times tick in jiffies, so a same-size rewrite right after the last read could carry the same
+     * time (git's "racily clean" problem).
      */
-    private ParsedFile parse(Path shown, String text) {
+    private ParsedFile parse(Path shown, Path file) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        String stamp = attributes.size() + "@" + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "#"
+                + attributes.fileKey();
         CachedParse cached = parsedFiles.get(shown);
+        boolean settled = attributes.lastModifiedTime().toMillis() < System.currentTimeMillis() - 1_000;
+        if (cached != null && settled && cached.stamp().equals(stamp)) {
+            return cached.parsed();
+        }
+        String text = Files.readString(file);
         if (cached != null && cached.text().equals(text)) {
+            parsedFiles.put(shown, new CachedParse(stamp, text, cached.parsed()));
             return cached.parsed();
         }
         ParsedFile parsed = parser.parse(shown, text);
-        parsedFiles.put(shown, new CachedParse(text, parsed));
+        parsedFiles.put(shown, new CachedParse(stamp, text, parsed));
         return parsed;
     }
 
-    private record CachedParse(String text, ParsedFile parsed) {}
+    private record CachedParse(String stamp, String text, ParsedFile parsed) {}
 
     private List<Path> yamlFiles() {
         try (Stream<Path> paths = Files.walk(folder, 8)) {

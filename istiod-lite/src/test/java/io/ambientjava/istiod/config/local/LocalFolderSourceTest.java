@@ -143,6 +143,19 @@ class LocalFolderSourceTest {
     }
 
     @Test
+    void aSameSizeRewriteInPlaceRightAfterAReadIsSeen() throws IOException {
+        Path file = folder.resolve("pod.yaml");
+        Files.writeString(file, POD.formatted("198.18.1.5"));
+        try (LocalFolderSource source = LocalFolderSource.open(folder, Duration.ofSeconds(60))) {
+            assertThat(podIp(source.current())).isEqualTo("198.18.1.5");
+            // Same size, same inode, and most likely the same file time tick: the text must still be compared.
+            Files.writeString(file, POD.formatted("198.18.1.6"));
+            source.reloadNow();
+            assertThat(podIp(source.current())).isEqualTo("198.18.1.6");
+        }
+    }
+
+    @Test
     void refusesAFolderThatDoesNotExist() {
         assertThatThrownBy(() -> LocalFolderSource.open(folder.resolve("missing")))
                 .isInstanceOf(IllegalArgumentException.class)
