@@ -1,11 +1,16 @@
 package io.ambientjava.waypoint.config;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RequirementRule;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.text.ParseException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +20,7 @@ import java.util.Set;
 
 /**
  * Envoy's {@code JwtAuthentication} to a {@link JwtAuthnConfig}: the shape istiod-lite sends, with keys inline
- * ({@code local_jwks}). {@code remote_jwks} and any other requirement shape are refused by name.
+ * ({@code local_jwks}) or fetched ({@code remote_jwks}). Any other requirement shape is refused by name.
  */
 final class JwtAuthnTranslator {
 
@@ -71,6 +76,7 @@ final class JwtAuthnTranslator {
                         "issuer",
                         "audiences",
                         "local_jwks",
+                        "remote_jwks",
                         "from_headers",
                         "from_params",
                         "from_cookies",
@@ -78,16 +84,11 @@ final class JwtAuthnTranslator {
                         "forward_payload_header",
                         "claim_to_headers",
                         "payload_in_metadata"));
-        if (!p.hasLocalJwks()) {
-            throw FieldGuard.invalid(path, "needs local_jwks");
-        }
-        FieldGuard.onlyFields(p.getLocalJwks(), path + ".local_jwks", Set.of("inline_string"));
-        JWKSet keys;
-        try {
-            keys = JWKSet.parse(p.getLocalJwks().getInlineString());
-        } catch (ParseException e) {
-            throw FieldGuard.invalid(path + ".local_jwks.inline_string", "not a JWKS: " + e.getMessage());
-        }
+        JwksSource keys = switch (p.getJwksSourceSpecifierCase()) {
+            case LOCAL_JWKS -> inline(p, path);
+            case REMOTE_JWKS -> remote(p.getRemoteJwks(), path + ".remote_jwks");
+            default -> throw FieldGuard.invalid(path, "needs local_jwks or remote_jwks");
+        };
         List<JwtProviderConfig.TokenHeader> headers = new ArrayList<>();
         for (int i = 0; i < p.getFromHeadersCount(); i++) {
             var h = p.getFromHeaders(i);
@@ -112,5 +113,44 @@ final class JwtAuthnTranslator {
                 p.getForwardPayloadHeader().isEmpty() ? Optional.empty() : Optional.of(p.getForwardPayloadHeader()),
                 claims,
                 p.getPayloadInMetadata().isEmpty() ? Optional.empty() : Optional.of(p.getPayloadInMetadata()));
+    }
+
+    private static JwksSource inline(JwtProvider p, String path) {
+        FieldGuard.onlyFields(p.getLocalJwks(), path + ".local_jwks", Set.of("inline_string"));
+        try {
+            return new JwksSource.Inline(JWKSet.parse(p.getLocalJwks().getInlineString()));
+        } catch (ParseException e) {
+            throw FieldGuard.invalid(path + ".local_jwks.inline_string", "not a JWKS: " + e.getMessage());
+        }
+    }
+
+    private static JwksSource remote(RemoteJwks remote, String path) {
+        FieldGuard.onlyFields(remote, path, Set.of("http_uri", "cache_duration"));
+        HttpUri http = remote.getHttpUri();
+        FieldGuard.onlyFields(http, path + ".http_uri", Set.of("uri", "cluster", "timeout"));
+        URI uri;
+        try {
+            uri = new URI(http.getUri());
+        } catch (URISyntaxException e) {
+            throw FieldGuard.invalid(path + ".http_uri.uri", "not a URI: " + e.getMessage());
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw FieldGuard.invalid(
+                    path + ".http_uri.uri", "'" + http.getUri() + "' is not an http(s) URL with a host");
+        }
+        Duration timeout = http.hasTimeout() ? duration(http.getTimeout()) : Duration.ZERO;
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw FieldGuard.invalid(path + ".http_uri.timeout", "must be positive");
+        }
+        // Envoy's default when the field is absent: five minutes
+        Duration cache = remote.hasCacheDuration() ? duration(remote.getCacheDuration()) : Duration.ofMinutes(5);
+        if (cache.isNegative() || cache.isZero()) {
+            throw FieldGuard.invalid(path + ".cache_duration", "must be positive");
+        }
+        return new JwksSource.Remote(uri, timeout, cache);
+    }
+
+    private static Duration duration(com.google.protobuf.Duration d) {
+        return Duration.ofSeconds(d.getSeconds(), d.getNanos());
     }
 }

@@ -1,6 +1,5 @@
 package io.ambientjava.waypoint.config;
 
-import com.nimbusds.jose.jwk.JWKSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,7 +19,7 @@ public record JwtProviderConfig(
         String name,
         String issuer,
         List<String> audiences,
-        JWKSet keys,
+        JwksSource keys,
         List<TokenHeader> fromHeaders,
         List<String> fromParams,
         List<String> fromCookies,

@@ -5,19 +5,23 @@ import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.ambientjava.waypoint.config.JwksSource;
 import io.ambientjava.waypoint.config.JwtAuthnConfig;
 import io.ambientjava.waypoint.config.JwtProviderConfig;
 import java.security.Key;
 import java.text.ParseException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The {@code jwt_authn} filter's decision for one request: no token (passes, as {@code allow_missing}), a token a
@@ -27,6 +31,9 @@ public final class JwtVerifier {
 
     /** Envoy's default allowance for clocks that disagree. */
     private static final long CLOCK_SKEW_SECONDS = 60;
+
+    /** Envoy's wording when a remote key set could not be had in time. */
+    public static final String REMOTE_FETCH_FAILED = "Jwks remote fetch is failed";
 
     public sealed interface Outcome {}
 
@@ -42,22 +49,38 @@ public final class JwtVerifier {
 
     private JwtVerifier() {}
 
-    public static Outcome verify(JwtAuthnConfig config, RequestView request, Instant now) {
-        Optional<Refused> firstRefusal = Optional.empty();
+    /**
+     * The decision, at once when every key needed is at hand (inline, or a cached remote set), else when the
+     * remote key sets arrive. Never completes exceptionally. Callbacks run on whichever thread completes a fetch.
+     */
+    public static CompletableFuture<Outcome> verify(JwtAuthnConfig config, RequestView request, Instant now) {
+        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
         for (JwtProviderConfig provider : config.providers()) {
             Optional<Token> token = find(provider, request);
-            if (token.isEmpty()) {
-                continue;
+            if (token.isPresent()) {
+                outcomes.add(check(provider, token.get(), now));
             }
-            Outcome outcome = check(provider, token.get(), now);
+        }
+        if (outcomes.stream().allMatch(CompletableFuture::isDone)) {
+            return CompletableFuture.completedFuture(decide(outcomes));
+        }
+        return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+                .thenApply(done -> decide(outcomes));
+    }
+
+    /** The first provider that verified its token; else the first refusal; else no token at all. */
+    private static Outcome decide(List<CompletableFuture<Outcome>> outcomes) {
+        Optional<Outcome> firstRefusal = Optional.empty();
+        for (CompletableFuture<Outcome> future : outcomes) {
+            Outcome outcome = future.join();
             if (outcome instanceof Verified) {
                 return outcome;
             }
             if (firstRefusal.isEmpty()) {
-                firstRefusal = Optional.of((Refused) outcome);
+                firstRefusal = Optional.of(outcome);
             }
         }
-        return firstRefusal.<Outcome>map(r -> r).orElse(new NoToken());
+        return firstRefusal.orElse(new NoToken());
     }
 
     private record Token(String value, String location) {}
@@ -100,19 +123,37 @@ public final class JwtVerifier {
         });
     }
 
-    private static Outcome check(JwtProviderConfig provider, Token token, Instant now) {
+    private static CompletableFuture<Outcome> check(JwtProviderConfig provider, Token token, Instant now) {
         SignedJWT jwt;
         JWTClaimsSet claims;
         try {
             jwt = SignedJWT.parse(token.value());
             claims = jwt.getJWTClaimsSet();
         } catch (ParseException e) {
-            return new Refused("Jwt is not in the form of Header.Payload.Signature");
+            return refused("Jwt is not in the form of Header.Payload.Signature");
         }
         if (!provider.issuer().isEmpty() && !provider.issuer().equals(claims.getIssuer())) {
-            return new Refused("Jwt issuer is not configured");
+            return refused("Jwt issuer is not configured");
         }
-        if (!signatureValid(provider, jwt)) {
+        return switch (provider.keys()) {
+            case JwksSource.Inline inline ->
+                CompletableFuture.completedFuture(checkSigned(provider, token, jwt, claims, inline.keys(), now));
+            case JwksSource.Remote remote ->
+                RemoteJwksCache.of(remote)
+                        .keysFor(jwt.getHeader().getKeyID())
+                        .thenApply(keys -> keys == null
+                                ? new Refused(REMOTE_FETCH_FAILED)
+                                : checkSigned(provider, token, jwt, claims, keys, now));
+        };
+    }
+
+    private static CompletableFuture<Outcome> refused(String reason) {
+        return CompletableFuture.completedFuture(new Refused(reason));
+    }
+
+    private static Outcome checkSigned(
+            JwtProviderConfig provider, Token token, SignedJWT jwt, JWTClaimsSet claims, JWKSet keys, Instant now) {
+        if (!signatureValid(keys, jwt)) {
             return new Refused("Jwt verification fails");
         }
         Date exp = claims.getExpirationTime();
@@ -134,9 +175,9 @@ public final class JwtVerifier {
                 provider, jwt.getPayload().toJSONObject(), jwt.getParsedParts()[1].toString(), token.location());
     }
 
-    private static boolean signatureValid(JwtProviderConfig provider, SignedJWT jwt) {
+    private static boolean signatureValid(JWKSet keys, SignedJWT jwt) {
         String kid = jwt.getHeader().getKeyID();
-        for (JWK jwk : provider.keys().getKeys()) {
+        for (JWK jwk : keys.getKeys()) {
             if (kid != null && jwk.getKeyID() != null && !kid.equals(jwk.getKeyID())) {
                 continue;
             }

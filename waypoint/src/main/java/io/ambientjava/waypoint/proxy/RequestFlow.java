@@ -173,28 +173,45 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         destinationService = serviceOf(listener.get().name());
-        Map<String, Map<String, Object>> metadata = Map.of();
         if (http.jwtAuthn().isPresent() && !isCorsPreflight(http.jwtAuthn().get())) {
-            switch (JwtVerifier.verify(http.jwtAuthn().get(), view, Instant.now())) {
-                case JwtVerifier.Refused refused -> {
-                    if (grpc) {
-                        // as Envoy: a gRPC client gets UNAUTHENTICATED instead of an HTTP 401
-                        grpcStatus = Optional.of("16");
-                        sendLocal(LocalReplies.grpcError(16, refused.reason()), false);
-                        return;
+            var outcome = JwtVerifier.verify(http.jwtAuthn().get(), view, Instant.now());
+            if (outcome.isDone()) {
+                afterJwt(config, http, outcome.join());
+            } else {
+                // remote keys still being fetched: go on, on this request's event loop, when they arrive
+                outcome.whenComplete((o, error) -> loop.execute(() -> {
+                    if (!finished) {
+                        afterJwt(
+                                config, http, o != null ? o : new JwtVerifier.Refused(JwtVerifier.REMOTE_FETCH_FAILED));
                     }
-                    FullHttpResponse response = LocalReplies.text(401, refused.reason());
-                    response.headers()
-                            .set(
-                                    HttpHeaderNames.WWW_AUTHENTICATE,
-                                    "Bearer realm=\"http://" + view.authority() + view.path()
-                                            + "\", error=\"invalid_token\"");
-                    sendLocal(response, false);
+                }));
+            }
+            return;
+        }
+        afterJwt(config, http, new JwtVerifier.NoToken());
+    }
+
+    private void afterJwt(WaypointConfig config, ListenerConfig.Http http, JwtVerifier.Outcome jwt) {
+        Map<String, Map<String, Object>> metadata = Map.of();
+        switch (jwt) {
+            case JwtVerifier.Refused refused -> {
+                if (grpc) {
+                    // as Envoy: a gRPC client gets UNAUTHENTICATED instead of an HTTP 401
+                    grpcStatus = Optional.of("16");
+                    sendLocal(LocalReplies.grpcError(16, refused.reason()), false);
                     return;
                 }
-                case JwtVerifier.Verified verified -> metadata = JwtHeaders.apply(verified, request.headers());
-                case JwtVerifier.NoToken none -> {}
+                FullHttpResponse response = LocalReplies.text(401, refused.reason());
+                response.headers()
+                        .set(
+                                HttpHeaderNames.WWW_AUTHENTICATE,
+                                "Bearer realm=\"http://" + view.authority() + view.path()
+                                        + "\", error=\"invalid_token\"");
+                sendLocal(response, false);
+                return;
             }
+            case JwtVerifier.Verified verified -> metadata = JwtHeaders.apply(verified, request.headers());
+            case JwtVerifier.NoToken none -> {}
         }
         if (!http.rbac().isEmpty()) {
             RbacEnforcer.Decision decision = RbacEnforcer.evaluate(http.rbac(), rbacSubject(metadata));

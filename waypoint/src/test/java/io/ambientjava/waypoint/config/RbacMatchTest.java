@@ -330,6 +330,25 @@ class RbacMatchTest {
                         Rbac.withFilters(Envoy.httpListener("198.19.0.20", 9080, "h"), remoteJwks)))
                 .isInstanceOf(UnsupportedConfigException.class)
                 .hasMessageContaining("remote_jwks");
+        var ftpJwks =
+                io.ambientjava.waypoint.testsupport.Jwt.filter(io.ambientjava.waypoint.testsupport.Jwt.remoteProvider(
+                                "ftp://127.0.0.1/jwks",
+                                java.time.Duration.ofSeconds(1),
+                                java.time.Duration.ofMinutes(5))
+                        .build());
+        assertThatThrownBy(() -> ListenerTranslator.translate(
+                        Rbac.withFilters(Envoy.httpListener("198.19.0.20", 9080, "h"), ftpJwks)))
+                .isInstanceOf(UnsupportedConfigException.class)
+                .hasMessageContaining("remote_jwks.http_uri.uri")
+                .hasMessageContaining("ftp://127.0.0.1/jwks");
+        var noTimeout = io.ambientjava.waypoint.testsupport.Jwt.remoteProvider(
+                "http://127.0.0.1/jwks", java.time.Duration.ofSeconds(1), java.time.Duration.ofMinutes(5));
+        noTimeout.getRemoteJwksBuilder().getHttpUriBuilder().clearTimeout();
+        assertThatThrownBy(() -> ListenerTranslator.translate(Rbac.withFilters(
+                        Envoy.httpListener("198.19.0.20", 9080, "h"),
+                        io.ambientjava.waypoint.testsupport.Jwt.filter(noTimeout.build()))))
+                .isInstanceOf(UnsupportedConfigException.class)
+                .hasMessageContaining("remote_jwks.http_uri.timeout");
         assertThatThrownBy(() -> principal(Principal.newBuilder()
                         .setDirectRemoteIp(CidrRange.newBuilder().setAddressPrefix("not-an-ip"))
                         .build()))

@@ -216,6 +216,42 @@ class IstiodLiteConfigTest {
         assertThat(reviews.rbac()).hasSize(1);
     }
 
+    @Test
+    void aRequestAuthenticationWithAJwksUriIsAccepted() throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        try (var jwks = new io.ambientjava.waypoint.testsupport.JwksServer(
+                new io.ambientjava.waypoint.testsupport.Jwt().jwks())) {
+            Files.writeString(folder.resolve("23-jwks-uri.yaml"), """
+                    apiVersion: security.istio.io/v1
+                    kind: RequestAuthentication
+                    metadata: {name: jwt-remote, namespace: default}
+                    spec:
+                      targetRefs: [{kind: Service, group: "", name: reviews}]
+                      jwtRules:
+                      - issuer: https://issuer.example
+                        jwksUri: %s
+                    """.formatted(jwks.uri()));
+
+            await().atMost(WAIT)
+                    .until(() -> client.nacks() > 0
+                            || config.get()
+                                    .listenerFor("198.19.0.20", 9080)
+                                    .map(l -> ((io.ambientjava.waypoint.config.ListenerConfig.Http) l.kind())
+                                            .jwtAuthn()
+                                            .isPresent())
+                                    .orElse(false));
+            await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
+            assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+            var reviews = (io.ambientjava.waypoint.config.ListenerConfig.Http)
+                    config.get().listenerFor("198.19.0.20", 9080).orElseThrow().kind();
+            var keys = reviews.jwtAuthn().orElseThrow().providers().getFirst().keys();
+            assertThat(keys).isInstanceOf(io.ambientjava.waypoint.config.JwksSource.Remote.class);
+            var remote = (io.ambientjava.waypoint.config.JwksSource.Remote) keys;
+            assertThat(remote.uri().toString()).isEqualTo(jwks.uri());
+            assertThat(remote.cacheDuration()).isEqualTo(Duration.ofMinutes(5));
+        }
+    }
+
     /** Bookinfo-style services behind a namespace waypoint, pods v1..v3 of each. */
     private static String mesh() {
         List<String> docs = new ArrayList<>(List.of("""

@@ -3,6 +3,7 @@ package io.ambientjava.waypoint.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ambientjava.waypoint.testsupport.Envoy;
+import io.ambientjava.waypoint.testsupport.JwksServer;
 import io.ambientjava.waypoint.testsupport.Jwt;
 import io.ambientjava.waypoint.testsupport.Rbac;
 import io.ambientjava.waypoint.testsupport.TestBed;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** jwt_authn before RBAC: tokens verified with inline keys, their payload read by requestPrincipals rules. */
+/** jwt_authn before RBAC: tokens verified with inline or fetched keys, their payload read by requestPrincipals rules. */
 class JwtAuthnTest {
 
     private final TestBed bed = new TestBed();
@@ -81,6 +82,117 @@ class JwtAuthnTest {
                 .isEqualTo(401);
         assertThat(get("/", "authorization", "Bearer not-a-jwt").statusCode()).isEqualTo(401);
         assertThat(upstream.count.get()).isEqualTo(2);
+    }
+
+    private HttpResponse<String> withToken(String token) {
+        return get("/", "authorization", "Bearer " + token);
+    }
+
+    @Test
+    void remoteKeysAreFetchedOnceAndCached() {
+        try (JwksServer jwks = new JwksServer(issuer.jwks())) {
+            listener(Jwt.filter(Jwt.remoteProvider(jwks.uri(), Duration.ofSeconds(2), Duration.ofMinutes(5))
+                    .build()));
+
+            assertThat(withToken(issuer.token("alice")).statusCode()).isEqualTo(200);
+            assertThat(withToken(issuer.token("bob")).statusCode()).isEqualTo(200);
+            assertThat(jwks.fetches.get()).isEqualTo(1);
+            assertThat(upstream.seen.getLast().headers()).doesNotContainKey("authorization");
+            HttpResponse<String> forged = withToken(new Jwt().token("alice"));
+            assertThat(forged.statusCode()).isEqualTo(401);
+            assertThat(forged.body()).isEqualTo("Jwt verification fails");
+        }
+    }
+
+    @Test
+    void aRequestWaitsForTheFirstFetch() {
+        try (JwksServer jwks = new JwksServer(issuer.jwks())) {
+            jwks.delay(Duration.ofMillis(400));
+            listener(Jwt.filter(Jwt.remoteProvider(jwks.uri(), Duration.ofSeconds(3), Duration.ofMinutes(5))
+                    .build()));
+
+            assertThat(withToken(issuer.token("alice")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aFetchSlowerThanTheTimeoutRefusesWithEnvoysMessage() {
+        try (JwksServer jwks = new JwksServer(issuer.jwks())) {
+            jwks.delay(Duration.ofSeconds(3));
+            listener(Jwt.filter(Jwt.remoteProvider(jwks.uri(), Duration.ofMillis(300), Duration.ofMinutes(5))
+                    .build()));
+
+            long start = System.nanoTime();
+            HttpResponse<String> refused = withToken(issuer.token("alice"));
+            assertThat(refused.statusCode()).isEqualTo(401);
+            assertThat(refused.body()).isEqualTo("Jwks remote fetch is failed");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+            // a request without a token never waits for keys
+            assertThat(get("/").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aTokenWithANewKidIsVerifiedAfterARefetch() {
+        Jwt rotated = new Jwt("k2");
+        try (JwksServer jwks = new JwksServer(issuer.jwks())) {
+            listener(Jwt.filter(Jwt.remoteProvider(jwks.uri(), Duration.ofSeconds(2), Duration.ofMinutes(5))
+                    .build()));
+            assertThat(withToken(issuer.token("alice")).statusCode()).isEqualTo(200);
+
+            jwks.serve(rotated.jwks());
+            assertThat(withToken(rotated.token("alice")).statusCode()).isEqualTo(200);
+            assertThat(jwks.fetches.get()).isEqualTo(2);
+            // the retired key is gone after the refetch
+            assertThat(withToken(issuer.token("alice")).statusCode()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void anIssuerDownAtStartIsRefusedThenUsedOnceItIsUp() {
+        int port;
+        try (JwksServer probe = new JwksServer("{}")) {
+            port = probe.port();
+        }
+        String uri = "http://127.0.0.1:" + port + "/jwks";
+        listener(Jwt.filter(Jwt.remoteProvider(uri, Duration.ofSeconds(1), Duration.ofMinutes(5))
+                .build()));
+
+        HttpResponse<String> refused = withToken(issuer.token("alice"));
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.body()).isEqualTo("Jwks remote fetch is failed");
+
+        try (JwksServer jwks = new JwksServer(issuer.jwks(), port)) {
+            assertThat(withToken(issuer.token("alice")).statusCode()).isEqualTo(200);
+            assertThat(jwks.fetches.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFailingRefreshKeepsTheLastGoodKeys() {
+        try (JwksServer jwks = new JwksServer(issuer.jwks())) {
+            listener(Jwt.filter(Jwt.remoteProvider(jwks.uri(), Duration.ofSeconds(1), Duration.ofMillis(200))
+                    .build()));
+            assertThat(withToken(issuer.token("alice")).statusCode()).isEqualTo(200);
+
+            jwks.status(503);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (jwks.fetches.get() < 3 && System.nanoTime() < deadline) {
+                assertThat(withToken(issuer.token("alice")).statusCode()).isEqualTo(200);
+                sleep(Duration.ofMillis(50));
+            }
+            assertThat(jwks.fetches.get()).as("background refreshes").isGreaterThanOrEqualTo(3);
+            assertThat(withToken(issuer.token("alice")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -13,12 +13,14 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementOrList;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RequirementRule;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
@@ -33,10 +35,17 @@ public final class Jwt {
     public static final String ISSUER = "https://issuer.example";
 
     private final ECKey key;
+    private final String kid;
 
     public Jwt() {
+        this("k1");
+    }
+
+    /** An issuer whose one key is named {@code kid}, as after a key rotation. */
+    public Jwt(String kid) {
+        this.kid = kid;
         try {
-            key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+            key = new ECKeyGenerator(Curve.P_256).keyID(kid).generate();
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
         }
@@ -49,7 +58,7 @@ public final class Jwt {
     public String token(String issuer, String subject, String audience, Instant expires) {
         try {
             SignedJWT jwt = new SignedJWT(
-                    new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1").build(),
+                    new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).build(),
                     new JWTClaimsSet.Builder()
                             .issuer(issuer)
                             .subject(subject)
@@ -74,6 +83,27 @@ public final class Jwt {
                 .addAudiences("shop")
                 .setLocalJwks(DataSource.newBuilder().setInlineString(jwks()))
                 .setPayloadInMetadata("payload");
+    }
+
+    /** A provider whose keys the waypoint fetches from {@code uri}, as istiod-lite writes a jwksUri. */
+    public static JwtProvider.Builder remoteProvider(String uri, java.time.Duration timeout, java.time.Duration cache) {
+        return JwtProvider.newBuilder()
+                .setIssuer(ISSUER)
+                .addAudiences("shop")
+                .setRemoteJwks(RemoteJwks.newBuilder()
+                        .setHttpUri(HttpUri.newBuilder()
+                                .setUri(uri)
+                                .setCluster("jwks|127.0.0.1|0")
+                                .setTimeout(protoDuration(timeout)))
+                        .setCacheDuration(protoDuration(cache)))
+                .setPayloadInMetadata("payload");
+    }
+
+    private static com.google.protobuf.Duration protoDuration(java.time.Duration d) {
+        return com.google.protobuf.Duration.newBuilder()
+                .setSeconds(d.getSeconds())
+                .setNanos(d.getNano())
+                .build();
     }
 
     public static HttpFilter filter(JwtProvider provider) {
