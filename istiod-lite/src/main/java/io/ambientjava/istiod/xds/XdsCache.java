@@ -85,14 +85,17 @@ public final class XdsCache {
     /** Publishes a translation; returns true when anything changed. */
     public synchronized boolean update(AmbientTranslation translation) {
         XdsSnapshot previous = current;
+        Set<String> changedAddresses = new TreeSet<>();
         SortedMap<String, XdsResource> addresses =
-                resources(translation.addresses(), previous.of(TypeUrls.ADDRESS), addressMessages);
-        SortedMap<String, XdsResource> authorizations =
-                resources(translation.authorizations(), previous.of(TypeUrls.AUTHORIZATION), authorizationMessages);
+                resources(translation.addresses(), previous.of(TypeUrls.ADDRESS), addressMessages, changedAddresses);
+        Set<String> changedAuthorizations = new TreeSet<>();
+        SortedMap<String, XdsResource> authorizations = resources(
+                translation.authorizations(),
+                previous.of(TypeUrls.AUTHORIZATION),
+                authorizationMessages,
+                changedAuthorizations);
         addressMessages = translation.addresses(); // unmodifiable already
         authorizationMessages = translation.authorizations();
-        Set<String> changedAddresses = changedNames(previous.of(TypeUrls.ADDRESS), addresses);
-        Set<String> changedAuthorizations = changedNames(previous.of(TypeUrls.AUTHORIZATION), authorizations);
         if (changedAddresses.isEmpty() && changedAuthorizations.isEmpty()) {
             return false;
         }
@@ -119,36 +122,32 @@ public final class XdsCache {
     /**
      * The resources of one type, reusing the previous resource (and so its version) wherever the translated message
      * equals the one it was made from: versioning re-serializes and hashes a message, which for ten thousand
-     * unchanged workloads cost more than the whole push of a one-pod change.
+     * unchanged workloads cost more than the whole push of a one-pod change. Adds to {@code changed} the names
+     * added, changed (another version) or removed.
      */
     private static SortedMap<String, XdsResource> resources(
             Map<String, ? extends Message> messages,
             SortedMap<String, XdsResource> previous,
-            Map<String, ? extends Message> previousMessages) {
+            Map<String, ? extends Message> previousMessages,
+            Set<String> changed) {
         SortedMap<String, XdsResource> resources = new TreeMap<>();
         messages.forEach((name, message) -> {
-            XdsResource reused = previous.get(name);
-            boolean same = reused != null && message.equals(previousMessages.get(name));
-            resources.put(name, same ? reused : XdsResource.of(name, message));
-        });
-        return resources;
-    }
-
-    /** Names added, changed (another version) or removed from {@code before} to {@code after}. */
-    private static Set<String> changedNames(
-            SortedMap<String, XdsResource> before, SortedMap<String, XdsResource> after) {
-        Set<String> changed = new TreeSet<>();
-        after.forEach((name, resource) -> {
-            XdsResource old = before.get(name);
-            if (old == null || !old.version().equals(resource.version())) {
+            XdsResource old = previous.get(name);
+            if (old != null && message.equals(previousMessages.get(name))) {
+                resources.put(name, old);
+                return;
+            }
+            XdsResource made = XdsResource.of(name, message);
+            resources.put(name, made);
+            if (old == null || !old.version().equals(made.version())) {
                 changed.add(name);
             }
         });
-        for (String name : before.keySet()) {
-            if (!after.containsKey(name)) {
+        for (String name : previous.keySet()) {
+            if (!messages.containsKey(name)) {
                 changed.add(name);
             }
         }
-        return changed;
+        return resources;
     }
 }
