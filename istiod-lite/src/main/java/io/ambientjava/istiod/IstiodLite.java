@@ -3,6 +3,7 @@ package io.ambientjava.istiod;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.istiod.ca.CallerAuthenticator;
 import io.ambientjava.istiod.ca.TokenFileAuthenticator;
+import io.ambientjava.istiod.ca.TokenReviewAuthenticator;
 import io.ambientjava.istiod.config.ConfigProblem;
 import io.ambientjava.istiod.config.ConfigSource;
 import io.ambientjava.istiod.config.kubernetes.KubernetesConnection;
@@ -12,6 +13,8 @@ import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.istiod.server.MonitoringServer;
 import io.ambientjava.istiod.translate.MeshSettings;
 import io.ambientjava.istiod.webhook.WebhookServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -124,8 +127,12 @@ public final class IstiodLite implements Callable<Integer> {
 
     @Option(
             names = "--token-file",
-            description = "YAML file mapping bearer tokens to callers for the CA. Without it every CSR is refused.")
+            description = "YAML file mapping bearer tokens to callers for the CA. Without it, on the Kubernetes source"
+                    + " tokens are checked with a TokenReview (audience istio-ca); on a folder every CSR is refused.")
     Path tokenFile;
+
+    private io.fabric8.kubernetes.client.Config kubernetesConfig;
+    private KubernetesClient tokenReviewClient;
 
     @Option(
             names = "--trusted-node-account",
@@ -182,8 +189,17 @@ public final class IstiodLite implements Callable<Integer> {
         for (ConfigProblem problem : source.problems()) {
             log.warn("{}", problem.message());
         }
-        CallerAuthenticator authenticator =
-                tokenFile == null ? null : TokenFileAuthenticator.load(tokenFile, trustDomain, Clock.systemUTC());
+        CallerAuthenticator authenticator;
+        if (tokenFile != null) {
+            authenticator = TokenFileAuthenticator.load(tokenFile, trustDomain, Clock.systemUTC());
+        } else if (kubernetesConfig != null) {
+            tokenReviewClient =
+                    new KubernetesClientBuilder().withConfig(kubernetesConfig).build();
+            authenticator = new TokenReviewAuthenticator(
+                    tokenReviewClient, trustDomain, TokenReviewAuthenticator.DEFAULT_AUDIENCE);
+        } else {
+            authenticator = null;
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         var builder = IstiodServer.builder(source, ca)
                 .meterRegistry(registry)
@@ -226,6 +242,7 @@ public final class IstiodLite implements Callable<Integer> {
         var connection = origin.inCluster
                 ? KubernetesConnection.inCluster()
                 : KubernetesConnection.fromKubeconfig(origin.kubeconfig);
+        kubernetesConfig = connection;
         return KubernetesSource.connect(
                 connection, KubernetesSource.Options.defaults().withDebounce(Duration.ofMillis(debounceMillis)));
     }
@@ -263,6 +280,9 @@ public final class IstiodLite implements Callable<Integer> {
     }
 
     void close() {
+        if (tokenReviewClient != null) {
+            tokenReviewClient.close();
+        }
         if (webhook != null) {
             webhook.close();
         }
