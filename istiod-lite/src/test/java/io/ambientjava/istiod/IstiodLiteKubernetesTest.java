@@ -4,9 +4,16 @@ import static io.ambientjava.istiod.testsupport.Configs.ambientNamespace;
 import static io.ambientjava.istiod.testsupport.Configs.join;
 import static io.ambientjava.istiod.testsupport.Configs.pod;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ambientjava.api.ca.IstioCertificateRequest;
+import io.ambientjava.api.ca.IstioCertificateResponse;
+import io.ambientjava.api.ca.IstioCertificateServiceGrpc;
+import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.identity.csr.CsrGenerator;
+import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.istiod.testsupport.MockApiServer;
 import io.ambientjava.istiod.testsupport.ServerCertificate;
@@ -15,6 +22,13 @@ import io.ambientjava.istiod.xds.TypeUrls;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -116,9 +130,70 @@ class IstiodLiteKubernetesTest {
                     assertThat(answer.getResponse().getStatus().getMessage())
                             .contains("PeerAuthentication shop/default: spec.mtls.mode: unknown value 'STRCT'");
                 }
+
+                // The CA on the Kubernetes source: the bearer token is checked with a TokenReview.
+                api.server()
+                        .expect()
+                        .post()
+                        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+                        .andReturn(
+                                201,
+                                new TokenReviewBuilder()
+                                        .withNewStatus()
+                                        .withAuthenticated(true)
+                                        .withAudiences("istio-ca")
+                                        .withNewUser()
+                                        .withUsername("system:serviceaccount:shop:web")
+                                        .endUser()
+                                        .endStatus()
+                                        .build())
+                        .once();
+                api.server()
+                        .expect()
+                        .post()
+                        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+                        .andReturn(
+                                201,
+                                new TokenReviewBuilder()
+                                        .withNewStatus()
+                                        .withAuthenticated(false)
+                                        .withError("token has expired")
+                                        .endStatus()
+                                        .build())
+                        .once();
+                SpiffeId web = new SpiffeId("cluster.local", "shop", "web");
+                ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.xdsPort())
+                        .usePlaintext()
+                        .build();
+                try {
+                    IstioCertificateResponse issued = certificates(channel, "projected-token-of-web")
+                            .createCertificate(IstioCertificateRequest.newBuilder()
+                                    .setCsr(CsrGenerator.generate(web).csrPem())
+                                    .build());
+                    assertThat(SpiffeId.fromCertificate(Pem.readCertificate(issued.getCertChain(0))))
+                            .isEqualTo(web);
+                    assertThatThrownBy(() -> certificates(channel, "expired-token")
+                                    .createCertificate(IstioCertificateRequest.newBuilder()
+                                            .setCsr(CsrGenerator.generate(web).csrPem())
+                                            .build()))
+                            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                                assertThat(e.getStatus().getDescription()).contains("token has expired");
+                            });
+                } finally {
+                    channel.shutdownNow();
+                }
             } finally {
                 main.close();
             }
         }
+    }
+
+    private static IstioCertificateServiceGrpc.IstioCertificateServiceBlockingStub certificates(
+            ManagedChannel channel, String token) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return IstioCertificateServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 }
