@@ -50,8 +50,25 @@ public final class ZtunnelJar implements AutoCloseable {
         return start(jar, zdsSocket, localConfig, caDir, log, List.of());
     }
 
-    /** {@link #start(Path, Path, Path, Path, Path)} with extra command-line options. */
+    /**
+     * {@link #start(Path, Path, Path, Path, Path)} with extra command-line options. The admin ports are picked free
+     * here and bound by the child a moment later, so another process may take one in between: such a start is
+     * tried again on new ports (a few times at most).
+     */
     public static ZtunnelJar start(
+            Path jar, Path zdsSocket, Path localConfig, Path caDir, Path log, List<String> options) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(jar, zdsSocket, localConfig, caDir, log, options);
+            } catch (IllegalStateException e) {
+                if (attempt >= 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static ZtunnelJar startOnce(
             Path jar, Path zdsSocket, Path localConfig, Path caDir, Path log, List<String> options) throws Exception {
         int metricsPort = freePort();
         List<String> command = new ArrayList<>(List.of(
