@@ -1,6 +1,8 @@
 package io.ambientjava.zds;
 
 import io.ambientjava.api.zds.WorkloadInfo;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * What ztunnel does with the node agent's requests, called by {@link ZdsClient} on its connection thread,
@@ -10,9 +12,18 @@ import io.ambientjava.api.zds.WorkloadInfo;
 public interface WorkloadHandler {
     /**
      * A connection to the node agent was made and the hello sent: a replay of every pod the agent holds follows,
-     * ended by {@link #snapshotSent()}. Handlers that keep pods across connections start tracking the replay here.
+     * ended by {@link #snapshotSent()}.
      */
     default void connected() {}
+
+    /**
+     * The pods the handler serves now, whoever enrolled them, when it knows better than the client: after a replay
+     * the client deletes every one of them the replay left out. Empty (the default): the pods added through this
+     * client.
+     */
+    default Optional<Set<String>> enrolled() {
+        return Optional.empty();
+    }
 
     /**
      * Starts proxying for the pod whose network namespace is {@code netnsFd} (already checked to be one). On

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reconciliation is done here, not by the handler: the client remembers the pods the handler accepted, and
  * when a replay after a (re)connect ends with {@code SnapshotSent}, it deletes through the handler every pod
- * the replay did not mention ({@code AddWorkload} or {@code KeepWorkload}).
+ * the replay did not mention ({@code AddWorkload} or {@code KeepWorkload}): those it added, or all the handler
+ * serves when it says ({@link WorkloadHandler#enrolled()}).
  */
 public final class ZdsClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ZdsClient.class);
@@ -258,7 +259,7 @@ public final class ZdsClient implements AutoCloseable {
 
     private String snapshotSent() {
         if (replayed != null) {
-            for (String stale : Set.copyOf(active)) {
+            for (String stale : handler.enrolled().map(Set::copyOf).orElseGet(() -> Set.copyOf(active))) {
                 if (!replayed.contains(stale)) {
                     LOG.info("pod {} was not in the node agent's snapshot; removing it", stale);
                     WorkloadHandler.Outcome outcome = handler.delete(stale);

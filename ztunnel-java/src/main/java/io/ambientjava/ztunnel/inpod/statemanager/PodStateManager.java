@@ -53,9 +53,6 @@ public final class PodStateManager implements WorkloadHandler {
     private final CompletableFuture<Void> firstSnapshot = new CompletableFuture<>();
     private final Map<String, WorkloadInfo> infos = new ConcurrentHashMap<>();
 
-    // The uids added or kept since the last connect; null outside a replay. Touched by the client thread only.
-    private Set<String> replayed;
-
     public PodStateManager(ZtunnelRuntime runtime, Duration addTimeout) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(addTimeout, "addTimeout");
@@ -75,9 +72,16 @@ public final class PodStateManager implements WorkloadHandler {
         return Optional.ofNullable(infos.get(uid));
     }
 
+    /** Every pod the runtime serves (not draining), also those it had before this ZDS client existed. */
     @Override
-    public void connected() {
-        replayed = new HashSet<>();
+    public Optional<Set<String>> enrolled() {
+        Set<String> uids = new HashSet<>();
+        for (PodInfo pod : runtime.pods()) {
+            if (pod.state() != PodState.DRAINING) {
+                uids.add(pod.uid());
+            }
+        }
+        return Optional.of(uids);
     }
 
     @Override
@@ -136,9 +140,6 @@ public final class PodStateManager implements WorkloadHandler {
 
     private Outcome accepted(String uid, WorkloadInfo info) {
         infos.put(uid, info);
-        if (replayed != null) {
-            replayed.add(uid);
-        }
         return Outcome.ok();
     }
 
@@ -183,9 +184,6 @@ public final class PodStateManager implements WorkloadHandler {
 
     @Override
     public Outcome delete(String uid) {
-        if (replayed != null) {
-            replayed.remove(uid);
-        }
         infos.remove(uid);
         remove(uid, "DelWorkload");
         return Outcome.ok();
@@ -198,24 +196,11 @@ public final class PodStateManager implements WorkloadHandler {
             return Outcome.failed("KeepWorkload " + uid + ": no such pod in this ztunnel, and without its network"
                     + " namespace it cannot be enrolled");
         }
-        if (replayed != null) {
-            replayed.add(uid);
-        }
         return Outcome.ok();
     }
 
     @Override
     public Outcome snapshotSent() {
-        Set<String> wanted = replayed;
-        replayed = null;
-        if (wanted != null) {
-            for (PodInfo pod : runtime.pods()) {
-                if (!wanted.contains(pod.uid()) && pod.state() != PodState.DRAINING) {
-                    infos.remove(pod.uid());
-                    remove(pod.uid(), "not in the node agent's snapshot");
-                }
-            }
-        }
         if (firstSnapshot.complete(null)) {
             log.info("first ZDS snapshot received: {} pod(s)", runtime.pods().size());
         }
