@@ -73,7 +73,8 @@ class TelemetryTest {
                 java.util.Optional.empty(),
                 java.util.Optional.empty(),
                 "id",
-                true);
+                true,
+                java.util.List.of());
         assertThat(AccessLog.format(r)).contains(" 503 UO ");
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new IstioRequestMetrics(registry).onRequest(r);
