@@ -72,18 +72,22 @@ public final class AmbientTranslator {
         Map<String, Authorization> authorizations = new TreeMap<>();
         Map<String, Address> addresses = new TreeMap<>();
         WaypointIndex waypoints = new WaypointIndex(snapshot, settings);
+        SelectorWaypoints selectorWaypoints = new SelectorWaypoints(snapshot, waypoints, settings);
 
         List<TranslationContext.SelectorPolicy> selectorPolicies = new ArrayList<>();
         for (ConfigResource resource : snapshot.all(ResourceKind.AUTHORIZATION_POLICY)) {
             AuthorizationPolicy policy = resource.as(AuthorizationPolicy.class);
-            authorizationPolicies.translate(policy, warnTo(resource, warnings)).ifPresent(a -> {
-                authorizations.put(a.getNamespace() + "/" + a.getName(), a);
-                if (a.getScope() == Scope.WORKLOAD_SELECTOR) {
-                    Map<String, String> labels = policy.getSpec().getSelector().getMatchLabels();
-                    selectorPolicies.add(new TranslationContext.SelectorPolicy(
-                            a.getNamespace(), a.getName(), labels == null ? Map.of() : labels));
-                }
-            });
+            authorizationPolicies
+                    .translate(policy, selectorWaypoints, warnTo(resource, warnings))
+                    .ifPresent(a -> {
+                        authorizations.put(a.getNamespace() + "/" + a.getName(), a);
+                        if (a.getScope() == Scope.WORKLOAD_SELECTOR) {
+                            Map<String, String> labels =
+                                    policy.getSpec().getSelector().getMatchLabels();
+                            selectorPolicies.add(new TranslationContext.SelectorPolicy(
+                                    a.getNamespace(), a.getName(), labels == null ? Map.of() : labels));
+                        }
+                    });
         }
         List<PeerAuthentication> allPeerAuthentications = snapshot.peerAuthentications();
         if (!allPeerAuthentications.isEmpty()) {

@@ -21,10 +21,12 @@ import io.fabric8.istio.api.api.security.v1beta1.Source;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An AuthorizationPolicy as ztunnel's {@code istio.security.Authorization}, the way istiod converts it:
@@ -35,16 +37,20 @@ import java.util.function.Consumer;
  *   <li>each rule becomes a group whose clauses are ANDed: one clause of the {@code to} operations (ports), one of
  *       the {@code from} sources (principals, namespaces, service accounts, IP blocks), one per {@code when};
  *   <li>attributes only a proxy that parses HTTP can check (methods, paths, hosts, request principals, remote IP
- *       blocks, {@code when} on request data) are reported. In an ALLOW policy the rule holding them is left out
- *       entirely, so it allows nothing (stricter than written); in a DENY policy the rule is kept without them, so
- *       it denies more (also stricter). ztunnel never enforces less than the policy says;
- *   <li>AUDIT and CUSTOM actions are not supported by ztunnel: reported, nothing sent.
+ *       blocks, {@code when} on request data) are reported. When a waypoint serves the selected workloads (see
+ *       {@link SelectorWaypoints}) that waypoint enforces the policy, and ztunnel gets an L4 form that does not block
+ *       it: an ALLOW rule holding them becomes "from the waypoint's service account", a DENY rule holding them is left
+ *       out (kept without them, but not for the waypoint, while some selected pod is reachable without a waypoint).
+ *       Without a waypoint an ALLOW rule holding them is left out entirely, so it allows nothing (stricter than
+ *       written), and a DENY rule is kept without them, so it denies more (also stricter). ztunnel never enforces
+ *       less than the policy says for traffic that bypasses the waypoint;
+ *   <li>AUDIT and CUSTOM actions are not supported by ztunnel: reported, nothing sent (an AUDIT selector policy is
+ *       logged by the waypoint serving its workloads).
  * </ul>
  */
 final class AuthorizationPolicyTranslator {
 
-    private static final Set<String> L4_CONDITION_KEYS =
-            Set.of("source.ip", "source.namespace", "source.principal", "destination.ip", "destination.port");
+    private static final Logger log = LoggerFactory.getLogger(AuthorizationPolicyTranslator.class);
 
     private final MeshSettings settings;
 
@@ -52,7 +58,15 @@ final class AuthorizationPolicyTranslator {
         this.settings = settings;
     }
 
+    /** Without waypoints: every selector policy is enforced by ztunnel alone. */
     Optional<Authorization> translate(AuthorizationPolicy policy, Consumer<String> warn) {
+        return translate(policy, null, warn);
+    }
+
+    /**
+     * @param selectors which waypoints serve the workloads a selector selects (null: none do)
+     */
+    Optional<Authorization> translate(AuthorizationPolicy policy, SelectorWaypoints selectors, Consumer<String> warn) {
         var spec = policy.getSpec() == null
                 ? new io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy()
                 : policy.getSpec();
@@ -61,16 +75,37 @@ final class AuthorizationPolicyTranslator {
             return Optional.empty(); // enforced by the targeted waypoint, not by ztunnel
         }
         String namespace = policy.getMetadata().getNamespace();
-        Action action;
+        String name = policy.getMetadata().getName();
+        Set<String> httpAttributes = L7Attributes.of(policy);
+        SelectorWaypoints.Coverage coverage = spec.getSelector() == null || selectors == null
+                ? SelectorWaypoints.Coverage.NONE
+                : selectors.coverage(namespace, matchLabels(spec.getSelector()));
         AuthorizationPolicyAction declared =
                 spec.getAction() == null ? AuthorizationPolicyAction.ALLOW : spec.getAction();
+        // Only selector policies that need HTTP (and AUDIT ones, which ztunnel cannot log) move to the waypoint.
+        boolean atWaypoint =
+                coverage.any() && (!httpAttributes.isEmpty() || declared == AuthorizationPolicyAction.AUDIT);
+        if (atWaypoint) {
+            log.info(
+                    "selector AuthorizationPolicy {}/{} ({}) is enforced at {}",
+                    namespace,
+                    name,
+                    declared,
+                    coverage.describe());
+        }
+        Action action;
         switch (declared) {
             case ALLOW -> action = Action.ALLOW;
             case DENY -> action = Action.DENY;
             default -> {
-                warn.accept(
-                        "ztunnel does not support the " + declared + " action; the policy is not enforced by ztunnel"
-                                + " (bind it to a waypoint with targetRefs)");
+                if (atWaypoint) {
+                    warn.accept("enforced at " + coverage.describe() + " (selector policy on workloads served by a"
+                            + " waypoint); ztunnel has no " + declared + " action, so it sends nothing"
+                            + uncoveredNote(coverage, "they are not audited"));
+                } else {
+                    warn.accept("ztunnel does not support the " + declared + " action; the policy is not enforced by"
+                            + " ztunnel (bind it to a waypoint with targetRefs)");
+                }
                 return Optional.empty();
             }
         }
@@ -78,25 +113,54 @@ final class AuthorizationPolicyTranslator {
                 ? Scope.WORKLOAD_SELECTOR
                 : namespace.equals(settings.rootNamespace()) ? Scope.GLOBAL : Scope.NAMESPACE;
         var builder = Authorization.newBuilder()
-                .setName(policy.getMetadata().getName())
+                .setName(name)
                 .setNamespace(namespace)
                 .setScope(scope)
                 .setAction(action);
-        Set<String> httpAttributes = new TreeSet<>();
         List<Rule> rules = spec.getRules() == null ? List.of() : spec.getRules();
+        boolean waypointGroupAdded = false;
         for (Rule rule : rules) {
-            Set<String> found = new TreeSet<>();
-            List<Rules> clauses = clauses(rule, namespace, found);
-            httpAttributes.addAll(found);
-            if (action == Action.ALLOW && !found.isEmpty()) {
-                continue; // an HTTP-only condition can never be met at L4: the rule allows nothing
+            Set<String> found = L7Attributes.of(rule);
+            List<Rules> clauses = clauses(rule, namespace);
+            if (found.isEmpty()) {
+                builder.addGroups(Group.newBuilder().addAllRules(clauses));
+            } else if (action == Action.ALLOW) {
+                // An HTTP-only condition can never be met at L4. With a waypoint in front, ztunnel lets the
+                // waypoint through and the waypoint decides; without one the rule allows nothing.
+                if (atWaypoint && !waypointGroupAdded) {
+                    builder.addGroups(Group.newBuilder().addRules(waypointOnly(coverage)));
+                    waypointGroupAdded = true;
+                }
+            } else if (!(atWaypoint && coverage.complete())) {
+                // DENY without the HTTP conditions denies more; traffic from the waypoint (which checks them) is
+                // exempt, so only callers that bypass it are refused on the L4 part alone.
+                Group.Builder group = Group.newBuilder().addAllRules(clauses);
+                if (atWaypoint) {
+                    group.addRules(notFromWaypoint(coverage));
+                }
+                builder.addGroups(group);
             }
-            builder.addGroups(Group.newBuilder().addAllRules(clauses));
         }
-        if (!httpAttributes.isEmpty()) {
+        if (atWaypoint) {
+            warn.accept("L7 rules (" + String.join(", ", httpAttributes) + ") enforced at " + coverage.describe()
+                    + ", which serves the selected workloads; "
+                    + (action == Action.ALLOW
+                            ? "ztunnel allows the waypoint's identity (" + accounts(coverage)
+                                    + ") in their place, so the waypoint decides and callers that bypass it are"
+                                    + " refused"
+                                    + uncoveredNote(
+                                            coverage,
+                                            "those rules allow nothing for them at ztunnel (stricter than written)")
+                            : coverage.complete()
+                                    ? "ztunnel leaves the DENY rules that use them out"
+                                    : "ztunnel keeps the DENY rules that use them without them for callers other"
+                                            + " than the waypoint"
+                                            + uncoveredNote(coverage, "they are denied more (stricter than written)")));
+        } else if (!httpAttributes.isEmpty()) {
             warn.accept("L7 rule needs a waypoint: ztunnel cannot enforce HTTP attributes (found: "
                     + String.join(", ", httpAttributes)
-                    + "); a selector policy never reaches a waypoint, so bind it to one with targetRefs. "
+                    + "); no waypoint serves the selected workloads, so bind them to one (istio.io/use-waypoint) or"
+                    + " target one with targetRefs. "
                     + (action == Action.ALLOW
                             ? "The ALLOW rules that use them are left out, so they allow nothing: stricter than written."
                             : "The DENY rules that use them are enforced without them, so they deny more: stricter"
@@ -105,17 +169,52 @@ final class AuthorizationPolicyTranslator {
         return Optional.of(builder.build());
     }
 
-    private List<Rules> clauses(Rule rule, String namespace, Set<String> httpAttributes) {
+    private static Map<String, String> matchLabels(io.fabric8.istio.api.api.type.v1beta1.WorkloadSelector selector) {
+        return selector.getMatchLabels() == null ? Map.of() : selector.getMatchLabels();
+    }
+
+    private static String uncoveredNote(SelectorWaypoints.Coverage coverage, String consequence) {
+        if (coverage.uncoveredPods().isEmpty()) {
+            return "";
+        }
+        return ". Selected pods reached without a waypoint (" + String.join(", ", coverage.uncoveredPods()) + "): "
+                + consequence;
+    }
+
+    private static String accounts(SelectorWaypoints.Coverage coverage) {
+        return String.join(
+                ", ",
+                coverage.accounts().stream()
+                        .map(SelectorWaypoints.Account::toString)
+                        .toList());
+    }
+
+    private static List<ServiceAccountMatch> waypointAccounts(SelectorWaypoints.Coverage coverage) {
+        return coverage.accounts().stream()
+                .map(a -> ServiceAccountMatch.newBuilder()
+                        .setNamespace(a.namespace())
+                        .setServiceAccount(a.serviceAccount())
+                        .build())
+                .toList();
+    }
+
+    private static Rules waypointOnly(SelectorWaypoints.Coverage coverage) {
+        return Rules.newBuilder()
+                .addMatches(Match.newBuilder().addAllServiceAccounts(waypointAccounts(coverage)))
+                .build();
+    }
+
+    private static Rules notFromWaypoint(SelectorWaypoints.Coverage coverage) {
+        return Rules.newBuilder()
+                .addMatches(Match.newBuilder().addAllNotServiceAccounts(waypointAccounts(coverage)))
+                .build();
+    }
+
+    private List<Rules> clauses(Rule rule, String namespace) {
         List<Rules> clauses = new ArrayList<>();
         List<Match> toMatches = new ArrayList<>();
         for (RuleTo to : rule.getTo() == null ? List.<RuleTo>of() : rule.getTo()) {
             Operation op = to.getOperation() == null ? new Operation() : to.getOperation();
-            noteHttp(op.getHosts(), "hosts", httpAttributes);
-            noteHttp(op.getNotHosts(), "notHosts", httpAttributes);
-            noteHttp(op.getMethods(), "methods", httpAttributes);
-            noteHttp(op.getNotMethods(), "notMethods", httpAttributes);
-            noteHttp(op.getPaths(), "paths", httpAttributes);
-            noteHttp(op.getNotPaths(), "notPaths", httpAttributes);
             toMatches.add(Match.newBuilder()
                     .addAllDestinationPorts(ports(op.getPorts()))
                     .addAllNotDestinationPorts(ports(op.getNotPorts()))
@@ -124,10 +223,6 @@ final class AuthorizationPolicyTranslator {
         List<Match> fromMatches = new ArrayList<>();
         for (RuleFrom from : rule.getFrom() == null ? List.<RuleFrom>of() : rule.getFrom()) {
             Source source = from.getSource() == null ? new Source() : from.getSource();
-            noteHttp(source.getRemoteIpBlocks(), "remoteIpBlocks", httpAttributes);
-            noteHttp(source.getNotRemoteIpBlocks(), "notRemoteIpBlocks", httpAttributes);
-            noteHttp(source.getRequestPrincipals(), "requestPrincipals", httpAttributes);
-            noteHttp(source.getNotRequestPrincipals(), "notRequestPrincipals", httpAttributes);
             fromMatches.add(Match.newBuilder()
                     .addAllSourceIps(addresses(source.getIpBlocks()))
                     .addAllNotSourceIps(addresses(source.getNotIpBlocks()))
@@ -146,10 +241,6 @@ final class AuthorizationPolicyTranslator {
             clauses.add(Rules.newBuilder().addAllMatches(fromMatches).build());
         }
         for (Condition when : rule.getWhen() == null ? List.<Condition>of() : rule.getWhen()) {
-            String key = when.getKey();
-            if (!L4_CONDITION_KEYS.contains(key)) {
-                httpAttributes.add(key);
-            }
             clauses.add(Rules.newBuilder().addMatches(conditionMatch(when)).build());
         }
         return clauses;
@@ -174,12 +265,6 @@ final class AuthorizationPolicyTranslator {
             }
         }
         return match.build();
-    }
-
-    private static void noteHttp(List<String> values, String field, Set<String> httpAttributes) {
-        if (values != null && !values.isEmpty()) {
-            httpAttributes.add(field);
-        }
     }
 
     /** Istio's wildcard forms: {@code *} present, {@code *x} suffix, {@code x*} prefix, else exact. */

@@ -1,27 +1,38 @@
 package io.ambientjava.istiod.translate.envoy;
 
 import io.ambientjava.istiod.config.ResourceKind;
+import io.ambientjava.istiod.translate.L7Attributes;
+import io.ambientjava.istiod.translate.LabelSelector;
 import io.ambientjava.istiod.translate.WaypointIndex;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicyAction;
 import io.fabric8.istio.api.api.type.v1beta1.PolicyTargetReference;
+import io.fabric8.istio.api.api.type.v1beta1.WorkloadSelector;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.RequestAuthentication;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The L7 security filters of one waypoint listener. Policies bind to a waypoint only through {@code targetRefs}
- * ({@code selector} policies are ztunnel's): a reference to the waypoint's {@code Gateway} applies to every service
+ * The L7 security filters of one waypoint listener. Policies bind to a waypoint through {@code targetRefs}: a reference to the waypoint's {@code Gateway} applies to every service
  * the waypoint serves, a reference to a {@code Service} (in the policy's namespace) only to that service's listeners,
  * and a reference to the {@code GatewayClass istio-waypoint} from the root namespace to every waypoint.
+ * A {@code selector} policy binds to the listeners of the services whose pods it selects when the policy needs a
+ * waypoint: every RequestAuthentication, and AuthorizationPolicies with HTTP attributes or the AUDIT action (ztunnel
+ * enforces the rest, and gets an L4 form of these that lets the waypoint through; see the ztunnel translation).
  * Since the waypoint has one HTTP connection manager per service port, scoping is per listener: a listener carries
  * exactly the filters of the policies that apply to its service.
  */
 final class WaypointSecurity {
 
+    private static final Logger log = LoggerFactory.getLogger(WaypointSecurity.class);
     private static final String GATEWAY_GROUP = "gateway.networking.k8s.io";
 
     private final TranslationScope scope;
@@ -29,6 +40,8 @@ final class WaypointSecurity {
     private final List<RequestAuthentication> requestAuthentications;
     /** Targeted policies some listener applied, so the ones that reached no waypoint can be reported. */
     private final Set<String> applied = new HashSet<>();
+    /** Selector policies some listener applied, with where (for the log and the report). */
+    private final Map<String, List<String>> selectedAt = new TreeMap<>();
 
     WaypointSecurity(TranslationScope scope) {
         this.scope = scope;
@@ -42,9 +55,17 @@ final class WaypointSecurity {
         List<RequestAuthentication> authentications = new ArrayList<>();
         for (RequestAuthentication ra : requestAuthentications) {
             if (ra.getSpec() != null
-                    && targets(
+                            && targets(
+                                    ra,
+                                    targetRefs(
+                                            ra.getSpec().getTargetRef(),
+                                            ra.getSpec().getTargetRefs()),
+                                    waypoint,
+                                    service)
+                    || selects(
                             ra,
-                            targetRefs(ra.getSpec().getTargetRef(), ra.getSpec().getTargetRefs()),
+                            ra.getSpec().getSelector(),
+                            untargeted(ra.getSpec().getTargetRef(), ra.getSpec().getTargetRefs()),
                             waypoint,
                             service)) {
                 authentications.add(ra);
@@ -53,11 +74,20 @@ final class WaypointSecurity {
         List<AuthorizationPolicy> policies = new ArrayList<>();
         for (AuthorizationPolicy policy : authorizationPolicies) {
             if (policy.getSpec() != null
-                    && targets(
+                            && targets(
+                                    policy,
+                                    targetRefs(
+                                            policy.getSpec().getTargetRef(),
+                                            policy.getSpec().getTargetRefs()),
+                                    waypoint,
+                                    service)
+                    || selects(
                             policy,
-                            targetRefs(
-                                    policy.getSpec().getTargetRef(),
-                                    policy.getSpec().getTargetRefs()),
+                            policy.getSpec().getSelector(),
+                            untargeted(
+                                            policy.getSpec().getTargetRef(),
+                                            policy.getSpec().getTargetRefs())
+                                    && needsWaypoint(policy),
                             waypoint,
                             service)) {
                 policies.add(policy);
@@ -101,8 +131,29 @@ final class WaypointSecurity {
             if (ra.getSpec() == null) {
                 continue;
             }
-            if (targetRefs(ra.getSpec().getTargetRef(), ra.getSpec().getTargetRefs())
-                    .isEmpty()) {
+            boolean targeted = !targetRefs(
+                            ra.getSpec().getTargetRef(), ra.getSpec().getTargetRefs())
+                    .isEmpty();
+            if (!targeted && ra.getSpec().getSelector() != null) {
+                List<String> where = selectedAt.get(id(ra));
+                if (where == null) {
+                    scope.warn(
+                            key(ResourceKind.REQUEST_AUTHENTICATION, ra),
+                            "no waypoint serves the workloads its selector selects: in ambient mode JWTs are checked"
+                                    + " by waypoints only, so it is not enforced (bind the workloads' services to a"
+                                    + " waypoint with istio.io/use-waypoint, or target one with targetRefs)");
+                } else {
+                    log.info(
+                            "selector RequestAuthentication {}/{} is enforced at {}",
+                            ra.getMetadata().getNamespace(),
+                            ra.getMetadata().getName(),
+                            String.join(", ", where));
+                    scope.warn(
+                            key(ResourceKind.REQUEST_AUTHENTICATION, ra),
+                            "enforced at " + String.join(", ", where)
+                                    + ", which serves the workloads its selector selects");
+                }
+            } else if (!targeted) {
                 scope.warn(
                         key(ResourceKind.REQUEST_AUTHENTICATION, ra),
                         "has no targetRefs: in ambient mode JWTs are checked by waypoints only, so bind it to a"
@@ -113,6 +164,41 @@ final class WaypointSecurity {
                         "its targetRefs name no waypoint nor any service a waypoint serves; it is not enforced");
             }
         }
+    }
+
+    /** Selector AuthorizationPolicies the waypoint takes over: those ztunnel cannot enforce (HTTP rules, AUDIT). */
+    private static boolean needsWaypoint(AuthorizationPolicy policy) {
+        return !L7Attributes.of(policy).isEmpty() || policy.getSpec().getAction() == AuthorizationPolicyAction.AUDIT;
+    }
+
+    /**
+     * A {@code selector} policy (without targetRefs) applies at this listener when the service's pods include one it
+     * selects: the waypoint is then in front of that workload for this service's traffic.
+     */
+    private boolean selects(
+            HasMetadata policy,
+            WorkloadSelector selector,
+            boolean eligible,
+            WaypointIndex.Waypoint waypoint,
+            MeshServices.MeshService service) {
+        if (selector == null || !eligible) {
+            return false;
+        }
+        String namespace = policy.getMetadata().getNamespace();
+        if (!namespace.equals(service.namespace()) && !namespace.equals(scope.settings.rootNamespace())) {
+            return false;
+        }
+        Map<String, String> labels = selector.getMatchLabels() == null ? Map.of() : selector.getMatchLabels();
+        boolean selected = scope.services.backends(service.hostname()).stream()
+                .anyMatch(backend -> LabelSelector.selects(labels, backend.labels()));
+        if (selected) {
+            List<String> where = selectedAt.computeIfAbsent(id(policy), k -> new ArrayList<>());
+            String entry = "waypoint " + waypoint.key() + " (for " + service.namespace() + "/" + service.name() + ")";
+            if (!where.contains(entry)) {
+                where.add(entry);
+            }
+        }
+        return selected;
     }
 
     private boolean targets(
@@ -146,6 +232,10 @@ final class WaypointSecurity {
             }
         }
         return false;
+    }
+
+    private static boolean untargeted(PolicyTargetReference single, List<PolicyTargetReference> many) {
+        return targetRefs(single, many).isEmpty();
     }
 
     private static List<PolicyTargetReference> targetRefs(

@@ -609,21 +609,78 @@ class WaypointSecurityTest {
                                 .build()));
     }
 
+    private static final String PRODUCTPAGE_POD = io.ambientjava.istiod.testsupport.Configs.pod(
+            "default", "productpage-v1", "198.18.1.30", "bookinfo-productpage", "node-a", "app=productpage");
+
     @Test
-    void seedSelectorPoliciesLeaveTheWaypointAlone() throws Exception {
+    void seedSelectorPoliciesAreEnforcedAtTheWaypointServingTheSelectedWorkloads() throws Exception {
         var translation = translate(with(
                 productpage(),
+                PRODUCTPAGE_POD,
                 seed("05-authorizationpolicy-productpage-policy.yaml"),
                 seed("12-authorizationpolicy-rate-limit.yaml"),
-                seed("15-authorizationpolicy-product-api-rate-limit.yaml")));
-        assertThat(translation.warnings()).isEmpty();
-        for (var listener : waypoint(translation).listeners().values()) {
-            assertThat(names(listener.getFilterChains(0)
-                            .getFilters(0)
-                            .getTypedConfig()
-                            .unpack(HttpConnectionManager.class)
-                            .getHttpFiltersList()))
-                    .doesNotContain("envoy.filters.http.rbac");
-        }
+                seed("15-authorizationpolicy-product-api-rate-limit.yaml"),
+                JWT_RULE.replace(
+                        "targetRefs: [{kind: Service, group: \"\", name: reviews}]",
+                        "selector: {matchLabels: {app: productpage}}")));
+        assertThat(translation.warnings()).singleElement().satisfies(w -> {
+            assertThat(w.resource().toString()).isEqualTo("RequestAuthentication default/jwt");
+            assertThat(w.message()).contains("enforced at waypoint default/waypoint (for default/productpage)");
+        });
+        List<HttpFilter> page = filters(waypoint(translation), PRODUCTPAGE, 9080);
+        assertThat(names(page))
+                .containsExactly(
+                        "envoy.filters.http.jwt_authn",
+                        "envoy.filters.http.rbac",
+                        "envoy.filters.http.fault",
+                        "envoy.filters.http.router");
+        assertThat(rbac(page.get(1)).getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW);
+        assertThat(rbac(page.get(1)).getPoliciesMap())
+                .containsOnlyKeys(
+                        "ns[default]-policy[productpage-policy]-rule[0]", "ns[default]-policy[rate-limit]-rule[0]");
+        List<HttpFilter> api = filters(waypoint(translation), "product-api.default.svc.cluster.local", 8080);
+        assertThat(rbac(api.getFirst()).getPoliciesMap())
+                .containsOnlyKeys("ns[default]-policy[product-api-rate-limit]-rule[0]");
+        // services whose pods the selectors do not select keep their filter chain
+        assertThat(names(filters(waypoint(translation), REVIEWS, 9080)))
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+    }
+
+    @Test
+    void aSelectorPolicyZtunnelCanEnforceAloneStaysOffTheWaypoint() throws Exception {
+        var translation = translate(with("""
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: l4-only, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: reviews}}
+                  rules: [{from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}], to: [{operation: {ports: ["8080"]}}]}]
+                """, """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: audit, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: ratings}}
+                  action: AUDIT
+                  rules: [{from: [{source: {namespaces: [default]}}]}]
+                """));
+        assertThat(names(filters(waypoint(translation), REVIEWS, 9080)))
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+        // AUDIT cannot be done by ztunnel: the waypoint logs it
+        List<HttpFilter> ratings = filters(waypoint(translation), RATINGS, 9080);
+        assertThat(rbac(ratings.getFirst()).getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.LOG);
+    }
+
+    @Test
+    void aSelectorRequestAuthenticationWithoutAWaypointIsReportedAsNotEnforced() {
+        var translation = translate(with(JWT_RULE.replace(
+                "targetRefs: [{kind: Service, group: \"\", name: reviews}]",
+                "selector: {matchLabels: {app: nobody}}")));
+        assertThat(translation.warnings()).singleElement().satisfies(w -> {
+            assertThat(w.resource().toString()).isEqualTo("RequestAuthentication default/jwt");
+            assertThat(w.message())
+                    .contains("no waypoint serves the workloads its selector selects")
+                    .contains("not enforced");
+        });
     }
 }

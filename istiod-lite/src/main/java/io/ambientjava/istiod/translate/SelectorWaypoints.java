@@ -1,0 +1,198 @@
+package io.ambientjava.istiod.translate;
+
+import io.ambientjava.istiod.config.ConfigSnapshot;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Which waypoints serve the workloads a {@code selector} policy selects. A selected pod is reached through a
+ * waypoint when the Services that select it are bound to one ({@code istio.io/use-waypoint} on the Service or its
+ * namespace); that waypoint then enforces the policy's L7 rules on those services' listeners, and ztunnel only has to
+ * let the waypoint's identity through. A policy in the root namespace selects pods of every namespace.
+ *
+ * <p>A pod counts as covered when it is behind at least one Service and every Service behind which it is has a
+ * waypoint: a Service without one would reach it with no L7 check at all.
+ */
+public final class SelectorWaypoints {
+
+    private static final String GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
+
+    /** A namespace and service account, the identity of a waypoint's pods. */
+    public record Account(String namespace, String serviceAccount) {
+        @Override
+        public String toString() {
+            return namespace + "/" + serviceAccount;
+        }
+    }
+
+    /**
+     * What serves a selector's workloads.
+     *
+     * @param waypoints the waypoints (by {@code namespace/name}) that enforce the policy, each with the services
+     *     ({@code namespace/name}) whose listeners carry it
+     * @param uncoveredPods selected pods ({@code namespace/name}) some traffic reaches without a waypoint
+     * @param selectedPods how many pods the selector selects
+     */
+    public record Coverage(
+            Map<String, List<String>> waypoints, List<Account> accounts, List<String> uncoveredPods, int selectedPods) {
+
+        public static final Coverage NONE = new Coverage(Map.of(), List.of(), List.of(), 0);
+
+        /** At least one selected pod is behind a waypoint. */
+        public boolean any() {
+            return !waypoints.isEmpty();
+        }
+
+        /** Every selected pod is behind waypoints only. */
+        public boolean complete() {
+            return any() && uncoveredPods.isEmpty();
+        }
+
+        /** {@code waypoint default/waypoint (for default/productpage), ...}, for logs and warnings. */
+        public String describe() {
+            List<String> parts = new ArrayList<>();
+            waypoints.forEach((waypoint, services) ->
+                    parts.add("waypoint " + waypoint + " (for " + String.join(", ", services) + ")"));
+            return String.join(", ", parts);
+        }
+    }
+
+    private final ConfigSnapshot snapshot;
+    private final WaypointIndex waypoints;
+    private boolean indexed;
+    private final MeshSettings settings;
+    private final Map<String, List<Service>> selectingServices = new HashMap<>();
+    private final Map<String, List<Pod>> podsByNamespace = new HashMap<>();
+    private Map<String, List<Account>> waypointAccounts;
+
+    public SelectorWaypoints(ConfigSnapshot snapshot, WaypointIndex waypoints, MeshSettings settings) {
+        this.snapshot = snapshot;
+        this.waypoints = waypoints;
+        this.settings = settings;
+    }
+
+    /** Indexed on first use: most snapshots have no waypoint or no selector policy, and pods are many. */
+    private void index() {
+        if (indexed) {
+            return;
+        }
+        indexed = true;
+        for (Service service : snapshot.services()) {
+            if (service.getSpec() != null
+                    && service.getSpec().getSelector() != null
+                    && !service.getSpec().getSelector().isEmpty()) {
+                selectingServices
+                        .computeIfAbsent(service.getMetadata().getNamespace(), n -> new ArrayList<>())
+                        .add(service);
+            }
+        }
+        for (Pod pod : snapshot.pods()) {
+            String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+            if (!"Succeeded".equals(phase) && !"Failed".equals(phase)) {
+                podsByNamespace
+                        .computeIfAbsent(pod.getMetadata().getNamespace(), n -> new ArrayList<>())
+                        .add(pod);
+            }
+        }
+    }
+
+    /** The waypoints serving the pods that {@code matchLabels} selects for a policy in {@code policyNamespace}. */
+    public Coverage coverage(String policyNamespace, Map<String, String> matchLabels) {
+        if (waypoints.all().isEmpty()) {
+            return Coverage.NONE;
+        }
+        index();
+        List<Pod> candidates = policyNamespace.equals(settings.rootNamespace())
+                ? podsByNamespace.values().stream().flatMap(List::stream).toList()
+                : podsByNamespace.getOrDefault(policyNamespace, List.of());
+        Map<String, TreeSet<String>> byWaypoint = new TreeMap<>();
+        Map<String, WaypointIndex.Waypoint> used = new TreeMap<>();
+        List<String> uncovered = new ArrayList<>();
+        int selected = 0;
+        for (Pod pod : candidates) {
+            Map<String, String> labels = LabelSelector.labelsOf(pod);
+            if (labels.containsKey(GATEWAY_NAME_LABEL) || !LabelSelector.selects(matchLabels, labels)) {
+                continue;
+            }
+            selected++;
+            String namespace = pod.getMetadata().getNamespace();
+            boolean covered = false;
+            boolean bypassed = false;
+            for (Service service : selectingServices.getOrDefault(namespace, List.of())) {
+                if (!LabelSelector.selects(service.getSpec().getSelector(), labels)) {
+                    continue;
+                }
+                Optional<WaypointIndex.Waypoint> waypoint = waypoints.forService(service, message -> {});
+                if (waypoint.isPresent()) {
+                    covered = true;
+                    used.put(waypoint.get().key(), waypoint.get());
+                    byWaypoint
+                            .computeIfAbsent(waypoint.get().key(), k -> new TreeSet<>())
+                            .add(namespace + "/" + service.getMetadata().getName());
+                } else {
+                    bypassed = true;
+                }
+            }
+            if (!covered || bypassed) {
+                uncovered.add(namespace + "/" + pod.getMetadata().getName());
+            }
+        }
+        Map<String, List<String>> services = new TreeMap<>();
+        byWaypoint.forEach((key, names) -> services.put(key, List.copyOf(names)));
+        TreeSet<Account> accounts = new TreeSet<>(java.util.Comparator.comparing(Account::toString));
+        used.values().forEach(w -> accounts.addAll(accountsOf(w)));
+        return new Coverage(services, List.copyOf(accounts), List.copyOf(uncovered), selected);
+    }
+
+    /**
+     * The identities a waypoint's HBONE connections carry: the service accounts of its pods (labelled
+     * {@code gateway.networking.k8s.io/gateway-name}), else the account named after the Gateway, which is what Istio's
+     * gateway controller creates for a waypoint.
+     */
+    public List<Account> accountsOf(WaypointIndex.Waypoint waypoint) {
+        index();
+        if (waypointAccounts == null) {
+            waypointAccounts = new HashMap<>();
+            for (List<Pod> pods : podsByNamespace.values()) {
+                for (Pod pod : pods) {
+                    String gateway = LabelSelector.labelsOf(pod).get(GATEWAY_NAME_LABEL);
+                    if (gateway != null) {
+                        String namespace = pod.getMetadata().getNamespace();
+                        List<Account> list =
+                                waypointAccounts.computeIfAbsent(namespace + "/" + gateway, k -> new ArrayList<>());
+                        Account account = new Account(namespace, serviceAccount(pod));
+                        if (!list.contains(account)) {
+                            list.add(account);
+                        }
+                    }
+                }
+            }
+        }
+        List<Account> found = waypointAccounts.get(waypoint.key());
+        return found == null || found.isEmpty()
+                ? List.of(new Account(waypoint.namespace(), waypoint.name()))
+                : List.copyOf(found);
+    }
+
+    private static String serviceAccount(Pod pod) {
+        var spec = pod.getSpec();
+        if (spec != null
+                && spec.getServiceAccountName() != null
+                && !spec.getServiceAccountName().isEmpty()) {
+            return spec.getServiceAccountName();
+        }
+        if (spec != null
+                && spec.getServiceAccount() != null
+                && !spec.getServiceAccount().isEmpty()) {
+            return spec.getServiceAccount();
+        }
+        return "default";
+    }
+}

@@ -1,0 +1,247 @@
+package io.ambientjava.istiod.translate;
+
+import static io.ambientjava.istiod.testsupport.Configs.join;
+import static io.ambientjava.istiod.testsupport.Configs.pod;
+import static io.ambientjava.istiod.testsupport.Configs.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ambientjava.api.security.Action;
+import io.ambientjava.api.security.Authorization;
+import io.ambientjava.api.security.Group;
+import io.ambientjava.api.security.Match;
+import io.ambientjava.api.security.Rules;
+import io.ambientjava.api.security.ServiceAccountMatch;
+import io.ambientjava.api.security.StringMatch;
+import io.ambientjava.istiod.config.ConfigSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Selector AuthorizationPolicies with HTTP attributes on workloads a waypoint serves: ztunnel's L4 form lets the
+ * waypoint (which enforces the L7 rules) through and still refuses everyone else.
+ */
+class SelectorPolicyAtWaypointTest {
+
+    private static final String WAYPOINT = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: waypoint, namespace: default}
+            spec:
+              gatewayClassName: istio-waypoint
+              listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: waypoint, namespace: default, labels: {gateway.istio.io/managed: istio.io-mesh-controller}}
+            spec: {clusterIP: 198.19.0.2, ports: [{name: mesh, port: 15008}]}
+            """;
+    private static final ServiceAccountMatch WAYPOINT_ACCOUNT = ServiceAccountMatch.newBuilder()
+            .setNamespace("default")
+            .setServiceAccount("waypoint")
+            .build();
+
+    private final AmbientTranslator translator = new AmbientTranslator(MeshSettings.defaults());
+
+    private static String service(String name, String vip, String labels) {
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: %s, namespace: default%s}
+                spec: {clusterIP: %s, selector: {app: %s}, ports: [{name: http, port: 9080}]}
+                """.formatted(name, labels.isEmpty() ? "" : ", labels: {" + labels + "}", vip, name);
+    }
+
+    private static String namespace(String labels) {
+        return """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: default, labels: {istio.io/dataplane-mode: ambient%s}}
+                """.formatted(labels);
+    }
+
+    private static final String PRODUCTPAGE_POD =
+            pod("default", "productpage-0", "198.18.1.30", "bookinfo-productpage", "node-a", "app=productpage");
+
+    private static ConfigSnapshot mesh(String... extra) {
+        List<String> docs = new ArrayList<>(List.of(WAYPOINT, PRODUCTPAGE_POD));
+        docs.addAll(List.of(extra));
+        return snapshot(join(docs.toArray(String[]::new)));
+    }
+
+    private static String seed(String name) {
+        try {
+            return Files.readString(Path.of("src/test/resources/seed-examples", name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Group fromWaypointOnly() {
+        return Group.newBuilder()
+                .addRules(Rules.newBuilder().addMatches(Match.newBuilder().addServiceAccounts(WAYPOINT_ACCOUNT)))
+                .build();
+    }
+
+    @Test
+    void seed05BehindANamespaceWaypointAllowsOnlyTheWaypointAtZtunnel() {
+        var translation = translator.translate(mesh(
+                namespace(", istio.io/use-waypoint: waypoint"),
+                service("productpage", "198.19.0.23", ""),
+                seed("05-authorizationpolicy-productpage-policy.yaml")));
+        Authorization policy = translation.authorizations().get("default/productpage-policy");
+        assertThat(policy.getAction()).isEqualTo(Action.ALLOW);
+        assertThat(policy.getGroupsList()).containsExactly(fromWaypointOnly());
+        assertThat(translation.warnings())
+                .filteredOn(w -> w.resource().toString().equals("AuthorizationPolicy default/productpage-policy"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.message())
+                        .contains("L7 rules (methods, paths) enforced at waypoint default/waypoint (for"
+                                + " default/productpage)")
+                        .contains("allows the waypoint's identity (default/waypoint)")
+                        .doesNotContain("stricter"));
+    }
+
+    @Test
+    void theWaypointIdentityIsTheServiceAccountOfItsPodsWhenTheyAreKnown() {
+        var translation = translator.translate(mesh(
+                namespace(""),
+                service("productpage", "198.19.0.23", "istio.io/use-waypoint: waypoint"),
+                pod(
+                        "default",
+                        "waypoint-abc",
+                        "198.18.1.2",
+                        "waypoint-sa",
+                        "node-a",
+                        "gateway.networking.k8s.io/gateway-name=waypoint"),
+                seed("12-authorizationpolicy-rate-limit.yaml")));
+        assertThat(translation.authorizations().get("default/rate-limit").getGroupsList())
+                .containsExactly(Group.newBuilder()
+                        .addRules(Rules.newBuilder()
+                                .addMatches(Match.newBuilder()
+                                        .addServiceAccounts(
+                                                WAYPOINT_ACCOUNT.toBuilder().setServiceAccount("waypoint-sa"))))
+                        .build());
+    }
+
+    @Test
+    void withoutAWaypointTheRuleAllowsNothingAndIsReported() {
+        var translation = translator.translate(mesh(
+                namespace(""),
+                service("productpage", "198.19.0.23", ""),
+                seed("15-authorizationpolicy-product-api-rate-limit.yaml"),
+                seed("05-authorizationpolicy-productpage-policy.yaml")));
+        assertThat(translation
+                        .authorizations()
+                        .get("default/productpage-policy")
+                        .getGroupsList())
+                .isEmpty();
+        assertThat(translation.warnings())
+                .filteredOn(w -> w.resource().toString().equals("AuthorizationPolicy default/productpage-policy"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.message())
+                        .contains("L7 rule needs a waypoint")
+                        .contains("no waypoint serves the selected workloads")
+                        .contains("allow nothing: stricter than written"));
+    }
+
+    @Test
+    void aPodAlsoReachedThroughAServiceWithoutWaypointKeepsTheStrictFormForItAndSaysSo() {
+        var translation = translator.translate(mesh(
+                namespace(""),
+                service("productpage", "198.19.0.23", "istio.io/use-waypoint: waypoint"),
+                service("productpage", "198.19.0.24", "")
+                        .replace("name: productpage", "name: productpage-direct")
+                        .replace("app: productpage-direct", "app: productpage"),
+                seed("05-authorizationpolicy-productpage-policy.yaml")));
+        // the waypoint is still let through; direct callers get nothing from the L7 rule (stricter than written)
+        assertThat(translation
+                        .authorizations()
+                        .get("default/productpage-policy")
+                        .getGroupsList())
+                .containsExactly(fromWaypointOnly());
+        assertThat(translation.warnings())
+                .filteredOn(w -> w.resource().toString().equals("AuthorizationPolicy default/productpage-policy"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.message())
+                        .contains("reached without a waypoint (default/productpage-0)")
+                        .contains("stricter than written"));
+    }
+
+    @Test
+    void aDenyRuleWithHttpConditionsIsLeftToTheWaypointAndItsL4RulesStay() {
+        String deny = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-debug, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: productpage}}
+                  action: DENY
+                  rules:
+                  - when: [{key: "request.headers[x-debug]", values: ["*"]}]
+                  - from: [{source: {namespaces: [batch]}}]
+                """;
+        var translation = translator.translate(
+                mesh(namespace(", istio.io/use-waypoint: waypoint"), service("productpage", "198.19.0.23", ""), deny));
+        assertThat(translation.authorizations().get("default/no-debug").getGroupsList())
+                .containsExactly(Group.newBuilder()
+                        .addRules(Rules.newBuilder()
+                                .addMatches(Match.newBuilder()
+                                        .addNamespaces(StringMatch.newBuilder().setExact("batch"))))
+                        .build());
+        assertThat(translation.warnings())
+                .filteredOn(w -> w.resource().toString().equals("AuthorizationPolicy default/no-debug"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.message()).contains("leaves the DENY rules that use them out"));
+    }
+
+    @Test
+    void aDenyRuleOnAPartlyCoveredWorkloadIsKeptForCallersOtherThanTheWaypoint() {
+        String deny = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-debug, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: productpage}}
+                  action: DENY
+                  rules: [{when: [{key: "request.headers[x-debug]", values: ["*"]}]}]
+                """;
+        var translation = translator.translate(mesh(
+                namespace(""),
+                service("productpage", "198.19.0.23", "istio.io/use-waypoint: waypoint"),
+                service("productpage", "198.19.0.24", "")
+                        .replace("name: productpage", "name: productpage-direct")
+                        .replace("app: productpage-direct", "app: productpage"),
+                deny));
+        assertThat(translation.authorizations().get("default/no-debug").getGroupsList())
+                .containsExactly(Group.newBuilder()
+                        .addRules(Rules.newBuilder().addMatches(Match.getDefaultInstance()))
+                        .addRules(Rules.newBuilder()
+                                .addMatches(Match.newBuilder().addNotServiceAccounts(WAYPOINT_ACCOUNT)))
+                        .build());
+    }
+
+    @Test
+    void anAuditSelectorPolicyIsLoggedByTheWaypointAndNotSentToZtunnel() {
+        String audit = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: audit, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: productpage}}
+                  action: AUDIT
+                  rules: [{to: [{operation: {paths: ["/admin*"]}}]}]
+                """;
+        var translation = translator.translate(
+                mesh(namespace(", istio.io/use-waypoint: waypoint"), service("productpage", "198.19.0.23", ""), audit));
+        assertThat(translation.authorizations()).doesNotContainKey("default/audit");
+        assertThat(translation.warnings())
+                .filteredOn(w -> w.resource().toString().equals("AuthorizationPolicy default/audit"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.message()).contains("enforced at waypoint default/waypoint"));
+    }
+}
