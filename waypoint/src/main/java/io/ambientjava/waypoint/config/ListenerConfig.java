@@ -24,6 +24,8 @@ public record ListenerConfig(String name, String address, int port, Kind kind) {
      * @param fallbackCluster where bytes that are not HTTP go (the port's default cluster)
      * @param rbac the {@code envoy.filters.http.rbac} filters with rules, in filter order
      * @param jwtAuthn the {@code envoy.filters.http.jwt_authn} filter, which runs before them
+     * @param localRateLimit the {@code envoy.filters.http.local_ratelimit} filter; it runs where
+     *     {@code httpFilters} lists it (before the security filters, or after them)
      */
     public record Http(
             String routeConfigName,
@@ -31,12 +33,24 @@ public record ListenerConfig(String name, String address, int port, Kind kind) {
             List<String> httpFilters,
             Optional<String> fallbackCluster,
             List<RbacFilterConfig> rbac,
-            Optional<JwtAuthnConfig> jwtAuthn)
+            Optional<JwtAuthnConfig> jwtAuthn,
+            Optional<LocalRateLimitConfig> localRateLimit)
             implements Kind {
         public Http {
             httpFilters = List.copyOf(httpFilters);
             rbac = List.copyOf(rbac);
             Objects.requireNonNull(jwtAuthn, "jwtAuthn");
+            Objects.requireNonNull(localRateLimit, "localRateLimit");
+        }
+
+        public Http(
+                String routeConfigName,
+                Optional<RouteTable> inlineRoutes,
+                List<String> httpFilters,
+                Optional<String> fallbackCluster,
+                List<RbacFilterConfig> rbac,
+                Optional<JwtAuthnConfig> jwtAuthn) {
+            this(routeConfigName, inlineRoutes, httpFilters, fallbackCluster, rbac, jwtAuthn, Optional.empty());
         }
 
         public Http(
@@ -44,11 +58,33 @@ public record ListenerConfig(String name, String address, int port, Kind kind) {
                 Optional<RouteTable> inlineRoutes,
                 List<String> httpFilters,
                 Optional<String> fallbackCluster) {
-            this(routeConfigName, inlineRoutes, httpFilters, fallbackCluster, List.of(), Optional.empty());
+            this(
+                    routeConfigName,
+                    inlineRoutes,
+                    httpFilters,
+                    fallbackCluster,
+                    List.of(),
+                    Optional.empty(),
+                    Optional.empty());
         }
 
         public boolean hasFilter(String name) {
             return httpFilters.contains(name);
+        }
+
+        /** Whether local_ratelimit comes before jwt_authn and rbac, so it also counts requests they refuse. */
+        public boolean rateLimitBeforeSecurity() {
+            int limit = httpFilters.indexOf(LocalRateLimitTranslator.FILTER_NAME);
+            if (limit < 0) {
+                return false;
+            }
+            for (int i = 0; i < limit; i++) {
+                String name = httpFilters.get(i);
+                if (name.equals(ListenerTranslator.JWT_AUTHN) || name.equals(ListenerTranslator.RBAC)) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

@@ -91,6 +91,7 @@ public final class ListenerTranslator {
         List<String> filters = new ArrayList<>();
         List<RbacFilterConfig> rbac = new ArrayList<>();
         Optional<JwtAuthnConfig> jwt = Optional.empty();
+        Optional<LocalRateLimitConfig> localRateLimit = Optional.empty();
         for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
             HttpFilter f = hcm.getHttpFilters(i);
             String hpath = path + ".http_filters[" + i + "]";
@@ -126,6 +127,17 @@ public final class ListenerTranslator {
                                     hpath + ".typed_config")
                             .ifPresent(rbac::add);
                 }
+                case LocalRateLimitTranslator.FILTER_NAME -> {
+                    if (localRateLimit.isPresent()) {
+                        throw FieldGuard.invalid(hpath, "one local_ratelimit filter per listener is supported");
+                    }
+                    if (!f.hasTypedConfig()) {
+                        throw FieldGuard.invalid(
+                                hpath + ".typed_config", "the local_ratelimit filter needs its config");
+                    }
+                    localRateLimit = Optional.of(
+                            LocalRateLimitTranslator.listenerFilter(f.getTypedConfig(), hpath + ".typed_config"));
+                }
                 case ROUTER -> {
                     if (f.hasTypedConfig()) {
                         Router router = unpack(f.getTypedConfig(), Router.class, hpath);
@@ -143,7 +155,8 @@ public final class ListenerTranslator {
         if (filters.isEmpty() || !filters.getLast().equals(ROUTER)) {
             throw FieldGuard.invalid(path + ".http_filters", "must end with " + ROUTER);
         }
-        return new ListenerConfig.Http(routeName, inline, filters, defaultClusterOf(listenerName), rbac, jwt);
+        return new ListenerConfig.Http(
+                routeName, inline, filters, defaultClusterOf(listenerName), rbac, jwt, localRateLimit);
     }
 
     /** {@code inbound-vip|<port>|http|<hostname>} → {@code outbound|<port>||<hostname>}, the port's default cluster. */

@@ -79,12 +79,20 @@ public final class RouteTranslator {
             default -> throw FieldGuard.invalid(path, "needs one of route, redirect, direct_response");
         };
         Optional<FaultConfig> fault = Optional.empty();
+        Optional<LocalRateLimitConfig> localRateLimit = Optional.empty();
         for (Map.Entry<String, Any> e : r.getTypedPerFilterConfigMap().entrySet()) {
             String where = path + ".typed_per_filter_config[" + e.getKey() + "]";
-            if (!e.getKey().equals(FAULT_FILTER)) {
-                throw new UnsupportedConfigException("unsupported filter " + where);
+            switch (e.getKey()) {
+                case FAULT_FILTER -> fault = Optional.of(fault(e.getValue(), where));
+                case LocalRateLimitTranslator.FILTER_NAME ->
+                    localRateLimit = Optional.of(LocalRateLimitTranslator.perRoute(e.getValue(), where));
+                default -> throw new UnsupportedConfigException("unsupported filter " + where);
             }
-            fault = Optional.of(fault(e.getValue(), where));
+        }
+        List<RateLimitPolicy> rateLimits = new ArrayList<>();
+        for (int i = 0; i < r.getRoute().getRateLimitsCount(); i++) {
+            rateLimits.add(LocalRateLimitTranslator.policy(
+                    r.getRoute().getRateLimits(i), path + ".route.rate_limits[" + i + "]"));
         }
         return new Route(
                 r.getName(),
@@ -98,7 +106,9 @@ public final class RouteTranslator {
                         r.getResponseHeadersToAddList(),
                         r.getResponseHeadersToRemoveList(),
                         path + ".response_headers_to_add"),
-                fault);
+                fault,
+                localRateLimit,
+                rateLimits);
     }
 
     static FaultConfig fault(Any any, String path) {
@@ -163,7 +173,8 @@ public final class RouteTranslator {
                         "host_rewrite_literal",
                         "hash_policy",
                         "max_stream_duration",
-                        "cluster_not_found_response_code"));
+                        "cluster_not_found_response_code",
+                        "rate_limits"));
         if (a.hasMaxStreamDuration()) {
             var msd = a.getMaxStreamDuration();
             FieldGuard.onlyFields(msd, path + ".max_stream_duration", Set.of("max_stream_duration"));

@@ -1,6 +1,7 @@
 package io.ambientjava.waypoint.proxy;
 
 import io.ambientjava.waypoint.config.WaypointConfig;
+import io.ambientjava.waypoint.filter.RateLimitBuckets;
 import io.ambientjava.waypoint.telemetry.RequestObserver;
 import io.ambientjava.waypoint.upstream.ClusterManager;
 import java.util.Objects;
@@ -16,6 +17,7 @@ public final class ProxyRuntime {
     private final ClusterManager clusters;
     private final RequestObserver observer;
     private final ProxyLimits limits;
+    private final RateLimitBuckets rateLimitBuckets = new RateLimitBuckets(System::nanoTime);
 
     public ProxyRuntime(ClusterManager clusters, RequestObserver observer, ProxyLimits limits) {
         this.clusters = Objects.requireNonNull(clusters, "clusters");
@@ -27,6 +29,7 @@ public final class ProxyRuntime {
     public synchronized void apply(WaypointConfig next) {
         clusters.apply(next);
         config.set(next);
+        rateLimitBuckets.retainFor(next);
     }
 
     public WaypointConfig config() {
@@ -39,6 +42,11 @@ public final class ProxyRuntime {
 
     public RequestObserver observer() {
         return observer;
+    }
+
+    /** The local rate limit token buckets, shared by every event loop. */
+    public RateLimitBuckets rateLimitBuckets() {
+        return rateLimitBuckets;
     }
 
     public ProxyLimits limits() {

@@ -2,6 +2,7 @@ package io.ambientjava.waypoint.proxy;
 
 import io.ambientjava.waypoint.config.FaultConfig;
 import io.ambientjava.waypoint.config.JwtAuthnConfig;
+import io.ambientjava.waypoint.config.LocalRateLimitTranslator;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.config.RetryPolicy;
 import io.ambientjava.waypoint.config.Route;
@@ -15,6 +16,7 @@ import io.ambientjava.waypoint.filter.HashKeys;
 import io.ambientjava.waypoint.filter.HeaderMutator;
 import io.ambientjava.waypoint.filter.JwtHeaders;
 import io.ambientjava.waypoint.filter.JwtVerifier;
+import io.ambientjava.waypoint.filter.LocalRateLimiter;
 import io.ambientjava.waypoint.filter.RbacEnforcer;
 import io.ambientjava.waypoint.filter.RequestSubject;
 import io.ambientjava.waypoint.filter.RequestView;
@@ -115,6 +117,10 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private int status;
     private String flags = "-";
     private List<String> rbacLogged = List.of();
+    private Optional<LocalRateLimiter.RateLimitHeaders> rateLimitHeaders = Optional.empty();
+    private WaypointConfig rateLimitConfig;
+    private ListenerConfig.Http rateLimitListener;
+    private String listenerName = "";
     private long responseBytes;
     private Optional<String> grpcStatus = Optional.empty();
     private boolean mirrorsStarted;
@@ -173,6 +179,10 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         destinationService = serviceOf(listener.get().name());
+        listenerName = listener.get().name();
+        if (http.localRateLimit().isPresent() && http.rateLimitBeforeSecurity() && rateLimited(config, http)) {
+            return;
+        }
         if (http.jwtAuthn().isPresent() && !isCorsPreflight(http.jwtAuthn().get())) {
             var outcome = JwtVerifier.verify(http.jwtAuthn().get(), view, Instant.now());
             if (outcome.isDone()) {
@@ -236,6 +246,16 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         route = selected.get();
+        if (http.hasFilter(LocalRateLimitTranslator.FILTER_NAME) && !http.rateLimitBeforeSecurity()) {
+            int limit = http.httpFilters().indexOf(LocalRateLimitTranslator.FILTER_NAME);
+            int fault = http.httpFilters().indexOf(RouteTranslator.FAULT_FILTER);
+            if (fault >= 0 && fault < limit && route.fault().isPresent()) {
+                rateLimitConfig = config; // after the fault filter: checked when routing starts
+                rateLimitListener = http;
+            } else if (rateLimited(config, http)) {
+                return;
+            }
+        }
         if (http.hasFilter(RouteTranslator.FAULT_FILTER) && route.fault().isPresent()) {
             FaultDecision fault = FaultDecision.roll(
                     route.fault().get(), () -> ThreadLocalRandom.current().nextDouble());
@@ -274,7 +294,54 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         }
     }
 
+    /**
+     * The local_ratelimit filter: answers 429 (and returns true) when the request is over the limit and enforced;
+     * otherwise remembers the {@code x-ratelimit-*} headers for the response.
+     */
+    private boolean rateLimited(WaypointConfig config, ListenerConfig.Http http) {
+        LocalRateLimiter.Decision decision = LocalRateLimiter.decide(
+                runtime.rateLimitBuckets(),
+                listenerName,
+                http,
+                config.routeTableFor(http),
+                view,
+                downstream.source().map(a -> a.getAddress().getHostAddress()),
+                () -> ThreadLocalRandom.current().nextDouble());
+        rateLimitHeaders = decision.headers();
+        switch (decision) {
+            case LocalRateLimiter.Pass pass -> {
+                return false;
+            }
+            case LocalRateLimiter.CountedOnly counted -> {
+                HeaderMutator.apply(counted.requestHeaders(), request.headers());
+                return false;
+            }
+            case LocalRateLimiter.Limited limited -> {
+                flags = "RL";
+                if (grpc) {
+                    // as Envoy's local reply mapping: 429 becomes UNAVAILABLE, or RESOURCE_EXHAUSTED on request
+                    int code = limited.config().grpcResourceExhausted() ? 8 : 14;
+                    grpcStatus = Optional.of(Integer.toString(code));
+                    sendLocal(LocalReplies.grpcError(code, "local_rate_limited"), false);
+                    return true;
+                }
+                FullHttpResponse response = LocalReplies.text(limited.config().status(), "local_rate_limited");
+                response.headers().set("x-envoy-ratelimited", "true");
+                HeaderMutator.apply(limited.config().responseHeaders(), response.headers());
+                sendLocal(response, false);
+                return true;
+            }
+        }
+    }
+
     private void route() {
+        if (rateLimitListener != null) {
+            ListenerConfig.Http http = rateLimitListener;
+            rateLimitListener = null;
+            if (rateLimited(rateLimitConfig, http)) {
+                return;
+            }
+        }
         switch (route.action()) {
             case RouteAction.DirectResponse direct ->
                 sendLocal(LocalReplies.direct(direct, route.responseHeaders()), false);
@@ -544,6 +611,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
         HeaderMutator.apply(chosen.responseHeaders(), headers);
         HeaderMutator.apply(route.responseHeaders(), headers);
+        rateLimitHeaders.ifPresent(h -> h.applyTo(headers));
         headers.set(HttpHeaderNames.SERVER, "istio-envoy");
         String grpcHeader = headers.get("grpc-status");
         if (grpcHeader != null) {
@@ -804,6 +872,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         responseStarted = true;
         status = response.status().code();
         responseBytes += response.content().readableBytes();
+        rateLimitHeaders.ifPresent(h -> h.applyTo(response.headers()));
         response.headers().set(HttpHeaderNames.SERVER, "istio-envoy");
         HttpUtil.setContentLength(response, response.content().readableBytes());
         boolean bodyUnread = !requestEnded
