@@ -1,12 +1,17 @@
 package io.ambientjava.cni.agent;
 
 import io.ambientjava.cni.AgentClientEnrollment;
+import io.ambientjava.cni.agent.kubernetes.ApiServerConnection;
+import io.ambientjava.cni.agent.kubernetes.HostNetnsLocator;
+import io.ambientjava.cni.agent.kubernetes.KubernetesPodWatch;
 import io.ambientjava.cni.install.InstallCommands;
 import io.ambientjava.cni.redirect.EbpfRedirector;
 import io.ambientjava.cni.redirect.NftablesRedirector;
 import io.ambientjava.cni.redirect.PodRedirector;
 import io.ambientjava.cni.redirect.RedirectionConfig;
 import io.ambientjava.zds.ZdsServer;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -34,6 +39,21 @@ public final class NodeAgentMain implements Callable<Integer> {
             description = "folder of Pod/Namespace YAML deciding enrollment (istio.io/dataplane-mode labels); "
                     + "without it every pod the plugin reports is enrolled")
     Path podStateDir;
+
+    @Option(
+            names = "--kubeconfig",
+            description = "take pods and namespaces from the API server of this kubeconfig's current context")
+    Path kubeconfig;
+
+    @Option(
+            names = "--in-cluster",
+            description = "take pods and namespaces from the API server, with the pod's service account")
+    boolean inCluster;
+
+    @Option(
+            names = "--node-name",
+            description = "the node whose pods are watched with --kubeconfig/--in-cluster (default: env NODE_NAME)")
+    String nodeName = System.getenv("NODE_NAME");
 
     @Option(
             names = "--pod-state-poll",
@@ -67,6 +87,21 @@ public final class NodeAgentMain implements Callable<Integer> {
     @Option(names = "--ack-timeout", description = "how long to wait for ztunnel's ack (default: ${DEFAULT-VALUE})")
     Duration ackTimeout = Duration.ofSeconds(5);
 
+    /** Why the pod source options do not fit together, or null. */
+    private String podSourceProblem() {
+        if (kubeconfig != null && inCluster) {
+            return "--kubeconfig and --in-cluster exclude each other";
+        }
+        boolean apiServer = kubeconfig != null || inCluster;
+        if (apiServer && podStateDir != null) {
+            return "--pod-state-dir and --kubeconfig/--in-cluster exclude each other (one pod state source)";
+        }
+        if (apiServer && (nodeName == null || nodeName.isBlank())) {
+            return "--kubeconfig/--in-cluster need the node's name: --node-name or env NODE_NAME";
+        }
+        return null;
+    }
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new NodeAgentMain()).execute(args));
     }
@@ -78,6 +113,28 @@ public final class NodeAgentMain implements Callable<Integer> {
                     .getErr()
                     .println("--dns-capture is not available with --redirect=ebpf (only TCP is redirected)");
             return 2;
+        }
+        String sourceProblem = podSourceProblem();
+        if (sourceProblem != null) {
+            spec.commandLine().getErr().println(sourceProblem);
+            return 2;
+        }
+        NodeAgentServer.PodSourceStarter apiServer = null;
+        if (kubeconfig != null || inCluster) {
+            Config config;
+            try {
+                config = kubeconfig != null
+                        ? ApiServerConnection.fromKubeconfig(kubeconfig)
+                        : ApiServerConnection.inCluster();
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                return 2;
+            }
+            apiServer = agent -> KubernetesPodWatch.start(
+                    agent,
+                    new KubernetesClientBuilder().withConfig(config).build(),
+                    HostNetnsLocator.ofHost(),
+                    KubernetesPodWatch.Settings.forNode(nodeName));
         }
         PodRedirector redirector = switch (redirect) {
             case nftables -> new NftablesRedirector(new RedirectionConfig(dnsCapture));
@@ -91,7 +148,8 @@ public final class NodeAgentMain implements Callable<Integer> {
                         podStatePoll,
                         Optional.of(stateFile),
                         ackTimeout),
-                redirector);
+                redirector,
+                apiServer);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             try {

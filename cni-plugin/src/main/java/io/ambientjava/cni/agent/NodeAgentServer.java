@@ -60,7 +60,14 @@ public final class NodeAgentServer implements AutoCloseable {
     private final NodeAgent agent;
     private final NodeAgent.Restored restored;
     private final PodStateFolder podState;
+    private final AutoCloseable podSource;
     private final PluginEventServer events;
+
+    /** A pod source started with the agent, after the restore and before the plugin socket opens. */
+    @FunctionalInterface
+    public interface PodSourceStarter {
+        AutoCloseable start(NodeAgent agent) throws IOException;
+    }
 
     private NodeAgentServer(
             Settings settings,
@@ -68,22 +75,31 @@ public final class NodeAgentServer implements AutoCloseable {
             NodeAgent agent,
             NodeAgent.Restored restored,
             PodStateFolder podState,
+            AutoCloseable podSource,
             PluginEventServer events) {
         this.settings = settings;
         this.zds = zds;
         this.agent = agent;
         this.restored = restored;
         this.podState = podState;
+        this.podSource = podSource;
         this.events = events;
     }
 
     public static NodeAgentServer start(Settings settings, PodRedirector redirector) throws IOException {
+        return start(settings, redirector, null);
+    }
+
+    /** With {@code podSource} (may be null), e.g. the API server's pods, started where the pod state folder is. */
+    public static NodeAgentServer start(Settings settings, PodRedirector redirector, PodSourceStarter podSource)
+            throws IOException {
         Optional<KnownPodsFile> stateFile = settings.stateFile().map(KnownPodsFile::new);
         List<KnownPod> saved = stateFile.isPresent() ? stateFile.get().read() : List.of();
         Path real = settings.zdsSocket().toAbsolutePath();
         Path starting = real.resolveSibling("." + real.getFileName() + ".starting");
         ZdsServer zds = ZdsServer.start(starting, new ZdsServer.Settings(Duration.ofSeconds(5), settings.ackTimeout()));
         PodStateFolder podState = null;
+        AutoCloseable source = null;
         try {
             NodeAgent agent = new NodeAgent(zds, redirector, stateFile.orElse(null));
             NodeAgent.Restored restored = agent.restore(saved);
@@ -93,15 +109,19 @@ public final class NodeAgentServer implements AutoCloseable {
                         PodStateFolder.watch(settings.podStateDir().get(), settings.podStatePoll(), agent::usePodState);
                 agent.usePodState(podState.current());
             }
+            if (podSource != null) {
+                source = podSource.start(agent);
+            }
             PluginEventServer events = PluginEventServer.start(
                     settings.pluginSocket(),
                     new NodeAgentEnrollment(agent, settings.ackTimeout().plusSeconds(1)));
             LOG.info("node agent ready: zds {}, plugin events {}", real, settings.pluginSocket());
-            return new NodeAgentServer(settings, zds, agent, restored, podState, events);
+            return new NodeAgentServer(settings, zds, agent, restored, podState, source, events);
         } catch (IOException | RuntimeException e) {
             if (podState != null) {
                 podState.close();
             }
+            closeQuietly(source);
             zds.close();
             Files.deleteIfExists(real);
             throw e;
@@ -127,8 +147,20 @@ public final class NodeAgentServer implements AutoCloseable {
         if (podState != null) {
             podState.close();
         }
+        closeQuietly(podSource);
         zds.close();
         Files.deleteIfExists(settings.zdsSocket());
+    }
+
+    private static void closeQuietly(AutoCloseable source) {
+        if (source == null) {
+            return;
+        }
+        try {
+            source.close();
+        } catch (Exception e) {
+            LOG.warn("closing the pod source: {}", e.toString());
+        }
     }
 
     /** A bound Unix socket keeps working under a new name; the rename also replaces a dead agent's socket file. */
