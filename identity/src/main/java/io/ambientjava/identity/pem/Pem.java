@@ -46,6 +46,8 @@ public final class Pem {
     private static final String EC_PRIVATE_KEY = "EC PRIVATE KEY";
     private static final String RSA_PRIVATE_KEY = "RSA PRIVATE KEY";
     private static final String LEGACY_CERTIFICATE_REQUEST = "NEW CERTIFICATE REQUEST";
+    /** What {@code openssl ecparam -genkey} writes before the key unless told {@code -noout}; the key repeats it. */
+    private static final String EC_PARAMETERS = "EC PARAMETERS";
 
     private Pem() {}
 
@@ -77,7 +79,7 @@ public final class Pem {
 
     /** A private key in PKCS#8, SEC1 ({@code EC PRIVATE KEY}) or PKCS#1 ({@code RSA PRIVATE KEY}) form. */
     public static PrivateKey readPrivateKey(String pem) {
-        PemObject block = single(pem, "private key");
+        PemObject block = single(pem, "private key", EC_PARAMETERS);
         try {
             return switch (block.getType()) {
                 case PRIVATE_KEY -> toPrivateKey(PrivateKeyInfo.getInstance(block.getContent()));
@@ -188,7 +190,16 @@ public final class Pem {
     }
 
     private static PemObject single(String pem, String what) {
-        List<PemObject> blocks = blocks(pem, what);
+        return single(pem, what, null);
+    }
+
+    private static PemObject single(String pem, String what, String ignoredType) {
+        List<PemObject> blocks = blocks(pem, what).stream()
+                .filter(block -> !block.getType().equals(ignoredType))
+                .toList();
+        if (blocks.isEmpty()) {
+            throw new PemException("no " + what + " found, only " + ignoredType);
+        }
         if (blocks.size() != 1) {
             throw new PemException("expected exactly one PEM block (a " + what + ") but found " + blocks.size() + ": "
                     + blocks.stream().map(PemObject::getType).toList());

@@ -63,6 +63,27 @@ class PemTest {
     }
 
     @Test
+    @RequiresCommand("openssl")
+    void ecKeyAfterItsParametersBlockIsRead() throws Exception {
+        Path ec = dir.resolve("ec-with-params.pem");
+        openssl("ecparam", "-name", "prime256v1", "-genkey", "-out", ec.toString());
+
+        assertThat(Files.readString(ec)).contains("BEGIN EC PARAMETERS").contains("BEGIN EC PRIVATE KEY");
+        assertThat(Pem.readPrivateKey(ec).getAlgorithm()).isEqualTo("EC");
+    }
+
+    @Test
+    @RequiresCommand("openssl")
+    void parametersWithoutKeyAreRefused() throws Exception {
+        Path params = dir.resolve("params-only.pem");
+        openssl("ecparam", "-name", "prime256v1", "-out", params.toString());
+
+        assertThatThrownBy(() -> Pem.readPrivateKey(params))
+                .isInstanceOf(PemException.class)
+                .hasMessageContaining("no private key found, only EC PARAMETERS");
+    }
+
+    @Test
     void csrRoundTrips() throws Exception {
         String pem = CsrGenerator.generate(ALICE).csrPem();
 

@@ -22,6 +22,7 @@ import io.ambientjava.waypoint.filter.RequestSubject;
 import io.ambientjava.waypoint.filter.RequestView;
 import io.ambientjava.waypoint.filter.RouteSelector;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
+import io.ambientjava.waypoint.telemetry.RequestTelemetry;
 import io.ambientjava.waypoint.upstream.ClusterRuntime;
 import io.ambientjava.waypoint.upstream.HostState;
 import io.ambientjava.waypoint.upstream.Lease;
@@ -126,6 +127,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private boolean mirrorsStarted;
     private boolean upstreamPaused;
     private boolean upstreamKeepAlive = true;
+    private RequestTelemetry telemetry;
 
     RequestFlow(
             ChannelHandlerContext ctx,
@@ -179,6 +181,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         destinationService = serviceOf(listener.get().name());
+        telemetry = runtime.observer().begin(http.telemetry(), view);
         listenerName = listener.get().name();
         if (http.localRateLimit().isPresent() && http.rateLimitBeforeSecurity() && rateLimited(config, http)) {
             return;
@@ -538,6 +541,14 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         if (attempts > 1) {
             head.headers().set("x-envoy-attempt-count", attempts);
         }
+        if (telemetry != null) {
+            var upstreamAddress = attempt.host.endpoint().address();
+            telemetry.onUpstreamRequest(
+                    head.headers(),
+                    clusterName,
+                    upstreamAddress.getAddress().getHostAddress() + ":" + upstreamAddress.getPort(),
+                    attempts);
+        }
         boolean hasBody = HttpUtil.isTransferEncodingChunked(request)
                 || requestBytes > 0
                 || (!requestEnded && !HttpUtil.isContentLengthSet(request) && http2);
@@ -591,6 +602,9 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         }
         int code = response.status().code();
         cluster.recordOutcome(attempt.host, code);
+        if (telemetry != null) {
+            telemetry.onUpstreamResponse(code, response.headers());
+        }
         Optional<RetryPolicy> retry = forward.retry();
         if (retry.isPresent()
                 && (retry.get().retriesStatus(code) || retriesGrpcAnswer(retry.get(), response))
@@ -914,7 +928,12 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             loop.execute(ctx::close); // after the response just written
         }
         ctx.channel().config().setAutoRead(true);
-        runtime.observer().onRequest(record(finalStatus));
+        RequestRecord finished = record(finalStatus);
+        if (telemetry != null) {
+            telemetry.finish(finished);
+        } else {
+            runtime.observer().onRequest(finished);
+        }
         onComplete.run();
     }
 
