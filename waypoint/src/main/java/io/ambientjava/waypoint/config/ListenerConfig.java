@@ -26,6 +26,7 @@ public record ListenerConfig(String name, String address, int port, Kind kind) {
      * @param jwtAuthn the {@code envoy.filters.http.jwt_authn} filter, which runs before them
      * @param localRateLimit the {@code envoy.filters.http.local_ratelimit} filter; it runs where
      *     {@code httpFilters} lists it (before the security filters, or after them)
+     * @param telemetry the manager's {@code tracing}, {@code access_log} and {@code istio.stats} filter
      */
     public record Http(
             String routeConfigName,
@@ -34,13 +35,34 @@ public record ListenerConfig(String name, String address, int port, Kind kind) {
             Optional<String> fallbackCluster,
             List<RbacFilterConfig> rbac,
             Optional<JwtAuthnConfig> jwtAuthn,
-            Optional<LocalRateLimitConfig> localRateLimit)
+            Optional<LocalRateLimitConfig> localRateLimit,
+            HttpTelemetryConfig telemetry)
             implements Kind {
         public Http {
             httpFilters = List.copyOf(httpFilters);
             rbac = List.copyOf(rbac);
             Objects.requireNonNull(jwtAuthn, "jwtAuthn");
             Objects.requireNonNull(localRateLimit, "localRateLimit");
+            Objects.requireNonNull(telemetry, "telemetry");
+        }
+
+        public Http(
+                String routeConfigName,
+                Optional<RouteTable> inlineRoutes,
+                List<String> httpFilters,
+                Optional<String> fallbackCluster,
+                List<RbacFilterConfig> rbac,
+                Optional<JwtAuthnConfig> jwtAuthn,
+                Optional<LocalRateLimitConfig> localRateLimit) {
+            this(
+                    routeConfigName,
+                    inlineRoutes,
+                    httpFilters,
+                    fallbackCluster,
+                    rbac,
+                    jwtAuthn,
+                    localRateLimit,
+                    HttpTelemetryConfig.NONE);
         }
 
         public Http(

@@ -64,7 +64,11 @@ public final class ListenerTranslator {
     }
 
     private static ListenerConfig.Http http(HttpConnectionManager hcm, String path, String listenerName) {
-        FieldGuard.onlyFields(hcm, path, Set.of("stat_prefix", "rds", "route_config", "http_filters", "codec_type"));
+        FieldGuard.onlyFields(
+                hcm,
+                path,
+                Set.of("stat_prefix", "rds", "route_config", "http_filters", "codec_type", "tracing", "access_log"));
+        HttpTelemetryConfig telemetry = TelemetryTranslator.translate(hcm, path);
         if (hcm.getCodecType() != HttpConnectionManager.CodecType.AUTO) {
             throw FieldGuard.invalid(path + ".codec_type", "only AUTO is supported");
         }
@@ -138,6 +142,12 @@ public final class ListenerTranslator {
                     localRateLimit = Optional.of(
                             LocalRateLimitTranslator.listenerFilter(f.getTypedConfig(), hpath + ".typed_config"));
                 }
+                case TelemetryTranslator.STATS_FILTER -> {
+                    if (telemetry.stats().isPresent()) {
+                        throw FieldGuard.invalid(hpath, "one istio.stats filter per listener is supported");
+                    }
+                    telemetry = telemetry.withStats(TelemetryTranslator.stats(f, hpath));
+                }
                 case ROUTER -> {
                     if (f.hasTypedConfig()) {
                         Router router = unpack(f.getTypedConfig(), Router.class, hpath);
@@ -156,7 +166,7 @@ public final class ListenerTranslator {
             throw FieldGuard.invalid(path + ".http_filters", "must end with " + ROUTER);
         }
         return new ListenerConfig.Http(
-                routeName, inline, filters, defaultClusterOf(listenerName), rbac, jwt, localRateLimit);
+                routeName, inline, filters, defaultClusterOf(listenerName), rbac, jwt, localRateLimit, telemetry);
     }
 
     /** {@code inbound-vip|<port>|http|<hostname>} → {@code outbound|<port>||<hostname>}, the port's default cluster. */
