@@ -56,6 +56,12 @@ public final class NodeAgentMain implements Callable<Integer> {
     String nodeName = System.getenv("NODE_NAME");
 
     @Option(
+            names = "--host-proc",
+            description =
+                    "the node's /proc, where pods that predate the agent are looked for (default: ${DEFAULT-VALUE})")
+    Path hostProc = Path.of("/proc");
+
+    @Option(
             names = "--pod-state-poll",
             description = "how often the pod state folder is read (default: ${DEFAULT-VALUE})")
     Duration podStatePoll = Duration.ofSeconds(1);
@@ -133,7 +139,7 @@ public final class NodeAgentMain implements Callable<Integer> {
             apiServer = agent -> KubernetesPodWatch.start(
                     agent,
                     new KubernetesClientBuilder().withConfig(config).build(),
-                    HostNetnsLocator.ofHost(),
+                    HostNetnsLocator.ofHost(hostProc),
                     KubernetesPodWatch.Settings.forNode(nodeName));
         }
         PodRedirector redirector = switch (redirect) {

@@ -154,7 +154,8 @@ class InstallManifestsTest {
         assertThat(container.getResources().getLimits()).containsKey("memory");
         assertThat(container.getLifecycle().getPreStop().getExec().getCommand())
                 .containsSequence("/app/bin/node-agent", "uninstall");
-        assertThat(container.getArgs()).contains("--pod-state-dir=/etc/ambient-java/pod-state");
+        assertThat(container.getArgs()).contains("--in-cluster", "--host-proc=/host/proc");
+        assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("NODE_NAME"));
         Container install = pod.getInitContainers().getFirst();
         assertThat(install.getCommand()).containsSequence("/app/bin/node-agent", "install");
         assertThat(install.getSecurityContext().getPrivileged()).isFalse();

@@ -40,7 +40,12 @@ public final class HostNetnsLocator implements PodNetnsLocator {
 
     /** The node's {@code /proc} and the runtimes' {@code /var/run/netns}. */
     public static HostNetnsLocator ofHost() {
-        return new HostNetnsLocator(Path.of("/proc"), Path.of("/var/run/netns"));
+        return ofHost(Path.of("/proc"));
+    }
+
+    /** With the node's {@code /proc} mounted at {@code hostProc} (a container without the host's pid namespace). */
+    public static HostNetnsLocator ofHost(Path hostProc) {
+        return new HostNetnsLocator(hostProc, Path.of("/var/run/netns"));
     }
 
     /** A namespace's identity: the device and inode of its nsfs file. */
@@ -48,7 +53,8 @@ public final class HostNetnsLocator implements PodNetnsLocator {
 
     @Override
     public Optional<Path> find(ScheduledPod pod) {
-        Optional<NsId> host = nsId(proc.resolve("self/ns/net"));
+        // the agent runs in the node's network namespace (host network); /proc may be the host's, mounted elsewhere
+        Optional<NsId> host = nsId(Path.of("/proc/self/ns/net"));
         Map<NsId, Path> named = new LinkedHashMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(namedNetns)) {
             for (Path file : files) {

@@ -127,8 +127,6 @@ class KubernetesPodWatchNetnsTest {
         // a fake /proc: one "pause" process whose cgroup names the pod (systemd driver: underscores)
         String uid = "3f1c2a9e-0000-4000-8000-0000000000c1";
         Path proc = Files.createDirectories(dir.resolve("proc"));
-        Files.createDirectories(proc.resolve("self/ns"));
-        Files.createSymbolicLink(proc.resolve("self/ns/net"), Path.of("/proc/self/ns/net"));
         Path pause = Files.createDirectories(proc.resolve("4242/ns"));
         Files.createSymbolicLink(pause.resolve("net"), pod.netnsPath());
         Files.writeString(
