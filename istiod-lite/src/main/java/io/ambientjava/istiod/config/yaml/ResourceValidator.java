@@ -40,6 +40,10 @@ final class ResourceValidator {
             case DESTINATION_RULE ->
                 NetworkingRules.checkDestinationRule(
                         (io.fabric8.istio.api.networking.v1.DestinationRule) resource, issues);
+            case ENVOY_FILTER ->
+                issues.addAll(io.ambientjava.istiod.config.envoyfilter.EnvoyFilterParser.parse(
+                                (io.fabric8.istio.api.networking.v1alpha3.EnvoyFilter) resource)
+                        .issues());
             default -> {
                 // Kept for later translation; their model types already enforce the structure.
             }

@@ -17,8 +17,9 @@ import java.util.TreeMap;
 /**
  * Translates a config snapshot into the Envoy resources of every waypoint and ingress gateway (the contract is
  * docs/waypoint-xds.md): VirtualServices, DestinationRules, Istio Gateways and Gateway API Gateways with their
- * HTTPRoutes. Each proxy's resources are computed from the whole snapshot but are deterministic, so the xDS layer
- * sends a proxy only the resources whose content changed. Stateless and thread-safe.
+ * HTTPRoutes, then the EnvoyFilters (local rate limiting) on top. Each proxy's resources are computed from the
+ * whole snapshot but are deterministic, so the xDS layer sends a proxy only the resources whose content changed.
+ * Stateless and thread-safe.
  */
 public final class EnvoyTranslator {
 
@@ -78,6 +79,11 @@ public final class EnvoyTranslator {
             ProxyId id = ProxyId.gateway(
                     gateway.getMetadata().getNamespace(), gateway.getMetadata().getName());
             proxies.merge(id, gatewayApi.translate(gateway), ProxyResources::plus);
+        }
+        EnvoyFilterPatcher envoyFilters = new EnvoyFilterPatcher(scope);
+        if (!envoyFilters.isEmpty()) {
+            proxies.replaceAll(envoyFilters::apply);
+            envoyFilters.reportUnapplied();
         }
         return new EnvoyTranslation(proxies, new ArrayList<>(scope.warnings()));
     }
