@@ -137,13 +137,20 @@ public final class ClusterTranslator {
                         b.hasMinRetryConcurrency() ? b.getMinRetryConcurrency().getValue() : 3));
             }
             limits = new CircuitBreakerLimits(
-                    t.hasMaxConnections() ? t.getMaxConnections().getValue() : 1024,
-                    t.hasMaxPendingRequests() ? t.getMaxPendingRequests().getValue() : 1024,
-                    t.hasMaxRequests() ? t.getMaxRequests().getValue() : 1024,
-                    t.hasMaxRetries() ? t.getMaxRetries().getValue() : 3,
+                    t.hasMaxConnections() ? unsigned(t.getMaxConnections().getValue()) : 1024,
+                    t.hasMaxPendingRequests()
+                            ? unsigned(t.getMaxPendingRequests().getValue())
+                            : 1024,
+                    t.hasMaxRequests() ? unsigned(t.getMaxRequests().getValue()) : 1024,
+                    t.hasMaxRetries() ? unsigned(t.getMaxRetries().getValue()) : 3,
                     budget);
         }
         return limits;
+    }
+
+    /** A uint32 limit (Istio sends 4294967295 for "unlimited"), capped to what an int counter holds. */
+    private static int unsigned(int value) {
+        return (int) Math.min(Integer.toUnsignedLong(value), Integer.MAX_VALUE);
     }
 
     private static OutlierConfig outlier(OutlierDetection o, String path) {
