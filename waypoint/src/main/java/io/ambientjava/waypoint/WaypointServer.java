@@ -14,6 +14,7 @@ import io.ambientjava.waypoint.proxy.InboundConnector;
 import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.proxy.ProxyRuntime;
 import io.ambientjava.waypoint.telemetry.RequestObserver;
+import io.ambientjava.waypoint.telemetry.TcpObserver;
 import io.ambientjava.waypoint.upstream.ClusterManager;
 import io.ambientjava.waypoint.upstream.Transport;
 import io.netty.channel.EventLoopGroup;
@@ -65,14 +66,15 @@ public final class WaypointServer implements AutoCloseable {
     private final HboneServer hboneServer;
     private final Map<Integer, DownstreamListener> ingressListeners = new HashMap<>();
 
-    private WaypointServer(Settings settings, RequestObserver observer) {
+    private WaypointServer(Settings settings, RequestObserver observer, TcpObserver tcpObserver) {
         this.settings = settings;
         this.group = NettyTransport.newEventLoopGroup(settings.threads(), "waypoint");
         this.hboneClient = new HboneClient(group, HboneClientConfig.defaults());
         this.runtime = new ProxyRuntime(
                 new ClusterManager(new Transport(hboneClient, settings.clientSecurity(), settings.upstreamHbonePort())),
                 observer,
-                settings.limits());
+                settings.limits(),
+                tcpObserver);
         this.connector = InboundConnector.start(group, runtime);
         this.hboneServer = settings.hboneAddress() == null
                 ? null
@@ -85,7 +87,12 @@ public final class WaypointServer implements AutoCloseable {
     }
 
     public static WaypointServer start(Settings settings, RequestObserver observer) {
-        return new WaypointServer(settings, observer);
+        return new WaypointServer(settings, observer, TcpObserver.NONE);
+    }
+
+    /** With Istio's TCP metrics (or another observer) for TCP-proxied connections. */
+    public static WaypointServer start(Settings settings, RequestObserver observer, TcpObserver tcpObserver) {
+        return new WaypointServer(settings, observer, tcpObserver);
     }
 
     /** Installs a new config snapshot (called by the ADS client); requests in flight finish on the old one. */

@@ -15,6 +15,7 @@ import io.ambientjava.waypoint.admin.OpsServer;
 import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.telemetry.AccessLog;
 import io.ambientjava.waypoint.telemetry.IstioRequestMetrics;
+import io.ambientjava.waypoint.telemetry.IstioTcpMetrics;
 import io.ambientjava.waypoint.xds.AdsClient;
 import io.ambientjava.waypoint.xds.NodeIdentity;
 import io.grpc.CallCredentials;
@@ -152,6 +153,26 @@ public final class WaypointMain implements Callable<Integer> {
             description = "Event loop threads (default: ${DEFAULT-VALUE}).")
     int workerThreads;
 
+    @Option(
+            names = "--stream-idle-timeout",
+            defaultValue = "5m",
+            description = "A request whose client sends none of its due body for this long gets 408 and its"
+                    + " upstream exchange is released (Envoy's stream_idle_timeout; default: ${DEFAULT-VALUE}).")
+    String streamIdleTimeout;
+
+    @Option(
+            names = "--request-timeout",
+            defaultValue = "0s",
+            description = "The whole request must arrive within this, else 408; 0s disables it (Envoy's"
+                    + " request_timeout; default: ${DEFAULT-VALUE}).")
+    String requestTimeout;
+
+    @Option(
+            names = "--idle-timeout",
+            defaultValue = "1h",
+            description = "A client connection with no traffic for this long is closed (default: ${DEFAULT-VALUE}).")
+    String idleTimeout;
+
     /** Counted down when everything listens; {@link #stop} ends {@link #call()} (tests run it in-process). */
     final CountDownLatch started = new CountDownLatch(1);
 
@@ -202,11 +223,15 @@ public final class WaypointMain implements Callable<Integer> {
                             upstreamHbonePort,
                             serverSecurity,
                             clientSecurity,
-                            ProxyLimits.defaults(),
+                            ProxyLimits.defaults()
+                                    .withStreamIdleTimeout(duration("--stream-idle-timeout", streamIdleTimeout))
+                                    .withRequestTimeout(duration("--request-timeout", requestTimeout))
+                                    .withConnectionIdleTimeout(duration("--idle-timeout", idleTimeout)),
                             workerThreads,
                             ingress,
                             "0.0.0.0"),
-                    new IstioRequestMetrics(registry).and(new AccessLog()));
+                    new IstioRequestMetrics(registry).and(new AccessLog()),
+                    new IstioTcpMetrics(registry));
             resources.add(server);
             AtomicBoolean configured = new AtomicBoolean();
             NodeIdentity node = new NodeIdentity(ingress, ip, pod, namespace, serviceAccount, gateway);
@@ -282,6 +307,22 @@ public final class WaypointMain implements Callable<Integer> {
         IstiodCaProvider provider = new IstiodCaProvider(caChannel, credentials, Duration.ofHours(24), fixed);
         resources.add(provider);
         return provider;
+    }
+
+    /** {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
+    static Duration duration(String option, String value) {
+        var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(
+                    option + " '" + value + "' must be a number with ms, s, m or h (e.g. 30s)");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
     }
 
     static InetSocketAddress hostPort(String value) {

@@ -4,12 +4,16 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Receives requests as HTTP objects, from an HTTP/1.1 connection (one request at a time; a pipelined next request
  * waits, unread, until the current one is answered) or from one HTTP/2 stream, and runs a {@link RequestFlow}
- * for each.
+ * for each. While a request's body is still due, a client that goes quiet for the stream idle timeout (or takes
+ * longer than the request timeout in all) gets 408 and the request's upstream exchange is released.
  */
 final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
@@ -19,6 +23,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private RequestFlow flow;
     private boolean requestEnded;
     private final java.util.ArrayDeque<Object> queued = new java.util.ArrayDeque<>();
+    private ScheduledFuture<?> stallTimer;
+    private long requestStartNanos;
+    private long lastReadNanos;
 
     DownstreamHandler(ProxyRuntime runtime, DownstreamContext context, boolean http2) {
         this.runtime = runtime;
@@ -41,6 +48,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             requestEnded = false;
             RequestFlow started = new RequestFlow(ctx, runtime, context, http2, request, () -> onFlowDone(ctx));
             flow = started;
+            requestStartNanos = lastReadNanos = System.nanoTime();
             started.start();
             if (msg instanceof HttpContent content) {
                 onContent(ctx, content);
@@ -61,14 +69,66 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent content) {
-        if (content instanceof io.netty.handler.codec.http.LastHttpContent) {
+        lastReadNanos = System.nanoTime();
+        if (content instanceof LastHttpContent) {
             requestEnded = true;
+            cancelStallTimer();
             if (!http2 && !flow.isFinished()) {
                 // Read no further request until this one is answered.
                 ctx.channel().config().setAutoRead(false);
             }
         }
         flow.onBody(content);
+    }
+
+    /** Only a request still open when a read batch ends needs a timer (most arrive whole in one batch). */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (flow != null && !requestEnded && !flow.isFinished() && stallTimer == null) {
+            armStallTimer(ctx);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    /** Checks again at the earlier of the idle and the overall deadline; the check re-arms itself. */
+    private void armStallTimer(ChannelHandlerContext ctx) {
+        ProxyLimits limits = runtime.limits();
+        long idleDeadline = lastReadNanos + limits.streamIdleTimeout().toNanos();
+        long deadline = idleDeadline;
+        if (!limits.requestTimeout().isZero()) {
+            deadline = Math.min(
+                    deadline, requestStartNanos + limits.requestTimeout().toNanos());
+        }
+        RequestFlow watched = flow;
+        stallTimer = ctx.executor()
+                .schedule(
+                        () -> checkStall(ctx, watched),
+                        Math.max(0, deadline - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
+    }
+
+    private void checkStall(ChannelHandlerContext ctx, RequestFlow watched) {
+        stallTimer = null;
+        if (watched != flow || requestEnded || flow.isFinished()) {
+            return;
+        }
+        ProxyLimits limits = runtime.limits();
+        long now = System.nanoTime();
+        if (!limits.requestTimeout().isZero()
+                && now - requestStartNanos >= limits.requestTimeout().toNanos()) {
+            flow.onRequestStalled("request timeout");
+        } else if (now - lastReadNanos >= limits.streamIdleTimeout().toNanos()) {
+            flow.onRequestStalled("stream timeout");
+        } else {
+            armStallTimer(ctx);
+        }
+    }
+
+    private void cancelStallTimer() {
+        if (stallTimer != null) {
+            stallTimer.cancel(false);
+            stallTimer = null;
+        }
     }
 
     private void onFlowDone(ChannelHandlerContext ctx) {
@@ -97,6 +157,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelStallTimer();
         queued.forEach(ReferenceCountUtil::release);
         queued.clear();
         if (flow != null) {

@@ -22,13 +22,13 @@ final class DownstreamPipeline {
 
     private DownstreamPipeline() {}
 
-    /** Envoy's HTTP connection manager closes a connection idle this long (its default idle_timeout). */
-    static final long IDLE_TIMEOUT_MINUTES = 60;
-
     static void install(Channel ch, ProxyRuntime runtime, DownstreamContext context) {
         ch.pipeline()
                 .addLast(new io.netty.handler.timeout.IdleStateHandler(
-                        0, 0, IDLE_TIMEOUT_MINUTES, java.util.concurrent.TimeUnit.MINUTES));
+                        0,
+                        0,
+                        runtime.limits().connectionIdleTimeout().toNanos(),
+                        java.util.concurrent.TimeUnit.NANOSECONDS));
         ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
             public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {

@@ -3,6 +3,7 @@ package io.ambientjava.waypoint.proxy;
 import io.ambientjava.waypoint.config.WaypointConfig;
 import io.ambientjava.waypoint.filter.RateLimitBuckets;
 import io.ambientjava.waypoint.telemetry.RequestObserver;
+import io.ambientjava.waypoint.telemetry.TcpObserver;
 import io.ambientjava.waypoint.upstream.ClusterManager;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,11 +19,18 @@ public final class ProxyRuntime {
     private final RequestObserver observer;
     private final ProxyLimits limits;
     private final RateLimitBuckets rateLimitBuckets = new RateLimitBuckets(System::nanoTime);
+    private final TcpObserver tcpObserver;
 
     public ProxyRuntime(ClusterManager clusters, RequestObserver observer, ProxyLimits limits) {
+        this(clusters, observer, limits, TcpObserver.NONE);
+    }
+
+    public ProxyRuntime(
+            ClusterManager clusters, RequestObserver observer, ProxyLimits limits, TcpObserver tcpObserver) {
         this.clusters = Objects.requireNonNull(clusters, "clusters");
         this.observer = Objects.requireNonNull(observer, "observer");
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.tcpObserver = Objects.requireNonNull(tcpObserver, "tcpObserver");
     }
 
     /** Installs a new snapshot: clusters are updated in place, then new requests see the new routes. */
@@ -42,6 +50,11 @@ public final class ProxyRuntime {
 
     public RequestObserver observer() {
         return observer;
+    }
+
+    /** Who hears about TCP-proxied connections. */
+    public TcpObserver tcpObserver() {
+        return tcpObserver;
     }
 
     /** The local rate limit token buckets, shared by every event loop. */

@@ -2,8 +2,8 @@ package io.ambientjava.waypoint.proxy;
 
 import io.ambientjava.waypoint.config.FaultConfig;
 import io.ambientjava.waypoint.config.JwtAuthnConfig;
-import io.ambientjava.waypoint.config.LocalRateLimitTranslator;
 import io.ambientjava.waypoint.config.ListenerConfig;
+import io.ambientjava.waypoint.config.LocalRateLimitTranslator;
 import io.ambientjava.waypoint.config.RetryPolicy;
 import io.ambientjava.waypoint.config.Route;
 import io.ambientjava.waypoint.config.RouteAction;
@@ -412,8 +412,21 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         flags = "DC";
         if (current != null) {
             current.abort();
+            endAttempt(current);
         }
         finish(responseStarted ? status : 0);
+    }
+
+    /**
+     * The client stopped sending its body (or took too long for all of it): 408 if nothing was answered yet, else
+     * the downstream is cut; either way the upstream exchange is abandoned and released.
+     */
+    void onRequestStalled(String why) {
+        if (finished) {
+            return;
+        }
+        flags = "SI";
+        localReply(408, why, true);
     }
 
     void onDownstreamWritable(boolean writable) {
@@ -873,6 +886,10 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         if (finished || responseStarted) {
             response.release();
             if (!finished) {
+                if (current != null) {
+                    current.abort();
+                    endAttempt(current);
+                }
                 closeDownstreamAbruptly();
                 finish(status);
             }

@@ -1,13 +1,19 @@
 package io.ambientjava.waypoint.proxy;
 
+import io.ambientjava.waypoint.telemetry.TcpConnectionInfo;
+import io.ambientjava.waypoint.telemetry.TcpObserver;
 import io.ambientjava.waypoint.upstream.ClusterRuntime;
 import io.ambientjava.waypoint.upstream.HostState;
 import io.ambientjava.waypoint.upstream.Transport;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +23,10 @@ import java.util.Set;
 
 /**
  * Proxies a downstream connection's bytes to one endpoint of a cluster (Envoy's tcp_proxy), over plain TCP or
- * HBONE. Bytes that arrive before the upstream is connected are held. Either side closing closes both.
+ * HBONE. Bytes that arrive before the upstream is connected are held. Half-close passes both ways: the client's
+ * FIN becomes a FIN (or END_STREAM) towards the endpoint, which may still answer, and the endpoint's end becomes
+ * a FIN to the client; the connection closes once both directions have ended, or when either side goes away.
+ * Istio's TCP metrics hear of the connection, its bytes and its close.
  */
 final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -25,8 +34,13 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private final String clusterName;
     private final DownstreamContext context;
     private final List<Object> early = new ArrayList<>();
+    private Channel downstream;
     private Channel upstream;
     private boolean closed;
+    private boolean clientEnded;
+    private boolean clientEndPending;
+    private boolean endpointEnded;
+    private TcpObserver.Connection telemetry = TcpObserver.Connection.NONE;
 
     TcpProxyHandler(ProxyRuntime runtime, String clusterName, DownstreamContext context) {
         this.runtime = runtime;
@@ -36,9 +50,14 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        downstream = ctx.channel();
+        if (downstream instanceof DuplexChannel) {
+            downstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        }
         Optional<ClusterRuntime> cluster = runtime.clusters().get(clusterName);
         HostState host =
                 cluster.map(c -> c.pick(OptionalLong.empty(), Set.of())).orElse(null);
+        telemetry = runtime.tcpObserver().opened(info(host));
         if (host == null) {
             ctx.close();
             return;
@@ -50,7 +69,60 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                         ctx.channel().eventLoop(),
                         cluster.get().config().connectTimeout(),
                         context.source().orElse(null))
-                .whenComplete((ch, error) -> ctx.channel().eventLoop().execute(() -> onUpstream(ctx, ch, error)));
+                .whenComplete((ch, error) -> {
+                    if (ch != null) {
+                        // On the upstream's loop, before it reads: nothing it sends may pass unseen.
+                        Transport.keepHalfClosed(ch);
+                        ch.pipeline().addLast(new EndpointSide());
+                    }
+                    ctx.channel().eventLoop().execute(() -> onUpstream(ctx, ch, error));
+                });
+    }
+
+    private TcpConnectionInfo info(HostState host) {
+        var endpoint = host == null ? null : host.endpoint();
+        String[] clusterParts = clusterName.split("\\|", -1);
+        return new TcpConnectionInfo(
+                clusterParts.length == 4 ? clusterParts[3] : "unknown",
+                endpoint == null ? Optional.empty() : endpoint.workload(),
+                endpoint == null ? Optional.empty() : endpoint.identity(),
+                context.peerIdentity().map(Object::toString),
+                context.sourceWorkload(),
+                context.peerIdentity().isPresent(),
+                host == null ? "UH" : "-");
+    }
+
+    /** What the endpoint sends and how it ends, on the upstream's loop. */
+    private final class EndpointSide extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext uctx, Object msg) {
+            if (msg instanceof ByteBuf buf) {
+                telemetry.sent(buf.readableBytes());
+                downstream.writeAndFlush(buf);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext uctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                downstream.eventLoop().execute(TcpProxyHandler.this::onEndpointEnded);
+            }
+            uctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext uctx) {
+            // whatever was written to the client goes out before it is closed
+            downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            uctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext uctx, Throwable cause) {
+            uctx.close();
+        }
     }
 
     private void onUpstream(ChannelHandlerContext ctx, Channel ch, Throwable error) {
@@ -62,44 +134,76 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         upstream = ch;
-        Channel downstream = ctx.channel();
-        ch.eventLoop()
-                .execute(() -> ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext uctx, Object msg) {
-                        downstream.writeAndFlush(msg);
-                    }
-
-                    @Override
-                    public void channelInactive(ChannelHandlerContext uctx) {
-                        downstream
-                                .writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                                .addListener(ChannelFutureListener.CLOSE);
-                    }
-
-                    @Override
-                    public void exceptionCaught(ChannelHandlerContext uctx, Throwable cause) {
-                        uctx.close();
-                    }
-                }));
         for (Object msg : early) {
             ch.write(msg);
         }
         early.clear();
         ch.flush();
-        ch.closeFuture().addListener(f -> downstream.close());
+        if (clientEndPending) {
+            endClientSide();
+        }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ByteBuf)) {
+        if (!(msg instanceof ByteBuf buf)) {
             ReferenceCountUtil.release(msg);
             return;
         }
+        telemetry.received(buf.readableBytes());
         if (upstream == null) {
             early.add(msg);
         } else {
             upstream.writeAndFlush(msg);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            if (upstream == null) {
+                clientEndPending = true;
+            } else {
+                endClientSide();
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** Downstream loop: the client sent FIN; the endpoint hears the same after the bytes before it. */
+    private void endClientSide() {
+        clientEndPending = false;
+        if (clientEnded) {
+            return;
+        }
+        clientEnded = true;
+        Channel up = upstream;
+        up.eventLoop()
+                .execute(() -> Transport.shutdownOutput(up).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        up.close();
+                    }
+                }));
+        closeIfBothEnded();
+    }
+
+    /** Downstream loop: the endpoint ended its side; the client gets a FIN after what came before it. */
+    private void onEndpointEnded() {
+        if (endpointEnded || closed) {
+            return;
+        }
+        endpointEnded = true;
+        if (downstream instanceof DuplexChannel duplex) {
+            downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> duplex.shutdownOutput());
+        } else {
+            downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        closeIfBothEnded();
+    }
+
+    private void closeIfBothEnded() {
+        if (clientEnded && endpointEnded) {
+            downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -111,6 +215,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         if (upstream != null) {
             upstream.close();
         }
+        telemetry.closed();
         ctx.fireChannelInactive();
     }
 

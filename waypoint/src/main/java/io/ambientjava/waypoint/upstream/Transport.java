@@ -91,6 +91,27 @@ public final class Transport {
         return hbone.connect(request).thenCompose(Transport::adapt);
     }
 
+    /**
+     * Makes a channel from {@link #open} keep half-closed connections: the endpoint ending its side fires
+     * {@link io.netty.channel.socket.ChannelInputShutdownEvent} instead of closing the channel. Call on the channel's
+     * event loop before it reads.
+     */
+    public static void keepHalfClosed(Channel ch) {
+        if (ch instanceof io.netty.channel.socket.DuplexChannel) {
+            ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        } else {
+            ch.attr(StreamBytesAdapter.HALF_CLOSE).set(true);
+        }
+    }
+
+    /** Ends this side of a channel from {@link #open}: a TCP FIN, or END_STREAM on an HBONE stream. */
+    public static ChannelFuture shutdownOutput(Channel ch) {
+        if (ch instanceof io.netty.channel.socket.DuplexChannel duplex) {
+            return duplex.shutdownOutput();
+        }
+        return ch.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(true));
+    }
+
     private static CompletableFuture<Channel> adapt(HboneStream stream) {
         CompletableFuture<Channel> result = new CompletableFuture<>();
         Channel ch = stream.channel();

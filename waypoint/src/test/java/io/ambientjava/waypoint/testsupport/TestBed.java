@@ -11,6 +11,7 @@ import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.proxy.ProxyRuntime;
 import io.ambientjava.waypoint.telemetry.RequestObserver;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
+import io.ambientjava.waypoint.telemetry.TcpObserver;
 import io.ambientjava.waypoint.upstream.ClusterManager;
 import io.ambientjava.waypoint.upstream.Transport;
 import io.ambientjava.waypoint.xds.ConfigAssembler;
@@ -64,10 +65,20 @@ public final class TestBed implements AutoCloseable {
     }
 
     public TestBed(RequestObserver extra, ClientSecurity security, int hbonePort) {
+        this(extra, security, hbonePort, ProxyLimits.defaults(), TcpObserver.NONE);
+    }
+
+    /** With other limits (timeouts) and an observer of TCP-proxied connections. */
+    public TestBed(ProxyLimits limits, TcpObserver tcp) {
+        this(RequestObserver.NONE, ClientSecurity.plaintext(), Transport.HBONE_PORT, limits, tcp);
+    }
+
+    private TestBed(
+            RequestObserver extra, ClientSecurity security, int hbonePort, ProxyLimits limits, TcpObserver tcp) {
         hbone = new HboneClient(group, HboneClientConfig.defaults());
         RequestObserver keep = records::add;
         runtime = new ProxyRuntime(
-                new ClusterManager(new Transport(hbone, security, hbonePort)), keep.and(extra), ProxyLimits.defaults());
+                new ClusterManager(new Transport(hbone, security, hbonePort)), keep.and(extra), limits, tcp);
         listener = DownstreamListener.plain(
                         group, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), runtime, VIP, PORT)
                 .join();
