@@ -16,6 +16,7 @@ import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.telemetry.AccessLog;
 import io.ambientjava.waypoint.telemetry.IstioRequestMetrics;
 import io.ambientjava.waypoint.telemetry.IstioTcpMetrics;
+import io.ambientjava.waypoint.telemetry.WaypointTelemetry;
 import io.ambientjava.waypoint.xds.AdsClient;
 import io.ambientjava.waypoint.xds.NodeIdentity;
 import io.grpc.CallCredentials;
@@ -168,6 +169,12 @@ public final class WaypointMain implements Callable<Integer> {
     String requestTimeout;
 
     @Option(
+            names = "--trace-flush-interval",
+            defaultValue = "1s",
+            description = "How long finished spans wait to be exported in one batch (default: ${DEFAULT-VALUE}).")
+    String traceFlushInterval;
+
+    @Option(
             names = "--idle-timeout",
             defaultValue = "1h",
             description = "A client connection with no traffic for this long is closed (default: ${DEFAULT-VALUE}).")
@@ -217,6 +224,22 @@ public final class WaypointMain implements Callable<Integer> {
             new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
             new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
             new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+            var serverRef = new java.util.concurrent.atomic.AtomicReference<WaypointServer>();
+            // spans carry the proxy's service cluster as Envoy's do: <gateway name>.<namespace>
+            String spanService =
+                    (gateway.contains("/") ? gateway.substring(gateway.indexOf('/') + 1) : gateway) + "." + namespace;
+            WaypointTelemetry telemetry = new WaypointTelemetry(
+                    new IstioRequestMetrics(registry),
+                    new io.ambientjava.waypoint.telemetry.AccessLogWriter(),
+                    new io.ambientjava.waypoint.tracing.WaypointTracing(
+                            spanService,
+                            cluster -> Optional.ofNullable(serverRef.get())
+                                    .flatMap(s -> s.runtime().config().endpointsOf(cluster).stream()
+                                            .findFirst()
+                                            .map(io.ambientjava.waypoint.config.EndpointConfig::address)),
+                            duration("--trace-flush-interval", traceFlushInterval)),
+                    new AccessLog());
+            resources.add(telemetry);
             WaypointServer server = WaypointServer.start(
                     new WaypointServer.Settings(
                             hostPort(hboneAddress),
@@ -230,9 +253,10 @@ public final class WaypointMain implements Callable<Integer> {
                             workerThreads,
                             ingress,
                             "0.0.0.0"),
-                    new IstioRequestMetrics(registry).and(new AccessLog()),
+                    telemetry,
                     new IstioTcpMetrics(registry));
             resources.add(server);
+            serverRef.set(server);
             AtomicBoolean configured = new AtomicBoolean();
             NodeIdentity node = new NodeIdentity(ingress, ip, pod, namespace, serviceAccount, gateway);
             AdsClient ads = new AdsClient(xds, credentials, node, config -> {
