@@ -19,14 +19,18 @@
  * ztunnel's 15006 listener, which ambient_sockops records in inbound_listeners when ztunnel calls
  * listen(); with no listener the connection is refused. The pod is found by its address (pod_addresses).
  *
+ * Delivery: ztunnel binds its socket to the app to the inbound client's address, as with nftables;
+ * delivery_bind4/6 move that bind to the pod's address and sockops hands the client to the app's accepted
+ * socket, whose accept() and getpeername() show it (app_peername4/6).
+ *
  * Same-node pairs: ambient_sockops puts both ends of a connection between local addresses of an enrolled
- * netns into local_pairs; bypass_stack (sk_msg) moves their data straight to the peer's receive queue.
- * The loader attaches bypass_stack only when asked to: the kernel queues redirected bytes on the peer without
- * checking its receive buffer and keeps the sender writable, so bulk senders are never held back.
+ * netns into local_pairs; bypass_stack (sk_msg) moves their data straight to the peer's receive queue while
+ * the peer keeps up, and through TCP (with its backpressure) when it does not: see peer_keeps_up.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -37,7 +41,9 @@
 
 #define ZTUNNEL_MARK 0x539
 #define ZTUNNEL_MARK_MASK 0xfff
+#ifndef OUTBOUND_PORT /* a test build of "the next version" moves it */
 #define OUTBOUND_PORT 15001
+#endif
 #define INBOUND_PORT 15006
 #define HBONE_PORT 15008
 #define LOCALHOST 0x7f000001
@@ -49,15 +55,21 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct pod_settings {
     __u32 ip4;   /* the pod's address (network order), where ztunnel's 15001 is reached; 0: 127.0.0.1 */
     __u32 flags; /* reserved */
+#ifdef TEST_CHANGED_MAP_LAYOUT /* a test build whose maps do not fit the pinned ones */
+    __u64 added;
+#endif
 };
 
-#define END_APP 1      /* the app's redirected socket */
-#define END_ZTUNNEL 2  /* the socket ztunnel accepted */
+#define END_APP 1         /* the app's redirected socket */
+#define END_ZTUNNEL 2     /* the socket ztunnel accepted */
+#define END_DELIVERY 3    /* ztunnel's socket to the app, which it bound to the inbound client's address */
+#define END_APP_INBOUND 4 /* the app's accepted end of a delivery: its peer shows as the client */
 
+/* Per socket: the original destination (END_APP, END_ZTUNNEL) or the inbound client (the other two). */
 struct original_dst {
     __u32 ip4;  /* network order */
     __u16 port; /* network order */
-    __u16 end;  /* END_APP or END_ZTUNNEL */
+    __u16 end;
 };
 
 /* A connection end inside one netns: loopback addresses repeat in every pod. */
@@ -118,6 +130,19 @@ struct {
     __type(key, struct pair_key);
     __type(value, __u64);
 } local_pairs SEC(".maps");
+
+/*
+ * The same sockets' kernel addresses (struct tcp_sock), by the same keys: the sk_msg program reads its
+ * peer's queue and sequence numbers through them (it may not take a reference from the sockhash). Only
+ * read through fault-safe untrusted loads, and only to choose between the fast and the normal path;
+ * removed when the socket closes.
+ */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct pair_key);
+    __type(value, __u64);
+} pair_sockets SEC(".maps");
 
 static __always_inline int is_enrolled(__u64 netns) {
     return bpf_map_lookup_elem(&enrolled_netns, &netns) != NULL;
@@ -201,20 +226,104 @@ int redirect_connect6(struct bpf_sock_addr *ctx) {
     return 1;
 }
 
+/*
+ * ztunnel delivering inbound traffic binds its socket to the client's address (IP_TRANSPARENT), as it does
+ * with nftables redirection. Without that mode's policy routing the app's replies to such an address would
+ * leave the pod, so the bind is moved to the pod's own address and the client kept on the socket: sockops
+ * hands it to the app's accepted socket, whose accept() and getpeername() then show the client.
+ * Returns whether the bind is rewritten, to *pod_ip4 (network order; 0 when the pod has no address).
+ */
+static __always_inline int take_transparent_bind(struct bpf_sock_addr *ctx, __u32 ip4, __u32 *pod_ip4) {
+    if (ctx->type != SOCK_STREAM || ip4 == 0 || is_loopback(ip4)) {
+        return 0;
+    }
+    struct bpf_sock *sk = ctx->sk;
+    if (!sk || (sk->mark & ZTUNNEL_MARK_MASK) != ZTUNNEL_MARK) {
+        return 0;
+    }
+    __u64 netns = bpf_get_netns_cookie(ctx);
+    struct pod_settings *pod = bpf_map_lookup_elem(&enrolled_netns, &netns);
+    if (!pod) {
+        return 0;
+    }
+    __u64 *own = bpf_map_lookup_elem(&pod_addresses, &ip4);
+    if (own && *own == netns) {
+        return 0;
+    }
+    struct original_dst *client =
+            bpf_sk_storage_get(&original_dst_storage, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (!client) {
+        return 0;
+    }
+    client->ip4 = ip4;
+    client->port = 0;
+    client->end = END_DELIVERY;
+    *pod_ip4 = pod->ip4;
+    return 1;
+}
+
+SEC("cgroup/bind4")
+int delivery_bind4(struct bpf_sock_addr *ctx) {
+    __u32 pod_ip4;
+    if (ctx->user_family == AF_INET && take_transparent_bind(ctx, ctx->user_ip4, &pod_ip4)) {
+        ctx->user_ip4 = pod_ip4;
+    }
+    return 1;
+}
+
+SEC("cgroup/bind6")
+int delivery_bind6(struct bpf_sock_addr *ctx) {
+    if (ctx->user_family != AF_INET6) {
+        return 1;
+    }
+    __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+    __u32 pod_ip4;
+    if (is_v4_mapped(ip6) && take_transparent_bind(ctx, ip6[3], &pod_ip4)) {
+        if (pod_ip4) {
+            ctx->user_ip6[3] = pod_ip4;
+        } else {
+            ctx->user_ip6[2] = 0; /* :: */
+            ctx->user_ip6[3] = 0;
+        }
+    }
+    return 1;
+}
+
+static __always_inline struct pair_key pair_key_of(struct bpf_sock_ops *skops, __u64 netns) {
+    struct pair_key key = {
+            .netns = netns,
+            .local_ip4 = skops->local_ip4,
+            .remote_ip4 = skops->remote_ip4,
+            .local_port = skops->local_port,
+            .remote_port = bpf_ntohl(skops->remote_port),
+    };
+    return key;
+}
+
 static __always_inline void track_local_pair(struct bpf_sock_ops *skops, __u64 netns) {
     __u32 local = skops->local_ip4;
     __u32 remote = skops->remote_ip4;
     if (remote != local && !is_loopback(remote)) {
         return;
     }
-    struct pair_key key = {
-            .netns = netns,
-            .local_ip4 = local,
-            .remote_ip4 = remote,
-            .local_port = skops->local_port,
-            .remote_port = bpf_ntohl(skops->remote_port),
-    };
-    bpf_sock_hash_update(skops, &local_pairs, &key, BPF_ANY);
+    struct bpf_sock *sk = skops->sk;
+    if (!sk) {
+        return;
+    }
+    struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+    if (!tp) {
+        return;
+    }
+    struct pair_key key = pair_key_of(skops, netns);
+    __u64 address = (__u64)tp;
+    if (bpf_map_update_elem(&pair_sockets, &key, &address, BPF_ANY) != 0) {
+        return;
+    }
+    if (bpf_sock_hash_update(skops, &local_pairs, &key, BPF_ANY) != 0) {
+        bpf_map_delete_elem(&pair_sockets, &key);
+        return;
+    }
+    bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
 }
 
 /* An IPv4 connection, on an AF_INET socket or an AF_INET6 dual-stack one (whose ip4 fields are then set). */
@@ -232,6 +341,14 @@ int ambient_sockops(struct bpf_sock_ops *skops) {
         return 1;
     }
     __u64 netns = bpf_get_netns_cookie(skops);
+    if (skops->op == BPF_SOCK_OPS_STATE_CB) {
+        /* Only paired sockets ask for state changes; the sockhash drops them by itself. */
+        if (skops->args[1] == BPF_TCP_CLOSE) {
+            struct pair_key key = pair_key_of(skops, netns);
+            bpf_map_delete_elem(&pair_sockets, &key);
+        }
+        return 1;
+    }
     if (!is_enrolled(netns)) {
         return 1;
     }
@@ -271,7 +388,7 @@ int ambient_sockops(struct bpf_sock_ops *skops) {
                     bpf_sk_storage_get(&original_dst_storage, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
             if (dst) {
                 *dst = *pending;
-                dst->end = END_ZTUNNEL;
+                dst->end = pending->end == END_DELIVERY ? END_APP_INBOUND : END_ZTUNNEL;
             }
             bpf_map_delete_elem(&pending_original_dst, &key);
         }
@@ -298,7 +415,7 @@ int original_dst(struct bpf_sockopt *ctx) {
     __u32 ip4;
     __u16 port;
     struct original_dst *dst = bpf_sk_storage_get(&original_dst_storage, sk, 0, 0);
-    if (dst) {
+    if (dst && (dst->end == END_APP || dst->end == END_ZTUNNEL)) {
         ip4 = dst->ip4;
         port = dst->port;
     } else if (ctx->retval != 0 && is_enrolled(bpf_get_netns_cookie(ctx))) {
@@ -333,6 +450,8 @@ int app_peername4(struct bpf_sock_addr *ctx) {
     if (dst && dst->end == END_APP) {
         ctx->user_ip4 = dst->ip4;
         ctx->user_port = dst->port;
+    } else if (dst && dst->end == END_APP_INBOUND) {
+        ctx->user_ip4 = dst->ip4; /* the port stays ztunnel's, as with a transparent socket */
     }
     return 1;
 }
@@ -344,12 +463,14 @@ int app_peername6(struct bpf_sock_addr *ctx) {
         return 1;
     }
     struct original_dst *dst = bpf_sk_storage_get(&original_dst_storage, sk, 0, 0);
-    if (dst && dst->end == END_APP) {
+    if (dst && (dst->end == END_APP || dst->end == END_APP_INBOUND)) {
         ctx->user_ip6[0] = 0;
         ctx->user_ip6[1] = 0;
         ctx->user_ip6[2] = bpf_htonl(0xffff);
         ctx->user_ip6[3] = dst->ip4;
-        ctx->user_port = dst->port;
+        if (dst->end == END_APP) {
+            ctx->user_port = dst->port;
+        }
     }
     return 1;
 }
@@ -385,6 +506,52 @@ int steer_inbound(struct bpf_sk_lookup *ctx) {
     return SK_PASS;
 }
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* sk_user_data carries flag bits below the psock pointer (SK_USER_DATA_NOCOPY, _BPF, _PSOCK). */
+#define SK_USER_DATA_FLAGS 7UL
+
+/*
+ * Whether this message may skip the stack to the peer's receive queue. Redirecting to the peer's ingress
+ * has no backpressure of its own (the kernel queues on the peer whatever comes and the sender stays
+ * writable), so the fast path is taken only while
+ * - the peer's fast-path queue (its psock's msg_tot_len) stays within its receive buffer with this message
+ *   added: past that the bytes go through TCP, whose windows and send buffer make a fast writer wait for a
+ *   slow reader as they always do; and
+ * - every byte this socket sent through TCP has been read by the peer (our write_seq is its copied_seq):
+ *   the peer reads its fast-path queue before its TCP receive queue, so bytes redirected while TCP bytes
+ *   are unread would overtake them.
+ * Together: the stream order holds and at most a receive buffer (plus one message) waits per socket on the
+ * fast path, on top of what TCP itself holds.
+ */
+static __always_inline int peer_keeps_up(struct sk_msg_md *msg, struct pair_key *peer) {
+    __u64 *address = bpf_map_lookup_elem(&pair_sockets, peer);
+    if (!address) {
+        return 0;
+    }
+    struct bpf_sock *self = msg->sk;
+    if (!self) {
+        return 0;
+    }
+    struct tcp_sock *sender = bpf_skc_to_tcp_sock(self);
+    if (!sender) {
+        return 0;
+    }
+    struct tcp_sock *receiver = bpf_rdonly_cast((void *)*address, bpf_core_type_id_kernel(struct tcp_sock));
+    if (sender->write_seq != receiver->copied_seq) {
+        return 0;
+    }
+    unsigned long user_data = (unsigned long)receiver->inet_conn.icsk_inet.sk.sk_user_data;
+    user_data &= ~SK_USER_DATA_FLAGS;
+    if (!user_data) {
+        return 0;
+    }
+    struct sk_psock *psock = bpf_rdonly_cast((void *)user_data, bpf_core_type_id_kernel(struct sk_psock));
+    __u64 queued = psock->msg_tot_len;
+    __s64 bound = receiver->inet_conn.icsk_inet.sk.sk_rcvbuf;
+    return (__s64)(queued + msg->size) <= bound;
+}
+
 SEC("sk_msg")
 int bypass_stack(struct sk_msg_md *msg) {
     struct pair_key peer = {
@@ -394,7 +561,9 @@ int bypass_stack(struct sk_msg_md *msg) {
             .local_port = bpf_ntohl(msg->remote_port),
             .remote_port = msg->local_port,
     };
-    /* Without a peer in the map the helper does nothing and the data takes the normal path. */
-    bpf_msg_redirect_hash(msg, &local_pairs, &peer, BPF_F_INGRESS);
+    /* Without a peer in the map (or while it lags) the data takes the normal path. */
+    if (peer_keeps_up(msg, &peer)) {
+        bpf_msg_redirect_hash(msg, &local_pairs, &peer, BPF_F_INGRESS);
+    }
     return SK_PASS;
 }

@@ -26,20 +26,19 @@ import org.slf4j.LoggerFactory;
  * {@code SO_ORIGINAL_DST} on ztunnel's accepted socket), {@code cgroup/getpeername4/6} (the app still sees
  * the peer it asked for) and
  * {@code sockops} (carries the original destination from the app's socket to the accepted one, records
- * ztunnel's 15006 listener per pod, and pairs same-node sockets for the {@code sk_msg} fast path, which is
- * attached only when asked for: see {@link #install(Path, Path, boolean)}). The links
- * are pinned, so the redirection survives the agent; a restarted agent calls {@link #install} again (or
- * {@link #reattach}) and gets the pinned objects back. {@link #uninstall()} removes every pin, which detaches
- * everything.
+ * ztunnel's 15006 listener per pod, and pairs same-node sockets for the {@code sk_msg} fast path: see {@link
+ * #install(Path, Path, boolean)}) and {@code cgroup/bind4/6} (see below). The links are pinned, so the
+ * redirection survives the agent; a restarted agent calls {@link #install} again (or {@link #reattach}) and
+ * gets the pinned objects back. {@link #uninstall()} removes every pin, which detaches everything.
  *
  * <p>Pods are enrolled by network namespace: {@link #enroll} is two map updates (the netns cookie, the pod's
  * addresses) and one {@code sk_lookup} link on the pod's netns for inbound steering. ztunnel is expected to
- * listen inside the pod's netns on 15001, 15006 and 15008 and to mark the sockets it connects with SO_MARK
- * 0x539; it must deliver inbound traffic to apps from the pod's own address (ztunnel's
- * {@code --inbound-source=POD_ADDRESS}): a spoofed client source would need policy routing this mode does
- * not install. Its 15006 listener is picked up automatically when it calls {@code listen()} in an enrolled
- * netns, or can be given
- * explicitly with {@link #registerInboundListener}.
+ * listen inside the pod's netns on 15001, 15006 and 15008 and to mark its sockets with SO_MARK 0x539. It
+ * delivers inbound traffic to apps exactly as with nftables, from a socket bound ({@code IP_TRANSPARENT})
+ * to the client's address: {@code cgroup/bind4/6} moves that bind to the pod's own address (the app's
+ * replies then stay in the pod without policy routing) and the app's {@code accept()} and {@code
+ * getpeername()} still show the client. Its 15006 listener is picked up automatically when it calls {@code
+ * listen()} in an enrolled netns, or can be given explicitly with {@link #registerInboundListener}.
  *
  * <p>Instances hold fds to the pinned maps and programs; {@link #close} releases them and leaves the pins.
  * Methods are thread-safe.
@@ -58,8 +57,10 @@ public final class EbpfRedirection implements AutoCloseable {
     static final String SOCKOPS = "ambient_sockops";
     static final String SK_LOOKUP = "steer_inbound";
     static final String SK_MSG = "bypass_stack";
-    static final List<String> PROGRAMS =
-            List.of(CONNECT4, CONNECT6, GETSOCKOPT, GETPEERNAME4, GETPEERNAME6, SOCKOPS, SK_LOOKUP, SK_MSG);
+    static final String BIND4 = "delivery_bind4";
+    static final String BIND6 = "delivery_bind6";
+    static final List<String> PROGRAMS = List.of(
+            CONNECT4, CONNECT6, GETSOCKOPT, GETPEERNAME4, GETPEERNAME6, SOCKOPS, SK_LOOKUP, SK_MSG, BIND4, BIND6);
 
     static final String ENROLLED_NETNS = "enrolled_netns";
     static final String POD_ADDRESSES = "pod_addresses";
@@ -71,7 +72,8 @@ public final class EbpfRedirection implements AutoCloseable {
             "original_dst_storage",
             "pending_original_dst",
             INBOUND_LISTENERS,
-            LOCAL_PAIRS);
+            LOCAL_PAIRS,
+            "pair_sockets");
 
     /** sizeof(struct pair_key): u64 netns, four u32. */
     private static final int PAIR_KEY_SIZE = 24;
@@ -101,19 +103,19 @@ public final class EbpfRedirection implements AutoCloseable {
      * @throws MissingKernelFeatureException naming what the kernel lacks
      */
     public static EbpfRedirection install(Path pinRoot, Path cgroup) {
-        return install(pinRoot, cgroup, false);
+        return install(pinRoot, cgroup, true);
     }
 
     /**
      * {@link #install(Path, Path)}, choosing whether the same-node {@code sk_msg} fast path is attached (it
      * is detached when {@code sameNodeFastPath} is false, also if an earlier install attached it).
      *
-     * <p>Off by default because the kernel gives redirected data no backpressure: {@code
-     * bpf_msg_redirect_hash} with {@code BPF_F_INGRESS} queues the bytes on the peer without checking the
-     * peer's receive buffer, and the sender's socket stays writable. A fast writer facing a slower reader
-     * (bulk transfers through ztunnel) piles up without bound: receive queues of a gigabyte against a
-     * 128 KiB buffer were seen, and ztunnel ran out of direct memory. Enable it only for traffic whose
-     * readers keep up (request/response).
+     * <p>On by default. Redirecting to the peer's receive queue has no backpressure of its own (the kernel
+     * queues whatever comes and the sender stays writable), so the program takes the fast path only while the
+     * peer's fast-path queue stays within its receive buffer and the peer has read every byte sent through
+     * TCP before; otherwise the bytes go through TCP, whose windows hold a fast writer back as usual, and the
+     * stream order holds. Turning it off leaves the pairing in place (for diagnostics) and sends everything
+     * through TCP.
      */
     public static EbpfRedirection install(Path pinRoot, Path cgroup, boolean sameNodeFastPath) {
         return install(pinRoot, cgroup, KernelFeature.REDIRECTION, sameNodeFastPath);

@@ -38,10 +38,11 @@ public record KernelFeature(String name, Kind kind, int kernelType, int helper) 
     private static final int SK_STORAGE_GET = 107;
     private static final int GET_NETNS_COOKIE = 122;
     private static final int SK_ASSIGN = 124;
+    private static final int SKC_TO_TCP_SOCK = 137;
 
     /** Everything {@code ambient_redirect.bpf.o} needs. */
     public static final List<KernelFeature> REDIRECTION = List.of(
-            program("cgroup_sock_addr (cgroup/connect4, connect6, getpeername4/6)", CGROUP_SOCK_ADDR),
+            program("cgroup_sock_addr (cgroup/connect4, connect6, bind4/6, getpeername4/6)", CGROUP_SOCK_ADDR),
             program("cgroup_sockopt (cgroup/getsockopt)", CGROUP_SOCKOPT),
             program("sock_ops", SOCK_OPS),
             program("sk_msg", SK_MSG),
@@ -59,6 +60,8 @@ public record KernelFeature(String name, Kind kind, int kernelType, int helper) 
             helper("bpf_sk_storage_get", SK_STORAGE_GET, "cgroup_sockopt", CGROUP_SOCKOPT),
             helper("bpf_sock_hash_update", SOCK_HASH_UPDATE, "sock_ops", SOCK_OPS),
             helper("bpf_msg_redirect_hash", MSG_REDIRECT_HASH, "sk_msg", SK_MSG),
+            helper("bpf_skc_to_tcp_sock", SKC_TO_TCP_SOCK, "sk_msg", SK_MSG),
+            helper("bpf_skc_to_tcp_sock", SKC_TO_TCP_SOCK, "sock_ops", SOCK_OPS),
             helper("bpf_sk_assign", SK_ASSIGN, "sk_lookup", SK_LOOKUP));
 
     public static KernelFeature program(String name, int bpfProgType) {

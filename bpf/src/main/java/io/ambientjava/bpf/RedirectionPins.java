@@ -1,5 +1,7 @@
 package io.ambientjava.bpf;
 
+import static io.ambientjava.bpf.EbpfRedirection.BIND4;
+import static io.ambientjava.bpf.EbpfRedirection.BIND6;
 import static io.ambientjava.bpf.EbpfRedirection.CONNECT4;
 import static io.ambientjava.bpf.EbpfRedirection.CONNECT6;
 import static io.ambientjava.bpf.EbpfRedirection.GETPEERNAME4;
@@ -42,6 +44,8 @@ final class RedirectionPins {
     // enum bpf_attach_type
     private static final int BPF_CGROUP_SOCK_OPS = 3;
     private static final int BPF_SK_MSG_VERDICT = 7;
+    private static final int BPF_CGROUP_INET4_BIND = 8;
+    private static final int BPF_CGROUP_INET6_BIND = 9;
     private static final int BPF_CGROUP_INET4_CONNECT = 10;
     private static final int BPF_CGROUP_INET6_CONNECT = 11;
     private static final int BPF_CGROUP_GETSOCKOPT = 21;
@@ -57,7 +61,9 @@ final class RedirectionPins {
             new CgroupAttachment("cgroup-connect6", CONNECT6, BPF_CGROUP_INET6_CONNECT),
             new CgroupAttachment("cgroup-getpeername4", GETPEERNAME4, BPF_CGROUP_INET4_GETPEERNAME),
             new CgroupAttachment("cgroup-getpeername6", GETPEERNAME6, BPF_CGROUP_INET6_GETPEERNAME),
-            new CgroupAttachment("cgroup-sockops", SOCKOPS, BPF_CGROUP_SOCK_OPS));
+            new CgroupAttachment("cgroup-sockops", SOCKOPS, BPF_CGROUP_SOCK_OPS),
+            new CgroupAttachment("cgroup-bind4", BIND4, BPF_CGROUP_INET4_BIND),
+            new CgroupAttachment("cgroup-bind6", BIND6, BPF_CGROUP_INET6_BIND));
 
     static void attachToCgroup(PinLayout pins, Path cgroup, ProgramFds programs) {
         List<CgroupAttachment> missing = CGROUP_ATTACHMENTS.stream()

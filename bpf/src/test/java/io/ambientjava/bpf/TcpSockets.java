@@ -56,6 +56,14 @@ final class TcpSockets {
     private static final MethodHandle READ = handle("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
     private static final MethodHandle WRITE = handle("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle SHUTDOWN = handle("shutdown", FunctionDescriptor.of(INT, INT, INT));
+    private static final int SHUT_WR = 1;
+    private static final int IPPROTO_TCP = 6;
+    private static final int TCP_INFO = 11;
+    private static final long TCP_INFO_SIZE = 232;
+    /** struct tcp_info: 8 one-byte fields, 24 u32, then pacing_rate, max_pacing_rate, bytes_acked (u64). */
+    private static final long TCPI_BYTES_RECEIVED = 128;
+
     private static final MethodHandle SEND = handle("send", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT));
     private static final int MSG_DONTWAIT = 0x40;
     private static final int EAGAIN = 11;
@@ -137,6 +145,19 @@ final class TcpSockets {
             MemorySegment length = arena.allocateFrom(INT, 16);
             call("getsockopt SO_ORIGINAL_DST", GETSOCKOPT, fd, SOL_IP, SO_ORIGINAL_DST, address, length);
             return fromSockaddr(address);
+        }
+    }
+
+    /**
+     * The bytes this socket received through TCP ({@code tcpi_bytes_received} of {@code TCP_INFO}): bytes the
+     * sk_msg fast path carried are not among them.
+     */
+    static long bytesReceivedThroughTcp(int fd) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(TCP_INFO_SIZE, 8);
+            MemorySegment length = arena.allocateFrom(INT, (int) TCP_INFO_SIZE);
+            call("getsockopt TCP_INFO", GETSOCKOPT, fd, IPPROTO_TCP, TCP_INFO, info, length);
+            return info.get(LONG, TCPI_BYTES_RECEIVED);
         }
     }
 
@@ -232,6 +253,11 @@ final class TcpSockets {
             }
             throw new IOException("poll reported readiness but no fd is readable");
         }
+    }
+
+    /** Half-closes: the peer reads the end of the stream once it has read everything before it. */
+    static void shutdownOutput(int fd) throws IOException {
+        call("shutdown", SHUTDOWN, fd, SHUT_WR);
     }
 
     static void close(int fd) {
