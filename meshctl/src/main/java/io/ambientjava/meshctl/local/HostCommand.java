@@ -43,14 +43,19 @@ public record HostCommand(List<String> argv) {
     }
 
     public Result run() {
+        return run(TIMEOUT);
+    }
+
+    /** Runs it, killing it (and failing) when it takes longer than {@code timeout}. */
+    public Result run(Duration timeout) {
         try {
             Process process = new ProcessBuilder(argv).start();
             process.getOutputStream().close();
             CompletableFuture<String> out = drain(process.getInputStream());
             CompletableFuture<String> err = drain(process.getErrorStream());
-            if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", argv) + " did not finish within " + TIMEOUT);
+                throw new IllegalStateException(String.join(" ", argv) + " did not finish within " + timeout);
             }
             return new Result(process.exitValue(), out.join(), err.join());
         } catch (IOException e) {

@@ -47,7 +47,14 @@ public final class LocalMesh implements AutoCloseable {
     private final List<ChildProcess> children = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<DemoPod, String> podIps = new ConcurrentHashMap<>();
     private final Map<DemoPod, Path> podNetns = new ConcurrentHashMap<>();
+    private final List<MeshProxy> proxies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, String> nodeTokens = new LinkedHashMap<>();
+    private final List<String> proxyTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger nextProxyVip =
+            new java.util.concurrent.atomic.AtomicInteger(1);
     private int xdsPort;
+    private Path tokenFile;
+    private UnixToTcpBridge xdsBridge;
 
     private LocalMesh(String prefix, Path dir, DemoJars jars, Consumer<String> progress) {
         this.prefix = prefix;
@@ -63,7 +70,7 @@ public final class LocalMesh implements AutoCloseable {
         new SecureRandom().nextBytes(random);
         String prefix = "aj-demo-" + HexFormat.of().formatHex(random);
         Path dir = Files.createTempDirectory(prefix + "-");
-        LocalMesh mesh = new LocalMesh(prefix, dir, jars, progress);
+        LocalMesh mesh = new LocalMesh(prefix, dir, jars.copiedTo(dir.resolve("jars")), progress);
         mesh.teardown.add("temporary folder " + dir, () -> deleteTree(dir));
         StaleMeshes.claim(dir);
         Files.createDirectories(mesh.config.dir());
@@ -85,13 +92,16 @@ public final class LocalMesh implements AutoCloseable {
     /** Brings up control plane, nodes and pods; returns once every pod is enrolled and its app listens. */
     public void start(List<String> nodeNames, List<DemoService> services, List<DemoPod> pods) throws Exception {
         config.writeBase(services);
-        Map<String, String> tokens = new LinkedHashMap<>();
+        Map<String, String> tokens = nodeTokens;
         for (String node : nodeNames) {
             tokens.put(node, HexFormat.of().formatHex(randomBytes()));
         }
-        Path tokenFile = dir.resolve("ca-tokens.yaml");
-        Files.writeString(tokenFile, MeshConfigFolder.tokens(tokens));
+        tokenFile = dir.resolve("ca-tokens.yaml");
+        writeTokens();
         startIstiod(tokenFile);
+        xdsBridge = UnixToTcpBridge.open(dir.resolve("istiod.sock"), xdsPort);
+        UnixToTcpBridge bridge = xdsBridge;
+        teardown.add("istiod-lite bridge " + bridge.socket(), bridge::close);
 
         int index = 1;
         for (String name : nodeNames) {
@@ -135,6 +145,286 @@ public final class LocalMesh implements AutoCloseable {
                 .sorted(Map.Entry.comparingByKey(Comparator.comparing(DemoPod::name)))
                 .forEach(e -> byName.put(e.getKey(), e.getValue()));
         config.writePods(byName);
+    }
+
+    /** Adds pods to a running mesh (CNI chain, app) and lists them in the config folder with their addresses. */
+    public void addPods(List<DemoPod> pods) throws Exception {
+        try (ExecutorService parallel = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> added = new ArrayList<>();
+            for (DemoPod pod : pods) {
+                added.add(parallel.submit(() -> {
+                    addPod(pod);
+                    return null;
+                }));
+            }
+            for (Future<?> future : added) {
+                future.get();
+            }
+        }
+        Map<DemoPod, String> byName = new LinkedHashMap<>();
+        podIps.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey(Comparator.comparing(DemoPod::name)))
+                .forEach(e -> byName.put(e.getKey(), e.getValue()));
+        config.writePods(byName);
+    }
+
+    /**
+     * A waypoint for {@code namespace}: the Gateway {@code meshctl waypoint generate} writes (class
+     * {@code istio-waypoint}), the Service Istio's gateway controller would make for it, and its pod on {@code node}
+     * (labelled {@code istio.io/dataplane-mode=none} like Istio's waypoint pods, so ztunnel leaves it alone) running
+     * waypoint.jar as {@code spiffe://cluster.local/ns/<namespace>/sa/<name>}. Returns once it has its config. Bind
+     * services to it with {@code istio.io/use-waypoint} ({@link MeshConfigFolder#labelNamespace}).
+     */
+    public MeshProxy addWaypoint(String namespace, String name, String node) throws Exception {
+        String vip = "198.19.250." + nextProxyVip.getAndIncrement();
+        String gateway =
+                io.ambientjava.meshctl.output.YamlOutput.yaml(io.ambientjava.meshctl.waypoint.WaypointGateway.of(
+                        namespace,
+                        name,
+                        io.ambientjava.meshctl.waypoint.TrafficType.SERVICE,
+                        java.util.Optional.empty()));
+        String service = """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: %s
+                  namespace: %s
+                  labels: {gateway.istio.io/managed: istio.io-mesh-controller, gateway.networking.k8s.io/gateway-name: %s}
+                spec:
+                  clusterIP: %s
+                  selector: {gateway.networking.k8s.io/gateway-name: %s}
+                  ports:
+                  - {name: mesh, port: 15008, targetPort: 15008, appProtocol: all}
+                """.formatted(name, namespace, name, vip, name);
+        String labels = "{gateway.networking.k8s.io/gateway-name: " + name
+                + ", gateway.istio.io/managed: istio.io-mesh-controller, istio.io/dataplane-mode: none}";
+        List<String> argv = List.of("--namespace", namespace, "--gateway", name, "--service-account", name);
+        return startProxy(
+                MeshProxy.Kind.WAYPOINT,
+                namespace,
+                name,
+                name + "-0",
+                name,
+                labels,
+                node,
+                argv,
+                pod -> stripDocumentStart(gateway) + "---\n" + service + "---\n" + pod);
+    }
+
+    /**
+     * An ingress gateway pod in {@code istio-system} (labels {@code istio: ingressgateway}, outside the mesh like
+     * Istio's), running waypoint.jar with {@code --ingress} as the Istio Gateway {@code gatewayNamespace/gatewayName}:
+     * it opens the Gateway's ports (80 for seed 03) on its pod address.
+     */
+    public MeshProxy addIngressGateway(String gatewayNamespace, String gatewayName, String node) throws Exception {
+        String labels = "{istio: ingressgateway, app: istio-ingressgateway, istio.io/dataplane-mode: none}";
+        List<String> argv = List.of(
+                "--ingress",
+                "--namespace",
+                "istio-system",
+                "--gateway",
+                gatewayNamespace + "/" + gatewayName,
+                "--service-account",
+                "istio-ingressgateway");
+        return startProxy(
+                MeshProxy.Kind.INGRESS,
+                "istio-system",
+                gatewayName,
+                "istio-ingressgateway-0",
+                "istio-ingressgateway",
+                labels,
+                node,
+                argv,
+                pod -> pod);
+    }
+
+    private MeshProxy startProxy(
+            MeshProxy.Kind kind,
+            String namespace,
+            String gateway,
+            String podName,
+            String serviceAccount,
+            String podLabels,
+            String nodeName,
+            List<String> proxyArgs,
+            java.util.function.Function<String, String> fileWithPod)
+            throws Exception {
+        SimulatedNode node = nodes.get(nodeName);
+        if (node == null) {
+            throw new IllegalArgumentException("no node " + nodeName + " in this mesh (nodes: " + nodes.keySet() + ")");
+        }
+        String file =
+                "35-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + namespace + "-" + podName + ".yaml";
+        // The pod is listed (without an address) before its CNI ADD, so the node agent already sees
+        // istio.io/dataplane-mode=none and never redirects it.
+        config.apply(file, fileWithPod.apply(proxyPod(podName, namespace, podLabels, serviceAccount, nodeName, null)));
+        Thread.sleep(1300);
+        String token = HexFormat.of().formatHex(randomBytes());
+        proxyTokens.add("""
+                - token: %s
+                  namespace: %s
+                  serviceAccount: %s
+                """.formatted(token, namespace, serviceAccount));
+        writeTokens();
+        Path podTokenFile = dir.resolve(podName + "-" + namespace + "-token");
+        Files.writeString(podTokenFile, token);
+
+        String netnsName = prefix + "-" + podName;
+        HostCommand.of("ip", "netns", "add", netnsName).check();
+        Path netns = Path.of("/var/run/netns", netnsName);
+        teardown.add(
+                "netns " + netnsName,
+                () -> HostCommand.of("ip", "netns", "del", netnsName).check());
+        String containerId = "ctr-" + HexFormat.of().formatHex(randomBytes());
+        String ip = node.cniChain()
+                .add(new CniChain.PodSandbox(
+                        containerId, namespace, podName, "Kubernetes//Pod/" + namespace + "/" + podName, netns));
+        config.apply(file, fileWithPod.apply(proxyPod(podName, namespace, podLabels, serviceAccount, nodeName, ip)));
+
+        List<String> relay = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--", DemoJars.java()));
+        relay.addAll(List.of("-Xmx16m", "-Xshare:auto"));
+        relay.addAll(SMALL_JVM);
+        relay.addAll(List.of(
+                "-cp",
+                jars.meshctlClasses().toString(),
+                TcpToUnixRelay.class.getName(),
+                "15010",
+                xdsBridge.socket().toString()));
+        launch("istiod relay " + podName, relay).awaitLine("relay ready", READY_TIMEOUT);
+
+        List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--", DemoJars.java()));
+        argv.addAll(List.of("-Xmx256m", "--enable-native-access=ALL-UNNAMED"));
+        argv.addAll(SMALL_JVM);
+        argv.addAll(List.of(
+                "-jar",
+                jars.waypoint().toString(),
+                "--xds-address",
+                "127.0.0.1:15010",
+                "--token-file",
+                podTokenFile.toString(),
+                "--pod-name",
+                podName,
+                "--pod-ip",
+                ip,
+                "--worker-threads",
+                "1"));
+        argv.addAll(proxyArgs);
+        ChildProcess process = launch(kind.name().toLowerCase(java.util.Locale.ROOT) + " " + podName, argv);
+        process.awaitLine(" up: HBONE", READY_TIMEOUT);
+        awaitReady(netns, podName);
+        MeshProxy proxy = new MeshProxy(kind, namespace, gateway, podName, serviceAccount, ip, netns, process);
+        proxies.add(proxy);
+        progress.accept((kind == MeshProxy.Kind.WAYPOINT ? "waypoint " : "ingress gateway ") + namespace + "/"
+                + gateway + " on " + nodeName + ": pod " + podName + " " + ip + " (not captured), "
+                + proxy.principal());
+        return proxy;
+    }
+
+    /** Readiness (15021) turns on once the first config from istiod-lite is applied. */
+    private static void awaitReady(Path netns, String podName) throws InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            HostCommand.Result ready = HostCommand.inNetns(
+                            netns, "curl", "-sf", "-m", "2", "http://127.0.0.1:15021/healthz/ready")
+                    .run();
+            if (ready.ok()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(podName + " got no config from istiod-lite within " + READY_TIMEOUT);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static String proxyPod(
+            String name, String namespace, String labels, String serviceAccount, String node, String ip) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  namespace: %s
+                  labels: %s
+                spec:
+                  serviceAccountName: %s
+                  nodeName: %s
+                  containers:
+                  - {name: istio-proxy, image: waypoint, ports: [{name: hbone, containerPort: 15008}]}
+                """.formatted(name, namespace, labels, serviceAccount, node)
+                + (ip == null ? "status: {phase: Pending}\n" : "status: {phase: Running, podIP: " + ip + "}\n");
+    }
+
+    private static String stripDocumentStart(String yaml) {
+        return yaml.startsWith("---\n") ? yaml.substring(4) : yaml;
+    }
+
+    private synchronized void writeTokens() throws IOException {
+        StringBuilder yaml = new StringBuilder(MeshConfigFolder.tokens(nodeTokens));
+        proxyTokens.forEach(yaml::append);
+        Path temp = dir.resolve(".ca-tokens.yaml.tmp");
+        Files.writeString(temp, yaml.toString());
+        Files.move(temp, tokenFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The waypoints and ingress gateways started so far. */
+    public List<MeshProxy> proxies() {
+        return List.copyOf(proxies);
+    }
+
+    /**
+     * Starts another program inside a pod's netns (a test server beside the pod's app, say) and waits for it to print
+     * {@code readyMarker}; it is stopped with the mesh.
+     */
+    public ChildProcess launchIn(DemoPod pod, String name, List<String> argv, String readyMarker)
+            throws InterruptedException {
+        Path netns = podNetns.get(pod);
+        if (netns == null) {
+            throw new IllegalArgumentException("pod " + pod.name() + " is not part of this mesh");
+        }
+        List<String> full = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--"));
+        full.addAll(argv);
+        ChildProcess process = launch(name, full);
+        process.awaitLine(readyMarker, READY_TIMEOUT);
+        return process;
+    }
+
+    /**
+     * Sends a bounded load of HTTP/1.1 GETs from inside a pod ({@link LoadClient}) and returns what came back
+     * ({@code status 200}, {@code answer reviews v1}, {@code timeouts}, {@code errors}, {@code requests} to counts).
+     */
+    public Map<String, Long> load(DemoPod from, String url, int requests, int concurrency, Duration timeout) {
+        Path netns = podNetns.get(from);
+        if (netns == null) {
+            throw new IllegalArgumentException("pod " + from.name() + " is not part of this mesh");
+        }
+        List<String> argv = new ArrayList<>(List.of(DemoJars.java(), "-Xmx128m", "-Xshare:auto"));
+        argv.addAll(SMALL_JVM);
+        argv.addAll(List.of(
+                "-cp",
+                jars.meshctlClasses().toString(),
+                LoadClient.class.getName(),
+                "--url",
+                url,
+                "--requests",
+                Integer.toString(requests),
+                "--concurrency",
+                Integer.toString(concurrency),
+                "--timeout-ms",
+                Long.toString(timeout.toMillis())));
+        Duration bound = Duration.ofSeconds(60).plus(timeout.multipliedBy(2));
+        HostCommand.Result result =
+                HostCommand.inNetns(netns, argv.toArray(String[]::new)).run(bound);
+        if (!result.ok()) {
+            throw new IllegalStateException("load from " + from.name() + " to " + url + " failed (exit "
+                    + result.exitCode() + "): " + result.stderr().strip());
+        }
+        return LoadClient.parse(result.stdout());
+    }
+
+    /** The network namespace of a pod, e.g. for programs a test runs there itself. */
+    public Path netnsOf(DemoPod pod) {
+        return podNetns.get(pod);
     }
 
     private void startIstiod(Path tokenFile) throws Exception {
@@ -267,7 +557,7 @@ public final class LocalMesh implements AutoCloseable {
             launch("app " + pod.name(), app).awaitLine("demo app ready", READY_TIMEOUT);
         }
         progress.accept("pod " + pod.namespace() + "/" + pod.name() + " on " + pod.node() + ": " + ip
-                + (pod.namespace().equals(MeshConfigFolder.NAMESPACE) ? " (ambient)" : " (outside the mesh)"));
+                + (config.isAmbient(pod.namespace()) ? " (ambient)" : " (outside the mesh)"));
     }
 
     private ChildProcess launch(String name, List<String> argv) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The local mesh's configuration as Kubernetes YAML in one folder, read by istiod-lite (--config-dir) and by the node
@@ -15,7 +16,10 @@ public final class MeshConfigFolder {
     public static final String NAMESPACE = "shop";
     public static final String OUTSIDE_NAMESPACE = "legacy";
 
+    private static final String DATAPLANE_MODE = "istio.io/dataplane-mode";
+
     private final Path dir;
+    private final Map<String, Map<String, String>> namespaceLabels = new TreeMap<>();
 
     public MeshConfigFolder(Path dir) {
         this.dir = dir;
@@ -27,19 +31,15 @@ public final class MeshConfigFolder {
 
     /** Namespaces, Services and the mesh-wide STRICT PeerAuthentication. */
     public void writeBase(List<DemoService> services) throws IOException {
-        write("00-namespaces.yaml", """
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: %s, labels: {istio.io/dataplane-mode: ambient}}
-                ---
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: %s}
-                ---
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: istio-system}
-                """.formatted(NAMESPACE, OUTSIDE_NAMESPACE));
+        namespaceLabels.computeIfAbsent(NAMESPACE, n -> new TreeMap<>()).put(DATAPLANE_MODE, "ambient");
+        for (DemoService service : services) {
+            namespaceLabels
+                    .computeIfAbsent(service.namespace(), n -> new TreeMap<>())
+                    .put(DATAPLANE_MODE, "ambient");
+        }
+        namespaceLabels.computeIfAbsent(OUTSIDE_NAMESPACE, n -> new TreeMap<>());
+        namespaceLabels.computeIfAbsent("istio-system", n -> new TreeMap<>());
+        writeNamespaces();
         StringBuilder yaml = new StringBuilder();
         for (DemoService service : services) {
             yaml.append("""
@@ -51,14 +51,15 @@ public final class MeshConfigFolder {
                       clusterIP: %s
                       selector: {app: %s}
                       ports:
-                      - {name: http, port: %d, targetPort: %d}
+                      - {name: %s, port: %d, targetPort: %d}
                     """.formatted(
                             service.name(),
-                            NAMESPACE,
+                            service.namespace(),
                             service.vip(),
                             service.name(),
-                            DemoService.PORT,
-                            DemoService.TARGET_PORT));
+                            service.portName(),
+                            service.port(),
+                            service.targetPort()));
         }
         write("10-services.yaml", yaml.toString());
         write("20-peer-authentication.yaml", """
@@ -68,6 +69,62 @@ public final class MeshConfigFolder {
                 spec:
                   mtls: {mode: STRICT}
                 """);
+    }
+
+    /**
+     * Sets (or with a null value removes) a label on a namespace, e.g. {@code istio.io/use-waypoint}; istiod-lite and
+     * the node agents see the change on their next read.
+     */
+    public synchronized void labelNamespace(String namespace, String key, String value) throws IOException {
+        Map<String, String> labels = namespaceLabels.computeIfAbsent(namespace, n -> new TreeMap<>());
+        if (value == null) {
+            labels.remove(key);
+        } else {
+            labels.put(key, value);
+        }
+        writeNamespaces();
+    }
+
+    /** Whether the namespace carries {@code istio.io/dataplane-mode=ambient}. */
+    public synchronized boolean isAmbient(String namespace) {
+        return "ambient"
+                .equals(namespaceLabels.getOrDefault(namespace, Map.of()).get(DATAPLANE_MODE));
+    }
+
+    private synchronized void writeNamespaces() throws IOException {
+        StringBuilder yaml = new StringBuilder();
+        namespaceLabels.forEach((namespace, labels) -> {
+            yaml.append("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ")
+                    .append(namespace)
+                    .append('\n');
+            if (!labels.isEmpty()) {
+                yaml.append("  labels:\n");
+                labels.forEach((k, v) ->
+                        yaml.append("    ").append(k).append(": \"").append(v).append("\"\n"));
+            }
+        });
+        write("00-namespaces.yaml", yaml.toString());
+    }
+
+    /**
+     * Writes (or replaces) a file of the user's own YAML, e.g. an Istio resource exactly as they wrote it. {@code
+     * name} is a plain file name ending in {@code .yaml}.
+     */
+    public void apply(String name, String yaml) throws IOException {
+        write(checkedName(name), yaml);
+    }
+
+    /** Removes a file written by {@link #apply}; true when it existed. */
+    public boolean remove(String name) throws IOException {
+        return Files.deleteIfExists(dir.resolve(checkedName(name)));
+    }
+
+    private static String checkedName(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]*\\.yaml")) {
+            throw new IllegalArgumentException(
+                    "config file name must be a plain name ending in .yaml (letters, digits, '.', '_', '-'): " + name);
+        }
+        return name;
     }
 
     /** The pods with the addresses the CNI chain gave them. */

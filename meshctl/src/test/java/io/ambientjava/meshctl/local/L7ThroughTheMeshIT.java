@@ -1,0 +1,588 @@
+package io.ambientjava.meshctl.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ambientjava.testing.RequiresCommand;
+import io.ambientjava.testing.RequiresRoot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * L7 through the local mesh: client pod → ztunnel → waypoint → ztunnel → pod, the real jars on two simulated nodes.
+ * Every L7 seed example (../shared/seed-examples) is applied unmodified and its effect measured as the seed table
+ * asks; real clients (curl HTTP/1.1 and h2c, grpc-java streaming, h2load) go through the same chain. One mesh for
+ * the whole class.
+ */
+@RequiresRoot
+@RequiresCommand({"ip", "nft", "nsenter", "curl", "h2load"})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(300)
+class L7ThroughTheMeshIT {
+    static final Path SEEDS = Path.of("../istiod-lite/src/test/resources/seed-examples");
+    static final String NS = "default";
+    static final List<String> NODES = List.of("node-a", "node-b");
+    static final DemoService PRODUCTPAGE = DemoService.http("productpage", "198.19.1.10", NS);
+    static final DemoService REVIEWS = DemoService.http("reviews", "198.19.1.11", NS);
+    static final DemoService RATINGS = DemoService.http("ratings", "198.19.1.12", NS);
+    static final DemoService PRODUCT_API = DemoService.http("product-api", "198.19.1.13", NS);
+    static final DemoService GRPC_ECHO = new DemoService("grpc-echo", "198.19.1.14", NS, 9090, 9090, "grpc");
+    static final DemoPod SLEEP = new DemoPod("sleep", "", "v1", NS, "sleep", "node-a");
+    static final DemoPod REVIEWS_V1 = new DemoPod("reviews-v1", "reviews", "v1", NS, "reviews", "node-a");
+    static final DemoPod REVIEWS_V2 = new DemoPod("reviews-v2", "reviews", "v2", NS, "reviews", "node-b");
+    static final DemoPod RATINGS_V1 = new DemoPod("ratings-v1", "ratings", "v1", NS, "ratings", "node-b");
+    static final DemoPod PRODUCTPAGE_V1 =
+            new DemoPod("productpage-v1", "productpage", "v1", NS, "productpage", "node-b");
+    static final DemoPod PRODUCT_API_V1 =
+            new DemoPod("product-api-v1", "product-api", "v1", NS, "product-api", "node-a");
+    static final DemoPod PRODUCT_API_V2 =
+            new DemoPod("product-api-v2", "product-api", "v2", NS, "product-api", "node-b");
+    static final DemoPod GRPC_ECHO_V1 = new DemoPod("grpc-echo-v1", "grpc-echo", "v1", NS, "grpc-echo", "node-b");
+    static final DemoPod OUTSIDE =
+            new DemoPod("outside", "", "v1", MeshConfigFolder.OUTSIDE_NAMESPACE, "default", "node-a");
+
+    static LocalMesh mesh;
+    static MeshProxy waypoint;
+    static MeshProxy ingress;
+    static final List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startMesh() throws Exception {
+        Path repo = Path.of("").toAbsolutePath().getParent();
+        for (String jar : List.of(
+                "istiod-lite/target/istiod-lite.jar",
+                "ztunnel-java/target/ztunnel.jar",
+                "cni-plugin/target/ambient-cni.jar",
+                "waypoint/target/waypoint.jar")) {
+            Assumptions.assumeTrue(Files.isRegularFile(repo.resolve(jar)), "needs " + jar + " (build that module)");
+        }
+        long start = System.nanoTime();
+        mesh = LocalMesh.create(DemoJars.locate(repo), line -> {
+            progress.add(line);
+            System.out.printf("[%5.1fs] %s%n", (System.nanoTime() - start) / 1e9, line);
+        });
+        try {
+            mesh.start(
+                    NODES,
+                    List.of(PRODUCTPAGE, REVIEWS, RATINGS, PRODUCT_API, GRPC_ECHO),
+                    List.of(
+                            SLEEP,
+                            REVIEWS_V1,
+                            REVIEWS_V2,
+                            RATINGS_V1,
+                            PRODUCTPAGE_V1,
+                            PRODUCT_API_V1,
+                            PRODUCT_API_V2,
+                            GRPC_ECHO_V1,
+                            OUTSIDE));
+            mesh.launchIn(
+                    GRPC_ECHO_V1,
+                    "grpc echo",
+                    testJvm(GrpcEcho.class, "server", "9090", GRPC_ECHO_V1.name()),
+                    "grpc echo ready");
+            mesh.config().apply("40-subsets.yaml", subsets());
+            waypoint = mesh.addWaypoint(NS, "waypoint", "node-a");
+            mesh.config().labelNamespace(NS, "istio.io/use-waypoint", "waypoint");
+            ingress = mesh.addIngressGateway(NS, "bookinfo-gateway", "node-b");
+            awaitThroughWaypoint();
+        } catch (Throwable e) {
+            System.out.println("problems: " + String.join("\n", mesh.recentProblems()));
+            keepLogs();
+            mesh.close();
+            mesh = null;
+            throw e;
+        }
+    }
+
+    /** Copies the components' logs and the waypoint's config dump out of the mesh folder (it goes with teardown). */
+    static void keepLogs() {
+        try {
+            Path target = Path.of(System.getProperty("java.io.tmpdir"), "l7it-logs");
+            Files.createDirectories(target);
+            try (var logs = Files.list(mesh.dir().resolve("logs"))) {
+                for (Path log : logs.toList()) {
+                    Files.copy(
+                            log, target.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            if (waypoint != null) {
+                Files.writeString(
+                        target.resolve("waypoint-config-dump.json"),
+                        HostCommand.inNetns(
+                                        waypoint.netns(),
+                                        "curl",
+                                        "-sS",
+                                        "-m",
+                                        "3",
+                                        "http://127.0.0.1:15000/config_dump")
+                                .run()
+                                .stdout());
+            }
+            try (var config = Files.list(mesh.config().dir())) {
+                for (Path file : config.toList()) {
+                    Files.copy(
+                            file,
+                            target.resolve("config-" + file.getFileName()),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            System.out.println("logs kept in " + target);
+        } catch (Exception e) {
+            System.out.println("cannot keep the logs: " + e);
+        }
+    }
+
+    @AfterAll
+    static void stopMesh() {
+        if (mesh != null) {
+            if (System.getProperty("l7it.keepLogs") != null) {
+                keepLogs();
+            }
+            String name = mesh.name();
+            mesh.close();
+            assertThat(DemoCommand.leftovers(name)).isEmpty();
+        }
+    }
+
+    /** Until sleep → reviews shows up in the waypoint's access log, the namespace label is not in effect yet. */
+    private static void awaitThroughWaypoint() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            int before = waypoint.accessLog().size();
+            HostCommand.Result result = curl(SLEEP, url(REVIEWS, "/"));
+            if (result.ok()
+                    && result.stdout().startsWith("reviews")
+                    && waypoint.accessLog().size() > before) {
+                return;
+            }
+            last = result.stdout() + result.stderr();
+            Thread.sleep(300);
+        }
+        throw new IllegalStateException("sleep -> reviews never went through the waypoint: " + last);
+    }
+
+    // ---- weighted splits -------------------------------------------------------------------------------------
+
+    @Test
+    @Order(10)
+    void seed01SplitsReviews75To25() throws Exception {
+        applySeeds("01-virtualservice-reviews.yaml");
+        Map<String, Long> counts = mesh.load(SLEEP, url(REVIEWS, "/"), 2000, 16, Duration.ofSeconds(5));
+        report("seed 01", counts);
+        assertThat(counts.getOrDefault("status 200", 0L)).isEqualTo(2000);
+        double v2 = percent(counts.getOrDefault("answer reviews v2", 0L), 2000);
+        assertThat(v2).as("reviews v2 share (%)").isBetween(22.0, 28.0);
+    }
+
+    @Test
+    @Order(11)
+    void seed13SplitsProductApi90To10() throws Exception {
+        applySeeds("13-virtualservice-product-api.yaml");
+        Map<String, Long> counts = mesh.load(SLEEP, url(PRODUCT_API, "/"), 2000, 16, Duration.ofSeconds(5));
+        report("seed 13", counts);
+        assertThat(counts.getOrDefault("status 200", 0L)).isEqualTo(2000);
+        double v2 = percent(counts.getOrDefault("answer product-api v2", 0L), 2000);
+        assertThat(v2).as("product-api v2 share (%)").isBetween(7.0, 13.0);
+    }
+
+    // ---- resilience ------------------------------------------------------------------------------------------
+
+    @Test
+    @Order(20)
+    void seed08RetriesThreeTimesAndGivesEachTryTwoSeconds() throws Exception {
+        applySeeds("08-virtualservice-reviews.yaml");
+        resetCounts(REVIEWS_V1);
+        HostCommand.Result failing = curl(SLEEP, url(REVIEWS, "/?status=503"), "-o", "/dev/null", "-w", "%{http_code}");
+        long tries = requestsAt(REVIEWS_V1);
+        report("seed 08 retries", "status " + failing.stdout() + ", tries at reviews-v1 " + tries);
+        assertThat(failing.stdout()).isEqualTo("503");
+        assertThat(tries).as("1 try + 3 retries").isEqualTo(4);
+
+        resetCounts(REVIEWS_V1);
+        long start = System.nanoTime();
+        HostCommand.Result slowFirst =
+                curl(SLEEP, url(REVIEWS, "/?delay=3000&delayOnce=first"), "-o", "/dev/null", "-w", "%{http_code}");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long slowTries = requestsAt(REVIEWS_V1);
+        report(
+                "seed 08 per-try timeout",
+                "status " + slowFirst.stdout() + " after " + seconds + " s, tries " + slowTries);
+        assertThat(slowFirst.stdout()).isIn("200", "504");
+        assertThat(seconds)
+                .as("the first try is cut at 2 s, not 3")
+                .isLessThan(2.9)
+                .isGreaterThan(1.9);
+    }
+
+    @Test
+    @Order(21)
+    void seed09TimesOutAfterThreeSecondsWith504() throws Exception {
+        applySeeds("09-virtualservice-reviews.yaml");
+        long start = System.nanoTime();
+        HostCommand.Result slow = curl(SLEEP, url(REVIEWS, "/?delay=5000"), "-o", "/dev/null", "-w", "%{http_code}");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        HostCommand.Result fast = curl(SLEEP, url(REVIEWS, "/?delay=500"), "-o", "/dev/null", "-w", "%{http_code}");
+        report("seed 09", "slow: " + slow.stdout() + " after " + seconds + " s; 0.5 s: " + fast.stdout());
+        assertThat(slow.stdout()).isEqualTo("504");
+        assertThat(seconds).isBetween(2.9, 4.5);
+        assertThat(fast.stdout()).isEqualTo("200");
+    }
+
+    @Test
+    @Order(22)
+    void seed10DelaysTenPercentByFiveSeconds() throws Exception {
+        applySeeds("10-virtualservice-ratings.yaml");
+        // a delayed request is one the client gives up on after 1 s (the rest take milliseconds)
+        Map<String, Long> counts = mesh.load(SLEEP, url(RATINGS, "/"), 2000, 64, Duration.ofSeconds(1));
+        report("seed 10", counts);
+        long delayed = counts.getOrDefault("timeouts", 0L);
+        assertThat(counts.getOrDefault("status 200", 0L) + delayed).isEqualTo(2000);
+        assertThat(percent(delayed, 2000)).as("delayed share (%)").isBetween(7.0, 13.0);
+    }
+
+    @Test
+    @Order(23)
+    void seed11MirrorsTenPercentToV2AndDropsItsAnswers() throws Exception {
+        applySeeds("11-virtualservice-reviews.yaml");
+        resetCounts(REVIEWS_V1);
+        resetCounts(REVIEWS_V2);
+        Map<String, Long> counts = mesh.load(SLEEP, url(REVIEWS, "/"), 2000, 16, Duration.ofSeconds(5));
+        Thread.sleep(500);
+        long atV1 = requestsAt(REVIEWS_V1);
+        long atV2 = requestsAt(REVIEWS_V2);
+        report("seed 11", counts + ", at v1 " + atV1 + ", mirrored to v2 " + atV2);
+        assertThat(counts.getOrDefault("answer reviews v1", 0L)).isEqualTo(2000);
+        assertThat(counts).doesNotContainKey("answer reviews v2");
+        assertThat(atV1).isEqualTo(2000);
+        assertThat(percent(atV2, 2000)).as("mirrored share (%)").isBetween(7.0, 13.0);
+    }
+
+    @Test
+    @Order(30)
+    void seed02BalancesRoundRobinAndCapsRequestsPerConnection() throws Exception {
+        applySeeds("02-destinationrule-reviews.yaml");
+        resetCounts(REVIEWS_V1);
+        resetCounts(REVIEWS_V2);
+        Map<String, Long> counts = mesh.load(SLEEP, url(REVIEWS, "/"), 200, 1, Duration.ofSeconds(5));
+        String v1 = countAt(REVIEWS_V1);
+        String v2 = countAt(REVIEWS_V2);
+        report("seed 02 round robin", counts + "; reviews-v1 " + v1 + "; reviews-v2 " + v2);
+        assertThat(counts.getOrDefault("answer reviews v1", 0L)).isBetween(99L, 101L);
+        assertThat(counts.getOrDefault("answer reviews v2", 0L)).isBetween(99L, 101L);
+        // maxRequestsPerConnection 10: 100 requests need at least 10 upstream connections per pod
+        assertThat(connectionsAt(REVIEWS_V1)).isGreaterThanOrEqualTo(10);
+        assertThat(connectionsAt(REVIEWS_V2)).isGreaterThanOrEqualTo(10);
+    }
+
+    @Test
+    @Order(31)
+    void seed02OverflowsTheConnectionPoolWith503() throws Exception {
+        applySeeds("02-destinationrule-reviews.yaml");
+        int before = waypoint.accessLog().size();
+        // 100 connections x 1 request each + 1024 pending: beyond 1124 concurrent slow requests overflow
+        Map<String, Long> counts = mesh.load(SLEEP, url(REVIEWS, "/?delay=3000"), 1400, 1400, Duration.ofSeconds(20));
+        List<String> lines = waypoint.accessLog();
+        long flagged = lines.subList(before, lines.size()).stream()
+                .filter(l -> l.contains("\" 503 UO "))
+                .count();
+        report("seed 02 overflow", counts + ", access log lines with 503 UO: " + flagged);
+        assertThat(counts.getOrDefault("status 503", 0L)).isPositive();
+        assertThat(flagged).isEqualTo(counts.getOrDefault("status 503", 0L));
+        assertThat(counts.getOrDefault("status 200", 0L)).isGreaterThanOrEqualTo(1100);
+    }
+
+    @Test
+    @Order(32)
+    void seed02EjectsAHostAfterFiveConsecutive5xx() throws Exception {
+        applySeeds("02-destinationrule-reviews.yaml");
+        resetCounts(REVIEWS_V1);
+        resetCounts(REVIEWS_V2);
+        failAt(REVIEWS_V2, 503);
+        try {
+            Map<String, Long> counts = mesh.load(SLEEP, url(REVIEWS, "/"), 60, 1, Duration.ofSeconds(5));
+            long atV2 = requestsAt(REVIEWS_V2);
+            report("seed 02 outlier ejection", counts + ", requests reaching the failing reviews-v2: " + atV2);
+            assertThat(atV2).as("5 consecutive 5xx, then ejected for 30 s").isEqualTo(5);
+            assertThat(counts.getOrDefault("status 503", 0L)).isEqualTo(5);
+            assertThat(counts.getOrDefault("answer reviews v1", 0L)).isEqualTo(55);
+        } finally {
+            failAt(REVIEWS_V2, 0);
+        }
+    }
+
+    @Test
+    @Order(33)
+    void seed07EjectsAtMostTenPercentOfHosts() throws Exception {
+        applySeeds("07-destinationrule-circuit-breaker.yaml");
+        resetCounts(PRODUCT_API_V1);
+        resetCounts(PRODUCT_API_V2);
+        // seed 07 is for reviews; with both reviews pods failing only one may be ejected (10% of 2, at least one)
+        resetCounts(REVIEWS_V1);
+        resetCounts(REVIEWS_V2);
+        failAt(REVIEWS_V1, 503);
+        failAt(REVIEWS_V2, 503);
+        try {
+            Map<String, Long> counts = mesh.load(SLEEP, url(REVIEWS, "/"), 60, 1, Duration.ofSeconds(5));
+            long atV1 = requestsAt(REVIEWS_V1);
+            long atV2 = requestsAt(REVIEWS_V2);
+            report("seed 07", counts + ", reviews-v1 got " + atV1 + ", reviews-v2 got " + atV2);
+            assertThat(counts.getOrDefault("status 503", 0L)).isEqualTo(60);
+            assertThat(Math.min(atV1, atV2)).as("the ejected host").isBetween(5L, 6L);
+            assertThat(Math.max(atV1, atV2)).as("the host left in").isGreaterThanOrEqualTo(54L);
+        } finally {
+            failAt(REVIEWS_V1, 0);
+            failAt(REVIEWS_V2, 0);
+        }
+    }
+
+    // ---- ingress ---------------------------------------------------------------------------------------------
+
+    @Test
+    @Order(40)
+    void seed03IngressGatewayRoutesPort80ByTheBoundVirtualServices() throws Exception {
+        applySeeds("03-gateway-bookinfo-gateway.yaml");
+        mesh.config().apply("45-bookinfo-routes.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: bookinfo, namespace: default}
+                spec:
+                  hosts: ["*"]
+                  gateways: [bookinfo-gateway]
+                  http:
+                  - match: [{uri: {prefix: /productpage}}]
+                    route: [{destination: {host: productpage, port: {number: 80}}}]
+                  - match: [{uri: {prefix: /reviews}}]
+                    route: [{destination: {host: reviews, port: {number: 80}}}]
+                """);
+        String gateway = "http://" + ingress.ip() + ":80";
+        HostCommand.Result page = awaitAnswer(OUTSIDE, gateway + "/productpage", "productpage v1");
+        HostCommand.Result reviews = awaitAnswer(OUTSIDE, gateway + "/reviews", "reviews");
+        HostCommand.Result other = curl(OUTSIDE, gateway + "/nothing", "-o", "/dev/null", "-w", "%{http_code}");
+        report(
+                "seed 03",
+                "/productpage -> " + page.stdout().strip() + "; /reviews -> "
+                        + reviews.stdout().strip() + "; /nothing -> " + other.stdout());
+        assertThat(page.stdout()).startsWith("productpage v1");
+        assertThat(reviews.stdout()).startsWith("reviews v");
+        assertThat(other.stdout()).isEqualTo("404");
+        mesh.config().remove("45-bookinfo-routes.yaml");
+    }
+
+    // ---- real clients ----------------------------------------------------------------------------------------
+
+    @Test
+    @Order(50)
+    void curlHttp11AndHttp2PriorKnowledgeGoThroughTheWaypoint() throws Exception {
+        applySeeds();
+        int before = waypoint.accessLog().size();
+        HostCommand.Result h1 = curl(SLEEP, url(PRODUCTPAGE, "/h1"), "--http1.1", "-w", " %{http_version}");
+        HostCommand.Result h2 =
+                curl(SLEEP, url(PRODUCTPAGE, "/h2"), "--http2-prior-knowledge", "-w", " %{http_version}");
+        List<String> lines = waypoint.accessLog();
+        List<String> fresh = lines.subList(before, lines.size());
+        report("curl", h1.stdout().strip() + " | " + h2.stdout().strip() + " | waypoint: " + fresh);
+        assertThat(h1.stdout()).startsWith("productpage v1").endsWith(" 1.1");
+        assertThat(h2.stdout()).startsWith("productpage v1").endsWith(" 2");
+        assertThat(fresh).anyMatch(l -> l.contains("\"GET /h1 HTTP/1.1\" 200"));
+        assertThat(fresh).anyMatch(l -> l.contains("\"GET /h2 HTTP/2") && l.contains(" 200 "));
+    }
+
+    @Test
+    @Order(51)
+    void grpcJavaBidiStreamingGoesThroughTheWaypoint() throws Exception {
+        int before = waypoint.accessLog().size();
+        HostCommand.Result chat = HostCommand.inNetns(
+                        mesh.netnsOf(SLEEP),
+                        testJvm(GrpcEcho.class, "client", GRPC_ECHO.vip() + ":" + GRPC_ECHO.port(), "50")
+                                .toArray(String[]::new))
+                .run(Duration.ofSeconds(60));
+        List<String> lines = waypoint.accessLog();
+        List<String> fresh = lines.subList(before, lines.size());
+        report("grpc", chat.stdout().strip() + " | waypoint: " + fresh);
+        assertThat(chat.stdout()).as(chat.stderr()).contains("echoed 50").contains("echo message-50 from grpc-echo-v1");
+        assertThat(fresh).anyMatch(l -> l.contains("/demo.Echo/Chat"));
+    }
+
+    @Test
+    @Order(52)
+    void h2loadWithConcurrentStreamsSucceeds() throws Exception {
+        for (String protocol : List.of("h2c", "http/1.1")) {
+            List<String> argv = new ArrayList<>(List.of("h2load", "-n", "400", "-c", "4", "-m", "8", "-t", "1"));
+            if (protocol.equals("http/1.1")) {
+                argv.add("--h1");
+            }
+            argv.add(url(PRODUCT_API, "/"));
+            HostCommand.Result run = HostCommand.inNetns(mesh.netnsOf(SLEEP), argv.toArray(String[]::new))
+                    .run(Duration.ofSeconds(60));
+            String summary = run.stdout()
+                    .lines()
+                    .filter(l ->
+                            l.startsWith("requests:") || l.startsWith("status codes:") || l.startsWith("finished in"))
+                    .reduce((a, b) -> a + " | " + b)
+                    .orElse(run.stdout());
+            report("h2load " + protocol, summary);
+            assertThat(run.stdout()).as(run.stderr()).contains("400 succeeded, 0 failed, 0 errored");
+            assertThat(run.stdout()).contains("400 2xx");
+        }
+    }
+
+    @Test
+    @Order(60)
+    void theWaypointReportsIstioRequestMetrics() {
+        String metrics = waypoint.metrics();
+        List<String> requests = metrics.lines()
+                .filter(l -> l.startsWith("istio_requests_total{"))
+                .filter(l -> l.contains("reviews.default.svc.cluster.local"))
+                .toList();
+        report("waypoint istio_requests_total (reviews)", requests.size() + " series");
+        assertThat(requests).anyMatch(l -> l.contains("response_code=\"200\"") && l.contains("reporter=\"waypoint\""));
+        assertThat(requests).anyMatch(l -> l.contains("response_code=\"503\""));
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------
+
+    private static String subsets() {
+        StringBuilder yaml = new StringBuilder();
+        for (String host : List.of("reviews", "ratings", "product-api")) {
+            yaml.append("""
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: DestinationRule
+                    metadata: {name: %s-subsets, namespace: default}
+                    spec:
+                      host: %s
+                      subsets:
+                      - {name: v1, labels: {version: v1}}
+                      - {name: v2, labels: {version: v2}}
+                    """.formatted(host, host));
+        }
+        return yaml.toString();
+    }
+
+    /** Replaces the seeds in the folder by these (unmodified) and waits for the waypoint to take the change. */
+    static void applySeeds(String... seeds) throws Exception {
+        try (var files = Files.list(mesh.config().dir())) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("seed-"))
+                    .toList()) {
+                mesh.config().remove(file.getFileName().toString());
+            }
+        }
+        for (String seed : seeds) {
+            mesh.config().apply("seed-" + seed, Files.readString(SEEDS.resolve(seed)));
+        }
+        awaitConfigPushed();
+    }
+
+    /** The waypoint logs each accepted xDS response; wait for new ones, then for them to stop coming. */
+    static void awaitConfigPushed() throws InterruptedException {
+        int before = countAcks();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (countAcks() == before && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        int seen = countAcks();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(700);
+            int now = countAcks();
+            if (now == seen) {
+                return;
+            }
+            seen = now;
+        }
+    }
+
+    static int countAcks() {
+        HostCommand.Result dump = HostCommand.inNetns(
+                        waypoint.netns(), "curl", "-sS", "-m", "3", "http://127.0.0.1:15000/config_dump")
+                .run();
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"acks\"\\s*:\\s*(\\d+)").matcher(dump.stdout());
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    static HostCommand.Result awaitAnswer(DemoPod from, String url, String prefix) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        HostCommand.Result last = curl(from, url);
+        while (!(last.ok() && last.stdout().startsWith(prefix)) && System.nanoTime() < deadline) {
+            Thread.sleep(300);
+            last = curl(from, url);
+        }
+        return last;
+    }
+
+    static String control(DemoPod pod, String command) {
+        HostCommand.Result result = HostCommand.inNetns(
+                        mesh.netnsOf(pod),
+                        "curl",
+                        "-sS",
+                        "-m",
+                        "5",
+                        "http://127.0.0.1:" + DemoService.TARGET_PORT + DemoApp.CONTROL + command)
+                .check();
+        return result.stdout().strip();
+    }
+
+    static void resetCounts(DemoPod pod) {
+        control(pod, "reset");
+    }
+
+    static void failAt(DemoPod pod, int status) {
+        control(pod, "fail?status=" + status);
+    }
+
+    static String countAt(DemoPod pod) {
+        return control(pod, "count");
+    }
+
+    static long requestsAt(DemoPod pod) {
+        return Long.parseLong(countAt(pod).replaceAll(".*requests=(\\d+).*", "$1"));
+    }
+
+    static long connectionsAt(DemoPod pod) {
+        return Long.parseLong(countAt(pod).replaceAll(".*connections=(\\d+).*", "$1"));
+    }
+
+    static String url(DemoService service, String pathAndQuery) {
+        return "http://" + service.vip() + ":" + service.port() + pathAndQuery;
+    }
+
+    static HostCommand.Result curl(DemoPod from, String url, String... options) {
+        List<String> argv = new ArrayList<>(List.of("curl", "-sS", "-m", "10"));
+        argv.addAll(List.of(options));
+        argv.add(url);
+        return mesh.execIn(from, argv.toArray(String[]::new));
+    }
+
+    static List<String> testJvm(Class<?> main, String... args) {
+        List<String> argv = new ArrayList<>(List.of(
+                DemoJars.java(),
+                "-Xmx64m",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    static double percent(long part, long whole) {
+        return 100.0 * part / whole;
+    }
+
+    static void report(String what, Object figures) {
+        System.out.println("MEASURED " + what + ": " + figures);
+    }
+}
