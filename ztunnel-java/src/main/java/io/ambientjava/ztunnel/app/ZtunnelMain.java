@@ -6,12 +6,15 @@ import io.ambientjava.ztunnel.admin.OperationsServers;
 import io.ambientjava.ztunnel.caclient.CaClientSettings;
 import io.ambientjava.ztunnel.config.LocalConfigSource;
 import io.ambientjava.ztunnel.controlplane.ControlPlaneTls;
+import io.ambientjava.ztunnel.dns.DnsSettings;
+import io.ambientjava.ztunnel.dns.ResolvConf;
 import io.ambientjava.ztunnel.inpod.statemanager.ZdsPodSource;
 import io.ambientjava.ztunnel.runtime.InboundSourceMode;
 import io.ambientjava.ztunnel.runtime.ZtunnelRuntimeConfig;
 import io.ambientjava.ztunnel.state.Workload;
 import io.ambientjava.ztunnel.xds.XdsClientSettings;
 import io.ambientjava.ztunnel.xds.XdsNode;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -196,6 +199,37 @@ public final class ZtunnelMain implements Callable<Integer> {
             description = "Source address apps see: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     InboundSourceMode inboundSource;
 
+    @Option(
+            names = "--dns-capture",
+            description = "Run the DNS proxy on 127.0.0.1:15053 in each pod (Istio's ISTIO_META_DNS_CAPTURE; also"
+                    + " on when that variable is true). The node agent's --dns-capture redirects pods' DNS to it.")
+    boolean dnsCapture;
+
+    @Option(
+            names = "--dns-upstream",
+            split = ",",
+            description = "Resolver(s) for names outside the mesh, HOST:PORT (default: the nameservers of"
+                    + " --dns-resolv-conf).")
+    List<String> dnsUpstreams = new ArrayList<>();
+
+    @Option(
+            names = "--dns-resolv-conf",
+            defaultValue = "/etc/resolv.conf",
+            description = "Where the upstream resolvers are read from (default: ${DEFAULT-VALUE}).")
+    Path dnsResolvConf;
+
+    @Option(
+            names = "--dns-port",
+            defaultValue = "" + DnsSettings.ISTIO_PORT,
+            description = "DNS proxy port in each pod (default: ${DEFAULT-VALUE}).")
+    int dnsPort;
+
+    @Option(
+            names = "--cluster-domain",
+            defaultValue = "cluster.local",
+            description = "Kubernetes cluster domain short service names expand with (default: ${DEFAULT-VALUE}).")
+    String clusterDomain;
+
     private Map<String, String> env = System.getenv();
     private PrintStream out = System.out;
     private PrintStream err = System.err;
@@ -326,7 +360,36 @@ public final class ZtunnelMain implements Callable<Integer> {
                 xds,
                 xdsSyncTimeout,
                 ca,
-                zds);
+                zds,
+                dnsSettings());
+    }
+
+    private DnsSettings dnsSettings() {
+        boolean enabled = dnsCapture || "true".equalsIgnoreCase(env.getOrDefault("ISTIO_META_DNS_CAPTURE", ""));
+        if (!enabled) {
+            return DnsSettings.DISABLED;
+        }
+        List<InetSocketAddress> upstreams = new ArrayList<>();
+        for (String upstream : dnsUpstreams) {
+            HostPort target = hostPort(upstream, "--dns-upstream");
+            try {
+                upstreams.add(new InetSocketAddress(InetAddress.ofLiteral(target.host()), target.port()));
+            } catch (IllegalArgumentException e) {
+                throw usage("--dns-upstream " + upstream + ": '" + target.host() + "' is not an IP address");
+            }
+        }
+        if (upstreams.isEmpty()) {
+            try {
+                upstreams.addAll(ResolvConf.nameservers(dnsResolvConf));
+            } catch (IOException e) {
+                throw usage("--dns-capture needs upstream resolvers: " + e.getMessage() + " (or give --dns-upstream)");
+            }
+        }
+        try {
+            return DnsSettings.enabled(upstreams).withPort(dnsPort).withClusterDomain(clusterDomain);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
     }
 
     private Optional<CaClientSettings> caClient() {

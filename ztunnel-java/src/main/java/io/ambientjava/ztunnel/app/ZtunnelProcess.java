@@ -116,7 +116,7 @@ final class ZtunnelProcess {
                 .withDrainTimeout(settings.drainTimeout())
                 .withEventLoopThreads(settings.eventLoopThreads())
                 .withInboundSource(settings.inboundSource());
-        runtime = own(ZtunnelRuntime.start(config));
+        runtime = own(ZtunnelRuntime.start(config, settings.dns()));
         status = new RuntimeStatus(runtime);
         if (xds != null) {
             XdsClient client = xds;

@@ -1,6 +1,7 @@
 package io.ambientjava.ztunnel.app;
 
 import io.ambientjava.ztunnel.caclient.CaClientSettings;
+import io.ambientjava.ztunnel.dns.DnsSettings;
 import io.ambientjava.ztunnel.runtime.InboundSourceMode;
 import io.ambientjava.ztunnel.xds.XdsClientSettings;
 import java.net.InetSocketAddress;
@@ -42,7 +43,8 @@ public record ZtunnelSettings(
         Optional<XdsClientSettings> xds,
         Duration xdsSyncTimeout,
         Optional<CaClientSettings> ca,
-        Optional<Path> zdsSocket) {
+        Optional<Path> zdsSocket,
+        DnsSettings dns) {
 
     public ZtunnelSettings {
         Objects.requireNonNull(node, "node");
@@ -62,6 +64,7 @@ public record ZtunnelSettings(
         Objects.requireNonNull(xdsSyncTimeout, "xdsSyncTimeout");
         Objects.requireNonNull(ca, "ca");
         Objects.requireNonNull(zdsSocket, "zdsSocket");
+        Objects.requireNonNull(dns, "dns");
         if (zdsSocket.isPresent() && (!pods.isEmpty() || podsFile.isPresent())) {
             throw new IllegalArgumentException("pods come from the node agent (ZDS) or are given locally, not both");
         }
@@ -96,6 +99,14 @@ public record ZtunnelSettings(
         out.put("drainTimeout", drainTimeout.toString());
         out.put("eventLoopThreads", eventLoopThreads);
         out.put("inboundSource", inboundSource.name());
+        out.put("dnsCapture", dns.enabled());
+        if (dns.enabled()) {
+            out.put("dnsPort", dns.port());
+            out.put(
+                    "dnsUpstreams",
+                    dns.upstreams().stream().map(ZtunnelSettings::hostPort).toList());
+            out.put("clusterDomain", dns.clusterDomain());
+        }
         return out;
     }
 

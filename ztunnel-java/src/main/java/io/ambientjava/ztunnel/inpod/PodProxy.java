@@ -5,6 +5,9 @@ import io.ambientjava.hbone.server.HboneServerInitializer;
 import io.ambientjava.hbone.server.ServerSecurity;
 import io.ambientjava.hbone.tunnel.TcpInputHold;
 import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.ztunnel.dns.DnsQueryHandler;
+import io.ambientjava.ztunnel.dns.DnsSettings;
+import io.ambientjava.ztunnel.dns.PodDnsServer;
 import io.ambientjava.ztunnel.inpod.netns.ErrnoException;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
 import io.ambientjava.ztunnel.proxy.ConnectionTracker;
@@ -57,13 +60,16 @@ final class PodProxy {
             InboundPlaintextProxy plaintext,
             int outboundPort,
             int plaintextPort,
-            int hbonePort) {}
+            int hbonePort,
+            DnsSettings dnsSettings,
+            Optional<DnsQueryHandler> dns) {}
 
     private final Shared shared;
     private final LocalPod pod;
     private final NetworkNamespace netns;
     private final Instant added = Instant.now();
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
+    private volatile PodDnsServer dnsServer;
     private final Set<Channel> accepted = ConcurrentHashMap.newKeySet();
     private final Set<Channel> hboneConnections = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -105,7 +111,9 @@ final class PodProxy {
         CompletableFuture<Channel> hbone = pod.sockets().listen(hboneListener(), shared.hbonePort());
         List<CompletableFuture<Channel>> all = List.of(outbound, plaintext, hbone);
         all.forEach(future -> future.thenAccept(listeners::add));
+        CompletableFuture<Void> dns = startDns();
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                .thenCombine(dns, (listening, dnsReady) -> listening)
                 .thenCombine(certificate, (listening, ready) -> listening)
                 .handle((ok, failure) -> {
                     if (failure == null && !draining.get()) {
@@ -125,9 +133,36 @@ final class PodProxy {
                     error = reason;
                     state = PodState.FAILED;
                     all.forEach(future -> future.thenAccept(Channel::close));
+                    dns.thenRun(this::closeDns);
                     releaseResources();
                     throw new IllegalStateException("pod " + uid() + ": " + reason, failure);
                 });
+    }
+
+    /** With DNS capture on, the pod's DNS proxy on 127.0.0.1:15053; the pod's namespace is looked up per query. */
+    private CompletableFuture<Void> startDns() {
+        if (shared.dns().isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return PodDnsServer.start(
+                        pod.sockets(),
+                        shared.group(),
+                        shared.dnsSettings(),
+                        shared.dns().get(),
+                        () -> pod.workload(shared.context().store().snapshot()).map(Workload::namespace))
+                .thenAccept(server -> {
+                    dnsServer = server;
+                    if (draining.get()) {
+                        closeDns();
+                    }
+                });
+    }
+
+    private void closeDns() {
+        PodDnsServer server = dnsServer;
+        if (server != null) {
+            server.close();
+        }
     }
 
     private ServerBootstrap tcpListener(Consumer<EpollSocketChannel> accept) {
@@ -208,6 +243,7 @@ final class PodProxy {
             state = PodState.DRAINING;
         }
         closeAll(listeners);
+        closeDns();
         for (Channel connection : hboneConnections) {
             goAway(connection, timeout);
         }

@@ -2,6 +2,9 @@ package io.ambientjava.ztunnel.inpod;
 
 import io.ambientjava.hbone.client.HboneClient;
 import io.ambientjava.hbone.client.HboneClientConfig;
+import io.ambientjava.ztunnel.dns.DnsQueryHandler;
+import io.ambientjava.ztunnel.dns.DnsSettings;
+import io.ambientjava.ztunnel.dns.PodDnsServer;
 import io.ambientjava.ztunnel.inpod.netns.ErrnoException;
 import io.ambientjava.ztunnel.inpod.netns.NettyInNetns;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
@@ -47,7 +50,20 @@ public final class WorkloadManager {
             int outboundPort,
             int plaintextPort,
             int hbonePort) {
+        this(context, group, netty, outboundPort, plaintextPort, hbonePort, DnsSettings.DISABLED);
+    }
+
+    /** With {@code dns}: when enabled, every pod also gets a DNS proxy ({@link PodDnsServer}). */
+    public WorkloadManager(
+            ProxyContext context,
+            EventLoopGroup group,
+            NettyInNetns netty,
+            int outboundPort,
+            int plaintextPort,
+            int hbonePort,
+            DnsSettings dns) {
         Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(dns, "dns");
         this.netty = Objects.requireNonNull(netty, "netty");
         this.shared = new PodProxy.Shared(
                 context,
@@ -56,7 +72,9 @@ public final class WorkloadManager {
                 new InboundPlaintextProxy(context),
                 outboundPort,
                 plaintextPort,
-                hbonePort);
+                hbonePort,
+                dns,
+                dns.enabled() ? Optional.of(new DnsQueryHandler(dns, context.store())) : Optional.empty());
         this.hboneClientConfig = HboneClientConfig.defaults()
                 .withConnectTimeout(context.settings().connectTimeout());
     }

@@ -12,8 +12,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -67,6 +69,23 @@ public final class PodSockets {
         bootstrap.channelFactory(
                 SocketOptions.<ServerSocketChannel>marked(EpollServerSocketChannel::new, SocketOptions.ZTUNNEL_MARK));
         return netty.bindInNetns(netns, bootstrap, new InetSocketAddress(port));
+    }
+
+    /** As {@link #listen(ServerBootstrap, int)}, on one local address of the pod (e.g. 127.0.0.1). */
+    public CompletableFuture<Channel> listen(ServerBootstrap bootstrap, InetSocketAddress local) {
+        bootstrap.channelFactory(
+                SocketOptions.<ServerSocketChannel>marked(EpollServerSocketChannel::new, SocketOptions.ZTUNNEL_MARK));
+        return netty.bindInNetns(netns, bootstrap, local);
+    }
+
+    /**
+     * Binds a UDP socket inside the pod, marked like every ztunnel socket ({@code bootstrap}: group and handler
+     * set, no channel class); port 0 for a client socket.
+     */
+    public CompletableFuture<Channel> bindUdp(Bootstrap bootstrap, InetSocketAddress local) {
+        bootstrap.channelFactory(
+                SocketOptions.<DatagramChannel>marked(EpollDatagramChannel::new, SocketOptions.ZTUNNEL_MARK));
+        return netty.bindInNetns(netns, bootstrap, local);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.ambientjava.ztunnel.runtime;
 import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.ztunnel.certs.CertificateInfo;
 import io.ambientjava.ztunnel.certs.WorkloadCertificates;
+import io.ambientjava.ztunnel.dns.DnsSettings;
 import io.ambientjava.ztunnel.inpod.PodInfo;
 import io.ambientjava.ztunnel.inpod.WorkloadManager;
 import io.ambientjava.ztunnel.inpod.netns.ErrnoException;
@@ -56,7 +57,8 @@ public final class ZtunnelRuntime implements AutoCloseable {
             ZtunnelRuntimeConfig config,
             EventLoopGroup group,
             NetnsExecutor netnsExecutor,
-            WorkloadCertificates certificates) {
+            WorkloadCertificates certificates,
+            DnsSettings dns) {
         this.config = config;
         this.group = group;
         this.netnsExecutor = netnsExecutor;
@@ -79,12 +81,19 @@ public final class ZtunnelRuntime implements AutoCloseable {
                 new NettyInNetns(netnsExecutor),
                 config.ports().outbound(),
                 config.ports().inboundPlaintext(),
-                config.ports().inboundHbone());
+                config.ports().inboundHbone(),
+                dns);
     }
 
     /** Starts the event loops, the netns worker and the certificate manager. */
     public static ZtunnelRuntime start(ZtunnelRuntimeConfig config) {
+        return start(config, DnsSettings.DISABLED);
+    }
+
+    /** As {@link #start(ZtunnelRuntimeConfig)}, with every pod's DNS proxy per {@code dns} (DNS capture). */
+    public static ZtunnelRuntime start(ZtunnelRuntimeConfig config, DnsSettings dns) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(dns, "dns");
         if (!Epoll.isAvailable()) {
             throw new IllegalStateException(
                     "ztunnel needs Netty's native epoll transport", Epoll.unavailabilityCause());
@@ -108,7 +117,7 @@ public final class ZtunnelRuntime implements AutoCloseable {
                 config.nodeName(),
                 config.eventLoopThreads(),
                 config.ports());
-        return new ZtunnelRuntime(config, group, executor, certificates);
+        return new ZtunnelRuntime(config, group, executor, certificates, dns);
     }
 
     public ZtunnelRuntimeConfig config() {
