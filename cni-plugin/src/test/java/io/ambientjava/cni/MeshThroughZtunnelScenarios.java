@@ -44,8 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The same scenarios run once per redirection mode: each subclass names its {@link MeshRedirection}
  * ({@link MeshThroughZtunnelIT} nftables, {@link EbpfMeshThroughZtunnelIT} ebpf). What differs is only how a
- * test sees that a pod is (or no longer is) redirected, and the source address the server app sees: the
- * client's with nftables, the server pod's own with ebpf (ztunnel's {@code --inbound-source=POD_ADDRESS}).
+ * test sees that a pod is (or no longer is) redirected; in both the server app sees the client's address.
  */
 @RequiresRoot
 @RequiresCommand({"nft", "ip", "nsenter", "ss"})
@@ -230,9 +229,9 @@ abstract class MeshThroughZtunnelScenarios {
         }
     }
 
-    /** The client address the server app sees: the client's own, or the server pod's in POD_ADDRESS mode. */
+    /** The client address the server app sees, in both modes: the client's own. */
     private String sourceSeenByServer() {
-        return redirection.sourceSeenByServerApp(ipOf(client), serverIp);
+        return ipOf(client);
     }
 
     private String principal(String serviceAccount) {
@@ -259,6 +258,12 @@ abstract class MeshThroughZtunnelScenarios {
                                 && line.contains("source_principal=\"" + principal("client-sa") + "\"")
                                 && line.contains("destination_principal=\"" + principal("server-sa") + "\"")
                                 && line.contains("connection_security_policy=\"mutual_tls\"")));
+        await().atMost(10, TimeUnit.SECONDS)
+                .untilAsserted(() -> assertThat(ztunnel.log().lines())
+                        .as("ztunnel's access log records the inbound connection from the client's address")
+                        .anyMatch(line -> line.contains("connection complete")
+                                && line.contains("direction=\"inbound\"")
+                                && line.contains(" src.addr=" + ipOf(client) + ":")));
         assertThat(listening(server, 15008))
                 .as("ztunnel's HBONE listener inside the server pod")
                 .isTrue();

@@ -16,9 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * programs themselves are installed once per node, attached at the cgroup v2 root and pinned under
  * {@code /sys/fs/bpf/ambient}, so they outlive the agent.
  *
- * <p>ztunnel must run with {@code --inbound-source=POD_ADDRESS} in this mode: delivering to apps from the
- * client's address needs policy routing that only the nftables mode installs. DNS capture is not available
- * (only TCP is redirected), nor is native IPv6 (IPv4, also through dual-stack sockets, is).
+ * <p>ztunnel runs as with nftables (it delivers to apps from the client's address; the programs keep the
+ * app's replies in the pod and show the app the client), and same-node app ↔ ztunnel traffic skips the
+ * TCP/IP stack while the reader keeps up. DNS capture is not available (only TCP is redirected), nor is
+ * native IPv6 (IPv4, also through dual-stack sockets, is).
  */
 public final class EbpfRedirector implements PodRedirector, AutoCloseable {
     private final EbpfRedirection redirection;

@@ -55,13 +55,8 @@ public final class EbpfMeshRedirection implements MeshRedirection {
     }
 
     @Override
-    public String sourceSeenByServerApp(String clientIp, String serverIp) {
-        return serverIp;
-    }
-
-    @Override
     public List<String> ztunnelOptions() {
-        return List.of("--inbound-source", "POD_ADDRESS");
+        return List.of();
     }
 
     public PinLayout pins() {

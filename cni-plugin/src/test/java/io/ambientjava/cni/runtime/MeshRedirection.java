@@ -21,13 +21,6 @@ public interface MeshRedirection extends AutoCloseable {
     /** Extra ztunnel-java options this mode needs. */
     List<String> ztunnelOptions();
 
-    /**
-     * The source address a server app sees on a connection from an enrolled client: the client's (nftables:
-     * ztunnel spoofs it, policy routing brings the replies back) or the server pod's own (ebpf: ztunnel runs
-     * with {@code --inbound-source=POD_ADDRESS}; the client's identity is still in ztunnel's metrics).
-     */
-    String sourceSeenByServerApp(String clientIp, String serverIp);
-
     /** Fails unless {@code pod}'s traffic is being redirected. */
     void assertRedirected(Sandbox pod) throws Exception;
 

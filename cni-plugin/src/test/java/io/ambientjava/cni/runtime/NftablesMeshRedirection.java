@@ -21,11 +21,6 @@ public final class NftablesMeshRedirection implements MeshRedirection {
     public void stopRedirector() {}
 
     @Override
-    public String sourceSeenByServerApp(String clientIp, String serverIp) {
-        return clientIp;
-    }
-
-    @Override
     public List<String> ztunnelOptions() {
         return List.of();
     }

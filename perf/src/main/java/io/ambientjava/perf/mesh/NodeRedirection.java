@@ -95,8 +95,8 @@ sealed interface NodeRedirection extends AutoCloseable {
 
         @Override
         public List<String> ztunnelOptions() {
-            // Delivering from the client's address needs policy routing only the nftables mode installs.
-            return List.of("--inbound-source=POD_ADDRESS");
+            // The same as with nftables: the programs move ztunnel's transparent delivery bind to the pod address.
+            return List.of();
         }
 
         @Override

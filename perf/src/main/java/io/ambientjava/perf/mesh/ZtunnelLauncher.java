@@ -50,7 +50,7 @@ public final class ZtunnelLauncher {
         this(jar, jvmOptions, List.of());
     }
 
-    /** With extra ztunnel options, e.g. {@code --inbound-source=POD_ADDRESS} for eBPF redirection. */
+    /** With extra ztunnel options (e.g. {@code --inbound-source=POD_ADDRESS}). */
     public ZtunnelLauncher(Path jar, List<String> jvmOptions, List<String> ztunnelOptions) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("ztunnel jar " + jar + " does not exist; build it with"
