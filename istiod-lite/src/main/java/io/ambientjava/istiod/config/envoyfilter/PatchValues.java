@@ -95,6 +95,10 @@ final class PatchValues {
             return "unreadable value";
         }
         int newline = message.indexOf('\n');
-        return newline > 0 ? message.substring(0, newline) : message;
+        String first = newline > 0 ? message.substring(0, newline) : message;
+        if (first.contains("parse duration")) {
+            first += " (Envoy's JSON writes durations in seconds with an s suffix: 60s, 0.1s)";
+        }
+        return first;
     }
 }
