@@ -189,7 +189,7 @@ final class RbacRules {
                 .setHeader(io.envoyproxy.envoy.config.route.v3.HeaderMatcher.newBuilder()
                         .setName(":authority")
                         .setStringMatch(StringMatcher.newBuilder()
-                                .setSafeRegex(StringMatchers.regex(RbacMatchers.quote(value) + ":[0-9]+"))
+                                .setSafeRegex(StringMatchers.regex("(?i)" + RbacMatchers.quote(value) + ":[0-9]+"))
                                 .setIgnoreCase(true)))
                 .build();
         return RbacMatchers.orRules(List.of(exact, withPort));

@@ -230,7 +230,7 @@ class WaypointSecurityTest {
                                         ":authority",
                                         StringMatcher.newBuilder()
                                                 .setSafeRegex(RegexMatcher.newBuilder()
-                                                        .setRegex("reviews\\.example:[0-9]+"))
+                                                        .setRegex("(?i)reviews\\.example:[0-9]+"))
                                                 .setIgnoreCase(true)
                                                 .build())),
                         orRules(
