@@ -16,7 +16,13 @@ public final class ResolvConf {
 
     /** The nameservers of {@code file}, port 53; fails naming the file when it lists none usable. */
     public static List<InetSocketAddress> nameservers(Path file) throws IOException {
-        List<InetSocketAddress> servers = parse(Files.readString(file));
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new IOException("cannot read " + file + " (" + e.getClass().getSimpleName() + ")", e);
+        }
+        List<InetSocketAddress> servers = parse(text);
         if (servers.isEmpty()) {
             throw new IOException(file + " lists no usable nameserver");
         }
