@@ -2,9 +2,14 @@ package io.ambientjava.meshctl.analyze;
 
 import io.ambientjava.istiod.config.ConfigProblem;
 import io.ambientjava.istiod.config.ConfigResource;
+import io.ambientjava.istiod.config.ConfigSnapshot;
 import io.ambientjava.istiod.config.ResourceKey;
+import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.config.yaml.ResourceFileParser;
 import io.ambientjava.istiod.config.yaml.ResourceFileParser.ParsedFile;
+import io.ambientjava.istiod.translate.AmbientTranslator;
+import io.ambientjava.istiod.translate.MeshSettings;
+import io.ambientjava.istiod.translate.TranslationWarning;
 import io.ambientjava.meshctl.MeshctlException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,7 +92,28 @@ public final class Analyzer {
                 }
             }
         }
+        problems.addAll(securityWarnings(seen));
         return new Report(files.size(), resources, problems);
+    }
+
+    /**
+     * What istiod-lite's translation reports about AuthorizationPolicies and RequestAuthentications across the inputs,
+     * such as an L7 rule whose workloads no waypoint serves (enforced stricter than written, or not at all).
+     */
+    private static List<ConfigProblem> securityWarnings(Map<ResourceKey, ConfigResource> resources) {
+        var translation =
+                new AmbientTranslator(MeshSettings.defaults()).translate(ConfigSnapshot.of(0, resources.values()));
+        List<ConfigProblem> warnings = new ArrayList<>();
+        for (TranslationWarning warning : translation.warnings()) {
+            ResourceKind kind = warning.resource().kind();
+            ConfigResource resource = resources.get(warning.resource());
+            if (resource != null
+                    && (kind == ResourceKind.AUTHORIZATION_POLICY || kind == ResourceKind.REQUEST_AUTHENTICATION)) {
+                warnings.add(ConfigProblem.warning(
+                        resource.location(), warning.resource().toString(), "", warning.message()));
+            }
+        }
+        return warnings;
     }
 
     private static List<Path> expand(Path input) {
