@@ -74,6 +74,18 @@ public final class BpfObject implements AutoCloseable {
         Libbpf.loadObject(object, name, kernelLog);
     }
 
+    /** What this object declares for {@code map} (before or after loading). */
+    MapLayout declaredLayout(String map) {
+        ensureOpen();
+        return Libbpf.declaredLayout(Libbpf.findMap(object, map));
+    }
+
+    /** Before {@link #load}: use the existing map {@code fd} (not owned by this object) for {@code map}. */
+    void reuseMap(String map, int fd) {
+        ensureOpen();
+        Libbpf.reuseMap(Libbpf.findMap(object, map), fd, "reusing map fd " + fd + " for " + map);
+    }
+
     /** The fd of a loaded program; owned by this object. */
     public int programFd(String program) {
         ensureOpen();

@@ -82,12 +82,15 @@ public final class EbpfRedirection implements AutoCloseable {
     private static final int BPF_SK_LOOKUP = 36;
 
     private final PinLayout pins;
+    private final InstallOutcome outcome;
     private final Map<String, Integer> mapFds;
     private final Map<String, Integer> programFds;
     private boolean closed;
 
-    private EbpfRedirection(PinLayout pins, Map<String, Integer> mapFds, Map<String, Integer> programFds) {
+    private EbpfRedirection(
+            PinLayout pins, InstallOutcome outcome, Map<String, Integer> mapFds, Map<String, Integer> programFds) {
         this.pins = pins;
+        this.outcome = outcome;
         this.mapFds = mapFds;
         this.programFds = programFds;
     }
@@ -95,8 +98,12 @@ public final class EbpfRedirection implements AutoCloseable {
     /**
      * Installs redirection, or takes over what an earlier agent pinned under {@code pinRoot}: checks the
      * kernel has every needed feature, mounts a BPF file system on {@code pinRoot}'s parent when there is
-     * none, loads and pins the programs and maps unless they are pinned already, and attaches the cgroup
-     * programs at {@code cgroup} unless their links are pinned already.
+     * none, loads the programs and pins them with their maps, and attaches the cgroup programs at {@code
+     * cgroup} unless their links are pinned already. Over an earlier install the pinned maps are kept (enrolled
+     * pods stay enrolled): the same programs are taken over as they are; other programs (another version)
+     * replace the pinned ones in place, every pinned link switched atomically ({@link #outcome()} says which).
+     * A pinned map whose layout (type, key or value size, capacity, flags) differs from this version's is
+     * refused with a {@link BpfException} naming it, and nothing is changed.
      *
      * @param pinRoot e.g. {@link PinLayout#DEFAULT_ROOT}
      * @param cgroup a cgroup v2 directory; the root ({@link CgroupV2#root()}) in production
@@ -122,22 +129,32 @@ public final class EbpfRedirection implements AutoCloseable {
     }
 
     /** {@link #install(Path, Path, boolean)} checking for {@code required} features first. */
+    static EbpfRedirection install(Path pinRoot, Path cgroup, List<KernelFeature> required, boolean sameNodeFastPath) {
+        return install(pinRoot, cgroup, required, sameNodeFastPath, OBJECT_RESOURCE);
+    }
+
+    /** {@link #install(Path, Path, boolean)} of the programs in {@code objectResource} (tests load other builds). */
     static synchronized EbpfRedirection install(
-            Path pinRoot, Path cgroup, List<KernelFeature> required, boolean sameNodeFastPath) {
+            Path pinRoot, Path cgroup, List<KernelFeature> required, boolean sameNodeFastPath, String objectResource) {
         KernelFeature.requireAll(required);
         PinLayout pins = new PinLayout(pinRoot);
         BpfFileSystem.ensureMounted(pins.root());
-        if (!RedirectionPins.completelyPinned(pins)) {
+        InstallOutcome outcome;
+        if (RedirectionPins.anyMapPinned(pins)) {
+            outcome = RedirectionPins.loadOver(pins, objectResource);
+            if (outcome == InstallOutcome.REUSED) {
+                LOG.info("reusing the eBPF redirection pinned under {}", pinRoot);
+            }
+        } else {
             if (RedirectionPins.hasAnyPin(pins)) {
-                LOG.warn("incomplete eBPF redirection pins under {}: removing them and installing afresh", pinRoot);
+                LOG.warn("eBPF redirection pins without maps under {}: removing them and installing afresh", pinRoot);
                 RedirectionPins.removePins(pins);
                 BpfFileSystem.ensureMounted(pins.root());
             }
-            RedirectionPins.loadAndPin(pins);
-        } else {
-            LOG.info("reusing the eBPF redirection pinned under {}", pinRoot);
+            RedirectionPins.loadAndPin(pins, objectResource);
+            outcome = InstallOutcome.INSTALLED;
         }
-        EbpfRedirection redirection = open(pins);
+        EbpfRedirection redirection = open(pins, outcome);
         try {
             RedirectionPins.attachToCgroup(pins, cgroup, redirection::programFd);
             RedirectionPins.setFastPath(
@@ -161,7 +178,7 @@ public final class EbpfRedirection implements AutoCloseable {
             throw new BpfException("no complete eBPF redirection is pinned under " + pinRoot + " (expected maps " + MAPS
                     + " and programs " + PROGRAMS + ")");
         }
-        return open(pins);
+        return open(pins, InstallOutcome.REUSED);
     }
 
     /** Whether every map, program and cgroup link is pinned under {@code pinRoot}. */
@@ -186,6 +203,11 @@ public final class EbpfRedirection implements AutoCloseable {
 
     public PinLayout pins() {
         return pins;
+    }
+
+    /** What {@link #install} did: installed afresh, reused the pinned programs, or upgraded them in place. */
+    public InstallOutcome outcome() {
+        return outcome;
     }
 
     /**
@@ -330,7 +352,7 @@ public final class EbpfRedirection implements AutoCloseable {
         programFds.values().forEach(Libc::close);
     }
 
-    private static EbpfRedirection open(PinLayout pins) {
+    private static EbpfRedirection open(PinLayout pins, InstallOutcome outcome) {
         Map<String, Integer> maps = new LinkedHashMap<>();
         Map<String, Integer> programs = new LinkedHashMap<>();
         try {
@@ -345,7 +367,7 @@ public final class EbpfRedirection implements AutoCloseable {
             programs.values().forEach(Libc::close);
             throw e;
         }
-        return new EbpfRedirection(pins, maps, programs);
+        return new EbpfRedirection(pins, outcome, maps, programs);
     }
 
     private static int openPinned(Path path) {

@@ -41,6 +41,20 @@ final class Libbpf {
     private static final MethodHandle PROGRAM_FD = downcall("bpf_program__fd", FunctionDescriptor.of(INT, PTR));
     private static final MethodHandle FIND_MAP_FD =
             downcall("bpf_object__find_map_fd_by_name", FunctionDescriptor.of(INT, PTR, PTR));
+    private static final MethodHandle FIND_MAP =
+            downcall("bpf_object__find_map_by_name", FunctionDescriptor.of(PTR, PTR, PTR));
+    private static final MethodHandle MAP_REUSE_FD =
+            downcall("bpf_map__reuse_fd", FunctionDescriptor.of(INT, PTR, INT));
+    private static final MethodHandle MAP_TYPE = downcall("bpf_map__type", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle MAP_KEY_SIZE = downcall("bpf_map__key_size", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle MAP_VALUE_SIZE = downcall("bpf_map__value_size", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle MAP_MAX_ENTRIES =
+            downcall("bpf_map__max_entries", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle MAP_FLAGS = downcall("bpf_map__map_flags", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle OBJ_GET_INFO =
+            downcall("bpf_obj_get_info_by_fd", FunctionDescriptor.of(INT, INT, PTR, PTR));
+    private static final MethodHandle LINK_UPDATE =
+            downcall("bpf_link_update", FunctionDescriptor.of(INT, INT, INT, PTR));
     private static final MethodHandle LINK_CREATE =
             downcall("bpf_link_create", FunctionDescriptor.of(INT, INT, INT, INT, PTR));
     private static final MethodHandle PROG_ATTACH =
@@ -209,6 +223,68 @@ final class Libbpf {
         } catch (Throwable t) {
             throw new BpfException("finding map " + map + " failed", t);
         }
+    }
+
+    /** A map of an opened (not yet loaded) object, by name. */
+    static MemorySegment findMap(MemorySegment object, String map) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment found = (MemorySegment) FIND_MAP.invokeExact(object, arena.allocateFrom(map));
+            if (found.equals(MemorySegment.NULL)) {
+                throw new BpfException("the BPF object has no map named " + map);
+            }
+            return found;
+        } catch (BpfException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new BpfException("finding map " + map + " failed", t);
+        }
+    }
+
+    /** What an object declares for a map: type, key and value size, entries, flags. */
+    static MapLayout declaredLayout(MemorySegment map) {
+        return new MapLayout(
+                invokeInt(MAP_TYPE, map),
+                invokeInt(MAP_KEY_SIZE, map),
+                invokeInt(MAP_VALUE_SIZE, map),
+                invokeInt(MAP_MAX_ENTRIES, map),
+                invokeInt(MAP_FLAGS, map));
+    }
+
+    /** Makes the object use an existing map (e.g. a pinned one) instead of creating its own at load. */
+    static void reuseMap(MemorySegment map, int fd, String what) {
+        check(invokeInt(MAP_REUSE_FD, map, fd), what);
+    }
+
+    /** {@code struct bpf_map_info}: type, id, key_size, value_size, max_entries, map_flags (u32 each). */
+    static MapLayout mapLayout(int mapFd, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(96, 8);
+            MemorySegment length = arena.allocateFrom(INT, (int) info.byteSize());
+            check(invokeInt(OBJ_GET_INFO, mapFd, info, length), what);
+            return new MapLayout(
+                    info.get(INT, 0), info.get(INT, 8), info.get(INT, 12), info.get(INT, 16), info.get(INT, 20));
+        }
+    }
+
+    /**
+     * The program's id and tag ({@code struct bpf_prog_info}: type, id, then the 8-byte tag, a hash of its
+     * instructions with map references left out): the same tag means the same code.
+     */
+    static ProgramIdentity programIdentity(int programFd, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(256, 8);
+            MemorySegment length = arena.allocateFrom(INT, (int) info.byteSize());
+            check(invokeInt(OBJ_GET_INFO, programFd, info, length), what);
+            return new ProgramIdentity(info.get(INT, 4), info.get(LONG, 8));
+        }
+    }
+
+    /** An id and an instruction hash of a loaded program. */
+    record ProgramIdentity(int id, long tag) {}
+
+    /** Swaps the program behind a link atomically. */
+    static void linkUpdate(int linkFd, int programFd, String what) {
+        check(invokeInt(LINK_UPDATE, linkFd, programFd, MemorySegment.NULL), what);
     }
 
     /** Creates a BPF link attaching {@code programFd} to {@code targetFd} (a cgroup or a netns) for {@code attachType}. */

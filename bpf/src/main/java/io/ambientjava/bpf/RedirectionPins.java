@@ -9,8 +9,8 @@ import static io.ambientjava.bpf.EbpfRedirection.GETPEERNAME6;
 import static io.ambientjava.bpf.EbpfRedirection.GETSOCKOPT;
 import static io.ambientjava.bpf.EbpfRedirection.LOCAL_PAIRS;
 import static io.ambientjava.bpf.EbpfRedirection.MAPS;
-import static io.ambientjava.bpf.EbpfRedirection.OBJECT_RESOURCE;
 import static io.ambientjava.bpf.EbpfRedirection.PROGRAMS;
+import static io.ambientjava.bpf.EbpfRedirection.SK_LOOKUP;
 import static io.ambientjava.bpf.EbpfRedirection.SK_MSG;
 import static io.ambientjava.bpf.EbpfRedirection.SOCKOPS;
 
@@ -19,9 +19,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,8 +97,8 @@ final class RedirectionPins {
         }
     }
 
-    static void loadAndPin(PinLayout pins) {
-        try (BpfObject object = BpfObject.openResource(OBJECT_RESOURCE)) {
+    static void loadAndPin(PinLayout pins, String objectResource) {
+        try (BpfObject object = BpfObject.openResource(objectResource)) {
             object.load();
             createDirectories(pins);
             for (String map : MAPS) {
@@ -106,6 +112,156 @@ final class RedirectionPins {
             throw e;
         }
         LOG.info("loaded eBPF redirection and pinned it under {}", pins.root());
+    }
+
+    /**
+     * Loads {@code objectResource} over what is pinned under {@code pins}, keeping the pinned maps (and so every
+     * enrolled pod, listener and paired socket): when its programs are the pinned ones, nothing changes
+     * ({@link InstallOutcome#REUSED}); otherwise every pinned link is switched to the new program at once
+     * ({@code bpf_link_update}: no moment without redirection), the {@code sk_msg} program is replaced on the
+     * pair map, the program pins are replaced (rename over the old pin) and pins of maps or programs this
+     * version no longer has are removed ({@link InstallOutcome#UPGRADED}).
+     *
+     * @throws BpfException naming every map whose pinned layout this version cannot use; nothing is changed then
+     */
+    static InstallOutcome loadOver(PinLayout pins, String objectResource) {
+        Map<String, Integer> pinnedMaps = new LinkedHashMap<>();
+        try (BpfObject object = BpfObject.openResource(objectResource)) {
+            List<String> mismatches = new ArrayList<>();
+            for (String map : MAPS) {
+                int fd = Libbpf.objGet(pins.map(map).toString());
+                if (fd < 0) {
+                    continue; // new in this version: created by the load
+                }
+                pinnedMaps.put(map, fd);
+                MapLayout pinned = Libbpf.mapLayout(fd, "reading the layout of pinned map " + map);
+                MapLayout declared = object.declaredLayout(map);
+                if (!pinned.equals(declared)) {
+                    mismatches.add(map + " (pinned: " + pinned + "; this version: " + declared + ")");
+                } else {
+                    object.reuseMap(map, fd);
+                }
+            }
+            if (!mismatches.isEmpty()) {
+                throw new BpfException("the eBPF redirection pinned under " + pins.root()
+                        + " has maps whose layout this version cannot take over: " + String.join(", ", mismatches)
+                        + ". Nothing was changed; uninstall it first (enrolled pods must then be enrolled again)");
+            }
+            object.load();
+            if (samePrograms(pins, object)) {
+                return InstallOutcome.REUSED;
+            }
+            createDirectories(pins);
+            for (String map : MAPS) {
+                if (!pinnedMaps.containsKey(map)) {
+                    Libbpf.pin(object.mapFd(map), pins.map(map).toString());
+                }
+            }
+            switchLinks(pins, object::programFd);
+            int pairs = pinnedMaps.containsKey(LOCAL_PAIRS) ? pinnedMaps.get(LOCAL_PAIRS) : object.mapFd(LOCAL_PAIRS);
+            Libbpf.progAttach(
+                    object.programFd(SK_MSG), pairs, BPF_SK_MSG_VERDICT, "replacing " + SK_MSG + " on " + LOCAL_PAIRS);
+            for (String program : PROGRAMS) {
+                replacePin(object.programFd(program), pins.program(program));
+            }
+            removeUnknownPins(pins);
+            LOG.info("upgraded the eBPF redirection pinned under {} in place (maps kept)", pins.root());
+            return InstallOutcome.UPGRADED;
+        } finally {
+            pinnedMaps.values().forEach(Libc::close);
+        }
+    }
+
+    private static boolean samePrograms(PinLayout pins, BpfObject object) {
+        for (String program : PROGRAMS) {
+            int pinned = Libbpf.objGet(pins.program(program).toString());
+            if (pinned < 0) {
+                return false;
+            }
+            try {
+                long pinnedTag = Libbpf.programIdentity(pinned, "reading pinned program " + program)
+                        .tag();
+                long newTag = Libbpf.programIdentity(object.programFd(program), "reading program " + program)
+                        .tag();
+                if (pinnedTag != newTag) {
+                    return false;
+                }
+            } finally {
+                Libc.close(pinned);
+            }
+        }
+        return true;
+    }
+
+    /** Points every pinned link (cgroup attachments, the pods' sk_lookup links) at the new programs. */
+    private static void switchLinks(PinLayout pins, ProgramFds programs) {
+        List<Path> links;
+        try (Stream<Path> entries = Files.list(pins.links())) {
+            links = entries.toList();
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            throw new BpfException("cannot list the links under " + pins.links() + ": " + e.getMessage(), e);
+        }
+        for (Path link : links) {
+            Optional<String> program = programOfLink(link.getFileName().toString());
+            if (program.isEmpty()) {
+                continue;
+            }
+            int fd = Libbpf.check(Libbpf.objGet(link.toString()), "opening pinned link " + link);
+            try {
+                Libbpf.linkUpdate(
+                        fd, programs.fd(program.get()), "switching link " + link + " to the new " + program.get());
+            } finally {
+                Libc.close(fd);
+            }
+        }
+    }
+
+    private static Optional<String> programOfLink(String linkName) {
+        if (linkName.startsWith("sk_lookup-")) {
+            return Optional.of(SK_LOOKUP);
+        }
+        return CGROUP_ATTACHMENTS.stream()
+                .filter(a -> a.link().equals(linkName))
+                .map(CgroupAttachment::program)
+                .findFirst();
+    }
+
+    /** Pins {@code fd} at {@code pin}, replacing what was pinned there in one rename. */
+    private static void replacePin(int fd, Path pin) {
+        // No dots: the BPF file system refuses them in names. No program name has a dash.
+        Path fresh = pin.resolveSibling(pin.getFileName() + "-upgrading");
+        try {
+            Files.deleteIfExists(fresh);
+            Libbpf.pin(fd, fresh.toString());
+            Files.move(fresh, pin, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new BpfException("cannot replace pin " + pin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes map and program pins of names this version does not have (left by an older one). */
+    private static void removeUnknownPins(PinLayout pins) {
+        removeOthers(pins.maps(), new HashSet<>(MAPS));
+        removeOthers(pins.programs(), new HashSet<>(PROGRAMS));
+    }
+
+    private static void removeOthers(Path directory, Set<String> known) {
+        try (Stream<Path> entries = Files.list(directory)) {
+            for (Path entry : entries.toList()) {
+                if (!known.contains(entry.getFileName().toString())) {
+                    LOG.info("removing pin {}: this version has no such object", entry);
+                    Files.deleteIfExists(entry);
+                }
+            }
+        } catch (IOException e) {
+            throw new BpfException("cannot clean up " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    static boolean anyMapPinned(PinLayout pins) {
+        return MAPS.stream().anyMatch(map -> Files.exists(pins.map(map)));
     }
 
     /**

@@ -8,7 +8,9 @@ import io.ambientjava.testing.RequiresRoot;
 import io.ambientjava.testing.netns.NetnsTopology;
 import io.ambientjava.testing.netns.Pod;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -177,6 +179,60 @@ class EbpfRedirectionTest {
         TcpSockets.connect(delivery, a.address(8080));
         int delivered = track(TcpSockets.accept(appServer));
         assertThat(TcpSockets.localAddress(delivered)).isEqualTo(a.address(8080));
+    }
+
+    @Test
+    void ztunnelDeliveringFromTheClientsAddressReachesTheAppWhichSeesTheClient() throws Exception {
+        Pod a = net.addPod("a");
+        redirection.enroll(a.netnsPath());
+        int appServer = track(a.call(() -> TcpSockets.listen(new InetSocketAddress("0.0.0.0", 8080), 0)));
+        InetAddress client = InetAddress.getByName("198.18.44.7");
+
+        // As ztunnel delivers with nftables redirection: IP_TRANSPARENT, bound to the client's address.
+        int delivery = track(a.call(() -> TcpSockets.socket(MARK)));
+        TcpSockets.bindTransparent(delivery, client);
+        TcpSockets.connect(delivery, a.address(8080));
+        int accepted = track(TcpSockets.accept(appServer));
+
+        assertThat(TcpSockets.localAddress(delivery).getAddress())
+                .as("the bind moved to the pod's own address: replies stay in the pod")
+                .isEqualTo(a.ip());
+        assertThat(TcpSockets.peerAddress(accepted))
+                .as("the app sees the client, on ztunnel's port as with a transparent socket")
+                .isEqualTo(new InetSocketAddress(
+                        client, TcpSockets.localAddress(delivery).getPort()));
+        TcpSockets.write(delivery, "hello");
+        assertThat(TcpSockets.read(accepted, 5)).isEqualTo("hello");
+        TcpSockets.write(accepted, "hi");
+        assertThat(TcpSockets.read(delivery, 2)).isEqualTo("hi");
+
+        // A Java app (dual-stack socket) learns the client from accept() too.
+        try (ServerSocket javaApp = a.call(() -> new ServerSocket(8081))) {
+            int second = track(a.call(() -> TcpSockets.socket(MARK)));
+            TcpSockets.bindTransparent(second, client);
+            TcpSockets.connect(second, a.address(8081));
+            try (Socket fromZtunnel = javaApp.accept()) {
+                assertThat(fromZtunnel.getInetAddress()).isEqualTo(client);
+                assertThat(fromZtunnel.getRemoteSocketAddress())
+                        .isEqualTo(new InetSocketAddress(
+                                client, TcpSockets.localAddress(second).getPort()));
+            }
+        }
+    }
+
+    @Test
+    void onlyZtunnelsBindsToForeignAddressesAreMoved() throws Exception {
+        Pod a = net.addPod("a");
+        redirection.enroll(a.netnsPath());
+        InetAddress foreign = InetAddress.getByName("198.18.44.7");
+
+        int unmarked = track(a.call(() -> TcpSockets.socket(0)));
+        assertThatThrownBy(() -> TcpSockets.bind(unmarked, new InetSocketAddress(foreign, 0)))
+                .as("an app binding to an address it does not have")
+                .hasMessageContaining("errno 99"); // EADDRNOTAVAIL
+        int own = track(a.call(() -> TcpSockets.socket(MARK)));
+        TcpSockets.bind(own, a.address(0));
+        assertThat(TcpSockets.localAddress(own).getAddress()).isEqualTo(a.ip());
     }
 
     @Test

@@ -58,6 +58,7 @@ final class TcpSockets {
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle SHUTDOWN = handle("shutdown", FunctionDescriptor.of(INT, INT, INT));
     private static final int SHUT_WR = 1;
+    private static final int IP_TRANSPARENT = 19;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_INFO = 11;
     private static final long TCP_INFO_SIZE = 232;
@@ -125,6 +126,23 @@ final class TcpSockets {
         } catch (IOException e) {
             close(fd);
             throw e;
+        }
+    }
+
+    /**
+     * Makes {@code fd} {@code IP_TRANSPARENT} and binds it to {@code source} (port 0), as ztunnel does to deliver
+     * inbound traffic from the client's address.
+     */
+    static void bindTransparent(int fd, java.net.InetAddress source) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            call("IP_TRANSPARENT", SETSOCKOPT, fd, SOL_IP, IP_TRANSPARENT, arena.allocateFrom(INT, 1), 4);
+            bind(fd, new InetSocketAddress(source, 0));
+        }
+    }
+
+    static void bind(int fd, InetSocketAddress address) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            call("bind " + address, BIND, fd, sockaddr(arena, address), 16);
         }
     }
 
