@@ -84,7 +84,7 @@ public final class NodeAgentMain implements Callable<Integer> {
             names = "--redirect",
             description =
                     "redirection mode: nftables (rules in each pod netns) or ebpf (programs pinned under"
-                            + " /sys/fs/bpf/ambient; ztunnel then needs --inbound-source=POD_ADDRESS) (default: ${DEFAULT-VALUE})")
+                            + " /sys/fs/bpf/ambient, upgraded in place by a newer agent) (default: ${DEFAULT-VALUE})")
     RedirectMode redirect = RedirectMode.nftables;
 
     @Option(names = "--dns-capture", description = "redirect pods' DNS to ztunnel's DNS proxy on 15053")
