@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Runs the local mesh on this machine (root) and walks through L4 traffic, identities and policy.")
 public final class DemoCommand implements Callable<Integer> {
-    static final String L7_TODO =
-            "L7 (waypoint) steps: not part of this demo yet (TODO: canary split, retries, faults)";
+    static final String SEED_13 = "13-virtualservice-product-api.yaml";
+    static final int CANARY_REQUESTS = 2000;
 
     @Option(names = "--keep", description = "Leave the mesh running after the walk-through, until Ctrl-C.")
     boolean keep;
@@ -184,9 +184,168 @@ public final class DemoCommand implements Callable<Integer> {
                 out.printf("  %-7s %-36s %s%n", entry.getKey(), name, (long) sum(entry.getValue(), name));
             }
         }
+        walkThroughL7(mesh);
+    }
+
+    private void walkThroughL7(LocalMesh mesh) throws Exception {
         out.println();
-        out.println(L7_TODO);
+        out.println("== 6. L7: a waypoint for namespace " + SHOP + " (what `meshctl waypoint generate -n " + SHOP
+                + "` writes), services bound with istio.io/use-waypoint");
+        io.ambientjava.meshctl.output.YamlOutput.yaml(io.ambientjava.meshctl.waypoint.WaypointGateway.of(
+                        SHOP,
+                        "waypoint",
+                        io.ambientjava.meshctl.waypoint.TrafficType.SERVICE,
+                        java.util.Optional.empty()))
+                .lines()
+                .forEach(l -> out.println("    " + l));
+        MeshProxy waypoint = mesh.addWaypoint(SHOP, "waypoint", "node-a");
+        mesh.config().labelNamespace(SHOP, "istio.io/use-waypoint", "waypoint");
+        progress("labelled namespace " + SHOP + " istio.io/use-waypoint=waypoint; waiting for the ztunnels to send"
+                + " through it ...");
+        awaitThroughWaypoint(mesh, waypoint);
+        out.println("  frontend -> product-api now goes pod -> ztunnel -> waypoint " + waypoint.ip()
+                + " -> ztunnel -> pod; the waypoint logged:");
+        List<String> log = waypoint.accessLog();
+        out.println("    " + log.getLast().substring(log.getLast().indexOf(" access -- ") + 11));
+
         out.println();
+        out.println("== 7. canary: the guide's VirtualService " + SEED_13 + ", applied as `kubectl apply -n " + SHOP
+                + "` would");
+        mesh.config().apply("50-product-api-subsets.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: product-api-subsets, namespace: %s}
+                spec:
+                  host: product-api
+                  subsets:
+                  - {name: v1, labels: {version: v1}}
+                  - {name: v2, labels: {version: v2}}
+                """.formatted(SHOP));
+        String seed;
+        try (var in = DemoCommand.class.getResourceAsStream(SEED_13)) {
+            seed = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        seed.lines().forEach(l -> out.println("    " + l));
+        mesh.config().applyInNamespace("51-" + SEED_13, seed, SHOP);
+        awaitCanary(mesh);
+        Map<String, Long> split = mesh.load(
+                FRONTEND,
+                "http://" + serviceVip("product-api") + ":" + DemoService.PORT + "/",
+                CANARY_REQUESTS,
+                16,
+                Duration.ofSeconds(5));
+        long v1 = split.getOrDefault("answer product-api v1", 0L);
+        long v2 = split.getOrDefault("answer product-api v2", 0L);
+        out.printf(
+                "  %d requests frontend -> product-api: v1 %d (%.1f%%), v2 %d (%.1f%%), other %d  [asked 90/10]%n",
+                CANARY_REQUESTS,
+                v1,
+                100.0 * v1 / CANARY_REQUESTS,
+                v2,
+                100.0 * v2 / CANARY_REQUESTS,
+                CANARY_REQUESTS - v1 - v2);
+
+        out.println();
+        out.println("== 8. a route timeout the user sees: inventory answers in 2 s, the route allows 1 s");
+        String timeout = """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: inventory, namespace: %s}
+                spec:
+                  hosts: [inventory]
+                  http:
+                  - route: [{destination: {host: inventory}}]
+                    timeout: 1s
+                """.formatted(SHOP);
+        timeout.lines().forEach(l -> out.println("    " + l));
+        mesh.config().apply("52-inventory-timeout.yaml", timeout);
+        String slow = "http://" + serviceVip("inventory") + ":" + DemoService.PORT + "/?delay=2000";
+        HostCommand.Result timedOut = awaitStatus(mesh, CART, slow, "504");
+        out.println("  cart -> inventory (2 s to answer): " + timedOut.stdout().strip());
+        HostCommand.Result quick = mesh.execIn(
+                CART,
+                "curl",
+                "-sS",
+                "-m",
+                "5",
+                "-w",
+                " [HTTP %{http_code} in %{time_total} s]",
+                "http://" + serviceVip("inventory") + ":" + DemoService.PORT + "/");
+        out.println("  cart -> inventory (at once):       " + quick.stdout().strip());
+
+        out.println();
+        out.println("== 9. the waypoint's istio_requests_total (scraped from " + waypoint.ip() + ":"
+                + MeshProxy.METRICS_PORT + "/stats/prometheus)");
+        for (String line : requestTotals(waypoint.metrics())) {
+            out.println("  " + line);
+        }
+        out.println();
+    }
+
+    /** Until frontend -> product-api shows up in the waypoint's access log (the label reached the ztunnels). */
+    private void awaitThroughWaypoint(LocalMesh mesh, MeshProxy waypoint) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            int before = waypoint.accessLog().size();
+            HostCommand.Result result = curl(mesh, FRONTEND, serviceVip("product-api") + ":" + DemoService.PORT);
+            if (result.ok() && waypoint.accessLog().size() > before) {
+                return;
+            }
+            last = result.ok() ? result.stdout().strip() : failure(result);
+            Thread.sleep(300);
+        }
+        throw new IllegalStateException("frontend -> product-api did not go through the waypoint within 45 s (" + last
+                + "); logs are in " + mesh.dir().resolve("logs") + " until teardown");
+    }
+
+    /** Until the waypoint has the subsets (a v2 answer among a few requests, none failing). */
+    private void awaitCanary(LocalMesh mesh) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            Map<String, Long> probe = mesh.load(
+                    FRONTEND,
+                    "http://" + serviceVip("product-api") + ":" + DemoService.PORT + "/",
+                    50,
+                    4,
+                    Duration.ofSeconds(5));
+            if (probe.getOrDefault("status 200", 0L) == 50 && probe.getOrDefault("answer product-api v2", 0L) < 20) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private HostCommand.Result awaitStatus(LocalMesh mesh, DemoPod from, String url, String status)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        HostCommand.Result result;
+        do {
+            result = mesh.execIn(from, "curl", "-sS", "-m", "5", "-w", " [HTTP %{http_code} in %{time_total} s]", url);
+            if (result.stdout().contains("[HTTP " + status)) {
+                return result;
+            }
+            Thread.sleep(300);
+        } while (System.nanoTime() < deadline);
+        return result;
+    }
+
+    /** {@code destination_service response_code count} lines from a waypoint's metrics, summed over other labels. */
+    static List<String> requestTotals(String metrics) {
+        Map<String, Double> sums = new java.util.TreeMap<>();
+        metrics.lines().filter(l -> l.startsWith("istio_requests_total{")).forEach(l -> {
+            Map<String, String> labels = labels(l);
+            String key = String.format(
+                    "%-40s %-4s from %s",
+                    labels.getOrDefault("destination_service", "?"),
+                    labels.getOrDefault("response_code", "?"),
+                    labels.getOrDefault("source_workload", "?"));
+            sums.merge(key, Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)), Double::sum);
+        });
+        return sums.entrySet().stream()
+                .map(e -> "istio_requests_total " + e.getKey() + "  "
+                        + e.getValue().longValue())
+                .toList();
     }
 
     /** Every service answers frontend (product-api from both versions) before the walk-through starts. */

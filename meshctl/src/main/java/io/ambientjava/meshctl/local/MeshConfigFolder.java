@@ -100,7 +100,7 @@ public final class MeshConfigFolder {
             if (!labels.isEmpty()) {
                 yaml.append("  labels:\n");
                 labels.forEach((k, v) ->
-                        yaml.append("    ").append(k).append(": \"").append(v).append("\"\n"));
+                        yaml.append("    ").append(k).append(": ").append(v).append('\n'));
             }
         });
         write("00-namespaces.yaml", yaml.toString());
@@ -112,6 +112,35 @@ public final class MeshConfigFolder {
      */
     public void apply(String name, String yaml) throws IOException {
         write(checkedName(name), yaml);
+    }
+
+    /**
+     * Writes the user's YAML as {@code kubectl apply -n namespace} would take it: every document without
+     * {@code metadata.namespace} is put in {@code namespace}, nothing else changes. Returns what was written.
+     */
+    public String applyInNamespace(String name, String yaml, String namespace) throws IOException {
+        var mapper =
+                new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()
+                        .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                        .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES));
+        StringBuilder out = new StringBuilder();
+        try (var documents =
+                mapper.readerFor(com.fasterxml.jackson.databind.JsonNode.class).readValues(yaml)) {
+            while (documents.hasNext()) {
+                var document = (com.fasterxml.jackson.databind.JsonNode) documents.next();
+                if (document instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+                    var metadata = object.with("metadata");
+                    if (!metadata.hasNonNull("namespace")) {
+                        metadata.put("namespace", namespace);
+                    }
+                }
+                if (document != null && !document.isMissingNode() && !document.isNull()) {
+                    out.append("---\n").append(mapper.writeValueAsString(document));
+                }
+            }
+        }
+        apply(name, out.toString());
+        return out.toString();
     }
 
     /** Removes a file written by {@link #apply}; true when it existed. */

@@ -19,14 +19,17 @@ import org.junit.jupiter.api.Timeout;
  */
 @RequiresRoot
 @RequiresCommand({"ip", "nft", "nsenter", "curl"})
-@Timeout(120)
+@Timeout(180)
 class DemoCommandIT {
 
     @Test
     void walksThroughL4AndLeavesNothingBehind() throws Exception {
         Path repo = Path.of("").toAbsolutePath().getParent();
         for (String jar : new String[] {
-            "istiod-lite/target/istiod-lite.jar", "ztunnel-java/target/ztunnel.jar", "cni-plugin/target/ambient-cni.jar"
+            "istiod-lite/target/istiod-lite.jar",
+            "ztunnel-java/target/ztunnel.jar",
+            "cni-plugin/target/ambient-cni.jar",
+            "waypoint/target/waypoint.jar"
         }) {
             Assumptions.assumeTrue(Files.isRegularFile(repo.resolve(jar)), "needs " + jar + " (build that module)");
         }
@@ -49,7 +52,15 @@ class DemoCommandIT {
                 .contains("REFUSED legacy/outside (not in the mesh)")
                 .contains("istio_converted_static_strict")
                 .containsPattern("node-b +istio_tcp_connections_opened_total +[1-9]")
-                .contains(DemoCommand.L7_TODO)
+                .contains("waypoint shop/waypoint on node-a")
+                .contains("now goes pod -> ztunnel -> waypoint")
+                .containsPattern("2000 requests frontend -> product-api: v1 \\d+ \\((8[7-9]|9[0-3])\\.\\d%\\), v2 \\d+"
+                        + " \\(([7-9]|1[0-3])\\.\\d%\\), other 0")
+                .containsPattern("cart -> inventory \\(2 s to answer\\): upstream request timeout \\[HTTP 504 in 1\\.")
+                .containsPattern("cart -> inventory \\(at once\\): +inventory v1 .*\\[HTTP 200")
+                .containsPattern(
+                        "istio_requests_total product-api\\.shop\\.svc\\.cluster\\.local +200 +from frontend-v1 +\\d+")
+                .containsPattern("istio_requests_total inventory\\.shop\\.svc\\.cluster\\.local +504")
                 .doesNotContain("UNEXPECTED")
                 .doesNotContain("FAILED");
         Matcher name =

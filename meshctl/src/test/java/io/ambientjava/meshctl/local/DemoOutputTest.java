@@ -46,7 +46,60 @@ class DemoOutputTest {
     }
 
     @Test
-    void theL7StepsAreAnHonestTodo() {
-        assertThat(DemoCommand.L7_TODO).startsWith("L7 (waypoint) steps: not part of this demo yet");
+    void requestTotalsAreSummedByServiceCodeAndSource() {
+        String metrics = """
+                # TYPE istio_requests_total counter
+                istio_requests_total{reporter="waypoint",destination_service="product-api.shop.svc.cluster.local",response_code="200",source_workload="frontend-v1",destination_version="v1"} 1800.0
+                istio_requests_total{reporter="waypoint",destination_service="product-api.shop.svc.cluster.local",response_code="200",source_workload="frontend-v1",destination_version="v2"} 200.0
+                istio_requests_total{reporter="waypoint",destination_service="inventory.shop.svc.cluster.local",response_code="504",source_workload="cart-v1"} 1.0
+                istio_request_duration_milliseconds_count{reporter="waypoint"} 2001.0
+                """;
+
+        assertThat(DemoCommand.requestTotals(metrics))
+                .hasSize(2)
+                .anyMatch(l -> l.matches(
+                        "istio_requests_total product-api\\.shop\\.svc\\.cluster\\.local +200 +from frontend-v1 +2000"))
+                .anyMatch(l -> l.matches(
+                        "istio_requests_total inventory\\.shop\\.svc\\.cluster\\.local +504 +from cart-v1 +1"));
+    }
+
+    @Test
+    void appMisbehavesOnlyWithValidNumbers() {
+        assertThat(DemoApp.query("status=503&delay=20&delayOnce=a%20b"))
+                .containsEntry("status", "503")
+                .containsEntry("delay", "20")
+                .containsEntry("delayOnce", "a b");
+        assertThat(DemoApp.parseLong(null, "delay")).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DemoApp.parseLong("soon", "delay"))
+                .hasMessage("delay must be a number: soon");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DemoApp.parseLong("-1", "status"))
+                .hasMessage("status must not be negative: -1");
+    }
+
+    @Test
+    void loadClientCountsAreReadBackAndBadSettingsNamed() {
+        assertThat(LoadClient.parse("answer reviews v1 1502\nstatus 200 2000\ntimeouts 0\nWARNING: noise\n"))
+                .containsEntry("answer reviews v1", 1502L)
+                .containsEntry("status 200", 2000L)
+                .containsEntry("timeouts", 0L)
+                .hasSize(3);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        LoadClient.Settings.parse(new String[] {"--url", "http://198.19.0.1/", "--requests", "0"}))
+                .hasMessageContaining("--requests must be 1..");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> LoadClient.Settings.parse(new String[] {"--url", "ftp://x/"}))
+                .hasMessageContaining("--url must be an http:// URL");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> LoadClient.Settings.parse(new String[] {"--rate", "5"}))
+                .hasMessageContaining("cannot read '--rate'");
+    }
+
+    @Test
+    void theDemoCarriesSeed13Unmodified() throws Exception {
+        try (var in = DemoCommand.class.getResourceAsStream(DemoCommand.SEED_13)) {
+            assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(java.nio.file.Files.readString(java.nio.file.Path.of(
+                            "../istiod-lite/src/test/resources/seed-examples", DemoCommand.SEED_13)));
+        }
     }
 }

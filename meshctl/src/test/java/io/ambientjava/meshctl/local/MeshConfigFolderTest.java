@@ -42,6 +42,40 @@ class MeshConfigFolderTest {
     }
 
     @Test
+    void namespaceLabelsUserYamlAndNamespaceDefaultingPassAnalyze() throws Exception {
+        MeshConfigFolder folder = new MeshConfigFolder(dir);
+        folder.writeBase(List.of(DemoService.http("reviews", "198.19.1.11", "default")));
+        folder.labelNamespace("default", "istio.io/use-waypoint", "waypoint");
+        String written = folder.applyInNamespace("seed-13.yaml", """
+                # a comment
+                apiVersion: networking.istio.io/v1beta1
+                kind: VirtualService
+                metadata:
+                  name: product-api
+                spec:
+                  hosts: [product-api]
+                  http: [{route: [{destination: {host: product-api}}]}]
+                """, "shop");
+        folder.apply("own.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: extra}\n");
+
+        Analyzer.Report report = new Analyzer().analyze(List.of(dir));
+
+        assertThat(report.problems()).isEmpty();
+        assertThat(written).contains("namespace: shop").contains("name: product-api");
+        assertThat(Files.readString(dir.resolve("00-namespaces.yaml")))
+                .contains(
+                        "name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n    istio.io/use-waypoint: waypoint");
+        assertThat(folder.isAmbient("default")).isTrue();
+        assertThat(folder.isAmbient("legacy")).isFalse();
+        assertThat(folder.remove("own.yaml")).isTrue();
+        assertThat(folder.remove("own.yaml")).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> folder.apply("../escape.yaml", "x: 1"))
+                .hasMessageContaining("config file name must be a plain name ending in .yaml");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DemoService("x", "10.0.0.1"))
+                .hasMessageContaining("VIP in 198.19.0.0/16");
+    }
+
+    @Test
     void caTokensNameEachNodesZtunnel() {
         String tokens = MeshConfigFolder.tokens(Map.of("node-a", "secret-a"));
 
