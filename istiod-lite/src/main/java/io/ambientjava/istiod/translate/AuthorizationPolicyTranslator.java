@@ -127,8 +127,8 @@ final class AuthorizationPolicyTranslator {
             } else if (action == Action.ALLOW) {
                 // An HTTP-only condition can never be met at L4. With a waypoint in front, ztunnel lets the
                 // waypoint through and the waypoint decides; without one the rule allows nothing.
-                if (atWaypoint && !waypointGroupAdded) {
-                    builder.addGroups(Group.newBuilder().addRules(waypointOnly(coverage)));
+                if (atWaypoint && !waypointGroupAdded && !coverage.httpPorts().isEmpty()) {
+                    builder.addGroups(waypointOnly(coverage));
                     waypointGroupAdded = true;
                 }
             } else if (!(atWaypoint && coverage.complete())) {
@@ -145,9 +145,9 @@ final class AuthorizationPolicyTranslator {
             warn.accept("L7 rules (" + String.join(", ", httpAttributes) + ") enforced at " + coverage.describe()
                     + ", which serves the selected workloads; "
                     + (action == Action.ALLOW
-                            ? "ztunnel allows the waypoint's identity (" + accounts(coverage)
-                                    + ") in their place, so the waypoint decides and callers that bypass it are"
-                                    + " refused"
+                            ? "ztunnel allows the waypoint's identity (" + accounts(coverage) + ") to ports "
+                                    + coverage.httpPorts() + " in their place, so the waypoint decides and callers"
+                                    + " that bypass it are refused"
                                     + uncoveredNote(
                                             coverage,
                                             "those rules allow nothing for them at ztunnel (stricter than written)")
@@ -198,9 +198,16 @@ final class AuthorizationPolicyTranslator {
                 .toList();
     }
 
-    private static Rules waypointOnly(SelectorWaypoints.Coverage coverage) {
-        return Rules.newBuilder()
-                .addMatches(Match.newBuilder().addAllServiceAccounts(waypointAccounts(coverage)))
+    /**
+     * The waypoint's identity, to the pod ports it reaches through HTTP listeners only: through a TCP listener the
+     * waypoint checks nothing, so there the HTTP rule still allows nothing.
+     */
+    private static Group waypointOnly(SelectorWaypoints.Coverage coverage) {
+        return Group.newBuilder()
+                .addRules(Rules.newBuilder()
+                        .addMatches(Match.newBuilder().addAllServiceAccounts(waypointAccounts(coverage))))
+                .addRules(
+                        Rules.newBuilder().addMatches(Match.newBuilder().addAllDestinationPorts(coverage.httpPorts())))
                 .build();
     }
 

@@ -1,13 +1,19 @@
 package io.ambientjava.istiod.translate;
 
 import io.ambientjava.istiod.config.ConfigSnapshot;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -37,13 +43,20 @@ public final class SelectorWaypoints {
      *
      * @param waypoints the waypoints (by {@code namespace/name}) that enforce the policy, each with the services
      *     ({@code namespace/name}) whose listeners carry it
+     * @param accounts the waypoints' identities
+     * @param httpPorts the pod ports the waypoints reach through their HTTP listeners (where the L7 rules are checked;
+     *     a TCP listener passes bytes without them)
      * @param uncoveredPods selected pods ({@code namespace/name}) some traffic reaches without a waypoint
      * @param selectedPods how many pods the selector selects
      */
     public record Coverage(
-            Map<String, List<String>> waypoints, List<Account> accounts, List<String> uncoveredPods, int selectedPods) {
+            Map<String, List<String>> waypoints,
+            List<Account> accounts,
+            List<Integer> httpPorts,
+            List<String> uncoveredPods,
+            int selectedPods) {
 
-        public static final Coverage NONE = new Coverage(Map.of(), List.of(), List.of(), 0);
+        public static final Coverage NONE = new Coverage(Map.of(), List.of(), List.of(), List.of(), 0);
 
         /** At least one selected pod is behind a waypoint. */
         public boolean any() {
@@ -115,6 +128,7 @@ public final class SelectorWaypoints {
         Map<String, TreeSet<String>> byWaypoint = new TreeMap<>();
         Map<String, WaypointIndex.Waypoint> used = new TreeMap<>();
         List<String> uncovered = new ArrayList<>();
+        TreeSet<Integer> httpPorts = new TreeSet<>();
         int selected = 0;
         for (Pod pod : candidates) {
             Map<String, String> labels = LabelSelector.labelsOf(pod);
@@ -132,6 +146,7 @@ public final class SelectorWaypoints {
                 Optional<WaypointIndex.Waypoint> waypoint = waypoints.forService(service, message -> {});
                 if (waypoint.isPresent()) {
                     covered = true;
+                    httpTargetPorts(service, pod, httpPorts);
                     used.put(waypoint.get().key(), waypoint.get());
                     byWaypoint
                             .computeIfAbsent(waypoint.get().key(), k -> new TreeSet<>())
@@ -148,7 +163,7 @@ public final class SelectorWaypoints {
         byWaypoint.forEach((key, names) -> services.put(key, List.copyOf(names)));
         TreeSet<Account> accounts = new TreeSet<>(java.util.Comparator.comparing(Account::toString));
         used.values().forEach(w -> accounts.addAll(accountsOf(w)));
-        return new Coverage(services, List.copyOf(accounts), List.copyOf(uncovered), selected);
+        return new Coverage(services, List.copyOf(accounts), List.copyOf(httpPorts), List.copyOf(uncovered), selected);
     }
 
     /**
@@ -179,6 +194,57 @@ public final class SelectorWaypoints {
         return found == null || found.isEmpty()
                 ? List.of(new Account(waypoint.namespace(), waypoint.name()))
                 : List.copyOf(found);
+    }
+
+    /** The pod ports behind the service's HTTP ports (the waypoint's protocol rule, as in its listeners). */
+    private static void httpTargetPorts(Service service, Pod pod, Set<Integer> out) {
+        for (ServicePort port : service.getSpec().getPorts() == null
+                ? List.<ServicePort>of()
+                : service.getSpec().getPorts()) {
+            if (port.getPort() == null || !http(port)) {
+                continue;
+            }
+            IntOrString target = port.getTargetPort();
+            if (target == null || (target.getIntVal() == null && target.getStrVal() == null)) {
+                out.add(port.getPort());
+            } else if (target.getIntVal() != null) {
+                out.add(target.getIntVal());
+            } else {
+                containerPort(pod, target.getStrVal()).ifPresent(out::add);
+            }
+        }
+    }
+
+    private static Optional<Integer> containerPort(Pod pod, String name) {
+        if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
+            return Optional.empty();
+        }
+        for (Container container : pod.getSpec().getContainers()) {
+            for (ContainerPort port : container.getPorts() == null ? List.<ContainerPort>of() : container.getPorts()) {
+                if (name.equals(port.getName()) && port.getContainerPort() != null) {
+                    return Optional.of(port.getContainerPort());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * HTTP unless the appProtocol (or the name's prefix) says {@code tcp}, {@code tls}, {@code https}, {@code mongo},
+     * {@code mysql} or {@code redis}: the rule by which the waypoint gets an HTTP or a TCP listener for a port
+     * (docs/waypoint-xds.md).
+     */
+    private static boolean http(ServicePort port) {
+        String declared = port.getAppProtocol();
+        if (declared == null || declared.isEmpty()) {
+            String name = port.getName() == null ? "" : port.getName();
+            int dash = name.indexOf('-');
+            declared = dash < 0 ? name : name.substring(0, dash);
+        }
+        return switch (declared.toLowerCase(Locale.ROOT)) {
+            case "tcp", "tls", "https", "mongo", "mysql", "redis" -> false;
+            default -> true;
+        };
     }
 
     private static String serviceAccount(Pod pod) {

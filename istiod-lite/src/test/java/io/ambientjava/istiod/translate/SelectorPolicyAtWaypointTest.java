@@ -82,8 +82,13 @@ class SelectorPolicyAtWaypointTest {
     }
 
     private static Group fromWaypointOnly() {
+        return fromWaypointOnly(WAYPOINT_ACCOUNT, 9080);
+    }
+
+    private static Group fromWaypointOnly(ServiceAccountMatch account, Integer... ports) {
         return Group.newBuilder()
-                .addRules(Rules.newBuilder().addMatches(Match.newBuilder().addServiceAccounts(WAYPOINT_ACCOUNT)))
+                .addRules(Rules.newBuilder().addMatches(Match.newBuilder().addServiceAccounts(account)))
+                .addRules(Rules.newBuilder().addMatches(Match.newBuilder().addAllDestinationPorts(List.of(ports))))
                 .build();
     }
 
@@ -120,12 +125,39 @@ class SelectorPolicyAtWaypointTest {
                         "gateway.networking.k8s.io/gateway-name=waypoint"),
                 seed("12-authorizationpolicy-rate-limit.yaml")));
         assertThat(translation.authorizations().get("default/rate-limit").getGroupsList())
-                .containsExactly(Group.newBuilder()
-                        .addRules(Rules.newBuilder()
-                                .addMatches(Match.newBuilder()
-                                        .addServiceAccounts(
-                                                WAYPOINT_ACCOUNT.toBuilder().setServiceAccount("waypoint-sa"))))
-                        .build());
+                .containsExactly(fromWaypointOnly(
+                        WAYPOINT_ACCOUNT.toBuilder()
+                                .setServiceAccount("waypoint-sa")
+                                .build(),
+                        9080));
+    }
+
+    @Test
+    void theWaypointIsLetThroughOnlyToThePodPortsItServesOverHttp() {
+        String service = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: productpage, namespace: default}
+                spec:
+                  clusterIP: 198.19.0.23
+                  selector: {app: productpage}
+                  ports:
+                  - {name: http, port: 80, targetPort: http}
+                  - {name: tcp-db, port: 5432, targetPort: 15432}
+                  - {name: admin, appProtocol: https, port: 443, targetPort: 8443}
+                """;
+        var translation = translator.translate(snapshot(join(
+                WAYPOINT,
+                PRODUCTPAGE_POD,
+                namespace(", istio.io/use-waypoint: waypoint"),
+                service,
+                seed("05-authorizationpolicy-productpage-policy.yaml"))));
+        // through the waypoint's TCP listeners (5432, 443) nothing checks methods and paths: still nothing allowed
+        assertThat(translation
+                        .authorizations()
+                        .get("default/productpage-policy")
+                        .getGroupsList())
+                .containsExactly(fromWaypointOnly(WAYPOINT_ACCOUNT, 8080));
     }
 
     @Test
