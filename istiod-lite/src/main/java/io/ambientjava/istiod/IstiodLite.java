@@ -113,6 +113,13 @@ public final class IstiodLite implements Callable<Integer> {
     String rootNamespace;
 
     @Option(
+            names = "--mesh-config",
+            description = "Istio MeshConfig YAML (or the 'istio' ConfigMap) with the telemetry extensionProviders"
+                    + " (zipkin, opentelemetry, envoyFileAccessLog), defaultProviders, defaultConfig.tracing.sampling"
+                    + " and accessLogFile that Telemetry resources refer to. Without it: Istio's defaults.")
+    java.nio.file.Path meshConfig;
+
+    @Option(
             names = "--cluster-id",
             defaultValue = "Kubernetes",
             description = "Cluster name in workload UIDs. Default: ${DEFAULT-VALUE}.")
@@ -206,6 +213,9 @@ public final class IstiodLite implements Callable<Integer> {
                 .settings(new MeshSettings(trustDomain, rootNamespace, clusterId, "cluster.local", ""))
                 .xdsPort(xdsPort)
                 .debounce(Duration.ofMillis(debounceMillis));
+        if (meshConfig != null) {
+            builder.meshTelemetry(io.ambientjava.istiod.translate.MeshTelemetry.read(meshConfig));
+        }
         if (authenticator != null) {
             builder.authenticator(authenticator);
         }

@@ -64,7 +64,7 @@ public final class IstiodServer implements AutoCloseable {
         MeshSettings settings = builder.settings;
         this.cache = new XdsCache();
         this.pipeline = new TranslationPipeline(
-                        builder.source, new AmbientTranslator(settings), cache, builder.debounce)
+                        builder.source, new AmbientTranslator(settings, builder.telemetry), cache, builder.debounce)
                 .start();
         this.ads = new DeltaAdsService(cache, builder.registry);
         CertificateService certificates = new CertificateService(
@@ -182,6 +182,8 @@ public final class IstiodServer implements AutoCloseable {
         private final ConfigSource source;
         private final MeshCertificateAuthority ca;
         private MeshSettings settings;
+        private io.ambientjava.istiod.translate.MeshTelemetry telemetry =
+                io.ambientjava.istiod.translate.MeshTelemetry.defaults();
         private CallerAuthenticator authenticator = NO_CALLERS;
         private Set<String> trustedNodeAccounts = NodeAuthorizer.DEFAULT_TRUSTED_ACCOUNTS;
         private InetSocketAddress xdsAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), 15010);
@@ -193,6 +195,12 @@ public final class IstiodServer implements AutoCloseable {
             this.source = Objects.requireNonNull(source, "source");
             this.ca = Objects.requireNonNull(ca, "ca");
             this.settings = MeshSettings.defaults().withTrustDomain(ca.trustDomain());
+        }
+
+        /** The mesh config's telemetry providers and defaults (Istio's MeshConfig extensionProviders & co). */
+        public Builder meshTelemetry(io.ambientjava.istiod.translate.MeshTelemetry telemetry) {
+            this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+            return this;
         }
 
         public Builder settings(MeshSettings settings) {

@@ -50,12 +50,17 @@ public final class AmbientTranslator {
     private record PodOutput(Optional<Address> address, List<String> warnings) {}
 
     public AmbientTranslator(MeshSettings settings) {
+        this(settings, MeshTelemetry.defaults());
+    }
+
+    /** With the mesh config's telemetry providers and defaults (for Telemetry resources). */
+    public AmbientTranslator(MeshSettings settings, MeshTelemetry telemetry) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.services = new ServiceTranslator(settings);
         this.workloads = new WorkloadTranslator(settings);
         this.authorizationPolicies = new AuthorizationPolicyTranslator(settings);
         this.peerAuthentications = new PeerAuthenticationTranslator(settings);
-        this.envoy = new EnvoyTranslator(settings);
+        this.envoy = new EnvoyTranslator(settings, telemetry);
     }
 
     public MeshSettings settings() {

@@ -24,9 +24,16 @@ import java.util.TreeMap;
 public final class EnvoyTranslator {
 
     private final MeshSettings settings;
+    private final io.ambientjava.istiod.translate.MeshTelemetry telemetry;
 
     public EnvoyTranslator(MeshSettings settings) {
+        this(settings, io.ambientjava.istiod.translate.MeshTelemetry.defaults());
+    }
+
+    /** With the mesh config's telemetry providers and defaults, which Telemetry resources refer to. */
+    public EnvoyTranslator(MeshSettings settings, io.ambientjava.istiod.translate.MeshTelemetry telemetry) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
     }
 
     public EnvoyTranslation translate(ConfigSnapshot snapshot) {
@@ -79,6 +86,10 @@ public final class EnvoyTranslator {
             ProxyId id = ProxyId.gateway(
                     gateway.getMetadata().getNamespace(), gateway.getMetadata().getName());
             proxies.merge(id, gatewayApi.translate(gateway), ProxyResources::plus);
+        }
+        TelemetryPatcher telemetryPatcher = new TelemetryPatcher(scope, telemetry);
+        if (!telemetryPatcher.isEmpty()) {
+            proxies.replaceAll(telemetryPatcher::apply); // before EnvoyFilters, which patch the final config
         }
         EnvoyFilterPatcher envoyFilters = new EnvoyFilterPatcher(scope);
         if (!envoyFilters.isEmpty()) {
