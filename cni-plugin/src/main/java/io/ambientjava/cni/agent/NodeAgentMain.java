@@ -82,9 +82,8 @@ public final class NodeAgentMain implements Callable<Integer> {
 
     @Option(
             names = "--redirect",
-            description =
-                    "redirection mode: nftables (rules in each pod netns) or ebpf (programs pinned under"
-                            + " /sys/fs/bpf/ambient, upgraded in place by a newer agent) (default: ${DEFAULT-VALUE})")
+            description = "redirection mode: nftables (rules in each pod netns) or ebpf (programs pinned under"
+                    + " /sys/fs/bpf/ambient, upgraded in place by a newer agent) (default: ${DEFAULT-VALUE})")
     RedirectMode redirect = RedirectMode.nftables;
 
     @Option(names = "--dns-capture", description = "redirect pods' DNS to ztunnel's DNS proxy on 15053")

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -93,11 +94,19 @@ public final class KubernetesPodSource implements AutoCloseable {
     }
 
     private void startInformers(Duration syncTimeout) {
-        namespaces = client.namespaces().inform(new Handler<>(false), 0);
+        namespaces = client.namespaces().runnableInformer(0);
         pods = client.pods()
                 .inAnyNamespace()
                 .withField("spec.nodeName", nodeName)
-                .inform(new Handler<>(true), 0);
+                .runnableInformer(0);
+        namespaces.addEventHandler(new Handler<>(false));
+        pods.addEventHandler(new Handler<>(true));
+        for (SharedIndexInformer<?> informer : List.of(namespaces, pods)) {
+            informer.exceptionHandler((started, failure) -> {
+                LOG.warn("API server {}: watching failed, retrying: {}", masterUrl(), failure.toString());
+                return true; // the API server may come back: keep retrying with fabric8's back-off
+            });
+        }
         CompletableFuture<Void> synced = CompletableFuture.allOf(
                 namespaces.start().toCompletableFuture(), pods.start().toCompletableFuture());
         try {

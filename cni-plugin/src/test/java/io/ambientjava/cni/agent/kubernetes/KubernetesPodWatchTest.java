@@ -268,6 +268,56 @@ class KubernetesPodWatchTest {
     }
 
     @Test
+    void anApiServerDownAtStartIsWaitedFor() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        watch = KubernetesPodWatch.start(
+                agent,
+                new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                        .withConfig(MockApiServer.config(port))
+                        .build(),
+                locator,
+                new KubernetesPodWatch.Settings(NODE, Duration.ofSeconds(1), Duration.ofMillis(200)));
+        assertThat(watch.current().pods()).isEmpty();
+
+        try (MockApiServer late = new MockApiServer(port)) {
+            KubernetesClient lateClient = late.admin();
+            lateClient
+                    .namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName("mesh")
+                            .withLabels(Map.of("istio.io/dataplane-mode", "ambient"))
+                            .endMetadata()
+                            .build())
+                    .create();
+            netnsByName.put("early", Files.createFile(dir.resolve("netns-early")));
+            lateClient
+                    .pods()
+                    .inNamespace("mesh")
+                    .resource(new PodBuilder()
+                            .withNewMetadata()
+                            .withNamespace("mesh")
+                            .withName("early")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNodeName(NODE)
+                            .endSpec()
+                            .withNewStatus()
+                            .withPhase("Running")
+                            .withPodIP("198.18.0.70")
+                            .endStatus()
+                            .build())
+                    .create();
+            await().atMost(Duration.ofSeconds(30)).until(() -> enrolledNames().equals(Set.of("early")));
+            watch.close();
+            watch = null;
+        }
+    }
+
+    @Test
     void aNodeNameIsRequired() {
         assertThatThrownBy(() -> KubernetesPodWatch.start(
                         agent, api.newClient(), locator, new KubernetesPodWatch.Settings(" ", WAIT, WAIT)))

@@ -32,16 +32,26 @@ final class MockApiServer implements AutoCloseable {
     private final KubernetesClient admin;
 
     MockApiServer() {
+        this(0);
+    }
+
+    /** On {@code port} (0: any free one). */
+    MockApiServer(int port) {
         KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
         server = new KubernetesMockServer(
                 new Context(), new MockWebServer(), new HashMap<>(), new NodeSelectorDropping(crud), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        server.init(InetAddress.getLoopbackAddress(), port);
         admin = newClient();
     }
 
     Config config() {
+        return config(server.getPort());
+    }
+
+    /** The client configuration for a server on {@code port}, up or not. */
+    static Config config(int port) {
         return new ConfigBuilder(Config.empty())
-                .withMasterUrl("http://127.0.0.1:" + server.getPort() + "/")
+                .withMasterUrl("http://127.0.0.1:" + port + "/")
                 .withHttp2Disable(true)
                 .withWatchReconnectInterval(100)
                 .withRequestRetryBackoffInterval(50)
