@@ -109,6 +109,8 @@ class DnsCaptureThroughZtunnelIT {
                                     .setServiceAccount("client")
                                     .build(),
                             client.netnsPath())
+                    // ztunnel may not be connected yet: then the pod goes in its first snapshot
+                    .exceptionally(notYet -> null)
                     .get(20, TimeUnit.SECONDS);
             assertThat(client.exec("nft", "list", "ruleset").stdout()).contains("redirect to :15053");
 
