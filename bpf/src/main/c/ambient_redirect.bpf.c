@@ -506,6 +506,14 @@ int steer_inbound(struct bpf_sk_lookup *ctx) {
     return SK_PASS;
 }
 
+/*
+ * The fast-path queue may grow to the peer's receive buffer, and at least to this: a 128 KiB buffer (the
+ * default before autotuning, which only TCP traffic drives) sends a fast writer back to TCP so often that
+ * bulk transfers ran at a third of plain loopback TCP; 4 MiB (the kernel's default send buffer ceiling) kept
+ * them at par or better in side-by-side runs.
+ */
+#define FAST_PATH_QUEUE_FLOOR (4 << 20)
+
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /* sk_user_data carries flag bits below the psock pointer (SK_USER_DATA_NOCOPY, _BPF, _PSOCK). */
@@ -515,14 +523,14 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
  * Whether this message may skip the stack to the peer's receive queue. Redirecting to the peer's ingress
  * has no backpressure of its own (the kernel queues on the peer whatever comes and the sender stays
  * writable), so the fast path is taken only while
- * - the peer's fast-path queue (its psock's msg_tot_len) stays within its receive buffer with this message
- *   added: past that the bytes go through TCP, whose windows and send buffer make a fast writer wait for a
- *   slow reader as they always do; and
+ * - the peer's fast-path queue (its psock's msg_tot_len) stays within its receive buffer (at least
+ *   FAST_PATH_QUEUE_FLOOR) with this message added: past that the bytes go through TCP, whose windows and
+ *   send buffer make a fast writer wait for a slow reader as they always do; and
  * - every byte this socket sent through TCP has been read by the peer (our write_seq is its copied_seq):
  *   the peer reads its fast-path queue before its TCP receive queue, so bytes redirected while TCP bytes
  *   are unread would overtake them.
- * Together: the stream order holds and at most a receive buffer (plus one message) waits per socket on the
- * fast path, on top of what TCP itself holds.
+ * Together: the stream order holds and at most that bound (plus one message) waits per socket on the fast
+ * path, on top of what TCP itself holds.
  */
 static __always_inline int peer_keeps_up(struct sk_msg_md *msg, struct pair_key *peer) {
     __u64 *address = bpf_map_lookup_elem(&pair_sockets, peer);
@@ -547,8 +555,14 @@ static __always_inline int peer_keeps_up(struct sk_msg_md *msg, struct pair_key 
         return 0;
     }
     struct sk_psock *psock = bpf_rdonly_cast((void *)user_data, bpf_core_type_id_kernel(struct sk_psock));
+    if (!bpf_core_field_exists(psock->msg_tot_len)) {
+        return 0; /* a kernel whose psock does not count its queue: no fast path, TCP as usual */
+    }
     __u64 queued = psock->msg_tot_len;
     __s64 bound = receiver->inet_conn.icsk_inet.sk.sk_rcvbuf;
+    if (bound < FAST_PATH_QUEUE_FLOOR) {
+        bound = FAST_PATH_QUEUE_FLOOR;
+    }
     return (__s64)(queued + msg->size) <= bound;
 }
 
