@@ -119,10 +119,10 @@ public final class EbpfRedirection implements AutoCloseable {
      *
      * <p>On by default. Redirecting to the peer's receive queue has no backpressure of its own (the kernel
      * queues whatever comes and the sender stays writable), so the program takes the fast path only while the
-     * peer's fast-path queue stays within its receive buffer (at least 4 MiB) and the peer has read every byte sent through
-     * TCP before; otherwise the bytes go through TCP, whose windows hold a fast writer back as usual, and the
-     * stream order holds. Turning it off leaves the pairing in place (for diagnostics) and sends everything
-     * through TCP.
+     * peer's fast-path queue stays within its receive buffer (at least 4 MiB) and the peer has read every byte
+     * sent through TCP before; otherwise the bytes go through TCP, whose windows hold a fast writer back as
+     * usual, and the stream order holds. Turning it off leaves the pairing in place (for diagnostics) and sends
+     * everything through TCP.
      */
     public static EbpfRedirection install(Path pinRoot, Path cgroup, boolean sameNodeFastPath) {
         return install(pinRoot, cgroup, KernelFeature.REDIRECTION, sameNodeFastPath);
