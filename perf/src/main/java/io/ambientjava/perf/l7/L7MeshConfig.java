@@ -1,0 +1,167 @@
+package io.ambientjava.perf.l7;
+
+import java.net.InetAddress;
+
+/**
+ * istiod-lite's config folder for the benchmark: namespace {@code default} in ambient mode; the client and server
+ * pods; Service {@code echo} bound to the waypoint ({@code istio.io/use-waypoint}) with a VirtualService route, and
+ * Service {@code echo-l4} on the same pods without one; the waypoint's Gateway (class {@code istio-waypoint}), its
+ * Service and its pod.
+ */
+final class L7MeshConfig {
+
+    static final String ECHO_VIP = "198.19.0.10";
+    static final String ECHO_L4_VIP = "198.19.0.11";
+    static final String WAYPOINT_VIP = "198.19.250.1";
+    static final int SERVICE_PORT = 80;
+    static final int TARGET_PORT = 8080;
+    static final String ECHO_HOST = "echo.default.svc.cluster.local";
+    static final String ECHO_L4_HOST = "echo-l4.default.svc.cluster.local";
+
+    private L7MeshConfig() {}
+
+    static String yaml(
+            InetAddress client,
+            String clientNode,
+            InetAddress server,
+            String serverNode,
+            InetAddress waypoint,
+            String waypointNode) {
+        return """
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: default
+                  labels: {istio.io/dataplane-mode: ambient}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: istio-system}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: client, namespace: default, labels: {app: client}}
+                spec:
+                  serviceAccountName: client
+                  nodeName: %2$s
+                  containers: [{name: app, image: load}]
+                status: {phase: Running, podIP: %1$s}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: server, namespace: default, labels: {app: echo, version: v1}}
+                spec:
+                  serviceAccountName: server
+                  nodeName: %4$s
+                  containers: [{name: app, image: echo, ports: [{name: http, containerPort: %8$d}]}]
+                status: {phase: Running, podIP: %3$s}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: echo
+                  namespace: default
+                  labels: {istio.io/use-waypoint: waypoint}
+                spec:
+                  clusterIP: %9$s
+                  selector: {app: echo}
+                  ports: [{name: http, port: %7$d, targetPort: %8$d}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: echo-l4, namespace: default}
+                spec:
+                  clusterIP: %10$s
+                  selector: {app: echo}
+                  ports: [{name: http, port: %7$d, targetPort: %8$d}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: echo, namespace: default}
+                spec:
+                  hosts: [%11$s]
+                  http:
+                  - match: [{uri: {prefix: /}}]
+                    route: [{destination: {host: %11$s, port: {number: %7$d}}}]
+                    timeout: 10s
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata:
+                  name: waypoint
+                  namespace: default
+                  labels: {istio.io/waypoint-for: service}
+                spec:
+                  gatewayClassName: istio-waypoint
+                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: waypoint
+                  namespace: default
+                  labels: {gateway.istio.io/managed: istio.io-mesh-controller, gateway.networking.k8s.io/gateway-name: waypoint}
+                spec:
+                  clusterIP: %12$s
+                  selector: {gateway.networking.k8s.io/gateway-name: waypoint}
+                  ports: [{name: mesh, port: 15008, targetPort: 15008, appProtocol: all}]
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: waypoint-0
+                  namespace: default
+                  labels: {gateway.networking.k8s.io/gateway-name: waypoint, gateway.istio.io/managed: istio.io-mesh-controller, istio.io/dataplane-mode: none}
+                spec:
+                  serviceAccountName: waypoint
+                  nodeName: %6$s
+                  containers: [{name: istio-proxy, image: waypoint, ports: [{name: hbone, containerPort: 15008}]}]
+                status: {phase: Running, podIP: %5$s}
+                """.formatted(
+                        client.getHostAddress(),
+                        clientNode,
+                        server.getHostAddress(),
+                        serverNode,
+                        waypoint.getHostAddress(),
+                        waypointNode,
+                        SERVICE_PORT,
+                        TARGET_PORT,
+                        ECHO_VIP,
+                        ECHO_L4_VIP,
+                        ECHO_HOST,
+                        WAYPOINT_VIP);
+    }
+
+    /** nginx doing the waypoint's route: TLS in on 8443, HTTP/1.1 keep-alive to the server. */
+    static String nginx(java.nio.file.Path dir, InetAddress server) {
+        return """
+                daemon off;
+                master_process on;
+                worker_processes 1;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log warn;
+                events { worker_connections 1024; }
+                http {
+                  access_log off;
+                  client_body_temp_path %1$s/tmp;
+                  proxy_temp_path %1$s/tmp;
+                  fastcgi_temp_path %1$s/tmp;
+                  uwsgi_temp_path %1$s/tmp;
+                  scgi_temp_path %1$s/tmp;
+                  upstream echo { server %2$s:%3$d; keepalive 64; }
+                  server {
+                    listen 8443 ssl;
+                    ssl_certificate %1$s/cert.pem;
+                    ssl_certificate_key %1$s/key.pem;
+                    ssl_protocols TLSv1.3;
+                    location / {
+                      proxy_pass http://echo;
+                      proxy_http_version 1.1;
+                      proxy_set_header Connection "";
+                      proxy_read_timeout 10s;
+                    }
+                  }
+                }
+                """.formatted(dir, server.getHostAddress(), TARGET_PORT);
+    }
+}

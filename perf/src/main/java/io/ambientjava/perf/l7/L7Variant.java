@@ -1,0 +1,42 @@
+package io.ambientjava.perf.l7;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** One path of the L7 benchmark, all on the same topology. */
+public enum L7Variant {
+    /** client → ztunnel → ztunnel → server (HBONE, no L7 hop): the baseline the waypoint hop is measured against. */
+    L4("l4", "ztunnel only (L4)"),
+    /** client → ztunnel → waypoint → ztunnel → server. */
+    WAYPOINT("waypoint", "ztunnel → waypoint"),
+    /** client → TLS → nginx (reverse proxy, same route) → server, no mesh. */
+    NGINX("nginx", "nginx TLS proxy");
+
+    private final String key;
+    private final String label;
+
+    L7Variant(String key, String label) {
+        this.key = key;
+        this.label = label;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public static L7Variant parse(String text) {
+        String wanted = text.strip().toLowerCase(Locale.ROOT);
+        for (L7Variant v : values()) {
+            if (v.key.equals(wanted)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown variant '" + text + "'; one of "
+                + Arrays.stream(values()).map(L7Variant::key).collect(Collectors.joining(", ")));
+    }
+}
