@@ -19,7 +19,7 @@ public final class JwtHeaders {
         }
         provider.forwardPayloadHeader().ifPresent(h -> headers.set(h, verified.encodedPayload()));
         for (var claim : provider.claimToHeaders()) {
-            Object value = verified.payload().get(claim.claim());
+            Object value = claim(verified.payload(), claim.claim());
             if (value instanceof String || value instanceof Number || value instanceof Boolean) {
                 headers.set(claim.header(), value.toString());
             }
@@ -28,5 +28,20 @@ public final class JwtHeaders {
                 .<Map<String, Map<String, Object>>>map(
                         key -> Map.of(ListenerTranslator.JWT_AUTHN, Map.of(key, verified.payload())))
                 .orElse(Map.of());
+    }
+
+    /** A claim by name, or a nested one by its dotted path ({@code realm.role}), as Envoy's claim_to_headers reads it. */
+    static Object claim(Map<String, Object> payload, String name) {
+        if (payload.containsKey(name)) {
+            return payload.get(name);
+        }
+        Object current = payload;
+        for (String key : name.split("\\.", -1)) {
+            if (!(current instanceof Map<?, ?> map)) {
+                return null;
+            }
+            current = map.get(key);
+        }
+        return current;
     }
 }

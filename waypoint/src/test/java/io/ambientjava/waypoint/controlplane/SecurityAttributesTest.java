@@ -399,12 +399,14 @@ class SecurityAttributesTest {
     }
 
     @Test
-    void outputPayloadToHeaderAndForwardOriginalTokenShapeWhatTheBackendSees() {
-        apply(requestAuthentication("outputPayloadToHeader: x-jwt-payload"));
-        String jwt = token(Map.of());
+    void outputPayloadToHeaderClaimHeadersAndForwardOriginalTokenShapeWhatTheBackendSees() {
+        apply(requestAuthentication("outputPayloadToHeader: x-jwt-payload\n"
+                + "    outputClaimToHeaders: [{header: x-sub, claim: sub}, {header: x-role, claim: realm.role}]"));
+        String jwt = token(Map.of("realm", Map.of("role", "owner")));
         assertThat(send(Req.get("/").token(jwt)).status()).isEqualTo(200);
         var seen = upstream.seen.getLast().headers();
         assertThat(seen).doesNotContainKey("authorization");
+        assertThat(seen).containsEntry("x-sub", "user-1").containsEntry("x-role", "owner");
         String payload = new String(Base64.getUrlDecoder().decode(seen.get("x-jwt-payload")), StandardCharsets.UTF_8);
         assertThat(payload).contains("\"sub\":\"user-1\"").contains("\"iss\":\"" + GOOGLE + "\"");
 
