@@ -86,7 +86,8 @@ final class AuthorizationPolicyTranslator {
         boolean atWaypoint =
                 coverage.any() && (!httpAttributes.isEmpty() || declared == AuthorizationPolicyAction.AUDIT);
         if (atWaypoint) {
-            log.info(
+            // every translation passes here; the warning below is what the pipeline logs once (WARN) when it is new
+            log.debug(
                     "selector AuthorizationPolicy {}/{} ({}) is enforced at {}",
                     namespace,
                     name,

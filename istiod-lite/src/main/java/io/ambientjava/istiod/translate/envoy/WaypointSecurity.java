@@ -143,7 +143,7 @@ final class WaypointSecurity {
                                     + " by waypoints only, so it is not enforced (bind the workloads' services to a"
                                     + " waypoint with istio.io/use-waypoint, or target one with targetRefs)");
                 } else {
-                    log.info(
+                    log.debug(
                             "selector RequestAuthentication {}/{} is enforced at {}",
                             ra.getMetadata().getNamespace(),
                             ra.getMetadata().getName(),
