@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * One pod's DNS proxy: UDP and TCP on 127.0.0.1:15053 inside the pod's network namespace, where the pod's
  * nftables rules redirect its DNS traffic (a redirected packet arrives for 127.0.0.1, so UDP answers leave from
  * the address the kernel's NAT expects to reverse). Queries go through a {@link DnsQueryHandler}; names outside
- * the mesh are forwarded from inside the pod ({@link PodDnsForwarder}).
+ * the mesh are forwarded from inside the pod ({@link PodDnsForwarder}), over the transport the query came on.
  */
 public final class PodDnsServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PodDnsServer.class);
@@ -54,12 +54,15 @@ public final class PodDnsServer implements AutoCloseable {
             DnsSettings settings,
             DnsQueryHandler handler,
             Supplier<Optional<String>> clientNamespace) {
-        DnsForwarder forwarder = new PodDnsForwarder(sockets, group, settings.upstreams(), settings.upstreamTimeout());
+        DnsForwarder overUdp = new PodDnsForwarder(
+                PodDnsForwarder.Transport.UDP, sockets, group, settings.upstreams(), settings.upstreamTimeout());
+        DnsForwarder overTcp = new PodDnsForwarder(
+                PodDnsForwarder.Transport.TCP, sockets, group, settings.upstreams(), settings.upstreamTimeout());
         InetSocketAddress local = new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port());
         Set<Channel> connections = ConcurrentHashMap.newKeySet();
         Bootstrap udp = new Bootstrap()
                 .group(group)
-                .handler(new UdpQueries(handler, forwarder, clientNamespace, sockets.podUid()));
+                .handler(new UdpQueries(handler, overUdp, clientNamespace, sockets.podUid()));
         ServerBootstrap tcp = new ServerBootstrap().group(group).childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
@@ -69,7 +72,7 @@ public final class PodDnsServer implements AutoCloseable {
                         .addLast(new ReadTimeoutHandler(TCP_IDLE_SECONDS, TimeUnit.SECONDS))
                         .addLast(new LengthFieldBasedFrameDecoder(MAX_TCP_MESSAGE + 2, 0, 2, 0, 2))
                         .addLast(new LengthFieldPrepender(2))
-                        .addLast(new TcpQueries(handler, forwarder, clientNamespace, sockets.podUid()));
+                        .addLast(new TcpQueries(handler, overTcp, clientNamespace, sockets.podUid()));
             }
         });
         CompletableFuture<Channel> udpBound = sockets.bindUdp(udp, local);

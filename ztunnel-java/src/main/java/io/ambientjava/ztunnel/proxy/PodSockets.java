@@ -89,6 +89,15 @@ public final class PodSockets {
     }
 
     /**
+     * Connects a plain TCP client socket (marked, {@code bootstrap}: group and handler set, no channel class) to
+     * {@code target} from inside the pod; the bootstrap's own options and handler apply unchanged.
+     */
+    public CompletableFuture<Channel> connectPlain(Bootstrap bootstrap, InetSocketAddress target) {
+        bootstrap.channelFactory(markedSocket());
+        return netty.connectInNetns(netns, bootstrap, target);
+    }
+
+    /**
      * Connects to {@code target} from inside the pod, on {@code loop}, with auto-read off, half-closure allowed and an
      * {@link io.ambientjava.hbone.tunnel.TcpInputHold} in place.
      *

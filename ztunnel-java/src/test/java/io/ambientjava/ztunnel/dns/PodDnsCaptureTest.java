@@ -70,7 +70,8 @@ class PodDnsCaptureTest {
         Pod dnsPod = net.addPod("dns");
         resolver = new InetSocketAddress(dnsPod.ip(), 53);
         DatagramSocket socket = dnsPod.call(() -> new DatagramSocket(resolver));
-        upstream = net.onTeardown(new FakeUpstreamDns(socket, Map.of("www.example.org.", OUTSIDE)));
+        java.net.ServerSocket tcp = dnsPod.call(() -> new java.net.ServerSocket(53, 16, resolver.getAddress()));
+        upstream = net.onTeardown(new FakeUpstreamDns(socket, tcp, Map.of("www.example.org.", OUTSIDE)));
 
         client = net.addPod("client");
         client.installNftables(DNS_RULES);
@@ -143,6 +144,10 @@ class PodDnsCaptureTest {
         assertThat(upstream.seen())
                 .extracting(FakeUpstreamDns.Seen::name)
                 .containsExactly("www.example.org.", "www.example.org.", "nothing.example.org.");
+        assertThat(upstream.seen())
+                .as("a query that came over TCP goes on over TCP")
+                .extracting(FakeUpstreamDns.Seen::tcp)
+                .containsExactly(false, true, false);
         assertThat(upstream.seen())
                 .as("forwarded from the pod's own address, past the pod's DNS redirect")
                 .allSatisfy(seen -> assertThat(seen.from().getAddress()).isEqualTo(client.ip()));
