@@ -1,0 +1,230 @@
+package io.ambientjava.waypoint.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.ambientjava.hbone.NettyTransport;
+import io.ambientjava.hbone.authority.HboneAuthority;
+import io.ambientjava.hbone.client.ClientSecurity;
+import io.ambientjava.hbone.client.ConnectRequest;
+import io.ambientjava.hbone.client.HboneClient;
+import io.ambientjava.hbone.client.HboneClientConfig;
+import io.ambientjava.hbone.server.ServerSecurity;
+import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.identity.WorkloadCertificate;
+import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.identity.tls.MeshTls;
+import io.ambientjava.istiod.config.local.LocalFolderSource;
+import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.waypoint.WaypointServer;
+import io.ambientjava.waypoint.config.ListenerConfig;
+import io.ambientjava.waypoint.config.WaypointConfig;
+import io.ambientjava.waypoint.proxy.ProxyLimits;
+import io.ambientjava.waypoint.testsupport.TestUpstream;
+import io.ambientjava.waypoint.xds.AdsClient;
+import io.ambientjava.waypoint.xds.NodeIdentity;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Seed 05 (unmodified) on the mesh path: clients tunnel to the waypoint over HBONE with their own mesh certificates,
+ * the waypoint runs on what the real istiod-lite sends it, and the SPIFFE ID in the client certificate decides.
+ */
+class Seed05ThroughHboneTest {
+
+    private static final Path SEEDS = Path.of("../istiod-lite/src/test/resources/seed-examples");
+    private static final String VIP = "198.19.0.30";
+    private static final SpiffeId PRODUCTPAGE =
+            SpiffeId.parse("spiffe://cluster.local/ns/default/sa/bookinfo-productpage");
+    private static final SpiffeId REVIEWS = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews");
+    private static final SpiffeId WAYPOINT = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/waypoint");
+
+    @TempDir
+    Path folder;
+
+    private final MeshCertificateAuthority ca = MeshCertificateAuthority.createSelfSigned("cluster.local");
+    private final WorkloadCertificate waypointCert = ca.issue(WAYPOINT);
+    private final EventLoopGroup group = NettyTransport.newEventLoopGroup(2, "seed05");
+    private final TestUpstream productpage = new TestUpstream(group, "productpage");
+    private final WaypointServer waypoint = WaypointServer.start(
+            new WaypointServer.Settings(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    15008,
+                    ServerSecurity.mutualTls(() -> MeshTls.serverContext(waypointCert, ca.trustBundle())),
+                    ClientSecurity.mutualTls(WAYPOINT, () -> MeshTls.clientContext(waypointCert, ca.trustBundle())),
+                    ProxyLimits.defaults(),
+                    2,
+                    false,
+                    "127.0.0.1"),
+            record -> {});
+    private final HboneClient clientZtunnel = new HboneClient(group, HboneClientConfig.defaults());
+    private final AtomicReference<WaypointConfig> applied = new AtomicReference<>(WaypointConfig.EMPTY);
+    private final List<Channel> outbound = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    private LocalFolderSource source;
+    private IstiodServer istiod;
+    private ManagedChannel channel;
+    private AdsClient ads;
+
+    @AfterEach
+    void stop() throws Exception {
+        outbound.forEach(c -> c.close().syncUninterruptibly());
+        if (ads != null) {
+            ads.close();
+        }
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (istiod != null) {
+            istiod.close();
+        }
+        if (source != null) {
+            source.close();
+        }
+        clientZtunnel.close();
+        waypoint.close();
+        productpage.close();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void theCertificatesIdentityDecidesWhoMayGetProducts() throws Exception {
+        Files.writeString(
+                folder.resolve("00-mesh.yaml"), mesh(productpage.address().getPort()));
+        Files.copy(
+                SEEDS.resolve("05-authorizationpolicy-productpage-policy.yaml"),
+                folder.resolve("05-authorizationpolicy-productpage-policy.yaml"));
+        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
+        istiod = IstiodServer.builder(source, ca)
+                .xdsPort(0)
+                .debounce(Duration.ofMillis(20))
+                .start();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
+                .usePlaintext()
+                .build();
+        ads = new AdsClient(
+                channel,
+                new NodeIdentity(false, "198.19.0.2", "waypoint-0", "default", "waypoint", "waypoint"),
+                config -> {
+                    waypoint.apply(config);
+                    applied.set(config);
+                });
+        ads.start();
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> ads.nacks() > 0
+                        || applied.get()
+                                .listenerFor(VIP, 9080)
+                                .map(l -> l.kind() instanceof ListenerConfig.Http h
+                                        && !h.rbac().isEmpty())
+                                .orElse(false));
+        assertThat(ads.nacks()).as("NACK: %s", ads.lastNack()).isZero();
+
+        int asProductpage = tunnelAs(PRODUCTPAGE);
+        int asReviews = tunnelAs(REVIEWS);
+
+        assertThat(get(asProductpage, "GET", "/api/v1/products").statusCode()).isEqualTo(200);
+        HttpResponse<String> post = get(asProductpage, "POST", "/api/v1/products");
+        assertThat(post.statusCode()).isEqualTo(403);
+        assertThat(post.body()).isEqualTo("RBAC: access denied");
+        HttpResponse<String> other = get(asReviews, "GET", "/api/v1/products");
+        assertThat(other.statusCode()).isEqualTo(403);
+        assertThat(other.body()).isEqualTo("RBAC: access denied");
+        assertThat(productpage.count.get()).isEqualTo(1);
+    }
+
+    private HttpResponse<String> get(int port, String method, String path) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A local port whose connections the client's "ztunnel" tunnels to the waypoint as {@code identity}. */
+    private int tunnelAs(SpiffeId identity) {
+        WorkloadCertificate cert = ca.issue(identity);
+        ClientSecurity security =
+                ClientSecurity.mutualTls(identity, () -> MeshTls.clientContext(cert, ca.trustBundle()));
+        Channel server = new ServerBootstrap()
+                .group(group)
+                .channel(NettyTransport.serverChannelClass(group))
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        clientZtunnel.tunnel(
+                                ch,
+                                ConnectRequest.of(
+                                                security,
+                                                Set.of(WAYPOINT),
+                                                new InetSocketAddress(
+                                                        InetAddress.getLoopbackAddress(), waypoint.hbonePort()),
+                                                HboneAuthority.of(new InetSocketAddress(VIP, 9080)))
+                                        .withForwardedFor(new InetSocketAddress("198.18.0.5", 43210)));
+                    }
+                })
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .syncUninterruptibly()
+                .channel();
+        outbound.add(server);
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    private static String mesh(int backendPort) {
+        return """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: default, labels: {istio.io/use-waypoint: waypoint}}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: waypoint, namespace: default}
+                spec:
+                  gatewayClassName: istio-waypoint
+                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: waypoint, namespace: default, labels: {gateway.istio.io/managed: istio.io-mesh-controller}}
+                spec: {clusterIP: 198.19.0.2, ports: [{name: mesh, port: 15008}]}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: productpage, namespace: default}
+                spec: {clusterIP: 198.19.0.30, selector: {app: productpage}, ports: [{name: http, port: 9080, targetPort: %d}]}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: productpage-v1, namespace: default, labels: {app: productpage}}
+                spec: {serviceAccountName: bookinfo-productpage, containers: [{name: app, image: app}]}
+                status: {phase: Running, podIP: 127.0.0.1}
+                """.formatted(backendPort);
+    }
+}
