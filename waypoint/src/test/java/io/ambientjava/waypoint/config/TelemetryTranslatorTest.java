@@ -109,8 +109,9 @@ class TelemetryTranslatorTest {
                         Optional.of("00f067aa0ba902b7"),
                         10));
         assertThat(line)
-                .isEqualTo("[2026-01-01T10:00:00.000Z] \"GET /api/v1/products HTTP/1.1\" 200 1024 50 10 \"-\""
-                        + " \"curl/7.68.0\" \"4bf92f3577b34da6a3ce929d0e0e4736\" \"00f067aa0ba902b7\" \"198.18.0.5\"\n");
+                .isEqualTo(
+                        "[2026-01-01T10:00:00.000Z] \"GET /api/v1/products HTTP/1.1\" 200 1024 50 10 \"-\""
+                                + " \"curl/7.68.0\" \"4bf92f3577b34da6a3ce929d0e0e4736\" \"00f067aa0ba902b7\" \"198.18.0.5\"\n");
     }
 
     @Test
@@ -163,8 +164,7 @@ class TelemetryTranslatorTest {
                 .hasMessageContaining("functions are not supported");
         assertThatThrownBy(() -> TelemetryExpression.parse("request.bogus == 1"))
                 .hasMessageContaining("unknown attribute 'request.bogus'");
-        assertThatThrownBy(() -> TelemetryExpression.parse("response.code >="))
-                .hasMessageContaining("ends too early");
+        assertThatThrownBy(() -> TelemetryExpression.parse("response.code >=")).hasMessageContaining("ends too early");
         assertThatThrownBy(() -> TelemetryExpression.parse("")).hasMessageContaining("empty");
     }
 
@@ -191,7 +191,8 @@ class TelemetryTranslatorTest {
     @Test
     void anUnknownMetricIsRefused() {
         assertThatThrownBy(() -> translate(b -> TelemetryConfigs.beforeRouter(
-                        b, TelemetryConfigs.statsFilter(TelemetryConfigs.metric("requests", Map.of(), List.of(), true)))))
+                        b,
+                        TelemetryConfigs.statsFilter(TelemetryConfigs.metric("requests", Map.of(), List.of(), true)))))
                 .hasMessageContaining("unknown metric 'requests'");
     }
 
@@ -215,10 +216,11 @@ class TelemetryTranslatorTest {
                         .setProvider(io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
                                 .setName("envoy.tracers.opentelemetry")
                                 .setTypedConfig(Any.pack(OpenTelemetryConfig.newBuilder()
-                                        .setGrpcService(io.envoyproxy.envoy.config.core.v3.GrpcService.newBuilder()
-                                                .setEnvoyGrpc(io.envoyproxy.envoy.config.core.v3.GrpcService.EnvoyGrpc
-                                                        .newBuilder()
-                                                        .setClusterName("otel")))
+                                        .setGrpcService(
+                                                io.envoyproxy.envoy.config.core.v3.GrpcService.newBuilder()
+                                                        .setEnvoyGrpc(io.envoyproxy.envoy.config.core.v3.GrpcService
+                                                                .EnvoyGrpc.newBuilder()
+                                                                .setClusterName("otel")))
                                         .build()))))))
                 .hasMessageContaining("grpc_service");
         assertThatThrownBy(() -> translate(b -> b.addAccessLog(AccessLog.newBuilder()
@@ -229,14 +231,15 @@ class TelemetryTranslatorTest {
 
     @Test
     void statusCodeFiltersBecomeComparisons() {
-        ListenerConfig.Http http = translate(b -> b.addAccessLog(TelemetryConfigs.fileLog("/dev/stdout", null, null)
-                .toBuilder()
-                .setFilter(AccessLogFilter.newBuilder()
-                        .setStatusCodeFilter(StatusCodeFilter.newBuilder()
-                                .setComparison(ComparisonFilter.newBuilder()
-                                        .setOp(ComparisonFilter.Op.GE)
-                                        .setValue(RuntimeUInt32.newBuilder().setDefaultValue(500)))))
-                .build()));
+        ListenerConfig.Http http =
+                translate(b -> b.addAccessLog(TelemetryConfigs.fileLog("/dev/stdout", null, null).toBuilder()
+                        .setFilter(AccessLogFilter.newBuilder()
+                                .setStatusCodeFilter(StatusCodeFilter.newBuilder()
+                                        .setComparison(ComparisonFilter.newBuilder()
+                                                .setOp(ComparisonFilter.Op.GE)
+                                                .setValue(RuntimeUInt32.newBuilder()
+                                                        .setDefaultValue(500)))))
+                        .build()));
         var filter = http.telemetry().accessLogs().getFirst().filter().orElseThrow();
         assertThat(filter.source()).isEqualTo("response.code >= 500");
         assertThat(filter.test(RequestAttributes.of(record(502, "/")))).isTrue();
