@@ -47,8 +47,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -56,6 +58,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every AuthorizationPolicy attribute and RequestAuthentication field, as istiod-lite translates it from Istio YAML and
  * the waypoint enforces it on real HTTP requests: for each, a request the rule matches and one it does not.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS) // one waypoint data path for all cases: each applies its own config
 class SecurityAttributesTest {
 
     private static final String VIP = "198.19.0.40";
@@ -72,7 +75,12 @@ class SecurityAttributesTest {
     private final Map<String, Integer> listeners = new HashMap<>();
     private final List<DownstreamListener> bound = new ArrayList<>();
 
-    @AfterEach
+    @BeforeEach
+    void forget() {
+        bed.records.clear();
+    }
+
+    @AfterAll
     void close() {
         bound.forEach(DownstreamListener::close);
         bed.close();
