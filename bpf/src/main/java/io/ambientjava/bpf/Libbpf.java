@@ -53,6 +53,7 @@ final class Libbpf {
     private static final MethodHandle MAP_FLAGS = downcall("bpf_map__map_flags", FunctionDescriptor.of(INT, PTR));
     private static final MethodHandle OBJ_GET_INFO =
             downcall("bpf_obj_get_info_by_fd", FunctionDescriptor.of(INT, INT, PTR, PTR));
+    private static final MethodHandle MAP_FD_BY_ID = downcall("bpf_map_get_fd_by_id", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle LINK_UPDATE =
             downcall("bpf_link_update", FunctionDescriptor.of(INT, INT, INT, PTR));
     private static final MethodHandle LINK_CREATE =
@@ -264,6 +265,21 @@ final class Libbpf {
             return new MapLayout(
                     info.get(INT, 0), info.get(INT, 8), info.get(INT, 12), info.get(INT, 16), info.get(INT, 20));
         }
+    }
+
+    /** The kernel's id of a map. */
+    static int mapId(int mapFd, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(96, 8);
+            MemorySegment length = arena.allocateFrom(INT, (int) info.byteSize());
+            check(invokeInt(OBJ_GET_INFO, mapFd, info, length), what);
+            return info.get(INT, 4);
+        }
+    }
+
+    /** An fd for the map with this id, or {@code -errno} ({@code -ENOENT} once the kernel has freed it). */
+    static int mapFdById(int id) {
+        return invokeInt(MAP_FD_BY_ID, id);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.ambientjava.bpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.testing.RequiresRoot;
@@ -95,6 +96,43 @@ class FastPathBulkTransferTest {
                     .as("bytes the app got through TCP")
                     .isZero();
         }
+    }
+
+    @Test
+    void afterUninstallPairedConnectionsKeepTheirBytesAndTheKernelFreesEverythingOnceTheyClose() throws Exception {
+        Pair pair;
+        int pairMapId;
+        try (EbpfRedirection redirection = EbpfRedirection.install(pinRoot, cgroup.path())) {
+            pair = connect(enrolledPod(redirection));
+            TcpSockets.write(pair.app(), "queued");
+            TcpSockets.write(pair.ztunnel(), "waiting");
+            int fd = Libbpf.objGet(
+                    redirection.pins().map(EbpfRedirection.LOCAL_PAIRS).toString());
+            pairMapId = Libbpf.mapId(fd, "reading the pair map's id");
+            Libc.close(fd);
+        }
+        EbpfRedirection.uninstall(pinRoot);
+
+        // Paired sockets hold the sk_msg program, which holds the pair map: they stay on the fast path until
+        // they close, as connections already redirected keep going.
+        assertThat(TcpSockets.read(pair.ztunnel(), 6)).isEqualTo("queued");
+        assertThat(TcpSockets.read(pair.app(), 7)).isEqualTo("waiting");
+        TcpSockets.write(pair.app(), "more");
+        assertThat(TcpSockets.read(pair.ztunnel(), 4)).isEqualTo("more");
+        assertThat(mapExists(pairMapId))
+                .as("the pair map while its sockets are open")
+                .isTrue();
+
+        TcpSockets.close(pair.app());
+        TcpSockets.close(pair.ztunnel());
+        fds.removeAll(List.of(pair.app(), pair.ztunnel()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !mapExists(pairMapId));
+    }
+
+    private static boolean mapExists(int id) {
+        int fd = Libbpf.mapFdById(id);
+        Libc.close(fd);
+        return fd >= 0;
     }
 
     @Test

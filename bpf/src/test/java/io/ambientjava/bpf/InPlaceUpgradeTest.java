@@ -86,6 +86,10 @@ class InPlaceUpgradeTest {
             cookie = v1.enroll(pod.netnsPath()).cookie();
         }
         assertThat(whereAConnectionLands()).isEqualTo(v1Listener);
+        int app = track(pod.call(() -> TcpSockets.socket(0)));
+        TcpSockets.connect(app, peer.address(8080));
+        int ztunnel = track(TcpSockets.accept(v1Listener));
+        TcpSockets.write(app, "before");
         Map<String, Integer> before = pinnedProgramIds();
         Set<String> pinsBefore = pinTree();
 
@@ -116,6 +120,15 @@ class InPlaceUpgradeTest {
                 .isZero();
         assertThat(landed.values().stream().mapToInt(AtomicInteger::get).sum()).isPositive();
         assertThat(whereAConnectionLands()).as("redirected by version 2").isEqualTo(v2Listener);
+        TcpSockets.write(app, "after");
+        assertThat(TcpSockets.read(ztunnel, 11))
+                .as("a connection on the fast path across the upgrade")
+                .isEqualTo("beforeafter");
+        TcpSockets.write(ztunnel, "back");
+        assertThat(TcpSockets.read(app, 4)).isEqualTo("back");
+        assertThat(TcpSockets.bytesReceivedThroughTcp(ztunnel))
+                .as("bytes that took TCP")
+                .isZero();
         assertThat(inboundIsSteered())
                 .as("the pod's sk_lookup link runs version 2")
                 .isTrue();
