@@ -4,7 +4,6 @@ import io.ambientjava.cni.CniPod;
 import io.ambientjava.cni.agent.KnownPod;
 import io.ambientjava.cni.agent.NodeAgent;
 import io.ambientjava.cni.agent.podstate.EnrollmentPolicy;
-import io.ambientjava.cni.redirect.RedirectionException;
 import io.ambientjava.zds.ZdsException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -65,8 +64,8 @@ public final class KubernetesPodSync implements KubernetesPodSource.Listener {
         LOG.info("pod {} was deleted; taking it out", pod);
         try {
             agent.remove(pod.uid()).whenComplete((ok, failure) -> logZds("remove", pod, failure));
-        } catch (RedirectionException e) {
-            LOG.warn("pod {}: removing its redirection failed: {}", pod, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("pod {}: taking it out failed: {}", pod, e.getMessage());
         }
     }
 
@@ -106,8 +105,9 @@ public final class KubernetesPodSync implements KubernetesPodSource.Listener {
                 CompletableFuture<Void> acked = agent.podAdded(
                         new CniPod(pod.uid(), pod.name(), pod.namespace(), pod.serviceAccount(), "", netns.get()));
                 acked.whenComplete((ok, failure) -> logZds("enroll", pod, failure));
-            } catch (RedirectionException e) {
-                LOG.error("pod {}: cannot redirect its traffic: {}", pod, e.getMessage());
+            } catch (RuntimeException e) {
+                // one pod's failure must not keep the others out; this one is tried again on the next look
+                LOG.error("pod {}: cannot enroll it: {}", pod, e.getMessage());
                 missing.put(pod.uid(), pod.ips());
             }
         }

@@ -45,9 +45,13 @@ class KubernetesPodWatchTest {
     Path dir;
 
     private final List<String> redirections = new CopyOnWriteArrayList<>();
+    private final Set<String> failingNetns = ConcurrentHashMap.newKeySet();
     private final PodRedirector redirector = new PodRedirector() {
         @Override
         public void apply(Path netns) {
+            if (failingNetns.contains(netns.getFileName().toString())) {
+                throw new io.ambientjava.cni.redirect.RedirectionException("nft rejected the rules in " + netns);
+            }
             redirections.add("apply " + netns.getFileName());
         }
 
@@ -315,6 +319,19 @@ class KubernetesPodWatchTest {
             watch.close();
             watch = null;
         }
+    }
+
+    @Test
+    void aPodWhoseRulesFailDoesNotKeepOthersOutAndIsTriedAgain() throws Exception {
+        namespace("mesh", "ambient");
+        failingNetns.add("netns-bad");
+        pod("mesh", "bad", NODE, "198.18.0.80", null);
+        pod("mesh", "good", NODE, "198.18.0.81", null);
+        startWatch();
+        await().atMost(WAIT).until(() -> enrolledNames().equals(Set.of("good")));
+
+        failingNetns.clear(); // e.g. the netns was still being set up
+        await().atMost(WAIT).until(() -> enrolledNames().equals(Set.of("good", "bad")));
     }
 
     @Test
