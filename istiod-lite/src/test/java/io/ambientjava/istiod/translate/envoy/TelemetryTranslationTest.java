@@ -348,4 +348,38 @@ class TelemetryTranslationTest {
         assertThat(hcm.getTracing().getRandomSampling().getValue()).isEqualTo(1.0);
         assertThat(hcm.getAccessLogList()).hasSize(1);
     }
+
+    @Test
+    void theIngressGatewayGetsItsTelemetryByNamespaceOrSelector() throws Exception {
+        String gateway = """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+                """;
+        String selected = """
+                apiVersion: telemetry.istio.io/v1
+                kind: Telemetry
+                metadata: {name: ingress, namespace: default}
+                spec:
+                  selector: {matchLabels: {istio: ingressgateway}}
+                  tracing: [{providers: [{name: zipkin}], randomSamplingPercentage: 20}]
+                  accessLogging: [{providers: [{name: envoy}]}]
+                """;
+        EnvoyTranslation translation = translate(mesh(gateway, selected));
+        ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
+        HttpConnectionManager hcm = edge.listeners()
+                .get("0.0.0.0_80")
+                .getFilterChains(0)
+                .getFilters(0)
+                .getTypedConfig()
+                .unpack(HttpConnectionManager.class);
+        assertThat(hcm.getTracing().getRandomSampling().getValue()).isEqualTo(20.0);
+        assertThat(hcm.getAccessLogList()).hasSize(1);
+        assertThat(edge.clusters()).containsKey("outbound|9411||zipkin.istio-system.svc.cluster.local");
+        // the selector is the gateway's, not the waypoint's
+        assertThat(hcm(translation, REVIEWS).hasTracing()).isFalse();
+    }
 }
