@@ -41,32 +41,44 @@ public final class TokenBucket {
     /** Takes one token if there is one. */
     public Outcome tryConsume() {
         while (true) {
-            long now = nanoClock.getAsLong();
-            long fills = fillsAt(now);
+            // state first, then the clock: a state another thread wrote is then never newer than our reading
             long current = state.get();
+            long now = nanoClock.getAsLong();
+            long fills = creditable(current, now);
             long tokens = refilled(current, fills);
             boolean allowed = tokens > 0;
             long left = allowed ? tokens - 1 : tokens;
-            long next = ((fills & LOW) << 32) | left;
+            long next = (fills << 32) | left;
             if (next == current || state.compareAndSet(current, next)) {
-                return new Outcome(allowed, left, resetSeconds(now, fills), config.maxTokens());
+                return new Outcome(allowed, left, resetSeconds(now), config.maxTokens());
             }
         }
     }
 
     /** Tokens available now, without taking one. */
     public long available() {
-        return refilled(state.get(), fillsAt(nanoClock.getAsLong()));
+        long current = state.get();
+        return refilled(current, creditable(current, nanoClock.getAsLong()));
     }
 
     private long fillsAt(long now) {
         return Math.max(0, now - origin) / intervalNanos;
     }
 
+    /**
+     * The fill count (mod 2^32) to credit up to: the clock's, unless that is behind what the state already credits
+     * (a reading older than another thread's update), which must not look like 2^32 fills due.
+     */
+    private long creditable(long current, long now) {
+        long credited = current >>> 32;
+        long fills = fillsAt(now) & LOW;
+        return (int) (fills - credited) < 0 ? credited : fills;
+    }
+
     private long refilled(long current, long fills) {
         long credited = current >>> 32;
         long tokens = current & LOW;
-        long due = ((fills & LOW) - credited) & LOW;
+        long due = (fills - credited) & LOW;
         if (due == 0) {
             return tokens;
         }
@@ -78,8 +90,9 @@ public final class TokenBucket {
     }
 
     /** Whole seconds (rounded up) until the next fill, as {@code x-ratelimit-reset} reports it. */
-    private long resetSeconds(long now, long fills) {
-        long untilNext = (fills + 1) * intervalNanos - Math.max(0, now - origin);
+    private long resetSeconds(long now) {
+        long elapsed = Math.max(0, now - origin);
+        long untilNext = (elapsed / intervalNanos + 1) * intervalNanos - elapsed;
         return (untilNext + 999_999_999L) / 1_000_000_000L;
     }
 }

@@ -42,8 +42,8 @@ class LocalRateLimitEndToEndTest {
     private static final String REVIEWS_VIP = "198.19.0.20";
 
     /**
-     * 2 tokens every 100 ms: 20 requests a second. The bucket holds two fills, so a late request (this machine is
-     * shared) does not waste a fill, as a bucket of exactly one fill would whenever a window saw fewer requests.
+     * 2 tokens every 100 ms: 20 requests a second. The bucket holds two fills, so a request late by less than
+     * 200 ms (this machine is shared and loaded) does not make a fill spill over a full bucket.
      */
     private static final int MAX_TOKENS = 4;
 
@@ -152,13 +152,15 @@ class LocalRateLimitEndToEndTest {
         assertThat(first.headers().firstValue("x-ratelimit-limit")).contains(Integer.toString(MAX_TOKENS));
 
         HttpResponse<String> limited = null;
-        for (int i = 0; i < 20 && limited == null; i++) {
+        for (int i = 0; i < 200 && limited == null; i++) {
             HttpResponse<String> response = get(port, "/");
             if (response.statusCode() == 429) {
                 limited = response;
             }
         }
-        assertThat(limited).as("a burst of 20 requests must meet the limit").isNotNull();
+        assertThat(limited)
+                .as("a burst of up to 200 requests must meet the limit")
+                .isNotNull();
         assertThat(limited.body()).isEqualTo("local_rate_limited");
         assertThat(limited.headers().firstValue("x-local-rate-limit")).contains("true");
         assertThat(limited.headers().firstValue("x-ratelimit-limit")).contains(Integer.toString(MAX_TOKENS));
@@ -193,6 +195,10 @@ class LocalRateLimitEndToEndTest {
                 new NodeIdentity(false, "198.19.0.2", "waypoint-0", "default", "waypoint", "waypoint"),
                 REVIEWS_VIP,
                 9080);
+        // The first request makes the bucket and the connection and warms the code up (it took up to 1.3 s on the
+        // loaded test machine); the bucket is full again well before the measured requests start.
+        assertThat(get(port, "/").statusCode()).isEqualTo(200);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1_200));
         double configured = TOKENS_PER_FILL * 1000.0 / FILL_MILLIS; // 20 per second
         long intervalNanos = (long) (1e9 / (2 * configured)); // 40 per second offered
         int requests = 200; // 5 s
@@ -215,29 +221,35 @@ class LocalRateLimitEndToEndTest {
         }
         double elapsed = (lastSent - start) / 1e9;
         int sent = admitted + limited;
-        long fills = (long) Math.floor(elapsed * 1000 / FILL_MILLIS);
-        long granted = MAX_TOKENS + fills * TOKENS_PER_FILL;
+        // the bucket's fills are not in phase with the first measured request: count whole and partial intervals
+        double fills = elapsed * 1000 / FILL_MILLIS;
+        double granted = MAX_TOKENS + fills * TOKENS_PER_FILL;
         double admittedRate = admitted / elapsed;
+        // after the initial bucket, the rate the fills allow
+        double steadyRate = (admitted - MAX_TOKENS) / elapsed;
         System.out.printf(
                 "local_ratelimit measurement: offered %d requests in %.3f s (%.1f/s, configured %.1f/s);"
-                        + " admitted %d (%.2f/s, %.1f%% of configured), refused %d;"
-                        + " bucket grants max_tokens + fills x tokens_per_fill = %d + %d x %d = %d (admitted/granted %.3f)%n",
+                        + " admitted %d (%.2f/s; beyond the initial %d tokens %.2f/s = %.1f%% of configured),"
+                        + " refused %d;"
+                        + " bucket grants max_tokens + fills x tokens_per_fill = %d + %.2f x %d = %.1f"
+                        + " (admitted/granted %.3f)%n",
                 sent,
                 elapsed,
                 sent / elapsed,
                 configured,
                 admitted,
                 admittedRate,
-                100 * admittedRate / configured,
+                MAX_TOKENS,
+                steadyRate,
+                100 * steadyRate / configured,
                 limited,
                 MAX_TOKENS,
                 fills,
                 TOKENS_PER_FILL,
                 granted,
-                admitted / (double) granted);
+                admitted / granted);
         assertThat(sent).isEqualTo(requests);
         assertThat(sent / elapsed).as("offered rate").isGreaterThan(1.5 * configured);
-        // fills are counted from the bucket's first request, so one fill of phase either way is within the bound
         assertThat((double) admitted).isCloseTo(granted, org.assertj.core.data.Percentage.withPercentage(5));
         assertThat(admittedRate).isCloseTo(configured, org.assertj.core.data.Percentage.withPercentage(5));
     }

@@ -91,6 +91,19 @@ class TokenBucketTest {
     }
 
     @Test
+    void aClockReadingOlderThanTheLastUpdateGrantsNoFill() {
+        TokenBucket bucket = bucket(2, 2, Duration.ofMillis(100));
+        advance(Duration.ofMillis(250));
+        assertThat(take(bucket, 2)).isEqualTo(2); // two fills credited (capped), both tokens taken
+        // another thread read the clock before this update and uses its reading now
+        nanos.addAndGet(-Duration.ofMillis(150).toNanos());
+        assertThat(bucket.tryConsume().allowed()).isFalse();
+        assertThat(bucket.available()).isZero();
+        advance(Duration.ofMillis(250)); // the clock moves on past the next fill (300 ms)
+        assertThat(bucket.available()).isEqualTo(2);
+    }
+
+    @Test
     void threadsSharingOneBucketNeverTakeMoreThanItHolds() throws Exception {
         TokenBucket bucket = bucket(1_000, 1, Duration.ofSeconds(60));
         AtomicInteger allowed = new AtomicInteger();
