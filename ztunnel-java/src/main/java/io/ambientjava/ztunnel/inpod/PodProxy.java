@@ -92,6 +92,13 @@ final class PodProxy {
         return state;
     }
 
+    /** Starts fetching the pod's certificate once its workload is in {@code snapshot} (a no-op after the first). */
+    void prefetchCertificate(io.ambientjava.ztunnel.state.StateSnapshot snapshot) {
+        if (!draining.get()) {
+            pod.workload(snapshot).flatMap(pod::identity);
+        }
+    }
+
     /** Opens the three listeners; on failure closes whatever opened and the pod's resources. */
     CompletableFuture<Void> start() {
         // Fetch the certificate now rather than at the first connection, when the workload is known already; the

@@ -77,6 +77,10 @@ public final class WorkloadManager {
                 dns.enabled() ? Optional.of(new DnsQueryHandler(dns, context.store())) : Optional.empty());
         this.hboneClientConfig = HboneClientConfig.defaults()
                 .withConnectTimeout(context.settings().connectTimeout());
+        // A pod is often enrolled before istiod knows its address (the CNI ADD gives it one): fetch its certificate
+        // as soon as its workload arrives, as ztunnel prefetches for the workloads on its node, so that the first
+        // inbound HBONE handshake does not find it missing.
+        context.store().subscribe(snapshot -> pods.values().forEach(proxy -> proxy.prefetchCertificate(snapshot)));
     }
 
     /**
