@@ -21,17 +21,18 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A bounded load of plain HTTP/1.1 GETs, run inside a client pod's netns so that every request goes through the
  * mesh as the pod's own traffic. Prints what came back as counted lines ({@code status 200 1984}, {@code answer
- * reviews v1 1502}, {@code timeouts 16}, {@code errors 0}, {@code requests 2000}), the last word being the count;
+ * reviews v1 1502}, {@code timeouts 16}, {@code errors 0}, {@code slow 190} (answered after {@code --slow-ms}),
+ * {@code requests 2000}), the last word being the count;
  * {@link #parse} reads them back. JDK only, like {@link DemoApp}.
  *
- * <p>Usage: {@code LoadClient --url URL [--requests N] [--concurrency C] [--timeout-ms T]}.
+ * <p>Usage: {@code LoadClient --url URL [--requests N] [--concurrency C] [--timeout-ms T] [--slow-ms S]}.
  */
 public final class LoadClient {
     static final int MAX_REQUESTS = 20_000;
     static final int MAX_CONCURRENCY = 2_000;
 
     /** The load to send. */
-    record Settings(URI url, int requests, int concurrency, Duration timeout) {
+    record Settings(URI url, int requests, int concurrency, Duration timeout, Duration slow) {
         Settings {
             if (url == null || !"http".equals(url.getScheme())) {
                 throw new IllegalArgumentException("--url must be an http:// URL, got " + url);
@@ -43,6 +44,9 @@ public final class LoadClient {
                 throw new IllegalArgumentException(
                         "--concurrency must be 1.." + MAX_CONCURRENCY + ", got " + concurrency);
             }
+            if (slow.isNegative()) {
+                throw new IllegalArgumentException("--slow-ms must not be negative, got " + slow.toMillis());
+            }
             if (timeout.isNegative() || timeout.isZero() || timeout.toSeconds() > 60) {
                 throw new IllegalArgumentException("--timeout-ms must be 1..60000, got " + timeout.toMillis());
             }
@@ -51,11 +55,12 @@ public final class LoadClient {
         static Settings parse(String[] args) {
             Map<String, String> options = new HashMap<>();
             for (int i = 0; i < args.length; i += 2) {
-                if (!List.of("--url", "--requests", "--concurrency", "--timeout-ms")
+                if (!List.of("--url", "--requests", "--concurrency", "--timeout-ms", "--slow-ms")
                                 .contains(args[i])
                         || i + 1 >= args.length) {
                     throw new IllegalArgumentException(
-                            "usage: LoadClient --url URL [--requests N] [--concurrency C] [--timeout-ms T];"
+                            "usage: LoadClient --url URL [--requests N] [--concurrency C] [--timeout-ms T]"
+                                    + " [--slow-ms S];"
                                     + " cannot read '" + args[i] + "'");
                 }
                 options.put(args[i], args[i + 1]);
@@ -64,7 +69,8 @@ public final class LoadClient {
                     URI.create(options.getOrDefault("--url", "")),
                     number(options.getOrDefault("--requests", "1"), "--requests"),
                     number(options.getOrDefault("--concurrency", "1"), "--concurrency"),
-                    Duration.ofMillis(number(options.getOrDefault("--timeout-ms", "5000"), "--timeout-ms")));
+                    Duration.ofMillis(number(options.getOrDefault("--timeout-ms", "5000"), "--timeout-ms")),
+                    Duration.ofMillis(number(options.getOrDefault("--slow-ms", "0"), "--slow-ms")));
         }
 
         private static int number(String value, String option) {
@@ -95,7 +101,12 @@ public final class LoadClient {
                 permits.acquire();
                 threads.execute(() -> {
                     try {
+                        long sent = System.nanoTime();
                         count(counts, outcome(client, request));
+                        if (!settings.slow().isZero()
+                                && System.nanoTime() - sent >= settings.slow().toNanos()) {
+                            count(counts, List.of("slow"));
+                        }
                     } finally {
                         permits.release();
                     }
@@ -104,12 +115,12 @@ public final class LoadClient {
             threads.shutdown();
             threads.awaitTermination(settings.timeout().toMillis() * 2 + 60_000, TimeUnit.MILLISECONDS);
         }
-        count(counts, List.of("requests"));
         Map<String, Long> sorted = new TreeMap<>();
         counts.forEach((k, v) -> sorted.put(k, v.sum()));
         sorted.put("requests", (long) settings.requests());
         sorted.putIfAbsent("timeouts", 0L);
         sorted.putIfAbsent("errors", 0L);
+        sorted.putIfAbsent("slow", 0L);
         sorted.put("elapsed-ms", (System.nanoTime() - start) / 1_000_000);
         sorted.forEach((k, v) -> System.out.println(k + " " + v));
     }

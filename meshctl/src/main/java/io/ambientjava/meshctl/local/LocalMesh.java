@@ -394,6 +394,12 @@ public final class LocalMesh implements AutoCloseable {
      * ({@code status 200}, {@code answer reviews v1}, {@code timeouts}, {@code errors}, {@code requests} to counts).
      */
     public Map<String, Long> load(DemoPod from, String url, int requests, int concurrency, Duration timeout) {
+        return load(from, url, requests, concurrency, timeout, Duration.ZERO);
+    }
+
+    /** As {@link #load(DemoPod, String, int, int, Duration)}, also counting answers slower than {@code slow}. */
+    public Map<String, Long> load(
+            DemoPod from, String url, int requests, int concurrency, Duration timeout, Duration slow) {
         Path netns = podNetns.get(from);
         if (netns == null) {
             throw new IllegalArgumentException("pod " + from.name() + " is not part of this mesh");
@@ -411,7 +417,9 @@ public final class LocalMesh implements AutoCloseable {
                 "--concurrency",
                 Integer.toString(concurrency),
                 "--timeout-ms",
-                Long.toString(timeout.toMillis())));
+                Long.toString(timeout.toMillis()),
+                "--slow-ms",
+                Long.toString(slow.toMillis())));
         Duration bound = Duration.ofSeconds(60).plus(timeout.multipliedBy(2));
         HostCommand.Result result =
                 HostCommand.inNetns(netns, argv.toArray(String[]::new)).run(bound);

@@ -38,6 +38,7 @@ class L7ThroughTheMeshIT {
     static final DemoService RATINGS = DemoService.http("ratings", "198.19.1.12", NS);
     static final DemoService PRODUCT_API = DemoService.http("product-api", "198.19.1.13", NS);
     static final DemoService GRPC_ECHO = new DemoService("grpc-echo", "198.19.1.14", NS, 9090, 9090, "grpc");
+    static final DemoService H2_ECHO = new DemoService("h2-echo", "198.19.1.15", NS, 80, 8081, "http2");
     static final DemoPod SLEEP = new DemoPod("sleep", "", "v1", NS, "sleep", "node-a");
     static final DemoPod REVIEWS_V1 = new DemoPod("reviews-v1", "reviews", "v1", NS, "reviews", "node-a");
     static final DemoPod REVIEWS_V2 = new DemoPod("reviews-v2", "reviews", "v2", NS, "reviews", "node-b");
@@ -49,6 +50,7 @@ class L7ThroughTheMeshIT {
     static final DemoPod PRODUCT_API_V2 =
             new DemoPod("product-api-v2", "product-api", "v2", NS, "product-api", "node-b");
     static final DemoPod GRPC_ECHO_V1 = new DemoPod("grpc-echo-v1", "grpc-echo", "v1", NS, "grpc-echo", "node-b");
+    static final DemoPod H2_ECHO_V1 = new DemoPod("h2-echo-v1", "h2-echo", "v1", NS, "h2-echo", "node-a");
     static final DemoPod OUTSIDE =
             new DemoPod("outside", "", "v1", MeshConfigFolder.OUTSIDE_NAMESPACE, "default", "node-a");
 
@@ -77,7 +79,7 @@ class L7ThroughTheMeshIT {
         try {
             mesh.start(
                     NODES,
-                    List.of(PRODUCTPAGE, REVIEWS, RATINGS, PRODUCT_API, GRPC_ECHO),
+                    List.of(PRODUCTPAGE, REVIEWS, RATINGS, PRODUCT_API, GRPC_ECHO, H2_ECHO),
                     List.of(
                             SLEEP,
                             REVIEWS_V1,
@@ -87,7 +89,9 @@ class L7ThroughTheMeshIT {
                             PRODUCT_API_V1,
                             PRODUCT_API_V2,
                             GRPC_ECHO_V1,
+                            H2_ECHO_V1,
                             OUTSIDE));
+            mesh.launchIn(H2_ECHO_V1, "h2c echo", testJvm(H2cEcho.class, "8081", "h2-echo"), "h2c echo ready");
             mesh.launchIn(
                     GRPC_ECHO_V1,
                     "grpc echo",
@@ -246,11 +250,13 @@ class L7ThroughTheMeshIT {
     @Order(22)
     void seed10DelaysTenPercentByFiveSeconds() throws Exception {
         applySeeds("10-virtualservice-ratings.yaml");
-        // a delayed request is one the client gives up on after 1 s (the rest take milliseconds)
-        Map<String, Long> counts = mesh.load(SLEEP, url(RATINGS, "/"), 2000, 64, Duration.ofSeconds(1));
+        // a delayed request is one answered after more than 4 s (the others take milliseconds); 200 at a time
+        // keeps the 5 s waits from serializing
+        Map<String, Long> counts =
+                mesh.load(SLEEP, url(RATINGS, "/"), 2000, 200, Duration.ofSeconds(15), Duration.ofSeconds(4));
         report("seed 10", counts);
-        long delayed = counts.getOrDefault("timeouts", 0L);
-        assertThat(counts.getOrDefault("status 200", 0L) + delayed).isEqualTo(2000);
+        long delayed = counts.getOrDefault("slow", 0L);
+        assertThat(counts.getOrDefault("status 200", 0L)).isEqualTo(2000);
         assertThat(percent(delayed, 2000)).as("delayed share (%)").isBetween(7.0, 13.0);
     }
 
@@ -289,7 +295,7 @@ class L7ThroughTheMeshIT {
     }
 
     @Test
-    @Order(31)
+    @Order(34)
     void seed02OverflowsTheConnectionPoolWith503() throws Exception {
         applySeeds("02-destinationrule-reviews.yaml");
         int before = waypoint.accessLog().size();
@@ -300,9 +306,10 @@ class L7ThroughTheMeshIT {
                 .filter(l -> l.contains("\" 503 UO "))
                 .count();
         report("seed 02 overflow", counts + ", access log lines with 503 UO: " + flagged);
-        assertThat(counts.getOrDefault("status 503", 0L)).isPositive();
+        // what is neither answered nor refused was still queued when the client gave up (15 s)
+        assertThat(counts.getOrDefault("status 503", 0L)).isBetween(1L, 1400L - 1124L);
         assertThat(flagged).isEqualTo(counts.getOrDefault("status 503", 0L));
-        assertThat(counts.getOrDefault("status 200", 0L)).isGreaterThanOrEqualTo(1100);
+        assertThat(counts.getOrDefault("status 200", 0L)).isGreaterThanOrEqualTo(100);
     }
 
     @Test
@@ -316,9 +323,10 @@ class L7ThroughTheMeshIT {
             Map<String, Long> counts = mesh.load(SLEEP, url(REVIEWS, "/"), 60, 1, Duration.ofSeconds(5));
             long atV2 = requestsAt(REVIEWS_V2);
             report("seed 02 outlier ejection", counts + ", requests reaching the failing reviews-v2: " + atV2);
+            // Istio's default retry policy (2 retries on 503, another host) hides v2's failures from the client
             assertThat(atV2).as("5 consecutive 5xx, then ejected for 30 s").isEqualTo(5);
-            assertThat(counts.getOrDefault("status 503", 0L)).isEqualTo(5);
-            assertThat(counts.getOrDefault("answer reviews v1", 0L)).isEqualTo(55);
+            assertThat(counts.getOrDefault("status 200", 0L)).isEqualTo(60);
+            assertThat(counts.getOrDefault("answer reviews v1", 0L)).isEqualTo(60);
         } finally {
             failAt(REVIEWS_V2, 0);
         }
@@ -340,9 +348,10 @@ class L7ThroughTheMeshIT {
             long atV1 = requestsAt(REVIEWS_V1);
             long atV2 = requestsAt(REVIEWS_V2);
             report("seed 07", counts + ", reviews-v1 got " + atV1 + ", reviews-v2 got " + atV2);
+            // 60 requests x 3 tries; were both hosts ejected, the panic threshold would spread the tries again
             assertThat(counts.getOrDefault("status 503", 0L)).isEqualTo(60);
-            assertThat(Math.min(atV1, atV2)).as("the ejected host").isBetween(5L, 6L);
-            assertThat(Math.max(atV1, atV2)).as("the host left in").isGreaterThanOrEqualTo(54L);
+            assertThat(atV1 + atV2).isEqualTo(180);
+            assertThat(Math.min(atV1, atV2)).as("the ejected host").isLessThanOrEqualTo(12L);
         } finally {
             failAt(REVIEWS_V1, 0);
             failAt(REVIEWS_V2, 0);
@@ -390,13 +399,12 @@ class L7ThroughTheMeshIT {
         applySeeds();
         int before = waypoint.accessLog().size();
         HostCommand.Result h1 = curl(SLEEP, url(PRODUCTPAGE, "/h1"), "--http1.1", "-w", " %{http_version}");
-        HostCommand.Result h2 =
-                curl(SLEEP, url(PRODUCTPAGE, "/h2"), "--http2-prior-knowledge", "-w", " %{http_version}");
+        HostCommand.Result h2 = curl(SLEEP, url(H2_ECHO, "/h2"), "--http2-prior-knowledge", "-w", " %{http_version}");
         List<String> lines = waypoint.accessLog();
         List<String> fresh = lines.subList(before, lines.size());
         report("curl", h1.stdout().strip() + " | " + h2.stdout().strip() + " | waypoint: " + fresh);
         assertThat(h1.stdout()).startsWith("productpage v1").endsWith(" 1.1");
-        assertThat(h2.stdout()).startsWith("productpage v1").endsWith(" 2");
+        assertThat(h2.stdout()).startsWith("h2-echo v1 (h2c)").endsWith(" 2");
         assertThat(fresh).anyMatch(l -> l.contains("\"GET /h1 HTTP/1.1\" 200"));
         assertThat(fresh).anyMatch(l -> l.contains("\"GET /h2 HTTP/2") && l.contains(" 200 "));
     }
@@ -425,7 +433,7 @@ class L7ThroughTheMeshIT {
             if (protocol.equals("http/1.1")) {
                 argv.add("--h1");
             }
-            argv.add(url(PRODUCT_API, "/"));
+            argv.add(protocol.equals("h2c") ? url(H2_ECHO, "/") : url(PRODUCT_API, "/"));
             HostCommand.Result run = HostCommand.inNetns(mesh.netnsOf(SLEEP), argv.toArray(String[]::new))
                     .run(Duration.ofSeconds(60));
             String summary = run.stdout()
