@@ -178,6 +178,40 @@ class LocalRateLimitTest {
     }
 
     @Test
+    void clientsOnEveryEventLoopShareOneBucket() throws Exception {
+        listener(RateLimits.enforced(RateLimits.bucket(10, 1, 60_000)).build());
+        routes(Envoy.prefixRoute("/", TestBed.DEFAULT_CLUSTER).build());
+
+        // separate clients, separate connections, spread over the waypoint's event loops
+        List<java.util.concurrent.Future<Integer>> admitted = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            for (int c = 0; c < 4; c++) {
+                admitted.add(pool.submit(() -> {
+                    try (java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                            .build()) {
+                        int ok = 0;
+                        for (int i = 0; i < 10; i++) {
+                            HttpResponse<String> response = client.send(
+                                    HttpRequest.newBuilder(URI.create(bed.url("/")))
+                                            .timeout(Duration.ofSeconds(10))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            ok += response.statusCode() == 200 ? 1 : 0;
+                        }
+                        return ok;
+                    }
+                }));
+            }
+            int total = 0;
+            for (var count : admitted) {
+                total += count.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertThat(total).isEqualTo(10);
+        }
+    }
+
+    @Test
     void aConfigPushThatKeepsTheLimitKeepsTheSpentTokens() {
         listener(RateLimits.enforced(RateLimits.bucket(1, 1, 60_000)).build());
         routes(Envoy.prefixRoute("/", TestBed.DEFAULT_CLUSTER).build());
