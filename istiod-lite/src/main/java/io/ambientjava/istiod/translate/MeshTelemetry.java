@@ -81,8 +81,15 @@ public record MeshTelemetry(
         return Optional.ofNullable(providers.get(name));
     }
 
-    public static MeshTelemetry read(Path file) throws IOException {
-        return parse(Files.readString(file), file.toString());
+    /** Reads a mesh config file; a missing or unreadable file is an IllegalArgumentException naming it. */
+    public static MeshTelemetry read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("mesh config " + file + " cannot be read: " + e, e);
+        }
+        return parse(text, file.toString());
     }
 
     /** A MeshConfig document, or an {@code istio} ConfigMap whose {@code data.mesh} holds one. */

@@ -324,6 +324,9 @@ class TelemetryTranslationTest {
                 .hasMessageContaining("defaultProviders names 'jaeger'");
         assertThatThrownBy(() -> MeshTelemetry.parse("extensionProviders: [{name: z, zipkin: {service: s}}]", "f"))
                 .hasMessageContaining("port must be 1..65535");
+        assertThatThrownBy(() -> MeshTelemetry.read(java.nio.file.Path.of("/nonexistent/mesh.yaml")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mesh config /nonexistent/mesh.yaml cannot be read");
     }
 
     @Test
