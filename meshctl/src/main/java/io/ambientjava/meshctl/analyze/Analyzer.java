@@ -101,8 +101,18 @@ public final class Analyzer {
      * such as an L7 rule whose workloads no waypoint serves (enforced stricter than written, or not at all).
      */
     private static List<ConfigProblem> securityWarnings(Map<ResourceKey, ConfigResource> resources) {
-        var translation =
-                new AmbientTranslator(MeshSettings.defaults()).translate(ConfigSnapshot.of(0, resources.values()));
+        io.ambientjava.istiod.translate.AmbientTranslation translation;
+        try {
+            translation =
+                    new AmbientTranslator(MeshSettings.defaults()).translate(ConfigSnapshot.of(0, resources.values()));
+        } catch (RuntimeException e) {
+            // validation already said what it could; say that the translation's view is missing, and why
+            return resources.values().stream()
+                    .findFirst()
+                    .map(first -> List.of(ConfigProblem.warning(
+                            first.location(), "", "", "istiod-lite's translation of these inputs failed: " + e)))
+                    .orElse(List.of());
+        }
         List<ConfigProblem> warnings = new ArrayList<>();
         for (TranslationWarning warning : translation.warnings()) {
             ResourceKind kind = warning.resource().kind();
