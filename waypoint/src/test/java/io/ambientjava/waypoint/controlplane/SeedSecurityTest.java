@@ -172,6 +172,24 @@ class SeedSecurityTest {
         assertThat(send(page, "POST", "/anything").statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void aSelectorDenyPolicyWithAHeaderConditionIsEnforcedAtTheWaypoint() throws IOException {
+        Files.writeString(folder.resolve("20-deny.yaml"), """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-debug, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: productpage}}
+                  action: DENY
+                  rules: [{when: [{key: "request.headers[x-debug]", values: ["*"]}]}]
+                """);
+        awaitListener(PRODUCTPAGE_VIP, 9080, l -> !l.rbac().isEmpty());
+        int caller = listenerFor(PRODUCTPAGE_VIP, 9080, Optional.of(REVIEWS_SA));
+
+        assertThat(send(caller, "GET", "/productpage").statusCode()).isEqualTo(200);
+        assertDenied(send(caller, "GET", "/productpage", "x-debug", "1"));
+    }
+
     private static void assertDenied(HttpResponse<String> response) {
         assertThat(response.statusCode()).isEqualTo(403);
         assertThat(response.body()).isEqualTo("RBAC: access denied");
