@@ -119,43 +119,20 @@ public final class L7Benchmark {
                 nginx = Optional.of(startNginx(nginxPod, serverPlain, dir.resolve("nginx")));
             }
 
-            List<L7Result> results = new ArrayList<>();
+            List<VariantPath> paths = new ArrayList<>();
             for (L7Variant variant : options.variants()) {
-                progress.println("l7: " + variant.label() + " ...");
-                List<ProcessFigures> proxies = new ArrayList<>();
-                Pod from = client;
-                InetSocketAddress target;
-                String host;
-                String url;
-                Optional<SslContext> tls = Optional.empty();
-                switch (variant) {
-                    case L4 -> {
-                        proxies.addAll(ztunnels);
-                        target = new InetSocketAddress(L7MeshConfig.ECHO_L4_VIP, L7MeshConfig.SERVICE_PORT);
-                        host = L7MeshConfig.ECHO_L4_HOST;
-                        url = "http://" + L7MeshConfig.ECHO_L4_VIP + "/";
-                    }
-                    case WAYPOINT -> {
-                        proxies.add(waypoint.orElseThrow());
-                        proxies.addAll(ztunnels);
-                        target = new InetSocketAddress(L7MeshConfig.ECHO_VIP, L7MeshConfig.SERVICE_PORT);
-                        host = L7MeshConfig.ECHO_HOST;
-                        url = "http://" + L7MeshConfig.ECHO_VIP + "/";
-                    }
-                    case NGINX -> {
-                        proxies.add(nginx.orElseThrow());
-                        from = clientPlain;
-                        target = new InetSocketAddress(nginxPod.ip(), NGINX_PORT);
-                        host = "echo";
-                        url = "https://" + nginxPod.ip().getHostAddress() + ":" + NGINX_PORT + "/";
-                        tls = Optional.of(SslContextBuilder.forClient()
-                                .trustManager(InsecureTrustManagerFactory.INSTANCE)
-                                .protocols("TLSv1.3")
-                                .build());
-                    }
-                    default -> throw new IllegalStateException(variant.toString());
-                }
-                results.add(measure(variant, from, target, host, url, tls, proxies, loadGroup));
+                paths.add(pathOf(variant, client, clientPlain, nginxPod, ztunnels, waypoint, nginx));
+            }
+            // Every path warm (JIT, pools, tunnels) before any is measured: the first variant is not the cold one.
+            for (VariantPath path : paths) {
+                progress.println("l7: warming " + path.variant().label() + " ...");
+                checkPath(path.from(), path.url(), path.proxies());
+                WrkRun.run(path.from(), options.wrk(), path.url(), options.connections(), warmupOf(options));
+            }
+            List<L7Result> results = new ArrayList<>();
+            for (VariantPath path : paths) {
+                progress.println("l7: " + path.variant().label() + " ...");
+                results.add(measure(path, loadGroup));
             }
             return new L7Report(
                     options,
@@ -185,25 +162,78 @@ public final class L7Benchmark {
         }
     }
 
-    private L7Result measure(
+    /** Where one variant's load comes from and goes to, and which proxies carry it. */
+    private record VariantPath(
             L7Variant variant,
             Pod from,
             InetSocketAddress target,
             String host,
             String url,
             Optional<SslContext> tls,
-            List<ProcessFigures> proxies,
-            EventLoopGroup loadGroup)
-            throws Exception {
-        checkPath(from, url, proxies);
-        // A short closed-loop pass first: connections, JIT and pools warm before anything is measured.
-        WrkRun.run(from, options.wrk(), url, options.connections(), Duration.ofSeconds(1));
+            List<ProcessFigures> proxies) {}
+
+    private static Duration warmupOf(L7Options options) {
+        return options.warmup().compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : options.warmup();
+    }
+
+    private static VariantPath pathOf(
+            L7Variant variant,
+            Pod client,
+            Pod clientPlain,
+            Pod nginxPod,
+            List<ProcessFigures> ztunnels,
+            Optional<ProcessFigures> waypoint,
+            Optional<ProcessFigures> nginx)
+            throws javax.net.ssl.SSLException {
+        return switch (variant) {
+            case L4 ->
+                new VariantPath(
+                        variant,
+                        client,
+                        new InetSocketAddress(L7MeshConfig.ECHO_L4_VIP, L7MeshConfig.SERVICE_PORT),
+                        L7MeshConfig.ECHO_L4_HOST,
+                        "http://" + L7MeshConfig.ECHO_L4_VIP + "/",
+                        Optional.empty(),
+                        ztunnels);
+            case WAYPOINT -> {
+                List<ProcessFigures> proxies = new ArrayList<>();
+                proxies.add(waypoint.orElseThrow());
+                proxies.addAll(ztunnels);
+                yield new VariantPath(
+                        variant,
+                        client,
+                        new InetSocketAddress(L7MeshConfig.ECHO_VIP, L7MeshConfig.SERVICE_PORT),
+                        L7MeshConfig.ECHO_HOST,
+                        "http://" + L7MeshConfig.ECHO_VIP + "/",
+                        Optional.empty(),
+                        proxies);
+            }
+            case NGINX ->
+                new VariantPath(
+                        variant,
+                        clientPlain,
+                        new InetSocketAddress(nginxPod.ip(), NGINX_PORT),
+                        "echo",
+                        "https://" + nginxPod.ip().getHostAddress() + ":" + NGINX_PORT + "/",
+                        Optional.of(SslContextBuilder.forClient()
+                                .trustManager(InsecureTrustManagerFactory.INSTANCE)
+                                .protocols("TLSv1.3")
+                                .build()),
+                        List.of(nginx.orElseThrow()));
+        };
+    }
+
+    private L7Result measure(VariantPath path, EventLoopGroup loadGroup) throws Exception {
+        L7Variant variant = path.variant();
+        Pod from = path.from();
+        String url = path.url();
+        List<ProcessFigures> proxies = path.proxies();
         HttpOpenLoopProbe.Run run = HttpOpenLoopProbe.start(
                 from,
                 loadGroup.next(),
-                target,
-                host,
-                tls,
+                path.target(),
+                path.host(),
+                path.tls(),
                 options.connections(),
                 options.rate(),
                 options.warmup(),

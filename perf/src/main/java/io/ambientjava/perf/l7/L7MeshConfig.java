@@ -132,7 +132,10 @@ final class L7MeshConfig {
                         WAYPOINT_VIP);
     }
 
-    /** nginx doing the waypoint's route: TLS in on 8443, HTTP/1.1 keep-alive to the server. */
+    /**
+     * nginx doing the waypoint's route: TLS in on 8443, HTTP/1.1 keep-alive to the server. Client connections are
+     * kept as long as the waypoint keeps them (nginx closes one after 1,000 requests by default).
+     */
     static String nginx(java.nio.file.Path dir, InetAddress server) {
         return """
                 daemon off;
@@ -154,6 +157,8 @@ final class L7MeshConfig {
                     ssl_certificate %1$s/cert.pem;
                     ssl_certificate_key %1$s/key.pem;
                     ssl_protocols TLSv1.3;
+                    keepalive_requests 1000000;
+                    keepalive_timeout 300s;
                     location / {
                       proxy_pass http://echo;
                       proxy_http_version 1.1;
