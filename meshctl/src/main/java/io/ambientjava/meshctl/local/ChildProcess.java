@@ -42,6 +42,10 @@ public final class ChildProcess implements AutoCloseable {
         return process.pid();
     }
 
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     public String log() {
         try {
             return Files.readString(log);

@@ -67,6 +67,30 @@ public final class CniChain {
         throw new IllegalStateException("the CNI chain gave " + pod.name() + " no IPv4 address: " + prevResult);
     }
 
+    /**
+     * DEL through the chain in reverse order (our plugin first, then the bridge and its IPAM), then loopback. Every
+     * plugin is called even when one fails, as a runtime retries DEL until all succeed; the first failure is thrown.
+     */
+    public void delete(PodSandbox pod) {
+        ObjectNode list = readList();
+        List<JsonNode> plugins = new java.util.ArrayList<>();
+        list.get("plugins").forEach(plugins::add);
+        RuntimeException first = null;
+        for (JsonNode plugin : plugins.reversed()) {
+            ObjectNode config = plugin.deepCopy();
+            config.set("cniVersion", list.get("cniVersion"));
+            config.set("name", list.get("name"));
+            try {
+                execute("DEL", pod, config, "eth0");
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
     private ObjectNode readList() {
         try {
             if (json.readTree(Files.readString(configList)) instanceof ObjectNode list

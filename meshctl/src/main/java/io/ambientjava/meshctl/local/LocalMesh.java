@@ -43,6 +43,10 @@ public final class LocalMesh implements AutoCloseable {
     private final MeshConfigFolder config;
     private final Map<String, SimulatedNode> nodes = new LinkedHashMap<>();
     private final Map<String, Integer> metricsPorts = new ConcurrentHashMap<>();
+    private final Map<String, Integer> adminPorts = new ConcurrentHashMap<>();
+    private final Map<String, Integer> readinessPorts = new ConcurrentHashMap<>();
+    private final Map<String, ChildProcess> nodeAgents = new ConcurrentHashMap<>();
+    private ChildProcess istiod;
     private final Map<String, ChildProcess> ztunnels = new ConcurrentHashMap<>();
     private final List<ChildProcess> children = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<DemoPod, String> podIps = new ConcurrentHashMap<>();
@@ -66,9 +70,17 @@ public final class LocalMesh implements AutoCloseable {
 
     /** A mesh named {@code aj-demo-<random>}; nothing is made until {@link #start}. */
     public static LocalMesh create(DemoJars jars, Consumer<String> progress) throws IOException {
+        return create(StaleMeshes.DEMO, jars, progress);
+    }
+
+    /**
+     * A mesh named {@code aj-<kind>-<random>} ({@link StaleMeshes#DEMO} or {@link StaleMeshes#LOCAL}), its folder
+     * owned by this process; nothing is made until {@link #start} or {@link #startNodes}.
+     */
+    public static LocalMesh create(String kind, DemoJars jars, Consumer<String> progress) throws IOException {
         byte[] random = new byte[3];
         new SecureRandom().nextBytes(random);
-        String prefix = "aj-demo-" + HexFormat.of().formatHex(random);
+        String prefix = "aj-" + kind + "-" + HexFormat.of().formatHex(random);
         Path dir = Files.createTempDirectory(prefix + "-");
         LocalMesh mesh = new LocalMesh(prefix, dir, jars.copiedTo(dir.resolve("jars")), progress);
         mesh.teardown.add("temporary folder " + dir, () -> deleteTree(dir));
@@ -92,6 +104,12 @@ public final class LocalMesh implements AutoCloseable {
     /** Brings up control plane, nodes and pods; returns once every pod is enrolled and its app listens. */
     public void start(List<String> nodeNames, List<DemoService> services, List<DemoPod> pods) throws Exception {
         config.writeBase(services);
+        startNodes(nodeNames);
+        addPods(pods);
+    }
+
+    /** Brings up istiod-lite on the config folder as it is and the nodes with node agent and ztunnel, no pods. */
+    public void startNodes(List<String> nodeNames) throws Exception {
         Map<String, String> tokens = nodeTokens;
         for (String node : nodeNames) {
             tokens.put(node, HexFormat.of().formatHex(randomBytes()));
@@ -127,24 +145,6 @@ public final class LocalMesh implements AutoCloseable {
                 future.get();
             }
         }
-
-        try (ExecutorService parallel = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<?>> added = new ArrayList<>();
-            for (DemoPod pod : pods) {
-                added.add(parallel.submit(() -> {
-                    addPod(pod);
-                    return null;
-                }));
-            }
-            for (Future<?> future : added) {
-                future.get();
-            }
-        }
-        Map<DemoPod, String> byName = new LinkedHashMap<>();
-        podIps.entrySet().stream()
-                .sorted(Map.Entry.comparingByKey(Comparator.comparing(DemoPod::name)))
-                .forEach(e -> byName.put(e.getKey(), e.getValue()));
-        config.writePods(byName);
     }
 
     /** Adds pods to a running mesh (CNI chain, app) and lists them in the config folder with their addresses. */
@@ -458,7 +458,7 @@ public final class LocalMesh implements AutoCloseable {
                 "300",
                 "--debounce-ms",
                 "50"));
-        ChildProcess istiod = launch("istiod-lite", argv);
+        istiod = launch("istiod-lite", argv);
         istiod.awaitLine("istiod-lite ready", READY_TIMEOUT);
         progress.accept("istiod-lite ready: config folder " + config.dir() + ", xDS and CA on 127.0.0.1:" + xdsPort);
     }
@@ -494,12 +494,16 @@ public final class LocalMesh implements AutoCloseable {
                 node.dir().resolve("known-pods.json").toString(),
                 "--redirect",
                 "nftables"));
-        launch("node agent " + node.name(), agent).awaitLine("node agent ready", READY_TIMEOUT);
+        ChildProcess agentProcess = launch("node agent " + node.name(), agent);
+        nodeAgents.put(node.name(), agentProcess);
+        agentProcess.awaitLine("node agent ready", READY_TIMEOUT);
 
         Path tokenFile = node.dir().resolve("ztunnel-token");
         Files.writeString(tokenFile, token);
         int metricsPort = freePort();
         metricsPorts.put(node.name(), metricsPort);
+        adminPorts.put(node.name(), freePort());
+        readinessPorts.put(node.name(), freePort());
         List<String> ztunnel =
                 new ArrayList<>(List.of(DemoJars.java(), "-Xmx128m", "--enable-native-access=ALL-UNNAMED"));
         ztunnel.addAll(SMALL_JVM);
@@ -517,11 +521,11 @@ public final class LocalMesh implements AutoCloseable {
                 "--zds-socket",
                 node.zdsSocket().toString(),
                 "--admin-port",
-                Integer.toString(freePort()),
+                Integer.toString(adminPorts.get(node.name())),
                 "--metrics-port",
                 Integer.toString(metricsPort),
                 "--readiness-port",
-                Integer.toString(freePort()),
+                Integer.toString(readinessPorts.get(node.name())),
                 "--stats-address",
                 "127.0.0.1",
                 "--drain-timeout",
@@ -566,6 +570,129 @@ public final class LocalMesh implements AutoCloseable {
         }
         progress.accept("pod " + pod.namespace() + "/" + pod.name() + " on " + pod.node() + ": " + ip
                 + (config.isAmbient(pod.namespace()) ? " (ambient)" : " (outside the mesh)"));
+    }
+
+    /** A pod's network as the CNI chain made it: the sandbox (kept for DEL) and the address it was given. */
+    public record PodNetwork(String node, CniChain.PodSandbox sandbox, String ip) {
+        public Path netns() {
+            return sandbox.netns();
+        }
+    }
+
+    /**
+     * Makes a pod's network namespace and runs the node's CNI chain ADD for it, as a container runtime would. The
+     * namespace is removed by {@link #removePodNetwork} or at teardown, whichever comes first.
+     */
+    public PodNetwork addPodNetwork(String nodeName, String namespace, String name, String uid) {
+        SimulatedNode node = nodes.get(nodeName);
+        if (node == null) {
+            throw new IllegalArgumentException("no node " + nodeName + " (nodes: " + nodes.keySet() + ")");
+        }
+        String netnsName = prefix + "-" + namespace + "-" + name;
+        HostCommand.of("ip", "netns", "add", netnsName).check();
+        Path netns = Path.of("/var/run/netns", netnsName);
+        teardown.add("netns " + netnsName, () -> deleteNetnsIfPresent(netnsName));
+        CniChain.PodSandbox sandbox = new CniChain.PodSandbox(
+                "ctr-" + HexFormat.of().formatHex(randomBytes()), namespace, name, uid, netns);
+        try {
+            return new PodNetwork(nodeName, sandbox, node.cniChain().add(sandbox));
+        } catch (RuntimeException e) {
+            deleteNetnsIfPresent(netnsName);
+            throw e;
+        }
+    }
+
+    /** CNI DEL through the node's chain (our plugin first, so the node agent unenrolls it), then the namespace. */
+    public void removePodNetwork(PodNetwork pod) {
+        try {
+            nodes.get(pod.node()).cniChain().delete(pod.sandbox());
+        } finally {
+            deleteNetnsIfPresent(pod.netns().getFileName().toString());
+        }
+    }
+
+    private static void deleteNetnsIfPresent(String netnsName) {
+        if (Files.exists(Path.of("/var/run/netns", netnsName))) {
+            HostCommand.of("ip", "netns", "del", netnsName).check();
+        }
+    }
+
+    /** Starts {@code argv} inside the pod's network namespace, as its container; stopped at teardown at the latest. */
+    public ChildProcess launchInPod(String what, PodNetwork pod, List<String> argv) {
+        List<String> all = new ArrayList<>(List.of("nsenter", "--net=" + pod.netns(), "--"));
+        all.addAll(argv);
+        return launch(what, all);
+    }
+
+    /** The command line of the built-in demo app ({@link DemoApp}), answering with its name and version. */
+    public List<String> demoAppCommand(String name, String version, int port) {
+        List<String> app = new ArrayList<>(List.of(DemoJars.java(), "-Xmx24m", "-Xshare:auto"));
+        app.addAll(SMALL_JVM);
+        app.addAll(List.of(
+                "-cp",
+                jars.meshctlClasses().toString(),
+                DemoApp.class.getName(),
+                "--name",
+                name,
+                "--version",
+                version,
+                "--port",
+                Integer.toString(port)));
+        return app;
+    }
+
+    public List<String> nodeNames() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    public String podSubnet(String node) {
+        return nodes.get(node).podSubnet();
+    }
+
+    public int xdsPort() {
+        return xdsPort;
+    }
+
+    /** One component's health: its process is alive and, for ztunnel, its readiness endpoint answers 200. */
+    public record ComponentHealth(String component, String node, boolean healthy, String address) {}
+
+    public List<ComponentHealth> health() {
+        List<ComponentHealth> health = new ArrayList<>();
+        health.add(new ComponentHealth(
+                "istiod-lite", "", istiod != null && istiod.isAlive(), "127.0.0.1:" + xdsPort + " (xDS, CA)"));
+        try (HttpClient client = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .build()) {
+            for (String node : nodes.keySet()) {
+                ChildProcess agent = nodeAgents.get(node);
+                health.add(new ComponentHealth("node agent", node, agent != null && agent.isAlive(), ""));
+                ChildProcess ztunnel = ztunnels.get(node);
+                boolean ready = ztunnel != null && ztunnel.isAlive() && ready(client, readinessPorts.get(node));
+                health.add(new ComponentHealth(
+                        "ztunnel",
+                        node,
+                        ready,
+                        "admin 127.0.0.1:" + adminPorts.get(node) + ", metrics 127.0.0.1:" + metricsPorts.get(node)));
+            }
+        }
+        return health;
+    }
+
+    private static boolean ready(HttpClient client, Integer port) {
+        if (port == null) {
+            return false;
+        }
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz/ready"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build();
+            return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private ChildProcess launch(String name, List<String> argv) {

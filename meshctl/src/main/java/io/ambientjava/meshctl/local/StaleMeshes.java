@@ -10,12 +10,16 @@ import java.util.stream.Stream;
 
 /**
  * Clears what a demo run killed outright ({@code kill -9}, no shutdown hook) left behind. A run's temporary folder
- * ({@code aj-demo-<random>-...}) holds its owner's pid; when that pid is gone, the run's processes (those in its
+ * ({@code aj-demo-<random>-...}, or {@code aj-local-<random>-...} for {@code meshctl local up}) holds its owner's pid; when that pid is gone, the run's processes (those in its
  * network namespaces, and those whose command line names its folder), its namespaces and the folder are removed.
  * Runs whose owner is alive are never touched.
  */
 public final class StaleMeshes {
     static final String OWNER_FILE = "owner.pid";
+    /** The kinds of run, the middle of a run's name {@code aj-<kind>-<random>}. */
+    public static final String DEMO = "demo";
+
+    public static final String LOCAL = "local";
 
     private StaleMeshes() {}
 
@@ -44,11 +48,12 @@ public final class StaleMeshes {
     }
 
     private static boolean isMeshDir(Path dir) {
-        return Files.isDirectory(dir) && dir.getFileName().toString().matches("aj-demo-[0-9a-f]{6}-.*");
+        return Files.isDirectory(dir) && dir.getFileName().toString().matches("aj-(demo|local)-[0-9a-f]{6}-.*");
     }
 
     static String meshName(Path dir) {
-        return dir.getFileName().toString().substring(0, "aj-demo-".length() + 6);
+        String folder = dir.getFileName().toString();
+        return folder.substring(0, folder.indexOf('-', "aj-".length()) + 1 + 6);
     }
 
     private static boolean abandoned(Path dir) {
