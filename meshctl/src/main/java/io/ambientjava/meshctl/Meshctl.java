@@ -4,7 +4,12 @@ import io.ambientjava.meshctl.admin.ProxyConfigCommand;
 import io.ambientjava.meshctl.admin.ZtunnelConfigCommand;
 import io.ambientjava.meshctl.analyze.AnalyzeCommand;
 import io.ambientjava.meshctl.install.InstallCommand;
+import io.ambientjava.meshctl.local.ApplyCommand;
+import io.ambientjava.meshctl.local.DeleteCommand;
 import io.ambientjava.meshctl.local.DemoCommand;
+import io.ambientjava.meshctl.local.LabelCommand;
+import io.ambientjava.meshctl.local.LocalCommand;
+import io.ambientjava.meshctl.local.PodCommand;
 import io.ambientjava.meshctl.waypoint.WaypointCommand;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -27,6 +32,11 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             InstallCommand.class,
             DemoCommand.class,
+            LocalCommand.class,
+            ApplyCommand.class,
+            DeleteCommand.class,
+            LabelCommand.class,
+            PodCommand.class,
             AnalyzeCommand.class,
             WaypointCommand.class,
             ZtunnelConfigCommand.class,

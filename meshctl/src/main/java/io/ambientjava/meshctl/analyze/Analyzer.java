@@ -126,7 +126,8 @@ public final class Analyzer {
         return warnings;
     }
 
-    private static List<Path> expand(Path input) {
+    /** A file as is, a folder as its YAML files (recursively, dot-names skipped), {@code -} as is. */
+    public static List<Path> expand(Path input) {
         if (input.equals(STDIN) || Files.isRegularFile(input)) {
             return List.of(input);
         }

@@ -592,8 +592,8 @@ public final class LocalMesh implements AutoCloseable {
         HostCommand.of("ip", "netns", "add", netnsName).check();
         Path netns = Path.of("/var/run/netns", netnsName);
         teardown.add("netns " + netnsName, () -> deleteNetnsIfPresent(netnsName));
-        CniChain.PodSandbox sandbox = new CniChain.PodSandbox(
-                "ctr-" + HexFormat.of().formatHex(randomBytes()), namespace, name, uid, netns);
+        CniChain.PodSandbox sandbox =
+                new CniChain.PodSandbox("ctr-" + HexFormat.of().formatHex(randomBytes()), namespace, name, uid, netns);
         try {
             return new PodNetwork(nodeName, sandbox, node.cniChain().add(sandbox));
         } catch (RuntimeException e) {
@@ -660,9 +660,8 @@ public final class LocalMesh implements AutoCloseable {
         List<ComponentHealth> health = new ArrayList<>();
         health.add(new ComponentHealth(
                 "istiod-lite", "", istiod != null && istiod.isAlive(), "127.0.0.1:" + xdsPort + " (xDS, CA)"));
-        try (HttpClient client = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(2))
-                .build()) {
+        try (HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
             for (String node : nodes.keySet()) {
                 ChildProcess agent = nodeAgents.get(node);
                 health.add(new ComponentHealth("node agent", node, agent != null && agent.isAlive(), ""));

@@ -1,0 +1,154 @@
+package io.ambientjava.meshctl.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.ambientjava.istiod.config.ResourceKind;
+import io.ambientjava.meshctl.local.ControlApi.MeshStatus;
+import io.ambientjava.meshctl.local.ControlApi.PodSpec;
+import io.ambientjava.meshctl.local.ControlApi.Problem;
+import io.ambientjava.meshctl.local.ControlApi.ServiceInfo;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+
+/**
+ * The supervisor's control endpoint on a loopback port: {@code GET /v1/status}, {@code GET|POST /v1/pods},
+ * {@code DELETE /v1/pods/<namespace>/<name>}, {@code POST /v1/shutdown}. Every request must carry the bearer
+ * token from the state folder's 0600 token file, so only root (who can read it) drives the mesh.
+ */
+final class ControlServer implements AutoCloseable {
+    private final HttpServer server;
+    private final byte[] token;
+    private final LocalMesh mesh;
+    private final LocalPods pods;
+    private final MeshConfigStore store;
+    private final long pid;
+    private final String startedAt;
+    private final CountDownLatch shutdown;
+    private final ObjectMapper json = new ObjectMapper();
+
+    private ControlServer(
+            String token,
+            LocalMesh mesh,
+            LocalPods pods,
+            MeshConfigStore store,
+            String startedAt,
+            CountDownLatch shutdown)
+            throws IOException {
+        this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.mesh = mesh;
+        this.pods = pods;
+        this.store = store;
+        this.pid = ProcessHandle.current().pid();
+        this.startedAt = startedAt;
+        this.shutdown = shutdown;
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/v1/", this::handle);
+    }
+
+    static ControlServer start(
+            String token,
+            LocalMesh mesh,
+            LocalPods pods,
+            MeshConfigStore store,
+            String startedAt,
+            CountDownLatch shutdown)
+            throws IOException {
+        ControlServer control = new ControlServer(token, mesh, pods, store, startedAt, shutdown);
+        control.server.start();
+        return control;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            if (authorization == null
+                    || !MessageDigest.isEqual(token, authorization.getBytes(StandardCharsets.UTF_8))) {
+                reply(exchange, 401, new Problem("missing or wrong control token"));
+                return;
+            }
+            String method = exchange.getRequestMethod();
+            String path = exchange.getRequestURI().getPath();
+            try {
+                switch (method + " " + path) {
+                    case "GET /v1/status" -> reply(exchange, 200, status());
+                    case "GET /v1/pods" -> reply(exchange, 200, pods.list());
+                    case "POST /v1/pods" ->
+                        reply(exchange, 201, pods.run(json.readValue(exchange.getRequestBody(), PodSpec.class)));
+                    case "POST /v1/shutdown" -> {
+                        reply(exchange, 202, new Problem(""));
+                        shutdown.countDown();
+                    }
+                    default -> {
+                        if (method.equals("DELETE") && path.startsWith("/v1/pods/")) {
+                            String[] parts =
+                                    path.substring("/v1/pods/".length()).split("/");
+                            if (parts.length != 2) {
+                                throw new IllegalArgumentException("expected /v1/pods/<namespace>/<name>");
+                            }
+                            pods.delete(parts[0], parts[1]);
+                            reply(exchange, 200, new Problem(""));
+                        } else {
+                            reply(exchange, 404, new Problem("no such request: " + method + " " + path));
+                        }
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                reply(exchange, 400, new Problem(e.getMessage()));
+            } catch (NoSuchElementException e) {
+                reply(exchange, 404, new Problem(e.getMessage()));
+            } catch (IllegalStateException e) {
+                reply(exchange, 409, new Problem(e.getMessage()));
+            } catch (Exception e) {
+                reply(exchange, 500, new Problem(e.toString()));
+            }
+        }
+    }
+
+    private MeshStatus status() {
+        List<ControlApi.NodeInfo> nodes = mesh.nodeNames().stream()
+                .map(n -> new ControlApi.NodeInfo(n, mesh.podSubnet(n)))
+                .toList();
+        List<ServiceInfo> services = new ArrayList<>();
+        for (var service : store.list(ResourceKind.SERVICE)) {
+            List<String> ports = new ArrayList<>();
+            service.path("spec")
+                    .path("ports")
+                    .forEach(p -> ports.add(p.path("port").asText()
+                            + (p.has("targetPort") ? ":" + p.path("targetPort").asText() : "")
+                            + "/" + p.path("protocol").asText("TCP")));
+            services.add(new ServiceInfo(
+                    service.path("metadata").path("namespace").asText(),
+                    service.path("metadata").path("name").asText(),
+                    service.path("spec").path("clusterIP").asText(""),
+                    String.join(",", ports)));
+        }
+        return new MeshStatus(
+                mesh.name(), pid, store.dir().toString(), startedAt, nodes, mesh.health(), pods.list(), services);
+    }
+
+    private void reply(HttpExchange exchange, int status, Object body) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

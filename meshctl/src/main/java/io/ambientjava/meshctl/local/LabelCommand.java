@@ -1,0 +1,100 @@
+package io.ambientjava.meshctl.local;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ambientjava.istiod.config.ResourceKey;
+import io.ambientjava.meshctl.ExitCodes;
+import io.ambientjava.meshctl.MeshctlException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code meshctl label namespace NS KEY=VALUE... KEY-...}: labels a namespace of the local mesh, as kubectl does.
+ * {@code istio.io/dataplane-mode=ambient} enrolls the namespace's pods (the node agents and istiod-lite read the
+ * label from the config folder), removing it ({@code istio.io/dataplane-mode-}) takes them out again.
+ */
+@Command(
+        name = "label",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Sets (KEY=VALUE) or removes (KEY-) labels of a local mesh namespace.",
+            "Example: meshctl label namespace default istio.io/dataplane-mode=ambient   (enrolls its pods)",
+            "         meshctl label namespace default istio.io/dataplane-mode-          (takes them out)"
+        })
+public final class LabelCommand implements Callable<Integer> {
+    private static final Set<String> NAMESPACE_TYPES = Set.of("namespace", "namespaces", "ns");
+
+    @Mixin
+    LocalMeshOption mesh;
+
+    @Parameters(index = "0", paramLabel = "TYPE", description = "namespace (ns); only namespaces are labelled here.")
+    String type;
+
+    @Parameters(index = "1", paramLabel = "NAME", description = "The namespace.")
+    String name;
+
+    @Parameters(index = "2..*", arity = "1..*", paramLabel = "KEY=VALUE|KEY-", description = "The label changes.")
+    List<String> changes;
+
+    @Option(names = "--overwrite", description = "Allow replacing a label's existing value.")
+    boolean overwrite;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        List<PodArguments.LabelChange> parsed = parse();
+        ResourceKey key = ApplyCommand.namespaceKey(name);
+        String outcome = mesh.connect().store().locked(store -> {
+            ObjectNode namespace = store.get(key)
+                    .orElseThrow(() -> new MeshctlException("namespace " + name + " not found in local mesh '"
+                            + mesh.state().name() + "'"));
+            ObjectNode labels = namespace.with("metadata").with("labels");
+            for (PodArguments.LabelChange change : parsed) {
+                if (change.removes()) {
+                    labels.remove(change.key());
+                    continue;
+                }
+                String current = labels.path(change.key()).asText(null);
+                if (current != null && !current.equals(change.value().orElseThrow()) && !overwrite) {
+                    throw new MeshctlException(
+                            "'" + change.key() + "' already has a value (" + current + "), and --overwrite is false");
+                }
+                labels.put(change.key(), change.value().orElseThrow());
+            }
+            if (labels.isEmpty()) {
+                namespace.with("metadata").remove("labels");
+            }
+            return store.put(key, namespace) == MeshConfigStore.Outcome.UNCHANGED ? "not labeled" : "labeled";
+        });
+        spec.commandLine().getOut().println("namespace/" + name + " " + outcome);
+        return ExitCodes.OK;
+    }
+
+    List<PodArguments.LabelChange> parse() {
+        if (!NAMESPACE_TYPES.contains(type)) {
+            throw new ParameterException(
+                    spec.commandLine(), "only namespaces can be labelled in the local mesh, not '" + type + "'");
+        }
+        try {
+            PodArguments.checkName("namespace", name);
+            List<PodArguments.LabelChange> parsed = new ArrayList<>();
+            for (String change : changes) {
+                parsed.add(PodArguments.labelChange(change));
+            }
+            return parsed;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}
