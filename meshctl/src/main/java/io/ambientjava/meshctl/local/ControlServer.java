@@ -73,6 +73,7 @@ final class ControlServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        boolean shutdownRequested = false;
         try (exchange) {
             String authorization = exchange.getRequestHeaders().getFirst("Authorization");
             if (authorization == null
@@ -90,7 +91,7 @@ final class ControlServer implements AutoCloseable {
                         reply(exchange, 201, pods.run(json.readValue(exchange.getRequestBody(), PodSpec.class)));
                     case "POST /v1/shutdown" -> {
                         reply(exchange, 202, new Problem(""));
-                        shutdown.countDown();
+                        shutdownRequested = true;
                     }
                     default -> {
                         if (method.equals("DELETE") && path.startsWith("/v1/pods/")) {
@@ -114,6 +115,11 @@ final class ControlServer implements AutoCloseable {
                 reply(exchange, 409, new Problem(e.getMessage()));
             } catch (Exception e) {
                 reply(exchange, 500, new Problem(e.toString()));
+            }
+        } finally {
+            // Only once the answer is out: the supervisor stops this server as soon as the latch opens.
+            if (shutdownRequested) {
+                shutdown.countDown();
             }
         }
     }

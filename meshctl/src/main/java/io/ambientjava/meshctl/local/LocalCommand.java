@@ -269,6 +269,7 @@ public final class LocalCommand implements Runnable {
                 status.services().forEach(s -> services.row(s.namespace(), s.name(), s.clusterIp(), s.ports()));
                 out.print(services.render());
             }
+            out.flush();
             return healthy ? ExitCodes.OK : ExitCodes.FAILED;
         }
     }
@@ -343,6 +344,17 @@ public final class LocalCommand implements Runnable {
         deleteTree(state.dir());
         if (Files.exists(state.dir())) {
             left.add("state folder " + state.dir());
+        }
+        // The folders above it, when this was the last mesh (…/ambient-java/local).
+        Path root = LocalMeshState.root();
+        for (Path folder : List.of(root, root.getParent())) {
+            try {
+                if (folder.getFileName().toString().matches("local|ambient-java")) {
+                    Files.deleteIfExists(folder);
+                }
+            } catch (IOException notEmpty) {
+                break;
+            }
         }
         return left;
     }

@@ -104,7 +104,10 @@ public final class MeshSupervisor {
             }
             return 0;
         } catch (Exception e) {
-            progress.accept("failed: " + e);
+            progress.accept("failed: "
+                    + String.valueOf(e.getMessage() == null ? e : e.getMessage())
+                            .strip()
+                            .replaceAll("\\s*\\R\\s*", "; "));
             e.printStackTrace(System.out);
             return 1;
         } finally {

@@ -195,6 +195,7 @@ public final class PodCommand implements Runnable {
             } else {
                 out.print(table(pods).render());
             }
+            out.flush();
             return ExitCodes.OK;
         }
     }
