@@ -36,5 +36,6 @@ class StaleMeshesTest {
     @Test
     void meshNameIsThePrefixOfItsFolder() {
         assertThat(StaleMeshes.meshName(Path.of("/tmp/aj-demo-1a2b3c-1234567"))).isEqualTo("aj-demo-1a2b3c");
+        assertThat(StaleMeshes.meshName(Path.of("/tmp/aj-local-4d5e6f-89"))).isEqualTo("aj-local-4d5e6f");
     }
 }
