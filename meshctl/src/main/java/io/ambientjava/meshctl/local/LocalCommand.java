@@ -124,6 +124,42 @@ public final class LocalCommand implements Runnable {
             out.println("local mesh '" + state.name() + "' starting (supervisor pid " + supervisor.pid() + ", log "
                     + state.log() + ")");
             out.flush();
+            // Ctrl-C while it comes up: the half-made mesh goes too (the supervisor tears down on SIGTERM).
+            Thread abandon = Thread.ofPlatform().unstarted(() -> {
+                if (state.control().isEmpty()) {
+                    try {
+                        stop(supervisor.toHandle());
+                        removeAll(state);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(abandon);
+            try {
+                awaitControl(state, supervisor, out);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(abandon);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook is running.
+                }
+            }
+            LocalMeshState.Control control = state.control().orElseThrow();
+            out.println();
+            out.println("local mesh '" + state.name() + "' is up: istiod-lite, nodes "
+                    + String.join(", ", MeshSupervisor.NODES) + " with node agent and ztunnel each; config folder "
+                    + control.configDir());
+            String flag = state.flag();
+            out.println("next: meshctl label namespace default istio.io/dataplane-mode=ambient" + flag);
+            out.println("      meshctl pod run web --namespace default" + flag);
+            out.println("      meshctl apply -f service.yaml" + flag + "; meshctl local status" + flag
+                    + "; meshctl local down" + flag);
+            return ExitCodes.OK;
+        }
+
+        /** Echoes the supervisor's log until it publishes its control endpoint; fails when it dies or is too slow. */
+        private static void awaitControl(LocalMeshState state, Process supervisor, PrintWriter out) throws Exception {
             long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
             long shown = 0;
             while (state.control().isEmpty()) {
@@ -142,17 +178,6 @@ public final class LocalCommand implements Runnable {
                 Thread.sleep(200);
             }
             echo(state.log(), shown, out);
-            LocalMeshState.Control control = state.control().orElseThrow();
-            out.println();
-            out.println("local mesh '" + state.name() + "' is up: istiod-lite, nodes "
-                    + String.join(", ", MeshSupervisor.NODES) + " with node agent and ztunnel each; config folder "
-                    + control.configDir());
-            String flag = state.flag();
-            out.println("next: meshctl label namespace default istio.io/dataplane-mode=ambient" + flag);
-            out.println("      meshctl pod run web --namespace default" + flag);
-            out.println("      meshctl apply -f service.yaml" + flag + "; meshctl local status" + flag
-                    + "; meshctl local down" + flag);
-            return ExitCodes.OK;
         }
     }
 
