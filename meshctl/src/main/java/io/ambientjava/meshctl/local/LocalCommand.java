@@ -295,7 +295,17 @@ public final class LocalCommand implements Runnable {
                 out.print(services.render());
             }
             out.flush();
-            return healthy ? ExitCodes.OK : ExitCodes.FAILED;
+            if (!healthy) {
+                throw new MeshctlException("local mesh '" + mesh.state().name() + "' is unhealthy: "
+                        + String.join(
+                                ", ",
+                                status.components().stream()
+                                        .filter(c -> !c.healthy())
+                                        .map(c -> c.component() + (c.node().isEmpty() ? "" : " on " + c.node()))
+                                        .toList())
+                        + " (logs in " + Path.of(status.configDir()).resolveSibling("logs") + ")");
+            }
+            return ExitCodes.OK;
         }
     }
 
