@@ -113,7 +113,8 @@ class LocalMeshCommandsIT {
 
         Run web = meshctl("pod", "run", "web", "-l", "app=web,version=v1", "--node", "node-a");
         assertThat(web.out()).as(web.err()).contains("pod/web created in namespace default on node-a");
-        Run client = meshctl("pod", "run", "client", "--image-app", "none", "--node", "node-b");
+        Run client = meshctl(
+                "pod", "run", "client", "--image-app", "none", "--node", "node-b", "--service-account", "client");
         assertThat(client.out()).as(client.err()).contains("pod/client created in namespace default on node-b");
 
         assertThat(web.out() + client.out())
@@ -215,7 +216,7 @@ class LocalMeshCommandsIT {
         throw new AssertionError("no ztunnel on " + node);
     }
 
-    /** Connections web's ztunnel accepted for web (reporter=destination). */
+    /** Connections web's ztunnel accepted for web from client's identity (reporter=destination, mutual TLS). */
     private static double inboundConnections(int metricsPort) throws Exception {
         try (HttpClient http = HttpClient.newHttpClient()) {
             String metrics = http.send(
@@ -226,7 +227,9 @@ class LocalMeshCommandsIT {
             return metrics.lines()
                     .filter(l -> l.startsWith("istio_tcp_connections_opened_total{")
                             && l.contains("reporter=\"destination\"")
-                            && l.contains("destination_workload=\"web\""))
+                            && l.contains("destination_workload=\"web\"")
+                            && l.contains("source_principal=\"spiffe://cluster.local/ns/default/sa/client\"")
+                            && l.contains("connection_security_policy=\"mutual_tls\""))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                     .sum();
         }
