@@ -588,7 +588,8 @@ public final class LocalMesh implements AutoCloseable {
         if (node == null) {
             throw new IllegalArgumentException("no node " + nodeName + " (nodes: " + nodes.keySet() + ")");
         }
-        String netnsName = prefix + "-" + namespace + "-" + name;
+        // A dot cannot occur in either name, so no two pods get the same network namespace name.
+        String netnsName = prefix + "-" + namespace + "." + name;
         HostCommand.of("ip", "netns", "add", netnsName).check();
         Path netns = Path.of("/var/run/netns", netnsName);
         teardown.add("netns " + netnsName, () -> deleteNetnsIfPresent(netnsName));

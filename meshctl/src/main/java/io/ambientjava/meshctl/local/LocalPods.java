@@ -117,9 +117,11 @@ final class LocalPods {
         Pod pod;
         synchronized (pods) {
             pod = pods.get(key(namespace, name));
-            if (pod == null || pod.network() == null) {
-                throw new NoSuchElementException(
-                        pod == null ? "pod " + key(namespace, name) + " not found" : "pod is still starting");
+            if (pod == null) {
+                throw new NoSuchElementException("pod " + key(namespace, name) + " not found");
+            }
+            if (pod.network() == null) {
+                throw new IllegalStateException("pod " + key(namespace, name) + " is still starting; try again");
             }
             pods.remove(key(namespace, name));
         }
