@@ -153,6 +153,54 @@ class TcpPassthroughTest {
                 .untilAsserted(() -> assertThat(registry.scrape()).contains("response_flags=\"UH\""));
     }
 
+    @Test
+    void halfCloseCrossesAnHboneUpstreamBothWays() throws Exception {
+        var group = io.ambientjava.hbone.NettyTransport.newEventLoopGroup(1, "dest-ztunnel");
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            var destinationZtunnel = io.ambientjava.hbone.server.HboneServer.bind(
+                            group,
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                            io.ambientjava.hbone.server.HboneServerConfig.defaults(
+                                    io.ambientjava.hbone.server.ServerSecurity.plaintext()),
+                            new io.ambientjava.hbone.server.DirectConnector())
+                    .join();
+            try (TestBed hboneBed = new TestBed(
+                    io.ambientjava.waypoint.telemetry.RequestObserver.NONE,
+                    io.ambientjava.hbone.client.ClientSecurity.plaintext(),
+                    destinationZtunnel.port())) {
+                CompletableFuture<String> serverGot = new CompletableFuture<>();
+                Thread.ofVirtual().start(() -> {
+                    try (Socket s = server.accept()) {
+                        s.setSoTimeout(5000);
+                        String got = readToEnd(s.getInputStream());
+                        s.getOutputStream().write(("after your FIN: " + got).getBytes(StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                        serverGot.complete(got);
+                    } catch (Exception e) {
+                        serverGot.completeExceptionally(e);
+                    }
+                });
+                hboneBed.push(Envoy.tcpListener(TestBed.VIP, TestBed.PORT, TestBed.HOST));
+                hboneBed.push(Envoy.edsCluster(TestBed.DEFAULT_CLUSTER).build());
+                hboneBed.push(Envoy.hboneEndpoints(
+                        TestBed.DEFAULT_CLUSTER,
+                        (InetSocketAddress) server.getLocalSocketAddress(),
+                        "spiffe://cluster.local/ns/default/sa/reviews"));
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), hboneBed.listener.port())) {
+                    client.setSoTimeout(5000);
+                    client.getOutputStream().write("over hbone".getBytes(StandardCharsets.US_ASCII));
+                    client.shutdownOutput();
+                    assertThat(readToEnd(client.getInputStream())).isEqualTo("after your FIN: over hbone");
+                }
+                assertThat(serverGot.get(5, TimeUnit.SECONDS)).isEqualTo("over hbone");
+            } finally {
+                destinationZtunnel.close();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
     /** The sum of a Prometheus counter over its label sets. */
     private double metric(String name) {
         double sum = 0;
