@@ -124,7 +124,13 @@ final class AuthorizationPolicyTranslator {
             Set<String> found = L7Attributes.of(rule);
             List<Rules> clauses = clauses(rule, namespace);
             if (found.isEmpty()) {
-                builder.addGroups(Group.newBuilder().addAllRules(clauses));
+                Group.Builder group = Group.newBuilder().addAllRules(clauses);
+                if (atWaypoint && action == Action.DENY) {
+                    // the waypoint enforces this rule with the caller's identity; at ztunnel the caller through it
+                    // is the waypoint, which must not be taken for the caller (a notPrincipals rule would match it)
+                    group.addRules(notFromWaypoint(coverage));
+                }
+                builder.addGroups(group);
             } else if (action == Action.ALLOW) {
                 // An HTTP-only condition can never be met at L4. With a waypoint in front, ztunnel lets the
                 // waypoint through and the waypoint decides; without one the rule allows nothing.

@@ -205,7 +205,7 @@ class SelectorPolicyAtWaypointTest {
     }
 
     @Test
-    void aDenyRuleWithHttpConditionsIsLeftToTheWaypointAndItsL4RulesStay() {
+    void aDenyRuleWithHttpConditionsIsLeftToTheWaypointAndItsL4RulesStayForCallersOtherThanTheWaypoint() {
         String deny = """
                 apiVersion: security.istio.io/v1
                 kind: AuthorizationPolicy
@@ -224,6 +224,8 @@ class SelectorPolicyAtWaypointTest {
                         .addRules(Rules.newBuilder()
                                 .addMatches(Match.newBuilder()
                                         .addNamespaces(StringMatch.newBuilder().setExact("batch"))))
+                        .addRules(Rules.newBuilder()
+                                .addMatches(Match.newBuilder().addNotServiceAccounts(WAYPOINT_ACCOUNT)))
                         .build());
         assertThat(translation.warnings())
                 .filteredOn(w -> w.resource().toString().equals("AuthorizationPolicy default/no-debug"))
