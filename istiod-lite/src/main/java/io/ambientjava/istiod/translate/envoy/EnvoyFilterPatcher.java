@@ -101,7 +101,7 @@ final class EnvoyFilterPatcher {
                 }
                 changed |= switch (patch) {
                     case EnvoyFilterPatch.HttpFilter f -> insertFilter(f, listeners, bound.key(), proxy);
-                    case EnvoyFilterPatch.HttpRoute r -> mergeRoutes(r, routes);
+                    case EnvoyFilterPatch.HttpRoute r -> mergeRoutes(r, routes, proxy);
                 };
             }
             if (!changed) {
@@ -251,7 +251,8 @@ final class EnvoyFilterPatcher {
         }
     }
 
-    private static boolean mergeRoutes(EnvoyFilterPatch.HttpRoute patch, Map<String, RouteConfiguration> routes) {
+    private static boolean mergeRoutes(
+            EnvoyFilterPatch.HttpRoute patch, Map<String, RouteConfiguration> routes, ProxyId proxy) {
         boolean changed = false;
         for (Map.Entry<String, RouteConfiguration> entry : routes.entrySet()) {
             RouteConfiguration table = entry.getValue();
@@ -267,7 +268,7 @@ final class EnvoyFilterPatcher {
             for (int v = 0; v < patched.getVirtualHostsCount(); v++) {
                 VirtualHost.Builder vh = patched.getVirtualHostsBuilder(v);
                 if (patch.virtualHostName().isPresent()
-                        && !patch.virtualHostName().get().equals(vh.getName())) {
+                        && !virtualHostFits(patch.virtualHostName().get(), vh.getName(), table.getName(), proxy)) {
                     continue;
                 }
                 for (int r = 0; r < vh.getRoutesCount(); r++) {
@@ -288,6 +289,23 @@ final class EnvoyFilterPatcher {
             }
         }
         return changed;
+    }
+
+    /**
+     * A virtual host by name; on a waypoint also by the sidecar's inbound name {@code inbound|http|<port>} that
+     * Istio's docs examples use, which then means every virtual host of the waypoint on that service port.
+     */
+    static boolean virtualHostFits(String wanted, String name, String tableName, ProxyId proxy) {
+        if (wanted.equals(name)) {
+            return true;
+        }
+        String sidecarInbound = "inbound|http|";
+        if (proxy.type() == ProxyId.Type.WAYPOINT && wanted.startsWith(sidecarInbound)) {
+            return portOf(tableName)
+                    .map(String::valueOf)
+                    .equals(Optional.of(wanted.substring(sidecarInbound.length())));
+        }
+        return false;
     }
 
     private static boolean routeFits(EnvoyFilterPatch.HttpRoute patch, Route.Builder route) {

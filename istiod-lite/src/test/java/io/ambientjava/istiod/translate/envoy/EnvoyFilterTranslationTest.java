@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ambientjava.istiod.config.envoyfilter.RateLimitFilters;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -157,6 +158,27 @@ class EnvoyFilterTranslationTest {
         assertThat(translation.warnings())
                 .extracting(Object::toString)
                 .anySatisfy(w -> assertThat(w).contains("second").contains("not inserted twice"));
+    }
+
+    @Test
+    void theDocsSidecarVirtualHostNameMeansEveryWaypointVirtualHostOnThatPort() throws Exception {
+        ProxyResources waypoint = waypoint(
+                translate(with(RateLimitFilters.routeLimit("default", "SIDECAR_INBOUND", "inbound|http|9080"))));
+        for (RouteConfiguration table : waypoint.routes().values()) {
+            var perFilter = assertThat(table.getVirtualHosts(0).getRoutes(0).getTypedPerFilterConfigMap())
+                    .as(table.getName());
+            if (table.getName().endsWith(":9080")) {
+                perFilter.containsKey("envoy.filters.http.local_ratelimit"); // reviews, ratings
+            } else {
+                perFilter.isEmpty(); // product-api serves 8080
+            }
+        }
+        assertThat(EnvoyFilterPatcher.virtualHostFits(
+                        "inbound|http|8080", "a:9080", "a:9080", ProxyId.waypoint("default", "waypoint")))
+                .isFalse();
+        assertThat(EnvoyFilterPatcher.virtualHostFits(
+                        "inbound|http|80", "*:80", "http.80", ProxyId.gateway("default", "edge")))
+                .isFalse();
     }
 
     @Test
