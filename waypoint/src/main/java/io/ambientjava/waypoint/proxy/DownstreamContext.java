@@ -28,21 +28,26 @@ public record DownstreamContext(
         Objects.requireNonNull(baggage, "baggage");
     }
 
-    /** The source workload's name from baggage ({@code k8s.deployment.name} and the like), if sent. */
+    /**
+     * The source workload's name from baggage ({@code k8s.deployment.name} and the like), if sent; for a bare pod
+     * ztunnel names only {@code k8s.pod.name}, which then is the workload.
+     */
     public Optional<String> sourceWorkload() {
         return baggage.flatMap(b -> {
+            Optional<String> pod = Optional.empty();
             for (String item : b.split(",")) {
                 String[] kv = item.trim().split("=", 2);
-                if (kv.length == 2
+                if (kv.length == 2 && kv[0].equals("k8s.pod.name")) {
+                    pod = Optional.of(kv[1]);
+                } else if (kv.length == 2
                         && kv[0].startsWith("k8s.")
                         && kv[0].endsWith(".name")
                         && !kv[0].equals("k8s.namespace.name")
-                        && !kv[0].equals("k8s.cluster.name")
-                        && !kv[0].equals("k8s.pod.name")) {
+                        && !kv[0].equals("k8s.cluster.name")) {
                     return Optional.of(kv[1]);
                 }
             }
-            return Optional.empty();
+            return pod;
         });
     }
 }
