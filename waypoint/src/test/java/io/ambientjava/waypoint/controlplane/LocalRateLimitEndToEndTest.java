@@ -186,8 +186,11 @@ class LocalRateLimitEndToEndTest {
     }
 
     /**
-     * The measurement: requests at twice the configured rate for a bounded time; the waypoint admits what the
-     * bucket grants, {@code max_tokens + fills × tokens_per_fill}, and so about the configured rate.
+     * The measurement: requests at twice the configured rate for a bounded time (200 requests, 5 s). With a
+     * regular client the waypoint admits what the bucket grants, {@code max_tokens + fills × tokens_per_fill}, and
+     * so about the configured rate. This machine is shared and often loaded: a client stalled for more than two
+     * fills lets a fill spill over the full bucket, so the check is against the same bucket run over the requests'
+     * actual send times; the ideal figures are printed beside it.
      */
     @Test
     void atTwiceTheConfiguredRateTheAdmittedRateIsTheConfiguredOne() {
@@ -195,23 +198,29 @@ class LocalRateLimitEndToEndTest {
                 new NodeIdentity(false, "198.19.0.2", "waypoint-0", "default", "waypoint", "waypoint"),
                 REVIEWS_VIP,
                 9080);
-        // The first request makes the bucket and the connection and warms the code up (it took up to 1.3 s on the
-        // loaded test machine); the bucket is full again well before the measured requests start.
+        // The first request makes the bucket (and the connection, and warms the code up: up to 1.3 s on the loaded
+        // test machine); the bucket is full again well before the measured requests start.
+        long origin = System.nanoTime();
         assertThat(get(port, "/").statusCode()).isEqualTo(200);
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1_200));
         double configured = TOKENS_PER_FILL * 1000.0 / FILL_MILLIS; // 20 per second
         long intervalNanos = (long) (1e9 / (2 * configured)); // 40 per second offered
-        int requests = 200; // 5 s
+        int requests = 200;
+        long[] sentAt = new long[requests];
         int admitted = 0;
         int limited = 0;
+        long maxGap = 0;
         long start = System.nanoTime();
-        long lastSent = start;
-        for (int i = 0; i < requests && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15); i++) {
-            long due = start + i * intervalNanos;
+        int sent = 0;
+        for (; sent < requests && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15); sent++) {
+            long due = start + sent * intervalNanos;
             while (System.nanoTime() < due) {
                 LockSupport.parkNanos(due - System.nanoTime());
             }
-            lastSent = System.nanoTime();
+            sentAt[sent] = System.nanoTime();
+            if (sent > 0) {
+                maxGap = Math.max(maxGap, sentAt[sent] - sentAt[sent - 1]);
+            }
             int status = get(port, "/").statusCode();
             if (status == 200) {
                 admitted++;
@@ -219,39 +228,55 @@ class LocalRateLimitEndToEndTest {
                 limited++;
             }
         }
-        double elapsed = (lastSent - start) / 1e9;
-        int sent = admitted + limited;
-        // the bucket's fills are not in phase with the first measured request: count whole and partial intervals
-        double fills = elapsed * 1000 / FILL_MILLIS;
-        double granted = MAX_TOKENS + fills * TOKENS_PER_FILL;
+        double elapsed = (sentAt[sent - 1] - start) / 1e9;
+        double fills = elapsed * 1000 / FILL_MILLIS; // not in phase with the first request: partial intervals count
+        double ideal = MAX_TOKENS + fills * TOKENS_PER_FILL;
+        long replayed = replayBucket(origin, sentAt, sent);
         double admittedRate = admitted / elapsed;
-        // after the initial bucket, the rate the fills allow
-        double steadyRate = (admitted - MAX_TOKENS) / elapsed;
         System.out.printf(
-                "local_ratelimit measurement: offered %d requests in %.3f s (%.1f/s, configured %.1f/s);"
-                        + " admitted %d (%.2f/s; beyond the initial %d tokens %.2f/s = %.1f%% of configured),"
-                        + " refused %d;"
-                        + " bucket grants max_tokens + fills x tokens_per_fill = %d + %.2f x %d = %.1f"
-                        + " (admitted/granted %.3f)%n",
+                "local_ratelimit measurement: offered %d requests in %.3f s (%.1f/s, configured %.1f/s, longest gap"
+                        + " %d ms); admitted %d = %.2f/s (%.1f%% of configured), refused %d; ideal bucket"
+                        + " max_tokens + fills x tokens_per_fill = %d + %.2f x %d = %.1f (admitted/ideal %.3f);"
+                        + " the bucket over the actual send times grants %d (admitted/that %.3f)%n",
                 sent,
                 elapsed,
                 sent / elapsed,
                 configured,
+                maxGap / 1_000_000,
                 admitted,
                 admittedRate,
-                MAX_TOKENS,
-                steadyRate,
-                100 * steadyRate / configured,
+                100 * admittedRate / configured,
                 limited,
                 MAX_TOKENS,
                 fills,
                 TOKENS_PER_FILL,
-                granted,
-                admitted / granted);
+                ideal,
+                admitted / ideal,
+                replayed,
+                admitted / (double) replayed);
+        assertThat(admitted + limited).isEqualTo(sent);
         assertThat(sent).isEqualTo(requests);
         assertThat(sent / elapsed).as("offered rate").isGreaterThan(1.5 * configured);
-        assertThat((double) admitted).isCloseTo(granted, org.assertj.core.data.Percentage.withPercentage(5));
-        assertThat(admittedRate).isCloseTo(configured, org.assertj.core.data.Percentage.withPercentage(5));
+        assertThat((double) admitted).isCloseTo(replayed, org.assertj.core.data.Percentage.withPercentage(5));
+        assertThat(admitted).isLessThanOrEqualTo((int) Math.ceil(ideal) + TOKENS_PER_FILL);
+    }
+
+    /** Envoy's token bucket, made at {@code origin} and used once then, over these send times (client clock). */
+    private static long replayBucket(long origin, long[] sentAt, int count) {
+        long intervalNanos = TimeUnit.MILLISECONDS.toNanos(FILL_MILLIS);
+        long tokens = MAX_TOKENS - 1;
+        long credited = 0;
+        long granted = 0;
+        for (int i = 0; i < count; i++) {
+            long fills = (sentAt[i] - origin) / intervalNanos;
+            tokens = Math.min(MAX_TOKENS, tokens + (fills - credited) * TOKENS_PER_FILL);
+            credited = fills;
+            if (tokens > 0) {
+                tokens--;
+                granted++;
+            }
+        }
+        return granted;
     }
 
     private static final String RATE_LIMIT = """
