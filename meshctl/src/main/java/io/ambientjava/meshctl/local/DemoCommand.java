@@ -261,7 +261,7 @@ public final class DemoCommand implements Callable<Integer> {
         mesh.config().apply("52-inventory-timeout.yaml", timeout);
         String slow = "http://" + serviceVip("inventory") + ":" + DemoService.PORT + "/?delay=2000";
         HostCommand.Result timedOut = awaitStatus(mesh, CART, slow, "504");
-        out.println("  cart -> inventory (2 s to answer): " + timedOut.stdout().strip());
+        out.println("  cart -> inventory (2 s to answer): " + oneLine(timedOut.stdout()));
         HostCommand.Result quick = mesh.execIn(
                 CART,
                 "curl",
@@ -271,7 +271,7 @@ public final class DemoCommand implements Callable<Integer> {
                 "-w",
                 " [HTTP %{http_code} in %{time_total} s]",
                 "http://" + serviceVip("inventory") + ":" + DemoService.PORT + "/");
-        out.println("  cart -> inventory (at once):       " + quick.stdout().strip());
+        out.println("  cart -> inventory (at once):       " + oneLine(quick.stdout()));
 
         out.println();
         out.println("== 9. the waypoint's istio_requests_total (scraped from " + waypoint.ip() + ":"
@@ -328,6 +328,10 @@ public final class DemoCommand implements Callable<Integer> {
             Thread.sleep(300);
         } while (System.nanoTime() < deadline);
         return result;
+    }
+
+    private static String oneLine(String text) {
+        return text.strip().replaceAll("\\s*\\n\\s*", " ");
     }
 
     /** {@code destination_service response_code count} lines from a waypoint's metrics, summed over other labels. */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @RequiresRoot
 @RequiresCommand({"ip", "nft", "nsenter", "curl"})
-@Timeout(180)
+@Timeout(300)
 class DemoCommandIT {
 
     @Test
