@@ -57,9 +57,9 @@ final class L7Table {
                         + r.latency().failed() + " / " + r.latency().non2xx());
         row(
                 out,
-                "proxy cores per 1,000 rps at " + at,
+                "proxy CPU s per 1,000 answered requests (= cores per 1,000 rps) at " + at,
                 results,
-                r -> each(r, i -> f3(r.latencyCpu()[i] / r.latencyWindowSeconds() / (o.rate() / 1000.0))));
+                r -> each(r, i -> f3(perThousand(r, i))));
         row(out, "proxy cores at max throughput", results, r -> each(r, i -> f2(r.maxCpu()[i] / r.maxWindowSeconds())));
         row(
                 out,
@@ -113,9 +113,8 @@ final class L7Table {
         Optional<L7Result> waypoint = find(report, L7Variant.WAYPOINT);
         Optional<L7Result> l4 = find(report, L7Variant.L4);
         Optional<L7Result> nginx = find(report, L7Variant.NGINX);
-        int rate = report.options().rate();
         waypoint.ifPresent(w -> {
-            double cores = w.latencyCpu()[0] / w.latencyWindowSeconds() / (rate / 1000.0);
+            double cores = perThousand(w, 0);
             out.add(verdict(
                     "waypoint CPU at 1,000 rps ≤ " + TARGET_CORES + " core",
                     f3(cores) + " core per 1,000 rps",
@@ -142,6 +141,15 @@ final class L7Table {
             });
         });
         return out;
+    }
+
+    /**
+     * CPU seconds per 1,000 requests answered in the latency window: cores per 1,000 rps, also when a path could not
+     * keep the rate and answered fewer.
+     */
+    private static double perThousand(L7Result r, int proxy) {
+        long answered = Math.max(1, r.latency().histogram().getTotalCount());
+        return r.latencyCpu()[proxy] / (answered / 1000.0);
     }
 
     private static String[] verdict(String goal, String measured, boolean pass) {
