@@ -376,7 +376,7 @@ public final class L7Benchmark {
                 "--pod-ip",
                 pod.ip().getHostAddress(),
                 "--worker-threads",
-                "1"));
+                Integer.toString(options.waypointThreads())));
         return command;
     }
 

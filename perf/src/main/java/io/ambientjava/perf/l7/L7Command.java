@@ -115,6 +115,11 @@ public final class L7Command implements Callable<Integer> {
             description = "JVM options of each ztunnel, space-separated (default: the mesh benchmark's).")
     String ztunnelJvmOptions;
 
+    @Option(
+            names = "--waypoint-threads",
+            description = "The waypoint's event loop threads (default 1, like one Envoy worker per core here).")
+    int waypointThreads = 1;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the Markdown report here.")
     Path out;
 
@@ -164,7 +169,8 @@ public final class L7Command implements Callable<Integer> {
                 split(waypointJvmOptions).orElse(WAYPOINT_JVM_OPTIONS),
                 split(ztunnelJvmOptions).orElse(io.ambientjava.perf.mesh.ZtunnelLauncher.DEFAULT_JVM_OPTIONS),
                 wrk,
-                nginx);
+                nginx,
+                waypointThreads);
     }
 
     private static Path jar(Path given, String relative, String module) {

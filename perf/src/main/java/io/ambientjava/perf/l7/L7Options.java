@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param connections connections of both the latency case and wrk
  * @param bodyBytes size of each response body
  * @param maxDuration how long wrk drives each variant as hard as it can
+ * @param waypointThreads the waypoint's event loop threads ({@code --worker-threads})
  */
 public record L7Options(
         List<L7Variant> variants,
@@ -27,7 +28,8 @@ public record L7Options(
         List<String> waypointJvmOptions,
         List<String> ztunnelJvmOptions,
         String wrk,
-        String nginx) {
+        String nginx,
+        int waypointThreads) {
 
     public L7Options {
         variants = List.copyOf(variants);
@@ -44,5 +46,8 @@ public record L7Options(
         Objects.requireNonNull(maxDuration, "maxDuration");
         waypointJvmOptions = List.copyOf(waypointJvmOptions);
         ztunnelJvmOptions = List.copyOf(ztunnelJvmOptions);
+        if (waypointThreads <= 0) {
+            throw new IllegalArgumentException("waypoint threads must be positive, was " + waypointThreads);
+        }
     }
 }
