@@ -36,6 +36,12 @@ public final class DemoCommand implements Callable<Integer> {
     boolean keep;
 
     @Option(
+            names = "--prometheus",
+            description = "Also run Prometheus (Debian package 'prometheus') scraping every ztunnel, the waypoint and"
+                    + " istiod-lite each second, and print its URL; with --keep it stays up with the mesh.")
+    boolean prometheus;
+
+    @Option(
             names = "--repo",
             description = "Repository root holding the built jars (default: the working directory or meshctl.jar's).")
     Path repo;
@@ -99,6 +105,13 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             progress("local mesh " + mesh.name() + " starting (folder " + mesh.dir() + ")");
             mesh.start(NODES, SERVICES, PODS);
+            if (prometheus) {
+                String url = mesh.startPrometheus();
+                progress("Prometheus: " + url + "/graph?g0.expr="
+                        + java.net.URLEncoder.encode(
+                                "sum(rate(istio_requests_total[1m])) by (destination_service, response_code)",
+                                java.nio.charset.StandardCharsets.UTF_8));
+            }
             walkThrough(mesh);
             if (keep) {
                 progress("mesh " + mesh.name() + " keeps running (config folder "

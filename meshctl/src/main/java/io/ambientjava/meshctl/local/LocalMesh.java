@@ -57,6 +57,9 @@ public final class LocalMesh implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger nextProxyVip =
             new java.util.concurrent.atomic.AtomicInteger(1);
     private int xdsPort;
+    private int istiodMonitoringPort;
+    private final Map<String, Integer> proxyMetricsPorts = new ConcurrentHashMap<>();
+    private volatile Path prometheusDir;
     private Path tokenFile;
     private UnixToTcpBridge xdsBridge;
 
@@ -314,6 +317,9 @@ public final class LocalMesh implements AutoCloseable {
         awaitReady(netns, podName);
         MeshProxy proxy = new MeshProxy(kind, namespace, gateway, podName, serviceAccount, ip, netns, process);
         proxies.add(proxy);
+        if (prometheusDir != null) {
+            writeScrapeTargets();
+        }
         progress.accept((kind == MeshProxy.Kind.WAYPOINT ? "waypoint " : "ingress gateway ") + namespace + "/"
                 + gateway + " on " + nodeName + ": pod " + podName + " " + ip + " (not captured), "
                 + proxy.principal());
@@ -365,6 +371,130 @@ public final class LocalMesh implements AutoCloseable {
         Path temp = dir.resolve(".ca-tokens.yaml.tmp");
         Files.writeString(temp, yaml.toString());
         Files.move(temp, tokenFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Starts Prometheus ({@code /usr/bin/prometheus}, Debian's package) scraping every ztunnel, every waypoint and
+     * ingress gateway (their 15020 brought to the host's loopback over a Unix-socket bridge) and istiod-lite, each
+     * second; returns its URL (127.0.0.1). It stops with the mesh.
+     */
+    public String startPrometheus() throws Exception {
+        Path binary = Path.of("/usr/bin/prometheus");
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalStateException("prometheus is not installed (Debian: apt-get install prometheus)");
+        }
+        Path folder = Files.createDirectories(dir.resolve("prometheus"));
+        prometheusDir = folder;
+        writeScrapeTargets();
+        Files.writeString(folder.resolve("prometheus.yml"), """
+                global: {scrape_interval: 1s, evaluation_interval: 1s}
+                scrape_configs:
+                - job_name: ztunnel
+                  metrics_path: /stats/prometheus
+                  file_sd_configs: [{files: ['%1$s/ztunnel.json'], refresh_interval: 1s}]
+                - job_name: waypoint
+                  metrics_path: /stats/prometheus
+                  file_sd_configs: [{files: ['%1$s/proxies.json'], refresh_interval: 1s}]
+                - job_name: istiod
+                  metrics_path: /metrics
+                  static_configs: [{targets: ['127.0.0.1:%2$d']}]
+                """.formatted(folder, istiodMonitoringPort));
+        int port = freePort();
+        ChildProcess prometheus = launch(
+                "prometheus",
+                List.of(
+                        binary.toString(),
+                        "--config.file=" + folder.resolve("prometheus.yml"),
+                        "--storage.tsdb.path=" + folder.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port,
+                        "--log.level=warn"));
+        String url = "http://127.0.0.1:" + port;
+        awaitHttp(url + "/-/ready", prometheus);
+        progress.accept("prometheus " + url + " scraping " + metricsPorts.size() + " ztunnel(s), " + proxies.size()
+                + " waypoint/gateway(s) and istiod-lite every second");
+        return url;
+    }
+
+    private static void awaitHttp(String url, ChildProcess process) throws Exception {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            while (true) {
+                try {
+                    HttpResponse<String> response = client.send(
+                            HttpRequest.newBuilder(URI.create(url))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // still starting
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            process.name() + " not ready within " + READY_TIMEOUT + ":\n" + process.log());
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** Prometheus's file-based discovery: ztunnels on the host's loopback, proxies through bridges to their netns. */
+    private synchronized void writeScrapeTargets() throws Exception {
+        Path folder = prometheusDir;
+        StringBuilder ztunnelTargets = new StringBuilder("[");
+        metricsPorts.forEach((node, port) -> ztunnelTargets
+                .append(ztunnelTargets.length() > 1 ? "," : "")
+                .append("{\"targets\":[\"127.0.0.1:")
+                .append(port)
+                .append("\"],\"labels\":{\"node\":\"")
+                .append(node)
+                .append("\"}}"));
+        StringBuilder proxyTargets = new StringBuilder("[");
+        for (MeshProxy proxy : proxies) {
+            Integer port = proxyMetricsPorts.get(proxy.podName());
+            if (port == null) {
+                port = forwardToHost(proxy.netns(), proxy.podName() + "-metrics", MeshProxy.METRICS_PORT);
+                proxyMetricsPorts.put(proxy.podName(), port);
+            }
+            proxyTargets
+                    .append(proxyTargets.length() > 1 ? "," : "")
+                    .append("{\"targets\":[\"127.0.0.1:")
+                    .append(port)
+                    .append("\"],\"labels\":{\"pod\":\"")
+                    .append(proxy.podName())
+                    .append("\",\"namespace\":\"")
+                    .append(proxy.namespace())
+                    .append("\"}}");
+        }
+        writeAtomically(
+                folder.resolve("ztunnel.json"), ztunnelTargets.append("]").toString());
+        writeAtomically(folder.resolve("proxies.json"), proxyTargets.append("]").toString());
+    }
+
+    /** Brings {@code 127.0.0.1:port} of a netns to a free port on the host's loopback; returns that port. */
+    private int forwardToHost(Path netns, String name, int port) throws Exception {
+        Path socket = dir.resolve(name + ".sock");
+        List<String> bridge = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--", DemoJars.java()));
+        bridge.addAll(List.of("-Xmx16m", "-Xshare:auto"));
+        bridge.addAll(SMALL_JVM);
+        bridge.addAll(List.of(
+                "-cp",
+                jars.meshctlClasses().toString(),
+                UnixToTcpBridge.class.getName(),
+                socket.toString(),
+                Integer.toString(port)));
+        launch("bridge " + name, bridge).awaitLine("bridge ready", READY_TIMEOUT);
+        TcpToUnixRelay relay = TcpToUnixRelay.start(0, socket);
+        teardown.add("relay to " + socket, relay::close);
+        return relay.port();
+    }
+
+    private static void writeAtomically(Path file, String content) throws IOException {
+        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.writeString(temp, content);
+        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The waypoints and ingress gateways started so far. */
@@ -451,7 +581,7 @@ public final class LocalMesh implements AutoCloseable {
                 "--webhook-port",
                 "-1",
                 "--monitoring-port",
-                "-1",
+                Integer.toString(istiodMonitoringPort = freePort()),
                 "--token-file",
                 tokenFile.toString(),
                 "--poll-ms",

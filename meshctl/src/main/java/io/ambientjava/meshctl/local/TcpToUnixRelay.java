@@ -13,7 +13,45 @@ import java.nio.file.Path;
  * Usage: {@code TcpToUnixRelay <port> <unix-socket>}.
  */
 public final class TcpToUnixRelay {
-    private TcpToUnixRelay() {}
+    private final ServerSocketChannel server;
+
+    private TcpToUnixRelay(ServerSocketChannel server) {
+        this.server = server;
+    }
+
+    /** In this process: listens on {@code 127.0.0.1:port} (0: any free port) and carries connections to the socket. */
+    public static TcpToUnixRelay start(int port, Path socket) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        server.bind(new InetSocketAddress("127.0.0.1", port), 256);
+        UnixDomainSocketAddress target = UnixDomainSocketAddress.of(socket);
+        Thread.ofVirtual().name("relay " + socket.getFileName()).start(() -> serve(server, target));
+        return new TcpToUnixRelay(server);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.socket().getLocalSocketAddress()).getPort();
+    }
+
+    public void close() throws IOException {
+        server.close();
+    }
+
+    private static void serve(ServerSocketChannel server, UnixDomainSocketAddress target) {
+        while (server.isOpen()) {
+            try {
+                SocketChannel client = server.accept();
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        UnixToTcpBridge.splice(client, SocketChannel.open(target));
+                    } catch (IOException e) {
+                        UnixToTcpBridge.closeQuietly(client);
+                    }
+                });
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {

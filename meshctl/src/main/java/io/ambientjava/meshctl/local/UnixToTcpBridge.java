@@ -36,6 +36,19 @@ public final class UnixToTcpBridge implements AutoCloseable {
         return new UnixToTcpBridge(socket, server, new InetSocketAddress("127.0.0.1", loopbackPort));
     }
 
+    /**
+     * Runs a bridge as its own process, e.g. inside a pod's netns to expose a port there to the host:
+     * {@code UnixToTcpBridge <unix-socket> <loopback-port>}.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            throw new IllegalArgumentException("usage: UnixToTcpBridge <unix-socket> <loopback-port>");
+        }
+        UnixToTcpBridge bridge = open(Path.of(args[0]), Integer.parseInt(args[1]));
+        System.out.println("bridge ready: " + args[0] + " -> 127.0.0.1:" + args[1]);
+        bridge.acceptor.join();
+    }
+
     public Path socket() {
         return socket;
     }

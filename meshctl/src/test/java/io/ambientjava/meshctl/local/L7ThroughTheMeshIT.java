@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -483,6 +484,100 @@ class L7ThroughTheMeshIT {
         report("waypoint istio_requests_total (reviews)", requests.size() + " series");
         assertThat(requests).anyMatch(l -> l.contains("response_code=\"200\"") && l.contains("reporter=\"waypoint\""));
         assertThat(requests).anyMatch(l -> l.contains("response_code=\"503\""));
+    }
+
+    // ---- Prometheus ------------------------------------------------------------------------------------------
+
+    @Test
+    @Order(70)
+    void prometheusScrapesTheMeshAndSeesWhatWasSent() throws Exception {
+        Assumptions.assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/prometheus")), "needs the Debian package prometheus");
+        String prometheus = mesh.startPrometheus();
+        awaitQuery(prometheus, "count(up == 1)", v -> v == 5.0, "2 ztunnels, waypoint, ingress gateway, istiod up");
+
+        String requests = "sum(istio_requests_total{reporter=\"waypoint\","
+                + "destination_service=\"productpage.default.svc.cluster.local\"})";
+        double before = query(prometheus, requests).orElse(0.0);
+        Map<String, Long> sent = mesh.load(SLEEP, url(PRODUCTPAGE, "/"), 300, 8, Duration.ofSeconds(5));
+        assertThat(sent.getOrDefault("status 200", 0L)).isEqualTo(300);
+        double after = awaitQuery(prometheus, requests, v -> v >= before + 300, "300 more productpage requests");
+        String rates =
+                queryText(prometheus, "sum(rate(istio_requests_total[1m])) by (destination_service, response_code)");
+
+        // L4 only (a pod address, the waypoint serves service traffic): 100000 bytes of body to productpage-v1
+        String tcp =
+                "sum(istio_tcp_received_bytes_total{reporter=\"destination\",destination_workload=\"productpage-v1\"})";
+        double bytesBefore = awaitStable(prometheus, tcp);
+        HostCommand.Result post = mesh.execIn(
+                SLEEP,
+                "sh",
+                "-c",
+                "head -c 100000 /dev/zero | curl -sS -m 10 -o /dev/null -w '%{http_code} %{size_upload}' --data-binary @- http://"
+                        + mesh.ipOf(PRODUCTPAGE_V1) + ":" + DemoService.TARGET_PORT + "/upload");
+        double bytesAfter = awaitQuery(prometheus, tcp, v -> v >= bytesBefore + 100_000, "100000 bytes more");
+        report(
+                "prometheus",
+                "productpage requests " + before + " -> " + after + "; rate by service/code: " + rates
+                        + "; tcp received at productpage-v1 +" + (bytesAfter - bytesBefore) + " bytes for "
+                        + post.stdout());
+        assertThat(after - before).isEqualTo(300.0);
+        assertThat(rates).contains("productpage.default.svc.cluster.local").contains("\"response_code\":\"200\"");
+        assertThat(post.stdout()).isEqualTo("200 100000");
+        // the body plus curl's request line and headers
+        assertThat(bytesAfter - bytesBefore).isBetween(100_000.0, 100_400.0);
+    }
+
+    static Optional<Double> query(String prometheus, String promql) throws Exception {
+        var result = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(queryText(prometheus, promql))
+                .path("data")
+                .path("result");
+        if (!result.isArray() || result.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(Double.parseDouble(result.get(0).path("value").get(1).asText()));
+    }
+
+    static String queryText(String prometheus, String promql) throws Exception {
+        try (var client = java.net.http.HttpClient.newHttpClient()) {
+            return client.send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(prometheus + "/api/v1/query?query="
+                                            + java.net.URLEncoder.encode(
+                                                    promql, java.nio.charset.StandardCharsets.UTF_8)))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body();
+        }
+    }
+
+    static double awaitQuery(String prometheus, String promql, java.util.function.DoublePredicate done, String what)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Optional<Double> last = Optional.empty();
+        while (System.nanoTime() < deadline) {
+            last = query(prometheus, promql);
+            if (last.isPresent() && done.test(last.get())) {
+                return last.get();
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("prometheus: " + promql + " never showed " + what + " (last " + last + ")");
+    }
+
+    /** The value once two scrapes a couple of seconds apart agree (the counters settled). */
+    static double awaitStable(String prometheus, String promql) throws Exception {
+        double last = query(prometheus, promql).orElse(0.0);
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(2500);
+            double now = query(prometheus, promql).orElse(0.0);
+            if (now == last) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
