@@ -34,7 +34,10 @@ class DemoCommandIT {
             Assumptions.assumeTrue(Files.isRegularFile(repo.resolve(jar)), "needs " + jar + " (build that module)");
         }
 
-        MeshctlRun run = MeshctlRun.of("demo", "--repo", repo.toString());
+        boolean prometheus = Files.isExecutable(Path.of("/usr/bin/prometheus"));
+        MeshctlRun run = prometheus
+                ? MeshctlRun.of("demo", "--repo", repo.toString(), "--prometheus")
+                : MeshctlRun.of("demo", "--repo", repo.toString());
         System.out.println(run.out());
 
         assertThat(run.exit()).as(run.err()).isZero();
@@ -61,6 +64,7 @@ class DemoCommandIT {
                 .containsPattern(
                         "istio_requests_total product-api\\.shop\\.svc\\.cluster\\.local +200 +from frontend-v1 +\\d+")
                 .containsPattern("istio_requests_total inventory\\.shop\\.svc\\.cluster\\.local +504")
+                .containsPattern(prometheus ? "Prometheus: http://127\\.0\\.0\\.1:\\d+/graph\\?g0\\.expr=sum" : "")
                 .doesNotContain("UNEXPECTED")
                 .doesNotContain("FAILED");
         Matcher name =
