@@ -20,6 +20,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private final ProxyRuntime runtime;
     private final DownstreamContext context;
     private final boolean http2;
+    private final boolean upgradedFromHttp1;
     private RequestFlow flow;
     private boolean requestEnded;
     private final java.util.ArrayDeque<Object> queued = new java.util.ArrayDeque<>();
@@ -28,9 +29,19 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private long lastReadNanos;
 
     DownstreamHandler(ProxyRuntime runtime, DownstreamContext context, boolean http2) {
+        this(runtime, context, http2, false);
+    }
+
+    /**
+     * {@code upgradedFromHttp1}: the connection began as HTTP/1.1 and took the client's h2c upgrade. The upgrade is
+     * an offer for this hop only (the JDK's HttpClient makes it by default), so upstream stays HTTP/1.1 unless the
+     * cluster asks for HTTP/2: an HTTP/1.1-only app must not be spoken to in HTTP/2 because its client upgraded.
+     */
+    DownstreamHandler(ProxyRuntime runtime, DownstreamContext context, boolean http2, boolean upgradedFromHttp1) {
         this.runtime = runtime;
         this.context = context;
         this.http2 = http2;
+        this.upgradedFromHttp1 = upgradedFromHttp1;
     }
 
     @Override
@@ -46,7 +57,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private void handle(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request) {
             requestEnded = false;
-            RequestFlow started = new RequestFlow(ctx, runtime, context, http2, request, () -> onFlowDone(ctx));
+            RequestFlow started =
+                    new RequestFlow(ctx, runtime, context, http2, upgradedFromHttp1, request, () -> onFlowDone(ctx));
             flow = started;
             requestStartNanos = lastReadNanos = System.nanoTime();
             started.start();

@@ -52,7 +52,7 @@ final class DownstreamPipeline {
         Http1ServerCodec codec = new Http1ServerCodec(runtime.limits());
         HttpServerUpgradeHandler.UpgradeCodecFactory upgrades =
                 protocol -> AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                        ? new Http2ServerUpgradeCodec(http2Codec(runtime), multiplex(runtime, context))
+                        ? new Http2ServerUpgradeCodec(http2Codec(runtime), multiplex(runtime, context, true))
                         : null;
         String name = pipeline.context(after).name();
         pipeline.addAfter(name, "http1-handler", new DownstreamHandler(runtime, context, false));
@@ -63,7 +63,7 @@ final class DownstreamPipeline {
     static void http2(ChannelPipeline pipeline, ChannelHandler after, ProxyRuntime runtime, DownstreamContext context) {
         String name = pipeline.context(after).name();
         pipeline.addAfter(name, "h2-codec", http2Codec(runtime));
-        pipeline.addAfter("h2-codec", "h2-multiplex", multiplex(runtime, context));
+        pipeline.addAfter("h2-codec", "h2-multiplex", multiplex(runtime, context, false));
     }
 
     private static Http2FrameCodec http2Codec(ProxyRuntime runtime) {
@@ -75,12 +75,13 @@ final class DownstreamPipeline {
                 .build();
     }
 
-    private static Http2MultiplexHandler multiplex(ProxyRuntime runtime, DownstreamContext context) {
+    private static Http2MultiplexHandler multiplex(
+            ProxyRuntime runtime, DownstreamContext context, boolean upgradedFromHttp1) {
         return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                stream.pipeline().addLast(new DownstreamHandler(runtime, context, true));
+                stream.pipeline().addLast(new DownstreamHandler(runtime, context, true, upgradedFromHttp1));
             }
         });
     }

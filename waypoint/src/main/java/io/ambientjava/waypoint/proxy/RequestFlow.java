@@ -77,6 +77,9 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private final ProxyRuntime runtime;
     private final DownstreamContext downstream;
     private final boolean http2;
+    /** HTTP/2 upstream because the client chose it (prior knowledge), not because it upgraded one HTTP/1.1 hop. */
+    private final boolean http2ByClientChoice;
+
     private final Runnable onComplete;
     private final HttpRequest request;
     private final Instant start = Instant.now();
@@ -134,6 +137,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             ProxyRuntime runtime,
             DownstreamContext downstream,
             boolean http2,
+            boolean upgradedFromHttp1,
             HttpRequest request,
             Runnable onComplete) {
         this.ctx = ctx;
@@ -141,6 +145,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         this.runtime = runtime;
         this.downstream = downstream;
         this.http2 = http2;
+        this.http2ByClientChoice = http2 && !upgradedFromHttp1;
         this.request = request;
         this.onComplete = onComplete;
         HttpHeaders headers = request.headers();
@@ -506,7 +511,8 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         attempts++;
         tried.add(host);
         lastHost = host;
-        UpstreamProtocol protocol = http2 || cluster.config().http2() ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
+        UpstreamProtocol protocol =
+                http2ByClientChoice || cluster.config().http2() ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
         host.activeRequestsIncrement();
         int attemptNumber = attempts;
         cluster.acquire(host, loop, protocol)
@@ -869,7 +875,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             MirrorSender.send(
                     target.get(),
                     loop,
-                    http2 ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1,
+                    http2ByClientChoice ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1,
                     new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), upstreamPath, headers),
                     body,
                     requestTrailers);

@@ -61,7 +61,26 @@ class ProtocolTest {
                 .isEqualTo("v1 POST /post\ndata");
         assertThat(up.seen)
                 .extracting(TestUpstream.Seen::protocol)
-                .containsExactly("HTTP/1.1", "HTTP/2", "HTTP/2", "HTTP/2");
+                .containsExactly("HTTP/1.1", "HTTP/2", "HTTP/1.1", "HTTP/2"); // the h2c upgrade stays on its hop
+    }
+
+    @Test
+    @RequiresCommand({"curl"})
+    void anUpgradedClientIsForwardedInHttp1AndAPriorKnowledgeClientInHttp2() throws Exception {
+        assertThat(curl("--http2", "-w", "%{http_version}", bed.url("/upgraded")))
+                .isEqualTo("v1 GET /upgraded\n2");
+        assertThat(curl("--http2-prior-knowledge", bed.url("/prior"))).isEqualTo("v1 GET /prior\n");
+
+        assertThat(up.seen)
+                .filteredOn(seen -> seen.uri().equals("/upgraded"))
+                .singleElement()
+                .extracting(TestUpstream.Seen::protocol)
+                .isEqualTo("HTTP/1.1");
+        assertThat(up.seen)
+                .filteredOn(seen -> seen.uri().equals("/prior"))
+                .singleElement()
+                .extracting(TestUpstream.Seen::protocol)
+                .isEqualTo("HTTP/2");
     }
 
     @Test
