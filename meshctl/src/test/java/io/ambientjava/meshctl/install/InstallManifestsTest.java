@@ -158,6 +158,8 @@ class InstallManifestsTest {
         assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("NODE_NAME"));
         Container install = pod.getInitContainers().getFirst();
         assertThat(install.getCommand()).containsSequence("/app/bin/node-agent", "install");
+        // The native launcher forwards the CNI call to the agent: no JVM on the node, no JVM start per pod.
+        assertThat(install.getCommand()).contains("--launcher=NATIVE");
         assertThat(install.getSecurityContext().getPrivileged()).isFalse();
         assertThat(install.getVolumeMounts())
                 .extracting(m -> m.getMountPath())
