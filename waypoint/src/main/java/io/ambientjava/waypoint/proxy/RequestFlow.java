@@ -88,7 +88,8 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private final String requestId;
     private final boolean grpc;
 
-    private String destinationService = "unknown";
+    private static final String UNKNOWN_SERVICE = "unknown";
+    private String destinationService = UNKNOWN_SERVICE;
     private Route route;
     private RouteAction.Forward forward;
     private String clusterName = "-";
@@ -185,7 +186,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             localReply(404, "no listener for " + downstream.listenerAddress() + ":" + downstream.listenerPort(), false);
             return;
         }
-        destinationService = serviceOf(listener.get().name());
+        destinationService = serviceOf(listener.get().name()).orElse(UNKNOWN_SERVICE);
         telemetry = runtime.observer().begin(http.telemetry(), view);
         listenerName = listener.get().name();
         if (http.localRateLimit().isPresent() && http.rateLimitBeforeSecurity() && rateLimited(config, http)) {
@@ -455,7 +456,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         }
         cluster = runtimeCluster.get();
         String[] clusterParts = clusterName.split("\\|", -1);
-        if (!destinationService.contains(".") && clusterParts.length == 4) {
+        if (destinationService.equals(UNKNOWN_SERVICE) && clusterParts.length == 4) {
             destinationService = clusterParts[3]; // an ingress listener names no service; the cluster does
         }
         ForwardedRequest upstream =
@@ -1016,8 +1017,12 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     }
 
     /** {@code inbound-vip|80|http|reviews.default.svc.cluster.local} → the hostname; else the listener name. */
-    static String serviceOf(String listenerName) {
+    /**
+     * The service a waypoint listener ({@code inbound-vip|<port>|<protocol>|<host>}) serves; none for an ingress
+     * listener ({@code 0.0.0.0_<port>}), whose requests take their service from the chosen cluster instead.
+     */
+    static Optional<String> serviceOf(String listenerName) {
         String[] parts = listenerName.split("\\|", -1);
-        return parts.length == 4 ? parts[3] : listenerName;
+        return parts.length == 4 && !parts[3].isEmpty() ? Optional.of(parts[3]) : Optional.empty();
     }
 }

@@ -49,6 +49,27 @@ class TelemetryTest {
     }
 
     @Test
+    void anIngressListenerTakesItsDestinationServiceFromTheCluster() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (TestBed bed = new TestBed(new IstioRequestMetrics(registry))) {
+            TestUpstream up = bed.upstream("v1");
+            bed.push(Envoy.httpListener(TestBed.VIP, TestBed.PORT, TestBed.HOST).toBuilder()
+                    .setName("0.0.0.0_" + TestBed.PORT) // how istiod-lite names an ingress gateway's listener
+                    .build());
+            bed.push(Envoy.routes(
+                    TestBed.HOST + ":" + TestBed.PORT,
+                    List.of(Envoy.prefixRoute("/", TestBed.DEFAULT_CLUSTER).build())));
+            bed.cluster(Envoy.edsCluster(TestBed.DEFAULT_CLUSTER).build(), up);
+            assertThat(bed.get("/ok").statusCode()).isEqualTo(200);
+        }
+        String scrape = registry.scrape();
+        assertThat(scrape)
+                .containsPattern(
+                        "istio_requests_total\\{[^}]*destination_service=\"reviews.default.svc.cluster.local\"")
+                .doesNotContain("0.0.0.0_");
+    }
+
+    @Test
     void overflowIsFlaggedInLogAndMetrics() {
         var r = new RequestRecord(
                 java.time.Instant.EPOCH,
