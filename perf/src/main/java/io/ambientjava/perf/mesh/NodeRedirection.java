@@ -68,12 +68,16 @@ sealed interface NodeRedirection extends AutoCloseable {
             this.redirector = redirector;
         }
 
+        private static final String PIN_ROOT_PREFIX = "ambient-perf-";
+
         static Ebpf install(boolean fastPath) throws IOException {
+            // A run killed before its close() left its pins; their cgroup is gone, the pins are not.
+            StalePinRoots.sweep(
+                    Path.of("/sys/fs/bpf"), PIN_ROOT_PREFIX, StalePinRoots::running, EbpfRedirection::uninstall);
             JvmCgroup cgroup = JvmCgroup.enter(CgroupV2.root(), "ambient-perf-");
             Path pinRoot = Path.of(
-                    "/sys/fs/bpf/ambient-perf-" + ProcessHandle.current().pid());
+                    "/sys/fs/bpf", PIN_ROOT_PREFIX + ProcessHandle.current().pid());
             try {
-                // The sk_msg fast path is off by default (no backpressure for bulk transfers); opt in here.
                 EbpfRedirection redirection = EbpfRedirection.install(pinRoot, cgroup.path(), fastPath);
                 return new Ebpf(cgroup, fastPath, new EbpfRedirector(redirection));
             } catch (RuntimeException e) {
