@@ -71,7 +71,7 @@ class MeshConfigFolderTest {
         assertThat(folder.remove("own.yaml")).isFalse();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> folder.apply("../escape.yaml", "x: 1"))
                 .hasMessageContaining("config file name must be a plain name ending in .yaml");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DemoService("x", "10.0.0.1"))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DemoService("x", "198.18.0.1"))
                 .hasMessageContaining("VIP in 198.19.0.0/16");
     }
 
