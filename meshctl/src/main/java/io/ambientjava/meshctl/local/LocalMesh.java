@@ -534,12 +534,8 @@ public final class LocalMesh implements AutoCloseable {
         if (netns == null) {
             throw new IllegalArgumentException("pod " + from.name() + " is not part of this mesh");
         }
-        List<String> argv = new ArrayList<>(List.of(DemoJars.java(), "-Xmx128m", "-Xshare:auto"));
-        argv.addAll(SMALL_JVM);
+        List<String> argv = meshctlMain("-Xmx128m", LoadClient.class);
         argv.addAll(List.of(
-                "-cp",
-                jars.meshctlClasses().toString(),
-                LoadClient.class.getName(),
                 "--url",
                 url,
                 "--requests",
@@ -757,19 +753,17 @@ public final class LocalMesh implements AutoCloseable {
 
     /** The command line of the built-in demo app ({@link DemoApp}), answering with its name and version. */
     public List<String> demoAppCommand(String name, String version, int port) {
-        List<String> app = new ArrayList<>(List.of(DemoJars.java(), "-Xmx24m", "-Xshare:auto"));
-        app.addAll(SMALL_JVM);
-        app.addAll(List.of(
-                "-cp",
-                jars.meshctlClasses().toString(),
-                DemoApp.class.getName(),
-                "--name",
-                name,
-                "--version",
-                version,
-                "--port",
-                Integer.toString(port)));
+        List<String> app = meshctlMain("-Xmx24m", DemoApp.class);
+        app.addAll(List.of("--name", name, "--version", version, "--port", Integer.toString(port)));
         return app;
+    }
+
+    /** A small JVM running {@code main} from meshctl's own classes; the caller appends its arguments. */
+    private List<String> meshctlMain(String heap, Class<?> main) {
+        List<String> argv = new ArrayList<>(List.of(DemoJars.java(), heap, "-Xshare:auto"));
+        argv.addAll(SMALL_JVM);
+        argv.addAll(List.of("-cp", jars.meshctlClasses().toString(), main.getName()));
+        return argv;
     }
 
     public List<String> nodeNames() {
