@@ -84,7 +84,7 @@ public sealed interface AccessLogFormat {
                     out.append(',');
                 }
                 first = false;
-                quote(out, e.getKey());
+                JsonStrings.quote(out, e.getKey());
                 out.append(':');
                 Object value = e.getValue().value(request);
                 if (value == null) {
@@ -92,32 +92,10 @@ public sealed interface AccessLogFormat {
                 } else if (value instanceof Number) {
                     out.append(value);
                 } else {
-                    quote(out, value.toString());
+                    JsonStrings.quote(out, value.toString());
                 }
             }
             return out.append("}\n").toString();
-        }
-
-        private static void quote(StringBuilder out, String s) {
-            out.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> out.append("\\\"");
-                    case '\\' -> out.append("\\\\");
-                    case '\n' -> out.append("\\n");
-                    case '\r' -> out.append("\\r");
-                    case '\t' -> out.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            out.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            out.append(c);
-                        }
-                    }
-                }
-            }
-            out.append('"');
         }
     }
 

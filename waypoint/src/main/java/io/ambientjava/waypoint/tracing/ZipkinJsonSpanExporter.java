@@ -1,5 +1,6 @@
 package io.ambientjava.waypoint.tracing;
 
+import io.ambientjava.waypoint.telemetry.JsonStrings;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -85,14 +86,14 @@ final class ZipkinJsonSpanExporter implements SpanExporter {
             out.append(",\"kind\":\"").append(kind).append('"');
         }
         out.append(",\"name\":");
-        quote(out, span.getName());
+        JsonStrings.quote(out, span.getName());
         long startMicros = span.getStartEpochNanos() / 1000;
         long duration = Math.max(1, (span.getEndEpochNanos() - span.getStartEpochNanos()) / 1000);
         out.append(",\"timestamp\":").append(startMicros);
         out.append(",\"duration\":").append(duration);
         String service = span.getResource().getAttribute(SERVICE_NAME);
         out.append(",\"localEndpoint\":{\"serviceName\":");
-        quote(out, service == null ? "waypoint" : service);
+        JsonStrings.quote(out, service == null ? "waypoint" : service);
         out.append('}');
         out.append(",\"tags\":{");
         boolean[] first = {true};
@@ -101,9 +102,9 @@ final class ZipkinJsonSpanExporter implements SpanExporter {
                 out.append(',');
             }
             first[0] = false;
-            quote(out, key.getKey());
+            JsonStrings.quote(out, key.getKey());
             out.append(':');
-            quote(out, String.valueOf(value));
+            JsonStrings.quote(out, String.valueOf(value));
         });
         if (span.getStatus().getStatusCode() == StatusCode.ERROR) {
             if (!first[0]) {
@@ -111,7 +112,7 @@ final class ZipkinJsonSpanExporter implements SpanExporter {
             }
             out.append("\"error\":");
             String description = span.getStatus().getDescription();
-            quote(out, description == null || description.isEmpty() ? "true" : description);
+            JsonStrings.quote(out, description == null || description.isEmpty() ? "true" : description);
         }
         out.append("}}");
     }
@@ -124,28 +125,6 @@ final class ZipkinJsonSpanExporter implements SpanExporter {
             case CONSUMER -> "CONSUMER";
             case INTERNAL -> null;
         };
-    }
-
-    private static void quote(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 
     @Override
