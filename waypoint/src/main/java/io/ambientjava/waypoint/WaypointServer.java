@@ -75,7 +75,7 @@ public final class WaypointServer implements AutoCloseable {
                 observer,
                 settings.limits(),
                 tcpObserver);
-        this.connector = InboundConnector.start(group, runtime);
+        this.connector = new InboundConnector(runtime);
         this.hboneServer = settings.hboneAddress() == null
                 ? null
                 : HboneServer.bind(
@@ -169,7 +169,6 @@ public final class WaypointServer implements AutoCloseable {
             ingressListeners.values().forEach(DownstreamListener::close);
             ingressListeners.clear();
         }
-        connector.close();
         hboneClient.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

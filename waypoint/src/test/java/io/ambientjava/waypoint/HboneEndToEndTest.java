@@ -303,6 +303,41 @@ class HboneEndToEndTest {
                 byte[] payload = "not http at all\u0000\u0001".getBytes(StandardCharsets.ISO_8859_1);
                 socket.getOutputStream().write(payload);
                 assertThat(socket.getInputStream().readNBytes(payload.length)).isEqualTo(payload);
+                // Half-close travels as END_STREAM: the echo sees EOF, ends its side, and so does the client.
+                socket.shutdownOutput();
+                assertThat(socket.getInputStream().read()).isEqualTo(-1);
+            }
+        }
+    }
+
+    /** h2c upgrade inside the tunnel: the upgraded request is stream 1 of an HTTP/2 connection inside a stream. */
+    @Test
+    @RequiresCommand({"curl"})
+    void h2cUpgradeInsideTheTunnel() throws Exception {
+        configure(REVIEWS.toString());
+        int port = startOutbound();
+        assertThat(curl("--http2", "-w", " %{http_version}", "http://127.0.0.1:" + port + "/up"))
+                .isEqualTo("reviews-v1 GET /up\n 2");
+        assertThat(curl("--http2", "-w", " %{http_version}", "http://127.0.0.1:" + port + "/up2"))
+                .isEqualTo("reviews-v1 GET /up2\n 2");
+    }
+
+    /**
+     * A response ending the connection (HTTP/1.1 Connection: close) ends the tunnel as a TCP close would: the
+     * client reads the whole response, then EOF, not a reset; the waypoint's stream ends both ways.
+     */
+    @Test
+    void connectionCloseEndsTheTunnelWithEndStreamNotReset() throws Exception {
+        configure(REVIEWS.toString());
+        int port = startOutbound();
+        for (int i = 0; i < 20; i++) {
+            try (var socket = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                socket.setSoTimeout(5000);
+                socket.getOutputStream()
+                        .write(("GET /close" + i + " HTTP/1.1\r\nHost: reviews\r\nConnection: close\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertThat(response).startsWith("HTTP/1.1 200").endsWith("reviews-v1 GET /close" + i + "\n");
             }
         }
     }

@@ -18,6 +18,16 @@ public sealed interface ConnectDecision {
         }
     }
 
+    /**
+     * Go ahead, and serve the stream in this process: the server answers 200 and hands the stream, with what the
+     * client sent early, to {@code adopter}.
+     */
+    record Adopted(StreamAdopter adopter) implements ConnectDecision {
+        public Adopted {
+            Objects.requireNonNull(adopter, "adopter");
+        }
+    }
+
     /** Refuse with an HTTP status (4xx/5xx) and a reason, sent in {@code hbone-error} and logged. */
     record Refused(int status, String reason) implements ConnectDecision {
         public Refused {
@@ -30,6 +40,10 @@ public sealed interface ConnectDecision {
 
     static ConnectDecision connected(Channel upstream) {
         return new Connected(upstream);
+    }
+
+    static ConnectDecision adopted(StreamAdopter adopter) {
+        return new Adopted(adopter);
     }
 
     /** 401, as ztunnel answers when authorization policy denies the connection. */

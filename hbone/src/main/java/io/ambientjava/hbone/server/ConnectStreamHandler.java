@@ -156,6 +156,26 @@ final class ConnectStreamHandler extends ChannelInboundHandlerAdapter {
                         Tunnel.EarlyFrames.of(frames));
                 log.debug("HBONE tunnel from {} to {} open", connection, target);
             }
+            case ConnectDecision.Adopted adopted -> {
+                if (!stream.isActive() || state != State.CONNECTING) {
+                    log.debug("HBONE client {} went away before {} was adopted", connection, target);
+                    releaseEarlyFrames();
+                    state = State.DONE;
+                    return;
+                }
+                state = State.DONE;
+                stream.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
+                List<Http2Frame> frames = List.copyOf(earlyFrames);
+                earlyFrames.clear();
+                ctx.pipeline().remove(this);
+                try {
+                    adopted.adopter().adopt((Http2StreamChannel) stream, frames);
+                } catch (RuntimeException e) {
+                    log.warn("HBONE stream from {} to {}: the adopter failed", connection, target, e);
+                    frames.forEach(ReferenceCountUtil::release);
+                    stream.close();
+                }
+            }
             case ConnectDecision.Refused refused -> refuse(ctx, refused.status(), refused.reason());
         }
     }

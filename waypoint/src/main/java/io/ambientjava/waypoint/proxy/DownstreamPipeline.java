@@ -7,9 +7,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2MultiplexCodec;
+import io.netty.handler.codec.http2.Http2MultiplexCodecBuilder;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -52,7 +51,7 @@ final class DownstreamPipeline {
         Http1ServerCodec codec = new Http1ServerCodec(runtime.limits());
         HttpServerUpgradeHandler.UpgradeCodecFactory upgrades =
                 protocol -> AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                        ? new Http2ServerUpgradeCodec(http2Codec(runtime), multiplex(runtime, context, true))
+                        ? new Http2ServerUpgradeCodec(http2Codec(runtime, context, true))
                         : null;
         String name = pipeline.context(after).name();
         pipeline.addAfter(name, "http1-handler", new DownstreamHandler(runtime, context, false));
@@ -61,28 +60,29 @@ final class DownstreamPipeline {
     }
 
     static void http2(ChannelPipeline pipeline, ChannelHandler after, ProxyRuntime runtime, DownstreamContext context) {
-        String name = pipeline.context(after).name();
-        pipeline.addAfter(name, "h2-codec", http2Codec(runtime));
-        pipeline.addAfter("h2-codec", "h2-multiplex", multiplex(runtime, context, false));
+        pipeline.addAfter(pipeline.context(after).name(), "h2-codec", http2Codec(runtime, context, false));
     }
 
-    private static Http2FrameCodec http2Codec(ProxyRuntime runtime) {
-        return Http2FrameCodecBuilder.forServer()
+    /**
+     * HTTP/2 with a child channel per request stream. Http2MultiplexCodec (deprecated for Http2FrameCodec with
+     * Http2MultiplexHandler) because only it tells server from client by the connection: the handler asks whether
+     * the channel's parent is a server socket, which an HBONE stream's is not, and then takes stream 1 for a
+     * client-side upgrade it cannot serve.
+     */
+    @SuppressWarnings("deprecation")
+    private static Http2MultiplexCodec http2Codec(
+            ProxyRuntime runtime, DownstreamContext context, boolean upgradedFromHttp1) {
+        return Http2MultiplexCodecBuilder.forServer(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                        stream.pipeline().addLast(new DownstreamHandler(runtime, context, true, upgradedFromHttp1));
+                    }
+                })
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxHeaderListSize(runtime.limits().maxHeaderBytes())
                         .maxConcurrentStreams(1000))
                 .validateHeaders(true)
                 .build();
-    }
-
-    private static Http2MultiplexHandler multiplex(
-            ProxyRuntime runtime, DownstreamContext context, boolean upgradedFromHttp1) {
-        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                stream.pipeline().addLast(new DownstreamHandler(runtime, context, true, upgradedFromHttp1));
-            }
-        });
     }
 }

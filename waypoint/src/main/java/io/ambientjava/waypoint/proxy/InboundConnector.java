@@ -1,54 +1,33 @@
 package io.ambientjava.waypoint.proxy;
 
-import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.hbone.server.ConnectDecision;
 import io.ambientjava.hbone.server.HboneConnector;
 import io.ambientjava.hbone.server.InboundConnect;
-import io.ambientjava.hbone.tunnel.Tunnel;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
+import io.ambientjava.waypoint.bytestream.StreamBytesAdapter;
+import io.netty.handler.codec.http2.Http2Frame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Map;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Takes HBONE CONNECTs for service VIPs: refuses a VIP:port the waypoint has no listener for, otherwise hands
- * the tunnel to the HTTP side. The hand-off is a loopback TCP connection to an internal listener (the HBONE
- * server pipes CONNECT streams to a channel); the connection's local port identifies its CONNECT there, so no
- * metadata crosses the wire.
+ * Takes HBONE CONNECTs for service VIPs: refuses a VIP:port the waypoint has no listener for, otherwise serves
+ * the stream itself: the tunnel's bytes go through the same HTTP (or TCP proxy) pipeline as a plain downstream
+ * connection, on the stream's event loop, with no socket in between.
  */
-public final class InboundConnector implements HboneConnector, AutoCloseable {
+public final class InboundConnector implements HboneConnector {
+
+    /** How long a closed tunnel waits for the client to end its side (as a TCP close would see its FIN). */
+    static final Duration CLOSE_LINGER = Duration.ofSeconds(10);
 
     private final ProxyRuntime runtime;
-    private final Map<Integer, DownstreamContext> pendingByPort;
-    private final DownstreamListener internal;
-    private final InetSocketAddress internalAddress;
 
-    private InboundConnector(
-            ProxyRuntime runtime, DownstreamListener internal, Map<Integer, DownstreamContext> pendingByPort) {
+    public InboundConnector(ProxyRuntime runtime) {
         this.runtime = runtime;
-        this.pendingByPort = pendingByPort;
-        this.internal = internal;
-        this.internalAddress = internal.localAddress();
-    }
-
-    /** Binds the internal hand-off listener on loopback. */
-    public static InboundConnector start(EventLoopGroup group, ProxyRuntime runtime) {
-        Map<Integer, DownstreamContext> byPort = new ConcurrentHashMap<>();
-        DownstreamListener listener = DownstreamListener.bind(
-                        group,
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                        runtime,
-                        ch -> byPort.remove(((InetSocketAddress) ch.remoteAddress()).getPort()))
-                .join();
-        return new InboundConnector(runtime, listener, byPort);
     }
 
     @Override
@@ -68,46 +47,20 @@ public final class InboundConnector implements HboneConnector, AutoCloseable {
                         .or(() -> Optional.of(
                                 (InetSocketAddress) request.connection().remoteAddress())),
                 request.baggage());
-        CompletableFuture<ConnectDecision> decision = new CompletableFuture<>();
-        Bootstrap bootstrap = new Bootstrap()
-                .group(request.eventLoop())
-                .channel(NettyTransport.socketChannelClass(request.eventLoop()))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        Tunnel.holdInput(ch);
-                    }
-                });
-        var registered = bootstrap.register();
-        registered.addListener(r -> {
-            if (!r.isSuccess()) {
-                decision.complete(ConnectDecision.unavailable("cannot open the internal hand-off: " + r.cause()));
-                return;
-            }
-            Channel ch = registered.channel();
-            ch.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).addListener(b -> {
-                if (!b.isSuccess()) {
-                    ch.close();
-                    decision.complete(ConnectDecision.unavailable("cannot bind the internal hand-off: " + b.cause()));
-                    return;
-                }
-                int port = ((InetSocketAddress) ch.localAddress()).getPort();
-                pendingByPort.put(port, context);
-                ch.connect(internalAddress).addListener(c -> {
-                    if (c.isSuccess()) {
-                        decision.complete(ConnectDecision.connected(ch));
-                    } else {
-                        pendingByPort.remove(port);
-                        ch.close();
-                        decision.complete(ConnectDecision.unavailable("internal hand-off failed: " + c.cause()));
-                    }
-                });
-            });
-        });
-        return decision;
+        return CompletableFuture.completedFuture(
+                ConnectDecision.adopted((stream, early) -> serve(stream, early, context)));
+    }
+
+    private void serve(Http2StreamChannel stream, List<Http2Frame> early, DownstreamContext context) {
+        stream.pipeline().addLast("hbone-bytes", StreamBytesAdapter.lingeringOnClose(CLOSE_LINGER));
+        DownstreamPipeline.install(stream, runtime, context);
+        for (Http2Frame frame : early) {
+            stream.pipeline().fireChannelRead(frame);
+        }
+        if (!early.isEmpty()) {
+            stream.pipeline().fireChannelReadComplete();
+        }
+        stream.config().setAutoRead(true);
     }
 
     /** {@code for="198.18.0.5:43210"} (or unquoted, or IPv6 in brackets) → the address. */
@@ -137,10 +90,5 @@ public final class InboundConnector implements HboneConnector, AutoCloseable {
             }
         }
         return Optional.empty();
-    }
-
-    @Override
-    public void close() {
-        internal.close();
     }
 }

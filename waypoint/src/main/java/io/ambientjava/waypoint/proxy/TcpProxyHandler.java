@@ -11,9 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,9 +49,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         downstream = ctx.channel();
-        if (downstream instanceof DuplexChannel) {
-            downstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        }
+        Transport.keepHalfClosed(downstream);
         Optional<ClusterRuntime> cluster = runtime.clusters().get(clusterName);
         HostState host =
                 cluster.map(c -> c.pick(OptionalLong.empty(), Set.of())).orElse(null);
@@ -193,11 +189,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         endpointEnded = true;
-        if (downstream instanceof DuplexChannel duplex) {
-            downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> duplex.shutdownOutput());
-        } else {
-            downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
+        downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> Transport.shutdownOutput(downstream));
         closeIfBothEnded();
     }
 

@@ -7,6 +7,7 @@ import io.ambientjava.hbone.client.ConnectRequest;
 import io.ambientjava.hbone.client.HboneClient;
 import io.ambientjava.hbone.client.HboneStream;
 import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.waypoint.bytestream.StreamBytesAdapter;
 import io.ambientjava.waypoint.config.EndpointConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -118,7 +119,7 @@ public final class Transport {
         ch.eventLoop().execute(() -> {
             // The CONNECT response handler keeps early frames for a tunnel; an HTTP exchange reads them itself.
             ch.pipeline().removeFirst();
-            ch.pipeline().addLast(new StreamBytesAdapter());
+            ch.pipeline().addLast(StreamBytesAdapter.closingAtOnce());
             ch.config().setAutoRead(true);
             result.complete(ch);
         });
