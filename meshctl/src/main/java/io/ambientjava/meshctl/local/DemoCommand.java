@@ -302,7 +302,9 @@ public final class DemoCommand implements Callable<Integer> {
         while (System.nanoTime() < deadline) {
             int before = waypoint.accessLog().size();
             HostCommand.Result result = curl(mesh, FRONTEND, serviceVip("product-api") + ":" + DemoService.PORT);
-            if (result.ok() && waypoint.accessLog().size() > before) {
+            if (result.ok()
+                    && !waypoint.accessLogAfter(before, 1, Duration.ofSeconds(2))
+                            .isEmpty()) {
                 return;
             }
             last = result.ok() ? result.stdout().strip() : failure(result);

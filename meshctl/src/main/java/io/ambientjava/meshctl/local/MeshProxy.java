@@ -1,6 +1,7 @@
 package io.ambientjava.meshctl.local;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -88,6 +89,22 @@ public final class MeshProxy {
     /** Its access log lines so far (Envoy-like: method, path, status, response flags, attempts, upstream ...). */
     public List<String> accessLog() {
         return process.log().lines().filter(l -> l.contains(" access -- ")).toList();
+    }
+
+    /**
+     * The access log lines after the first {@code before}, once there are at least {@code expected} of them or
+     * {@code within} has passed (the proxy writes its access log off the request path, a moment later).
+     */
+    public List<String> accessLogAfter(int before, int expected, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            List<String> lines = accessLog();
+            List<String> fresh = lines.subList(Math.min(before, lines.size()), lines.size());
+            if (fresh.size() >= expected || System.nanoTime() >= deadline) {
+                return fresh;
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Everything it logged so far. */

@@ -171,7 +171,8 @@ class L7ThroughTheMeshIT {
             HostCommand.Result result = curl(SLEEP, url(REVIEWS, "/"));
             if (result.ok()
                     && result.stdout().startsWith("reviews")
-                    && waypoint.accessLog().size() > before) {
+                    && !waypoint.accessLogAfter(before, 1, Duration.ofSeconds(2))
+                            .isEmpty()) {
                 return;
             }
             last = result.stdout() + result.stderr();
@@ -255,8 +256,7 @@ class L7ThroughTheMeshIT {
         // 200 at a time keeps the 5 s waits from serializing; a delayed request takes over 4 s at the client
         Map<String, Long> counts =
                 mesh.load(SLEEP, url(RATINGS, "/"), 2000, 200, Duration.ofSeconds(15), Duration.ofSeconds(4));
-        List<String> lines = waypoint.accessLog();
-        List<String> ratings = lines.subList(before, lines.size()).stream()
+        List<String> ratings = waypoint.accessLogAfter(before, 2000, Duration.ofSeconds(5)).stream()
                 .filter(l -> l.contains("ratings.default.svc.cluster.local"))
                 .toList();
         // the waypoint marks each request its fault filter delayed (DI), as Envoy's access log does
@@ -322,13 +322,9 @@ class L7ThroughTheMeshIT {
         int before = waypoint.accessLog().size();
         // 100 connections x 1 request each + 1024 pending: beyond 1124 concurrent slow requests overflow
         Map<String, Long> counts = mesh.load(SLEEP, url(REVIEWS, "/?delay=3000"), 1400, 1400, Duration.ofSeconds(20));
-        List<String> lines = waypoint.accessLog();
-        long flagged = lines.subList(before, lines.size()).stream()
-                .filter(l -> l.contains("\" 503 UO "))
-                .count();
-        long closed = lines.subList(before, lines.size()).stream()
-                .filter(l -> l.contains("\" 503 UC "))
-                .count();
+        List<String> fresh = waypoint.accessLogAfter(before, 1400, Duration.ofSeconds(5));
+        long flagged = fresh.stream().filter(l -> l.contains("\" 503 UO ")).count();
+        long closed = fresh.stream().filter(l -> l.contains("\" 503 UC ")).count();
         report("seed 02 overflow", counts + ", access log: 503 UO " + flagged + ", 503 UC " + closed);
         // 100 connections x 1 request + 1024 pending: at most 276 of 1400 overflow; what is neither answered nor
         // refused was still queued when the client gave up (15 s)
@@ -425,8 +421,7 @@ class L7ThroughTheMeshIT {
         int before = waypoint.accessLog().size();
         HostCommand.Result h1 = curl(SLEEP, url(PRODUCTPAGE, "/h1"), "--http1.1", "-w", " %{http_version}");
         HostCommand.Result h2 = curl(SLEEP, url(H2_ECHO, "/h2"), "--http2-prior-knowledge", "-w", " %{http_version}");
-        List<String> lines = waypoint.accessLog();
-        List<String> fresh = lines.subList(before, lines.size());
+        List<String> fresh = waypoint.accessLogAfter(before, 2, Duration.ofSeconds(5));
         report("curl", h1.stdout().strip() + " | " + h2.stdout().strip() + " | waypoint: " + fresh);
         assertThat(h1.stdout()).startsWith("productpage v1").endsWith(" 1.1");
         assertThat(h2.stdout()).startsWith("h2-echo v1 (h2c)").endsWith(" 2");
@@ -443,8 +438,7 @@ class L7ThroughTheMeshIT {
                         testJvm(GrpcEcho.class, "client", GRPC_ECHO.vip() + ":" + GRPC_ECHO.port(), "50")
                                 .toArray(String[]::new))
                 .run(Duration.ofSeconds(60));
-        List<String> lines = waypoint.accessLog();
-        List<String> fresh = lines.subList(before, lines.size());
+        List<String> fresh = waypoint.accessLogAfter(before, 1, Duration.ofSeconds(5));
         report("grpc", chat.stdout().strip() + " | waypoint: " + fresh);
         assertThat(chat.stdout()).as(chat.stderr()).contains("echoed 50").contains("echo message-50 from grpc-echo-v1");
         assertThat(fresh).anyMatch(l -> l.contains("/demo.Echo/Chat"));

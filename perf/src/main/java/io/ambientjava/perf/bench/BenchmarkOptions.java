@@ -34,6 +34,23 @@ public record BenchmarkOptions(
         int tunnelThreads,
         List<String> tunnelJvmOptions) {
 
+    /** The same cases with the variants run in {@code order}. */
+    public BenchmarkOptions withVariants(List<Variant> order) {
+        return new BenchmarkOptions(
+                order,
+                warmup,
+                duration,
+                maxBytes,
+                streams,
+                chunkSize,
+                rates,
+                latencyConnections,
+                messageSize,
+                loadThreads,
+                tunnelThreads,
+                tunnelJvmOptions);
+    }
+
     public static final List<String> DEFAULT_TUNNEL_JVM_OPTIONS = List.of(
             "-Xms64m",
             "-Xmx256m",

@@ -3,6 +3,7 @@ package io.ambientjava.perf.cli;
 import io.ambientjava.perf.bench.BenchmarkOptions;
 import io.ambientjava.perf.bench.BenchmarkReport;
 import io.ambientjava.perf.bench.ResultsTable;
+import io.ambientjava.perf.bench.RoundMedian;
 import io.ambientjava.perf.bench.TunnelBenchmark;
 import io.ambientjava.perf.bench.Variant;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -114,14 +116,35 @@ public final class TunnelCommand implements Callable<Integer> {
             description = "Where to write the Markdown results (default perf/results/<UTC time>.md).")
     Path out;
 
+    @Option(
+            names = "--rounds",
+            description = "Rounds of every case, the variant order reversed every other round; the report shows per"
+                    + " case the round with the median figure and lists each round's target figures (default 3,"
+                    + " 1 with --quick).")
+    Integer rounds;
+
     PrintStream stdout = System.out;
     PrintStream stderr = System.err;
 
     @Override
     public Integer call() throws Exception {
         BenchmarkOptions options = options();
-        BenchmarkReport report = new TunnelBenchmark(options, stderr).run();
-        String table = ResultsTable.render(report);
+        int count = rounds != null ? rounds : quick ? 1 : 3;
+        if (count < 1) {
+            throw new picocli.CommandLine.ParameterException(
+                    new picocli.CommandLine(this), "--rounds must be at least 1, was " + count);
+        }
+        List<BenchmarkReport> reports = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            List<Variant> order = new ArrayList<>(options.variants());
+            if (i % 2 == 1) {
+                java.util.Collections.reverse(order);
+            }
+            stderr.println("# round " + (i + 1) + " of " + count + ": " + order);
+            reports.add(new TunnelBenchmark(options.withVariants(order), stderr).run());
+        }
+        BenchmarkReport report = RoundMedian.of(reports);
+        String table = ResultsTable.render(report) + (count > 1 ? "\n" + RoundMedian.roundsSection(reports) : "");
         stdout.println(table);
         Path file = out != null ? out : Path.of("perf", "results", FILE_TIME.format(report.started()) + ".md");
         write(file, table);
