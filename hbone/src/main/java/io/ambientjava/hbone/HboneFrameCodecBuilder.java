@@ -1,7 +1,9 @@
 package io.ambientjava.hbone;
 
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.WeightedFairQueueByteDistributor;
 
@@ -37,6 +39,18 @@ public final class HboneFrameCodecBuilder extends Http2FrameCodecBuilder {
 
     public static HboneFrameCodecBuilder forServer() {
         return new HboneFrameCodecBuilder(true);
+    }
+
+    /**
+     * Also collects partial frames in a composite buffer rather than copying: a tunnel's DATA frames are up to
+     * {@link HboneSettings#maxFrameSize} long and arrive in 16 KiB TLS records, so with the default merging
+     * cumulator nearly every byte would be copied once more before it is written on.
+     */
+    @Override
+    public Http2FrameCodec build() {
+        Http2FrameCodec codec = super.build();
+        codec.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+        return codec;
     }
 
     @Override
