@@ -219,7 +219,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  frontend -> product-api now goes pod -> ztunnel -> waypoint " + waypoint.ip()
                 + " -> ztunnel -> pod; the waypoint logged:");
         List<String> log = waypoint.accessLog();
-        out.println("    " + log.getLast().substring(log.getLast().indexOf(" access -- ") + 11));
+        out.println("    " + log.getLast());
 
         out.println();
         out.println("== 7. canary: the guide's VirtualService " + SEED_13 + ", applied as `kubectl apply -n " + SHOP

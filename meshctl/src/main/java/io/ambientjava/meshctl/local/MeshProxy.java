@@ -88,7 +88,12 @@ public final class MeshProxy {
 
     /** Its access log lines so far (Envoy-like: method, path, status, response flags, attempts, upstream ...). */
     public List<String> accessLog() {
-        return process.log().lines().filter(l -> l.contains(" access -- ")).toList();
+        return process.log().lines().filter(MeshProxy::isAccessLogLine).toList();
+    }
+
+    /** Access log lines start with the request's start time in brackets: {@code [2026-01-02T03:04:05.678Z] "GET}. */
+    static boolean isAccessLogLine(String line) {
+        return line.length() > 2 && line.charAt(0) == '[' && Character.isDigit(line.charAt(1));
     }
 
     /**

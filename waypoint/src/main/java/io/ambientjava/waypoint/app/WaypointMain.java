@@ -228,9 +228,12 @@ public final class WaypointMain implements Callable<Integer> {
             // spans carry the proxy's service cluster as Envoy's do: <gateway name>.<namespace>
             String spanService =
                     (gateway.contains("/") ? gateway.substring(gateway.indexOf('/') + 1) : gateway) + "." + namespace;
+            // Access logs, configured and default, reach stdout in batches every 100 ms (Envoy flushes its files
+            // every second) rather than a write and a thread wake-up per request.
+            var accessLogs = new io.ambientjava.waypoint.telemetry.AccessLogWriter(System.out, Duration.ofMillis(100));
             WaypointTelemetry telemetry = new WaypointTelemetry(
                     new IstioRequestMetrics(registry),
-                    new io.ambientjava.waypoint.telemetry.AccessLogWriter(),
+                    accessLogs,
                     new io.ambientjava.waypoint.tracing.WaypointTracing(
                             spanService,
                             cluster -> Optional.ofNullable(serverRef.get())
@@ -238,7 +241,7 @@ public final class WaypointMain implements Callable<Integer> {
                                             .findFirst()
                                             .map(io.ambientjava.waypoint.config.EndpointConfig::address)),
                             duration("--trace-flush-interval", traceFlushInterval)),
-                    new AccessLog());
+                    new AccessLog(line -> accessLogs.write("/dev/stdout", line)));
             resources.add(telemetry);
             WaypointServer server = WaypointServer.start(
                     new WaypointServer.Settings(

@@ -2,25 +2,29 @@ package io.ambientjava.waypoint.telemetry;
 
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
- * One line per request on the {@code access} logger, in the spirit of Envoy's default format:
+ * One line per request (handed to {@code out}, the waypoint's {@link AccessLogWriter} on stdout), in the spirit of Envoy's default format:
  * {@code [start] "METHOD PATH PROTOCOL" status flags bytes_in bytes_out duration_ms attempts "request-id"
  * "authority" "upstream host" cluster route source principal}, then {@code rbac_log=<policies>} when an RBAC
  * LOG (audit) filter matched.
  */
 public final class AccessLog implements RequestObserver {
 
-    private static final Logger log = LoggerFactory.getLogger("access");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
+
+    private final Consumer<String> out;
+
+    /** {@code out} takes whole lines, each ending in a newline. */
+    public AccessLog(Consumer<String> out) {
+        this.out = Objects.requireNonNull(out, "out");
+    }
 
     @Override
     public void onRequest(RequestRecord r) {
-        if (log.isInfoEnabled()) {
-            log.info(format(r));
-        }
+        out.accept(format(r) + "\n");
     }
 
     public static String format(RequestRecord r) {

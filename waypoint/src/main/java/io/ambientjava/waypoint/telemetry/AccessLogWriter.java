@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * Writes access log lines off the event loops: one queue and one writer thread per destination
  * ({@code /dev/stdout}, {@code /dev/stderr} or a file, appended to and created when missing). A full queue drops
  * the line and counts it rather than stall a request.
+ *
+ * <p>With a batch interval (as Envoy flushes its access log files on a timer) the writer wakes once per interval
+ * and writes what came meanwhile in one write, instead of being woken for every line: at a thousand requests a
+ * second that wake-up and write per line cost about a tenth of the waypoint's CPU. Lines to stdout/stderr go out
+ * as one write per batch, so they do not interleave with other output.
  */
 public final class AccessLogWriter implements AutoCloseable {
 
@@ -32,15 +38,25 @@ public final class AccessLogWriter implements AutoCloseable {
 
     private final Map<String, Sink> sinks = new ConcurrentHashMap<>();
     private final PrintStream stdout;
+    private final Duration batchInterval;
     private final AtomicLong dropped = new AtomicLong();
 
     public AccessLogWriter() {
         this(System.out);
     }
 
-    /** With {@code stdout} standing for {@code /dev/stdout} (tests capture it). */
+    /** With {@code stdout} standing for {@code /dev/stdout} (tests capture it); every line written at once. */
     public AccessLogWriter(PrintStream stdout) {
+        this(stdout, Duration.ZERO);
+    }
+
+    /** Lines are written once per {@code batchInterval} (zero: as they come). */
+    public AccessLogWriter(PrintStream stdout, Duration batchInterval) {
+        if (batchInterval.isNegative()) {
+            throw new IllegalArgumentException("batchInterval must not be negative, was " + batchInterval);
+        }
         this.stdout = stdout;
+        this.batchInterval = batchInterval;
     }
 
     public void write(String path, String line) {
@@ -60,7 +76,6 @@ public final class AccessLogWriter implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         for (Sink sink : sinks.values()) {
             while ((!sink.queue.isEmpty() || sink.busy) && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
                 try {
                     Thread.sleep(2);
                 } catch (InterruptedException e) {
@@ -73,7 +88,7 @@ public final class AccessLogWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        flush(2000);
+        flush(2000 + batchInterval.toMillis());
         sinks.values().forEach(s -> s.thread.interrupt());
     }
 
@@ -94,30 +109,26 @@ public final class AccessLogWriter implements AutoCloseable {
             List<String> batch = new ArrayList<>();
             try {
                 while (!Thread.currentThread().isInterrupted()) {
-                    String first = queue.take();
-                    busy = true;
-                    batch.add(first);
-                    queue.drainTo(batch, 1024);
-                    try {
-                        if (out == null) {
-                            out = open();
-                        }
-                        for (String line : batch) {
-                            out.write(line);
-                        }
-                        out.flush();
-                    } catch (IOException e) {
-                        log.warn("access log {}: {}", path, e.getMessage());
-                        out = null;
+                    if (batchInterval.isZero()) {
+                        String first = queue.take();
+                        busy = true;
+                        batch.add(first);
+                    } else {
+                        Thread.sleep(batchInterval);
+                        busy = true;
                     }
-                    batch.clear();
+                    queue.drainTo(batch, QUEUE);
+                    if (!batch.isEmpty()) {
+                        out = writeBatch(out, batch);
+                        batch.clear();
+                    }
                     busy = false;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
                 busy = false;
-                if (out != null && !path.equals("/dev/stdout") && !path.equals("/dev/stderr")) {
+                if (out != null) {
                     try {
                         out.close();
                     } catch (IOException ignored) {
@@ -127,20 +138,40 @@ public final class AccessLogWriter implements AutoCloseable {
             }
         }
 
-        private Writer open() throws IOException {
-            return switch (path) {
-                case "/dev/stdout" -> new OutputStreamWriter(stdout, StandardCharsets.UTF_8);
-                case "/dev/stderr" -> new OutputStreamWriter(System.err, StandardCharsets.UTF_8);
-                default -> {
-                    Path file = Path.of(path);
-                    if (file.getParent() != null) {
-                        Files.createDirectories(file.getParent());
-                    }
-                    yield new BufferedWriter(new OutputStreamWriter(
-                            Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
-                            StandardCharsets.UTF_8));
-                }
+        /** Returns the file writer to use next (null after a failure, so the file is opened again). */
+        private Writer writeBatch(Writer out, List<String> batch) {
+            PrintStream console = switch (path) {
+                case "/dev/stdout" -> stdout;
+                case "/dev/stderr" -> System.err;
+                default -> null;
             };
+            if (console != null) {
+                byte[] bytes = String.join("", batch).getBytes(StandardCharsets.UTF_8);
+                console.write(bytes, 0, bytes.length); // one synchronized write: whole lines only
+                console.flush();
+                return null;
+            }
+            try {
+                Writer file = out != null ? out : open();
+                for (String line : batch) {
+                    file.write(line);
+                }
+                file.flush();
+                return file;
+            } catch (IOException e) {
+                log.warn("access log {}: {}", path, e.getMessage());
+                return null;
+            }
+        }
+
+        private Writer open() throws IOException {
+            Path file = Path.of(path);
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            return new BufferedWriter(new OutputStreamWriter(
+                    Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
+                    StandardCharsets.UTF_8));
         }
     }
 }

@@ -17,7 +17,7 @@ class TelemetryTest {
     void requestsAreCountedUnderIstiosNamesAndLogged() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<String> lines = new CopyOnWriteArrayList<>();
-        RequestObserver log = r -> lines.add(AccessLog.format(r));
+        RequestObserver log = new AccessLog(lines::add);
         try (TestBed bed = new TestBed(new IstioRequestMetrics(registry).and(log))) {
             TestUpstream up = bed.upstream("v1");
             bed.configure(
@@ -42,7 +42,9 @@ class TelemetryTest {
         assertThat(scrape).contains("destination_workload_namespace=\"default\"");
         assertThat(scrape).contains("destination_service_name=\"reviews\"");
         assertThat(scrape).contains("connection_security_policy=\"none\"");
-        assertThat(lines).hasSize(4);
+        assertThat(lines)
+                .hasSize(4)
+                .allSatisfy(l -> assertThat(l).startsWith("[").endsWith("\n"));
         assertThat(lines.getFirst()).contains("\"GET /ok HTTP/1.1\" 200 - 0 ");
         assertThat(lines.getLast()).contains("\"GET /fail?status=503 HTTP/1.1\" 503 - ");
         assertThat(lines.getLast()).contains(TestBed.DEFAULT_CLUSTER);
