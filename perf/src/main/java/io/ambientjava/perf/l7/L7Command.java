@@ -29,10 +29,11 @@ public final class L7Command implements Callable<Integer> {
 
     /**
      * The waypoint's JVM for the run: a 48 MiB heap starting at 16 MiB and given back after collections (an L7
-     * proxy's garbage is small and short-lived), Serial GC (no GC threads on 1–2 cores), C1 only and a small code
-     * cache (with C2 the waypoint's RSS was 175 MiB against 141 MiB with C1 and a 64 MiB heap, side by side),
+     * proxy's garbage is small and short-lived), Serial GC (no GC threads on 1–2 cores), C2 with a 32 MiB code
+     * cache, the C heap trimmed every 2 s (the compilers' freed arenas would otherwise stay resident: about 30 MiB),
      * capped metaspace and direct memory, small stacks, compact object headers, one Netty arena each and malloc
-     * limited to two arenas.
+     * limited to two arenas. C2 rather than C1 only: warmed up, it needs less than half the CPU per request for
+     * about 15 MiB more (perf/README.md has the runs).
      */
     public static final List<String> WAYPOINT_JVM_OPTIONS = List.of(
             "MALLOC_ARENA_MAX=2",
@@ -41,8 +42,8 @@ public final class L7Command implements Callable<Integer> {
             "-XX:MinHeapFreeRatio=10",
             "-XX:MaxHeapFreeRatio=30",
             "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-XX:ReservedCodeCacheSize=24m",
+            "-XX:ReservedCodeCacheSize=32m",
+            "-XX:TrimNativeHeapInterval=2000",
             "-XX:MaxMetaspaceSize=80m",
             "-XX:MaxDirectMemorySize=24m",
             "-Xss256k",
@@ -68,7 +69,8 @@ public final class L7Command implements Callable<Integer> {
             names = "--warmup",
             converter = DurationConverter.class,
             paramLabel = "TIME",
-            description = "Warm-up of the latency case (default 3s).")
+            description = "Warm-up of every path with wrk before anything is measured, and again at the fixed rate"
+                    + " before the latency case (default 20s: C2 needs that many requests to compile the hot paths).")
     Duration warmup;
 
     @Option(
@@ -157,7 +159,7 @@ public final class L7Command implements Callable<Integer> {
                 : "nginx";
         return new L7Options(
                 chosen,
-                warmup != null ? warmup : quick ? Duration.ofMillis(500) : Duration.ofSeconds(3),
+                warmup != null ? warmup : quick ? Duration.ofMillis(500) : Duration.ofSeconds(20),
                 duration != null ? duration : quick ? Duration.ofSeconds(2) : Duration.ofSeconds(15),
                 maxDuration != null ? maxDuration : quick ? Duration.ofSeconds(2) : Duration.ofSeconds(10),
                 rate,
