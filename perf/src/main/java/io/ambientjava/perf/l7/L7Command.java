@@ -55,6 +55,19 @@ public final class L7Command implements Callable<Integer> {
             "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow");
 
+    /**
+     * The ztunnels' JVM for the run: {@link io.ambientjava.perf.mesh.ZtunnelLauncher#DEFAULT_JVM_OPTIONS} with C2
+     * instead of C1 only and the C heap trimmed, as for the waypoint: this benchmark warms every path long enough
+     * for C2 (the mesh benchmark's 3 s are not), and a DaemonSet's ztunnel runs C2 too.
+     */
+    public static final List<String> ZTUNNEL_JVM_OPTIONS = java.util.stream.Stream.concat(
+                    io.ambientjava.perf.mesh.ZtunnelLauncher.DEFAULT_JVM_OPTIONS.stream()
+                            .filter(o -> !o.startsWith("-XX:TieredStopAtLevel=")
+                                    && !o.startsWith("-XX:ReservedCodeCacheSize=")),
+                    java.util.stream.Stream.of(
+                            "MALLOC_ARENA_MAX=2", "-XX:ReservedCodeCacheSize=32m", "-XX:TrimNativeHeapInterval=2000"))
+            .toList();
+
     @Option(
             names = "--variants",
             split = ",",
@@ -114,7 +127,8 @@ public final class L7Command implements Callable<Integer> {
     @Option(
             names = "--ztunnel-jvm-opts",
             paramLabel = "OPTIONS",
-            description = "JVM options of each ztunnel, space-separated (default: the mesh benchmark's).")
+            description = "JVM options of each ztunnel, space-separated (default: the mesh benchmark's with C2; see"
+                    + " ZTUNNEL_JVM_OPTIONS).")
     String ztunnelJvmOptions;
 
     @Option(
@@ -169,7 +183,7 @@ public final class L7Command implements Callable<Integer> {
                 jar(ztunnelJar, "ztunnel-java/target/ztunnel.jar", "ztunnel-java"),
                 jar(istiodJar, "istiod-lite/target/istiod-lite.jar", "istiod-lite"),
                 split(waypointJvmOptions).orElse(WAYPOINT_JVM_OPTIONS),
-                split(ztunnelJvmOptions).orElse(io.ambientjava.perf.mesh.ZtunnelLauncher.DEFAULT_JVM_OPTIONS),
+                split(ztunnelJvmOptions).orElse(ZTUNNEL_JVM_OPTIONS),
                 wrk,
                 nginx,
                 waypointThreads);
