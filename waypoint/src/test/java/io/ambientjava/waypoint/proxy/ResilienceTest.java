@@ -162,7 +162,8 @@ class ResilienceTest {
         }
         long delayed =
                 bed.records.stream().filter(r -> r.responseFlags().equals("DI")).count();
-        assertThat(delayed * 100.0 / n).isBetween(7.0, 13.0);
+        // 10 % of 1,000 is 100 ± 9.5 (one standard deviation); ±4.2 of them fails one run in ~40,000 (±3.2 did fail)
+        assertThat(delayed * 100.0 / n).isBetween(6.0, 14.0);
         assertThat(bed.records.stream().filter(r -> r.responseFlags().equals("DI")))
                 .allSatisfy(r -> assertThat(r.durationMillis()).isGreaterThanOrEqualTo(9));
     }

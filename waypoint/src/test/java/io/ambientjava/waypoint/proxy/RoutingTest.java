@@ -148,7 +148,8 @@ class RoutingTest {
             assertThat(get("/w").statusCode()).isEqualTo(200);
         }
         double v1Share = v1.count.get() * 100.0 / n;
-        assertThat(v1Share).isBetween(72.0, 78.0);
+        // 75 % of 2,000 is 1,500 ± 19.4 (one standard deviation, 0.97 %); ±4.5 % is over four of them
+        assertThat(v1Share).isBetween(70.5, 79.5);
         assertThat(v1.count.get() + v2.count.get()).isEqualTo(n);
     }
 
