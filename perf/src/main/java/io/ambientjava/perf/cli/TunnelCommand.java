@@ -52,7 +52,7 @@ public final class TunnelCommand implements Callable<Integer> {
             names = "--warmup",
             converter = DurationConverter.class,
             paramLabel = "TIME",
-            description = "Warm-up per case, not measured (default 2s).")
+            description = "Warm-up per case, not measured (default 5s: C2 has then compiled the tunnel's paths).")
     Duration warmup;
 
     @Option(
