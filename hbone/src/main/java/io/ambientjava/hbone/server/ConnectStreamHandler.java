@@ -137,18 +137,11 @@ final class ConnectStreamHandler extends ChannelInboundHandlerAdapter {
         Channel stream = ctx.channel();
         switch (decision) {
             case ConnectDecision.Connected connected -> {
-                if (!stream.isActive() || state != State.CONNECTING) {
-                    log.debug("HBONE client {} went away before {} was connected", connection, target);
+                List<Http2Frame> frames = accept(ctx);
+                if (frames == null) {
                     connected.upstream().close();
-                    releaseEarlyFrames();
-                    state = State.DONE;
                     return;
                 }
-                state = State.DONE;
-                stream.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
-                List<Http2Frame> frames = List.copyOf(earlyFrames);
-                earlyFrames.clear();
-                ctx.pipeline().remove(this);
                 Tunnel.splice(
                         (Http2StreamChannel) stream,
                         connected.upstream(),
@@ -157,17 +150,10 @@ final class ConnectStreamHandler extends ChannelInboundHandlerAdapter {
                 log.debug("HBONE tunnel from {} to {} open", connection, target);
             }
             case ConnectDecision.Adopted adopted -> {
-                if (!stream.isActive() || state != State.CONNECTING) {
-                    log.debug("HBONE client {} went away before {} was adopted", connection, target);
-                    releaseEarlyFrames();
-                    state = State.DONE;
+                List<Http2Frame> frames = accept(ctx);
+                if (frames == null) {
                     return;
                 }
-                state = State.DONE;
-                stream.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
-                List<Http2Frame> frames = List.copyOf(earlyFrames);
-                earlyFrames.clear();
-                ctx.pipeline().remove(this);
                 try {
                     adopted.adopter().adopt((Http2StreamChannel) stream, frames);
                 } catch (RuntimeException e) {
@@ -178,6 +164,26 @@ final class ConnectStreamHandler extends ChannelInboundHandlerAdapter {
             }
             case ConnectDecision.Refused refused -> refuse(ctx, refused.status(), refused.reason());
         }
+    }
+
+    /**
+     * Answers 200 and steps aside, handing over what the client sent early; null (and nothing kept) when the client
+     * went away while the connector decided.
+     */
+    private List<Http2Frame> accept(ChannelHandlerContext ctx) {
+        Channel stream = ctx.channel();
+        if (!stream.isActive() || state != State.CONNECTING) {
+            log.debug("HBONE client {} went away before {} was connected", connection, target);
+            releaseEarlyFrames();
+            state = State.DONE;
+            return null;
+        }
+        state = State.DONE;
+        stream.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
+        List<Http2Frame> frames = List.copyOf(earlyFrames);
+        earlyFrames.clear();
+        ctx.pipeline().remove(this);
+        return frames;
     }
 
     private void refuse(ChannelHandlerContext ctx, int status, String reason) {
