@@ -36,6 +36,7 @@ public final class StreamBytesAdapter extends ChannelDuplexHandler {
     private boolean endSent;
     private boolean endReceived;
     private ChannelPromise closing;
+    private boolean windowPending;
     private ScheduledFuture<?> lingerTimer;
 
     private StreamBytesAdapter(Duration linger) {
@@ -77,7 +78,8 @@ public final class StreamBytesAdapter extends ChannelDuplexHandler {
                 content.release();
             }
             if (window > 0 && ctx.channel().isActive()) {
-                ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(window));
+                ctx.write(new DefaultHttp2WindowUpdateFrame(window)); // flushed once per read batch
+                windowPending = true;
             }
             if (end) {
                 peerEnded(ctx);
@@ -89,6 +91,15 @@ public final class StreamBytesAdapter extends ChannelDuplexHandler {
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (windowPending) {
+            windowPending = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override
