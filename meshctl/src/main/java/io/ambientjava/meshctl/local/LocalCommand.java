@@ -1,12 +1,11 @@
 package io.ambientjava.meshctl.local;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.ambientjava.meshctl.ExitCodes;
 import io.ambientjava.meshctl.MeshctlException;
 import io.ambientjava.meshctl.local.ControlApi.MeshStatus;
 import io.ambientjava.meshctl.output.OutputFormat;
 import io.ambientjava.meshctl.output.Table;
+import io.ambientjava.meshctl.output.YamlOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -251,9 +250,7 @@ public final class LocalCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             MeshStatus status = mesh.connect().status();
             if (format == OutputFormat.JSON) {
-                out.println(new ObjectMapper()
-                        .enable(SerializationFeature.INDENT_OUTPUT)
-                        .writeValueAsString(status));
+                out.println(YamlOutput.valueJson(status));
                 return ExitCodes.OK;
             }
             if (format == OutputFormat.YAML) {

@@ -1,13 +1,12 @@
 package io.ambientjava.meshctl.local;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.ambientjava.meshctl.ExitCodes;
 import io.ambientjava.meshctl.MeshctlException;
 import io.ambientjava.meshctl.local.ControlApi.PodInfo;
 import io.ambientjava.meshctl.local.ControlApi.PodSpec;
 import io.ambientjava.meshctl.output.OutputFormat;
 import io.ambientjava.meshctl.output.Table;
+import io.ambientjava.meshctl.output.YamlOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -187,9 +186,7 @@ public final class PodCommand implements Runnable {
                     .filter(p -> namespace == null || p.namespace().equals(namespace))
                     .toList();
             if (format == OutputFormat.JSON) {
-                out.println(new ObjectMapper()
-                        .enable(SerializationFeature.INDENT_OUTPUT)
-                        .writeValueAsString(pods));
+                out.println(YamlOutput.valueJson(pods));
             } else if (pods.isEmpty()) {
                 out.println(namespace == null ? "No pods." : "No pods in namespace " + namespace + ".");
             } else {

@@ -60,6 +60,11 @@ public final class YamlOutput {
         return write(JSON, sorted(tree(object)));
     }
 
+    /** A plain value (records, lists) as indented JSON in its own field order, for {@code -o json} of meshctl's own views. */
+    public static String valueJson(Object value) throws JsonProcessingException {
+        return JSON.writeValueAsString(value);
+    }
+
     private static JsonNode tree(Object object) {
         if (object instanceof JsonNode node) {
             return node.deepCopy();
