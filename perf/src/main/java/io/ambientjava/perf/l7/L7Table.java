@@ -108,11 +108,18 @@ final class L7Table {
         return out.toString();
     }
 
-    private static List<String[]> targets(L7Report report) {
+    static List<String[]> targets(L7Report report) {
         List<String[]> out = new ArrayList<>();
         Optional<L7Result> waypoint = find(report, L7Variant.WAYPOINT);
         Optional<L7Result> l4 = find(report, L7Variant.L4);
         Optional<L7Result> nginx = find(report, L7Variant.NGINX);
+        Optional<String> broken = waypoint.flatMap(L7Table::brokenRun)
+                .or(() -> l4.flatMap(L7Table::brokenRun))
+                .or(() -> nginx.flatMap(L7Table::brokenRun));
+        if (waypoint.isPresent() && broken.isPresent()) {
+            out.add(new String[] {"every target", broken.get(), "NO VERDICT"});
+            return out;
+        }
         waypoint.ifPresent(w -> {
             double cores = perThousand(w, 0);
             out.add(verdict(
@@ -141,6 +148,27 @@ final class L7Table {
             });
         });
         return out;
+    }
+
+    /**
+     * Why a variant's figures cannot be judged: a proxy that exited (its RSS reads 0) or requests that failed make
+     * every figure of the run meaningless, however good it looks.
+     */
+    static Optional<String> brokenRun(L7Result r) {
+        for (int i = 0; i < r.proxies().size(); i++) {
+            if (r.residentBytes()[i] == 0) {
+                return Optional.of(r.variant().label() + ": " + r.proxies().get(i) + " was gone (no RSS to read)");
+            }
+        }
+        HttpOpenLoopProbe.Result latency = r.latency();
+        if (latency.failed() > 0 || latency.non2xx() > 0 || latency.answered() < latency.sent()) {
+            return Optional.of(r.variant().label() + ": " + (latency.sent() - latency.answered() + latency.non2xx())
+                    + " of " + latency.sent() + " fixed-rate requests failed or were not answered 2xx");
+        }
+        if (r.max().errors() > 0) {
+            return Optional.of(r.variant().label() + ": wrk saw " + r.max().errors() + " errors");
+        }
+        return Optional.empty();
     }
 
     /**
