@@ -186,6 +186,11 @@ public final class WaypointMain implements Callable<Integer> {
     final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
+        // Netty registers JFR event types for its allocator when JFR is present: over 100 classes and a megabyte of
+        // annotation metadata in every waypoint, for events nobody records. -Dio.netty.jfr.enabled=true restores them.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         System.exit(new CommandLine(new WaypointMain()).execute(args));
     }
 
