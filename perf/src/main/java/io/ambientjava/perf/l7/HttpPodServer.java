@@ -23,8 +23,10 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,6 +44,12 @@ final class HttpPodServer implements AutoCloseable {
     }
 
     static HttpPodServer start(Pod pod, EventLoopGroup group, int port, int bodyBytes) throws Exception {
+        return start(pod, group, port, bodyBytes, Optional.empty());
+    }
+
+    /** The same server behind TLS when {@code tls} is given (a server context; whether it asks for a client cert is its own). */
+    static HttpPodServer start(Pod pod, EventLoopGroup group, int port, int bodyBytes, Optional<SslContext> tls)
+            throws Exception {
         byte[] body = new byte[bodyBytes];
         Arrays.fill(body, (byte) 'x');
         ByteBuf shared =
@@ -55,6 +63,7 @@ final class HttpPodServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        tls.ifPresent(context -> ch.pipeline().addLast(context.newHandler(ch.alloc())));
                         ch.pipeline().addLast(new HttpServerCodec());
                         ch.pipeline().addLast(new HttpServerKeepAliveHandler());
                         ch.pipeline().addLast(new SimpleChannelInboundHandler<HttpObject>() {

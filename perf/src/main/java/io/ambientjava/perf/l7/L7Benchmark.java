@@ -39,7 +39,8 @@ import java.util.stream.Stream;
  * node1: client (enrolled), client-plain, waypoint-0 (not captured), nginx     node2: server (enrolled), server-plain
  * l4:       client → ztunnel@node1 ══HBONE══▶ ztunnel@node2 → server              (Service echo-l4)
  * waypoint: client → ztunnel@node1 ══HBONE══▶ waypoint ══HBONE══▶ ztunnel@node2 → server   (Service echo)
- * nginx:    client-plain ──TLS──▶ nginx ──HTTP/1.1──▶ server-plain
+ * nginx:      client-plain ──TLS──▶ nginx ──HTTP/1.1──▶ server-plain
+ * nginx-mtls: client-plain ──TLS──▶ nginx ══mutual TLS══▶ server-plain (its TLS port)
  * </pre>
  *
  * istiod-lite runs on the host with a config folder; a relay in each namespace that needs it makes it reachable on
@@ -49,7 +50,6 @@ import java.util.stream.Stream;
 public final class L7Benchmark {
 
     private static final int XDS_PORT = 15010;
-    private static final int NGINX_PORT = 8443;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration DRAIN = Duration.ofSeconds(5);
     private static final Pattern ISTIOD_READY =
@@ -84,8 +84,20 @@ public final class L7Benchmark {
             Pod serverPlain = node2.addPod("server-plain");
             closing.add(HttpPodServer.start(server, serverGroup, L7MeshConfig.TARGET_PORT, options.bodyBytes()));
             closing.add(HttpPodServer.start(serverPlain, serverGroup, L7MeshConfig.TARGET_PORT, options.bodyBytes()));
+            boolean anyNginx = options.variants().contains(L7Variant.NGINX)
+                    || options.variants().contains(L7Variant.NGINX_MTLS);
+            Path nginxDir = dir.resolve("nginx");
+            if (anyNginx) {
+                closing.add(HttpPodServer.start(
+                        serverPlain,
+                        serverGroup,
+                        L7MeshConfig.TLS_TARGET_PORT,
+                        options.bodyBytes(),
+                        Optional.of(NginxPki.create(nginxDir))));
+            }
 
-            boolean mesh = options.variants().stream().anyMatch(v -> v != L7Variant.NGINX);
+            boolean mesh = options.variants().contains(L7Variant.L4)
+                    || options.variants().contains(L7Variant.WAYPOINT);
             List<ProcessFigures> ztunnels = List.of();
             Optional<ProcessFigures> waypoint = Optional.empty();
             List<String> waypointCommand = List.of();
@@ -114,9 +126,9 @@ public final class L7Benchmark {
                 waypoint = Optional.of(startWaypoint(waypointPod, waypointCommand));
             }
             Optional<ProcessFigures> nginx = Optional.empty();
-            if (options.variants().contains(L7Variant.NGINX)) {
+            if (anyNginx) {
                 progress.println("l7: nginx ...");
-                nginx = Optional.of(startNginx(nginxPod, serverPlain, dir.resolve("nginx")));
+                nginx = Optional.of(startNginx(nginxPod, serverPlain, nginxDir));
             }
 
             List<VariantPath> paths = new ArrayList<>();
@@ -208,19 +220,25 @@ public final class L7Benchmark {
                         Optional.empty(),
                         proxies);
             }
-            case NGINX ->
-                new VariantPath(
-                        variant,
-                        clientPlain,
-                        new InetSocketAddress(nginxPod.ip(), NGINX_PORT),
-                        "echo",
-                        "https://" + nginxPod.ip().getHostAddress() + ":" + NGINX_PORT + "/",
-                        Optional.of(SslContextBuilder.forClient()
-                                .trustManager(InsecureTrustManagerFactory.INSTANCE)
-                                .protocols("TLSv1.3")
-                                .build()),
-                        List.of(nginx.orElseThrow()));
+            case NGINX -> nginxPath(variant, clientPlain, nginxPod, L7MeshConfig.NGINX_PORT, nginx);
+            case NGINX_MTLS -> nginxPath(variant, clientPlain, nginxPod, L7MeshConfig.NGINX_MTLS_PORT, nginx);
         };
+    }
+
+    private static VariantPath nginxPath(
+            L7Variant variant, Pod clientPlain, Pod nginxPod, int port, Optional<ProcessFigures> nginx)
+            throws javax.net.ssl.SSLException {
+        return new VariantPath(
+                variant,
+                clientPlain,
+                new InetSocketAddress(nginxPod.ip(), port),
+                "echo",
+                "https://" + nginxPod.ip().getHostAddress() + ":" + port + "/",
+                Optional.of(SslContextBuilder.forClient()
+                        .trustManager(InsecureTrustManagerFactory.INSTANCE)
+                        .protocols("TLSv1.3")
+                        .build()),
+                List.of(nginx.orElseThrow()));
     }
 
     private L7Result measure(VariantPath path, EventLoopGroup loadGroup) throws Exception {
@@ -408,6 +426,7 @@ public final class L7Benchmark {
         }
     }
 
+    /** nginx's certificates are in {@code dir} already ({@link NginxPki#create}). */
     private ProcessFigures startNginx(Pod pod, Pod server, Path dir) throws Exception {
         Files.createDirectories(dir.resolve("tmp"));
         Process openssl = new ProcessBuilder(
@@ -437,12 +456,12 @@ public final class L7Benchmark {
         StartedProcess started = pod.start(options.nginx(), "-p", dir.toString(), "-c", conf.toString());
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (true) {
-            try (Socket s = pod.connect(new InetSocketAddress(pod.ip(), NGINX_PORT))) {
+            try (Socket s = pod.connect(new InetSocketAddress(pod.ip(), L7MeshConfig.NGINX_MTLS_PORT))) {
                 break;
             } catch (Exception notYet) {
                 if (System.nanoTime() > deadline || !started.process().isAlive()) {
-                    throw new IllegalStateException("nginx did not listen on " + NGINX_PORT + ":\n" + started.log()
-                            + readIfExists(dir.resolve("error.log")));
+                    throw new IllegalStateException("nginx did not listen on " + L7MeshConfig.NGINX_MTLS_PORT + ":\n"
+                            + started.log() + readIfExists(dir.resolve("error.log")));
                 }
                 Thread.sleep(100);
             }

@@ -72,7 +72,7 @@ public final class L7Command implements Callable<Integer> {
             names = "--variants",
             split = ",",
             paramLabel = "VARIANT",
-            description = "l4, waypoint, nginx (default: all).")
+            description = "l4, waypoint, nginx, nginx-mtls (default: all).")
     List<String> variants;
 
     @Option(names = "--quick", description = "Smoke run: 0.5 s warm-up, 2 s latency and 2 s wrk per variant.")
@@ -162,10 +162,10 @@ public final class L7Command implements Callable<Integer> {
 
     L7Options options() {
         List<L7Variant> chosen = variants == null
-                ? List.of(L7Variant.L4, L7Variant.WAYPOINT, L7Variant.NGINX)
+                ? List.of(L7Variant.L4, L7Variant.WAYPOINT, L7Variant.NGINX, L7Variant.NGINX_MTLS)
                 : variants.stream().map(L7Variant::parse).toList();
         String wrk = program("wrk", "wrk (Debian: apt-get install wrk)");
-        String nginx = chosen.contains(L7Variant.NGINX)
+        String nginx = chosen.contains(L7Variant.NGINX) || chosen.contains(L7Variant.NGINX_MTLS)
                 ? program(
                         "nginx",
                         "nginx for the nginx variant (Debian: apt-get install nginx-light), or --variants"

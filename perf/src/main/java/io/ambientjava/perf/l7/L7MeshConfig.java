@@ -15,6 +15,11 @@ final class L7MeshConfig {
     static final String WAYPOINT_VIP = "198.19.250.1";
     static final int SERVICE_PORT = 80;
     static final int TARGET_PORT = 8080;
+    /** The TLS server behind nginx's mutual-TLS route (in the plain server's pod). */
+    static final int TLS_TARGET_PORT = 8443;
+
+    static final int NGINX_PORT = 8443;
+    static final int NGINX_MTLS_PORT = 8444;
     static final String ECHO_HOST = "echo.default.svc.cluster.local";
     static final String ECHO_L4_HOST = "echo-l4.default.svc.cluster.local";
 
@@ -133,8 +138,12 @@ final class L7MeshConfig {
     }
 
     /**
-     * nginx doing the waypoint's route: TLS in on 8443, HTTP/1.1 keep-alive to the server. Client connections are
-     * kept as long as the waypoint keeps them (nginx closes one after 1,000 requests by default).
+     * nginx with one worker and two routes to the same answers: TLS in on {@link #NGINX_PORT} and HTTP/1.1 keep-alive
+     * to the plain server; TLS in on {@link #NGINX_MTLS_PORT} and HTTP/1.1 keep-alive over TLS 1.3 to the TLS server,
+     * presenting a client certificate (the waypoint's route: both hops encrypted). nginx checks the server's
+     * certificate against no name: the mesh's certificates carry only SPIFFE URIs, which nginx cannot match, and the
+     * check costs once per connection, not per request. Client connections are kept as long as the waypoint keeps
+     * them (nginx closes one after 1,000 requests by default).
      */
     static String nginx(java.nio.file.Path dir, InetAddress server) {
         return """
@@ -151,14 +160,15 @@ final class L7MeshConfig {
                   fastcgi_temp_path %1$s/tmp;
                   uwsgi_temp_path %1$s/tmp;
                   scgi_temp_path %1$s/tmp;
+                  ssl_certificate %1$s/cert.pem;
+                  ssl_certificate_key %1$s/key.pem;
+                  ssl_protocols TLSv1.3;
+                  keepalive_requests 1000000;
+                  keepalive_timeout 300s;
                   upstream echo { server %2$s:%3$d; keepalive 64; }
+                  upstream echo_tls { server %2$s:%4$d; keepalive 64; }
                   server {
-                    listen 8443 ssl;
-                    ssl_certificate %1$s/cert.pem;
-                    ssl_certificate_key %1$s/key.pem;
-                    ssl_protocols TLSv1.3;
-                    keepalive_requests 1000000;
-                    keepalive_timeout 300s;
+                    listen %5$d ssl;
                     location / {
                       proxy_pass http://echo;
                       proxy_http_version 1.1;
@@ -166,7 +176,21 @@ final class L7MeshConfig {
                       proxy_read_timeout 10s;
                     }
                   }
+                  server {
+                    listen %6$d ssl;
+                    location / {
+                      proxy_pass https://echo_tls;
+                      proxy_http_version 1.1;
+                      proxy_set_header Connection "";
+                      proxy_read_timeout 10s;
+                      proxy_ssl_protocols TLSv1.3;
+                      proxy_ssl_certificate %1$s/upstream-client-cert.pem;
+                      proxy_ssl_certificate_key %1$s/upstream-client-key.pem;
+                      proxy_ssl_session_reuse on;
+                      proxy_ssl_verify off;
+                    }
+                  }
                 }
-                """.formatted(dir, server.getHostAddress(), TARGET_PORT);
+                """.formatted(dir, server.getHostAddress(), TARGET_PORT, TLS_TARGET_PORT, NGINX_PORT, NGINX_MTLS_PORT);
     }
 }

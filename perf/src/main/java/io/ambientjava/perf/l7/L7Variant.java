@@ -10,8 +10,13 @@ public enum L7Variant {
     L4("l4", "ztunnel only (L4)"),
     /** client → ztunnel → waypoint → ztunnel → server. */
     WAYPOINT("waypoint", "ztunnel → waypoint"),
-    /** client → TLS → nginx (reverse proxy, same route) → server, no mesh. */
-    NGINX("nginx", "nginx TLS proxy");
+    /** client → TLS → nginx (reverse proxy) → plain HTTP → server, no mesh: TLS on the client's side only. */
+    NGINX("nginx", "nginx TLS proxy"),
+    /**
+     * client → TLS → nginx → mutual TLS (nginx presents a client certificate) → server, no mesh: the waypoint's
+     * route, where both hops are encrypted, done by nginx.
+     */
+    NGINX_MTLS("nginx-mtls", "nginx TLS both sides");
 
     private final String key;
     private final String label;

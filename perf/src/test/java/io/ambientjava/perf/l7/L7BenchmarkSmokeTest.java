@@ -65,12 +65,13 @@ class L7BenchmarkSmokeTest {
         assertThat(exit).isZero();
         String table = Files.readString(out);
         assertThat(table)
-                .contains("| figure | ztunnel only (L4) | ztunnel → waypoint | nginx TLS proxy |")
+                .contains(
+                        "| figure | ztunnel only (L4) | ztunnel → waypoint | nginx TLS proxy | nginx TLS both sides |")
                 .contains("max throughput (req/s, wrk, 16 conns)")
                 .contains("latency p99 (ms), 200 rps, 16 conns")
                 .contains("proxy peak RSS, VmHWM (MiB)")
                 .contains("p99 added by the waypoint hop")
-                .contains("max throughput ≥ 0.8× nginx's")
+                .contains("max throughput ≥ 0.8× nginx TLS both sides")
                 .contains("load average before");
         String answered = table.lines()
                 .filter(l -> l.startsWith("| requests sent / answered / failed / non-2xx"))

@@ -43,7 +43,7 @@ class L7ModelTest {
         assertThatThrownBy(() -> L7Variant.parse("envoy"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'envoy'")
-                .hasMessageContaining("l4, waypoint, nginx");
+                .hasMessageContaining("l4, waypoint, nginx, nginx-mtls");
     }
 
     @Test

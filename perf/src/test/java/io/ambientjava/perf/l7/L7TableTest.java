@@ -42,6 +42,21 @@ class L7TableTest {
                 .satisfies(t -> assertThat(t[1]).contains("wrk saw 5 errors"));
     }
 
+    @Test
+    void throughputIsJudgedAgainstNginxWithTlsOnBothHopsWhenItRan() {
+        L7Result mtls = result(L7Variant.NGINX_MTLS, List.of("nginx"), 10 * MIB, 0, 0, 12_000);
+        List<String[]> targets = L7Table.targets(report(waypoint(80 * MIB, 0, 0), l4(), nginx(), mtls));
+
+        assertThat(targets)
+                .filteredOn(t -> t[0].startsWith("max throughput"))
+                .singleElement()
+                .satisfies(t -> {
+                    assertThat(t[0]).contains("nginx TLS both sides");
+                    assertThat(t[1]).isEqualTo("0.83×");
+                    assertThat(t[2]).isEqualTo("PASS");
+                });
+    }
+
     private static L7Report report(L7Result... results) {
         return new L7Report(null, List.of(results), Instant.EPOCH, 2, "1.0", "1.0", List.of());
     }
@@ -60,6 +75,11 @@ class L7TableTest {
     }
 
     private static L7Result result(L7Variant variant, List<String> proxies, long rss, long failed, long wrkErrors) {
+        return result(variant, proxies, rss, failed, wrkErrors, 10_000);
+    }
+
+    private static L7Result result(
+            L7Variant variant, List<String> proxies, long rss, long failed, long wrkErrors, double wrkRate) {
         Histogram histogram = new Histogram(3);
         histogram.recordValue(500_000);
         long[] resident = new long[proxies.size()];
@@ -71,7 +91,7 @@ class L7TableTest {
                 new HttpOpenLoopProbe.Result(histogram, 1000, 1000 - failed, failed, 0),
                 new double[proxies.size()],
                 15,
-                new WrkRun(10_000, 100_000, wrkErrors, ""),
+                new WrkRun(wrkRate, 100_000, wrkErrors, ""),
                 new double[proxies.size()],
                 10,
                 resident,
