@@ -144,7 +144,7 @@ final class L7Table {
                         w.max().requestsPerSecond() / Math.max(1e-9, n.max().requestsPerSecond());
                 out.add(verdict(
                         "max throughput ≥ " + TARGET_THROUGHPUT_RATIO + "× "
-                                + n.variant().label() + "'s",
+                                + n.variant().label(),
                         "%.2f×".formatted(ratio),
                         ratio >= TARGET_THROUGHPUT_RATIO));
             });
