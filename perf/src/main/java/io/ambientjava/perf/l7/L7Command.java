@@ -28,20 +28,22 @@ import picocli.CommandLine.Option;
 public final class L7Command implements Callable<Integer> {
 
     /**
-     * The waypoint's JVM for the run: a 48 MiB heap starting at 16 MiB and given back after collections (an L7
-     * proxy's garbage is small and short-lived), Serial GC (no GC threads on 1–2 cores), C2 with a 32 MiB code
-     * cache, the C heap trimmed every 2 s (the compilers' freed arenas would otherwise stay resident: about 30 MiB),
-     * capped metaspace and direct memory, small stacks, compact object headers, one Netty arena each and malloc
-     * limited to two arenas. C2 rather than C1 only: warmed up, it needs less than half the CPU per request for
-     * about 15 MiB more (perf/README.md has the runs).
+     * The waypoint's JVM for the run: a 48 MiB heap starting at 16 MiB with a 4 MiB young generation and given back
+     * after collections (an L7 proxy's garbage is small and short-lived), Serial GC (no GC threads on 1–2 cores), C2
+     * alone without tiered compilation (no C1 code and C1 profiles beside the C2 code: about 13 MiB less resident, the
+     * same CPU per request once warm), a 32 MiB code cache, the C heap trimmed every 2 s (the compiler's freed arenas
+     * would otherwise stay resident: about 30 MiB), capped metaspace and direct memory, small stacks, compact object
+     * headers, one Netty arena each and malloc limited to two arenas. perf/README.md has the runs behind each choice.
      */
     public static final List<String> WAYPOINT_JVM_OPTIONS = List.of(
             "MALLOC_ARENA_MAX=2",
             "-Xms16m",
             "-Xmx48m",
+            "-Xmn4m",
             "-XX:MinHeapFreeRatio=10",
-            "-XX:MaxHeapFreeRatio=30",
+            "-XX:MaxHeapFreeRatio=20",
             "-XX:+UseSerialGC",
+            "-XX:-TieredCompilation",
             "-XX:ReservedCodeCacheSize=32m",
             "-XX:TrimNativeHeapInterval=2000",
             "-XX:MaxMetaspaceSize=80m",
