@@ -142,8 +142,9 @@ final class L7MeshConfig {
      * to the plain server; TLS in on {@link #NGINX_MTLS_PORT} and HTTP/1.1 keep-alive over TLS 1.3 to the TLS server,
      * presenting a client certificate (the waypoint's route: both hops encrypted). nginx checks the server's
      * certificate against no name: the mesh's certificates carry only SPIFFE URIs, which nginx cannot match, and the
-     * check costs once per connection, not per request. Client connections are kept as long as the waypoint keeps
-     * them (nginx closes one after 1,000 requests by default).
+     * check costs once per connection, not per request. Like the waypoint, nginx writes an access log line per
+     * request, buffered and flushed every 100 ms as the waypoint's are. Client connections are kept as long as the
+     * waypoint keeps them (nginx closes one after 1,000 requests by default).
      */
     static String nginx(java.nio.file.Path dir, InetAddress server) {
         return """
@@ -154,7 +155,7 @@ final class L7MeshConfig {
                 error_log %1$s/error.log warn;
                 events { worker_connections 1024; }
                 http {
-                  access_log off;
+                  access_log %1$s/access.log combined buffer=64k flush=100ms;
                   client_body_temp_path %1$s/tmp;
                   proxy_temp_path %1$s/tmp;
                   fastcgi_temp_path %1$s/tmp;

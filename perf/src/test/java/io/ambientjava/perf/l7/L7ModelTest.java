@@ -63,4 +63,19 @@ class L7ModelTest {
                 .contains("hosts: [" + L7MeshConfig.ECHO_HOST + "]");
         assertThat(yaml.split("istio.io/use-waypoint", -1)).hasSize(2);
     }
+
+    @Test
+    void nginxConfigHasBothRoutesAndLogsEachRequestAsTheWaypointDoes() {
+        String conf =
+                L7MeshConfig.nginx(java.nio.file.Path.of("/tmp/nginx-x"), java.net.InetAddress.ofLiteral("198.18.2.3"));
+
+        assertThat(conf)
+                .contains("listen " + L7MeshConfig.NGINX_PORT + " ssl;")
+                .contains("listen " + L7MeshConfig.NGINX_MTLS_PORT + " ssl;")
+                .contains("upstream echo { server 198.18.2.3:" + L7MeshConfig.TARGET_PORT + "; keepalive 64; }")
+                .contains("upstream echo_tls { server 198.18.2.3:" + L7MeshConfig.TLS_TARGET_PORT + "; keepalive 64; }")
+                .contains("proxy_pass https://echo_tls;")
+                .contains("proxy_ssl_certificate /tmp/nginx-x/upstream-client-cert.pem;")
+                .contains("access_log /tmp/nginx-x/access.log combined buffer=64k flush=100ms;");
+    }
 }
