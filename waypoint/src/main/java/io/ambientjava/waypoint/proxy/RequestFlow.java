@@ -59,7 +59,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -154,7 +153,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         String scheme = headers.get(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), "http");
         this.view = new RequestView(request.method().name(), request.uri(), authority, scheme, headers);
         String id = headers.get("x-request-id");
-        this.requestId = id != null ? id : UUID.randomUUID().toString();
+        this.requestId = id != null ? id : RequestIds.next();
         String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE, "");
         this.grpc = contentType.startsWith("application/grpc");
     }
@@ -455,9 +454,11 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         cluster = runtimeCluster.get();
-        String[] clusterParts = clusterName.split("\\|", -1);
-        if (destinationService.equals(UNKNOWN_SERVICE) && clusterParts.length == 4) {
-            destinationService = clusterParts[3]; // an ingress listener names no service; the cluster does
+        if (destinationService.equals(UNKNOWN_SERVICE)) {
+            String[] clusterParts = clusterName.split("\\|", -1);
+            if (clusterParts.length == 4) {
+                destinationService = clusterParts[3]; // an ingress listener names no service; the cluster does
+            }
         }
         ForwardedRequest upstream =
                 ForwardedRequest.of(request.headers(), request.uri(), view, route, f, chosen, requestId);
