@@ -426,7 +426,10 @@ public final class L7Benchmark {
         }
     }
 
-    /** nginx's certificates are in {@code dir} already ({@link NginxPki#create}). */
+    /**
+     * Makes nginx's server certificate in {@code dir}, beside its upstream client certificate ({@link
+     * NginxPki#create}), and starts nginx in {@code pod}.
+     */
     private ProcessFigures startNginx(Pod pod, Pod server, Path dir) throws Exception {
         Files.createDirectories(dir.resolve("tmp"));
         Process openssl = new ProcessBuilder(

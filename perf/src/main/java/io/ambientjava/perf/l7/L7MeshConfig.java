@@ -16,7 +16,7 @@ final class L7MeshConfig {
     static final int SERVICE_PORT = 80;
     static final int TARGET_PORT = 8080;
     /** The TLS server behind nginx's mutual-TLS route (in the plain server's pod). */
-    static final int TLS_TARGET_PORT = 8443;
+    static final int TLS_TARGET_PORT = 9443;
 
     static final int NGINX_PORT = 8443;
     static final int NGINX_MTLS_PORT = 8444;
