@@ -22,6 +22,7 @@ public final class HboneFrameCodecBuilder extends Http2FrameCodecBuilder {
     public static final int SEND_TURN_BYTES = 64 * 1024;
 
     private final boolean server;
+    private boolean compositeFrames = true;
 
     private HboneFrameCodecBuilder(boolean server) {
         this.server = server;
@@ -41,15 +42,24 @@ public final class HboneFrameCodecBuilder extends Http2FrameCodecBuilder {
         return new HboneFrameCodecBuilder(true);
     }
 
+    /** See {@link HboneSettings#withCompositeFrames}; on by default. */
+    public HboneFrameCodecBuilder compositeFrames(boolean composite) {
+        this.compositeFrames = composite;
+        return this;
+    }
+
     /**
-     * Also collects partial frames in a composite buffer rather than copying: a tunnel's DATA frames are up to
-     * {@link HboneSettings#maxFrameSize} long and arrive in 16 KiB TLS records, so with the default merging
-     * cumulator nearly every byte would be copied once more before it is written on.
+     * With {@link #compositeFrames} (the default), also collects partial frames in a composite buffer rather than
+     * copying: a tunnel's DATA frames are up to {@link HboneSettings#maxFrameSize} long and arrive in 16 KiB TLS
+     * records, so with the default merging cumulator nearly every byte would be copied once more before it is
+     * written on to a plain socket.
      */
     @Override
     public Http2FrameCodec build() {
         Http2FrameCodec codec = super.build();
-        codec.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+        if (compositeFrames) {
+            codec.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+        }
         return codec;
     }
 

@@ -97,6 +97,82 @@ class HboneFrameCodecBuilderTest {
         }
     }
 
+    @Test
+    void framesArrivingInPiecesAreGatheredWithoutCopyByDefault() {
+        assertThat(dataFrameBufferCounts(HboneFrameCodecBuilder.forServer())).anyMatch(count -> count > 1);
+    }
+
+    @Test
+    void withoutCompositeFramesEveryDataFrameIsOneContiguousBuffer() {
+        List<Integer> counts =
+                dataFrameBufferCounts(HboneFrameCodecBuilder.forServer().compositeFrames(false));
+
+        assertThat(counts).isNotEmpty().allMatch(count -> count == 1);
+        assertThat(HboneSettings.defaults().compositeFrames()).isTrue();
+        assertThat(HboneSettings.defaults().withCompositeFrames(false).compositeFrames())
+                .isFalse();
+    }
+
+    /** The number of NIO buffers behind each DATA frame the server reads when every write reaches it in two halves. */
+    private static List<Integer> dataFrameBufferCounts(HboneFrameCodecBuilder serverCodec) {
+        List<Integer> counts = new ArrayList<>();
+        EmbeddedChannel server = new EmbeddedChannel(
+                serverCodec
+                        .initialSettings(HboneSettings.defaults().serverSettings())
+                        .build(),
+                new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                        stream.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                if (msg instanceof Http2DataFrame data
+                                        && data.content().isReadable()) {
+                                    counts.add(data.content().nioBufferCount());
+                                }
+                                ReferenceCountUtil.release(msg);
+                            }
+                        });
+                    }
+                }));
+        EmbeddedChannel client = new EmbeddedChannel(
+                HboneFrameCodecBuilder.forClient()
+                        .initialSettings(HboneSettings.defaults().clientSettings())
+                        .build(),
+                new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel pushed) {}
+                }));
+        try {
+            exchange(client, server);
+            Http2StreamChannel stream = new Http2StreamChannelBootstrap(client)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .open()
+                    .syncUninterruptibly()
+                    .getNow();
+            stream.writeAndFlush(new DefaultHttp2HeadersFrame(
+                    new DefaultHttp2Headers().method("CONNECT").authority("127.0.0.1:80")));
+            exchange(client, server);
+            for (int i = 0; i < 4; i++) {
+                stream.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[8 * 1024])));
+                client.runPendingTasks();
+                client.flushOutbound();
+                for (ByteBuf buf; (buf = client.readOutbound()) != null; ) {
+                    int half = buf.readableBytes() / 2;
+                    server.writeInbound(Unpooled.copiedBuffer(buf.slice(buf.readerIndex(), half)));
+                    server.writeInbound(
+                            Unpooled.copiedBuffer(buf.slice(buf.readerIndex() + half, buf.readableBytes() - half)));
+                    buf.release();
+                }
+                exchange(client, server);
+            }
+            return counts;
+        } finally {
+            client.finishAndReleaseAll();
+            server.finishAndReleaseAll();
+        }
+    }
+
     /** Moves bytes both ways until neither side has anything more to send. */
     private static void exchange(EmbeddedChannel a, EmbeddedChannel b) {
         for (int round = 0; round < 10_000; round++) {

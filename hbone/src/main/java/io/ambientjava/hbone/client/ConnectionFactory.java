@@ -110,6 +110,7 @@ final class ConnectionFactory {
         pipeline.addLast(
                 "h2",
                 HboneFrameCodecBuilder.forClient()
+                        .compositeFrames(http2.compositeFrames())
                         .initialSettings(http2.clientSettings())
                         // Streams beyond the peer's limit wait for a free slot instead of failing.
                         .encoderEnforceMaxConcurrentStreams(true)
