@@ -22,7 +22,6 @@ public final class HboneFrameCodecBuilder extends Http2FrameCodecBuilder {
     public static final int SEND_TURN_BYTES = 64 * 1024;
 
     private final boolean server;
-    private boolean compositeFrames = true;
 
     private HboneFrameCodecBuilder(boolean server) {
         this.server = server;
@@ -42,24 +41,15 @@ public final class HboneFrameCodecBuilder extends Http2FrameCodecBuilder {
         return new HboneFrameCodecBuilder(true);
     }
 
-    /** See {@link HboneSettings#withCompositeFrames}; on by default. */
-    public HboneFrameCodecBuilder compositeFrames(boolean composite) {
-        this.compositeFrames = composite;
-        return this;
-    }
-
     /**
-     * With {@link #compositeFrames} (the default), also collects partial frames in a composite buffer rather than
-     * copying: a tunnel's DATA frames are up to {@link HboneSettings#maxFrameSize} long and arrive in 16 KiB TLS
-     * records, so with the default merging cumulator nearly every byte would be copied once more before it is
-     * written on to a plain socket.
+     * Also collects partial frames in a composite buffer rather than copying: a tunnel's DATA frames are up to
+     * {@link HboneSettings#maxFrameSize} long and arrive in 16 KiB TLS records, so with the default merging
+     * cumulator nearly every byte would be copied once more before it is written on.
      */
     @Override
     public Http2FrameCodec build() {
         Http2FrameCodec codec = super.build();
-        if (compositeFrames) {
-            codec.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
-        }
+        codec.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
         return codec;
     }
 

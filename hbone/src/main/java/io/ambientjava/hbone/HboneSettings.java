@@ -16,14 +16,9 @@ import io.netty.handler.codec.http2.Http2Settings;
  * @param maxFrameSize {@code SETTINGS_MAX_FRAME_SIZE}, the largest DATA frame we accept
  * @param maxConcurrentStreams {@code SETTINGS_MAX_CONCURRENT_STREAMS} a server advertises
  * @param maxHeaderListSize {@code SETTINGS_MAX_HEADER_LIST_SIZE}
- * @param compositeFrames gather frames that arrive in pieces without copying them ({@link #withCompositeFrames})
  */
 public record HboneSettings(
-        int initialStreamWindow,
-        int maxFrameSize,
-        int maxConcurrentStreams,
-        int maxHeaderListSize,
-        boolean compositeFrames) {
+        int initialStreamWindow, int maxFrameSize, int maxConcurrentStreams, int maxHeaderListSize) {
 
     public static final int MIB = 1024 * 1024;
 
@@ -49,25 +44,15 @@ public record HboneSettings(
     }
 
     public static HboneSettings defaults() {
-        return new HboneSettings(4 * MIB, MIB, 100, 64 * 1024, true);
+        return new HboneSettings(4 * MIB, MIB, 100, 64 * 1024);
     }
 
     public HboneSettings withMaxConcurrentStreams(int streams) {
-        return new HboneSettings(initialStreamWindow, maxFrameSize, streams, maxHeaderListSize, compositeFrames);
+        return new HboneSettings(initialStreamWindow, maxFrameSize, streams, maxHeaderListSize);
     }
 
     public HboneSettings withInitialStreamWindow(int window) {
-        return new HboneSettings(window, maxFrameSize, maxConcurrentStreams, maxHeaderListSize, compositeFrames);
-    }
-
-    /**
-     * Whether a frame that arrives in pieces is gathered in a composite buffer (no copy: right where the bytes go on
-     * to a plain socket, as in ztunnel) or merged into one contiguous buffer. A proxy that re-encrypts what it reads,
-     * like the waypoint, merges: when TLS coalesces a composite it has Netty copy the bytes twice, through a new heap
-     * buffer each time.
-     */
-    public HboneSettings withCompositeFrames(boolean composite) {
-        return new HboneSettings(initialStreamWindow, maxFrameSize, maxConcurrentStreams, maxHeaderListSize, composite);
+        return new HboneSettings(window, maxFrameSize, maxConcurrentStreams, maxHeaderListSize);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.ambientjava.waypoint;
 
-import io.ambientjava.hbone.HboneSettings;
 import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.hbone.client.ClientSecurity;
 import io.ambientjava.hbone.client.HboneClient;
@@ -67,17 +66,10 @@ public final class WaypointServer implements AutoCloseable {
     private final HboneServer hboneServer;
     private final Map<Integer, DownstreamListener> ingressListeners = new HashMap<>();
 
-    /**
-     * HBONE both ways with frames merged into contiguous buffers: what the waypoint reads from one tunnel it writes
-     * into another through TLS, and TLS coalescing a composite buffer costs Netty two copies through a new heap buffer
-     * (an allocation profile had that at 13 % of the waypoint's garbage).
-     */
-    static final HboneSettings HBONE_SETTINGS = HboneSettings.defaults().withCompositeFrames(false);
-
     private WaypointServer(Settings settings, RequestObserver observer, TcpObserver tcpObserver) {
         this.settings = settings;
         this.group = NettyTransport.newEventLoopGroup(settings.threads(), "waypoint");
-        this.hboneClient = new HboneClient(group, HboneClientConfig.defaults().withHttp2(HBONE_SETTINGS));
+        this.hboneClient = new HboneClient(group, HboneClientConfig.defaults());
         this.runtime = new ProxyRuntime(
                 new ClusterManager(new Transport(hboneClient, settings.clientSecurity(), settings.upstreamHbonePort())),
                 observer,
@@ -89,8 +81,7 @@ public final class WaypointServer implements AutoCloseable {
                 : HboneServer.bind(
                                 group,
                                 settings.hboneAddress(),
-                                HboneServerConfig.defaults(settings.serverSecurity())
-                                        .withHttp2(HBONE_SETTINGS),
+                                HboneServerConfig.defaults(settings.serverSecurity()),
                                 connector)
                         .join();
     }

@@ -110,7 +110,6 @@ final class ConnectionFactory {
         pipeline.addLast(
                 "h2",
                 HboneFrameCodecBuilder.forClient()
-                        .compositeFrames(http2.compositeFrames())
                         .initialSettings(http2.clientSettings())
                         // Streams beyond the peer's limit wait for a free slot instead of failing.
                         .encoderEnforceMaxConcurrentStreams(true)

@@ -53,11 +53,6 @@ public record HboneClientConfig(
                 Duration.ofSeconds(10));
     }
 
-    public HboneClientConfig withHttp2(HboneSettings settings) {
-        return new HboneClientConfig(
-                settings, maxStreamsPerConnection, idleTimeout, connectTimeout, tunnel, keepAliveInterval);
-    }
-
     public HboneClientConfig withMaxStreamsPerConnection(int streams) {
         return new HboneClientConfig(http2, streams, idleTimeout, connectTimeout, tunnel, keepAliveInterval);
     }

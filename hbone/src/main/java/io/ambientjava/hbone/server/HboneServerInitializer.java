@@ -52,7 +52,6 @@ public final class HboneServerInitializer extends ChannelInitializer<Channel> {
     void installHttp2(ChannelPipeline pipeline, InboundConnection connection) {
         pipeline.channel().config().setWriteBufferWaterMark(config.http2().connectionWriteBuffer());
         Http2FrameCodec codec = HboneFrameCodecBuilder.forServer()
-                .compositeFrames(config.http2().compositeFrames())
                 .initialSettings(config.http2().serverSettings())
                 .validateHeaders(true)
                 .build();
