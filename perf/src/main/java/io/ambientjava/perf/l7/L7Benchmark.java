@@ -84,8 +84,7 @@ public final class L7Benchmark {
             Pod serverPlain = node2.addPod("server-plain");
             closing.add(HttpPodServer.start(server, serverGroup, L7MeshConfig.TARGET_PORT, options.bodyBytes()));
             closing.add(HttpPodServer.start(serverPlain, serverGroup, L7MeshConfig.TARGET_PORT, options.bodyBytes()));
-            boolean anyNginx = options.variants().contains(L7Variant.NGINX)
-                    || options.variants().contains(L7Variant.NGINX_MTLS);
+            boolean anyNginx = options.variants().stream().anyMatch(L7Variant::isNginx);
             Path nginxDir = dir.resolve("nginx");
             if (anyNginx) {
                 closing.add(HttpPodServer.start(
@@ -96,8 +95,7 @@ public final class L7Benchmark {
                         Optional.of(NginxPki.create(nginxDir))));
             }
 
-            boolean mesh = options.variants().contains(L7Variant.L4)
-                    || options.variants().contains(L7Variant.WAYPOINT);
+            boolean mesh = !options.variants().stream().allMatch(L7Variant::isNginx);
             List<ProcessFigures> ztunnels = List.of();
             Optional<ProcessFigures> waypoint = Optional.empty();
             List<String> waypointCommand = List.of();
@@ -426,35 +424,9 @@ public final class L7Benchmark {
         }
     }
 
-    /**
-     * Makes nginx's server certificate in {@code dir}, beside its upstream client certificate ({@link
-     * NginxPki#create}), and starts nginx in {@code pod}.
-     */
+    /** Starts nginx in {@code pod} with its certificates already in {@code dir} ({@link NginxPki#create}). */
     private ProcessFigures startNginx(Pod pod, Pod server, Path dir) throws Exception {
         Files.createDirectories(dir.resolve("tmp"));
-        Process openssl = new ProcessBuilder(
-                        "openssl",
-                        "req",
-                        "-x509",
-                        "-newkey",
-                        "ec",
-                        "-pkeyopt",
-                        "ec_paramgen_curve:P-256",
-                        "-nodes",
-                        "-keyout",
-                        dir.resolve("key.pem").toString(),
-                        "-out",
-                        dir.resolve("cert.pem").toString(),
-                        "-days",
-                        "1",
-                        "-subj",
-                        "/CN=nginx")
-                .redirectErrorStream(true)
-                .start();
-        openssl.getInputStream().readAllBytes();
-        if (!openssl.waitFor(30, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
-            throw new IllegalStateException("openssl could not make nginx's certificate");
-        }
         Path conf = Files.writeString(dir.resolve("nginx.conf"), L7MeshConfig.nginx(dir, server.ip()));
         StartedProcess started = pod.start(options.nginx(), "-p", dir.toString(), "-c", conf.toString());
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "HTTP/1.1 through client → ztunnel → waypoint → ztunnel → server on network namespaces (needs root, ip, nft,"
-                    + " wrk; nginx and openssl for the nginx variant), side by side with ztunnel alone (L4) and with"
+                    + " wrk; nginx for the nginx variants), side by side with ztunnel alone (L4) and with"
                     + " nginx as a TLS reverse proxy doing the same route. Per variant: open-loop latency"
                     + " (p50/p90/p99) at a fixed rate, the most requests per second wrk gets, and each proxy's CPU"
                     + " (per 1,000 rps) and resident memory from /proc.",
@@ -167,7 +167,7 @@ public final class L7Command implements Callable<Integer> {
                 ? List.of(L7Variant.L4, L7Variant.WAYPOINT, L7Variant.NGINX, L7Variant.NGINX_MTLS)
                 : variants.stream().map(L7Variant::parse).toList();
         String wrk = program("wrk", "wrk (Debian: apt-get install wrk)");
-        String nginx = chosen.contains(L7Variant.NGINX) || chosen.contains(L7Variant.NGINX_MTLS)
+        String nginx = chosen.stream().anyMatch(L7Variant::isNginx)
                 ? program(
                         "nginx",
                         "nginx for the nginx variant (Debian: apt-get install nginx-light), or --variants"

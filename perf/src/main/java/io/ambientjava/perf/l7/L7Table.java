@@ -200,7 +200,7 @@ final class L7Table {
     }
 
     private static String ratioToNginx(L7Report report, L7Result r) {
-        if (r.variant() == L7Variant.NGINX || r.variant() == L7Variant.NGINX_MTLS) {
+        if (r.variant().isNginx()) {
             return "";
         }
         return reference(report)

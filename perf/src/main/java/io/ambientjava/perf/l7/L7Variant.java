@@ -34,6 +34,11 @@ public enum L7Variant {
         return label;
     }
 
+    /** nginx on its own, outside the mesh. */
+    public boolean isNginx() {
+        return this == NGINX || this == NGINX_MTLS;
+    }
+
     public static L7Variant parse(String text) {
         String wanted = text.strip().toLowerCase(Locale.ROOT);
         for (L7Variant v : values()) {

@@ -12,8 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The certificates of nginx's mutual-TLS route, from a CA of their own: nginx's client certificate and key written
- * where its config expects them, and the TLS server's context, which requires and verifies that certificate.
+ * nginx's certificates, from a CA of their own: its listener certificate ({@code cert.pem}, {@code key.pem}) and its
+ * upstream client certificate ({@code upstream-client-*.pem}) written where its config expects them, and the
+ * context of the TLS server behind it, which requires and verifies that client certificate.
  */
 final class NginxPki {
 
@@ -22,13 +23,12 @@ final class NginxPki {
 
     private NginxPki() {}
 
-    /** Writes nginx's upstream client certificate into {@code dir} and returns the server's TLS context. */
+    /** Writes nginx's certificates into {@code dir} and returns the TLS context of the server behind it. */
     static SslContext create(Path dir) throws Exception {
         Files.createDirectories(dir);
         MeshCertificateAuthority ca = MeshCertificateAuthority.createSelfSigned("cluster.local");
-        WorkloadCertificate client = ca.issue(NGINX);
-        Pem.writeFile(dir.resolve("upstream-client-cert.pem"), Pem.writeCertificates(client.chain()));
-        Pem.writeFile(dir.resolve("upstream-client-key.pem"), Pem.writePrivateKey(client.privateKey()));
+        write(ca.issue(NGINX), dir.resolve("cert.pem"), dir.resolve("key.pem"));
+        write(ca.issue(NGINX), dir.resolve("upstream-client-cert.pem"), dir.resolve("upstream-client-key.pem"));
         WorkloadCertificate server = ca.issue(SERVER);
         return SslContextBuilder.forServer(server.privateKey(), server.chain())
                 .sslProvider(SslProvider.OPENSSL)
@@ -36,5 +36,10 @@ final class NginxPki {
                 .clientAuth(ClientAuth.REQUIRE)
                 .trustManager(ca.trustBundle().roots())
                 .build();
+    }
+
+    private static void write(WorkloadCertificate certificate, Path chain, Path key) {
+        Pem.writeFile(chain, Pem.writeCertificates(certificate.chain()));
+        Pem.writeFile(key, Pem.writePrivateKey(certificate.privateKey()));
     }
 }
