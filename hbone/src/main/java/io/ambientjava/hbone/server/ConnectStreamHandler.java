@@ -173,7 +173,7 @@ final class ConnectStreamHandler extends ChannelInboundHandlerAdapter {
     private List<Http2Frame> accept(ChannelHandlerContext ctx) {
         Channel stream = ctx.channel();
         if (!stream.isActive() || state != State.CONNECTING) {
-            log.debug("HBONE client {} went away before {} was connected", connection, target);
+            log.debug("HBONE client {} went away before its stream to {} was accepted", connection, target);
             releaseEarlyFrames();
             state = State.DONE;
             return null;

@@ -24,15 +24,22 @@ public final class AccessLog implements RequestObserver {
 
     @Override
     public void onRequest(RequestRecord r) {
-        out.accept(format(r) + "\n");
+        out.accept(line(r, "\n"));
     }
 
+    /** The line without its newline. */
     public static String format(RequestRecord r) {
+        return line(r, "");
+    }
+
+    /** Built in one concatenation with its ending: a line per request, not a line and then a copy of it. */
+    private static String line(RequestRecord r, String end) {
         return "[" + TIME.format(r.start()) + "] \"" + r.method() + " " + r.path() + " " + r.protocol() + "\" "
                 + r.status() + " " + r.responseFlags() + " " + r.requestBytes() + " " + r.responseBytes() + " "
                 + r.durationMillis() + " " + r.attempts() + " \"" + r.requestId() + "\" \"" + r.authority() + "\" \""
                 + r.upstreamHost().orElse("-") + "\" " + r.cluster() + " " + r.routeName() + " "
                 + r.sourceAddress().orElse("-") + " " + r.sourcePrincipal().orElse("-")
-                + (r.rbacLogged().isEmpty() ? "" : " rbac_log=" + String.join(",", r.rbacLogged()));
+                + (r.rbacLogged().isEmpty() ? "" : " rbac_log=" + String.join(",", r.rbacLogged()))
+                + end;
     }
 }
