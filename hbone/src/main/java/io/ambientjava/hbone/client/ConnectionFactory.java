@@ -59,19 +59,24 @@ final class ConnectionFactory {
         connection.channel = dialed.channel();
         dialed.addListener(f -> {
             if (!f.isSuccess()) {
-                fail(
-                        connection,
-                        new HboneConnectException(
-                                "cannot connect to HBONE peer " + peer + ": "
-                                        + f.cause().getMessage(),
-                                f.cause()));
+                fail(connection, cannotConnect(peer, f.cause()));
             }
         });
         dialed.channel().closeFuture().addListener(f -> {
             pool.closed(connection);
+            // A failed connect also closes the channel; which listener hears first depends on when each was added,
+            // so the close names the connect failure when there was one.
+            Throwable connectFailure = dialed.cause();
             connection.ready.completeExceptionally(
-                    new HboneConnectException("connection to HBONE peer " + peer + " closed before it was ready"));
+                    connectFailure != null
+                            ? cannotConnect(peer, connectFailure)
+                            : new HboneConnectException(
+                                    "connection to HBONE peer " + peer + " closed before it was ready"));
         });
+    }
+
+    private static HboneConnectException cannotConnect(InetSocketAddress peer, Throwable cause) {
+        return new HboneConnectException("cannot connect to HBONE peer " + peer + ": " + cause.getMessage(), cause);
     }
 
     private void initConnection(Channel ch, PooledConnection connection, ConnectRequest request) {
