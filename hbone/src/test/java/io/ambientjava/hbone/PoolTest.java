@@ -170,12 +170,11 @@ class PoolTest {
 
     @Test
     void unreachablePeerFailsClearly() throws Exception {
-        // the test bed's server binds first: a port freed before it started could be handed to that server itself
+        int closedPort;
+        try (var probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
         try (var bed = HboneTestBed.tls()) {
-            int closedPort;
-            try (var probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                closedPort = probe.getLocalPort();
-            }
             ConnectRequest base = bed.request(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
             var request = new ConnectRequest(
                     base.security(),
