@@ -16,16 +16,17 @@ final class FieldGuard {
     private FieldGuard() {}
 
     /**
-     * Reads which fields are set from the message's own encoding rather than {@link Message#getAllFields()}: that
-     * one goes through protobuf's reflection tables, which keep a {@code java.lang.reflect.Method} per accessor of
-     * every checked message type alive for the process's life (about 16,000 of them, megabytes of heap and generated
-     * method-handle classes for what is read once per config). The encoding holds exactly the fields that are set.
+     * Reads which fields are set from the message's own encoding rather than {@link Message#getAllFields()}, and
+     * takes the descriptor from {@link ProtoTypes}: both instance methods go through protobuf's reflection tables,
+     * which keep a {@code java.lang.reflect.Method} per public method of every checked message type and its builder
+     * alive for the process's life (about 15,000 of them, megabytes of heap for what is read once per config). The
+     * encoding holds exactly the fields that are set.
      *
      * @param path where {@code message} sits in its resource, for the error message
      * @param supported Envoy field names (snake_case) the caller handles
      */
     static void onlyFields(Message message, String path, Set<String> supported) {
-        Descriptor type = message.getDescriptorForType();
+        Descriptor type = ProtoTypes.descriptorOf(message.getClass());
         Set<Integer> unknown = new TreeSet<>();
         CodedInputStream in = message.toByteString().newCodedInput();
         try {

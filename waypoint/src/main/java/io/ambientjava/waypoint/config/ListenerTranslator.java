@@ -188,11 +188,11 @@ public final class ListenerTranslator {
 
     static <T extends Message> T unpack(Any any, Class<T> type, String path) {
         try {
-            if (!any.is(type)) {
+            if (!ProtoTypes.holds(any, type)) {
                 throw FieldGuard.invalid(
                         path + ".typed_config", "expected " + type.getSimpleName() + ", got " + any.getTypeUrl());
             }
-            return any.unpack(type);
+            return ProtoTypes.unpack(any, type);
         } catch (InvalidProtocolBufferException e) {
             throw FieldGuard.invalid(path + ".typed_config", "cannot decode: " + e.getMessage());
         }

@@ -57,7 +57,7 @@ public final class LocalRateLimitTranslator {
             throw FieldGuard.invalid(path, "expected " + TYPE_URL + ", got " + any.getTypeUrl());
         }
         try {
-            return any.unpack(LocalRateLimit.class);
+            return ProtoTypes.unpack(any, LocalRateLimit.class);
         } catch (InvalidProtocolBufferException e) {
             throw FieldGuard.invalid(path, "cannot decode LocalRateLimit: " + e.getMessage());
         }
@@ -236,7 +236,7 @@ public final class LocalRateLimitTranslator {
             case ACTIONSPECIFIER_NOT_SET -> throw FieldGuard.invalid(path, "an action needs a kind");
             default ->
                 throw new UnsupportedConfigException("unsupported rate limit action " + path + "."
-                        + a.getDescriptorForType()
+                        + ProtoTypes.descriptorOf(a.getClass())
                                 .findFieldByNumber(a.getActionSpecifierCase().getNumber())
                                 .getName()
                         + " (the waypoint implements request_headers, generic_key, header_value_match,"

@@ -117,7 +117,7 @@ public final class RouteTranslator {
         }
         HTTPFault f;
         try {
-            f = any.unpack(HTTPFault.class);
+            f = ProtoTypes.unpack(any, HTTPFault.class);
         } catch (InvalidProtocolBufferException e) {
             throw FieldGuard.invalid(path, "cannot decode HTTPFault: " + e.getMessage());
         }

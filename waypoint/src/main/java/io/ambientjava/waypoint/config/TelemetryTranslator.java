@@ -189,7 +189,7 @@ public final class TelemetryTranslator {
         Optional<TelemetryExpression> filter =
                 log.hasFilter() ? Optional.of(filter(log.getFilter(), path + ".filter")) : Optional.empty();
         String tpath = path + ".typed_config";
-        if (log.getTypedConfig().is(FileAccessLog.class)) {
+        if (ProtoTypes.holds(log.getTypedConfig(), FileAccessLog.class)) {
             FileAccessLog file = ListenerTranslator.unpack(log.getTypedConfig(), FileAccessLog.class, path);
             FieldGuard.onlyFields(file, tpath, Set.of("path", "log_format", "format", "json_format"));
             if (file.getPath().isEmpty()) {
@@ -203,7 +203,7 @@ public final class TelemetryTranslator {
             };
             return new AccessLogConfig(file.getPath(), format, filter);
         }
-        if (log.getTypedConfig().is(StdoutAccessLog.class)) {
+        if (ProtoTypes.holds(log.getTypedConfig(), StdoutAccessLog.class)) {
             StdoutAccessLog out = ListenerTranslator.unpack(log.getTypedConfig(), StdoutAccessLog.class, path);
             FieldGuard.onlyFields(out, tpath, Set.of("log_format"));
             AccessLogFormat format =
@@ -261,7 +261,7 @@ public final class TelemetryTranslator {
             case EXTENSION_FILTER -> {
                 var ext = f.getExtensionFilter();
                 String epath = path + ".extension_filter";
-                if (!ext.getTypedConfig().is(ExpressionFilter.class)) {
+                if (!ProtoTypes.holds(ext.getTypedConfig(), ExpressionFilter.class)) {
                     throw new UnsupportedConfigException("unsupported access log filter '" + ext.getName() + "' ("
                             + ext.getTypedConfig().getTypeUrl() + ") at " + epath + " (" + CEL_FILTER
                             + " is supported)");

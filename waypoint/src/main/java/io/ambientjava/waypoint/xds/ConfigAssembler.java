@@ -8,6 +8,7 @@ import io.ambientjava.waypoint.config.EndpointConfig;
 import io.ambientjava.waypoint.config.EndpointTranslator;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.config.ListenerTranslator;
+import io.ambientjava.waypoint.config.ProtoTypes;
 import io.ambientjava.waypoint.config.RouteTable;
 import io.ambientjava.waypoint.config.RouteTranslator;
 import io.ambientjava.waypoint.config.UnsupportedConfigException;
@@ -102,19 +103,19 @@ public final class ConfigAssembler {
         try {
             return switch (typeUrl) {
                 case TypeUrls.LISTENER -> {
-                    ListenerConfig l = ListenerTranslator.translate(u.resource().unpack(Listener.class));
+                    ListenerConfig l = ListenerTranslator.translate(ProtoTypes.unpack(u.resource(), Listener.class));
                     yield named(u, l.name(), l);
                 }
                 case TypeUrls.ROUTE -> {
-                    RouteTable t = RouteTranslator.translate(u.resource().unpack(RouteConfiguration.class));
+                    RouteTable t = RouteTranslator.translate(ProtoTypes.unpack(u.resource(), RouteConfiguration.class));
                     yield named(u, t.name(), t);
                 }
                 case TypeUrls.CLUSTER -> {
-                    ClusterConfig c = ClusterTranslator.translate(u.resource().unpack(Cluster.class));
+                    ClusterConfig c = ClusterTranslator.translate(ProtoTypes.unpack(u.resource(), Cluster.class));
                     yield named(u, c.name(), c);
                 }
                 case TypeUrls.ENDPOINT -> {
-                    ClusterLoadAssignment cla = u.resource().unpack(ClusterLoadAssignment.class);
+                    ClusterLoadAssignment cla = ProtoTypes.unpack(u.resource(), ClusterLoadAssignment.class);
                     named(u, cla.getClusterName(), cla);
                     yield List.copyOf(EndpointTranslator.translate(cla));
                 }
