@@ -6,26 +6,66 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where a downstream connection came from and which listener it is for.
- *
- * @param listenerAddress the address the client targeted: the service VIP of an HBONE CONNECT, or the bound
- *     address of a plain listener
- * @param peerIdentity the client's SPIFFE ID (from the HBONE mTLS connection)
- * @param source the original client address ({@code forwarded} of the CONNECT, or the TCP peer)
- * @param baggage the CONNECT's {@code baggage} header, which names the source workload
+ * Where a downstream connection came from and which listener it is for. The strings every request's record and
+ * policy need (the client's principal and address, the source workload) are made once per connection here, not
+ * once per request.
  */
-public record DownstreamContext(
-        String listenerAddress,
-        int listenerPort,
-        Optional<SpiffeId> peerIdentity,
-        Optional<InetSocketAddress> source,
-        Optional<String> baggage) {
+public final class DownstreamContext {
 
-    public DownstreamContext {
-        Objects.requireNonNull(listenerAddress, "listenerAddress");
-        Objects.requireNonNull(peerIdentity, "peerIdentity");
-        Objects.requireNonNull(source, "source");
-        Objects.requireNonNull(baggage, "baggage");
+    private final String listenerAddress;
+    private final int listenerPort;
+    private final Optional<SpiffeId> peerIdentity;
+    private final Optional<InetSocketAddress> source;
+    private final Optional<String> peerPrincipal;
+    private final Optional<String> sourceAddress;
+    private final Optional<String> sourceWorkload;
+
+    /**
+     * @param listenerAddress the address the client targeted: the service VIP of an HBONE CONNECT, or the bound
+     *     address of a plain listener
+     * @param peerIdentity the client's SPIFFE ID (from the HBONE mTLS connection)
+     * @param source the original client address ({@code forwarded} of the CONNECT, or the TCP peer)
+     * @param baggage the CONNECT's {@code baggage} header, which names the source workload
+     */
+    public DownstreamContext(
+            String listenerAddress,
+            int listenerPort,
+            Optional<SpiffeId> peerIdentity,
+            Optional<InetSocketAddress> source,
+            Optional<String> baggage) {
+        this.listenerAddress = Objects.requireNonNull(listenerAddress, "listenerAddress");
+        this.listenerPort = listenerPort;
+        this.peerIdentity = Objects.requireNonNull(peerIdentity, "peerIdentity");
+        this.source = Objects.requireNonNull(source, "source");
+        this.peerPrincipal = peerIdentity.map(SpiffeId::toString);
+        this.sourceAddress = source.map(s -> s.getAddress().getHostAddress() + ":" + s.getPort());
+        this.sourceWorkload = Objects.requireNonNull(baggage, "baggage").flatMap(DownstreamContext::workloadIn);
+    }
+
+    public String listenerAddress() {
+        return listenerAddress;
+    }
+
+    public int listenerPort() {
+        return listenerPort;
+    }
+
+    public Optional<SpiffeId> peerIdentity() {
+        return peerIdentity;
+    }
+
+    /** The client's SPIFFE ID as a string ({@code spiffe://td/ns/<ns>/sa/<sa>}), when it presented one. */
+    public Optional<String> peerPrincipal() {
+        return peerPrincipal;
+    }
+
+    public Optional<InetSocketAddress> source() {
+        return source;
+    }
+
+    /** The original client address as {@code ip:port}. */
+    public Optional<String> sourceAddress() {
+        return sourceAddress;
     }
 
     /**
@@ -33,21 +73,29 @@ public record DownstreamContext(
      * ztunnel names only {@code k8s.pod.name}, which then is the workload.
      */
     public Optional<String> sourceWorkload() {
-        return baggage.flatMap(b -> {
-            Optional<String> pod = Optional.empty();
-            for (String item : b.split(",")) {
-                String[] kv = item.trim().split("=", 2);
-                if (kv.length == 2 && kv[0].equals("k8s.pod.name")) {
-                    pod = Optional.of(kv[1]);
-                } else if (kv.length == 2
-                        && kv[0].startsWith("k8s.")
-                        && kv[0].endsWith(".name")
-                        && !kv[0].equals("k8s.namespace.name")
-                        && !kv[0].equals("k8s.cluster.name")) {
-                    return Optional.of(kv[1]);
-                }
+        return sourceWorkload;
+    }
+
+    private static Optional<String> workloadIn(String baggage) {
+        Optional<String> pod = Optional.empty();
+        for (String item : baggage.split(",")) {
+            String[] kv = item.trim().split("=", 2);
+            if (kv.length == 2 && kv[0].equals("k8s.pod.name")) {
+                pod = Optional.of(kv[1]);
+            } else if (kv.length == 2
+                    && kv[0].startsWith("k8s.")
+                    && kv[0].endsWith(".name")
+                    && !kv[0].equals("k8s.namespace.name")
+                    && !kv[0].equals("k8s.cluster.name")) {
+                return Optional.of(kv[1]);
             }
-            return pod;
-        });
+        }
+        return pod;
+    }
+
+    @Override
+    public String toString() {
+        return "DownstreamContext[" + listenerAddress + ":" + listenerPort + " from " + sourceAddress.orElse("?")
+                + " as " + peerPrincipal.orElse("no identity") + "]";
     }
 }

@@ -563,12 +563,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             head.headers().set("x-envoy-attempt-count", attempts);
         }
         if (telemetry != null) {
-            var upstreamAddress = attempt.host.endpoint().address();
-            telemetry.onUpstreamRequest(
-                    head.headers(),
-                    clusterName,
-                    upstreamAddress.getAddress().getHostAddress() + ":" + upstreamAddress.getPort(),
-                    attempts);
+            telemetry.onUpstreamRequest(head.headers(), clusterName, attempt.host.addressText(), attempts);
         }
         boolean hasBody = HttpUtil.isTransferEncodingChunked(request)
                 || requestBytes > 0
@@ -978,15 +973,12 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                 attempts,
                 route == null ? "-" : route.name(),
                 clusterName,
-                endpoint == null
-                        ? Optional.empty()
-                        : Optional.of(endpoint.address().getAddress().getHostAddress() + ":"
-                                + endpoint.address().getPort()),
+                lastHost == null ? Optional.empty() : Optional.of(lastHost.addressText()),
                 endpoint == null ? Optional.empty() : endpoint.workload(),
                 endpoint == null ? Optional.empty() : endpoint.identity(),
                 destinationService,
-                downstream.peerIdentity().map(Object::toString),
-                downstream.source().map(s -> s.getAddress().getHostAddress() + ":" + s.getPort()),
+                downstream.peerPrincipal(),
+                downstream.sourceAddress(),
                 downstream.sourceWorkload(),
                 grpc ? grpcStatus : Optional.empty(),
                 requestId,
@@ -1012,18 +1004,25 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                 view,
                 downstream.listenerPort(),
                 destinationIp,
-                downstream.peerIdentity().map(Object::toString),
+                downstream.peerPrincipal(),
                 downstream.source().map(InetSocketAddress::getAddress),
                 metadata);
     }
 
-    /** {@code inbound-vip|80|http|reviews.default.svc.cluster.local} → the hostname; else the listener name. */
     /**
      * The service a waypoint listener ({@code inbound-vip|<port>|<protocol>|<host>}) serves; none for an ingress
      * listener ({@code 0.0.0.0_<port>}), whose requests take their service from the chosen cluster instead.
      */
     static Optional<String> serviceOf(String listenerName) {
-        String[] parts = listenerName.split("\\|", -1);
-        return parts.length == 4 && !parts[3].isEmpty() ? Optional.of(parts[3]) : Optional.empty();
+        int third = -1;
+        for (int i = 0; i < 3; i++) {
+            third = listenerName.indexOf('|', third + 1);
+            if (third < 0) {
+                return Optional.empty();
+            }
+        }
+        return third + 1 < listenerName.length() && listenerName.indexOf('|', third + 1) < 0
+                ? Optional.of(listenerName.substring(third + 1))
+                : Optional.empty();
     }
 }

@@ -82,7 +82,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 clusterParts.length == 4 ? clusterParts[3] : "unknown",
                 endpoint == null ? Optional.empty() : endpoint.workload(),
                 endpoint == null ? Optional.empty() : endpoint.identity(),
-                context.peerIdentity().map(Object::toString),
+                context.peerPrincipal(),
                 context.sourceWorkload(),
                 context.peerIdentity().isPresent(),
                 host == null ? "UH" : "-");

@@ -43,6 +43,7 @@ public final class IstioRequestMetrics implements RequestObserver {
 
     private final MeterRegistry registry;
     private final Map<RequestLabels, Meters> meters = new ConcurrentHashMap<>();
+    private final PeerLabelCache peers = new PeerLabelCache();
     private final Map<SeriesKey, Meter> series = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> tagKeys = new ConcurrentHashMap<>();
     /** Every metric has the standard tag names (the fast path may run). */
@@ -67,7 +68,7 @@ public final class IstioRequestMetrics implements RequestObserver {
 
     /** Records one request under the overrides of its listener's stats filter. */
     public void record(RequestAttributes request, StatsConfig stats) {
-        RequestLabels labels = RequestLabels.of(request.record());
+        RequestLabels labels = RequestLabels.of(request.record(), peers);
         if (stats.metrics().isEmpty()) {
             if (!standardShape) {
                 Set<String> keys = new TreeSet<>();

@@ -1,104 +1,78 @@
 package io.ambientjava.waypoint.telemetry;
 
+import static io.ambientjava.waypoint.telemetry.SourceLabels.UNKNOWN;
+
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Istio's standard request metric labels for one request, {@code "unknown"} where nothing is known. Workload
- * labels of the destination come from the endpoint's {@code istio} metadata
- * ({@code <name>;<namespace>;<canonical service>;<revision>;<cluster>}); the source from the mTLS identity and,
+ * labels of the destination come from the endpoint's {@code istio} metadata; the source from the mTLS identity and,
  * when the client's ztunnel sent it, the {@code baggage}.
  */
 record RequestLabels(
-        String sourceWorkload,
-        String sourceWorkloadNamespace,
-        String sourcePrincipal,
-        String destinationService,
-        String destinationServiceName,
-        String destinationServiceNamespace,
-        String destinationWorkload,
-        String destinationWorkloadNamespace,
-        String destinationCanonicalService,
-        String destinationCanonicalRevision,
-        String destinationCluster,
-        String destinationPrincipal,
+        SourceLabels source,
+        DestinationLabels destination,
         String requestProtocol,
         String responseCode,
         String grpcResponseStatus,
         String responseFlags,
         String connectionSecurityPolicy) {
 
-    static final String UNKNOWN = "unknown";
+    private static final String[] STATUS_CODES = new String[1000];
 
-    static RequestLabels of(RequestRecord r) {
-        String[] workload = r.destinationWorkload().map(w -> w.split(";", -1)).orElse(new String[0]);
-        String[] host = r.destinationService().split("\\.");
+    static {
+        for (int i = 0; i < STATUS_CODES.length; i++) {
+            STATUS_CODES[i] = Integer.toString(i);
+        }
+    }
+
+    static RequestLabels of(RequestRecord r, PeerLabelCache peers) {
+        int status = r.status();
         return new RequestLabels(
-                known(r.sourceWorkload()),
-                known(r.sourcePrincipal().flatMap(RequestLabels::namespaceOf)),
-                known(r.sourcePrincipal()),
-                r.destinationService().isEmpty() ? UNKNOWN : r.destinationService(),
-                host.length > 0 && !host[0].isEmpty() ? host[0] : UNKNOWN,
-                host.length > 1 ? host[1] : UNKNOWN,
-                part(workload, 0),
-                part(workload, 1),
-                part(workload, 2),
-                part(workload, 3),
-                part(workload, 4),
-                known(r.destinationPrincipal()),
+                peers.source(r.sourceWorkload(), r.sourcePrincipal()),
+                peers.destination(r.destinationService(), r.destinationWorkload(), r.destinationPrincipal()),
                 r.grpcStatus().isPresent() ? "grpc" : "http",
-                Integer.toString(r.status()),
+                status >= 0 && status < STATUS_CODES.length ? STATUS_CODES[status] : Integer.toString(status),
                 r.grpcStatus().orElse(""),
                 r.responseFlags(),
                 r.mtls() ? "mutual_tls" : "none");
     }
 
     Tags tags() {
-        return Tags.of(
-                        "reporter", "waypoint",
-                        "source_workload", sourceWorkload,
-                        "source_workload_namespace", sourceWorkloadNamespace,
-                        "source_principal", sourcePrincipal,
-                        "source_canonical_service", sourceWorkload,
-                        "source_canonical_revision", UNKNOWN,
-                        "source_app", sourceWorkload,
-                        "source_version", UNKNOWN,
-                        "source_cluster", UNKNOWN,
-                        "destination_service", destinationService)
-                .and(
-                        "destination_service_name", destinationServiceName,
-                        "destination_service_namespace", destinationServiceNamespace,
-                        "destination_workload", destinationWorkload,
-                        "destination_workload_namespace", destinationWorkloadNamespace,
-                        "destination_canonical_service", destinationCanonicalService,
-                        "destination_canonical_revision", destinationCanonicalRevision,
-                        "destination_app", destinationCanonicalService,
-                        "destination_version", destinationCanonicalRevision,
-                        "destination_cluster", destinationCluster,
-                        "destination_principal", destinationPrincipal)
-                .and(
-                        "request_protocol", requestProtocol,
-                        "response_code", responseCode,
-                        "grpc_response_status", grpcResponseStatus,
-                        "response_flags", responseFlags,
-                        "connection_security_policy", connectionSecurityPolicy);
+        List<Tag> tags = new ArrayList<>(27);
+        tags.add(Tag.of("reporter", "waypoint"));
+        peerTags(source, destination, tags);
+        tags.add(Tag.of("request_protocol", requestProtocol));
+        tags.add(Tag.of("response_code", responseCode));
+        tags.add(Tag.of("grpc_response_status", grpcResponseStatus));
+        tags.add(Tag.of("response_flags", responseFlags));
+        tags.add(Tag.of("connection_security_policy", connectionSecurityPolicy));
+        return Tags.of(tags);
     }
 
-    private static String known(Optional<String> value) {
-        return value.filter(v -> !v.isEmpty()).orElse(UNKNOWN);
-    }
-
-    private static String part(String[] parts, int i) {
-        return parts.length > i && !parts[i].isEmpty() ? parts[i] : UNKNOWN;
-    }
-
-    /** {@code spiffe://td/ns/<namespace>/sa/<sa>} → the namespace. */
-    private static Optional<String> namespaceOf(String spiffe) {
-        int ns = spiffe.indexOf("/ns/");
-        if (ns < 0) {
-            return Optional.empty();
-        }
-        int end = spiffe.indexOf('/', ns + 4);
-        return Optional.of(end < 0 ? spiffe.substring(ns + 4) : spiffe.substring(ns + 4, end));
+    /** The source and destination labels that request and TCP metrics share. */
+    static void peerTags(SourceLabels source, DestinationLabels destination, List<Tag> tags) {
+        tags.add(Tag.of("source_workload", source.workload()));
+        tags.add(Tag.of("source_workload_namespace", source.workloadNamespace()));
+        tags.add(Tag.of("source_principal", source.principal()));
+        tags.add(Tag.of("source_canonical_service", source.workload()));
+        tags.add(Tag.of("source_canonical_revision", UNKNOWN));
+        tags.add(Tag.of("source_app", source.workload()));
+        tags.add(Tag.of("source_version", UNKNOWN));
+        tags.add(Tag.of("source_cluster", UNKNOWN));
+        tags.add(Tag.of("destination_service", destination.service()));
+        tags.add(Tag.of("destination_service_name", destination.serviceName()));
+        tags.add(Tag.of("destination_service_namespace", destination.serviceNamespace()));
+        tags.add(Tag.of("destination_workload", destination.workload()));
+        tags.add(Tag.of("destination_workload_namespace", destination.workloadNamespace()));
+        tags.add(Tag.of("destination_canonical_service", destination.canonicalService()));
+        tags.add(Tag.of("destination_canonical_revision", destination.canonicalRevision()));
+        tags.add(Tag.of("destination_app", destination.canonicalService()));
+        tags.add(Tag.of("destination_version", destination.canonicalRevision()));
+        tags.add(Tag.of("destination_cluster", destination.cluster()));
+        tags.add(Tag.of("destination_principal", destination.principal()));
     }
 }

@@ -7,6 +7,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class HostState {
 
     volatile EndpointConfig endpoint;
+    /** Its address as {@code ip:port}; a config update keeps a host only for the same address. */
+    private final String addressText;
+
     final AtomicInteger activeRequests = new AtomicInteger();
     // Outlier detection state, guarded by this.
     int consecutive5xx;
@@ -18,6 +21,13 @@ public final class HostState {
 
     HostState(EndpointConfig endpoint) {
         this.endpoint = endpoint;
+        this.addressText = endpoint.address().getAddress().getHostAddress() + ":"
+                + endpoint.address().getPort();
+    }
+
+    /** The endpoint's address as {@code ip:port}, for logs and telemetry. */
+    public String addressText() {
+        return addressText;
     }
 
     public EndpointConfig endpoint() {
