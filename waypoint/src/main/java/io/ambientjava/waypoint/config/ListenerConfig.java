@@ -6,14 +6,20 @@ import java.util.Optional;
 
 /**
  * Envoy's {@code Listener} as the waypoint uses it: an address and one filter chain, either an HTTP connection
- * manager or a TCP proxy.
+ * manager or a TCP proxy, and the chain's TLS termination if it has one (ingress HTTPS).
  */
-public record ListenerConfig(String name, String address, int port, Kind kind) {
+public record ListenerConfig(String name, String address, int port, Kind kind, Optional<DownstreamTls> tls) {
 
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** A listener without TLS termination. */
+    public ListenerConfig(String name, String address, int port, Kind kind) {
+        this(name, address, port, kind, Optional.empty());
     }
 
     public sealed interface Kind {}

@@ -46,7 +46,11 @@ public final class ListenerTranslator {
         }
         FilterChain chain = l.getFilterChains(0);
         String cpath = path + ".filter_chains[0]";
-        FieldGuard.onlyFields(chain, cpath, Set.of("filters", "name"));
+        FieldGuard.onlyFields(chain, cpath, Set.of("filters", "name", "transport_socket"));
+        Optional<DownstreamTls> tls = chain.hasTransportSocket()
+                ? Optional.of(
+                        DownstreamTlsTranslator.translate(chain.getTransportSocket(), cpath + ".transport_socket"))
+                : Optional.empty();
         if (chain.getFiltersCount() != 1) {
             throw FieldGuard.invalid(cpath + ".filters", "exactly one network filter (HCM or tcp_proxy) is supported");
         }
@@ -60,7 +64,7 @@ public final class ListenerTranslator {
                 throw new UnsupportedConfigException(
                         "unsupported network filter '" + filter.getName() + "' at " + fpath);
         };
-        return new ListenerConfig(l.getName(), sa.getAddress(), sa.getPortValue(), kind);
+        return new ListenerConfig(l.getName(), sa.getAddress(), sa.getPortValue(), kind, tls);
     }
 
     private static ListenerConfig.Http http(HttpConnectionManager hcm, String path, String listenerName) {

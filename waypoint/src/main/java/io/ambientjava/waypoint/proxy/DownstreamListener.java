@@ -1,6 +1,7 @@
 package io.ambientjava.waypoint.proxy;
 
 import io.ambientjava.hbone.NettyTransport;
+import io.ambientjava.waypoint.config.ListenerConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -59,7 +60,8 @@ public final class DownstreamListener implements AutoCloseable {
 
     /**
      * A plain listener (ingress, tests): connections are for the waypoint listener at
-     * {@code listenerAddress:listenerPort}, from the TCP peer, with no identity.
+     * {@code listenerAddress:listenerPort}, from the TCP peer, with no identity. When that listener terminates TLS,
+     * each connection starts with a TLS handshake on the context current when it was accepted.
      */
     public static CompletableFuture<DownstreamListener> plain(
             EventLoopGroup group,
@@ -67,16 +69,18 @@ public final class DownstreamListener implements AutoCloseable {
             ProxyRuntime runtime,
             String listenerAddress,
             int listenerPort) {
-        return bind(
-                group,
-                bind,
-                runtime,
-                ch -> new DownstreamContext(
-                        listenerAddress,
-                        listenerPort,
-                        java.util.Optional.empty(),
-                        java.util.Optional.of((InetSocketAddress) ch.remoteAddress()),
-                        java.util.Optional.empty()));
+        return bind(group, bind, runtime, ch -> {
+            runtime.config()
+                    .listenerFor(listenerAddress, listenerPort)
+                    .flatMap(ListenerConfig::tls)
+                    .ifPresent(tls -> ch.pipeline().addLast(tls.sslContext().newHandler(ch.alloc())));
+            return new DownstreamContext(
+                    listenerAddress,
+                    listenerPort,
+                    java.util.Optional.empty(),
+                    java.util.Optional.of((InetSocketAddress) ch.remoteAddress()),
+                    java.util.Optional.empty());
+        });
     }
 
     public InetSocketAddress localAddress() {

@@ -1,0 +1,20 @@
+package io.ambientjava.waypoint.config;
+
+import io.netty.handler.ssl.SslContext;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A listener's TLS termination (Envoy's {@code DownstreamTlsContext}): the server context made from its certificate
+ * chain and key, offering {@code alpn} (e.g. {@code h2}, {@code http/1.1}).
+ *
+ * @param subject the leaf certificate's subject, for the config dump and errors
+ */
+public record DownstreamTls(SslContext sslContext, List<String> alpn, String subject) {
+
+    public DownstreamTls {
+        Objects.requireNonNull(sslContext, "sslContext");
+        alpn = List.copyOf(alpn);
+        Objects.requireNonNull(subject, "subject");
+    }
+}

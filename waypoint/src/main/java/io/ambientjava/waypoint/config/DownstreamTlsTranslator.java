@@ -1,0 +1,165 @@
+package io.ambientjava.waypoint.config;
+
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Set;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+
+/**
+ * A filter chain's {@code transport_socket} to a {@link DownstreamTls}: {@code envoy.transport_sockets.tls} with one
+ * certificate chain and private key given inline (PEM; the key as PKCS#8, PKCS#1 RSA or SEC1 EC, as Kubernetes TLS
+ * Secrets hold them) and optional ALPN protocols. Anything else (SDS, files, client certificate validation, TLS
+ * parameters) is refused by its field.
+ */
+final class DownstreamTlsTranslator {
+
+    static final String TLS_SOCKET = "envoy.transport_sockets.tls";
+    private static final List<String> DEFAULT_ALPN = List.of("h2", "http/1.1");
+
+    private DownstreamTlsTranslator() {}
+
+    static DownstreamTls translate(TransportSocket socket, String path) {
+        FieldGuard.onlyFields(socket, path, Set.of("name", "typed_config"));
+        if (!socket.getName().equals(TLS_SOCKET)) {
+            throw FieldGuard.invalid(
+                    path + ".name", "only " + TLS_SOCKET + " is supported, got '" + socket.getName() + "'");
+        }
+        DownstreamTlsContext tls = ListenerTranslator.unpack(socket.getTypedConfig(), DownstreamTlsContext.class, path);
+        String tpath = path + ".typed_config";
+        FieldGuard.onlyFields(tls, tpath, Set.of("common_tls_context"));
+        CommonTlsContext common = tls.getCommonTlsContext();
+        String cpath = tpath + ".common_tls_context";
+        FieldGuard.onlyFields(common, cpath, Set.of("tls_certificates", "alpn_protocols"));
+        if (common.getTlsCertificatesCount() != 1) {
+            throw FieldGuard.invalid(cpath + ".tls_certificates", "exactly one certificate is supported");
+        }
+        TlsCertificate certificate = common.getTlsCertificates(0);
+        String kpath = cpath + ".tls_certificates[0]";
+        FieldGuard.onlyFields(certificate, kpath, Set.of("certificate_chain", "private_key"));
+        String chainPem = inline(certificate.getCertificateChain(), kpath + ".certificate_chain");
+        String keyPem = inline(certificate.getPrivateKey(), kpath + ".private_key");
+        List<X509Certificate> chain = certificates(chainPem, kpath + ".certificate_chain");
+        PrivateKey key = privateKey(keyPem, kpath + ".private_key");
+        requireKeyOf(chain.getFirst(), key, kpath);
+        List<String> alpn = common.getAlpnProtocolsCount() == 0 ? DEFAULT_ALPN : common.getAlpnProtocolsList();
+        try {
+            SslContext context = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+                    .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            alpn))
+                    .build();
+            return new DownstreamTls(
+                    context, alpn, chain.getFirst().getSubjectX500Principal().getName());
+        } catch (IOException | RuntimeException e) {
+            throw FieldGuard.invalid(kpath, "cannot make a TLS server context: " + e.getMessage());
+        }
+    }
+
+    private static String inline(DataSource source, String path) {
+        FieldGuard.onlyFields(source, path, Set.of("inline_bytes", "inline_string"));
+        String pem = switch (source.getSpecifierCase()) {
+            case INLINE_BYTES -> source.getInlineBytes().toString(StandardCharsets.US_ASCII);
+            case INLINE_STRING -> source.getInlineString();
+            default -> "";
+        };
+        if (pem.isBlank()) {
+            throw FieldGuard.invalid(path, "needs inline_bytes or inline_string (PEM)");
+        }
+        return pem;
+    }
+
+    private static List<X509Certificate> certificates(String pem, String path) {
+        try {
+            List<X509Certificate> chain = CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
+                    .stream()
+                    .map(X509Certificate.class::cast)
+                    .toList();
+            if (chain.isEmpty()) {
+                throw FieldGuard.invalid(path, "holds no PEM certificate");
+            }
+            return chain;
+        } catch (GeneralSecurityException e) {
+            throw FieldGuard.invalid(path, "not a PEM certificate chain: " + e.getMessage());
+        }
+    }
+
+    private static PrivateKey privateKey(String pem, String path) {
+        Object parsed;
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            parsed = parser.readObject();
+        } catch (IOException | RuntimeException e) {
+            throw FieldGuard.invalid(path, "not a PEM private key: " + e.getMessage());
+        }
+        try {
+            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+            return switch (parsed) {
+                case PEMKeyPair pair -> converter.getKeyPair(pair).getPrivate();
+                case PrivateKeyInfo info -> converter.getPrivateKey(info);
+                case null -> throw FieldGuard.invalid(path, "holds no PEM private key");
+                default ->
+                    throw FieldGuard.invalid(
+                            path,
+                            "expected an unencrypted private key (PKCS#8, RSA or EC), got "
+                                    + parsed.getClass().getSimpleName());
+            };
+        } catch (IOException e) {
+            throw FieldGuard.invalid(path, "cannot read the private key: " + e.getMessage());
+        }
+    }
+
+    /** Signs with the key and verifies with the certificate, so a mismatched pair is refused now, not per handshake. */
+    private static void requireKeyOf(X509Certificate leaf, PrivateKey key, String path) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> throw FieldGuard.invalid(path + ".private_key", "unsupported key type " + key.getAlgorithm());
+        };
+        try {
+            byte[] probe = "waypoint key check".getBytes(StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(leaf.getPublicKey());
+            verifier.update(probe);
+            if (!verifier.verify(signature)) {
+                throw FieldGuard.invalid(
+                        path,
+                        "the private key does not belong to the certificate "
+                                + leaf.getSubjectX500Principal().getName());
+            }
+        } catch (GeneralSecurityException e) {
+            throw FieldGuard.invalid(
+                    path,
+                    "the private key does not belong to the certificate "
+                            + leaf.getSubjectX500Principal().getName() + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.ambientjava.waypoint.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import io.ambientjava.testing.RequiresCommand;
+import io.ambientjava.waypoint.config.ListenerTranslator;
+import io.ambientjava.waypoint.config.UnsupportedConfigException;
+import io.ambientjava.waypoint.testsupport.Envoy;
+import io.ambientjava.waypoint.testsupport.TestBed;
+import io.ambientjava.waypoint.testsupport.TestUpstream;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTPS on a plain (ingress) listener: a filter chain with {@code envoy.transport_sockets.tls} and an inline
+ * certificate and key, as a gateway's Secret gives them. openssl makes the keys, curl is the client.
+ */
+@RequiresCommand({"curl", "openssl"})
+class IngressTlsTest {
+
+    private static final String HOSTNAME = "bookinfo.example";
+    private static final String CLUSTER = "outbound|80|v1|" + TestBed.HOST;
+
+    @TempDir
+    Path dir;
+
+    private final TestBed bed = new TestBed();
+    private final TestUpstream v1 = bed.upstream("v1");
+
+    @AfterEach
+    void close() {
+        bed.close();
+    }
+
+    private static String run(Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            return out;
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** A self-signed certificate for {@link #HOSTNAME}; {@code keyKind} picks the key's PEM form. */
+    private void certificate(String keyKind) throws Exception {
+        switch (keyKind) {
+            case "pkcs8-rsa" -> run(dir, "openssl", "genpkey", "-algorithm", "RSA", "-out", "key.pem");
+            case "pkcs1-rsa" -> run(dir, "openssl", "genrsa", "-traditional", "-out", "key.pem", "2048");
+            case "sec1-ec" ->
+                run(dir, "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "key.pem");
+            default -> throw new IllegalArgumentException(keyKind);
+        }
+        run(
+                dir,
+                "openssl",
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                "key.pem",
+                "-out",
+                "cert.pem",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=" + HOSTNAME,
+                "-addext",
+                "subjectAltName=DNS:" + HOSTNAME);
+    }
+
+    private String pem(String file) throws IOException {
+        return Files.readString(dir.resolve(file), StandardCharsets.US_ASCII);
+    }
+
+    private static TransportSocket tlsSocket(String chain, String key, String... alpn) {
+        return TransportSocket.newBuilder()
+                .setName("envoy.transport_sockets.tls")
+                .setTypedConfig(Any.pack(DownstreamTlsContext.newBuilder()
+                        .setCommonTlsContext(CommonTlsContext.newBuilder()
+                                .addTlsCertificates(TlsCertificate.newBuilder()
+                                        .setCertificateChain(
+                                                DataSource.newBuilder().setInlineBytes(ByteString.copyFromUtf8(chain)))
+                                        .setPrivateKey(DataSource.newBuilder().setInlineString(key)))
+                                .addAllAlpnProtocols(List.of(alpn)))
+                        .build()))
+                .build();
+    }
+
+    private static Listener httpsListener(TransportSocket socket) {
+        Listener plain = Envoy.httpListener(TestBed.VIP, TestBed.PORT, TestBed.HOST);
+        return plain.toBuilder()
+                .setFilterChains(0, plain.getFilterChains(0).toBuilder().setTransportSocket(socket))
+                .build();
+    }
+
+    private void serve(TransportSocket socket) {
+        bed.cluster(Envoy.edsCluster(CLUSTER).build(), v1);
+        bed.push(httpsListener(socket));
+        bed.push(Envoy.routes(
+                TestBed.HOST + ":" + TestBed.PORT,
+                List.of(Route.newBuilder()
+                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                        .setRoute(RouteAction.newBuilder().setCluster(CLUSTER))
+                        .build())));
+    }
+
+    private String curl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                "curl",
+                "-sS",
+                "--max-time",
+                "10",
+                "--cacert",
+                dir.resolve("cert.pem").toString(),
+                "--resolve",
+                HOSTNAME + ":" + bed.listener.port() + ":127.0.0.1",
+                "-w",
+                " %{http_version}"));
+        command.addAll(List.of(args));
+        return run(dir, command.toArray(String[]::new));
+    }
+
+    private String url(String path) {
+        return "https://" + HOSTNAME + ":" + bed.listener.port() + path;
+    }
+
+    @Test
+    void curlVerifiesTheCertificateAndIsAnsweredOverHttp11AndHttp2() throws Exception {
+        certificate("pkcs8-rsa");
+        serve(tlsSocket(pem("cert.pem"), pem("key.pem")));
+
+        assertThat(curl("--http1.1", url("/productpage"))).isEqualTo("v1 GET /productpage\n 1.1");
+        assertThat(curl("--http2", url("/reviews"))).isEqualTo("v1 GET /reviews\n 2");
+        assertThat(bed.records).hasSize(2);
+    }
+
+    @Test
+    void keysInTheFormsKubernetesSecretsHoldAreTaken() throws Exception {
+        for (String kind : List.of("pkcs1-rsa", "sec1-ec")) {
+            certificate(kind);
+            serve(tlsSocket(pem("cert.pem"), pem("key.pem"), "http/1.1"));
+            assertThat(curl(url("/" + kind))).as(kind).isEqualTo("v1 GET /" + kind + "\n 1.1");
+        }
+    }
+
+    @Test
+    void plainHttpToATlsListenerGetsNoAnswer() throws Exception {
+        certificate("pkcs8-rsa");
+        serve(tlsSocket(pem("cert.pem"), pem("key.pem")));
+
+        String out = run(dir, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + bed.listener.port() + "/");
+        assertThat(out).doesNotContain("v1 GET");
+        assertThat(bed.records).isEmpty();
+    }
+
+    @Test
+    void aKeyOfAnotherCertificateIsRefusedNamingTheField() throws Exception {
+        certificate("pkcs8-rsa");
+        String cert = pem("cert.pem");
+        certificate("sec1-ec");
+        Listener mismatched = httpsListener(tlsSocket(cert, pem("key.pem")));
+
+        assertThatThrownBy(() -> ListenerTranslator.translate(mismatched))
+                .isInstanceOf(UnsupportedConfigException.class)
+                .hasMessageContaining(
+                        "filter_chains[0].transport_socket.typed_config.common_tls_context" + ".tls_certificates[0]")
+                .hasMessageContaining("does not belong to the certificate CN=" + HOSTNAME);
+    }
+
+    @Test
+    void malformedOrMissingPemAndUnsupportedTlsFieldsAreRefusedByField() throws Exception {
+        certificate("pkcs8-rsa");
+        String cert = pem("cert.pem");
+        String key = pem("key.pem");
+
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(tlsSocket("not a pem", key))))
+                .hasMessageContaining("tls_certificates[0].certificate_chain");
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(
+                        tlsSocket(cert, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))))
+                .hasMessageContaining("tls_certificates[0].private_key");
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(tlsSocket(cert, ""))))
+                .hasMessageContaining("tls_certificates[0].private_key: needs inline_bytes or inline_string");
+
+        TransportSocket clientCerts = TransportSocket.newBuilder()
+                .setName("envoy.transport_sockets.tls")
+                .setTypedConfig(Any.pack(DownstreamTlsContext.newBuilder()
+                        .setRequireClientCertificate(com.google.protobuf.BoolValue.of(true))
+                        .build()))
+                .build();
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(clientCerts)))
+                .hasMessageContaining("unsupported field")
+                .hasMessageContaining("require_client_certificate");
+        TransportSocket other = tlsSocket(cert, key).toBuilder()
+                .setName("envoy.transport_sockets.raw_buffer")
+                .build();
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(other)))
+                .hasMessageContaining("only envoy.transport_sockets.tls is supported");
+    }
+}
