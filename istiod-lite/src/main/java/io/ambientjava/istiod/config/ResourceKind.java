@@ -15,6 +15,8 @@ public enum ResourceKind {
     POD("", "Pod", Set.of("v1"), true, io.fabric8.kubernetes.api.model.Pod.class),
     SERVICE("", "Service", Set.of("v1"), true, io.fabric8.kubernetes.api.model.Service.class),
     SERVICE_ACCOUNT("", "ServiceAccount", Set.of("v1"), true, io.fabric8.kubernetes.api.model.ServiceAccount.class),
+    /** TLS certificates for ingress gateways ({@code credentialName}, {@code certificateRefs}). */
+    SECRET("", "Secret", Set.of("v1"), true, io.fabric8.kubernetes.api.model.Secret.class),
     PEER_AUTHENTICATION(
             "security.istio.io",
             "PeerAuthentication",

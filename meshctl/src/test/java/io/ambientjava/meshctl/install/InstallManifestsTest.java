@@ -189,7 +189,11 @@ class InstallManifestsTest {
         ClusterRole role = only(objects, ClusterRole.class, "istiod-lite");
         for (PolicyRule rule : role.getRules()) {
             assertThat(rule.getVerbs()).doesNotContain("*", "delete", "deletecollection");
-            assertThat(rule.getResources()).doesNotContain("*", "secrets");
+            assertThat(rule.getResources()).doesNotContain("*");
+            if (rule.getResources().contains("secrets")) { // the gateways' certificates, read only
+                assertThat(rule.getApiGroups()).containsExactly("");
+                assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+            }
         }
         assertThat(role.getRules()).anySatisfy(r -> {
             assertThat(r.getResources()).containsExactly("tokenreviews");

@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class KubernetesSource implements ConfigSource {
 
+    private static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
+
     private static final Logger log = LoggerFactory.getLogger(KubernetesSource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration RECOVERY_CHECK = Duration.ofSeconds(1);
@@ -198,10 +200,14 @@ public final class KubernetesSource implements ConfigSource {
         for (WatchedKind watched : options.kinds()) {
             CompletableFuture<Void> outcome = new CompletableFuture<>();
             firstOutcome.put(watched.kind(), outcome);
-            SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(
-                            watched.context())
-                    .inAnyNamespace()
-                    .runnableInformer(resyncMillis);
+            var everywhere =
+                    client.genericKubernetesResources(watched.context()).inAnyNamespace();
+            // Of the Secrets only TLS ones, the gateways' certificates: not every token and Helm release in memory.
+            io.fabric8.kubernetes.client.dsl.Informable<GenericKubernetesResource> watchedObjects =
+                    watched.kind() == io.ambientjava.istiod.config.ResourceKind.SECRET
+                            ? everywhere.withField("type", TLS_SECRET_TYPE)
+                            : everywhere;
+            SharedIndexInformer<GenericKubernetesResource> informer = watchedObjects.runnableInformer(resyncMillis);
             informer.exceptionHandler((started, failure) -> {
                 listFailed(watched, started, failure);
                 return true; // keep retrying (with fabric8's back-off): the CRD may be installed, the server may return
@@ -299,6 +305,14 @@ public final class KubernetesSource implements ConfigSource {
     /** Runs on the executor: validates one object and takes it if valid. */
     private void upsert(WatchedKind watched, GenericKubernetesResource object) {
         ResourceKey key = keyOf(watched.kind(), object);
+        if (watched.kind() == io.ambientjava.istiod.config.ResourceKind.SECRET
+                && !TLS_SECRET_TYPE.equals(object.getAdditionalProperties().get("type"))) {
+            // the field selector asks the API server for TLS Secrets only; one that ignores it is held to it here
+            if (valid.remove(key) != null) {
+                changed();
+            }
+            return;
+        }
         SourceLocation location =
                 SourceLocation.ofObject("kubernetes:" + watched.objectPath(key.namespace(), key.name()));
         List<ConfigProblem> found = new ArrayList<>();

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -17,7 +18,8 @@ import java.util.function.Consumer;
  * {@code [<ns>/<name>]}) as an ingress gateway's resources: per HTTP server port a listener {@code 0.0.0.0_<port>}
  * and a route table {@code http.<port>} with one virtual host per VirtualService host that the port's server
  * {@code hosts} admit ({@code ns/host} restricts the VirtualService's namespace, {@code ./} means the Gateway's).
- * HTTPS, TLS and TCP servers are reported and skipped (TLS termination at the gateway is not built yet). Gateways
+ * HTTPS servers with {@code tls.mode: SIMPLE} terminate TLS with the certificate of their {@code credentialName}
+ * Secret (one certificate per port); other TLS modes and TCP servers are reported and skipped. Gateways
  * with the same {@code selector} are one proxy, as in Istio: each of their names gets the resources of all.
  */
 final class IstioGatewayTranslator {
@@ -53,8 +55,9 @@ final class IstioGatewayTranslator {
      */
     ProxyResources translate(List<ConfigResource> group) {
         Map<Integer, List<PortHost>> hostsByPort = new TreeMap<>();
+        Map<Integer, Optional<GatewayCredential>> tlsByPort = new TreeMap<>();
         for (ConfigResource resource : group) {
-            servers(resource, hostsByPort);
+            servers(resource, hostsByPort, tlsByPort);
         }
         String proxyNamespace = group.getFirst().key().namespace();
         ClusterSet clusters = scope.clusterSet(proxyNamespace);
@@ -63,7 +66,12 @@ final class IstioGatewayTranslator {
         hostsByPort.forEach((port, serverHosts) -> {
             String listenerName = EnvoyNames.gatewayListener(port);
             String routeName = EnvoyNames.gatewayRoute(port);
-            listeners.put(listenerName, ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName));
+            Listener listener = ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName);
+            Optional<GatewayCredential> tls = tlsByPort.getOrDefault(port, Optional.empty());
+            listeners.put(
+                    listenerName,
+                    tls.map(c -> ListenerTranslator.withTls(listener, c.certificateChainPem(), c.privateKeyPem()))
+                            .orElse(listener));
             VirtualHosts vhosts = new VirtualHosts(port);
             for (VirtualServices.Bound vs : scope.virtualServices.all()) {
                 String vsNamespace = vs.service().getMetadata().getNamespace();
@@ -91,7 +99,10 @@ final class IstioGatewayTranslator {
                 new TreeMap<>(clusters.endpoints()));
     }
 
-    private void servers(ConfigResource resource, Map<Integer, List<PortHost>> hostsByPort) {
+    private void servers(
+            ConfigResource resource,
+            Map<Integer, List<PortHost>> hostsByPort,
+            Map<Integer, Optional<GatewayCredential>> tlsByPort) {
         Gateway gateway = resource.as(Gateway.class);
         String namespace = gateway.getMetadata().getNamespace();
         String gatewayName = namespace + "/" + gateway.getMetadata().getName();
@@ -106,9 +117,25 @@ final class IstioGatewayTranslator {
             String protocol = server.getPort().getProtocol() == null
                     ? "HTTP"
                     : server.getPort().getProtocol().toUpperCase(Locale.ROOT);
-            if (!List.of("HTTP", "HTTP2", "GRPC").contains(protocol) || server.getTls() != null) {
+            Optional<GatewayCredential> tls;
+            if (protocol.equals("HTTPS")) {
+                tls = credential(server, namespace, port, warn);
+                if (tls.isEmpty()) {
+                    continue;
+                }
+            } else if (List.of("HTTP", "HTTP2", "GRPC").contains(protocol) && server.getTls() == null) {
+                tls = Optional.empty();
+            } else {
                 warn.accept("server on port " + port + " (" + protocol + (server.getTls() != null ? ", tls" : "")
-                        + ") is not supported yet; only plain HTTP servers are served");
+                        + ") is not supported yet; only HTTP servers and HTTPS servers with tls.mode SIMPLE are"
+                        + " served");
+                continue;
+            }
+            Optional<GatewayCredential> before = tlsByPort.putIfAbsent(port, tls);
+            if (before != null && !before.map(GatewayCredential::source).equals(tls.map(GatewayCredential::source))) {
+                warn.accept("server on port " + port + " is skipped: the port already serves "
+                        + before.map(c -> "HTTPS with " + c.source()).orElse("plain HTTP")
+                        + " (one certificate per port, no SNI selection yet)");
                 continue;
             }
             List<PortHost> hosts = hostsByPort.computeIfAbsent(port, p -> new ArrayList<>());
@@ -116,5 +143,22 @@ final class IstioGatewayTranslator {
                 hosts.add(new PortHost(gatewayName, ServerHost.parse(host, namespace)));
             }
         }
+    }
+
+    /** An HTTPS server's certificate: {@code tls.mode: SIMPLE} with a {@code credentialName} Secret. */
+    private Optional<GatewayCredential> credential(Server server, String namespace, int port, Consumer<String> warn) {
+        var tls = server.getTls();
+        String mode = tls == null || tls.getMode() == null ? "PASSTHROUGH" : String.valueOf(tls.getMode());
+        if (!mode.equals("SIMPLE")) {
+            warn.accept("HTTPS server on port " + port + " with tls.mode " + mode
+                    + " is not supported yet; only SIMPLE (TLS terminated at the gateway) is served");
+            return Optional.empty();
+        }
+        if (tls.getCredentialName() == null || tls.getCredentialName().isBlank()) {
+            warn.accept("HTTPS server on port " + port + " needs tls.credentialName (certificate files on the"
+                    + " gateway, serverCertificate/privateKey, are not supported)");
+            return Optional.empty();
+        }
+        return GatewayCredential.resolve(scope.snapshot, namespace, tls.getCredentialName(), warn);
     }
 }

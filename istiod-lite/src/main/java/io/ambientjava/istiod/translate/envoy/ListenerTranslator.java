@@ -80,6 +80,38 @@ final class ListenerTranslator {
                         .build());
     }
 
+    /**
+     * The listener with TLS termination on its filter chain: {@code envoy.transport_sockets.tls} with the certificate
+     * chain and key inline (PEM), offering h2 and http/1.1 by ALPN.
+     */
+    static Listener withTls(Listener listener, String certificateChainPem, String privateKeyPem) {
+        var tls = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.newBuilder()
+                .setCommonTlsContext(
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
+                                .addTlsCertificates(
+                                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate
+                                                .newBuilder()
+                                                .setCertificateChain(
+                                                        io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
+                                                                .setInlineBytes(
+                                                                        com.google.protobuf.ByteString.copyFromUtf8(
+                                                                                certificateChainPem)))
+                                                .setPrivateKey(
+                                                        io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
+                                                                .setInlineBytes(
+                                                                        com.google.protobuf.ByteString.copyFromUtf8(
+                                                                                privateKeyPem))))
+                                .addAlpnProtocols("h2")
+                                .addAlpnProtocols("http/1.1"))
+                .build();
+        var socket = io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                .setName(EnvoyNames.TLS_TRANSPORT_SOCKET)
+                .setTypedConfig(Any.pack(tls));
+        return listener.toBuilder()
+                .setFilterChains(0, listener.getFilterChains(0).toBuilder().setTransportSocket(socket))
+                .build();
+    }
+
     private static Listener listener(String name, String ip, int port, Filter filter) {
         return Listener.newBuilder()
                 .setName(name)

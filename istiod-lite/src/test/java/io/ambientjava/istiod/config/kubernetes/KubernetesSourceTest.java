@@ -119,6 +119,28 @@ class KubernetesSourceTest {
     }
 
     @Test
+    void ofTheSecretsOnlyTlsOnesAreRead() {
+        api.apply("""
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: edge-cert, namespace: shop}
+                type: kubernetes.io/tls
+                data: {tls.crt: LS0tLS0=, tls.key: LS0tLS0=}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: db-password, namespace: shop}
+                type: Opaque
+                data: {password: aHVudGVyMg==}
+                """);
+        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+            assertThat(source.current().all(ResourceKind.SECRET))
+                    .extracting(r -> r.key().name())
+                    .containsExactly("edge-cert");
+        }
+    }
+
+    @Test
     void translatedWorkloadXdsFollowsTheApiServer() {
         api.apply(Configs.join(
                 Configs.ambientNamespace("shop"),
@@ -436,6 +458,12 @@ class KubernetesSourceTest {
                 apiVersion: v1
                 kind: ServiceAccount
                 metadata: {name: web, namespace: crud, labels: {app: web}}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: web-cert, namespace: crud, labels: {app: web}}
+                type: kubernetes.io/tls
+                data: {tls.crt: LS0tLS0=, tls.key: LS0tLS0=}
                 ---
                 apiVersion: discovery.k8s.io/v1
                 kind: EndpointSlice

@@ -56,7 +56,131 @@ class IstioGatewayTest {
                         .isEqualTo("outbound|9080||reviews.default.svc.cluster.local"));
         assertThat(translation.warnings())
                 .singleElement()
-                .satisfies(w -> assertThat(w.toString()).contains("443").contains("not supported yet"));
+                .satisfies(
+                        w -> assertThat(w.toString()).contains("secret default/edge-cert (credentialName) not found"));
+    }
+
+    private static final String CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    private static final String KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+
+    private static String tlsSecret(String name, String crt, String key) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        return """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: %s, namespace: default}
+                type: kubernetes.io/tls
+                data:
+                  tls.crt: %s
+                  tls.key: %s
+                """.formatted(name, b64.encodeToString(crt.getBytes()), b64.encodeToString(key.getBytes()));
+    }
+
+    private static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext tlsOf(
+            io.envoyproxy.envoy.config.listener.v3.Listener listener) throws Exception {
+        var socket = listener.getFilterChains(0).getTransportSocket();
+        assertThat(socket.getName()).isEqualTo("envoy.transport_sockets.tls");
+        return socket.getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.class);
+    }
+
+    @Test
+    void anHttpsServerTerminatesTlsWithItsCredentialSecret() throws Exception {
+        var translation = translate(with(gateway("[\"./*.example.com\"]"), BOUND, tlsSecret("edge-cert", CERT, KEY)));
+        ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
+
+        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_80", "0.0.0.0_443");
+        assertThat(edge.listeners().get("0.0.0.0_80").getFilterChains(0).hasTransportSocket())
+                .isFalse();
+        var common = tlsOf(edge.listeners().get("0.0.0.0_443")).getCommonTlsContext();
+        assertThat(common.getTlsCertificates(0)
+                        .getCertificateChain()
+                        .getInlineBytes()
+                        .toStringUtf8())
+                .isEqualTo(CERT);
+        assertThat(common.getTlsCertificates(0).getPrivateKey().getInlineBytes().toStringUtf8())
+                .isEqualTo(KEY);
+        assertThat(common.getAlpnProtocolsList()).containsExactly("h2", "http/1.1");
+        assertThat(edge.routes().get("http.443").getVirtualHostsList())
+                .extracting(VirtualHost::getName)
+                .containsExactly("admin.example.com:443", "shop.example.com:443");
+        assertThat(translation.warnings()).isEmpty();
+    }
+
+    @Test
+    void aSecretWithStringDataAndGenericKeysServesToo() throws Exception {
+        String generic = """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: edge-cert, namespace: default}
+                stringData:
+                  cert: "%s"
+                  key: "%s"
+                """.formatted(CERT.replace("\n", "\\n"), KEY.replace("\n", "\\n"));
+        ProxyResources edge =
+                translate(with(gateway("[\"*\"]"), BOUND, generic)).of(ProxyId.gateway("default", "edge"));
+
+        assertThat(tlsOf(edge.listeners().get("0.0.0.0_443"))
+                        .getCommonTlsContext()
+                        .getTlsCertificates(0)
+                        .getCertificateChain()
+                        .getInlineBytes()
+                        .toStringUtf8())
+                .isEqualTo(CERT);
+    }
+
+    @Test
+    void aSecretWithoutAKeyOrWithoutPemIsReportedAndThePortNotServed() {
+        var noKey = translate(with(gateway("[\"*\"]"), BOUND, """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: edge-cert, namespace: default}
+                stringData: {tls.crt: "x"}
+                """));
+        assertThat(noKey.of(ProxyId.gateway("default", "edge")).listeners()).containsOnlyKeys("0.0.0.0_80");
+        assertThat(noKey.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString()).contains("secret default/edge-cert has no tls.key"));
+
+        var notPem = translate(with(gateway("[\"*\"]"), BOUND, tlsSecret("edge-cert", "garbage", KEY)));
+        assertThat(notPem.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString()).contains("tls.crt is not a PEM certificate"));
+    }
+
+    @Test
+    void otherTlsModesAndASecondCertificateOnAPortAreReported() {
+        String gateways = """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers:
+                  - port: {number: 443, name: https, protocol: HTTPS}
+                    hosts: [shop.example.com]
+                    tls: {mode: SIMPLE, credentialName: edge-cert}
+                  - port: {number: 443, name: https-admin, protocol: HTTPS}
+                    hosts: [admin.example.com]
+                    tls: {mode: SIMPLE, credentialName: admin-cert}
+                  - port: {number: 8443, name: passthrough, protocol: HTTPS}
+                    hosts: ["*"]
+                    tls: {mode: PASSTHROUGH}
+                """;
+        var translation =
+                translate(with(gateways, BOUND, tlsSecret("edge-cert", CERT, KEY), tlsSecret("admin-cert", CERT, KEY)));
+        ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
+
+        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_443");
+        assertThat(edge.routes().get("http.443").getVirtualHostsList())
+                .extracting(VirtualHost::getName)
+                .containsExactly("shop.example.com:443");
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .anySatisfy(w -> assertThat(w)
+                        .contains("port 443 is skipped")
+                        .contains("already serves HTTPS with default/edge-cert"))
+                .anySatisfy(w -> assertThat(w).contains("tls.mode PASSTHROUGH is not supported yet"));
     }
 
     @Test

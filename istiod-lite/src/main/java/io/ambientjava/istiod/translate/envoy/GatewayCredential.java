@@ -1,0 +1,59 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import io.ambientjava.istiod.config.ConfigSnapshot;
+import io.ambientjava.istiod.config.ResourceKind;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The certificate chain and key an ingress gateway serves, from the Kubernetes Secret a {@code credentialName}
+ * names: {@code tls.crt} and {@code tls.key} (a {@code kubernetes.io/tls} Secret) or {@code cert} and {@code key},
+ * as Istio reads them; base64 {@code data}, or {@code stringData} in a config folder. From the Kubernetes API
+ * istiod-lite reads only Secrets of type {@code kubernetes.io/tls}.
+ *
+ * @param source {@code <namespace>/<secret>}
+ */
+record GatewayCredential(String source, String certificateChainPem, String privateKeyPem) {
+
+    /** The credential, or empty with a warning that says what is missing. */
+    static Optional<GatewayCredential> resolve(
+            ConfigSnapshot snapshot, String namespace, String credentialName, Consumer<String> warn) {
+        String source = namespace + "/" + credentialName;
+        Optional<Secret> secret = snapshot.get(ResourceKind.SECRET, namespace, credentialName, Secret.class);
+        if (secret.isEmpty()) {
+            warn.accept("secret " + source + " (credentialName) not found");
+            return Optional.empty();
+        }
+        Optional<String> chain = value(secret.get(), "tls.crt").or(() -> value(secret.get(), "cert"));
+        Optional<String> key = value(secret.get(), "tls.key").or(() -> value(secret.get(), "key"));
+        if (chain.isEmpty() || key.isEmpty()) {
+            warn.accept("secret " + source + " has no " + (chain.isEmpty() ? "tls.crt (or cert)" : "tls.key (or key)"));
+            return Optional.empty();
+        }
+        if (!chain.get().contains("-----BEGIN CERTIFICATE-----") || !key.get().contains("PRIVATE KEY-----")) {
+            warn.accept("secret " + source + ": "
+                    + (chain.get().contains("-----BEGIN CERTIFICATE-----")
+                            ? "tls.key is not a PEM private key"
+                            : "tls.crt is not a PEM certificate"));
+            return Optional.empty();
+        }
+        return Optional.of(new GatewayCredential(source, chain.get(), key.get()));
+    }
+
+    private static Optional<String> value(Secret secret, String name) {
+        Map<String, String> data = secret.getData();
+        if (data != null && data.get(name) != null) {
+            try {
+                return Optional.of(new String(Base64.getMimeDecoder().decode(data.get(name)), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException notBase64) {
+                return Optional.of("");
+            }
+        }
+        Map<String, String> stringData = secret.getStringData();
+        return Optional.ofNullable(stringData == null ? null : stringData.get(name));
+    }
+}

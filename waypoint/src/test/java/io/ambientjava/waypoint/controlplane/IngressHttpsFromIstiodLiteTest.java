@@ -1,0 +1,234 @@
+package io.ambientjava.waypoint.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.istiod.config.local.LocalFolderSource;
+import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.testing.RequiresCommand;
+import io.ambientjava.waypoint.config.DownstreamTls;
+import io.ambientjava.waypoint.config.ListenerConfig;
+import io.ambientjava.waypoint.proxy.DownstreamListener;
+import io.ambientjava.waypoint.testsupport.TestBed;
+import io.ambientjava.waypoint.xds.AdsClient;
+import io.ambientjava.waypoint.xds.NodeIdentity;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTPS at an ingress gateway from the user's YAML: an Istio Gateway server with {@code tls.mode: SIMPLE} and a
+ * {@code credentialName}, the Kubernetes TLS Secret it names, istiod-lite's Envoy xDS to the gateway's ADS client,
+ * and curl verifying the certificate; a new certificate in the Secret is served to new connections.
+ */
+@RequiresCommand({"curl", "openssl"})
+class IngressHttpsFromIstiodLiteTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String HOSTNAME = "shop.example.com";
+
+    @TempDir
+    Path folder;
+
+    @TempDir
+    Path keys;
+
+    private LocalFolderSource source;
+    private IstiodServer istiod;
+    private ManagedChannel channel;
+    private AdsClient client;
+    private TestBed bed;
+    private DownstreamListener listener;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (listener != null) {
+            listener.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (bed != null) {
+            bed.close();
+        }
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (istiod != null) {
+            istiod.close();
+        }
+        if (source != null) {
+            source.close();
+        }
+    }
+
+    private String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command)
+                .directory(keys.toFile())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            return out;
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** A new self-signed certificate for {@link #HOSTNAME} as {@code <name>.crt} / {@code <name>.key}. */
+    private void certificate(String name) throws Exception {
+        run(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                name + ".key",
+                "-out",
+                name + ".crt",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=" + HOSTNAME,
+                "-addext",
+                "subjectAltName=DNS:" + HOSTNAME);
+    }
+
+    private static String indented(String pem) {
+        return pem.strip().replace("\n", "\n    ");
+    }
+
+    private void secret(String name) throws Exception {
+        String crt = Files.readString(keys.resolve(name + ".crt"));
+        String key = Files.readString(keys.resolve(name + ".key"));
+        Files.writeString(folder.resolve("20-secret.yaml"), """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: edge-cert, namespace: default}
+                type: kubernetes.io/tls
+                stringData:
+                  tls.crt: |
+                    %s
+                  tls.key: |
+                    %s
+                """.formatted(indented(crt), indented(key)));
+    }
+
+    private String curl(String ca, String path) throws Exception {
+        return run(
+                "curl",
+                "-sS",
+                "--max-time",
+                "10",
+                "--cacert",
+                keys.resolve(ca + ".crt").toString(),
+                "--resolve",
+                HOSTNAME + ":" + listener.port() + ":127.0.0.1",
+                "-w",
+                " %{http_version}",
+                "https://" + HOSTNAME + ":" + listener.port() + path);
+    }
+
+    private Optional<String> servedSubject() {
+        return bed.runtime
+                .config()
+                .listenerFor("0.0.0.0", 443)
+                .flatMap(ListenerConfig::tls)
+                .map(DownstreamTls::subject);
+    }
+
+    @Test
+    void curlReachesTheGatewayOverHttpsAndARotatedCertificateIsServedToNewConnections() throws Exception {
+        certificate("first");
+        Files.writeString(folder.resolve("00-mesh.yaml"), MESH);
+        secret("first");
+        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
+        istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
+                .xdsPort(0)
+                .debounce(Duration.ofMillis(20))
+                .start();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
+                .usePlaintext()
+                .build();
+        bed = new TestBed();
+        client = new AdsClient(
+                channel,
+                new NodeIdentity(true, "198.18.9.9", "edge-0", "default", "edge", "default/edge"),
+                bed.runtime::apply);
+        client.start();
+        await().atMost(WAIT).until(() -> client.nacks() > 0 || servedSubject().isPresent());
+        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        listener = DownstreamListener.plain(
+                        bed.group,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        bed.runtime,
+                        "0.0.0.0",
+                        443)
+                .join();
+
+        assertThat(curl("first", "/")).isEqualTo("shop over https 2");
+        assertThat(run(
+                        "curl",
+                        "-sS",
+                        "--max-time",
+                        "10",
+                        "--http1.1",
+                        "--cacert",
+                        keys.resolve("first.crt").toString(),
+                        "--resolve",
+                        HOSTNAME + ":" + listener.port() + ":127.0.0.1",
+                        "https://" + HOSTNAME + ":" + listener.port() + "/"))
+                .isEqualTo("shop over https");
+
+        certificate("second");
+        secret("second");
+        await().atMost(WAIT).until(() -> curl("second", "/").equals("shop over https 2"));
+        assertThat(curl("first", "/"))
+                .as("the old certificate is no longer served")
+                .doesNotContain("shop over");
+        assertThat(client.nacks()).isZero();
+        assertThat(bed.records).isNotEmpty();
+        assertThat(List.copyOf(bed.records))
+                .allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
+    }
+
+    private static final String MESH = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: default, labels: {istio.io/dataplane-mode: ambient}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: edge, namespace: default}
+            spec:
+              selector: {istio: ingressgateway}
+              servers:
+              - port: {number: 443, name: https, protocol: HTTPS}
+                hosts: ["shop.example.com"]
+                tls: {mode: SIMPLE, credentialName: edge-cert}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: shop, namespace: default}
+            spec:
+              hosts: ["shop.example.com"]
+              gateways: [edge]
+              http:
+              - directResponse: {status: 200, body: {string: shop over https}}
+            """;
+}
