@@ -11,12 +11,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
  * A Gateway API {@code Gateway} (of a class other than {@code istio-waypoint}) and the HTTPRoutes attached to it as
- * an ingress gateway's resources: per HTTP listener port a listener {@code 0.0.0.0_<port>} and a route table
+ * an ingress gateway's resources: per HTTP or HTTPS listener port a listener {@code 0.0.0.0_<port>} (HTTPS: TLS
+ * terminated with the listener's first {@code certificateRefs} Secret, one certificate per port) and a route table
  * {@code http.<port>}, one virtual host per route hostname (limited by the listener's {@code hostname}; {@code *}
  * when neither names one). Routes attach through {@code parentRefs} (optionally by {@code sectionName} or
  * {@code port}) and must be allowed by the listener's {@code allowedRoutes.namespaces} ({@code Same} by default).
@@ -36,14 +38,32 @@ final class GatewayApiTranslator {
         ClusterSet clusters = scope.clusterSet(namespace);
         List<HTTPRoute> allRoutes = scope.snapshot.all(ResourceKind.HTTP_ROUTE, HTTPRoute.class);
         Map<Integer, Map<String, List<HTTPRoute>>> byPortAndHost = new TreeMap<>();
+        Map<Integer, Optional<GatewayCredential>> tlsByPort = new TreeMap<>();
         for (var listener : MeshServices.listOrEmpty(gateway.getSpec().getListeners())) {
             String protocol =
                     listener.getProtocol() == null ? "" : listener.getProtocol().toUpperCase(Locale.ROOT);
-            if (!protocol.equals("HTTP")) {
-                warn.accept("listener '" + listener.getName() + "' (" + protocol + ") is not supported yet; only HTTP");
+            if (listener.getPort() == null) {
                 continue;
             }
-            if (listener.getPort() == null) {
+            Optional<GatewayCredential> tls;
+            if (protocol.equals("HTTPS")) {
+                tls = credential(listener, namespace, warn);
+                if (tls.isEmpty()) {
+                    continue;
+                }
+            } else if (protocol.equals("HTTP")) {
+                tls = Optional.empty();
+            } else {
+                warn.accept("listener '" + listener.getName() + "' (" + protocol
+                        + ") is not supported yet; only HTTP and HTTPS (Terminate)");
+                continue;
+            }
+            Optional<GatewayCredential> before = tlsByPort.putIfAbsent(listener.getPort(), tls);
+            if (before != null && !before.map(GatewayCredential::source).equals(tls.map(GatewayCredential::source))) {
+                warn.accept("listener '" + listener.getName() + "' is skipped: port " + listener.getPort()
+                        + " already serves "
+                        + before.map(c -> "HTTPS with " + c.source()).orElse("plain HTTP")
+                        + " (one certificate per port, no SNI selection yet)");
                 continue;
             }
             String from = listener.getAllowedRoutes() == null
@@ -74,7 +94,13 @@ final class GatewayApiTranslator {
         byPortAndHost.forEach((port, byHost) -> {
             String listenerName = EnvoyNames.gatewayListener(port);
             String routeName = EnvoyNames.gatewayRoute(port);
-            listeners.put(listenerName, ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName));
+            Listener plain = ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName);
+            listeners.put(
+                    listenerName,
+                    tlsByPort
+                            .getOrDefault(port, Optional.empty())
+                            .map(c -> ListenerTranslator.withTls(plain, c.certificateChainPem(), c.privateKeyPem()))
+                            .orElse(plain));
             VirtualHosts vhosts = new VirtualHosts(port);
             byHost.forEach((host, httpRoutes) -> vhosts.add(
                     host,
@@ -87,6 +113,43 @@ final class GatewayApiTranslator {
                 new TreeMap<>(routes),
                 new TreeMap<>(clusters.clusters()),
                 new TreeMap<>(clusters.endpoints()));
+    }
+
+    /** An HTTPS listener's certificate: {@code tls.mode: Terminate} with a Secret in the Gateway's namespace. */
+    private Optional<GatewayCredential> credential(
+            io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener, String namespace, Consumer<String> warn) {
+        var tls = listener.getTls();
+        String mode = tls == null || tls.getMode() == null ? "Terminate" : tls.getMode();
+        if (!mode.equals("Terminate")) {
+            warn.accept("listener '" + listener.getName() + "' with tls.mode " + mode
+                    + " is not supported yet; only Terminate");
+            return Optional.empty();
+        }
+        var refs = tls == null
+                ? List.<io.fabric8.kubernetes.api.model.gatewayapi.v1.SecretObjectReference>of()
+                : MeshServices.listOrEmpty(tls.getCertificateRefs());
+        if (refs.isEmpty()) {
+            warn.accept("HTTPS listener '" + listener.getName() + "' needs tls.certificateRefs");
+            return Optional.empty();
+        }
+        var ref = refs.getFirst();
+        String kind = ref.getKind() == null ? "Secret" : ref.getKind();
+        String group = ref.getGroup() == null ? "" : ref.getGroup();
+        if (!kind.equals("Secret") || !group.isEmpty()) {
+            warn.accept("listener '" + listener.getName() + "': certificateRefs to " + kind
+                    + " are not supported; only core Secrets");
+            return Optional.empty();
+        }
+        if (ref.getNamespace() != null && !ref.getNamespace().equals(namespace)) {
+            warn.accept("listener '" + listener.getName() + "': a certificate in namespace " + ref.getNamespace()
+                    + " needs a ReferenceGrant, which istiod-lite does not read yet; use a Secret in " + namespace);
+            return Optional.empty();
+        }
+        if (refs.size() > 1) {
+            warn.accept("listener '" + listener.getName() + "': only the first of " + refs.size()
+                    + " certificateRefs is served");
+        }
+        return GatewayCredential.resolve(scope.snapshot, namespace, ref.getName(), warn);
     }
 
     private static boolean attached(HTTPRoute route, String namespace, String name, String section, Integer port) {

@@ -97,6 +97,55 @@ class GatewayApiRoutesTest {
     }
 
     @Test
+    void anHttpsListenerTerminatesTlsWithItsCertificateRefAndACrossNamespaceRefIsReported() throws Exception {
+        String cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        String key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        String secret = """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: public-cert, namespace: default}
+                type: kubernetes.io/tls
+                data: {tls.crt: %s, tls.key: %s}
+                """.formatted(b64.encodeToString(cert.getBytes()), b64.encodeToString(key.getBytes()));
+        String gateway = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: public, namespace: default}
+                spec:
+                  gatewayClassName: istio
+                  listeners:
+                  - name: secure
+                    port: 8443
+                    protocol: HTTPS
+                    tls: {mode: Terminate, certificateRefs: [{name: public-cert}]}
+                  - name: elsewhere
+                    port: 9443
+                    protocol: HTTPS
+                    tls: {certificateRefs: [{name: other-cert, namespace: certs}]}
+                """;
+        String route = ROUTE.replace("sectionName: web", "sectionName: secure");
+        var translation = translate(with(gateway, route, secret));
+        ProxyResources proxy = translation.of(ProxyId.gateway("default", "public"));
+
+        assertThat(proxy.listeners()).containsOnlyKeys("0.0.0.0_8443");
+        var socket = proxy.listeners().get("0.0.0.0_8443").getFilterChains(0).getTransportSocket();
+        var tls = socket.getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.class);
+        assertThat(tls.getCommonTlsContext()
+                        .getTlsCertificates(0)
+                        .getPrivateKey()
+                        .getInlineBytes()
+                        .toStringUtf8())
+                .isEqualTo(key);
+        assertThat(proxy.routes().get("http.8443").getVirtualHosts(0).getDomainsList())
+                .contains("shop.example.com");
+        assertThat(translation.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString()).contains("elsewhere").contains("ReferenceGrant"));
+    }
+
+    @Test
     void aRouteFromAnotherNamespaceIsNotAttachedByDefault() {
         String elsewhere = ROUTE.replace("namespace: default}", "namespace: other}")
                 .replace(
