@@ -19,6 +19,7 @@ public final class DownstreamContext {
     private final Optional<String> peerPrincipal;
     private final Optional<String> sourceAddress;
     private final Optional<String> sourceWorkload;
+    private final boolean tlsTerminated;
 
     /**
      * @param listenerAddress the address the client targeted: the service VIP of an HBONE CONNECT, or the bound
@@ -33,6 +34,17 @@ public final class DownstreamContext {
             Optional<SpiffeId> peerIdentity,
             Optional<InetSocketAddress> source,
             Optional<String> baggage) {
+        this(listenerAddress, listenerPort, peerIdentity, source, baggage, false);
+    }
+
+    /** @param tlsTerminated the waypoint terminates the client's TLS (an HTTPS ingress listener) */
+    public DownstreamContext(
+            String listenerAddress,
+            int listenerPort,
+            Optional<SpiffeId> peerIdentity,
+            Optional<InetSocketAddress> source,
+            Optional<String> baggage,
+            boolean tlsTerminated) {
         this.listenerAddress = Objects.requireNonNull(listenerAddress, "listenerAddress");
         this.listenerPort = listenerPort;
         this.peerIdentity = Objects.requireNonNull(peerIdentity, "peerIdentity");
@@ -40,6 +52,15 @@ public final class DownstreamContext {
         this.peerPrincipal = peerIdentity.map(SpiffeId::toString);
         this.sourceAddress = source.map(s -> s.getAddress().getHostAddress() + ":" + s.getPort());
         this.sourceWorkload = Objects.requireNonNull(baggage, "baggage").flatMap(DownstreamContext::workloadIn);
+        this.tlsTerminated = tlsTerminated;
+    }
+
+    /**
+     * Whether the waypoint terminates the client's TLS. Its HTTP version was then picked by ALPN (browsers take h2
+     * wherever it is offered), not by a client that knows what the backend speaks.
+     */
+    public boolean tlsTerminated() {
+        return tlsTerminated;
     }
 
     public String listenerAddress() {

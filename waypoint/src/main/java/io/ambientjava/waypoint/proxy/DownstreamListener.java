@@ -70,16 +70,16 @@ public final class DownstreamListener implements AutoCloseable {
             String listenerAddress,
             int listenerPort) {
         return bind(group, bind, runtime, ch -> {
-            runtime.config()
-                    .listenerFor(listenerAddress, listenerPort)
-                    .flatMap(ListenerConfig::tls)
-                    .ifPresent(tls -> ch.pipeline().addLast(tls.sslContext().newHandler(ch.alloc())));
+            var tls =
+                    runtime.config().listenerFor(listenerAddress, listenerPort).flatMap(ListenerConfig::tls);
+            tls.ifPresent(t -> ch.pipeline().addLast(t.sslContext().newHandler(ch.alloc())));
             return new DownstreamContext(
                     listenerAddress,
                     listenerPort,
                     java.util.Optional.empty(),
                     java.util.Optional.of((InetSocketAddress) ch.remoteAddress()),
-                    java.util.Optional.empty());
+                    java.util.Optional.empty(),
+                    tls.isPresent());
         });
     }
 

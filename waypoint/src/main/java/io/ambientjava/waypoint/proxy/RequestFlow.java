@@ -145,7 +145,9 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         this.runtime = runtime;
         this.downstream = downstream;
         this.http2 = http2;
-        this.http2ByClientChoice = http2 && !upgradedFromHttp1;
+        // A client that upgraded, or whose TLS handshake picked h2 by ALPN, did not choose HTTP/2 for the backend:
+        // the cluster's protocol applies (HTTP/1.1 unless it sets http2_protocol_options), as at Istio's gateways.
+        this.http2ByClientChoice = http2 && !upgradedFromHttp1 && !downstream.tlsTerminated();
         this.request = request;
         this.onComplete = onComplete;
         HttpHeaders headers = request.headers();
