@@ -412,6 +412,102 @@ class L7ThroughTheMeshIT {
         mesh.config().remove("45-bookinfo-routes.yaml");
     }
 
+    @Test
+    @Order(41)
+    void theIngressGatewayServesHttpsWithTheCertificateOfItsCredentialSecret() throws Exception {
+        Path keys = Files.createTempDirectory("l7-https-");
+        try {
+            HostCommand.Result made = HostCommand.of(
+                            "openssl",
+                            "req",
+                            "-x509",
+                            "-newkey",
+                            "ec",
+                            "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1",
+                            "-nodes",
+                            "-keyout",
+                            keys.resolve("tls.key").toString(),
+                            "-out",
+                            keys.resolve("tls.crt").toString(),
+                            "-days",
+                            "1",
+                            "-subj",
+                            "/CN=bookinfo.example",
+                            "-addext",
+                            "subjectAltName=DNS:bookinfo.example")
+                    .run(Duration.ofSeconds(30));
+            assertThat(made.ok()).as(made.stderr()).isTrue();
+            String crt = Files.readString(keys.resolve("tls.crt")).strip().replace("\n", "\n    ");
+            String key = Files.readString(keys.resolve("tls.key")).strip().replace("\n", "\n    ");
+            applySeeds("03-gateway-bookinfo-gateway.yaml");
+            mesh.config().apply("46-bookinfo-https.yaml", """
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: bookinfo-cert, namespace: default}
+                    type: kubernetes.io/tls
+                    stringData:
+                      tls.crt: |
+                        %s
+                      tls.key: |
+                        %s
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: Gateway
+                    metadata: {name: bookinfo-https, namespace: default}
+                    spec:
+                      selector: {istio: ingressgateway}
+                      servers:
+                      - port: {number: 443, name: https, protocol: HTTPS}
+                        hosts: [bookinfo.example]
+                        tls: {mode: SIMPLE, credentialName: bookinfo-cert}
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: VirtualService
+                    metadata: {name: bookinfo-https, namespace: default}
+                    spec:
+                      hosts: [bookinfo.example]
+                      gateways: [bookinfo-https]
+                      http:
+                      - match: [{uri: {prefix: /productpage}}]
+                        route: [{destination: {host: productpage, port: {number: 80}}}]
+                    """.formatted(crt, key));
+            String url = "https://bookinfo.example/productpage";
+            String[] verify = {
+                "--cacert", keys.resolve("tls.crt").toString(), "--resolve", "bookinfo.example:443:" + ingress.ip()
+            };
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            HostCommand.Result h2 = curl(OUTSIDE, url, concat(verify, "-w", " %{http_version}"));
+            while (!(h2.ok() && h2.stdout().startsWith("productpage v1")) && System.nanoTime() < deadline) {
+                Thread.sleep(300);
+                h2 = curl(OUTSIDE, url, concat(verify, "-w", " %{http_version}"));
+            }
+            HostCommand.Result h1 = curl(OUTSIDE, url, concat(verify, "--http1.1", "-w", " %{http_version}"));
+            HostCommand.Result untrusted = curl(OUTSIDE, url, "--resolve", "bookinfo.example:443:" + ingress.ip());
+            report(
+                    "https at the gateway",
+                    h2.stdout().strip() + " | " + h1.stdout().strip() + " | without the CA: "
+                            + untrusted.stderr().strip());
+            assertThat(h2.stdout()).as(h2.stderr()).startsWith("productpage v1").endsWith(" 2");
+            assertThat(h1.stdout()).startsWith("productpage v1").endsWith(" 1.1");
+            assertThat(untrusted.ok()).isFalse(); // the gateway's own certificate, not one curl trusts by default
+        } finally {
+            mesh.config().remove("46-bookinfo-https.yaml");
+            try (var files = Files.list(keys)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(keys);
+        }
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+
     // ---- real clients ----------------------------------------------------------------------------------------
 
     @Test

@@ -140,13 +140,22 @@ final class ClusterSet {
                 .orElse(TrafficPolicies.NONE);
         Consumer<String> warn = rule.<Consumer<String>>map(r -> message -> warnings.accept(r.source(), message))
                 .orElse(message -> {});
+        Cluster cluster;
         try {
-            clusters.put(name, ClusterTranslator.translate(name, policy, warn));
+            cluster = ClusterTranslator.translate(name, policy, warn);
         } catch (IllegalArgumentException e) {
             warn.accept("traffic policy for " + name + " cannot be translated (" + e.getMessage()
                     + "); the cluster uses defaults");
-            clusters.put(name, ClusterTranslator.translate(name, TrafficPolicies.NONE, warn));
+            cluster = ClusterTranslator.translate(name, TrafficPolicies.NONE, warn);
         }
+        clusters.put(
+                name,
+                port.http2()
+                        ? cluster.toBuilder()
+                                .setHttp2ProtocolOptions(
+                                        io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance())
+                                .build()
+                        : cluster);
         Map<String, String> labels =
                 definition == null || definition.getLabels() == null ? Map.of() : definition.getLabels();
         endpoints.put(

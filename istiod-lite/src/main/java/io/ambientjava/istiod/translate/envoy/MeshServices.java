@@ -21,7 +21,8 @@ import java.util.Optional;
 final class MeshServices {
 
     /** A service port and how Istio reads its protocol. */
-    record MeshPort(int number, String name, boolean http, Integer targetNumber, String targetName) {
+    /** @param http2 its protocol is HTTP/2 ({@code grpc}, {@code grpc-web}, {@code http2}, {@code h2c}): the cluster speaks h2 */
+    record MeshPort(int number, String name, boolean http, boolean http2, Integer targetNumber, String targetName) {
         /** The pod port this service port reaches on one pod; empty when a named target port is missing. */
         Optional<Integer> targetOn(Pod pod) {
             if (targetNumber != null) {
@@ -81,6 +82,7 @@ final class MeshServices {
                         port.getPort(),
                         port.getName(),
                         http(port),
+                        http2(port),
                         target == null ? null : target.getIntVal(),
                         target == null ? null : target.getStrVal()));
             }
@@ -139,16 +141,35 @@ final class MeshServices {
      * (opaque to an HTTP parser).
      */
     static boolean http(ServicePort port) {
+        return switch (declaredProtocol(port)) {
+            case "tcp", "tls", "https", "mongo", "mysql", "redis" -> false;
+            default -> true;
+        };
+    }
+
+    /**
+     * HTTP/2 to the backend, as Istio's protocol selection has it: appProtocol or name prefix {@code grpc},
+     * {@code grpc-web}, {@code http2}, or appProtocol {@code kubernetes.io/h2c}.
+     */
+    static boolean http2(ServicePort port) {
+        return switch (declaredProtocol(port)) {
+            case "grpc", "grpc-web", "http2", "h2c", "kubernetes.io/h2c" -> true;
+            default -> false;
+        };
+    }
+
+    /** The appProtocol, else the port name up to its first dash, lower case. */
+    private static String declaredProtocol(ServicePort port) {
         String declared = port.getAppProtocol();
         if (declared == null || declared.isEmpty()) {
             String name = port.getName() == null ? "" : port.getName();
             int dash = name.indexOf('-');
             declared = dash < 0 ? name : name.substring(0, dash);
+            if (name.startsWith("grpc-web")) {
+                declared = "grpc-web";
+            }
         }
-        return switch (declared.toLowerCase(Locale.ROOT)) {
-            case "tcp", "tls", "https", "mongo", "mysql", "redis" -> false;
-            default -> true;
-        };
+        return declared.toLowerCase(Locale.ROOT);
     }
 
     private Optional<Backend> backend(Pod pod, ConfigSnapshot snapshot) {

@@ -184,6 +184,48 @@ class IstioGatewayTest {
     }
 
     @Test
+    void clustersOfGrpcAndHttp2PortsSpeakHttp2UpstreamAndHttpPortsDoNot() {
+        String services = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: echo, namespace: default}
+                spec:
+                  clusterIP: 198.19.0.50
+                  ports:
+                  - {name: grpc-echo, port: 9090}
+                  - {name: web, port: 8080, appProtocol: kubernetes.io/h2c}
+                  - {name: http-plain, port: 8081}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: echo, namespace: default}
+                spec:
+                  hosts: [echo.example.com]
+                  gateways: [default/edge]
+                  http:
+                  - match: [{uri: {prefix: /grpc}}]
+                    route: [{destination: {host: echo, port: {number: 9090}}}]
+                  - match: [{uri: {prefix: /h2c}}]
+                    route: [{destination: {host: echo, port: {number: 8080}}}]
+                  - route: [{destination: {host: echo, port: {number: 8081}}}]
+                """;
+        ProxyResources edge = translate(with(gateway("[\"*\"]"), services)).of(ProxyId.gateway("default", "edge"));
+
+        assertThat(edge.clusters()
+                        .get("outbound|9090||echo.default.svc.cluster.local")
+                        .hasHttp2ProtocolOptions())
+                .isTrue();
+        assertThat(edge.clusters()
+                        .get("outbound|8080||echo.default.svc.cluster.local")
+                        .hasHttp2ProtocolOptions())
+                .isTrue();
+        assertThat(edge.clusters()
+                        .get("outbound|8081||echo.default.svc.cluster.local")
+                        .hasHttp2ProtocolOptions())
+                .isFalse();
+    }
+
+    @Test
     void aServerHostForAnotherNamespaceAdmitsNothingFromThisOne() {
         ProxyResources edge = translate(with(gateway("[\"other/*\"]"), BOUND)).of(ProxyId.gateway("default", "edge"));
         assertThat(edge.routes().get("http.80").getVirtualHostsList()).isEmpty();
