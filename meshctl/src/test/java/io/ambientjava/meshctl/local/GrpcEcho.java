@@ -41,7 +41,9 @@ public final class GrpcEcho {
         if (args.length == 3 && args[0].equals("server")) {
             serve(Integer.parseInt(args[1]), args[2]);
         } else if (args.length == 3 && args[0].equals("client")) {
-            System.exit(chat(args[1], Integer.parseInt(args[2])));
+            System.exit(chat(args[1], Integer.parseInt(args[2]), null, null));
+        } else if (args.length == 5 && args[0].equals("client")) { // over TLS: trusted CA file, server name
+            System.exit(chat(args[1], Integer.parseInt(args[2]), args[3], args[4]));
         } else {
             throw new IllegalArgumentException("usage: GrpcEcho server <port> <pod> | client <host:port> <count>");
         }
@@ -72,12 +74,18 @@ public final class GrpcEcho {
         server.awaitTermination();
     }
 
-    private static int chat(String target, int count) throws InterruptedException {
+    private static int chat(String target, int count, String caFile, String serverName)
+            throws InterruptedException, javax.net.ssl.SSLException {
         int colon = target.lastIndexOf(':');
-        ManagedChannel channel = NettyChannelBuilder.forAddress(
-                        target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)))
-                .usePlaintext()
-                .build();
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(
+                target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
+        ManagedChannel channel = caFile == null
+                ? builder.usePlaintext().build()
+                : builder.sslContext(io.grpc.netty.GrpcSslContexts.forClient()
+                                .trustManager(new java.io.File(caFile))
+                                .build())
+                        .overrideAuthority(serverName)
+                        .build();
         try {
             List<String> answers = new ArrayList<>();
             CountDownLatch done = new CountDownLatch(1);

@@ -471,6 +471,8 @@ class L7ThroughTheMeshIT {
                       http:
                       - match: [{uri: {prefix: /productpage}}]
                         route: [{destination: {host: productpage, port: {number: 80}}}]
+                      - match: [{uri: {prefix: /demo.Echo/}}]
+                        route: [{destination: {host: grpc-echo, port: {number: 9090}}}]
                     """.formatted(crt, key));
             String url = "https://bookinfo.example/productpage";
             String[] verify = {
@@ -484,10 +486,24 @@ class L7ThroughTheMeshIT {
             }
             HostCommand.Result h1 = curl(OUTSIDE, url, concat(verify, "--http1.1", "-w", " %{http_version}"));
             HostCommand.Result untrusted = curl(OUTSIDE, url, "--resolve", "bookinfo.example:443:" + ingress.ip());
+            // gRPC over TLS: h2 by ALPN again, and the grpc port's cluster speaks h2 to the backend
+            HostCommand.Result grpc = HostCommand.inNetns(
+                            mesh.netnsOf(OUTSIDE),
+                            testJvm(
+                                            GrpcEcho.class,
+                                            "client",
+                                            ingress.ip() + ":443",
+                                            "20",
+                                            keys.resolve("tls.crt").toString(),
+                                            "bookinfo.example")
+                                    .toArray(String[]::new))
+                    .run(Duration.ofSeconds(60));
             report(
                     "https at the gateway",
-                    h2.stdout().strip() + " | " + h1.stdout().strip() + " | without the CA: "
+                    h2.stdout().strip() + " | " + h1.stdout().strip() + " | grpc: "
+                            + grpc.stdout().strip() + " | without the CA: "
                             + untrusted.stderr().strip());
+            assertThat(grpc.stdout()).as(grpc.stderr()).contains("echoed 20").contains("from grpc-echo-v1");
             assertThat(h2.stdout()).as(h2.stderr()).startsWith("productpage v1").endsWith(" 2");
             assertThat(h1.stdout()).startsWith("productpage v1").endsWith(" 1.1");
             assertThat(untrusted.ok()).isFalse(); // the gateway's own certificate, not one curl trusts by default
