@@ -3,6 +3,7 @@ package io.ambientjava.istiod.webhook;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.ambientjava.identity.keys.KeyPairCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Objects;
@@ -80,30 +80,17 @@ public final class WebhookServer implements AutoCloseable {
         }
     }
 
-    /** Signs with the key and verifies with the certificate, so a mismatch fails at start, not at every handshake. */
+    /** A mismatched key fails at start, not at every handshake. */
     static void checkPair(X509Certificate leaf, PrivateKey key) {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "EC" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            case "Ed25519" -> "Ed25519";
-            default -> throw new IllegalArgumentException("unsupported webhook key algorithm " + key.getAlgorithm());
-        };
+        boolean belongs;
         try {
-            byte[] challenge = "istiod-lite webhook key check".getBytes(StandardCharsets.US_ASCII);
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(challenge);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(leaf.getPublicKey());
-            verifier.update(challenge);
-            if (!verifier.verify(signature)) {
-                throw new IllegalArgumentException("the webhook's private key does not belong to its certificate ("
-                        + leaf.getSubjectX500Principal().getName() + ")");
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(
-                    "the webhook's private key does not belong to its certificate: " + e.getMessage(), e);
+            belongs = KeyPairCheck.belongsTo(key, leaf);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unsupported webhook key algorithm " + key.getAlgorithm(), e);
+        }
+        if (!belongs) {
+            throw new IllegalArgumentException("the webhook's private key does not belong to its certificate ("
+                    + leaf.getSubjectX500Principal().getName() + ")");
         }
     }
 

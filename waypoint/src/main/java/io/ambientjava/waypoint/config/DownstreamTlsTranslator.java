@@ -1,5 +1,8 @@
 package io.ambientjava.waypoint.config;
 
+import io.ambientjava.identity.keys.KeyPairCheck;
+import io.ambientjava.identity.pem.Pem;
+import io.ambientjava.identity.pem.PemException;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -10,26 +13,17 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
  * A filter chain's {@code transport_socket} to a {@link DownstreamTls}: {@code envoy.transport_sockets.tls} with one
- * certificate chain and private key given inline (PEM; the key as PKCS#8, PKCS#1 RSA or SEC1 EC, as Kubernetes TLS
- * Secrets hold them) and optional ALPN protocols. Anything else (SDS, files, client certificate validation, TLS
+ * certificate chain and private key given inline (PEM, read by the mesh's own {@link Pem}: the key as PKCS#8,
+ * PKCS#1 RSA or SEC1 EC, as Kubernetes TLS Secrets hold them) and optional ALPN protocols. Anything else (SDS, files, client certificate validation, TLS
  * parameters) is refused by its field.
  */
 final class DownstreamTlsTranslator {
@@ -94,72 +88,32 @@ final class DownstreamTlsTranslator {
 
     private static List<X509Certificate> certificates(String pem, String path) {
         try {
-            List<X509Certificate> chain = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
-                    .stream()
-                    .map(X509Certificate.class::cast)
-                    .toList();
-            if (chain.isEmpty()) {
-                throw FieldGuard.invalid(path, "holds no PEM certificate");
-            }
-            return chain;
-        } catch (GeneralSecurityException e) {
+            return Pem.readCertificates(pem);
+        } catch (PemException e) {
             throw FieldGuard.invalid(path, "not a PEM certificate chain: " + e.getMessage());
         }
     }
 
     private static PrivateKey privateKey(String pem, String path) {
-        Object parsed;
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            parsed = parser.readObject();
-        } catch (IOException | RuntimeException e) {
-            throw FieldGuard.invalid(path, "not a PEM private key: " + e.getMessage());
-        }
         try {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            return switch (parsed) {
-                case PEMKeyPair pair -> converter.getKeyPair(pair).getPrivate();
-                case PrivateKeyInfo info -> converter.getPrivateKey(info);
-                case null -> throw FieldGuard.invalid(path, "holds no PEM private key");
-                default ->
-                    throw FieldGuard.invalid(
-                            path,
-                            "expected an unencrypted private key (PKCS#8, RSA or EC), got "
-                                    + parsed.getClass().getSimpleName());
-            };
-        } catch (IOException e) {
-            throw FieldGuard.invalid(path, "cannot read the private key: " + e.getMessage());
+            return Pem.readPrivateKey(pem);
+        } catch (PemException e) {
+            throw FieldGuard.invalid(path, "not a PEM private key: " + e.getMessage());
         }
     }
 
-    /** Signs with the key and verifies with the certificate, so a mismatched pair is refused now, not per handshake. */
     private static void requireKeyOf(X509Certificate leaf, PrivateKey key, String path) {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            case "Ed25519", "EdDSA" -> "Ed25519";
-            default -> throw FieldGuard.invalid(path + ".private_key", "unsupported key type " + key.getAlgorithm());
-        };
+        boolean belongs;
         try {
-            byte[] probe = "waypoint key check".getBytes(StandardCharsets.US_ASCII);
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(probe);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(leaf.getPublicKey());
-            verifier.update(probe);
-            if (!verifier.verify(signature)) {
-                throw FieldGuard.invalid(
-                        path,
-                        "the private key does not belong to the certificate "
-                                + leaf.getSubjectX500Principal().getName());
-            }
-        } catch (GeneralSecurityException e) {
+            belongs = KeyPairCheck.belongsTo(key, leaf);
+        } catch (IllegalArgumentException e) {
+            throw FieldGuard.invalid(path + ".private_key", e.getMessage());
+        }
+        if (!belongs) {
             throw FieldGuard.invalid(
                     path,
                     "the private key does not belong to the certificate "
-                            + leaf.getSubjectX500Principal().getName() + ": " + e.getMessage());
+                            + leaf.getSubjectX500Principal().getName());
         }
     }
 }
