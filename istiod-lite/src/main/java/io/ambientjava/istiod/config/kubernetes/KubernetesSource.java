@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
@@ -54,8 +55,6 @@ import org.slf4j.LoggerFactory;
  * published once the events have been quiet for the debounce time, or at the latest after ten times that.
  */
 public final class KubernetesSource implements ConfigSource {
-
-    private static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
 
     private static final Logger log = LoggerFactory.getLogger(KubernetesSource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -202,11 +201,9 @@ public final class KubernetesSource implements ConfigSource {
             firstOutcome.put(watched.kind(), outcome);
             var everywhere =
                     client.genericKubernetesResources(watched.context()).inAnyNamespace();
-            // Of the Secrets only TLS ones, the gateways' certificates: not every token and Helm release in memory.
-            io.fabric8.kubernetes.client.dsl.Informable<GenericKubernetesResource> watchedObjects =
-                    watched.kind() == io.ambientjava.istiod.config.ResourceKind.SECRET
-                            ? everywhere.withField("type", TLS_SECRET_TYPE)
-                            : everywhere;
+            Informable<GenericKubernetesResource> watchedObjects = watched.fieldSelector()
+                    .<Informable<GenericKubernetesResource>>map(f -> everywhere.withField(f.getKey(), f.getValue()))
+                    .orElse(everywhere);
             SharedIndexInformer<GenericKubernetesResource> informer = watchedObjects.runnableInformer(resyncMillis);
             informer.exceptionHandler((started, failure) -> {
                 listFailed(watched, started, failure);
@@ -305,9 +302,7 @@ public final class KubernetesSource implements ConfigSource {
     /** Runs on the executor: validates one object and takes it if valid. */
     private void upsert(WatchedKind watched, GenericKubernetesResource object) {
         ResourceKey key = keyOf(watched.kind(), object);
-        if (watched.kind() == io.ambientjava.istiod.config.ResourceKind.SECRET
-                && !TLS_SECRET_TYPE.equals(object.getAdditionalProperties().get("type"))) {
-            // the field selector asks the API server for TLS Secrets only; one that ignores it is held to it here
+        if (!watched.selects(object)) {
             if (valid.remove(key) != null) {
                 changed();
             }

@@ -1,11 +1,14 @@
 package io.ambientjava.istiod.config.kubernetes;
 
 import io.ambientjava.istiod.config.ResourceKind;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A resource kind as the Kubernetes API serves it: the version istiod-lite lists and watches, and the plural that
@@ -53,6 +56,21 @@ public record WatchedKind(ResourceKind kind, String version, String plural) {
             return lower + "es";
         }
         return lower + "s";
+    }
+
+    /**
+     * The field selector this kind is listed and watched with, as (field, value): of the Secrets only those of type
+     * {@code kubernetes.io/tls}, the gateways' certificates, not every token and Helm release in the cluster.
+     */
+    public Optional<Map.Entry<String, String>> fieldSelector() {
+        return kind == ResourceKind.SECRET ? Optional.of(Map.entry("type", "kubernetes.io/tls")) : Optional.empty();
+    }
+
+    /** Whether an object meets {@link #fieldSelector()}: an API server that ignores the selector is held to it. */
+    public boolean selects(GenericKubernetesResource object) {
+        return fieldSelector()
+                .map(f -> f.getValue().equals(object.getAdditionalProperties().get(f.getKey())))
+                .orElse(true);
     }
 
     public String apiVersion() {

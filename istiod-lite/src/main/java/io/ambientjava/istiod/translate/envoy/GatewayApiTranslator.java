@@ -38,7 +38,7 @@ final class GatewayApiTranslator {
         ClusterSet clusters = scope.clusterSet(namespace);
         List<HTTPRoute> allRoutes = scope.snapshot.all(ResourceKind.HTTP_ROUTE, HTTPRoute.class);
         Map<Integer, Map<String, List<HTTPRoute>>> byPortAndHost = new TreeMap<>();
-        Map<Integer, Optional<GatewayCredential>> tlsByPort = new TreeMap<>();
+        GatewayPorts ports = new GatewayPorts();
         for (var listener : MeshServices.listOrEmpty(gateway.getSpec().getListeners())) {
             String protocol =
                     listener.getProtocol() == null ? "" : listener.getProtocol().toUpperCase(Locale.ROOT);
@@ -58,12 +58,7 @@ final class GatewayApiTranslator {
                         + ") is not supported yet; only HTTP and HTTPS (Terminate)");
                 continue;
             }
-            Optional<GatewayCredential> before = tlsByPort.putIfAbsent(listener.getPort(), tls);
-            if (before != null && !before.map(GatewayCredential::source).equals(tls.map(GatewayCredential::source))) {
-                warn.accept("listener '" + listener.getName() + "' is skipped: port " + listener.getPort()
-                        + " already serves "
-                        + before.map(c -> "HTTPS with " + c.source()).orElse("plain HTTP")
-                        + " (one certificate per port, no SNI selection yet)");
+            if (!ports.claim(listener.getPort(), tls, "listener '" + listener.getName() + "'", warn)) {
                 continue;
             }
             String from = listener.getAllowedRoutes() == null
@@ -92,15 +87,9 @@ final class GatewayApiTranslator {
         Map<String, Listener> listeners = new TreeMap<>();
         Map<String, RouteConfiguration> routes = new TreeMap<>();
         byPortAndHost.forEach((port, byHost) -> {
-            String listenerName = EnvoyNames.gatewayListener(port);
+            Listener listener = ports.listener(port);
+            listeners.put(listener.getName(), listener);
             String routeName = EnvoyNames.gatewayRoute(port);
-            Listener plain = ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName);
-            listeners.put(
-                    listenerName,
-                    tlsByPort
-                            .getOrDefault(port, Optional.empty())
-                            .map(c -> ListenerTranslator.withTls(plain, c.certificateChainPem(), c.privateKeyPem()))
-                            .orElse(plain));
             VirtualHosts vhosts = new VirtualHosts(port);
             byHost.forEach((host, httpRoutes) -> vhosts.add(
                     host,

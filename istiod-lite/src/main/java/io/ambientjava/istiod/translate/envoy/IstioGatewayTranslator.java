@@ -55,23 +55,18 @@ final class IstioGatewayTranslator {
      */
     ProxyResources translate(List<ConfigResource> group) {
         Map<Integer, List<PortHost>> hostsByPort = new TreeMap<>();
-        Map<Integer, Optional<GatewayCredential>> tlsByPort = new TreeMap<>();
+        GatewayPorts ports = new GatewayPorts();
         for (ConfigResource resource : group) {
-            servers(resource, hostsByPort, tlsByPort);
+            servers(resource, hostsByPort, ports);
         }
         String proxyNamespace = group.getFirst().key().namespace();
         ClusterSet clusters = scope.clusterSet(proxyNamespace);
         Map<String, Listener> listeners = new TreeMap<>();
         Map<String, RouteConfiguration> routes = new TreeMap<>();
         hostsByPort.forEach((port, serverHosts) -> {
-            String listenerName = EnvoyNames.gatewayListener(port);
+            Listener listener = ports.listener(port);
+            listeners.put(listener.getName(), listener);
             String routeName = EnvoyNames.gatewayRoute(port);
-            Listener listener = ListenerTranslator.http(listenerName, "0.0.0.0", port, routeName);
-            Optional<GatewayCredential> tls = tlsByPort.getOrDefault(port, Optional.empty());
-            listeners.put(
-                    listenerName,
-                    tls.map(c -> ListenerTranslator.withTls(listener, c.certificateChainPem(), c.privateKeyPem()))
-                            .orElse(listener));
             VirtualHosts vhosts = new VirtualHosts(port);
             for (VirtualServices.Bound vs : scope.virtualServices.all()) {
                 String vsNamespace = vs.service().getMetadata().getNamespace();
@@ -99,10 +94,7 @@ final class IstioGatewayTranslator {
                 new TreeMap<>(clusters.endpoints()));
     }
 
-    private void servers(
-            ConfigResource resource,
-            Map<Integer, List<PortHost>> hostsByPort,
-            Map<Integer, Optional<GatewayCredential>> tlsByPort) {
+    private void servers(ConfigResource resource, Map<Integer, List<PortHost>> hostsByPort, GatewayPorts ports) {
         Gateway gateway = resource.as(Gateway.class);
         String namespace = gateway.getMetadata().getNamespace();
         String gatewayName = namespace + "/" + gateway.getMetadata().getName();
@@ -131,11 +123,7 @@ final class IstioGatewayTranslator {
                         + " served");
                 continue;
             }
-            Optional<GatewayCredential> before = tlsByPort.putIfAbsent(port, tls);
-            if (before != null && !before.map(GatewayCredential::source).equals(tls.map(GatewayCredential::source))) {
-                warn.accept("server on port " + port + " is skipped: the port already serves "
-                        + before.map(c -> "HTTPS with " + c.source()).orElse("plain HTTP")
-                        + " (one certificate per port, no SNI selection yet)");
+            if (!ports.claim(port, tls, "server on port " + port, warn)) {
                 continue;
             }
             List<PortHost> hosts = hostsByPort.computeIfAbsent(port, p -> new ArrayList<>());

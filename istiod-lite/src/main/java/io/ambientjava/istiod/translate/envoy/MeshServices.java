@@ -165,9 +165,6 @@ final class MeshServices {
             String name = port.getName() == null ? "" : port.getName();
             int dash = name.indexOf('-');
             declared = dash < 0 ? name : name.substring(0, dash);
-            if (name.startsWith("grpc-web")) {
-                declared = "grpc-web";
-            }
         }
         return declared.toLowerCase(Locale.ROOT);
     }
