@@ -10,6 +10,7 @@ import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.waypoint.config.DownstreamTls;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.proxy.DownstreamListener;
+import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.xds.AdsClient;
 import io.ambientjava.waypoint.xds.NodeIdentity;
@@ -17,7 +18,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,38 +75,12 @@ class IngressHttpsFromIstiodLiteTest {
     }
 
     private String run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command)
-                .directory(keys.toFile())
-                .redirectErrorStream(true)
-                .start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            return out;
-        } finally {
-            p.destroyForcibly();
-        }
+        return LocalCommands.run(keys, command);
     }
 
     /** A new self-signed certificate for {@link #HOSTNAME} as {@code <name>.crt} / {@code <name>.key}. */
     private void certificate(String name) throws Exception {
-        run(
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                name + ".key",
-                "-out",
-                name + ".crt",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=" + HOSTNAME,
-                "-addext",
-                "subjectAltName=DNS:" + HOSTNAME);
+        LocalCommands.selfSigned(keys, name, HOSTNAME, "pkcs8-rsa");
     }
 
     private static String indented(String pem) {

@@ -9,6 +9,7 @@ import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.waypoint.config.ListenerTranslator;
 import io.ambientjava.waypoint.config.UnsupportedConfigException;
 import io.ambientjava.waypoint.testsupport.Envoy;
+import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
@@ -26,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,45 +53,9 @@ class IngressTlsTest {
         bed.close();
     }
 
-    private static String run(Path dir, String... command) throws Exception {
-        Process p = new ProcessBuilder(command)
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            return out;
-        } finally {
-            p.destroyForcibly();
-        }
-    }
-
     /** A self-signed certificate for {@link #HOSTNAME}; {@code keyKind} picks the key's PEM form. */
     private void certificate(String keyKind) throws Exception {
-        switch (keyKind) {
-            case "pkcs8-rsa" -> run(dir, "openssl", "genpkey", "-algorithm", "RSA", "-out", "key.pem");
-            case "pkcs1-rsa" -> run(dir, "openssl", "genrsa", "-traditional", "-out", "key.pem", "2048");
-            case "sec1-ec" ->
-                run(dir, "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "key.pem");
-            default -> throw new IllegalArgumentException(keyKind);
-        }
-        run(
-                dir,
-                "openssl",
-                "req",
-                "-x509",
-                "-new",
-                "-key",
-                "key.pem",
-                "-out",
-                "cert.pem",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=" + HOSTNAME,
-                "-addext",
-                "subjectAltName=DNS:" + HOSTNAME);
+        LocalCommands.selfSigned(dir, "tls", HOSTNAME, keyKind);
     }
 
     private String pem(String file) throws IOException {
@@ -137,13 +101,13 @@ class IngressTlsTest {
                 "--max-time",
                 "10",
                 "--cacert",
-                dir.resolve("cert.pem").toString(),
+                dir.resolve("tls.crt").toString(),
                 "--resolve",
                 HOSTNAME + ":" + bed.listener.port() + ":127.0.0.1",
                 "-w",
                 " %{http_version}"));
         command.addAll(List.of(args));
-        return run(dir, command.toArray(String[]::new));
+        return LocalCommands.run(dir, command.toArray(String[]::new));
     }
 
     private String url(String path) {
@@ -153,7 +117,7 @@ class IngressTlsTest {
     @Test
     void curlVerifiesTheCertificateAndIsAnsweredOverHttp11AndHttp2() throws Exception {
         certificate("pkcs8-rsa");
-        serve(tlsSocket(pem("cert.pem"), pem("key.pem")));
+        serve(tlsSocket(pem("tls.crt"), pem("tls.key")));
 
         assertThat(curl("--http1.1", url("/productpage"))).isEqualTo("v1 GET /productpage\n 1.1");
         assertThat(curl("--http2", url("/reviews"))).isEqualTo("v1 GET /reviews\n 2");
@@ -167,7 +131,7 @@ class IngressTlsTest {
     void keysInTheFormsKubernetesSecretsHoldAreTaken() throws Exception {
         for (String kind : List.of("pkcs1-rsa", "sec1-ec")) {
             certificate(kind);
-            serve(tlsSocket(pem("cert.pem"), pem("key.pem"), "http/1.1"));
+            serve(tlsSocket(pem("tls.crt"), pem("tls.key"), "http/1.1"));
             assertThat(curl(url("/" + kind))).as(kind).isEqualTo("v1 GET /" + kind + "\n 1.1");
         }
     }
@@ -175,9 +139,10 @@ class IngressTlsTest {
     @Test
     void plainHttpToATlsListenerGetsNoAnswer() throws Exception {
         certificate("pkcs8-rsa");
-        serve(tlsSocket(pem("cert.pem"), pem("key.pem")));
+        serve(tlsSocket(pem("tls.crt"), pem("tls.key")));
 
-        String out = run(dir, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + bed.listener.port() + "/");
+        String out = LocalCommands.run(
+                dir, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + bed.listener.port() + "/");
         assertThat(out).doesNotContain("v1 GET");
         assertThat(bed.records).isEmpty();
     }
@@ -185,9 +150,9 @@ class IngressTlsTest {
     @Test
     void aKeyOfAnotherCertificateIsRefusedNamingTheField() throws Exception {
         certificate("pkcs8-rsa");
-        String cert = pem("cert.pem");
+        String cert = pem("tls.crt");
         certificate("sec1-ec");
-        Listener mismatched = httpsListener(tlsSocket(cert, pem("key.pem")));
+        Listener mismatched = httpsListener(tlsSocket(cert, pem("tls.key")));
 
         assertThatThrownBy(() -> ListenerTranslator.translate(mismatched))
                 .isInstanceOf(UnsupportedConfigException.class)
@@ -199,8 +164,8 @@ class IngressTlsTest {
     @Test
     void malformedOrMissingPemAndUnsupportedTlsFieldsAreRefusedByField() throws Exception {
         certificate("pkcs8-rsa");
-        String cert = pem("cert.pem");
-        String key = pem("key.pem");
+        String cert = pem("tls.crt");
+        String key = pem("tls.key");
 
         assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(tlsSocket("not a pem", key))))
                 .hasMessageContaining("tls_certificates[0].certificate_chain");

@@ -1,0 +1,60 @@
+package io.ambientjava.waypoint.testsupport;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** openssl and curl, the real peers of the TLS tests, run in a working directory with a bound on their time. */
+public final class LocalCommands {
+
+    private LocalCommands() {}
+
+    /** Runs {@code command} in {@code dir}; its output and error output together. */
+    public static String run(Path dir, String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("did not finish in 20 s: " + String.join(" ", command));
+            }
+            return out;
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
+     * A new self-signed certificate for {@code hostname} as {@code <name>.crt} and {@code <name>.key} in {@code dir};
+     * {@code keyKind} picks the key's PEM form: {@code pkcs8-rsa}, {@code pkcs1-rsa} or {@code sec1-ec}.
+     */
+    public static void selfSigned(Path dir, String name, String hostname, String keyKind)
+            throws IOException, InterruptedException {
+        String key = name + ".key";
+        switch (keyKind) {
+            case "pkcs8-rsa" -> run(dir, "openssl", "genpkey", "-algorithm", "RSA", "-out", key);
+            case "pkcs1-rsa" -> run(dir, "openssl", "genrsa", "-traditional", "-out", key, "2048");
+            case "sec1-ec" -> run(dir, "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key);
+            default -> throw new IllegalArgumentException(keyKind);
+        }
+        run(
+                dir,
+                "openssl",
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                key,
+                "-out",
+                name + ".crt",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=" + hostname,
+                "-addext",
+                "subjectAltName=DNS:" + hostname);
+    }
+}
