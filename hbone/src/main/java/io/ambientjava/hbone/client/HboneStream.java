@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An HBONE stream the peer accepted (200), not yet carrying data: splice it to a TCP channel with
- * {@link #spliceTo}, or {@link #reset} it. Until then it does not read, so the peer is held by flow control.
+ * {@link #spliceTo}, read it with a pipeline of one's own after {@link #takeOver}, or {@link #reset} it. Until then
+ * it does not read, so the peer is held by flow control.
  */
 public final class HboneStream {
 
@@ -68,6 +69,26 @@ public final class HboneStream {
             }
             return frames;
         });
+    }
+
+    /**
+     * Hands the stream to a caller that reads it itself instead of splicing it (an HTTP codec over the tunnel):
+     * the CONNECT response handler leaves the pipeline and the frames the peer sent right after its 200 are
+     * returned, for the caller to pass on before anything else it reads (a server speaks first in HTTP/2 and in
+     * protocols like SMTP). The stream still does not read until the caller turns auto-read on. Call on the
+     * stream's event loop.
+     *
+     * @throws IllegalStateException if this stream was spliced or taken over already
+     */
+    public List<Http2Frame> takeOver() {
+        if (!spliced.compareAndSet(false, true)) {
+            throw new IllegalStateException("stream " + channel + " is already spliced or taken over");
+        }
+        List<Http2Frame> frames = responseHandler.takeEarlyFrames();
+        if (channel.pipeline().context(responseHandler) != null) {
+            channel.pipeline().remove(responseHandler);
+        }
+        return frames;
     }
 
     /** Resets the stream (RST_STREAM CANCEL) without using it. */

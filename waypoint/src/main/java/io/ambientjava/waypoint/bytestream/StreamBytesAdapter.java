@@ -1,6 +1,7 @@
 package io.ambientjava.waypoint.bytestream;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -8,11 +9,13 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Frame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,6 +41,7 @@ public final class StreamBytesAdapter extends ChannelDuplexHandler {
     private ChannelPromise closing;
     private boolean windowPending;
     private ScheduledFuture<?> lingerTimer;
+    private List<Http2Frame> held = List.of();
 
     private StreamBytesAdapter(Duration linger) {
         this.linger = linger;
@@ -52,6 +56,40 @@ public final class StreamBytesAdapter extends ChannelDuplexHandler {
             throw new IllegalArgumentException("linger must be positive, was " + linger);
         }
         return new StreamBytesAdapter(linger);
+    }
+
+    /** Keeps frames the peer sent before this adapter was in place, for {@link #startReading}. */
+    public StreamBytesAdapter holding(List<Http2Frame> early) {
+        held = List.copyOf(early);
+        return this;
+    }
+
+    /**
+     * Channel loop, once the handlers that read the bytes are in place: passes on the held frames, then turns
+     * auto-read on.
+     */
+    public static void startReading(Channel ch) {
+        StreamBytesAdapter adapter = ch.pipeline().get(StreamBytesAdapter.class);
+        if (adapter != null && !adapter.held.isEmpty()) {
+            ChannelHandlerContext ctx = ch.pipeline().context(adapter);
+            List<Http2Frame> frames = adapter.held;
+            adapter.held = List.of();
+            for (Http2Frame frame : frames) {
+                adapter.channelRead(ctx, frame);
+            }
+            adapter.channelReadComplete(ctx);
+        }
+        ch.config().setAutoRead(true);
+    }
+
+    private void releaseHeld() {
+        held.forEach(ReferenceCountUtil::release);
+        held = List.of();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld();
     }
 
     private void peerEnded(ChannelHandlerContext ctx) {
@@ -154,6 +192,7 @@ public final class StreamBytesAdapter extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
         if (lingerTimer != null) {
             lingerTimer.cancel(false);
             lingerTimer = null;

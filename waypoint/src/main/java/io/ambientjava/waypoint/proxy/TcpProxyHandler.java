@@ -70,6 +70,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                         // On the upstream's loop, before it reads: nothing it sends may pass unseen.
                         Transport.keepHalfClosed(ch);
                         ch.pipeline().addLast(new EndpointSide());
+                        Transport.startReading(ch);
                     }
                     ctx.channel().eventLoop().execute(() -> onUpstream(ctx, ch, error));
                 });

@@ -114,6 +114,7 @@ final class HostPool {
                     }
                     ch.eventLoop().execute(() -> {
                         ch.pipeline().addLast("http", new HttpClientCodec());
+                        Transport.startReading(ch);
                         ch.closeFuture().addListener(f -> loop.execute(() -> onHttp1Closed(ch)));
                         if (!result.complete(new Http1Lease(ch))) {
                             ch.close();
@@ -247,6 +248,7 @@ final class HostPool {
                             ch.pipeline()
                                     .addLast(Http2FrameCodecBuilder.forClient().build());
                             ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                            Transport.startReading(ch);
                             ch.closeFuture()
                                     .addListener(f -> loop.execute(() -> {
                                         if (h2 == ch) {

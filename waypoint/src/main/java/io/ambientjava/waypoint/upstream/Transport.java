@@ -25,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Opens a byte channel to an endpoint: plain TCP, or an HBONE CONNECT to its ztunnel ({@code <ip>:15008}) as the
  * waypoint's identity, checking the endpoint's identity. The returned channel carries the endpoint's bytes either
- * way (for HBONE a {@link StreamBytesAdapter} is in front).
+ * way (for HBONE a {@link StreamBytesAdapter} is in front) and reads nothing until {@link #startReading}.
  */
 public final class Transport {
 
@@ -58,6 +58,7 @@ public final class Transport {
                 .group(loop)
                 .channel(NettyTransport.socketChannelClass(loop))
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
                         Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .handler(new ChannelInitializer<Channel>() {
@@ -113,14 +114,20 @@ public final class Transport {
         return ch.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(true));
     }
 
+    /**
+     * Starts reading a channel from {@link #open}: call on its event loop once the handlers that read it are in
+     * place. Until then it reads nothing, so what the endpoint sends first (an HTTP/2 server's SETTINGS, which for
+     * HBONE may have come with the CONNECT response) waits for them.
+     */
+    public static void startReading(Channel ch) {
+        StreamBytesAdapter.startReading(ch);
+    }
+
     private static CompletableFuture<Channel> adapt(HboneStream stream) {
         CompletableFuture<Channel> result = new CompletableFuture<>();
         Channel ch = stream.channel();
         ch.eventLoop().execute(() -> {
-            // The CONNECT response handler keeps early frames for a tunnel; an HTTP exchange reads them itself.
-            ch.pipeline().removeFirst();
-            ch.pipeline().addLast(StreamBytesAdapter.closingAtOnce());
-            ch.config().setAutoRead(true);
+            ch.pipeline().addLast(StreamBytesAdapter.closingAtOnce().holding(stream.takeOver()));
             result.complete(ch);
         });
         return result;

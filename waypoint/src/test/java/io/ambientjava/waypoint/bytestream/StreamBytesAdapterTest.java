@@ -56,6 +56,40 @@ class StreamBytesAdapterTest {
     }
 
     @Test
+    void framesHeldFromBeforeTheAdapterWasInPlaceComeFirstOnceReadingStarts() {
+        DefaultHttp2DataFrame settings = data("early", false);
+        EmbeddedChannel ch = stream(StreamBytesAdapter.closingAtOnce().holding(List.of(settings)));
+        ch.config().setAutoRead(false);
+        assertThat((Object) ch.readInbound())
+                .as("nothing before reading starts")
+                .isNull();
+
+        StreamBytesAdapter.startReading(ch);
+        ch.writeInbound(data("later", false));
+        ByteBuf first = ch.readInbound();
+        ByteBuf second = ch.readInbound();
+        assertThat(first.toString(StandardCharsets.US_ASCII)).isEqualTo("early");
+        assertThat(second.toString(StandardCharsets.US_ASCII)).isEqualTo("later");
+        first.release();
+        second.release();
+        assertThat(ch.config().isAutoRead()).isTrue();
+        Http2WindowUpdateFrame window = ch.readOutbound();
+        assertThat(window.windowSizeIncrement())
+                .as("the held frame's window is returned too")
+                .isEqualTo(5);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void heldFramesAreReleasedWhenTheStreamClosesBeforeReadingStarts() {
+        DefaultHttp2DataFrame early = data("early", false);
+        EmbeddedChannel ch = stream(StreamBytesAdapter.closingAtOnce().holding(List.of(early)));
+        ch.close();
+        assertThat(early.refCnt()).isZero();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void anEndpointStreamClosesAtOnceAndThePeersEndClosesIt() {
         EmbeddedChannel ch = stream(StreamBytesAdapter.closingAtOnce());
         ch.writeInbound(data("", true));

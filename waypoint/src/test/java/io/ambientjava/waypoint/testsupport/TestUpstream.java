@@ -60,6 +60,18 @@ public final class TestUpstream implements AutoCloseable {
     private volatile int fixedStatus;
 
     public TestUpstream(EventLoopGroup group, String name) {
+        this(group, name, false);
+    }
+
+    /**
+     * Speaks only HTTP/2 and, like grpc-java's server, sends its SETTINGS as soon as a connection is accepted,
+     * before the client says anything.
+     */
+    public static TestUpstream http2Only(EventLoopGroup group, String name) {
+        return new TestUpstream(group, name, true);
+    }
+
+    private TestUpstream(EventLoopGroup group, String name, boolean http2Only) {
         this.name = name;
         this.server = new ServerBootstrap()
                 .group(group)
@@ -68,7 +80,15 @@ public final class TestUpstream implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
-                        ch.pipeline().addLast(new Sniffer());
+                        if (http2Only) {
+                            ch.pipeline()
+                                    .addLast(
+                                            "h2",
+                                            Http2FrameCodecBuilder.forServer().build());
+                            ch.pipeline().addLast("mux", http2Streams());
+                        } else {
+                            ch.pipeline().addLast(new Sniffer());
+                        }
                     }
                 })
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
@@ -90,6 +110,17 @@ public final class TestUpstream implements AutoCloseable {
         server.close().syncUninterruptibly();
     }
 
+    private Http2MultiplexHandler http2Streams() {
+        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                ch.pipeline().addLast(new HttpObjectAggregator(16 << 20));
+                ch.pipeline().addLast(new Responder("HTTP/2"));
+            }
+        });
+    }
+
     private final class Sniffer extends ByteToMessageDecoder {
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
@@ -104,15 +135,7 @@ public final class TestUpstream implements AutoCloseable {
                                 ctx.name(),
                                 "h2",
                                 Http2FrameCodecBuilder.forServer().build());
-                ctx.pipeline()
-                        .addAfter("h2", "mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                            @Override
-                            protected void initChannel(Http2StreamChannel ch) {
-                                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                                ch.pipeline().addLast(new HttpObjectAggregator(16 << 20));
-                                ch.pipeline().addLast(new Responder("HTTP/2"));
-                            }
-                        }));
+                ctx.pipeline().addAfter("h2", "mux", http2Streams());
             } else {
                 ctx.pipeline().addAfter(ctx.name(), "responder", new Responder("HTTP/1.1"));
                 ctx.pipeline().addAfter(ctx.name(), "agg", new HttpObjectAggregator(16 << 20));
