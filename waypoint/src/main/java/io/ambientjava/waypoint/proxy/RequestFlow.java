@@ -88,6 +88,10 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private final boolean grpc;
 
     private static final String UNKNOWN_SERVICE = "unknown";
+    /** RFC 9110 section 9.2.2. */
+    private static final Set<HttpMethod> IDEMPOTENT_METHODS = Set.of(
+            HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
     private String destinationService = UNKNOWN_SERVICE;
     private Route route;
     private RouteAction.Forward forward;
@@ -110,6 +114,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private boolean currentStreaming;
     private int attempts;
     private boolean retryActive;
+    private boolean resentOnceAfterStaleConnection;
     private final Set<HostState> tried = new HashSet<>();
     private HostState lastHost;
     private boolean requestCounted;
@@ -723,6 +728,11 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         }
         attempt.abort();
         endAttempt(attempt);
+        if (mayResendAfterStaleConnection(attempt)) {
+            resentOnceAfterStaleConnection = true;
+            startAttempt();
+            return;
+        }
         cluster.recordOutcome(attempt.host, 0);
         if (responseStarted) {
             // Too late for a clean answer: the client sees the stream (or connection) cut.
@@ -738,6 +748,19 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         }
         flags = "UC";
         localReply(503, "upstream connect error or disconnect/reset before headers. reset reason: " + reason, false);
+    }
+
+    /**
+     * A kept-alive connection the server closed just as this request went out (its close and our reuse crossed):
+     * an idempotent request whose body is still whole goes out once more on another connection, as RFC 9112
+     * section 9.3.1.1 allows a proxy, without counting as a retry or as a failure of the host.
+     */
+    private boolean mayResendAfterStaleConnection(UpstreamAttempt attempt) {
+        return !resentOnceAfterStaleConnection
+                && !attempt.responseStarted
+                && attempt.lease.reused()
+                && keepAll
+                && IDEMPOTENT_METHODS.contains(request.method());
     }
 
     private void onConnectFailure(HostState host, String reason) {

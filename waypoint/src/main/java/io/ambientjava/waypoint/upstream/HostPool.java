@@ -197,6 +197,11 @@ final class HostPool {
         }
 
         @Override
+        public boolean reused() {
+            return served > 0;
+        }
+
+        @Override
         public HostState host() {
             return host;
         }

@@ -12,6 +12,14 @@ public interface Lease {
 
     HostState host();
 
+    /**
+     * Whether the slot carried an exchange before: a kept-alive HTTP/1.1 connection, which the server may have been
+     * closing while this request went out.
+     */
+    default boolean reused() {
+        return false;
+    }
+
     /** @param reusable the exchange ended cleanly and an HTTP/1.1 connection may carry the next one */
     void release(boolean reusable);
 }
