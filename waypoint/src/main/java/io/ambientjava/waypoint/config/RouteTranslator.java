@@ -41,15 +41,24 @@ public final class RouteTranslator {
     }
 
     private static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, String path) {
-        FieldGuard.onlyFields(vh, path, Set.of("name", "domains", "routes"));
+        FieldGuard.onlyFields(vh, path, Set.of("name", "domains", "routes", "require_tls"));
         if (vh.getDomainsCount() == 0) {
             throw FieldGuard.invalid(path + ".domains", "a virtual host needs at least one domain");
         }
+        boolean requireTls = switch (vh.getRequireTls()) {
+            case NONE -> false;
+            case ALL -> true;
+            default ->
+                throw FieldGuard.invalid(
+                        path + ".require_tls",
+                        vh.getRequireTls() + " is not supported; NONE and ALL are (the waypoint does not mark"
+                                + " requests internal)");
+        };
         List<Route> routes = new ArrayList<>();
         for (int i = 0; i < vh.getRoutesCount(); i++) {
             routes.add(route(vh.getRoutes(i), path + ".routes[" + i + "]"));
         }
-        return new VirtualHost(vh.getName(), vh.getDomainsList(), routes);
+        return new VirtualHost(vh.getName(), vh.getDomainsList(), routes, requireTls);
     }
 
     private static Route route(io.envoyproxy.envoy.config.route.v3.Route r, String path) {

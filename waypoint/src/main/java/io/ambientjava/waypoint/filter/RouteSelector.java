@@ -16,7 +16,7 @@ public final class RouteSelector {
         return table.virtualHostFor(request.authority()).flatMap(vh -> firstMatch(vh, request));
     }
 
-    static Optional<Route> firstMatch(VirtualHost vh, RequestView request) {
+    public static Optional<Route> firstMatch(VirtualHost vh, RequestView request) {
         String path = request.path();
         for (Route route : vh.routes()) {
             if (matches(route, request, path)) {

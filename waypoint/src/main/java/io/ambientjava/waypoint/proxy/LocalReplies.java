@@ -59,6 +59,14 @@ final class LocalReplies {
         return response;
     }
 
+    /** A virtual host that requires TLS, asked over plain HTTP: as Envoy, 301 to the same host and path on https. */
+    static FullHttpResponse httpsRedirect(RequestView request) {
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.MOVED_PERMANENTLY);
+        response.headers().set(HttpHeaderNames.LOCATION, "https://" + request.authority() + request.pathAndQuery());
+        return response;
+    }
+
     static FullHttpResponse redirect(RouteAction.Redirect redirect, Route route, RequestView request) {
         String prefix = route.match().path() instanceof PathMatch.Prefix p ? p.prefix() : null;
         FullHttpResponse response =

@@ -7,8 +7,8 @@ import io.ambientjava.waypoint.config.LocalRateLimitTranslator;
 import io.ambientjava.waypoint.config.RetryPolicy;
 import io.ambientjava.waypoint.config.Route;
 import io.ambientjava.waypoint.config.RouteAction;
-import io.ambientjava.waypoint.config.RouteTable;
 import io.ambientjava.waypoint.config.RouteTranslator;
+import io.ambientjava.waypoint.config.VirtualHost;
 import io.ambientjava.waypoint.config.WaypointConfig;
 import io.ambientjava.waypoint.filter.FaultDecision;
 import io.ambientjava.waypoint.filter.ForwardedRequest;
@@ -253,8 +253,12 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                 return;
             }
         }
-        Optional<RouteTable> table = config.routeTableFor(http);
-        Optional<Route> selected = table.flatMap(t -> RouteSelector.select(t, view));
+        Optional<VirtualHost> virtualHost = config.routeTableFor(http).flatMap(t -> t.virtualHostFor(view.authority()));
+        if (virtualHost.isPresent() && virtualHost.get().requireTls() && !downstream.tlsTerminated()) {
+            sendLocal(LocalReplies.httpsRedirect(view), false);
+            return;
+        }
+        Optional<Route> selected = virtualHost.flatMap(vh -> RouteSelector.firstMatch(vh, view));
         if (selected.isEmpty()) {
             flags = "NR";
             localReply(404, "no route", false);

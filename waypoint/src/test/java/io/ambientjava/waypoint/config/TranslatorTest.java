@@ -66,6 +66,29 @@ class TranslatorTest {
     }
 
     @Test
+    void requireTlsAllIsTakenAndExternalOnlyRefusedByField() {
+        var rc = Envoy.routes("r", List.of(Envoy.prefixRoute("/", "c").build())).toBuilder();
+        var all = rc.clone();
+        all.setVirtualHosts(
+                0,
+                all.getVirtualHosts(0).toBuilder()
+                        .setRequireTls(io.envoyproxy.envoy.config.route.v3.VirtualHost.TlsRequirementType.ALL));
+        assertThat(RouteTranslator.translate(all.build()).virtualHosts().get(0).requireTls())
+                .isTrue();
+        assertThat(RouteTranslator.translate(rc.build()).virtualHosts().get(0).requireTls())
+                .isFalse();
+        var external = rc.clone();
+        external.setVirtualHosts(
+                0,
+                external.getVirtualHosts(0).toBuilder()
+                        .setRequireTls(
+                                io.envoyproxy.envoy.config.route.v3.VirtualHost.TlsRequirementType.EXTERNAL_ONLY));
+        assertThatThrownBy(() -> RouteTranslator.translate(external.build()))
+                .hasMessageContaining("virtual_hosts[0].require_tls")
+                .hasMessageContaining("EXTERNAL_ONLY");
+    }
+
+    @Test
     void badRegexIsRefusedWithThePattern() {
         var route = Envoy.prefixRoute("/", "c")
                 .setMatch(RouteMatch.newBuilder()

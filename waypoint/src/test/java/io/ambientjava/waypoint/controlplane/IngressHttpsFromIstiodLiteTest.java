@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * HTTPS at an ingress gateway from the user's YAML: an Istio Gateway server with {@code tls.mode: SIMPLE} and a
  * {@code credentialName}, the Kubernetes TLS Secret it names, istiod-lite's Envoy xDS to the gateway's ADS client,
- * and curl verifying the certificate; a new certificate in the Secret is served to new connections.
+ * and curl verifying the certificate; a new certificate in the Secret is served to new connections; the plain HTTP
+ * server with {@code tls.httpsRedirect} sends curl to https.
  */
 @RequiresCommand({"curl", "openssl"})
 class IngressHttpsFromIstiodLiteTest {
@@ -156,6 +157,29 @@ class IngressHttpsFromIstiodLiteTest {
                 .join();
 
         assertThat(curl("first", "/")).isEqualTo("shop over https 2");
+        try (DownstreamListener plain = DownstreamListener.plain(
+                        bed.group,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        bed.runtime,
+                        "0.0.0.0",
+                        80)
+                .join()) {
+            String authority = HOSTNAME + ":" + plain.port();
+            assertThat(run(
+                            "curl",
+                            "-sS",
+                            "--max-time",
+                            "10",
+                            "-o",
+                            "/dev/null",
+                            "--resolve",
+                            authority + ":127.0.0.1",
+                            "-w",
+                            "%{http_code} %{redirect_url}",
+                            "http://" + authority + "/cart?item=1"))
+                    .as("tls.httpsRedirect on the port 80 server")
+                    .isEqualTo("301 https://" + authority + "/cart?item=1");
+        }
         assertThat(run(
                         "curl",
                         "-sS",
@@ -178,7 +202,7 @@ class IngressHttpsFromIstiodLiteTest {
         assertThat(client.nacks()).isZero();
         assertThat(bed.records).isNotEmpty();
         assertThat(List.copyOf(bed.records))
-                .allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
+                .allSatisfy(r -> assertThat(r.status()).isEqualTo(r.path().startsWith("/cart") ? 301 : 200));
     }
 
     private static final String MESH = """
@@ -195,6 +219,9 @@ class IngressHttpsFromIstiodLiteTest {
               - port: {number: 443, name: https, protocol: HTTPS}
                 hosts: ["shop.example.com"]
                 tls: {mode: SIMPLE, credentialName: edge-cert}
+              - port: {number: 80, name: http, protocol: HTTP}
+                hosts: ["shop.example.com"]
+                tls: {httpsRedirect: true}
             ---
             apiVersion: networking.istio.io/v1
             kind: VirtualService

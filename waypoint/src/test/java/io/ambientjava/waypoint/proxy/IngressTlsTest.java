@@ -137,6 +137,42 @@ class IngressTlsTest {
     }
 
     @Test
+    void aVirtualHostRequiringTlsRedirectsPlainHttpToHttpsAndServesHttps() throws Exception {
+        certificate("pkcs8-rsa");
+        var routes = Envoy.routes(
+                TestBed.HOST + ":" + TestBed.PORT,
+                List.of(Envoy.prefixRoute("/", CLUSTER).build()))
+                .toBuilder();
+        routes.setVirtualHosts(
+                0,
+                routes.getVirtualHosts(0).toBuilder()
+                        .setRequireTls(io.envoyproxy.envoy.config.route.v3.VirtualHost.TlsRequirementType.ALL));
+        bed.cluster(Envoy.edsCluster(CLUSTER).build(), v1);
+        bed.push(Envoy.httpListener(TestBed.VIP, TestBed.PORT, TestBed.HOST)); // plain HTTP first
+        bed.push(routes.build());
+
+        String authority = HOSTNAME + ":" + bed.listener.port();
+        String redirected = LocalCommands.run(
+                dir,
+                "curl",
+                "-sS",
+                "--max-time",
+                "5",
+                "-o",
+                "/dev/null",
+                "--resolve",
+                authority + ":127.0.0.1",
+                "-w",
+                "%{http_code} %{redirect_url}",
+                "http://" + authority + "/productpage?u=normal");
+        assertThat(redirected).isEqualTo("301 https://" + authority + "/productpage?u=normal");
+        assertThat(v1.seen).isEmpty();
+
+        bed.push(httpsListener(tlsSocket(pem("tls.crt"), pem("tls.key"))));
+        assertThat(curl("--http1.1", url("/productpage"))).isEqualTo("v1 GET /productpage\n 1.1");
+    }
+
+    @Test
     void plainHttpToATlsListenerGetsNoAnswer() throws Exception {
         certificate("pkcs8-rsa");
         serve(tlsSocket(pem("tls.crt"), pem("tls.key")));

@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * and a route table {@code http.<port>} with one virtual host per VirtualService host that the port's server
  * {@code hosts} admit ({@code ns/host} restricts the VirtualService's namespace, {@code ./} means the Gateway's).
  * HTTPS servers with {@code tls.mode: SIMPLE} terminate TLS with the certificate of their {@code credentialName}
- * Secret (one certificate per port); other TLS modes and TCP servers are reported and skipped. Gateways
+ * Secret (one certificate per port); an HTTP server with {@code tls.httpsRedirect} gets virtual hosts with
+ * {@code require_tls: ALL} (301 to https). Other TLS modes and TCP servers are reported and skipped. Gateways
  * with the same {@code selector} are one proxy, as in Istio: each of their names gets the resources of all.
  */
 final class IstioGatewayTranslator {
@@ -47,7 +48,8 @@ final class IstioGatewayTranslator {
     }
 
     /** A server host on a port, and the Gateway it belongs to ({@code ns/name}). */
-    private record PortHost(String gateway, ServerHost host) {}
+    /** @param httpsRedirect the server has {@code tls.httpsRedirect}: its virtual hosts send plain HTTP to https */
+    private record PortHost(String gateway, ServerHost host, boolean httpsRedirect) {}
 
     /**
      * The resources of the proxy that runs these Gateways: those with the same {@code selector} select the same
@@ -76,15 +78,24 @@ final class IstioGatewayTranslator {
                             .filter(h -> VirtualServices.bindsTo(vs, h.gateway())
                                     && h.host().admits(vsNamespace, host))
                             .findFirst()
-                            .ifPresent(h -> vhosts.add(
-                                    host,
-                                    VirtualServiceRoutes.translate(
-                                            vs.service(),
-                                            new RouteMatches.Scope(port, h.gateway(), vsNamespace),
-                                            clusters,
-                                            scope.warnTo(vs.resource().key()))));
+                            .ifPresent(h -> {
+                                vhosts.add(
+                                        host,
+                                        VirtualServiceRoutes.translate(
+                                                vs.service(),
+                                                new RouteMatches.Scope(port, h.gateway(), vsNamespace),
+                                                clusters,
+                                                scope.warnTo(vs.resource().key())));
+                                if (h.httpsRedirect()) {
+                                    vhosts.requireTls(host);
+                                }
+                            });
                 }
             }
+            // As Istio: a redirecting server redirects its hosts even when no VirtualService binds to them.
+            serverHosts.stream()
+                    .filter(PortHost::httpsRedirect)
+                    .forEach(h -> vhosts.requireTls(h.host().host()));
             routes.put(routeName, vhosts.build(routeName));
         });
         return new ProxyResources(
@@ -115,7 +126,8 @@ final class IstioGatewayTranslator {
                 if (tls.isEmpty()) {
                     continue;
                 }
-            } else if (List.of("HTTP", "HTTP2", "GRPC").contains(protocol) && server.getTls() == null) {
+            } else if (List.of("HTTP", "HTTP2", "GRPC").contains(protocol)
+                    && (server.getTls() == null || onlyHttpsRedirect(server))) {
                 tls = Optional.empty();
             } else {
                 warn.accept("server on port " + port + " (" + protocol + (server.getTls() != null ? ", tls" : "")
@@ -127,10 +139,21 @@ final class IstioGatewayTranslator {
                 continue;
             }
             List<PortHost> hosts = hostsByPort.computeIfAbsent(port, p -> new ArrayList<>());
+            boolean httpsRedirect = server.getTls() != null
+                    && Boolean.TRUE.equals(server.getTls().getHttpsRedirect());
             for (String host : MeshServices.listOrEmpty(server.getHosts())) {
-                hosts.add(new PortHost(gatewayName, ServerHost.parse(host, namespace)));
+                hosts.add(new PortHost(gatewayName, ServerHost.parse(host, namespace), httpsRedirect));
             }
         }
+    }
+
+    /** A plain HTTP server's {@code tls} may only ask for the redirect to https; anything else needs HTTPS. */
+    private static boolean onlyHttpsRedirect(Server server) {
+        var tls = server.getTls();
+        return tls.getMode() == null
+                && (tls.getCredentialName() == null || tls.getCredentialName().isBlank())
+                && (tls.getServerCertificate() == null
+                        || tls.getServerCertificate().isBlank());
     }
 
     /** An HTTPS server's certificate: {@code tls.mode: SIMPLE} with a {@code credentialName} Secret. */

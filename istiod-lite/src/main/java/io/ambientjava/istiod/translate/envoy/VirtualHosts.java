@@ -4,9 +4,11 @@ import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A gateway port's route table built up host by host: one virtual host per hostname ({@code <host>:<port>},
@@ -16,6 +18,7 @@ final class VirtualHosts {
 
     private final int port;
     private final Map<String, List<Route>> byHost = new LinkedHashMap<>();
+    private final Set<String> requiringTls = new HashSet<>();
 
     VirtualHosts(int port) {
         this.port = port;
@@ -23,6 +26,15 @@ final class VirtualHosts {
 
     void add(String host, List<Route> routes) {
         byHost.computeIfAbsent(host, h -> new ArrayList<>()).addAll(routes);
+    }
+
+    /**
+     * Requests for {@code host} that did not come over TLS get a 301 to https; the host gets a virtual host even
+     * without routes.
+     */
+    void requireTls(String host) {
+        byHost.computeIfAbsent(host, h -> new ArrayList<>());
+        requiringTls.add(host);
     }
 
     RouteConfiguration build(String name) {
@@ -35,6 +47,9 @@ final class VirtualHosts {
                 vhost.addDomains("*");
             } else {
                 vhost.addDomains(host).addDomains(host + ":" + port);
+            }
+            if (requiringTls.contains(host)) {
+                vhost.setRequireTls(VirtualHost.TlsRequirementType.ALL);
             }
             config.addVirtualHosts(vhost.addAllRoutes(entry.getValue()));
         });

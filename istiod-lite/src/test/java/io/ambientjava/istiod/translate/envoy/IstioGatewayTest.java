@@ -149,6 +149,48 @@ class IstioGatewayTest {
     }
 
     @Test
+    void anHttpServerWithHttpsRedirectRequiresTlsOfItsHostsEvenWithoutAVirtualService() {
+        String gateways = """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers:
+                  - port: {number: 80, name: http, protocol: HTTP}
+                    hosts: [shop.example.com, static.example.com]
+                    tls: {httpsRedirect: true}
+                  - port: {number: 8080, name: http-plain, protocol: HTTP}
+                    hosts: [admin.example.com]
+                  - port: {number: 8081, name: http-odd, protocol: HTTP}
+                    hosts: [admin.example.com]
+                    tls: {httpsRedirect: true, credentialName: edge-cert}
+                """;
+        var translation = translate(with(gateways, BOUND));
+        ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
+
+        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_80", "0.0.0.0_8080");
+        var redirecting = edge.routes().get("http.80").getVirtualHostsList();
+        assertThat(redirecting)
+                .extracting(VirtualHost::getName)
+                .containsExactly("shop.example.com:80", "static.example.com:80");
+        assertThat(redirecting)
+                .allSatisfy(vh -> assertThat(vh.getRequireTls()).isEqualTo(VirtualHost.TlsRequirementType.ALL));
+        assertThat(redirecting.get(0).getRoutesCount())
+                .as("the bound VirtualService's routes")
+                .isEqualTo(1);
+        assertThat(redirecting.get(1).getRoutesList())
+                .as("no VirtualService: only the redirect")
+                .isEmpty();
+        assertThat(edge.routes().get("http.8080").getVirtualHosts(0).getRequireTls())
+                .isEqualTo(VirtualHost.TlsRequirementType.NONE);
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .singleElement()
+                .satisfies(w -> assertThat(w).contains("server on port 8081 (HTTP, tls) is not supported yet"));
+    }
+
+    @Test
     void otherTlsModesAndASecondCertificateOnAPortAreReported() {
         String gateways = """
                 apiVersion: networking.istio.io/v1
