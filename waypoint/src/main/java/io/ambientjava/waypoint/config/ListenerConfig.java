@@ -5,10 +5,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Envoy's {@code Listener} as the waypoint uses it: an address and one filter chain, either an HTTP connection
- * manager or a TCP proxy, and the chain's TLS termination if it has one (ingress HTTPS).
+ * Envoy's {@code Listener} as the waypoint uses it: an address and its filter chain, either an HTTP connection
+ * manager or a TCP proxy, and the TLS termination if it has one (ingress HTTPS; several chains that differ only in
+ * their certificate and server names are one {@link ListenerTls}).
  */
-public record ListenerConfig(String name, String address, int port, Kind kind, Optional<DownstreamTls> tls) {
+public record ListenerConfig(String name, String address, int port, Kind kind, Optional<ListenerTls> tls) {
 
     public ListenerConfig {
         Objects.requireNonNull(name, "name");

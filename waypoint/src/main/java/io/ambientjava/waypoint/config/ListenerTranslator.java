@@ -41,16 +41,12 @@ public final class ListenerTranslator {
         if (sa.getPortValue() <= 0 || sa.getPortValue() > 65535) {
             throw FieldGuard.invalid(path + ".address.socket_address.port_value", "must be 1..65535");
         }
-        if (l.getFilterChainsCount() != 1) {
-            throw FieldGuard.invalid(path + ".filter_chains", "exactly one filter chain is supported");
+        if (l.getFilterChainsCount() == 0) {
+            throw FieldGuard.invalid(path + ".filter_chains", "a listener needs a filter chain");
         }
+        Optional<ListenerTls> tls = tls(l, path);
         FilterChain chain = l.getFilterChains(0);
         String cpath = path + ".filter_chains[0]";
-        FieldGuard.onlyFields(chain, cpath, Set.of("filters", "name", "transport_socket"));
-        Optional<DownstreamTls> tls = chain.hasTransportSocket()
-                ? Optional.of(
-                        DownstreamTlsTranslator.translate(chain.getTransportSocket(), cpath + ".transport_socket"))
-                : Optional.empty();
         if (chain.getFiltersCount() != 1) {
             throw FieldGuard.invalid(cpath + ".filters", "exactly one network filter (HCM or tcp_proxy) is supported");
         }
@@ -65,6 +61,67 @@ public final class ListenerTranslator {
                         "unsupported network filter '" + filter.getName() + "' at " + fpath);
         };
         return new ListenerConfig(l.getName(), sa.getAddress(), sa.getPortValue(), kind, tls);
+    }
+
+    /**
+     * The chains' TLS. Several chains are for several certificates on one port (ingress HTTPS with more than one
+     * credential): each terminates TLS, they differ only in {@code filter_chain_match.server_names} and the
+     * certificate, and at most one has no server names.
+     */
+    private static Optional<ListenerTls> tls(Listener l, String path) {
+        FilterChain first = l.getFilterChains(0);
+        List<ListenerTls.Named> named = new ArrayList<>();
+        Optional<DownstreamTls> fallback = Optional.empty();
+        Set<String> seenNames = new java.util.HashSet<>();
+        for (int i = 0; i < l.getFilterChainsCount(); i++) {
+            FilterChain chain = l.getFilterChains(i);
+            String cpath = path + ".filter_chains[" + i + "]";
+            FieldGuard.onlyFields(chain, cpath, Set.of("filters", "name", "transport_socket", "filter_chain_match"));
+            List<String> serverNames = List.of();
+            if (chain.hasFilterChainMatch()) {
+                FieldGuard.onlyFields(
+                        chain.getFilterChainMatch(), cpath + ".filter_chain_match", Set.of("server_names"));
+                serverNames = chain.getFilterChainMatch().getServerNamesList();
+            }
+            if (!chain.hasTransportSocket()) {
+                if (l.getFilterChainsCount() > 1 || !serverNames.isEmpty()) {
+                    throw FieldGuard.invalid(
+                            cpath + ".transport_socket",
+                            "chains chosen by server name must terminate TLS (several chains are for several"
+                                    + " certificates on one port)");
+                }
+                return Optional.empty();
+            }
+            if (i > 0 && !chain.getFiltersList().equals(first.getFiltersList())) {
+                throw FieldGuard.invalid(
+                        cpath + ".filters",
+                        "must be the same as filter_chains[0].filters: chains may differ only in server_names and"
+                                + " the certificate");
+            }
+            DownstreamTls certificate =
+                    DownstreamTlsTranslator.translate(chain.getTransportSocket(), cpath + ".transport_socket");
+            if (serverNames.isEmpty()) {
+                if (fallback.isPresent()) {
+                    throw FieldGuard.invalid(
+                            cpath + ".filter_chain_match", "a second chain without server_names matches the same");
+                }
+                fallback = Optional.of(certificate);
+                continue;
+            }
+            for (String name : serverNames) {
+                if (!seenNames.add(name.toLowerCase(java.util.Locale.ROOT))) {
+                    throw FieldGuard.invalid(
+                            cpath + ".filter_chain_match.server_names", "'" + name + "' is in an earlier chain too");
+                }
+                if (name.isBlank() || (name.contains("*") && !(name.startsWith("*.") && name.indexOf('*', 1) < 0))) {
+                    throw FieldGuard.invalid(
+                            cpath + ".filter_chain_match.server_names",
+                            "'" + name + "' is neither a name nor a *.suffix wildcard");
+                }
+            }
+            named.add(new ListenerTls.Named(serverNames, certificate));
+        }
+        return Optional.of(new ListenerTls(named, fallback));
     }
 
     private static ListenerConfig.Http http(HttpConnectionManager hcm, String path, String listenerName) {

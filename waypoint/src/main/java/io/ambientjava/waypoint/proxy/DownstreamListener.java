@@ -4,9 +4,13 @@ import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SniHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -61,7 +65,8 @@ public final class DownstreamListener implements AutoCloseable {
     /**
      * A plain listener (ingress, tests): connections are for the waypoint listener at
      * {@code listenerAddress:listenerPort}, from the TCP peer, with no identity. When that listener terminates TLS,
-     * each connection starts with a TLS handshake on the context current when it was accepted.
+     * each connection starts with a TLS handshake on the context current when it was accepted (chosen by the
+     * client's SNI when the listener has a certificate per server name).
      */
     public static CompletableFuture<DownstreamListener> plain(
             EventLoopGroup group,
@@ -72,7 +77,14 @@ public final class DownstreamListener implements AutoCloseable {
         return bind(group, bind, runtime, ch -> {
             var tls =
                     runtime.config().listenerFor(listenerAddress, listenerPort).flatMap(ListenerConfig::tls);
-            tls.ifPresent(t -> ch.pipeline().addLast(t.sslContext().newHandler(ch.alloc())));
+            tls.ifPresent(t -> {
+                if (t.bySni()) {
+                    ch.pipeline().addLast(new SniHandler(t::sslContextFor), new ClosingOnUnservedName());
+                } else {
+                    ch.pipeline()
+                            .addLast(t.fallback().orElseThrow().sslContext().newHandler(ch.alloc()));
+                }
+            });
             return new DownstreamContext(
                     listenerAddress,
                     listenerPort,
@@ -81,6 +93,23 @@ public final class DownstreamListener implements AutoCloseable {
                     java.util.Optional.empty(),
                     tls.isPresent());
         });
+    }
+
+    /** A server name no filter chain serves ends the connection, as with Envoy when no chain matches. */
+    private static final class ClosingOnUnservedName extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SniCompletionEvent sni && !sni.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // the SNI lookup's failure (or a TLS failure) reaches here; nothing after TLS can use it
+        }
     }
 
     public InetSocketAddress localAddress() {

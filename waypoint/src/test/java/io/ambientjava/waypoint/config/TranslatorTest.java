@@ -89,6 +89,30 @@ class TranslatorTest {
     }
 
     @Test
+    void chainsThatDifferInMoreThanServerNamesAndCertificateAreRefusedByField() {
+        var plain = Envoy.httpListener("0.0.0.0", 443, "h");
+        var untlsd = plain.toBuilder()
+                .addFilterChains(plain.getFilterChains(0).toBuilder()
+                        .setFilterChainMatch(io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
+                                .addServerNames("b.example")))
+                .build();
+        assertThatThrownBy(() -> ListenerTranslator.translate(untlsd))
+                .hasMessageContaining("filter_chains[0].transport_socket")
+                .hasMessageContaining("must terminate TLS");
+        var otherMatch = plain.toBuilder()
+                .setFilterChains(
+                        0,
+                        plain.getFilterChains(0).toBuilder()
+                                .setFilterChainMatch(
+                                        io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
+                                                .addApplicationProtocols("h2")))
+                .build();
+        assertThatThrownBy(() -> ListenerTranslator.translate(otherMatch))
+                .hasMessageContaining("filter_chains[0].filter_chain_match")
+                .hasMessageContaining("application_protocols");
+    }
+
+    @Test
     void badRegexIsRefusedWithThePattern() {
         var route = Envoy.prefixRoute("/", "c")
                 .setMatch(RouteMatch.newBuilder()

@@ -32,13 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTPS at an ingress gateway from the user's YAML: an Istio Gateway server with {@code tls.mode: SIMPLE} and a
  * {@code credentialName}, the Kubernetes TLS Secret it names, istiod-lite's Envoy xDS to the gateway's ADS client,
  * and curl verifying the certificate; a new certificate in the Secret is served to new connections; the plain HTTP
- * server with {@code tls.httpsRedirect} sends curl to https.
+ * server with {@code tls.httpsRedirect} sends curl to https; a second HTTPS server on the port has its own
+ * certificate, picked by SNI.
  */
 @RequiresCommand({"curl", "openssl"})
 class IngressHttpsFromIstiodLiteTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final String HOSTNAME = "shop.example.com";
+    private static final String ADMIN = "admin.example.com";
 
     @TempDir
     Path folder;
@@ -89,19 +91,23 @@ class IngressHttpsFromIstiodLiteTest {
     }
 
     private void secret(String name) throws Exception {
+        secret(name, "edge-cert", "20-secret.yaml");
+    }
+
+    private void secret(String name, String secretName, String file) throws Exception {
         String crt = Files.readString(keys.resolve(name + ".crt"));
         String key = Files.readString(keys.resolve(name + ".key"));
-        Files.writeString(folder.resolve("20-secret.yaml"), """
+        Files.writeString(folder.resolve(file), """
                 apiVersion: v1
                 kind: Secret
-                metadata: {name: edge-cert, namespace: default}
+                metadata: {name: %s, namespace: default}
                 type: kubernetes.io/tls
                 stringData:
                   tls.crt: |
                     %s
                   tls.key: |
                     %s
-                """.formatted(indented(crt), indented(key)));
+                """.formatted(secretName, indented(crt), indented(key)));
     }
 
     private String curl(String ca, String path) throws Exception {
@@ -124,14 +130,17 @@ class IngressHttpsFromIstiodLiteTest {
                 .config()
                 .listenerFor("0.0.0.0", 443)
                 .flatMap(ListenerConfig::tls)
+                .flatMap(tls -> tls.forServerName(HOSTNAME))
                 .map(DownstreamTls::subject);
     }
 
     @Test
     void curlReachesTheGatewayOverHttpsAndARotatedCertificateIsServedToNewConnections() throws Exception {
         certificate("first");
+        LocalCommands.selfSigned(keys, "admin", ADMIN, "sec1-ec");
         Files.writeString(folder.resolve("00-mesh.yaml"), MESH);
         secret("first");
+        secret("admin", "admin-cert", "21-admin-secret.yaml");
         source = LocalFolderSource.open(folder, Duration.ofMillis(100));
         istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
                 .xdsPort(0)
@@ -157,6 +166,18 @@ class IngressHttpsFromIstiodLiteTest {
                 .join();
 
         assertThat(curl("first", "/")).isEqualTo("shop over https 2");
+        assertThat(run(
+                        "curl",
+                        "-sS",
+                        "--max-time",
+                        "10",
+                        "--cacert",
+                        keys.resolve("admin.crt").toString(),
+                        "--resolve",
+                        ADMIN + ":" + listener.port() + ":127.0.0.1",
+                        "https://" + ADMIN + ":" + listener.port() + "/"))
+                .as("the second server on 443, its own certificate picked by SNI")
+                .isEqualTo("admin over https");
         try (DownstreamListener plain = DownstreamListener.plain(
                         bed.group,
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -219,6 +240,9 @@ class IngressHttpsFromIstiodLiteTest {
               - port: {number: 443, name: https, protocol: HTTPS}
                 hosts: ["shop.example.com"]
                 tls: {mode: SIMPLE, credentialName: edge-cert}
+              - port: {number: 443, name: https-admin, protocol: HTTPS}
+                hosts: ["admin.example.com"]
+                tls: {mode: SIMPLE, credentialName: admin-cert}
               - port: {number: 80, name: http, protocol: HTTP}
                 hosts: ["shop.example.com"]
                 tls: {httpsRedirect: true}
@@ -231,5 +255,14 @@ class IngressHttpsFromIstiodLiteTest {
               gateways: [edge]
               http:
               - directResponse: {status: 200, body: {string: shop over https}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: admin, namespace: default}
+            spec:
+              hosts: ["admin.example.com"]
+              gateways: [edge]
+              http:
+              - directResponse: {status: 200, body: {string: admin over https}}
             """;
 }

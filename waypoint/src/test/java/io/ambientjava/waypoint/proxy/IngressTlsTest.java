@@ -172,6 +172,65 @@ class IngressTlsTest {
         assertThat(curl("--http1.1", url("/productpage"))).isEqualTo("v1 GET /productpage\n 1.1");
     }
 
+    /** One filter chain per certificate, chosen by the client's SNI; {@code names} empty: the default chain. */
+    private static Listener sniListener(List<String> names, TransportSocket... sockets) {
+        Listener plain = Envoy.httpListener(TestBed.VIP, TestBed.PORT, TestBed.HOST);
+        Listener.Builder listener = plain.toBuilder().clearFilterChains();
+        for (int i = 0; i < sockets.length; i++) {
+            var chain = plain.getFilterChains(0).toBuilder().setTransportSocket(sockets[i]);
+            if (i < names.size()) {
+                chain.setFilterChainMatch(io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
+                        .addServerNames(names.get(i)));
+            }
+            listener.addFilterChains(chain);
+        }
+        return listener.build();
+    }
+
+    private String curlAs(String hostname, String ca) throws Exception {
+        return LocalCommands.run(
+                dir,
+                "curl",
+                "-sS",
+                "--max-time",
+                "10",
+                "--http1.1",
+                "--cacert",
+                dir.resolve(ca + ".crt").toString(),
+                "--resolve",
+                hostname + ":" + bed.listener.port() + ":127.0.0.1",
+                "https://" + hostname + ":" + bed.listener.port() + "/by-sni");
+    }
+
+    @Test
+    void eachServerNameGetsItsOwnCertificateAndOthersTheDefaultOrNone() throws Exception {
+        LocalCommands.selfSigned(dir, "shop", "shop.example", "pkcs8-rsa");
+        LocalCommands.selfSigned(dir, "admin", "admin.example.org", "sec1-ec");
+        LocalCommands.selfSigned(dir, "tls", HOSTNAME, "pkcs8-rsa");
+        TransportSocket shop = tlsSocket(pem("shop.crt"), pem("shop.key"));
+        TransportSocket admin = tlsSocket(pem("admin.crt"), pem("admin.key"));
+        bed.cluster(Envoy.edsCluster(CLUSTER).build(), v1);
+        bed.push(Envoy.routes(
+                TestBed.HOST + ":" + TestBed.PORT,
+                List.of(Envoy.prefixRoute("/", CLUSTER).build())));
+        bed.push(sniListener(List.of("shop.example", "*.example.org"), shop, admin));
+
+        assertThat(curlAs("shop.example", "shop")).isEqualTo("v1 GET /by-sni\n");
+        assertThat(curlAs("admin.example.org", "admin")).as("by the wildcard").isEqualTo("v1 GET /by-sni\n");
+        assertThat(curlAs("shop.example", "admin"))
+                .as("the shop name is not served the admin certificate")
+                .doesNotContain("v1 GET");
+        assertThat(curlAs(HOSTNAME, "tls"))
+                .as("no chain for the name and no default chain: the connection is closed at once")
+                .doesNotContain("v1 GET")
+                .doesNotContain("timed out");
+
+        bed.push(sniListener(
+                List.of("shop.example", "*.example.org"), shop, admin, tlsSocket(pem("tls.crt"), pem("tls.key"))));
+        assertThat(curlAs(HOSTNAME, "tls")).as("the default chain").isEqualTo("v1 GET /by-sni\n");
+        assertThat(curlAs("shop.example", "shop")).isEqualTo("v1 GET /by-sni\n");
+    }
+
     @Test
     void plainHttpToATlsListenerGetsNoAnswer() throws Exception {
         certificate("pkcs8-rsa");

@@ -18,8 +18,8 @@ import java.util.function.Consumer;
 /**
  * A Gateway API {@code Gateway} (of a class other than {@code istio-waypoint}) and the HTTPRoutes attached to it as
  * an ingress gateway's resources: per HTTP or HTTPS listener port a listener {@code 0.0.0.0_<port>} (HTTPS: TLS
- * terminated with the listener's first {@code certificateRefs} Secret, one certificate per port) and a route table
- * {@code http.<port>}, one virtual host per route hostname (limited by the listener's {@code hostname}; {@code *}
+ * terminated with the listener's first {@code certificateRefs} Secret, picked by SNI against the listener's
+ * {@code hostname} when a port has several) and a route table {@code http.<port>}, one virtual host per route hostname (limited by the listener's {@code hostname}; {@code *}
  * when neither names one). Routes attach through {@code parentRefs} (optionally by {@code sectionName} or
  * {@code port}) and must be allowed by the listener's {@code allowedRoutes.namespaces} ({@code Same} by default).
  */
@@ -58,7 +58,11 @@ final class GatewayApiTranslator {
                         + ") is not supported yet; only HTTP and HTTPS (Terminate)");
                 continue;
             }
-            if (!ports.claim(listener.getPort(), tls, "listener '" + listener.getName() + "'", warn)) {
+            List<String> sniHosts =
+                    listener.getHostname() == null || listener.getHostname().isBlank()
+                            ? List.of("*")
+                            : List.of(listener.getHostname());
+            if (!ports.claim(listener.getPort(), tls, sniHosts, "listener '" + listener.getName() + "'", warn)) {
                 continue;
             }
             String from = listener.getAllowedRoutes() == null

@@ -1,42 +1,124 @@
 package io.ambientjava.istiod.translate.envoy;
 
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * What each port of an ingress gateway serves: plain HTTP, or HTTPS with one certificate. The first server (Istio
- * Gateway) or listener (Gateway API) on a port decides; another that wants the port otherwise is reported and
- * skipped, as there are no SNI filter chains yet.
+ * What each port of an ingress gateway serves: plain HTTP, or HTTPS with one certificate per server (Istio
+ * Gateway) or listener (Gateway API), chosen by the client's SNI among the server's hosts. A server whose hosts
+ * include {@code *} (or a listener without a hostname) gives the port's default certificate. Servers of one
+ * credential share a filter chain. Another that wants the port otherwise (HTTP beside HTTPS, a second default
+ * certificate, a host another certificate already serves) is reported and skipped.
  */
 final class GatewayPorts {
 
-    private final Map<Integer, Optional<GatewayCredential>> tlsByPort = new TreeMap<>();
+    /** An HTTPS filter chain: its certificate and the server names it answers (none: the default chain). */
+    private record Chain(GatewayCredential credential, Set<String> serverNames) {}
+
+    /** A port's use: {@code chains} empty for plain HTTP. */
+    private record Use(boolean https, List<Chain> chains) {}
+
+    private final Map<Integer, Use> byPort = new TreeMap<>();
 
     /**
-     * Takes {@code port} for plain HTTP ({@code tls} empty) or HTTPS with {@code tls}; false, with a warning about
-     * {@code what}, when the port already serves something else.
+     * Takes {@code port} for plain HTTP ({@code tls} empty) or HTTPS with {@code tls} for {@code hosts} (server
+     * hosts, {@code ns/} prefixes allowed); false, with a warning about {@code what}, when the port cannot also
+     * serve this.
      */
-    boolean claim(int port, Optional<GatewayCredential> tls, String what, Consumer<String> warn) {
-        Optional<GatewayCredential> before = tlsByPort.putIfAbsent(port, tls);
-        if (before == null || before.map(GatewayCredential::source).equals(tls.map(GatewayCredential::source))) {
+    boolean claim(int port, Optional<GatewayCredential> tls, List<String> hosts, String what, Consumer<String> warn) {
+        Use use = byPort.get(port);
+        if (use == null) {
+            use = new Use(tls.isPresent(), new ArrayList<>());
+            byPort.put(port, use);
+        } else if (use.https() != tls.isPresent()) {
+            warn.accept(what + " is skipped: port " + port + " already serves " + (use.https() ? "HTTPS" : "plain HTTP")
+                    + " (one port cannot serve both)");
+            return false;
+        }
+        if (tls.isEmpty()) {
             return true;
         }
-        warn.accept(what + " is skipped: port " + port + " already serves "
-                + before.map(c -> "HTTPS with " + c.source()).orElse("plain HTTP")
-                + " (one certificate per port, no SNI selection yet)");
-        return false;
+        Set<String> names = serverNames(hosts);
+        Optional<Chain> same = use.chains().stream()
+                .filter(c -> c.credential().source().equals(tls.get().source()))
+                .findFirst();
+        for (Chain other : use.chains()) {
+            if (same.isPresent() && other == same.get()) {
+                continue;
+            }
+            if (names.isEmpty() && other.serverNames().isEmpty()) {
+                warn.accept(what + " is skipped: port " + port + " already has a default certificate, "
+                        + other.credential().source() + " (a server with hosts [*])");
+                return false;
+            }
+            for (String name : names) {
+                if (other.serverNames().contains(name)) {
+                    warn.accept(what + " is skipped: on port " + port + " " + name + " is already served with "
+                            + other.credential().source());
+                    return false;
+                }
+            }
+        }
+        if (same.isPresent()) {
+            if (names.isEmpty() || same.get().serverNames().isEmpty()) {
+                same.get().serverNames().clear(); // the default chain takes every name
+            } else {
+                same.get().serverNames().addAll(names);
+            }
+        } else {
+            use.chains().add(new Chain(tls.get(), names));
+        }
+        return true;
     }
 
-    /** The port's listener {@code 0.0.0.0_<port>} routed by {@code http.<port>}, terminating TLS if it is HTTPS. */
+    /** Server hosts as SNI names: without {@code ns/}; {@code *} anywhere means every name (empty). */
+    private static Set<String> serverNames(List<String> hosts) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String host : hosts) {
+            String name = host.substring(host.indexOf('/') + 1);
+            if (name.equals("*")) {
+                return new LinkedHashSet<>();
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    /**
+     * The port's listener {@code 0.0.0.0_<port>} routed by {@code http.<port>}: for HTTPS one filter chain per
+     * certificate, those with server names first, the default chain last.
+     */
     Listener listener(int port) {
         String name = EnvoyNames.gatewayListener(port);
         Listener plain = ListenerTranslator.http(name, "0.0.0.0", port, EnvoyNames.gatewayRoute(port));
-        return tlsByPort
-                .getOrDefault(port, Optional.empty())
-                .map(c -> ListenerTranslator.withTls(plain, c.certificateChainPem(), c.privateKeyPem()))
-                .orElse(plain);
+        Use use = byPort.get(port);
+        if (use == null || !use.https()) {
+            return plain;
+        }
+        Listener.Builder listener = plain.toBuilder().clearFilterChains();
+        List<Chain> ordered = new ArrayList<>(use.chains());
+        ordered.sort((a, b) ->
+                Boolean.compare(a.serverNames().isEmpty(), b.serverNames().isEmpty()));
+        for (Chain chain : ordered) {
+            var filterChain = ListenerTranslator.withTls(
+                    plain,
+                    chain.credential().certificateChainPem(),
+                    chain.credential().privateKeyPem())
+                    .getFilterChains(0)
+                    .toBuilder();
+            if (!chain.serverNames().isEmpty()) {
+                filterChain.setFilterChainMatch(FilterChainMatch.newBuilder().addAllServerNames(chain.serverNames()));
+            }
+            listener.addFilterChains(filterChain);
+        }
+        return listener.build();
     }
 }

@@ -19,8 +19,8 @@ import java.util.function.Consumer;
  * and a route table {@code http.<port>} with one virtual host per VirtualService host that the port's server
  * {@code hosts} admit ({@code ns/host} restricts the VirtualService's namespace, {@code ./} means the Gateway's).
  * HTTPS servers with {@code tls.mode: SIMPLE} terminate TLS with the certificate of their {@code credentialName}
- * Secret (one certificate per port); an HTTP server with {@code tls.httpsRedirect} gets virtual hosts with
- * {@code require_tls: ALL} (301 to https). Other TLS modes and TCP servers are reported and skipped. Gateways
+ * Secret, picked by SNI against the server's hosts when a port has several; an HTTP server with
+ * {@code tls.httpsRedirect} gets virtual hosts with {@code require_tls: ALL} (301 to https). Other TLS modes and TCP servers are reported and skipped. Gateways
  * with the same {@code selector} are one proxy, as in Istio: each of their names gets the resources of all.
  */
 final class IstioGatewayTranslator {
@@ -135,7 +135,7 @@ final class IstioGatewayTranslator {
                         + " served");
                 continue;
             }
-            if (!ports.claim(port, tls, "server on port " + port, warn)) {
+            if (!ports.claim(port, tls, MeshServices.listOrEmpty(server.getHosts()), "server on port " + port, warn)) {
                 continue;
             }
             List<PortHost> hosts = hostsByPort.computeIfAbsent(port, p -> new ArrayList<>());

@@ -119,6 +119,11 @@ class GatewayApiRoutesTest {
                     port: 8443
                     protocol: HTTPS
                     tls: {mode: Terminate, certificateRefs: [{name: public-cert}]}
+                  - name: secure-admin
+                    port: 8443
+                    hostname: admin.example.com
+                    protocol: HTTPS
+                    tls: {mode: Terminate, certificateRefs: [{name: public-cert}]}
                   - name: elsewhere
                     port: 9443
                     protocol: HTTPS
@@ -129,6 +134,10 @@ class GatewayApiRoutesTest {
         ProxyResources proxy = translation.of(ProxyId.gateway("default", "public"));
 
         assertThat(proxy.listeners()).containsOnlyKeys("0.0.0.0_8443");
+        assertThat(proxy.listeners().get("0.0.0.0_8443").getFilterChainsList())
+                .as("the same certificate for the hostname listener and the default one: one chain")
+                .singleElement()
+                .satisfies(c -> assertThat(c.hasFilterChainMatch()).isFalse());
         var socket = proxy.listeners().get("0.0.0.0_8443").getFilterChains(0).getTransportSocket();
         var tls = socket.getTypedConfig()
                 .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.class);

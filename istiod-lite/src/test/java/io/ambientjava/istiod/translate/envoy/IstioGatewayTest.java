@@ -78,7 +78,12 @@ class IstioGatewayTest {
 
     private static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext tlsOf(
             io.envoyproxy.envoy.config.listener.v3.Listener listener) throws Exception {
-        var socket = listener.getFilterChains(0).getTransportSocket();
+        return tlsOf(listener.getFilterChains(0));
+    }
+
+    private static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext tlsOf(
+            io.envoyproxy.envoy.config.listener.v3.FilterChain chain) throws Exception {
+        var socket = chain.getTransportSocket();
         assertThat(socket.getName()).isEqualTo("envoy.transport_sockets.tls");
         return socket.getTypedConfig()
                 .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.class);
@@ -191,7 +196,7 @@ class IstioGatewayTest {
     }
 
     @Test
-    void otherTlsModesAndASecondCertificateOnAPortAreReported() {
+    void severalCertificatesOnAPortArePickedBySniAndOtherTlsModesAreReported() throws Exception {
         String gateways = """
                 apiVersion: networking.istio.io/v1
                 kind: Gateway
@@ -203,26 +208,49 @@ class IstioGatewayTest {
                     hosts: [shop.example.com]
                     tls: {mode: SIMPLE, credentialName: edge-cert}
                   - port: {number: 443, name: https-admin, protocol: HTTPS}
-                    hosts: [admin.example.com]
+                    hosts: [./admin.example.com]
                     tls: {mode: SIMPLE, credentialName: admin-cert}
+                  - port: {number: 443, name: https-any, protocol: HTTPS}
+                    hosts: ["*"]
+                    tls: {mode: SIMPLE, credentialName: edge-cert}
+                  - port: {number: 443, name: https-again, protocol: HTTPS}
+                    hosts: [admin.example.com]
+                    tls: {mode: SIMPLE, credentialName: other-cert}
                   - port: {number: 8443, name: passthrough, protocol: HTTPS}
                     hosts: ["*"]
                     tls: {mode: PASSTHROUGH}
                 """;
-        var translation =
-                translate(with(gateways, BOUND, tlsSecret("edge-cert", CERT, KEY), tlsSecret("admin-cert", CERT, KEY)));
+        var translation = translate(with(
+                gateways,
+                BOUND,
+                tlsSecret("edge-cert", CERT, KEY),
+                tlsSecret("admin-cert", CERT.replace("MIIB", "MIIC"), KEY),
+                tlsSecret("other-cert", CERT, KEY)));
         ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
 
         assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_443");
+        var chains = edge.listeners().get("0.0.0.0_443").getFilterChainsList();
+        assertThat(chains).hasSize(2);
+        assertThat(chains.get(0).getFilterChainMatch().getServerNamesList()).containsExactly("admin.example.com");
+        assertThat(tlsOf(chains.get(0))
+                        .getCommonTlsContext()
+                        .getTlsCertificates(0)
+                        .getCertificateChain())
+                .satisfies(c -> assertThat(c.getInlineBytes().toStringUtf8()).contains("MIIC"));
+        assertThat(chains.get(1).hasFilterChainMatch())
+                .as("edge-cert serves shop.example.com and, through the * server, every other name")
+                .isFalse();
+        assertThat(chains.get(1).getFilters(0)).isEqualTo(chains.get(0).getFilters(0));
         assertThat(edge.routes().get("http.443").getVirtualHostsList())
                 .extracting(VirtualHost::getName)
-                .containsExactly("shop.example.com:443");
+                .containsExactly("admin.example.com:443", "shop.example.com:443");
         assertThat(translation.warnings())
                 .extracting(Object::toString)
                 .anySatisfy(w -> assertThat(w)
-                        .contains("port 443 is skipped")
-                        .contains("already serves HTTPS with default/edge-cert"))
-                .anySatisfy(w -> assertThat(w).contains("tls.mode PASSTHROUGH is not supported yet"));
+                        .contains("server on port 443 is skipped")
+                        .contains("admin.example.com is already served with default/admin-cert"))
+                .anySatisfy(w -> assertThat(w).contains("tls.mode PASSTHROUGH is not supported yet"))
+                .hasSize(2);
     }
 
     @Test
