@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -23,8 +24,9 @@ import java.util.Set;
 /**
  * A filter chain's {@code transport_socket} to a {@link DownstreamTls}: {@code envoy.transport_sockets.tls} with one
  * certificate chain and private key given inline (PEM, read by the mesh's own {@link Pem}: the key as PKCS#8,
- * PKCS#1 RSA or SEC1 EC, as Kubernetes TLS Secrets hold them) and optional ALPN protocols. Anything else (SDS, files, client certificate validation, TLS
- * parameters) is refused by its field.
+ * PKCS#1 RSA or SEC1 EC, as Kubernetes TLS Secrets hold them), optional ALPN protocols, and for mutual TLS an
+ * inline {@code validation_context.trusted_ca} with {@code require_client_certificate}. Anything else (SDS, files,
+ * SAN matching, TLS parameters) is refused by its field.
  */
 final class DownstreamTlsTranslator {
 
@@ -41,10 +43,24 @@ final class DownstreamTlsTranslator {
         }
         DownstreamTlsContext tls = ListenerTranslator.unpack(socket.getTypedConfig(), DownstreamTlsContext.class, path);
         String tpath = path + ".typed_config";
-        FieldGuard.onlyFields(tls, tpath, Set.of("common_tls_context"));
+        FieldGuard.onlyFields(tls, tpath, Set.of("common_tls_context", "require_client_certificate"));
         CommonTlsContext common = tls.getCommonTlsContext();
         String cpath = tpath + ".common_tls_context";
-        FieldGuard.onlyFields(common, cpath, Set.of("tls_certificates", "alpn_protocols"));
+        FieldGuard.onlyFields(common, cpath, Set.of("tls_certificates", "alpn_protocols", "validation_context"));
+        List<X509Certificate> clientCas = List.of();
+        if (common.hasValidationContext()) {
+            String vpath = cpath + ".validation_context";
+            FieldGuard.onlyFields(common.getValidationContext(), vpath, Set.of("trusted_ca"));
+            clientCas = certificates(
+                    inline(common.getValidationContext().getTrustedCa(), vpath + ".trusted_ca"), vpath + ".trusted_ca");
+        }
+        boolean requireClientCertificate = tls.hasRequireClientCertificate()
+                && tls.getRequireClientCertificate().getValue();
+        if (requireClientCertificate && clientCas.isEmpty()) {
+            throw FieldGuard.invalid(
+                    tpath + ".require_client_certificate",
+                    "needs common_tls_context.validation_context.trusted_ca to check the certificates against");
+        }
         if (common.getTlsCertificatesCount() != 1) {
             throw FieldGuard.invalid(cpath + ".tls_certificates", "exactly one certificate is supported");
         }
@@ -58,8 +74,13 @@ final class DownstreamTlsTranslator {
         requireKeyOf(chain.getFirst(), key, kpath);
         List<String> alpn = common.getAlpnProtocolsCount() == 0 ? DEFAULT_ALPN : common.getAlpnProtocolsList();
         try {
-            SslContext context = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-                    .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+            SslContextBuilder builder = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
+            if (!clientCas.isEmpty()) {
+                // As Envoy: with trusted_ca a client certificate is verified when sent, and required only if asked
+                builder.trustManager(clientCas.toArray(X509Certificate[]::new))
+                        .clientAuth(requireClientCertificate ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+            }
+            SslContext context = builder.sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(
                             ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -67,7 +88,7 @@ final class DownstreamTlsTranslator {
                             alpn))
                     .build();
             return new DownstreamTls(
-                    context, alpn, chain.getFirst().getSubjectX500Principal().getName());
+                    context, alpn, chain.getFirst().getSubjectX500Principal().getName(), requireClientCertificate);
         } catch (IOException | RuntimeException e) {
             throw FieldGuard.invalid(kpath, "cannot make a TLS server context: " + e.getMessage());
         }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code credentialName}, the Kubernetes TLS Secret it names, istiod-lite's Envoy xDS to the gateway's ADS client,
  * and curl verifying the certificate; a new certificate in the Secret is served to new connections; the plain HTTP
  * server with {@code tls.httpsRedirect} sends curl to https; a second HTTPS server on the port has its own
- * certificate, picked by SNI.
+ * certificate, picked by SNI; a {@code MUTUAL} server admits only a client certificate from the Secret's CA.
  */
 @RequiresCommand({"curl", "openssl"})
 class IngressHttpsFromIstiodLiteTest {
@@ -125,6 +125,12 @@ class IngressHttpsFromIstiodLiteTest {
                 "https://" + HOSTNAME + ":" + listener.port() + path);
     }
 
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+
     private Optional<String> servedSubject() {
         return bed.runtime
                 .config()
@@ -141,6 +147,24 @@ class IngressHttpsFromIstiodLiteTest {
         Files.writeString(folder.resolve("00-mesh.yaml"), MESH);
         secret("first");
         secret("admin", "admin-cert", "21-admin-secret.yaml");
+        LocalCommands.selfSigned(keys, "clientca", "client-ca", "sec1-ec");
+        LocalCommands.issuedBy(keys, "clientca", "alice", "alice");
+        Files.writeString(folder.resolve("22-mtls-secret.yaml"), """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: mtls-cert, namespace: default}
+                type: kubernetes.io/tls
+                stringData:
+                  tls.crt: |
+                    %s
+                  tls.key: |
+                    %s
+                  ca.crt: |
+                    %s
+                """.formatted(
+                        indented(Files.readString(keys.resolve("first.crt"))),
+                        indented(Files.readString(keys.resolve("first.key"))),
+                        indented(Files.readString(keys.resolve("clientca.crt")))));
         source = LocalFolderSource.open(folder, Duration.ofMillis(100));
         istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
                 .xdsPort(0)
@@ -178,6 +202,32 @@ class IngressHttpsFromIstiodLiteTest {
                         "https://" + ADMIN + ":" + listener.port() + "/"))
                 .as("the second server on 443, its own certificate picked by SNI")
                 .isEqualTo("admin over https");
+        try (DownstreamListener mutual = DownstreamListener.plain(
+                        bed.group,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        bed.runtime,
+                        "0.0.0.0",
+                        8443)
+                .join()) {
+            String authority = HOSTNAME + ":" + mutual.port();
+            String[] curlMutual = {
+                "curl",
+                "-sS",
+                "--max-time",
+                "10",
+                "--cacert",
+                keys.resolve("first.crt").toString(),
+                "--resolve",
+                authority + ":127.0.0.1",
+                "https://" + authority + "/"
+            };
+            assertThat(run(concat(curlMutual, "--cert", "alice.crt", "--key", "alice.key")))
+                    .as("tls.mode MUTUAL: a client certificate from the Secret's ca.crt")
+                    .isEqualTo("shop over https");
+            assertThat(run(curlMutual))
+                    .as("MUTUAL without a client certificate")
+                    .doesNotContain("shop over");
+        }
         try (DownstreamListener plain = DownstreamListener.plain(
                         bed.group,
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -246,6 +296,9 @@ class IngressHttpsFromIstiodLiteTest {
               - port: {number: 80, name: http, protocol: HTTP}
                 hosts: ["shop.example.com"]
                 tls: {httpsRedirect: true}
+              - port: {number: 8443, name: https-mtls, protocol: HTTPS}
+                hosts: ["shop.example.com"]
+                tls: {mode: MUTUAL, credentialName: mtls-cert}
             ---
             apiVersion: networking.istio.io/v1
             kind: VirtualService

@@ -232,6 +232,44 @@ class IngressTlsTest {
     }
 
     @Test
+    void mutualTlsAdmitsOnlyClientsWithACertificateFromTheTrustedCa() throws Exception {
+        certificate("pkcs8-rsa");
+        LocalCommands.selfSigned(dir, "clientca", "client-ca", "sec1-ec");
+        LocalCommands.issuedBy(dir, "clientca", "alice", "alice");
+        LocalCommands.selfSigned(dir, "mallory", "mallory", "sec1-ec");
+        TransportSocket plainTls = tlsSocket(pem("tls.crt"), pem("tls.key"), "http/1.1");
+        DownstreamTlsContext.Builder mutual = plainTls.getTypedConfig().unpack(DownstreamTlsContext.class).toBuilder()
+                .setRequireClientCertificate(com.google.protobuf.BoolValue.of(true));
+        mutual.getCommonTlsContextBuilder()
+                .setValidationContext(
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+                                .newBuilder()
+                                .setTrustedCa(DataSource.newBuilder().setInlineString(pem("clientca.crt"))));
+        serve(plainTls.toBuilder().setTypedConfig(Any.pack(mutual.build())).build());
+
+        assertThat(curl("--cert", "alice.crt", "--key", "alice.key", url("/mtls")))
+                .isEqualTo("v1 GET /mtls\n 1.1");
+        assertThat(curl(url("/no-cert"))).as("no client certificate").doesNotContain("v1 GET");
+        assertThat(curl("--cert", "mallory.crt", "--key", "mallory.key", url("/other-ca")))
+                .as("a certificate from another CA")
+                .doesNotContain("v1 GET");
+        assertThat(v1.seen).extracting(TestUpstream.Seen::uri).containsExactly("/mtls");
+    }
+
+    @Test
+    void requiringClientCertificatesWithoutATrustedCaIsRefusedByField() throws Exception {
+        certificate("pkcs8-rsa");
+        TransportSocket plainTls = tlsSocket(pem("tls.crt"), pem("tls.key"));
+        DownstreamTlsContext asking = plainTls.getTypedConfig().unpack(DownstreamTlsContext.class).toBuilder()
+                .setRequireClientCertificate(com.google.protobuf.BoolValue.of(true))
+                .build();
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(
+                        plainTls.toBuilder().setTypedConfig(Any.pack(asking)).build())))
+                .hasMessageContaining("require_client_certificate")
+                .hasMessageContaining("trusted_ca");
+    }
+
+    @Test
     void plainHttpToATlsListenerGetsNoAnswer() throws Exception {
         certificate("pkcs8-rsa");
         serve(tlsSocket(pem("tls.crt"), pem("tls.key")));
@@ -270,15 +308,31 @@ class IngressTlsTest {
         assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(tlsSocket(cert, ""))))
                 .hasMessageContaining("tls_certificates[0].private_key: needs inline_bytes or inline_string");
 
-        TransportSocket clientCerts = TransportSocket.newBuilder()
+        TransportSocket requireSni = TransportSocket.newBuilder()
                 .setName("envoy.transport_sockets.tls")
                 .setTypedConfig(Any.pack(DownstreamTlsContext.newBuilder()
-                        .setRequireClientCertificate(com.google.protobuf.BoolValue.of(true))
+                        .setRequireSni(com.google.protobuf.BoolValue.of(true))
                         .build()))
                 .build();
-        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(clientCerts)))
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(requireSni)))
                 .hasMessageContaining("unsupported field")
-                .hasMessageContaining("require_client_certificate");
+                .hasMessageContaining("require_sni");
+        DownstreamTlsContext.Builder sanMatching =
+                tlsSocket(cert, key).getTypedConfig().unpack(DownstreamTlsContext.class).toBuilder();
+        sanMatching
+                .getCommonTlsContextBuilder()
+                .setValidationContext(
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+                                .newBuilder()
+                                .setTrustedCa(DataSource.newBuilder().setInlineString(cert))
+                                .addMatchTypedSubjectAltNames(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                                        .SubjectAltNameMatcher.getDefaultInstance()));
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(tlsSocket(cert, key).toBuilder()
+                        .setTypedConfig(Any.pack(sanMatching.build()))
+                        .build())))
+                .as("client SAN matching is not enforced, so it is refused rather than ignored")
+                .hasMessageContaining("validation_context")
+                .hasMessageContaining("match_typed_subject_alt_names");
         TransportSocket other = tlsSocket(cert, key).toBuilder()
                 .setName("envoy.transport_sockets.raw_buffer")
                 .build();

@@ -57,4 +57,30 @@ public final class LocalCommands {
                 "-addext",
                 "subjectAltName=DNS:" + hostname);
     }
+
+    /**
+     * A client certificate for {@code commonName} issued by the self-signed {@code ca} ({@code <ca>.crt},
+     * {@code <ca>.key} from {@link #selfSigned}) as {@code <name>.crt} and {@code <name>.key}.
+     */
+    public static void issuedBy(Path dir, String ca, String name, String commonName)
+            throws IOException, InterruptedException {
+        run(dir, "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", name + ".key");
+        run(dir, "openssl", "req", "-new", "-key", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + commonName);
+        run(
+                dir,
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                name + ".csr",
+                "-CA",
+                ca + ".crt",
+                "-CAkey",
+                ca + ".key",
+                "-CAcreateserial",
+                "-out",
+                name + ".crt",
+                "-days",
+                "1");
+    }
 }

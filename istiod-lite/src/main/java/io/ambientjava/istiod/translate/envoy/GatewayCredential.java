@@ -17,7 +17,8 @@ import java.util.function.Consumer;
  *
  * @param source {@code <namespace>/<secret>}
  */
-record GatewayCredential(String source, String certificateChainPem, String privateKeyPem) {
+record GatewayCredential(
+        String source, String certificateChainPem, String privateKeyPem, Optional<String> clientCaPem) {
 
     /** The credential, or empty with a warning that says what is missing. */
     static Optional<GatewayCredential> resolve(
@@ -41,7 +42,40 @@ record GatewayCredential(String source, String certificateChainPem, String priva
                             : "tls.crt is not a PEM certificate"));
             return Optional.empty();
         }
-        return Optional.of(new GatewayCredential(source, chain.get(), key.get()));
+        return Optional.of(new GatewayCredential(source, chain.get(), key.get(), Optional.empty()));
+    }
+
+    /**
+     * For {@code tls.mode: MUTUAL}: the credential and the CA that client certificates must chain to, as Istio looks
+     * for it: {@code ca.crt} (or {@code cacert}) in the same Secret (cert-manager puts it there), else in the Secret
+     * {@code <credentialName>-cacert}. Empty, with a warning, when there is none.
+     */
+    static Optional<GatewayCredential> resolveMutual(
+            ConfigSnapshot snapshot, String namespace, String credentialName, Consumer<String> warn) {
+        Optional<GatewayCredential> credential = resolve(snapshot, namespace, credentialName, warn);
+        if (credential.isEmpty()) {
+            return credential;
+        }
+        Optional<String> ca = Optional.empty();
+        for (String name : new String[] {credentialName, credentialName + "-cacert"}) {
+            ca = snapshot.get(ResourceKind.SECRET, namespace, name, Secret.class)
+                    .flatMap(secret -> value(secret, "ca.crt").or(() -> value(secret, "cacert")));
+            if (ca.isPresent()) {
+                break;
+            }
+        }
+        String source = namespace + "/" + credentialName;
+        if (ca.isEmpty()) {
+            warn.accept("tls.mode MUTUAL needs the client CA: ca.crt in secret " + source + " or in secret " + source
+                    + "-cacert (from the Kubernetes API istiod-lite reads only Secrets of type kubernetes.io/tls)");
+            return Optional.empty();
+        }
+        if (!ca.get().contains("-----BEGIN CERTIFICATE-----")) {
+            warn.accept("secret " + source + ": ca.crt is not a PEM certificate");
+            return Optional.empty();
+        }
+        GatewayCredential c = credential.get();
+        return Optional.of(new GatewayCredential(c.source(), c.certificateChainPem(), c.privateKeyPem(), ca));
     }
 
     private static Optional<String> value(Secret secret, String name) {

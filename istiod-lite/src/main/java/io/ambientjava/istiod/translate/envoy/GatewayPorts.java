@@ -48,7 +48,7 @@ final class GatewayPorts {
         }
         Set<String> names = serverNames(hosts);
         Optional<Chain> same = use.chains().stream()
-                .filter(c -> c.credential().source().equals(tls.get().source()))
+                .filter(c -> c.credential().equals(tls.get()))
                 .findFirst();
         for (Chain other : use.chains()) {
             if (same.isPresent() && other == same.get()) {
@@ -108,12 +108,7 @@ final class GatewayPorts {
         ordered.sort((a, b) ->
                 Boolean.compare(a.serverNames().isEmpty(), b.serverNames().isEmpty()));
         for (Chain chain : ordered) {
-            var filterChain = ListenerTranslator.withTls(
-                    plain,
-                    chain.credential().certificateChainPem(),
-                    chain.credential().privateKeyPem())
-                    .getFilterChains(0)
-                    .toBuilder();
+            var filterChain = ListenerTranslator.withTls(plain, chain.credential()).getFilterChains(0).toBuilder();
             if (!chain.serverNames().isEmpty()) {
                 filterChain.setFilterChainMatch(FilterChainMatch.newBuilder().addAllServerNames(chain.serverNames()));
             }

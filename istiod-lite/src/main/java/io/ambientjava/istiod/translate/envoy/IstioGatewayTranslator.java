@@ -18,8 +18,8 @@ import java.util.function.Consumer;
  * {@code [<ns>/<name>]}) as an ingress gateway's resources: per HTTP server port a listener {@code 0.0.0.0_<port>}
  * and a route table {@code http.<port>} with one virtual host per VirtualService host that the port's server
  * {@code hosts} admit ({@code ns/host} restricts the VirtualService's namespace, {@code ./} means the Gateway's).
- * HTTPS servers with {@code tls.mode: SIMPLE} terminate TLS with the certificate of their {@code credentialName}
- * Secret, picked by SNI against the server's hosts when a port has several; an HTTP server with
+ * HTTPS servers with {@code tls.mode: SIMPLE} (or {@code MUTUAL}, requiring client certificates from the Secret's
+ * CA) terminate TLS with the certificate of their {@code credentialName} Secret, picked by SNI against the server's hosts when a port has several; an HTTP server with
  * {@code tls.httpsRedirect} gets virtual hosts with {@code require_tls: ALL} (301 to https). Other TLS modes and TCP servers are reported and skipped. Gateways
  * with the same {@code selector} are one proxy, as in Istio: each of their names gets the resources of all.
  */
@@ -156,13 +156,26 @@ final class IstioGatewayTranslator {
                         || tls.getServerCertificate().isBlank());
     }
 
-    /** An HTTPS server's certificate: {@code tls.mode: SIMPLE} with a {@code credentialName} Secret. */
+    /**
+     * An HTTPS server's certificate: {@code tls.mode: SIMPLE} with a {@code credentialName} Secret, or {@code MUTUAL}
+     * with the client CA too.
+     */
     private Optional<GatewayCredential> credential(Server server, String namespace, int port, Consumer<String> warn) {
         var tls = server.getTls();
         String mode = tls == null || tls.getMode() == null ? "PASSTHROUGH" : String.valueOf(tls.getMode());
-        if (!mode.equals("SIMPLE")) {
+        if (!mode.equals("SIMPLE") && !mode.equals("MUTUAL")) {
             warn.accept("HTTPS server on port " + port + " with tls.mode " + mode
-                    + " is not supported yet; only SIMPLE (TLS terminated at the gateway) is served");
+                    + " is not supported yet; SIMPLE and MUTUAL (TLS terminated at the gateway) are served");
+            return Optional.empty();
+        }
+        if (mode.equals("MUTUAL")
+                && (!MeshServices.listOrEmpty(tls.getSubjectAltNames()).isEmpty()
+                        || !MeshServices.listOrEmpty(tls.getVerifyCertificateHash())
+                                .isEmpty()
+                        || !MeshServices.listOrEmpty(tls.getVerifyCertificateSpki())
+                                .isEmpty())) {
+            warn.accept("HTTPS server on port " + port + ": tls.subjectAltNames and verifyCertificateHash/Spki are not"
+                    + " enforced yet, so the server is not served rather than admit more clients than it names");
             return Optional.empty();
         }
         if (tls.getCredentialName() == null || tls.getCredentialName().isBlank()) {
@@ -170,6 +183,8 @@ final class IstioGatewayTranslator {
                     + " gateway, serverCertificate/privateKey, are not supported)");
             return Optional.empty();
         }
-        return GatewayCredential.resolve(scope.snapshot, namespace, tls.getCredentialName(), warn);
+        return mode.equals("MUTUAL")
+                ? GatewayCredential.resolveMutual(scope.snapshot, namespace, tls.getCredentialName(), warn)
+                : GatewayCredential.resolve(scope.snapshot, namespace, tls.getCredentialName(), warn);
     }
 }

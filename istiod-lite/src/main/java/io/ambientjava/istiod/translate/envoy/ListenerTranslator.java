@@ -81,34 +81,35 @@ final class ListenerTranslator {
     }
 
     /**
-     * The listener with TLS termination on its filter chain: {@code envoy.transport_sockets.tls} with the certificate
-     * chain and key inline (PEM), offering h2 and http/1.1 by ALPN.
+     * The listener with TLS termination on its filter chain: {@code envoy.transport_sockets.tls} with the
+     * credential's certificate chain and key inline (PEM), offering h2 and http/1.1 by ALPN; with a client CA
+     * (mutual TLS) the CA as {@code validation_context.trusted_ca} and {@code require_client_certificate}.
      */
-    static Listener withTls(Listener listener, String certificateChainPem, String privateKeyPem) {
-        var tls = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.newBuilder()
-                .setCommonTlsContext(
-                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
-                                .addTlsCertificates(
-                                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate
-                                                .newBuilder()
-                                                .setCertificateChain(
-                                                        io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
-                                                                .setInlineBytes(
-                                                                        com.google.protobuf.ByteString.copyFromUtf8(
-                                                                                certificateChainPem)))
-                                                .setPrivateKey(
-                                                        io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
-                                                                .setInlineBytes(
-                                                                        com.google.protobuf.ByteString.copyFromUtf8(
-                                                                                privateKeyPem))))
-                                .addAlpnProtocols("h2")
-                                .addAlpnProtocols("http/1.1"))
-                .build();
+    static Listener withTls(Listener listener, GatewayCredential credential) {
+        var common = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
+                .addTlsCertificates(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.newBuilder()
+                        .setCertificateChain(inline(credential.certificateChainPem()))
+                        .setPrivateKey(inline(credential.privateKeyPem())))
+                .addAlpnProtocols("h2")
+                .addAlpnProtocols("http/1.1");
+        var tls = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.newBuilder();
+        credential.clientCaPem().ifPresent(ca -> {
+            common.setValidationContext(
+                    io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.newBuilder()
+                            .setTrustedCa(inline(ca)));
+            tls.setRequireClientCertificate(com.google.protobuf.BoolValue.of(true));
+        });
         var socket = io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
                 .setName(EnvoyNames.TLS_TRANSPORT_SOCKET)
-                .setTypedConfig(Any.pack(tls));
+                .setTypedConfig(Any.pack(tls.setCommonTlsContext(common).build()));
         return listener.toBuilder()
                 .setFilterChains(0, listener.getFilterChains(0).toBuilder().setTransportSocket(socket))
+                .build();
+    }
+
+    private static io.envoyproxy.envoy.config.core.v3.DataSource inline(String pem) {
+        return io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
+                .setInlineBytes(com.google.protobuf.ByteString.copyFromUtf8(pem))
                 .build();
     }
 

@@ -5,6 +5,7 @@ import static io.ambientjava.istiod.translate.envoy.BookinfoMesh.with;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** An Istio Gateway's server hosts decide which bound VirtualService hosts become virtual hosts. */
@@ -151,6 +152,69 @@ class IstioGatewayTest {
         assertThat(notPem.warnings())
                 .singleElement()
                 .satisfies(w -> assertThat(w.toString()).contains("tls.crt is not a PEM certificate"));
+    }
+
+    @Test
+    void aMutualServerRequiresClientCertificatesFromItsSecretsCa() throws Exception {
+        String ca = CERT.replace("MIIB", "MIIA");
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        String caInSecret = tlsSecret("edge-cert", CERT, KEY) + "  ca.crt: "
+                + b64.encodeToString(ca.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n";
+        String gateways = """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers:
+                  - port: {number: 443, name: https, protocol: HTTPS}
+                    hosts: ["*"]
+                    tls: {mode: MUTUAL, credentialName: edge-cert}
+                  - port: {number: 8443, name: https-apart, protocol: HTTPS}
+                    hosts: ["*"]
+                    tls: {mode: MUTUAL, credentialName: apart-cert}
+                  - port: {number: 9443, name: https-no-ca, protocol: HTTPS}
+                    hosts: ["*"]
+                    tls: {mode: MUTUAL, credentialName: no-ca-cert}
+                  - port: {number: 10443, name: https-sans, protocol: HTTPS}
+                    hosts: ["*"]
+                    tls: {mode: MUTUAL, credentialName: edge-cert, subjectAltNames: [spiffe://x]}
+                """;
+        String caApart = """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: apart-cert-cacert, namespace: default}
+                stringData: {ca.crt: "%s"}
+                """.formatted(ca.replace("\n", "\\n"));
+        var translation = translate(with(
+                gateways,
+                BOUND,
+                caInSecret,
+                tlsSecret("apart-cert", CERT, KEY),
+                caApart,
+                tlsSecret("no-ca-cert", CERT, KEY)));
+        ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
+
+        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_443", "0.0.0.0_8443");
+        for (String listener : List.of("0.0.0.0_443", "0.0.0.0_8443")) {
+            var tls = tlsOf(edge.listeners().get(listener));
+            assertThat(tls.getRequireClientCertificate().getValue())
+                    .as(listener)
+                    .isTrue();
+            assertThat(tls.getCommonTlsContext()
+                            .getValidationContext()
+                            .getTrustedCa()
+                            .getInlineBytes()
+                            .toStringUtf8())
+                    .as(listener)
+                    .isEqualTo(ca);
+        }
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .anySatisfy(w ->
+                        assertThat(w).contains("MUTUAL needs the client CA").contains("default/no-ca-cert"))
+                .anySatisfy(w -> assertThat(w).contains("port 10443").contains("subjectAltNames"))
+                .hasSize(2);
     }
 
     @Test
