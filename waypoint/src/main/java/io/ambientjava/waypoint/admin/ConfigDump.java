@@ -23,7 +23,18 @@ public final class ConfigDump {
         for (ListenerConfig l : new TreeMap<>(config.listeners()).values()) {
             String kind = switch (l.kind()) {
                 case ListenerConfig.Http h -> "\"http\", \"route_config\": " + quote(h.routeConfigName());
-                case ListenerConfig.Tcp t -> "\"tcp\", \"cluster\": " + quote(t.cluster());
+                case ListenerConfig.Tcp t ->
+                    t.clusters().size() == 1
+                            ? "\"tcp\", \"cluster\": "
+                                    + quote(t.clusters().getFirst().cluster())
+                            : "\"tcp\", \"weighted_clusters\": ["
+                                    + String.join(
+                                            ", ",
+                                            t.clusters().stream()
+                                                    .map(c -> "{\"name\": " + quote(c.cluster()) + ", \"weight\": "
+                                                            + c.weight() + "}")
+                                                    .toList())
+                                    + "]";
             };
             out.append(sep)
                     .append("\n    {\"name\": ")

@@ -117,5 +117,39 @@ public record ListenerConfig(String name, String address, int port, Kind kind, O
         }
     }
 
-    public record Tcp(String cluster) implements Kind {}
+    /**
+     * A TCP proxy to one cluster, or to one of several picked per connection by weight (Envoy's
+     * {@code weighted_clusters}, as a VirtualService splits TCP traffic).
+     */
+    public record Tcp(List<ClusterWeight> clusters) implements Kind {
+
+        public record ClusterWeight(String cluster, int weight) {}
+
+        public Tcp {
+            clusters = List.copyOf(clusters);
+            if (clusters.isEmpty()) {
+                throw new IllegalArgumentException("a TCP proxy needs a cluster");
+            }
+        }
+
+        public Tcp(String cluster) {
+            this(List.of(new ClusterWeight(cluster, 1)));
+        }
+
+        public int totalWeight() {
+            return clusters.stream().mapToInt(ClusterWeight::weight).sum();
+        }
+
+        /** The cluster for a connection; {@code draw} is uniform in [0, {@link #totalWeight()}). */
+        public String pick(int draw) {
+            int left = draw;
+            for (ClusterWeight c : clusters) {
+                left -= c.weight();
+                if (left < 0) {
+                    return c.cluster();
+                }
+            }
+            return clusters.getLast().cluster();
+        }
+    }
 }

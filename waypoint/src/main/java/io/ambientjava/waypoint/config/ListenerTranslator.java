@@ -240,9 +240,30 @@ public final class ListenerTranslator {
     }
 
     private static ListenerConfig.Tcp tcp(TcpProxy proxy, String path) {
-        FieldGuard.onlyFields(proxy, path, Set.of("stat_prefix", "cluster"));
+        FieldGuard.onlyFields(proxy, path, Set.of("stat_prefix", "cluster", "weighted_clusters"));
+        if (proxy.hasWeightedClusters()) {
+            String wpath = path + ".weighted_clusters";
+            FieldGuard.onlyFields(proxy.getWeightedClusters(), wpath, Set.of("clusters"));
+            List<ListenerConfig.Tcp.ClusterWeight> clusters = new ArrayList<>();
+            for (int i = 0; i < proxy.getWeightedClusters().getClustersCount(); i++) {
+                var c = proxy.getWeightedClusters().getClusters(i);
+                String cpath = wpath + ".clusters[" + i + "]";
+                FieldGuard.onlyFields(c, cpath, Set.of("name", "weight"));
+                if (c.getName().isEmpty()) {
+                    throw FieldGuard.invalid(cpath + ".name", "empty");
+                }
+                if (c.getWeight() < 1) {
+                    throw FieldGuard.invalid(cpath + ".weight", "must be at least 1, was " + c.getWeight());
+                }
+                clusters.add(new ListenerConfig.Tcp.ClusterWeight(c.getName(), c.getWeight()));
+            }
+            if (clusters.isEmpty()) {
+                throw FieldGuard.invalid(wpath + ".clusters", "needs at least one cluster");
+            }
+            return new ListenerConfig.Tcp(clusters);
+        }
         if (proxy.getCluster().isEmpty()) {
-            throw FieldGuard.invalid(path + ".cluster", "a tcp_proxy needs a cluster");
+            throw FieldGuard.invalid(path + ".cluster", "a tcp_proxy needs a cluster or weighted_clusters");
         }
         return new ListenerConfig.Tcp(proxy.getCluster());
     }

@@ -41,7 +41,10 @@ final class DownstreamPipeline {
         Optional<ListenerConfig> listener =
                 runtime.config().listenerFor(context.listenerAddress(), context.listenerPort());
         if (listener.isPresent() && listener.get().kind() instanceof ListenerConfig.Tcp tcp) {
-            ch.pipeline().addLast(new TcpProxyHandler(runtime, tcp.cluster(), context));
+            String cluster = tcp.clusters().size() == 1
+                    ? tcp.clusters().getFirst().cluster()
+                    : tcp.pick(java.util.concurrent.ThreadLocalRandom.current().nextInt(tcp.totalWeight()));
+            ch.pipeline().addLast(new TcpProxyHandler(runtime, cluster, context));
             return;
         }
         ch.pipeline().addLast(new ProtocolDetector(runtime, context));

@@ -38,6 +38,24 @@ class TranslatorTest {
     }
 
     @Test
+    void weightedTcpClustersTranslateAndAZeroWeightIsRefusedByField() {
+        var weights = new java.util.LinkedHashMap<String, Integer>();
+        weights.put("outbound|9000|v1|db", 80);
+        weights.put("outbound|9000|v2|db", 20);
+        ListenerConfig l = ListenerTranslator.translate(Envoy.weightedTcpListener("198.19.0.10", 9000, "db", weights));
+        var tcp = (ListenerConfig.Tcp) l.kind();
+        assertThat(tcp.totalWeight()).isEqualTo(100);
+        assertThat(tcp.pick(0)).isEqualTo("outbound|9000|v1|db");
+        assertThat(tcp.pick(79)).isEqualTo("outbound|9000|v1|db");
+        assertThat(tcp.pick(80)).isEqualTo("outbound|9000|v2|db");
+        assertThat(tcp.pick(99)).isEqualTo("outbound|9000|v2|db");
+        weights.put("outbound|9000|v2|db", 0);
+        assertThatThrownBy(() ->
+                        ListenerTranslator.translate(Envoy.weightedTcpListener("198.19.0.10", 9000, "db", weights)))
+                .hasMessageContaining("weighted_clusters.clusters[1].weight");
+    }
+
+    @Test
     void unsupportedListenerFieldIsNamed() {
         var listener = Envoy.httpListener("198.19.0.10", 80, "h").toBuilder()
                 .setPerConnectionBufferLimitBytes(com.google.protobuf.UInt32Value.of(5))

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.istiod.config.local.LocalFolderSource;
 import io.ambientjava.istiod.server.IstiodServer;
+import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.config.WaypointConfig;
 import io.ambientjava.waypoint.xds.AdsClient;
 import io.ambientjava.waypoint.xds.NodeIdentity;
@@ -109,6 +110,67 @@ class IstiodLiteConfigTest {
         // a later push of the same change may still be in flight: give it a moment, then nothing may be refused
         await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
         assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+    }
+
+    /** Istio's "TCP traffic shifting" task: a tcp route splitting 80/20 over two subsets (weighted_clusters). */
+    @Test
+    void aTcpRouteSplitByWeightIsAcceptedAsWeightedClusters() throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        long acksBefore = client.acks();
+        Files.writeString(folder.resolve("20-tcp-echo.yaml"), """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: tcp-echo, namespace: default}
+                spec: {clusterIP: 198.19.0.40, selector: {app: tcp-echo}, ports: [{name: tcp, port: 9000}]}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: tcp-echo-v1, namespace: default, labels: {app: tcp-echo, version: v1}}
+                spec: {nodeName: node-a, containers: [{name: app, image: app}]}
+                status: {phase: Running, podIP: 198.18.1.40}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: tcp-echo-v2, namespace: default, labels: {app: tcp-echo, version: v2}}
+                spec: {nodeName: node-a, containers: [{name: app, image: app}]}
+                status: {phase: Running, podIP: 198.18.1.41}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: tcp-echo, namespace: default}
+                spec:
+                  host: tcp-echo
+                  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: tcp-echo, namespace: default}
+                spec:
+                  hosts: [tcp-echo]
+                  tcp:
+                  - match: [{port: 9000}]
+                    route:
+                    - {destination: {host: tcp-echo, port: {number: 9000}, subset: v1}, weight: 80}
+                    - {destination: {host: tcp-echo, port: {number: 9000}, subset: v2}, weight: 20}
+                """);
+        await().atMost(WAIT)
+                .until(() -> client.nacks() > 0
+                        || (client.acks() > acksBefore
+                                && config.get().listeners().values().stream()
+                                        .anyMatch(l -> l.kind() instanceof ListenerConfig.Tcp t
+                                                && t.clusters().size() == 2)));
+        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        var tcp = config.get().listeners().values().stream()
+                .map(ListenerConfig::kind)
+                .filter(k -> k instanceof ListenerConfig.Tcp t && t.clusters().size() == 2)
+                .map(ListenerConfig.Tcp.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertThat(tcp.clusters())
+                .containsExactly(
+                        new ListenerConfig.Tcp.ClusterWeight("outbound|9000|v1|tcp-echo.default.svc.cluster.local", 80),
+                        new ListenerConfig.Tcp.ClusterWeight(
+                                "outbound|9000|v2|tcp-echo.default.svc.cluster.local", 20));
     }
 
     /** Seed 05 with its selector replaced by targetRefs to the reviews Service, as a user moves it to ambient. */

@@ -211,4 +211,42 @@ class TcpPassthroughTest {
         }
         return sum;
     }
+
+    @Test
+    void weightedClustersSplitConnectionsByWeight() throws Exception {
+        try (ServerSocket v1 = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
+                ServerSocket v2 = new ServerSocket(0, 100, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> answerWithName(v1, "v1"));
+            Thread.ofVirtual().start(() -> answerWithName(v2, "v2"));
+            String c1 = "outbound|9000|v1|" + TestBed.HOST;
+            String c2 = "outbound|9000|v2|" + TestBed.HOST;
+            var weights = new java.util.LinkedHashMap<String, Integer>();
+            weights.put(c1, 80);
+            weights.put(c2, 20);
+            bed.push(Envoy.weightedTcpListener(TestBed.VIP, TestBed.PORT, TestBed.HOST, weights));
+            bed.push(Envoy.edsCluster(c1).build(), Envoy.edsCluster(c2).build());
+            bed.push(
+                    Envoy.plainEndpoints(c1, List.of((InetSocketAddress) v1.getLocalSocketAddress())),
+                    Envoy.plainEndpoints(c2, List.of((InetSocketAddress) v2.getLocalSocketAddress())));
+            var seen = new java.util.HashMap<String, Integer>();
+            for (int i = 0; i < 200; i++) {
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), bed.listener.port())) {
+                    client.setSoTimeout(5000);
+                    seen.merge(readToEnd(client.getInputStream()), 1, Integer::sum);
+                }
+            }
+            assertThat(seen).containsOnlyKeys("v1", "v2");
+            assertThat(seen.get("v1")).as("80 %% of 200, seen %s", seen).isBetween(135, 185);
+        }
+    }
+
+    private static void answerWithName(ServerSocket server, String name) {
+        while (!server.isClosed()) {
+            try (Socket s = server.accept()) {
+                s.getOutputStream().write(name.getBytes(StandardCharsets.US_ASCII));
+            } catch (Exception e) {
+                return;
+            }
+        }
+    }
 }

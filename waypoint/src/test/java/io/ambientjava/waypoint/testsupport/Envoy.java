@@ -31,6 +31,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
 
 /** Builds Envoy resources the way the contract (docs/waypoint-xds.md) describes them. */
 public final class Envoy {
@@ -57,6 +58,26 @@ public final class Envoy {
                         .addFilters(Filter.newBuilder()
                                 .setName("envoy.filters.network.http_connection_manager")
                                 .setTypedConfig(Any.pack(hcm))))
+                .build();
+    }
+
+    /** A TCP listener splitting connections over {@code weights} (cluster → weight). */
+    public static Listener weightedTcpListener(String vip, int port, String hostname, Map<String, Integer> weights) {
+        TcpProxy.WeightedCluster.Builder split = TcpProxy.WeightedCluster.newBuilder();
+        weights.forEach((cluster, weight) -> split.addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
+                .setName(cluster)
+                .setWeight(weight)));
+        Listener plain = tcpListener(vip, port, hostname);
+        return plain.toBuilder()
+                .setFilterChains(
+                        0,
+                        FilterChain.newBuilder()
+                                .addFilters(Filter.newBuilder()
+                                        .setName("envoy.filters.network.tcp_proxy")
+                                        .setTypedConfig(Any.pack(TcpProxy.newBuilder()
+                                                .setStatPrefix("tcp")
+                                                .setWeightedClusters(split)
+                                                .build()))))
                 .build();
     }
 
