@@ -23,6 +23,15 @@ public final class ConfigDump {
         for (ListenerConfig l : new TreeMap<>(config.listeners()).values()) {
             String kind = switch (l.kind()) {
                 case ListenerConfig.Http h -> "\"http\", \"route_config\": " + quote(h.routeConfigName());
+                case ListenerConfig.TlsPassthrough p ->
+                    "\"tls_passthrough\", \"server_names\": ["
+                            + String.join(
+                                    ", ",
+                                    p.named().stream()
+                                            .flatMap(n -> n.serverNames().stream())
+                                            .map(ConfigDump::quote)
+                                            .toList())
+                            + "], \"default_chain\": " + p.fallback().isPresent();
                 case ListenerConfig.Tcp t ->
                     t.clusters().size() == 1
                             ? "\"tcp\", \"cluster\": "

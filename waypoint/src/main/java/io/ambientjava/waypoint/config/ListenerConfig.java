@@ -118,6 +118,28 @@ public record ListenerConfig(String name, String address, int port, Kind kind, O
     }
 
     /**
+     * TLS passthrough: the client's TLS goes through untouched to the TCP proxy of the filter chain its SNI picks
+     * (Envoy's {@code tls_inspector} with {@code filter_chain_match.server_names}), or the chain without server
+     * names; with neither the connection is closed.
+     */
+    public record TlsPassthrough(List<Named> named, Optional<Tcp> fallback) implements Kind {
+
+        public record Named(List<String> serverNames, Tcp tcp) {}
+
+        public TlsPassthrough {
+            named = List.copyOf(named);
+            Objects.requireNonNull(fallback, "fallback");
+        }
+
+        /** The TCP proxy for a client hello naming {@code serverName} (null: none, or not TLS at all). */
+        public Optional<Tcp> forServerName(String serverName) {
+            return ServerNames.pick(named, Named::serverNames, serverName)
+                    .map(Named::tcp)
+                    .or(() -> fallback);
+        }
+    }
+
+    /**
      * A TCP proxy to one cluster, or to one of several picked per connection by weight (Envoy's
      * {@code weighted_clusters}, as a VirtualService splits TCP traffic).
      */

@@ -43,30 +43,9 @@ public record ListenerTls(List<Named> named, Optional<DownstreamTls> fallback) {
 
     /** The certificate for a client hello naming {@code serverName} (null: none). */
     public Optional<DownstreamTls> forServerName(String serverName) {
-        if (serverName != null) {
-            String name = serverName.toLowerCase(Locale.ROOT);
-            for (Named chain : named) {
-                if (chain.serverNames().contains(name)) {
-                    return Optional.of(chain.tls());
-                }
-            }
-            Named best = null;
-            int bestLength = -1;
-            for (Named chain : named) {
-                for (String pattern : chain.serverNames()) {
-                    if (pattern.startsWith("*.")
-                            && name.endsWith(pattern.substring(1))
-                            && pattern.length() > bestLength) {
-                        best = chain;
-                        bestLength = pattern.length();
-                    }
-                }
-            }
-            if (best != null) {
-                return Optional.of(best.tls());
-            }
-        }
-        return fallback;
+        return ServerNames.pick(named, Named::serverNames, serverName)
+                .map(Named::tls)
+                .or(() -> fallback);
     }
 
     /**

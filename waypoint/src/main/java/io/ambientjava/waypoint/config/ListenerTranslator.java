@@ -24,12 +24,15 @@ public final class ListenerTranslator {
     public static final String ROUTER = "envoy.filters.http.router";
     public static final String RBAC = "envoy.filters.http.rbac";
     public static final String JWT_AUTHN = "envoy.filters.http.jwt_authn";
+    public static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
 
     private ListenerTranslator() {}
 
     public static ListenerConfig translate(Listener l) {
         String path = "Listener " + l.getName();
-        FieldGuard.onlyFields(l, path, Set.of("name", "address", "filter_chains", "traffic_direction"));
+        FieldGuard.onlyFields(
+                l, path, Set.of("name", "address", "filter_chains", "traffic_direction", "listener_filters"));
+        boolean tlsInspector = tlsInspector(l, path);
         if (!l.hasAddress() || !l.getAddress().hasSocketAddress()) {
             throw FieldGuard.invalid(path + ".address", "needs a socket_address");
         }
@@ -43,6 +46,15 @@ public final class ListenerTranslator {
         }
         if (l.getFilterChainsCount() == 0) {
             throw FieldGuard.invalid(path + ".filter_chains", "a listener needs a filter chain");
+        }
+        if (passesTlsThrough(l)) {
+            if (!tlsInspector) {
+                throw FieldGuard.invalid(
+                        path + ".listener_filters",
+                        "filter chains chosen by server_names without TLS termination need " + TLS_INSPECTOR);
+            }
+            return new ListenerConfig(
+                    l.getName(), sa.getAddress(), sa.getPortValue(), passthrough(l, path), Optional.empty());
         }
         Optional<ListenerTls> tls = tls(l, path);
         FilterChain chain = l.getFilterChains(0);
@@ -108,20 +120,86 @@ public final class ListenerTranslator {
                 fallback = Optional.of(certificate);
                 continue;
             }
-            for (String name : serverNames) {
-                if (!seenNames.add(name.toLowerCase(java.util.Locale.ROOT))) {
-                    throw FieldGuard.invalid(
-                            cpath + ".filter_chain_match.server_names", "'" + name + "' is in an earlier chain too");
-                }
-                if (name.isBlank() || (name.contains("*") && !(name.startsWith("*.") && name.indexOf('*', 1) < 0))) {
-                    throw FieldGuard.invalid(
-                            cpath + ".filter_chain_match.server_names",
-                            "'" + name + "' is neither a name nor a *.suffix wildcard");
-                }
-            }
+            uniqueNames(serverNames, seenNames, cpath + ".filter_chain_match.server_names");
             named.add(new ListenerTls.Named(serverNames, certificate));
         }
         return Optional.of(new ListenerTls(named, fallback));
+    }
+
+    /** Whether the listener reads the client hello's SNI; only {@code tls_inspector} may be a listener filter. */
+    private static boolean tlsInspector(Listener l, String path) {
+        for (int i = 0; i < l.getListenerFiltersCount(); i++) {
+            var f = l.getListenerFilters(i);
+            String fpath = path + ".listener_filters[" + i + "]";
+            FieldGuard.onlyFields(f, fpath, Set.of("name", "typed_config"));
+            if (!f.getName().equals(TLS_INSPECTOR)) {
+                throw FieldGuard.invalid(fpath + ".name", "only " + TLS_INSPECTOR + " is supported");
+            }
+            if (f.hasTypedConfig()) {
+                FieldGuard.onlyFields(
+                        unpack(
+                                f.getTypedConfig(),
+                                io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.class,
+                                fpath),
+                        fpath + ".typed_config",
+                        Set.of());
+            }
+        }
+        return l.getListenerFiltersCount() > 0;
+    }
+
+    /** Chains picked by server name that do not terminate TLS and only proxy TCP: TLS passthrough. */
+    private static boolean passesTlsThrough(Listener l) {
+        boolean byName = l.getFilterChainsCount() > 1 || l.getFilterChains(0).hasFilterChainMatch();
+        return byName
+                && l.getFilterChainsList().stream()
+                        .allMatch(c -> !c.hasTransportSocket()
+                                && c.getFiltersCount() == 1
+                                && c.getFilters(0).getName().equals(TCP_PROXY));
+    }
+
+    private static ListenerConfig.TlsPassthrough passthrough(Listener l, String path) {
+        List<ListenerConfig.TlsPassthrough.Named> named = new ArrayList<>();
+        Optional<ListenerConfig.Tcp> fallback = Optional.empty();
+        Set<String> seenNames = new java.util.HashSet<>();
+        for (int i = 0; i < l.getFilterChainsCount(); i++) {
+            FilterChain chain = l.getFilterChains(i);
+            String cpath = path + ".filter_chains[" + i + "]";
+            FieldGuard.onlyFields(chain, cpath, Set.of("filters", "name", "filter_chain_match"));
+            String fpath = cpath + ".filters[0]";
+            FieldGuard.onlyFields(chain.getFilters(0), fpath, Set.of("name", "typed_config"));
+            ListenerConfig.Tcp tcp = tcp(unpack(chain.getFilters(0).getTypedConfig(), TcpProxy.class, fpath), fpath);
+            List<String> names = List.of();
+            if (chain.hasFilterChainMatch()) {
+                FieldGuard.onlyFields(
+                        chain.getFilterChainMatch(), cpath + ".filter_chain_match", Set.of("server_names"));
+                names = uniqueNames(
+                        chain.getFilterChainMatch().getServerNamesList(),
+                        seenNames,
+                        cpath + ".filter_chain_match.server_names");
+            }
+            if (names.isEmpty()) {
+                if (fallback.isPresent()) {
+                    throw FieldGuard.invalid(
+                            cpath + ".filter_chain_match", "a second chain without server_names matches the same");
+                }
+                fallback = Optional.of(tcp);
+            } else {
+                named.add(new ListenerConfig.TlsPassthrough.Named(names, tcp));
+            }
+        }
+        return new ListenerConfig.TlsPassthrough(named, fallback);
+    }
+
+    /** Checks {@code names} and that no earlier chain ({@code seen}) has one of them. */
+    private static List<String> uniqueNames(List<String> names, Set<String> seen, String path) {
+        List<String> checked = ServerNames.checked(names, path);
+        for (String name : checked) {
+            if (!seen.add(name)) {
+                throw FieldGuard.invalid(path, "'" + name + "' is in an earlier chain too");
+            }
+        }
+        return checked;
     }
 
     private static ListenerConfig.Http http(HttpConnectionManager hcm, String path, String listenerName) {
