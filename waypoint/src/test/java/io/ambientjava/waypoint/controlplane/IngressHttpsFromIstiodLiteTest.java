@@ -12,6 +12,7 @@ import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.proxy.DownstreamListener;
 import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.TestBed;
+import io.ambientjava.waypoint.testsupport.TlsBackend;
 import io.ambientjava.waypoint.xds.AdsClient;
 import io.ambientjava.waypoint.xds.NodeIdentity;
 import io.grpc.ManagedChannel;
@@ -125,6 +126,109 @@ class IngressHttpsFromIstiodLiteTest {
                 "https://" + HOSTNAME + ":" + listener.port() + path);
     }
 
+    /**
+     * istiod-lite on the config folder, the gateway {@code default/edge} as its ADS client, and a listener for
+     * port 443 once {@code ready} holds (without a NACK).
+     */
+    private void startGateway(java.util.function.BooleanSupplier ready) throws Exception {
+        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
+        istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
+                .xdsPort(0)
+                .debounce(Duration.ofMillis(20))
+                .start();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
+                .usePlaintext()
+                .build();
+        bed = new TestBed();
+        client = new AdsClient(
+                channel,
+                new NodeIdentity(true, "198.18.9.9", "edge-0", "default", "edge", "default/edge"),
+                bed.runtime::apply);
+        client.start();
+        await().atMost(WAIT).until(() -> client.nacks() > 0 || ready.getAsBoolean());
+        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        listener = DownstreamListener.plain(
+                        bed.group,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        bed.runtime,
+                        "0.0.0.0",
+                        443)
+                .join();
+    }
+
+    /**
+     * A Gateway TLS server and a VirtualService tls route from the user's YAML; the backend, outside the mesh
+     * (a pod at 127.0.0.1 in a namespace without ambient), keeps its own certificate, which curl verifies.
+     */
+    @Test
+    void aTlsRouteAtAPassthroughServerReachesTheBackendWithItsOwnCertificate() throws Exception {
+        var backendLoop = io.ambientjava.hbone.NettyTransport.newEventLoopGroup(1, "tls-backend");
+        try (TlsBackend backend = TlsBackend.start(backendLoop, keys, "backend", HOSTNAME)) {
+            Files.writeString(
+                    folder.resolve("00-passthrough.yaml"),
+                    PASSTHROUGH.formatted(backend.address().getPort()));
+            startGateway(() -> bed.runtime
+                    .config()
+                    .listenerFor("0.0.0.0", 443)
+                    .map(l -> l.kind() instanceof ListenerConfig.TlsPassthrough)
+                    .orElse(false));
+            String authority = HOSTNAME + ":" + listener.port();
+            assertThat(run(
+                            "curl",
+                            "-sS",
+                            "--max-time",
+                            "10",
+                            "--cacert",
+                            keys.resolve("backend.crt").toString(),
+                            "--resolve",
+                            authority + ":127.0.0.1",
+                            "https://" + authority + "/"))
+                    .isEqualTo("backend over passthrough");
+        } finally {
+            backendLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static final String PASSTHROUGH = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: default, labels: {istio.io/dataplane-mode: ambient}}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: outside}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: shop, namespace: outside}
+            spec: {clusterIP: 198.19.0.50, selector: {app: shop}, ports: [{name: tls, port: 443, targetPort: %d}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: shop-0, namespace: outside, labels: {app: shop}}
+            spec: {nodeName: node-a, containers: [{name: app, image: app}]}
+            status: {phase: Running, podIP: 127.0.0.1}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: edge, namespace: default}
+            spec:
+              selector: {istio: ingressgateway}
+              servers:
+              - port: {number: 443, name: tls, protocol: TLS}
+                hosts: ["*"]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: shop, namespace: default}
+            spec:
+              hosts: ["shop.example.com"]
+              gateways: [edge]
+              tls:
+              - match: [{port: 443, sniHosts: ["shop.example.com"]}]
+                route: [{destination: {host: shop.outside.svc.cluster.local, port: {number: 443}}}]
+            """;
+
     private static String[] concat(String[] first, String... more) {
         String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
         System.arraycopy(more, 0, all, first.length, more.length);
@@ -165,29 +269,7 @@ class IngressHttpsFromIstiodLiteTest {
                         indented(Files.readString(keys.resolve("first.crt"))),
                         indented(Files.readString(keys.resolve("first.key"))),
                         indented(Files.readString(keys.resolve("clientca.crt")))));
-        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
-        istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
-                .xdsPort(0)
-                .debounce(Duration.ofMillis(20))
-                .start();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
-                .usePlaintext()
-                .build();
-        bed = new TestBed();
-        client = new AdsClient(
-                channel,
-                new NodeIdentity(true, "198.18.9.9", "edge-0", "default", "edge", "default/edge"),
-                bed.runtime::apply);
-        client.start();
-        await().atMost(WAIT).until(() -> client.nacks() > 0 || servedSubject().isPresent());
-        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
-        listener = DownstreamListener.plain(
-                        bed.group,
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                        bed.runtime,
-                        "0.0.0.0",
-                        443)
-                .join();
+        startGateway(() -> servedSubject().isPresent());
 
         assertThat(curl("first", "/")).isEqualTo("shop over https 2");
         assertThat(run(

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
-import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.waypoint.config.ListenerTranslator;
 import io.ambientjava.waypoint.testsupport.Envoy;
 import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.TestBed;
+import io.ambientjava.waypoint.testsupport.TlsBackend;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
@@ -17,25 +17,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,50 +36,18 @@ class TlsPassthroughTest {
     Path dir;
 
     private final TestBed bed = new TestBed();
-    private final List<Channel> backends = new ArrayList<>();
+    private final List<TlsBackend> backends = new ArrayList<>();
 
     @AfterEach
     void close() {
-        backends.forEach(b -> b.close().syncUninterruptibly());
+        backends.forEach(TlsBackend::close);
         bed.close();
     }
 
-    /** An HTTPS server with its own certificate for {@code hostname}, answering "{@code <name>} over passthrough". */
     private InetSocketAddress backend(String name, String hostname) throws Exception {
-        LocalCommands.selfSigned(dir, name, hostname, "pkcs8-rsa");
-        SslContext tls = SslContextBuilder.forServer(
-                        dir.resolve(name + ".crt").toFile(),
-                        dir.resolve(name + ".key").toFile())
-                .build();
-        Channel server = new ServerBootstrap()
-                .group(bed.group)
-                .channel(NettyTransport.serverChannelClass(bed.group))
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HttpServerCodec());
-                        ch.pipeline().addLast(new HttpObjectAggregator(1 << 16));
-                        ch.pipeline().addLast(new SimpleChannelInboundHandler<HttpRequest>() {
-                            @Override
-                            protected void channelRead0(ChannelHandlerContext ctx, HttpRequest request) {
-                                var response = new DefaultFullHttpResponse(
-                                        HttpVersion.HTTP_1_1,
-                                        HttpResponseStatus.OK,
-                                        Unpooled.copiedBuffer(name + " over passthrough", StandardCharsets.UTF_8));
-                                response.headers()
-                                        .set(
-                                                HttpHeaderNames.CONTENT_LENGTH,
-                                                response.content().readableBytes());
-                                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-                            }
-                        });
-                    }
-                })
-                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .syncUninterruptibly()
-                .channel();
-        backends.add(server);
-        return (InetSocketAddress) server.localAddress();
+        TlsBackend backend = TlsBackend.start(bed.group, dir, name, hostname);
+        backends.add(backend);
+        return backend.address();
     }
 
     private static Filter tcpProxyTo(String cluster) {

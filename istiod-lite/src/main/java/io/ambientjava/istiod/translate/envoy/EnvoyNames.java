@@ -8,6 +8,7 @@ final class EnvoyNames {
     static final String FAULT_FILTER = "envoy.filters.http.fault";
     static final String ROUTER_FILTER = "envoy.filters.http.router";
     static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
+    static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
     static final String RBAC_FILTER = "envoy.filters.http.rbac";
     static final String JWT_AUTHN_FILTER = "envoy.filters.http.jwt_authn";
     /** Where each jwt_authn provider puts the verified payload in the filter's dynamic metadata. */

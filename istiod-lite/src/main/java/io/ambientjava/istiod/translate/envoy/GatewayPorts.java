@@ -23,8 +23,12 @@ final class GatewayPorts {
     /** An HTTPS filter chain: its certificate and the server names it answers (none: the default chain). */
     private record Chain(GatewayCredential credential, Set<String> serverNames) {}
 
-    /** A port's use: {@code chains} empty for plain HTTP. */
-    private record Use(boolean https, List<Chain> chains) {}
+    /** A port's use: {@code chains} empty for plain HTTP and for TLS passthrough. */
+    private record Use(boolean https, boolean passthrough, List<Chain> chains) {
+        String what() {
+            return passthrough ? "TLS passthrough" : https ? "HTTPS" : "plain HTTP";
+        }
+    }
 
     private final Map<Integer, Use> byPort = new TreeMap<>();
 
@@ -36,10 +40,10 @@ final class GatewayPorts {
     boolean claim(int port, Optional<GatewayCredential> tls, List<String> hosts, String what, Consumer<String> warn) {
         Use use = byPort.get(port);
         if (use == null) {
-            use = new Use(tls.isPresent(), new ArrayList<>());
+            use = new Use(tls.isPresent(), false, new ArrayList<>());
             byPort.put(port, use);
-        } else if (use.https() != tls.isPresent()) {
-            warn.accept(what + " is skipped: port " + port + " already serves " + (use.https() ? "HTTPS" : "plain HTTP")
+        } else if (use.passthrough() || use.https() != tls.isPresent()) {
+            warn.accept(what + " is skipped: port " + port + " already serves " + use.what()
                     + " (one port cannot serve both)");
             return false;
         }
@@ -77,6 +81,17 @@ final class GatewayPorts {
             use.chains().add(new Chain(tls.get(), names));
         }
         return true;
+    }
+
+    /** Takes {@code port} for TLS passthrough; false, with a warning, when it serves HTTP or HTTPS already. */
+    boolean claimPassthrough(int port, String what, Consumer<String> warn) {
+        Use use = byPort.putIfAbsent(port, new Use(false, true, new ArrayList<>()));
+        if (use == null || use.passthrough()) {
+            return true;
+        }
+        warn.accept(
+                what + " is skipped: port " + port + " already serves " + use.what() + " (one port cannot serve both)");
+        return false;
     }
 
     /** Server hosts as SNI names: without {@code ns/}; {@code *} anywhere means every name (empty). */

@@ -20,7 +20,9 @@ import java.util.function.Consumer;
  * {@code hosts} admit ({@code ns/host} restricts the VirtualService's namespace, {@code ./} means the Gateway's).
  * HTTPS servers with {@code tls.mode: SIMPLE} (or {@code MUTUAL}, requiring client certificates from the Secret's
  * CA) terminate TLS with the certificate of their {@code credentialName} Secret, picked by SNI against the server's hosts when a port has several; an HTTP server with
- * {@code tls.httpsRedirect} gets virtual hosts with {@code require_tls: ALL} (301 to https). Other TLS modes and TCP servers are reported and skipped. Gateways
+ * {@code tls.httpsRedirect} gets virtual hosts with {@code require_tls: ALL} (301 to https). TLS servers, and HTTPS servers with {@code PASSTHROUGH}, pass the
+ * client's TLS through to the destination of the bound VirtualServices' {@code tls} route its SNI matches
+ * ({@link TlsPassthroughRoutes}). Other TLS modes and TCP servers are reported and skipped. Gateways
  * with the same {@code selector} are one proxy, as in Istio: each of their names gets the resources of all.
  */
 final class IstioGatewayTranslator {
@@ -32,7 +34,7 @@ final class IstioGatewayTranslator {
     }
 
     /** A server host pattern with its namespace restriction. */
-    private record ServerHost(String namespace, String host) {
+    record ServerHost(String namespace, String host) {
         static ServerHost parse(String text, String gatewayNamespace) {
             int slash = text.indexOf('/');
             if (slash < 0) {
@@ -47,9 +49,12 @@ final class IstioGatewayTranslator {
         }
     }
 
-    /** A server host on a port, and the Gateway it belongs to ({@code ns/name}). */
-    /** @param httpsRedirect the server has {@code tls.httpsRedirect}: its virtual hosts send plain HTTP to https */
-    private record PortHost(String gateway, ServerHost host, boolean httpsRedirect) {}
+    /**
+     * A server host on a port, and the Gateway it belongs to ({@code ns/name}).
+     *
+     * @param httpsRedirect the server has {@code tls.httpsRedirect}: its virtual hosts send plain HTTP to https
+     */
+    record PortHost(String gateway, ServerHost host, boolean httpsRedirect) {}
 
     /**
      * The resources of the proxy that runs these Gateways: those with the same {@code selector} select the same
@@ -57,9 +62,10 @@ final class IstioGatewayTranslator {
      */
     ProxyResources translate(List<ConfigResource> group) {
         Map<Integer, List<PortHost>> hostsByPort = new TreeMap<>();
+        Map<Integer, List<PortHost>> passthroughByPort = new TreeMap<>();
         GatewayPorts ports = new GatewayPorts();
         for (ConfigResource resource : group) {
-            servers(resource, hostsByPort, ports);
+            servers(resource, hostsByPort, passthroughByPort, ports);
         }
         String proxyNamespace = group.getFirst().key().namespace();
         ClusterSet clusters = scope.clusterSet(proxyNamespace);
@@ -98,6 +104,13 @@ final class IstioGatewayTranslator {
                     .forEach(h -> vhosts.requireTls(h.host().host()));
             routes.put(routeName, vhosts.build(routeName));
         });
+        passthroughByPort.forEach((port, serverHosts) -> TlsPassthroughRoutes.listener(
+                        port,
+                        serverHosts,
+                        scope,
+                        clusters,
+                        scope.warnTo(group.getFirst().key()))
+                .ifPresent(l -> listeners.put(l.getName(), l)));
         return new ProxyResources(
                 new TreeMap<>(listeners),
                 new TreeMap<>(routes),
@@ -105,7 +118,11 @@ final class IstioGatewayTranslator {
                 new TreeMap<>(clusters.endpoints()));
     }
 
-    private void servers(ConfigResource resource, Map<Integer, List<PortHost>> hostsByPort, GatewayPorts ports) {
+    private void servers(
+            ConfigResource resource,
+            Map<Integer, List<PortHost>> hostsByPort,
+            Map<Integer, List<PortHost>> passthroughByPort,
+            GatewayPorts ports) {
         Gateway gateway = resource.as(Gateway.class);
         String namespace = gateway.getMetadata().getNamespace();
         String gatewayName = namespace + "/" + gateway.getMetadata().getName();
@@ -120,6 +137,15 @@ final class IstioGatewayTranslator {
             String protocol = server.getPort().getProtocol() == null
                     ? "HTTP"
                     : server.getPort().getProtocol().toUpperCase(Locale.ROOT);
+            if (passesTlsThrough(protocol, server)) {
+                if (ports.claimPassthrough(port, "server on port " + port, warn)) {
+                    List<PortHost> hosts = passthroughByPort.computeIfAbsent(port, p -> new ArrayList<>());
+                    for (String host : MeshServices.listOrEmpty(server.getHosts())) {
+                        hosts.add(new PortHost(gatewayName, ServerHost.parse(host, namespace), false));
+                    }
+                }
+                continue;
+            }
             Optional<GatewayCredential> tls;
             if (protocol.equals("HTTPS")) {
                 tls = credential(server, namespace, port, warn);
@@ -145,6 +171,14 @@ final class IstioGatewayTranslator {
                 hosts.add(new PortHost(gatewayName, ServerHost.parse(host, namespace), httpsRedirect));
             }
         }
+    }
+
+    /** A TLS server (PASSTHROUGH unless it says otherwise), or an HTTPS server with {@code tls.mode: PASSTHROUGH}. */
+    private static boolean passesTlsThrough(String protocol, Server server) {
+        String mode = server.getTls() == null || server.getTls().getMode() == null
+                ? "PASSTHROUGH"
+                : String.valueOf(server.getTls().getMode());
+        return (protocol.equals("TLS") || protocol.equals("HTTPS")) && mode.equals("PASSTHROUGH");
     }
 
     /** A plain HTTP server's {@code tls} may only ask for the redirect to https; anything else needs HTTPS. */

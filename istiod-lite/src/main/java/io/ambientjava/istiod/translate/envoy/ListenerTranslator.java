@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.util.List;
 
 /**
  * Listeners with one filter chain: an HTTP connection manager reading its routes from ADS (RDS) with the filters
@@ -111,6 +112,28 @@ final class ListenerTranslator {
         return io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
                 .setInlineBytes(com.google.protobuf.ByteString.copyFromUtf8(pem))
                 .build();
+    }
+
+    /**
+     * TLS passthrough on {@code 0.0.0.0:<port>}: the {@code tls_inspector} reads the client hello's SNI, and each
+     * chain (its {@code server_names}, a TCP proxy to its clusters by weight) takes the names it lists.
+     */
+    static Listener tlsPassthrough(
+            String name, int port, java.util.Map<List<String>, java.util.Map<String, Integer>> chains) {
+        Listener.Builder listener = Listener.newBuilder()
+                .setName(name)
+                .setAddress(Address.newBuilder()
+                        .setSocketAddress(
+                                SocketAddress.newBuilder().setAddress("0.0.0.0").setPortValue(port)))
+                .addListenerFilters(io.envoyproxy.envoy.config.listener.v3.ListenerFilter.newBuilder()
+                        .setName(EnvoyNames.TLS_INSPECTOR)
+                        .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3
+                                .TlsInspector.getDefaultInstance())));
+        chains.forEach((serverNames, weights) ->
+                listener.addFilterChains(tcp(name, "0.0.0.0", port, weights).getFilterChains(0).toBuilder()
+                        .setFilterChainMatch(io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
+                                .addAllServerNames(serverNames))));
+        return listener.build();
     }
 
     private static Listener listener(String name, String ip, int port, Filter filter) {

@@ -31,33 +31,45 @@ final class TcpRoutes {
                 if (!applies(entry, port, warn)) {
                     continue;
                 }
-                Map<String, Integer> weights = new LinkedHashMap<>();
-                List<RouteDestination> destinations = MeshServices.listOrEmpty(entry.getRoute());
-                for (RouteDestination destination : destinations) {
-                    if (destination.getDestination() == null) {
-                        continue;
-                    }
-                    int weight = destinations.size() == 1 || destination.getWeight() == null
-                            ? (destinations.size() == 1 ? 100 : 0)
-                            : destination.getWeight();
-                    if (weight <= 0) {
-                        continue;
-                    }
-                    var target = destination.getDestination();
-                    Integer targetPort =
-                            target.getPort() == null || target.getPort().getNumber() == null
-                                    ? null
-                                    : target.getPort().getNumber().intValue();
-                    String host = clusters.resolve(target.getHost(), namespace);
-                    weights.merge(
-                            clusters.reference(host, targetPort, target.getSubset(), port, warn), weight, Integer::sum);
-                }
+                Map<String, Integer> weights =
+                        weights(MeshServices.listOrEmpty(entry.getRoute()), namespace, port, clusters, warn);
                 if (!weights.isEmpty()) {
                     return Optional.of(weights);
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * A route's destinations as cluster name → weight, in order (a single destination weighs 100; of several, one
+     * without a weight weighs nothing). Used by {@code tcp} and {@code tls} routes alike.
+     */
+    static Map<String, Integer> weights(
+            List<RouteDestination> destinations,
+            String namespace,
+            int port,
+            ClusterSet clusters,
+            Consumer<String> warn) {
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        for (RouteDestination destination : destinations) {
+            if (destination.getDestination() == null) {
+                continue;
+            }
+            int weight = destinations.size() == 1 || destination.getWeight() == null
+                    ? (destinations.size() == 1 ? 100 : 0)
+                    : destination.getWeight();
+            if (weight <= 0) {
+                continue;
+            }
+            var target = destination.getDestination();
+            Integer targetPort = target.getPort() == null || target.getPort().getNumber() == null
+                    ? null
+                    : target.getPort().getNumber().intValue();
+            String host = clusters.resolve(target.getHost(), namespace);
+            weights.merge(clusters.reference(host, targetPort, target.getSubset(), port, warn), weight, Integer::sum);
+        }
+        return weights;
     }
 
     private static boolean applies(TCPRoute entry, int port, Consumer<String> warn) {

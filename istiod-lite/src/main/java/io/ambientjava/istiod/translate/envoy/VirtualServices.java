@@ -35,8 +35,11 @@ final class VirtualServices {
                 continue;
             }
             if (service.getSpec().getTls() != null
-                    && !service.getSpec().getTls().isEmpty()) {
-                warn.accept(resource.key(), "tls routes (SNI) are not applied by waypoints and gateways yet");
+                    && !service.getSpec().getTls().isEmpty()
+                    && GatewayNames.of(service.getSpec().getGateways()).contains(GatewayNames.MESH)) {
+                warn.accept(
+                        resource.key(),
+                        "tls routes (SNI) are applied at ingress gateways (TLS passthrough), not by waypoints");
             }
             String namespace = service.getMetadata().getNamespace();
             List<String> hosts = service.getSpec().getHosts().stream()

@@ -218,6 +218,68 @@ class IstioGatewayTest {
     }
 
     @Test
+    void aPassthroughServerSendsEachSniHostOfTheBoundTlsRoutesToItsDestination() {
+        String gateways = """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers:
+                  - port: {number: 443, name: tls, protocol: TLS}
+                    hosts: ["*.example.com"]
+                  - port: {number: 443, name: https-also, protocol: HTTPS}
+                    hosts: [other.example.com]
+                    tls: {mode: SIMPLE, credentialName: edge-cert}
+                  - port: {number: 8443, name: tls-unrouted, protocol: HTTPS}
+                    hosts: [nothing.example.net]
+                    tls: {mode: PASSTHROUGH}
+                """;
+        String routes = """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: passthrough, namespace: default}
+                spec:
+                  hosts: [shop.example.com, admin.example.com, elsewhere.example.org]
+                  gateways: [edge]
+                  tls:
+                  - match: [{port: 443, sniHosts: [shop.example.com]}]
+                    route: [{destination: {host: reviews, port: {number: 9080}}}]
+                  - match: [{sniHosts: [admin.example.com, elsewhere.example.org]}]
+                    route:
+                    - {destination: {host: ratings, port: {number: 9080}}, weight: 90}
+                    - {destination: {host: reviews, port: {number: 9080}}, weight: 10}
+                  - match: [{sniHosts: [shop.example.com]}]
+                    route: [{destination: {host: ratings, port: {number: 9080}}}]
+                """;
+        var translation = translate(with(gateways, routes, tlsSecret("edge-cert", CERT, KEY)));
+        ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
+
+        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_443");
+        var listener = edge.listeners().get("0.0.0.0_443");
+        assertThat(listener.getListenerFilters(0).getName()).isEqualTo("envoy.filters.listener.tls_inspector");
+        assertThat(listener.getFilterChainsList()).hasSize(2);
+        assertThat(listener.getFilterChains(0).getFilterChainMatch().getServerNamesList())
+                .containsExactly("shop.example.com");
+        assertThat(listener.getFilterChains(1).getFilterChainMatch().getServerNamesList())
+                .as("a server host that does not admit an SNI host drops it")
+                .containsExactly("admin.example.com");
+        assertThat(edge.routes()).doesNotContainKey("http.443");
+        assertThat(edge.clusters())
+                .containsKeys(
+                        "outbound|9080||reviews.default.svc.cluster.local",
+                        "outbound|9080||ratings.default.svc.cluster.local");
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .anySatisfy(w -> assertThat(w)
+                        .contains("server on port 443 is skipped")
+                        .contains("already serves TLS passthrough"))
+                .anySatisfy(w -> assertThat(w).contains("shop.example.com").contains("an earlier route takes"))
+                .anySatisfy(w -> assertThat(w).contains("TLS passthrough port 8443 is not served"))
+                .hasSize(3);
+    }
+
+    @Test
     void anHttpServerWithHttpsRedirectRequiresTlsOfItsHostsEvenWithoutAVirtualService() {
         String gateways = """
                 apiVersion: networking.istio.io/v1
@@ -280,9 +342,9 @@ class IstioGatewayTest {
                   - port: {number: 443, name: https-again, protocol: HTTPS}
                     hosts: [admin.example.com]
                     tls: {mode: SIMPLE, credentialName: other-cert}
-                  - port: {number: 8443, name: passthrough, protocol: HTTPS}
+                  - port: {number: 8443, name: istio-mutual, protocol: HTTPS}
                     hosts: ["*"]
-                    tls: {mode: PASSTHROUGH}
+                    tls: {mode: ISTIO_MUTUAL}
                 """;
         var translation = translate(with(
                 gateways,
@@ -313,7 +375,7 @@ class IstioGatewayTest {
                 .anySatisfy(w -> assertThat(w)
                         .contains("server on port 443 is skipped")
                         .contains("admin.example.com is already served with default/admin-cert"))
-                .anySatisfy(w -> assertThat(w).contains("tls.mode PASSTHROUGH is not supported yet"))
+                .anySatisfy(w -> assertThat(w).contains("tls.mode ISTIO_MUTUAL is not supported yet"))
                 .hasSize(2);
     }
 
