@@ -78,10 +78,6 @@ class IngressHttpsFromIstiodLiteTest {
         }
     }
 
-    private String run(String... command) throws Exception {
-        return LocalCommands.run(keys, command);
-    }
-
     /** A new self-signed certificate for {@link #HOSTNAME} as {@code <name>.crt} / {@code <name>.key}. */
     private void certificate(String name) throws Exception {
         LocalCommands.selfSigned(keys, name, HOSTNAME, "pkcs8-rsa");
@@ -112,18 +108,7 @@ class IngressHttpsFromIstiodLiteTest {
     }
 
     private String curl(String ca, String path) throws Exception {
-        return run(
-                "curl",
-                "-sS",
-                "--max-time",
-                "10",
-                "--cacert",
-                keys.resolve(ca + ".crt").toString(),
-                "--resolve",
-                HOSTNAME + ":" + listener.port() + ":127.0.0.1",
-                "-w",
-                " %{http_version}",
-                "https://" + HOSTNAME + ":" + listener.port() + path);
+        return LocalCommands.curlHttps(keys, ca, HOSTNAME, listener.port(), path, "-w", " %{http_version}");
     }
 
     /**
@@ -172,17 +157,7 @@ class IngressHttpsFromIstiodLiteTest {
                     .listenerFor("0.0.0.0", 443)
                     .map(l -> l.kind() instanceof ListenerConfig.TlsPassthrough)
                     .orElse(false));
-            String authority = HOSTNAME + ":" + listener.port();
-            assertThat(run(
-                            "curl",
-                            "-sS",
-                            "--max-time",
-                            "10",
-                            "--cacert",
-                            keys.resolve("backend.crt").toString(),
-                            "--resolve",
-                            authority + ":127.0.0.1",
-                            "https://" + authority + "/"))
+            assertThat(LocalCommands.curlHttps(keys, "backend", HOSTNAME, listener.port(), "/"))
                     .isEqualTo("backend over passthrough");
         } finally {
             backendLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
@@ -229,12 +204,6 @@ class IngressHttpsFromIstiodLiteTest {
                 route: [{destination: {host: shop.outside.svc.cluster.local, port: {number: 443}}}]
             """;
 
-    private static String[] concat(String[] first, String... more) {
-        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
-        System.arraycopy(more, 0, all, first.length, more.length);
-        return all;
-    }
-
     private Optional<String> servedSubject() {
         return bed.runtime
                 .config()
@@ -272,16 +241,7 @@ class IngressHttpsFromIstiodLiteTest {
         startGateway(() -> servedSubject().isPresent());
 
         assertThat(curl("first", "/")).isEqualTo("shop over https 2");
-        assertThat(run(
-                        "curl",
-                        "-sS",
-                        "--max-time",
-                        "10",
-                        "--cacert",
-                        keys.resolve("admin.crt").toString(),
-                        "--resolve",
-                        ADMIN + ":" + listener.port() + ":127.0.0.1",
-                        "https://" + ADMIN + ":" + listener.port() + "/"))
+        assertThat(LocalCommands.curlHttps(keys, "admin", ADMIN, listener.port(), "/"))
                 .as("the second server on 443, its own certificate picked by SNI")
                 .isEqualTo("admin over https");
         try (DownstreamListener mutual = DownstreamListener.plain(
@@ -291,22 +251,11 @@ class IngressHttpsFromIstiodLiteTest {
                         "0.0.0.0",
                         8443)
                 .join()) {
-            String authority = HOSTNAME + ":" + mutual.port();
-            String[] curlMutual = {
-                "curl",
-                "-sS",
-                "--max-time",
-                "10",
-                "--cacert",
-                keys.resolve("first.crt").toString(),
-                "--resolve",
-                authority + ":127.0.0.1",
-                "https://" + authority + "/"
-            };
-            assertThat(run(concat(curlMutual, "--cert", "alice.crt", "--key", "alice.key")))
+            assertThat(LocalCommands.curlHttps(
+                            keys, "first", HOSTNAME, mutual.port(), "/", "--cert", "alice.crt", "--key", "alice.key"))
                     .as("tls.mode MUTUAL: a client certificate from the Secret's ca.crt")
                     .isEqualTo("shop over https");
-            assertThat(run(curlMutual))
+            assertThat(LocalCommands.curlHttps(keys, "first", HOSTNAME, mutual.port(), "/"))
                     .as("MUTUAL without a client certificate")
                     .doesNotContain("shop over");
         }
@@ -317,33 +266,19 @@ class IngressHttpsFromIstiodLiteTest {
                         "0.0.0.0",
                         80)
                 .join()) {
-            String authority = HOSTNAME + ":" + plain.port();
-            assertThat(run(
-                            "curl",
-                            "-sS",
-                            "--max-time",
-                            "10",
+            assertThat(LocalCommands.curlHttp(
+                            keys,
+                            HOSTNAME,
+                            plain.port(),
+                            "/cart?item=1",
                             "-o",
                             "/dev/null",
-                            "--resolve",
-                            authority + ":127.0.0.1",
                             "-w",
-                            "%{http_code} %{redirect_url}",
-                            "http://" + authority + "/cart?item=1"))
+                            "%{http_code} %{redirect_url}"))
                     .as("tls.httpsRedirect on the port 80 server")
-                    .isEqualTo("301 https://" + authority + "/cart?item=1");
+                    .isEqualTo("301 https://" + HOSTNAME + ":" + plain.port() + "/cart?item=1");
         }
-        assertThat(run(
-                        "curl",
-                        "-sS",
-                        "--max-time",
-                        "10",
-                        "--http1.1",
-                        "--cacert",
-                        keys.resolve("first.crt").toString(),
-                        "--resolve",
-                        HOSTNAME + ":" + listener.port() + ":127.0.0.1",
-                        "https://" + HOSTNAME + ":" + listener.port() + "/"))
+        assertThat(LocalCommands.curlHttps(keys, "first", HOSTNAME, listener.port(), "/", "--http1.1"))
                 .isEqualTo("shop over https");
 
         certificate("second");

@@ -25,7 +25,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -94,24 +93,12 @@ class IngressTlsTest {
                         .build())));
     }
 
-    private String curl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                "curl",
-                "-sS",
-                "--max-time",
-                "10",
-                "--cacert",
-                dir.resolve("tls.crt").toString(),
-                "--resolve",
-                HOSTNAME + ":" + bed.listener.port() + ":127.0.0.1",
-                "-w",
-                " %{http_version}"));
-        command.addAll(List.of(args));
-        return LocalCommands.run(dir, command.toArray(String[]::new));
-    }
-
-    private String url(String path) {
-        return "https://" + HOSTNAME + ":" + bed.listener.port() + path;
+    /** curl to {@code path} at {@link #HOSTNAME}, trusting tls.crt; {@code options} as curl takes them. */
+    private String curl(String path, String... options) throws Exception {
+        String[] all = java.util.Arrays.copyOf(options, options.length + 2);
+        all[options.length] = "-w";
+        all[options.length + 1] = " %{http_version}";
+        return LocalCommands.curlHttps(dir, "tls", HOSTNAME, bed.listener.port(), path, all);
     }
 
     @Test
@@ -119,8 +106,8 @@ class IngressTlsTest {
         certificate("pkcs8-rsa");
         serve(tlsSocket(pem("tls.crt"), pem("tls.key")));
 
-        assertThat(curl("--http1.1", url("/productpage"))).isEqualTo("v1 GET /productpage\n 1.1");
-        assertThat(curl("--http2", url("/reviews"))).isEqualTo("v1 GET /reviews\n 2");
+        assertThat(curl("/productpage", "--http1.1")).isEqualTo("v1 GET /productpage\n 1.1");
+        assertThat(curl("/reviews", "--http2")).isEqualTo("v1 GET /reviews\n 2");
         assertThat(bed.records).hasSize(2);
         // h2 picked by ALPN is the client's TLS stack talking, not a choice for the backend: HTTP/1.1 upstream
         // (the cluster sets no http2_protocol_options), as at Istio's gateways
@@ -132,7 +119,7 @@ class IngressTlsTest {
         for (String kind : List.of("pkcs1-rsa", "sec1-ec")) {
             certificate(kind);
             serve(tlsSocket(pem("tls.crt"), pem("tls.key"), "http/1.1"));
-            assertThat(curl(url("/" + kind))).as(kind).isEqualTo("v1 GET /" + kind + "\n 1.1");
+            assertThat(curl("/" + kind)).as(kind).isEqualTo("v1 GET /" + kind + "\n 1.1");
         }
     }
 
@@ -151,25 +138,21 @@ class IngressTlsTest {
         bed.push(Envoy.httpListener(TestBed.VIP, TestBed.PORT, TestBed.HOST)); // plain HTTP first
         bed.push(routes.build());
 
-        String authority = HOSTNAME + ":" + bed.listener.port();
-        String redirected = LocalCommands.run(
+        String redirected = LocalCommands.curlHttp(
                 dir,
-                "curl",
-                "-sS",
-                "--max-time",
-                "5",
+                HOSTNAME,
+                bed.listener.port(),
+                "/productpage?u=normal",
                 "-o",
                 "/dev/null",
-                "--resolve",
-                authority + ":127.0.0.1",
                 "-w",
-                "%{http_code} %{redirect_url}",
-                "http://" + authority + "/productpage?u=normal");
-        assertThat(redirected).isEqualTo("301 https://" + authority + "/productpage?u=normal");
+                "%{http_code} %{redirect_url}");
+        assertThat(redirected)
+                .isEqualTo("301 https://" + HOSTNAME + ":" + bed.listener.port() + "/productpage?u=normal");
         assertThat(v1.seen).isEmpty();
 
         bed.push(httpsListener(tlsSocket(pem("tls.crt"), pem("tls.key"))));
-        assertThat(curl("--http1.1", url("/productpage"))).isEqualTo("v1 GET /productpage\n 1.1");
+        assertThat(curl("/productpage", "--http1.1")).isEqualTo("v1 GET /productpage\n 1.1");
     }
 
     /** One filter chain per certificate, chosen by the client's SNI; {@code names} empty: the default chain. */
@@ -188,18 +171,7 @@ class IngressTlsTest {
     }
 
     private String curlAs(String hostname, String ca) throws Exception {
-        return LocalCommands.run(
-                dir,
-                "curl",
-                "-sS",
-                "--max-time",
-                "10",
-                "--http1.1",
-                "--cacert",
-                dir.resolve(ca + ".crt").toString(),
-                "--resolve",
-                hostname + ":" + bed.listener.port() + ":127.0.0.1",
-                "https://" + hostname + ":" + bed.listener.port() + "/by-sni");
+        return LocalCommands.curlHttps(dir, ca, hostname, bed.listener.port(), "/by-sni", "--http1.1");
     }
 
     @Test
@@ -247,10 +219,9 @@ class IngressTlsTest {
                                 .setTrustedCa(DataSource.newBuilder().setInlineString(pem("clientca.crt"))));
         serve(plainTls.toBuilder().setTypedConfig(Any.pack(mutual.build())).build());
 
-        assertThat(curl("--cert", "alice.crt", "--key", "alice.key", url("/mtls")))
-                .isEqualTo("v1 GET /mtls\n 1.1");
-        assertThat(curl(url("/no-cert"))).as("no client certificate").doesNotContain("v1 GET");
-        assertThat(curl("--cert", "mallory.crt", "--key", "mallory.key", url("/other-ca")))
+        assertThat(curl("/mtls", "--cert", "alice.crt", "--key", "alice.key")).isEqualTo("v1 GET /mtls\n 1.1");
+        assertThat(curl("/no-cert")).as("no client certificate").doesNotContain("v1 GET");
+        assertThat(curl("/other-ca", "--cert", "mallory.crt", "--key", "mallory.key"))
                 .as("a certificate from another CA")
                 .doesNotContain("v1 GET");
         assertThat(v1.seen).extracting(TestUpstream.Seen::uri).containsExactly("/mtls");

@@ -85,18 +85,7 @@ class TlsPassthroughTest {
     }
 
     private String curl(String hostname, String ca) throws Exception {
-        String authority = hostname + ":" + bed.listener.port();
-        return LocalCommands.run(
-                dir,
-                "curl",
-                "-sS",
-                "--max-time",
-                "10",
-                "--cacert",
-                dir.resolve(ca + ".crt").toString(),
-                "--resolve",
-                authority + ":127.0.0.1",
-                "https://" + authority + "/");
+        return LocalCommands.curlHttps(dir, ca, hostname, bed.listener.port(), "/");
     }
 
     @Test

@@ -28,6 +28,37 @@ public final class LocalCommands {
     }
 
     /**
+     * curl to {@code <scheme>://<hostname>:<port><path>} with {@code hostname} resolved to 127.0.0.1 (so the SNI and,
+     * for https, the certificate check use it), at most 10 s; for https only {@code caCert} is trusted.
+     * {@code options} come before the URL ({@code --http1.1}, {@code -w ...}, {@code --cert ...}).
+     */
+    public static String curl(
+            Path dir, String scheme, Path caCert, String hostname, int port, String path, String... options)
+            throws IOException, InterruptedException {
+        String authority = hostname + ":" + port;
+        java.util.List<String> command = new java.util.ArrayList<>(
+                java.util.List.of("curl", "-sS", "--max-time", "10", "--resolve", authority + ":127.0.0.1"));
+        if (caCert != null) {
+            command.addAll(java.util.List.of("--cacert", caCert.toString()));
+        }
+        command.addAll(java.util.List.of(options));
+        command.add(scheme + "://" + authority + path);
+        return run(dir, command.toArray(String[]::new));
+    }
+
+    /** {@link #curl} over https, trusting {@code <caName>.crt} of {@code dir}. */
+    public static String curlHttps(Path dir, String caName, String hostname, int port, String path, String... options)
+            throws IOException, InterruptedException {
+        return curl(dir, "https", dir.resolve(caName + ".crt"), hostname, port, path, options);
+    }
+
+    /** {@link #curl} over plain http. */
+    public static String curlHttp(Path dir, String hostname, int port, String path, String... options)
+            throws IOException, InterruptedException {
+        return curl(dir, "http", null, hostname, port, path, options);
+    }
+
+    /**
      * A new self-signed certificate for {@code hostname} as {@code <name>.crt} and {@code <name>.key} in {@code dir};
      * {@code keyKind} picks the key's PEM form: {@code pkcs8-rsa}, {@code pkcs1-rsa} or {@code sec1-ec}.
      */

@@ -11,6 +11,18 @@ import org.junit.jupiter.api.Test;
 /** An Istio Gateway's server hosts decide which bound VirtualService hosts become virtual hosts. */
 class IstioGatewayTest {
 
+    /** The Gateway {@code default/edge} of the ingress gateway pods with these {@code servers} (YAML list items). */
+    private static String edge(String servers) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers:
+                """ + servers;
+    }
+
     private static String gateway(String hosts) {
         return """
                 apiVersion: networking.istio.io/v1
@@ -160,13 +172,7 @@ class IstioGatewayTest {
         java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
         String caInSecret = tlsSecret("edge-cert", CERT, KEY) + "  ca.crt: "
                 + b64.encodeToString(ca.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n";
-        String gateways = """
-                apiVersion: networking.istio.io/v1
-                kind: Gateway
-                metadata: {name: edge, namespace: default}
-                spec:
-                  selector: {istio: ingressgateway}
-                  servers:
+        String gateways = edge("""
                   - port: {number: 443, name: https, protocol: HTTPS}
                     hosts: ["*"]
                     tls: {mode: MUTUAL, credentialName: edge-cert}
@@ -179,7 +185,7 @@ class IstioGatewayTest {
                   - port: {number: 10443, name: https-sans, protocol: HTTPS}
                     hosts: ["*"]
                     tls: {mode: MUTUAL, credentialName: edge-cert, subjectAltNames: [spiffe://x]}
-                """;
+                """);
         String caApart = """
                 apiVersion: v1
                 kind: Secret
@@ -219,13 +225,7 @@ class IstioGatewayTest {
 
     @Test
     void aPassthroughServerSendsEachSniHostOfTheBoundTlsRoutesToItsDestination() {
-        String gateways = """
-                apiVersion: networking.istio.io/v1
-                kind: Gateway
-                metadata: {name: edge, namespace: default}
-                spec:
-                  selector: {istio: ingressgateway}
-                  servers:
+        String gateways = edge("""
                   - port: {number: 443, name: tls, protocol: TLS}
                     hosts: ["*.example.com"]
                   - port: {number: 443, name: https-also, protocol: HTTPS}
@@ -234,7 +234,7 @@ class IstioGatewayTest {
                   - port: {number: 8443, name: tls-unrouted, protocol: HTTPS}
                     hosts: [nothing.example.net]
                     tls: {mode: PASSTHROUGH}
-                """;
+                """);
         String routes = """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
@@ -281,13 +281,7 @@ class IstioGatewayTest {
 
     @Test
     void anHttpServerWithHttpsRedirectRequiresTlsOfItsHostsEvenWithoutAVirtualService() {
-        String gateways = """
-                apiVersion: networking.istio.io/v1
-                kind: Gateway
-                metadata: {name: edge, namespace: default}
-                spec:
-                  selector: {istio: ingressgateway}
-                  servers:
+        String gateways = edge("""
                   - port: {number: 80, name: http, protocol: HTTP}
                     hosts: [shop.example.com, static.example.com]
                     tls: {httpsRedirect: true}
@@ -296,7 +290,7 @@ class IstioGatewayTest {
                   - port: {number: 8081, name: http-odd, protocol: HTTP}
                     hosts: [admin.example.com]
                     tls: {httpsRedirect: true, credentialName: edge-cert}
-                """;
+                """);
         var translation = translate(with(gateways, BOUND));
         ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
 
@@ -323,13 +317,7 @@ class IstioGatewayTest {
 
     @Test
     void severalCertificatesOnAPortArePickedBySniAndOtherTlsModesAreReported() throws Exception {
-        String gateways = """
-                apiVersion: networking.istio.io/v1
-                kind: Gateway
-                metadata: {name: edge, namespace: default}
-                spec:
-                  selector: {istio: ingressgateway}
-                  servers:
+        String gateways = edge("""
                   - port: {number: 443, name: https, protocol: HTTPS}
                     hosts: [shop.example.com]
                     tls: {mode: SIMPLE, credentialName: edge-cert}
@@ -345,7 +333,7 @@ class IstioGatewayTest {
                   - port: {number: 8443, name: istio-mutual, protocol: HTTPS}
                     hosts: ["*"]
                     tls: {mode: ISTIO_MUTUAL}
-                """;
+                """);
         var translation = translate(with(
                 gateways,
                 BOUND,
