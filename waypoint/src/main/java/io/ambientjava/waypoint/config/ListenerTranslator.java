@@ -32,7 +32,7 @@ public final class ListenerTranslator {
         String path = "Listener " + l.getName();
         FieldGuard.onlyFields(
                 l, path, Set.of("name", "address", "filter_chains", "traffic_direction", "listener_filters"));
-        boolean tlsInspector = tlsInspector(l, path);
+        boolean tlsInspector = ServerNameChains.tlsInspector(l, path);
         if (!l.hasAddress() || !l.getAddress().hasSocketAddress()) {
             throw FieldGuard.invalid(path + ".address", "needs a socket_address");
         }
@@ -47,16 +47,20 @@ public final class ListenerTranslator {
         if (l.getFilterChainsCount() == 0) {
             throw FieldGuard.invalid(path + ".filter_chains", "a listener needs a filter chain");
         }
-        if (passesTlsThrough(l)) {
+        if (ServerNameChains.passesTlsThrough(l)) {
             if (!tlsInspector) {
                 throw FieldGuard.invalid(
                         path + ".listener_filters",
                         "filter chains chosen by server_names without TLS termination need " + TLS_INSPECTOR);
             }
             return new ListenerConfig(
-                    l.getName(), sa.getAddress(), sa.getPortValue(), passthrough(l, path), Optional.empty());
+                    l.getName(),
+                    sa.getAddress(),
+                    sa.getPortValue(),
+                    ServerNameChains.passthrough(l, path),
+                    Optional.empty());
         }
-        Optional<ListenerTls> tls = tls(l, path);
+        Optional<ListenerTls> tls = ServerNameChains.tls(l, path);
         FilterChain chain = l.getFilterChains(0);
         String cpath = path + ".filter_chains[0]";
         if (chain.getFiltersCount() != 1) {
@@ -73,133 +77,6 @@ public final class ListenerTranslator {
                         "unsupported network filter '" + filter.getName() + "' at " + fpath);
         };
         return new ListenerConfig(l.getName(), sa.getAddress(), sa.getPortValue(), kind, tls);
-    }
-
-    /**
-     * The chains' TLS. Several chains are for several certificates on one port (ingress HTTPS with more than one
-     * credential): each terminates TLS, they differ only in {@code filter_chain_match.server_names} and the
-     * certificate, and at most one has no server names.
-     */
-    private static Optional<ListenerTls> tls(Listener l, String path) {
-        FilterChain first = l.getFilterChains(0);
-        List<ListenerTls.Named> named = new ArrayList<>();
-        Optional<DownstreamTls> fallback = Optional.empty();
-        Set<String> seenNames = new java.util.HashSet<>();
-        for (int i = 0; i < l.getFilterChainsCount(); i++) {
-            FilterChain chain = l.getFilterChains(i);
-            String cpath = path + ".filter_chains[" + i + "]";
-            FieldGuard.onlyFields(chain, cpath, Set.of("filters", "name", "transport_socket", "filter_chain_match"));
-            List<String> serverNames = List.of();
-            if (chain.hasFilterChainMatch()) {
-                FieldGuard.onlyFields(
-                        chain.getFilterChainMatch(), cpath + ".filter_chain_match", Set.of("server_names"));
-                serverNames = chain.getFilterChainMatch().getServerNamesList();
-            }
-            if (!chain.hasTransportSocket()) {
-                if (l.getFilterChainsCount() > 1 || !serverNames.isEmpty()) {
-                    throw FieldGuard.invalid(
-                            cpath + ".transport_socket",
-                            "chains chosen by server name must terminate TLS (several chains are for several"
-                                    + " certificates on one port)");
-                }
-                return Optional.empty();
-            }
-            if (i > 0 && !chain.getFiltersList().equals(first.getFiltersList())) {
-                throw FieldGuard.invalid(
-                        cpath + ".filters",
-                        "must be the same as filter_chains[0].filters: chains may differ only in server_names and"
-                                + " the certificate");
-            }
-            DownstreamTls certificate =
-                    DownstreamTlsTranslator.translate(chain.getTransportSocket(), cpath + ".transport_socket");
-            if (serverNames.isEmpty()) {
-                if (fallback.isPresent()) {
-                    throw FieldGuard.invalid(
-                            cpath + ".filter_chain_match", "a second chain without server_names matches the same");
-                }
-                fallback = Optional.of(certificate);
-                continue;
-            }
-            uniqueNames(serverNames, seenNames, cpath + ".filter_chain_match.server_names");
-            named.add(new ListenerTls.Named(serverNames, certificate));
-        }
-        return Optional.of(new ListenerTls(named, fallback));
-    }
-
-    /** Whether the listener reads the client hello's SNI; only {@code tls_inspector} may be a listener filter. */
-    private static boolean tlsInspector(Listener l, String path) {
-        for (int i = 0; i < l.getListenerFiltersCount(); i++) {
-            var f = l.getListenerFilters(i);
-            String fpath = path + ".listener_filters[" + i + "]";
-            FieldGuard.onlyFields(f, fpath, Set.of("name", "typed_config"));
-            if (!f.getName().equals(TLS_INSPECTOR)) {
-                throw FieldGuard.invalid(fpath + ".name", "only " + TLS_INSPECTOR + " is supported");
-            }
-            if (f.hasTypedConfig()) {
-                FieldGuard.onlyFields(
-                        unpack(
-                                f.getTypedConfig(),
-                                io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.class,
-                                fpath),
-                        fpath + ".typed_config",
-                        Set.of());
-            }
-        }
-        return l.getListenerFiltersCount() > 0;
-    }
-
-    /** Chains picked by server name that do not terminate TLS and only proxy TCP: TLS passthrough. */
-    private static boolean passesTlsThrough(Listener l) {
-        boolean byName = l.getFilterChainsCount() > 1 || l.getFilterChains(0).hasFilterChainMatch();
-        return byName
-                && l.getFilterChainsList().stream()
-                        .allMatch(c -> !c.hasTransportSocket()
-                                && c.getFiltersCount() == 1
-                                && c.getFilters(0).getName().equals(TCP_PROXY));
-    }
-
-    private static ListenerConfig.TlsPassthrough passthrough(Listener l, String path) {
-        List<ListenerConfig.TlsPassthrough.Named> named = new ArrayList<>();
-        Optional<ListenerConfig.Tcp> fallback = Optional.empty();
-        Set<String> seenNames = new java.util.HashSet<>();
-        for (int i = 0; i < l.getFilterChainsCount(); i++) {
-            FilterChain chain = l.getFilterChains(i);
-            String cpath = path + ".filter_chains[" + i + "]";
-            FieldGuard.onlyFields(chain, cpath, Set.of("filters", "name", "filter_chain_match"));
-            String fpath = cpath + ".filters[0]";
-            FieldGuard.onlyFields(chain.getFilters(0), fpath, Set.of("name", "typed_config"));
-            ListenerConfig.Tcp tcp = tcp(unpack(chain.getFilters(0).getTypedConfig(), TcpProxy.class, fpath), fpath);
-            List<String> names = List.of();
-            if (chain.hasFilterChainMatch()) {
-                FieldGuard.onlyFields(
-                        chain.getFilterChainMatch(), cpath + ".filter_chain_match", Set.of("server_names"));
-                names = uniqueNames(
-                        chain.getFilterChainMatch().getServerNamesList(),
-                        seenNames,
-                        cpath + ".filter_chain_match.server_names");
-            }
-            if (names.isEmpty()) {
-                if (fallback.isPresent()) {
-                    throw FieldGuard.invalid(
-                            cpath + ".filter_chain_match", "a second chain without server_names matches the same");
-                }
-                fallback = Optional.of(tcp);
-            } else {
-                named.add(new ListenerConfig.TlsPassthrough.Named(names, tcp));
-            }
-        }
-        return new ListenerConfig.TlsPassthrough(named, fallback);
-    }
-
-    /** Checks {@code names} and that no earlier chain ({@code seen}) has one of them. */
-    private static List<String> uniqueNames(List<String> names, Set<String> seen, String path) {
-        List<String> checked = ServerNames.checked(names, path);
-        for (String name : checked) {
-            if (!seen.add(name)) {
-                throw FieldGuard.invalid(path, "'" + name + "' is in an earlier chain too");
-            }
-        }
-        return checked;
     }
 
     private static ListenerConfig.Http http(HttpConnectionManager hcm, String path, String listenerName) {
@@ -317,7 +194,7 @@ public final class ListenerTranslator {
         return Optional.empty();
     }
 
-    private static ListenerConfig.Tcp tcp(TcpProxy proxy, String path) {
+    static ListenerConfig.Tcp tcp(TcpProxy proxy, String path) {
         FieldGuard.onlyFields(proxy, path, Set.of("stat_prefix", "cluster", "weighted_clusters"));
         if (proxy.hasWeightedClusters()) {
             String wpath = path + ".weighted_clusters";
