@@ -124,6 +124,15 @@ final class ClusterSet {
         return rules.forHost(service.hostname(), service.namespace(), proxyNamespace);
     }
 
+    /** {@code connectionPool.http.h2UpgradePolicy: UPGRADE}: the upstream speaks HTTP/2 even on an HTTP port. */
+    private static boolean upgradesToHttp2(TrafficPolicies policy) {
+        return policy.connectionPool() != null
+                && policy.connectionPool().getHttp() != null
+                && policy.connectionPool().getHttp().getH2UpgradePolicy()
+                        == io.fabric8.istio.api.api.networking.v1alpha3
+                                .ConnectionPoolSettingsHTTPSettingsH2UpgradePolicy.UPGRADE;
+    }
+
     private void add(
             MeshServices.MeshService service,
             MeshServices.MeshPort port,
@@ -150,7 +159,7 @@ final class ClusterSet {
         }
         clusters.put(
                 name,
-                port.http2()
+                port.http2() || upgradesToHttp2(policy)
                         ? cluster.toBuilder()
                                 .setHttp2ProtocolOptions(
                                         io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance())

@@ -61,9 +61,6 @@ final class UnappliedPolicyFields {
         }
         if (pool != null && pool.getHttp() != null) {
             var http = pool.getHttp();
-            if (http.getH2UpgradePolicy() != null) {
-                fields.add(path + ".connectionPool.http.h2UpgradePolicy");
-            }
             if (http.getUseClientProtocol() != null) {
                 fields.add(path + ".connectionPool.http.useClientProtocol");
             }

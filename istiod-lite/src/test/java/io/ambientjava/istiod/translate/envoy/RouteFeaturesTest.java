@@ -356,7 +356,7 @@ class RouteFeaturesTest {
                   subsets:
                   - name: canary
                     labels: {version: v3}
-                    trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE}}}
+                    trafficPolicy: {connectionPool: {http: {useClientProtocol: true}}}
                 """;
         var translation = translate(with(rule));
         assertThat(translation.warnings())
@@ -365,13 +365,44 @@ class RouteFeaturesTest {
                         "DestinationRule default/ratings-tuning: spec.trafficPolicy.loadBalancer.localityLbSetting,"
                                 + " spec.trafficPolicy.tls not applied by waypoints and gateways yet",
                         "DestinationRule default/ratings-tuning:"
-                                + " spec.subsets[0].trafficPolicy.connectionPool.http.h2UpgradePolicy not applied by"
+                                + " spec.subsets[0].trafficPolicy.connectionPool.http.useClientProtocol not applied by"
                                 + " waypoints and gateways yet");
         // ISTIO_MUTUAL is what HBONE gives anyway: not reported.
         String mutual = rule.replace("tls: {mode: SIMPLE}", "tls: {mode: ISTIO_MUTUAL}")
                 .replace(", localityLbSetting: {enabled: true}", "");
         assertThat(translate(with(mutual)).warnings())
                 .singleElement()
-                .satisfies(w -> assertThat(w.toString()).contains("h2UpgradePolicy"));
+                .satisfies(w -> assertThat(w.toString()).contains("useClientProtocol"));
+    }
+
+    @Test
+    void h2UpgradePolicyUpgradeMakesTheClusterSpeakHttp2AndDoNotUpgradeLeavesIt() {
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings-h2, namespace: default}
+                spec:
+                  host: ratings
+                  trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE}}}
+                  subsets:
+                  - name: old
+                    labels: {version: v1}
+                    trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: DO_NOT_UPGRADE}}}
+                  - name: new
+                    labels: {version: v2}
+                """;
+        var translation = translate(with(rule));
+        var clusters = waypoint(translation).clusters();
+        assertThat(clusters.get("outbound|9080||ratings.default.svc.cluster.local")
+                        .hasHttp2ProtocolOptions())
+                .isTrue();
+        assertThat(clusters.get("outbound|9080|new|ratings.default.svc.cluster.local")
+                        .hasHttp2ProtocolOptions())
+                .as("the top-level policy applies to the subset")
+                .isTrue();
+        assertThat(clusters.get("outbound|9080|old|ratings.default.svc.cluster.local")
+                        .hasHttp2ProtocolOptions())
+                .isFalse();
+        assertThat(translation.warnings()).isEmpty();
     }
 }
