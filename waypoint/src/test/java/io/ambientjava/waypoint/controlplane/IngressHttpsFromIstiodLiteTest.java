@@ -3,20 +3,15 @@ package io.ambientjava.waypoint.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ambientjava.identity.ca.MeshCertificateAuthority;
-import io.ambientjava.istiod.config.local.LocalFolderSource;
-import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.waypoint.config.DownstreamTls;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.proxy.DownstreamListener;
+import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TlsBackend;
 import io.ambientjava.waypoint.xds.AdsClient;
-import io.ambientjava.waypoint.xds.NodeIdentity;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -49,9 +44,7 @@ class IngressHttpsFromIstiodLiteTest {
     @TempDir
     Path keys;
 
-    private LocalFolderSource source;
-    private IstiodServer istiod;
-    private ManagedChannel channel;
+    private IstiodLite istiodLite;
     private AdsClient client;
     private TestBed bed;
     private DownstreamListener listener;
@@ -61,20 +54,11 @@ class IngressHttpsFromIstiodLiteTest {
         if (listener != null) {
             listener.close();
         }
-        if (client != null) {
-            client.close();
+        if (istiodLite != null) {
+            istiodLite.close();
         }
         if (bed != null) {
             bed.close();
-        }
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (istiod != null) {
-            istiod.close();
-        }
-        if (source != null) {
-            source.close();
         }
     }
 
@@ -116,22 +100,10 @@ class IngressHttpsFromIstiodLiteTest {
      * port 443 once {@code ready} holds (without a NACK).
      */
     private void startGateway(java.util.function.BooleanSupplier ready) throws Exception {
-        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
-        istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
-                .xdsPort(0)
-                .debounce(Duration.ofMillis(20))
-                .start();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
-                .usePlaintext()
-                .build();
+        istiodLite = IstiodLite.start(folder);
         bed = new TestBed();
-        client = new AdsClient(
-                channel,
-                new NodeIdentity(true, "198.18.9.9", "edge-0", "default", "edge", "default/edge"),
-                bed.runtime::apply);
-        client.start();
-        await().atMost(WAIT).until(() -> client.nacks() > 0 || ready.getAsBoolean());
-        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        client = istiodLite.subscribe(IstiodLite.EDGE_GATEWAY, bed.runtime::apply);
+        IstiodLite.awaitAccepted(client, ready);
         listener = DownstreamListener.plain(
                         bed.group,
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),

@@ -3,22 +3,16 @@ package io.ambientjava.waypoint.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ambientjava.identity.ca.MeshCertificateAuthority;
-import io.ambientjava.istiod.config.local.LocalFolderSource;
-import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.config.WaypointConfig;
+import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.xds.AdsClient;
-import io.ambientjava.waypoint.xds.NodeIdentity;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,43 +35,21 @@ class IstiodLiteConfigTest {
     @TempDir
     Path folder;
 
-    private LocalFolderSource source;
-    private IstiodServer istiod;
-    private ManagedChannel channel;
+    private IstiodLite istiodLite;
     private AdsClient client;
     private final AtomicReference<WaypointConfig> config = new AtomicReference<>(WaypointConfig.EMPTY);
 
     @BeforeEach
     void start() throws IOException {
         Files.writeString(folder.resolve("00-mesh.yaml"), mesh());
-        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
-        istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
-                .xdsPort(0)
-                .debounce(Duration.ofMillis(20))
-                .start();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
-                .usePlaintext()
-                .build();
-        client = new AdsClient(
-                channel,
-                new NodeIdentity(false, "198.19.0.2", "waypoint-0", "default", "waypoint", "waypoint"),
-                config::set);
-        client.start();
+        istiodLite = IstiodLite.start(folder);
+        client = istiodLite.subscribe(IstiodLite.WAYPOINT, config::set);
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (istiod != null) {
-            istiod.close();
-        }
-        if (source != null) {
-            source.close();
+        if (istiodLite != null) {
+            istiodLite.close();
         }
     }
 
@@ -153,13 +125,12 @@ class IstiodLiteConfigTest {
                     - {destination: {host: tcp-echo, port: {number: 9000}, subset: v1}, weight: 80}
                     - {destination: {host: tcp-echo, port: {number: 9000}, subset: v2}, weight: 20}
                 """);
-        await().atMost(WAIT)
-                .until(() -> client.nacks() > 0
-                        || (client.acks() > acksBefore
-                                && config.get().listeners().values().stream()
-                                        .anyMatch(l -> l.kind() instanceof ListenerConfig.Tcp t
-                                                && t.clusters().size() == 2)));
-        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        IstiodLite.awaitAccepted(
+                client,
+                () -> (client.acks() > acksBefore
+                        && config.get().listeners().values().stream()
+                                .anyMatch(l -> l.kind() instanceof ListenerConfig.Tcp t
+                                        && t.clusters().size() == 2)));
         var tcp = config.get().listeners().values().stream()
                 .map(ListenerConfig::kind)
                 .filter(k -> k instanceof ListenerConfig.Tcp t && t.clusters().size() == 2)
@@ -208,17 +179,17 @@ class IstiodLiteConfigTest {
                   rules: [{to: [{operation: {paths: ["*.json", "/api/*"]}}], from: [{source: {serviceAccounts: [default/sleep]}}]}]
                 """);
 
-        await().atMost(WAIT)
-                .until(() -> client.nacks() > 0
-                        || config.get()
-                                .listenerFor("198.19.0.20", 9080)
-                                .map(l -> ((io.ambientjava.waypoint.config.ListenerConfig.Http) l.kind())
-                                                .rbac()
-                                                .size()
-                                        == 3)
-                                .orElse(false));
+        IstiodLite.awaitAccepted(
+                client,
+                () -> config.get()
+                        .listenerFor("198.19.0.20", 9080)
+                        .map(l -> ((io.ambientjava.waypoint.config.ListenerConfig.Http) l.kind())
+                                        .rbac()
+                                        .size()
+                                == 3)
+                        .orElse(false));
         await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
-        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        assertThat(client.nacks()).as("a later push: NACK %s", client.lastNack()).isZero();
         var reviews = (io.ambientjava.waypoint.config.ListenerConfig.Http)
                 config.get().listenerFor("198.19.0.20", 9080).orElseThrow().kind();
         assertThat(reviews.rbac())
@@ -262,16 +233,16 @@ class IstiodLiteConfigTest {
                     when: [{key: "request.auth.claims[group]", values: [admins]}]
                 """.formatted(jwks));
 
-        await().atMost(WAIT)
-                .until(() -> client.nacks() > 0
-                        || config.get()
-                                .listenerFor("198.19.0.20", 9080)
-                                .map(l -> ((io.ambientjava.waypoint.config.ListenerConfig.Http) l.kind())
-                                        .jwtAuthn()
-                                        .isPresent())
-                                .orElse(false));
+        IstiodLite.awaitAccepted(
+                client,
+                () -> config.get()
+                        .listenerFor("198.19.0.20", 9080)
+                        .map(l -> ((io.ambientjava.waypoint.config.ListenerConfig.Http) l.kind())
+                                .jwtAuthn()
+                                .isPresent())
+                        .orElse(false));
         await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
-        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        assertThat(client.nacks()).as("a later push: NACK %s", client.lastNack()).isZero();
         var reviews = (io.ambientjava.waypoint.config.ListenerConfig.Http)
                 config.get().listenerFor("198.19.0.20", 9080).orElseThrow().kind();
         assertThat(reviews.jwtAuthn().orElseThrow().providers()).hasSize(1);

@@ -1,19 +1,14 @@
 package io.ambientjava.waypoint.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.ambientjava.identity.ca.MeshCertificateAuthority;
-import io.ambientjava.istiod.config.local.LocalFolderSource;
-import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.proxy.DownstreamContext;
 import io.ambientjava.waypoint.proxy.DownstreamListener;
+import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.xds.AdsClient;
 import io.ambientjava.waypoint.xds.NodeIdentity;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -53,9 +48,7 @@ class LocalRateLimitEndToEndTest {
     @TempDir
     Path folder;
 
-    private LocalFolderSource source;
-    private IstiodServer istiod;
-    private ManagedChannel channel;
+    private IstiodLite istiodLite;
     private AdsClient client;
     private TestBed bed;
     private DownstreamListener listener;
@@ -74,14 +67,7 @@ class LocalRateLimitEndToEndTest {
                   - applyTo: CLUSTER
                     patch: {operation: MERGE, value: {connect_timeout: 1s}}
                 """);
-        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
-        istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
-                .xdsPort(0)
-                .debounce(Duration.ofMillis(20))
-                .start();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
-                .usePlaintext()
-                .build();
+        istiodLite = IstiodLite.start(folder);
         bed = new TestBed();
     }
 
@@ -90,36 +76,25 @@ class LocalRateLimitEndToEndTest {
         if (listener != null) {
             listener.close();
         }
-        if (client != null) {
-            client.close();
+        if (istiodLite != null) {
+            istiodLite.close();
         }
         if (bed != null) {
             bed.close();
-        }
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (istiod != null) {
-            istiod.close();
-        }
-        if (source != null) {
-            source.close();
         }
     }
 
     /** Subscribes as this proxy and opens a loopback port whose connections are for {@code vip:port}. */
     private int connect(NodeIdentity node, String vip, int port) {
-        client = new AdsClient(channel, node, bed.runtime::apply);
-        client.start();
-        await().atMost(WAIT)
-                .until(() -> client.nacks() > 0
-                        || bed.runtime
-                                .config()
-                                .listenerFor(vip, port)
-                                .map(l -> l.kind() instanceof ListenerConfig.Http http
-                                        && http.localRateLimit().isPresent())
-                                .orElse(false));
-        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        client = istiodLite.subscribe(node, bed.runtime::apply);
+        IstiodLite.awaitAccepted(
+                client,
+                () -> bed.runtime
+                        .config()
+                        .listenerFor(vip, port)
+                        .map(l -> l.kind() instanceof ListenerConfig.Http http
+                                && http.localRateLimit().isPresent())
+                        .orElse(false));
         listener = DownstreamListener.bind(
                         bed.group,
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),

@@ -1,7 +1,6 @@
 package io.ambientjava.waypoint.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.hbone.authority.HboneAuthority;
@@ -14,17 +13,13 @@ import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.identity.WorkloadCertificate;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.identity.tls.MeshTls;
-import io.ambientjava.istiod.config.local.LocalFolderSource;
-import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.waypoint.WaypointServer;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.config.WaypointConfig;
 import io.ambientjava.waypoint.proxy.ProxyLimits;
+import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.ambientjava.waypoint.xds.AdsClient;
-import io.ambientjava.waypoint.xds.NodeIdentity;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -86,25 +81,14 @@ class Seed05ThroughHboneTest {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
-    private LocalFolderSource source;
-    private IstiodServer istiod;
-    private ManagedChannel channel;
+    private IstiodLite istiodLite;
     private AdsClient ads;
 
     @AfterEach
     void stop() throws Exception {
         outbound.forEach(c -> c.close().syncUninterruptibly());
-        if (ads != null) {
-            ads.close();
-        }
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (istiod != null) {
-            istiod.close();
-        }
-        if (source != null) {
-            source.close();
+        if (istiodLite != null) {
+            istiodLite.close();
         }
         clientZtunnel.close();
         waypoint.close();
@@ -119,30 +103,18 @@ class Seed05ThroughHboneTest {
         Files.copy(
                 SEEDS.resolve("05-authorizationpolicy-productpage-policy.yaml"),
                 folder.resolve("05-authorizationpolicy-productpage-policy.yaml"));
-        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
-        istiod = IstiodServer.builder(source, ca)
-                .xdsPort(0)
-                .debounce(Duration.ofMillis(20))
-                .start();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
-                .usePlaintext()
-                .build();
-        ads = new AdsClient(
-                channel,
-                new NodeIdentity(false, "198.19.0.2", "waypoint-0", "default", "waypoint", "waypoint"),
-                config -> {
-                    waypoint.apply(config);
-                    applied.set(config);
-                });
-        ads.start();
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> ads.nacks() > 0
-                        || applied.get()
-                                .listenerFor(VIP, 9080)
-                                .map(l -> l.kind() instanceof ListenerConfig.Http h
-                                        && !h.rbac().isEmpty())
-                                .orElse(false));
-        assertThat(ads.nacks()).as("NACK: %s", ads.lastNack()).isZero();
+        istiodLite = IstiodLite.start(folder, ca, java.util.function.UnaryOperator.identity());
+        ads = istiodLite.subscribe(IstiodLite.WAYPOINT, config -> {
+            waypoint.apply(config);
+            applied.set(config);
+        });
+        IstiodLite.awaitAccepted(
+                ads,
+                () -> applied.get()
+                        .listenerFor(VIP, 9080)
+                        .map(l -> l.kind() instanceof ListenerConfig.Http h
+                                && !h.rbac().isEmpty())
+                        .orElse(false));
 
         int asProductpage = tunnelAs(PRODUCTPAGE);
         int asReviews = tunnelAs(REVIEWS);

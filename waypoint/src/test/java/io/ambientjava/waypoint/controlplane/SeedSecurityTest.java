@@ -1,22 +1,16 @@
 package io.ambientjava.waypoint.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.identity.SpiffeId;
-import io.ambientjava.identity.ca.MeshCertificateAuthority;
-import io.ambientjava.istiod.config.local.LocalFolderSource;
-import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.proxy.DownstreamContext;
 import io.ambientjava.waypoint.proxy.DownstreamListener;
+import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.testsupport.Jwt;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.ambientjava.waypoint.xds.AdsClient;
-import io.ambientjava.waypoint.xds.NodeIdentity;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -30,7 +24,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,43 +56,21 @@ class SeedSecurityTest {
     private final TestUpstream productApi = bed.upstream("product-api");
     private final List<DownstreamListener> listeners = new ArrayList<>();
     private final Jwt google = new Jwt("google-key");
-    private LocalFolderSource source;
-    private IstiodServer istiod;
-    private ManagedChannel channel;
+    private IstiodLite istiodLite;
     private AdsClient client;
 
     @BeforeEach
     void start() throws IOException {
         Files.writeString(folder.resolve("00-mesh.yaml"), mesh());
-        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
-        istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
-                .xdsPort(0)
-                .debounce(Duration.ofMillis(20))
-                .start();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
-                .usePlaintext()
-                .build();
-        client = new AdsClient(
-                channel,
-                new NodeIdentity(false, "198.19.0.2", "waypoint-0", "default", "waypoint", "waypoint"),
-                bed.runtime::apply);
-        client.start();
+        istiodLite = IstiodLite.start(folder);
+        client = istiodLite.subscribe(IstiodLite.WAYPOINT, bed.runtime::apply);
     }
 
     @AfterEach
     void stop() throws Exception {
         listeners.forEach(DownstreamListener::close);
-        if (client != null) {
-            client.close();
-        }
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (istiod != null) {
-            istiod.close();
-        }
-        if (source != null) {
-            source.close();
+        if (istiodLite != null) {
+            istiodLite.close();
         }
         bed.close();
     }
@@ -200,14 +171,13 @@ class SeedSecurityTest {
     }
 
     private void awaitListener(String vip, int port, Predicate<ListenerConfig.Http> ready) {
-        await().atMost(WAIT)
-                .until(() -> client.nacks() > 0
-                        || bed.runtime
-                                .config()
-                                .listenerFor(vip, port)
-                                .map(l -> l.kind() instanceof ListenerConfig.Http http && ready.test(http))
-                                .orElse(false));
-        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        IstiodLite.awaitAccepted(
+                client,
+                () -> bed.runtime
+                        .config()
+                        .listenerFor(vip, port)
+                        .map(l -> l.kind() instanceof ListenerConfig.Http http && ready.test(http))
+                        .orElse(false));
     }
 
     /** A loopback listener standing for the service VIP whose clients carry {@code identity}, as HBONE hands over. */

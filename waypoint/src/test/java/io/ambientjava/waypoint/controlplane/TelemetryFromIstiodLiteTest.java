@@ -4,21 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
-import io.ambientjava.istiod.config.local.LocalFolderSource;
-import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.istiod.translate.MeshTelemetry;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.telemetry.AccessLogWriter;
 import io.ambientjava.waypoint.telemetry.IstioRequestMetrics;
 import io.ambientjava.waypoint.telemetry.RequestObserver;
 import io.ambientjava.waypoint.telemetry.WaypointTelemetry;
+import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.ambientjava.waypoint.tracing.WaypointTracing;
 import io.ambientjava.waypoint.xds.AdsClient;
-import io.ambientjava.waypoint.xds.NodeIdentity;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -27,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,9 +51,7 @@ class TelemetryFromIstiodLiteTest {
     private WaypointTelemetry telemetry;
     private TestBed bed;
     private TestUpstream app;
-    private LocalFolderSource source;
-    private IstiodServer istiod;
-    private ManagedChannel channel;
+    private IstiodLite istiodLite;
     private AdsClient client;
     private Path accessLog;
 
@@ -76,39 +69,21 @@ class TelemetryFromIstiodLiteTest {
         Files.writeString(
                 folder.resolve("06-telemetry-mesh-default.yaml"),
                 Files.readString(SEEDS.resolve("06-telemetry-mesh-default.yaml")));
-        source = LocalFolderSource.open(folder, Duration.ofMillis(100));
-        istiod = IstiodServer.builder(source, MeshCertificateAuthority.createSelfSigned("cluster.local"))
-                .meshTelemetry(MeshTelemetry.parse("""
+        istiodLite = IstiodLite.start(
+                folder,
+                MeshCertificateAuthority.createSelfSigned("cluster.local"),
+                istiod -> istiod.meshTelemetry(MeshTelemetry.parse("""
                         extensionProviders:
                         - name: file
                           envoyFileAccessLog: {path: %s}
-                        """.formatted(accessLog), "test"))
-                .xdsPort(0)
-                .debounce(Duration.ofMillis(20))
-                .start();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", istiod.xdsPort())
-                .usePlaintext()
-                .build();
-        client = new AdsClient(
-                channel,
-                new NodeIdentity(false, "198.19.0.2", "waypoint-0", "default", "waypoint", "waypoint"),
-                bed.runtime::apply);
-        client.start();
+                        """.formatted(accessLog), "test")));
+        client = istiodLite.subscribe(IstiodLite.WAYPOINT, bed.runtime::apply);
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (istiod != null) {
-            istiod.close();
-        }
-        if (source != null) {
-            source.close();
+        if (istiodLite != null) {
+            istiodLite.close();
         }
         bed.close();
         telemetry.close();
@@ -153,14 +128,13 @@ class TelemetryFromIstiodLiteTest {
     }
 
     private void awaitListener(Predicate<ListenerConfig.Http> condition) {
-        await().atMost(WAIT)
-                .until(() -> client.nacks() > 0
-                        || bed.runtime
-                                .config()
-                                .listenerFor(TestBed.VIP, TestBed.PORT)
-                                .map(l -> l.kind() instanceof ListenerConfig.Http http && condition.test(http))
-                                .orElse(false));
-        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        IstiodLite.awaitAccepted(
+                client,
+                () -> bed.runtime
+                        .config()
+                        .listenerFor(TestBed.VIP, TestBed.PORT)
+                        .map(l -> l.kind() instanceof ListenerConfig.Http http && condition.test(http))
+                        .orElse(false));
     }
 
     private List<String> accessLines() throws IOException {
@@ -233,7 +207,8 @@ class TelemetryFromIstiodLiteTest {
         assertThat(bed.get("/service").statusCode()).isEqualTo(200);
         assertThat(accessLines()).hasSize(1);
         assertThat(registry.scrape()).containsPattern("istio_requests_total\\{[^}]*request_host=");
-        assertThat(istiod.pipeline().warnings()).noneMatch(w -> w.toString().contains("Telemetry"));
+        assertThat(istiodLite.server().pipeline().warnings())
+                .noneMatch(w -> w.toString().contains("Telemetry"));
     }
 
     @Test
