@@ -108,6 +108,13 @@ public enum ResourceKind {
             Set.of("v1"),
             true,
             io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class),
+    /** Lets a Gateway in another namespace use a Secret of this one (or other cross-namespace references). */
+    REFERENCE_GRANT(
+            "gateway.networking.k8s.io",
+            "ReferenceGrant",
+            Set.of("v1beta1"),
+            true,
+            io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant.class),
     ENDPOINT_SLICE(
             "discovery.k8s.io",
             "EndpointSlice",

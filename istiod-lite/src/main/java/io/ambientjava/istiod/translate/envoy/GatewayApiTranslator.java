@@ -108,7 +108,10 @@ final class GatewayApiTranslator {
                 new TreeMap<>(clusters.endpoints()));
     }
 
-    /** An HTTPS listener's certificate: {@code tls.mode: Terminate} with a Secret in the Gateway's namespace. */
+    /**
+     * An HTTPS listener's certificate: {@code tls.mode: Terminate} with a Secret in the Gateway's namespace, or in
+     * another one whose ReferenceGrant allows it.
+     */
     private Optional<GatewayCredential> credential(
             io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener, String namespace, Consumer<String> warn) {
         var tls = listener.getTls();
@@ -133,16 +136,20 @@ final class GatewayApiTranslator {
                     + " are not supported; only core Secrets");
             return Optional.empty();
         }
-        if (ref.getNamespace() != null && !ref.getNamespace().equals(namespace)) {
-            warn.accept("listener '" + listener.getName() + "': a certificate in namespace " + ref.getNamespace()
-                    + " needs a ReferenceGrant, which istiod-lite does not read yet; use a Secret in " + namespace);
+        String secretNamespace = ref.getNamespace() == null ? namespace : ref.getNamespace();
+        if (!secretNamespace.equals(namespace)
+                && !ReferenceGrants.allow(
+                        scope.snapshot, "Gateway", namespace, "Secret", secretNamespace, ref.getName())) {
+            warn.accept("listener '" + listener.getName() + "': the Secret " + secretNamespace + "/" + ref.getName()
+                    + " is in another namespace and no ReferenceGrant there lets Gateways of " + namespace
+                    + " use it");
             return Optional.empty();
         }
         if (refs.size() > 1) {
             warn.accept("listener '" + listener.getName() + "': only the first of " + refs.size()
                     + " certificateRefs is served");
         }
-        return GatewayCredential.resolve(scope.snapshot, namespace, ref.getName(), warn);
+        return GatewayCredential.resolve(scope.snapshot, secretNamespace, ref.getName(), warn);
     }
 
     private static boolean attached(HTTPRoute route, String namespace, String name, String section, Integer port) {

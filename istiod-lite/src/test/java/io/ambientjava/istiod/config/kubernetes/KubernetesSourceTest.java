@@ -566,6 +566,13 @@ class KubernetesSourceTest {
                 spec:
                   parentRefs: [{group: "", kind: Service, name: web, port: 80}]
                   rules: [{backendRefs: [{name: web, port: 80}]}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1beta1
+                kind: ReferenceGrant
+                metadata: {name: gateways-use-certs, namespace: crud, labels: {app: web}}
+                spec:
+                  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: edge}]
+                  to: [{group: "", kind: Secret}]
                 """.split("(?m)^---\n")).collect(Collectors.toUnmodifiableList());
     }
 }

@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Gateway API: an ingress Gateway with HTTPRoutes, and an HTTPRoute attached to a Service at its waypoint. */
@@ -152,6 +153,57 @@ class GatewayApiRoutesTest {
         assertThat(translation.warnings())
                 .singleElement()
                 .satisfies(w -> assertThat(w.toString()).contains("elsewhere").contains("ReferenceGrant"));
+    }
+
+    @Test
+    void aCertificateInAnotherNamespaceServesWhenAReferenceGrantThereAllowsIt() {
+        String cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        String key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+        String secret = """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: shared-cert, namespace: certs}
+                type: kubernetes.io/tls
+                stringData: {tls.crt: "%s", tls.key: "%s"}
+                """.formatted(cert.replace("\n", "\\n"), key.replace("\n", "\\n"));
+        String gateway = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: public, namespace: default}
+                spec:
+                  gatewayClassName: istio
+                  listeners:
+                  - name: secure
+                    port: 8443
+                    protocol: HTTPS
+                    tls: {certificateRefs: [{name: shared-cert, namespace: certs}]}
+                """;
+        String route = ROUTE.replace("sectionName: web", "sectionName: secure");
+        String grant = """
+                apiVersion: gateway.networking.k8s.io/v1beta1
+                kind: ReferenceGrant
+                metadata: {name: default-gateways, namespace: certs}
+                spec:
+                  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: default}]
+                  to: [{group: "", kind: Secret, name: shared-cert}]
+                """;
+        var granted = translate(with(gateway, route, secret, grant));
+        assertThat(granted.of(ProxyId.gateway("default", "public")).listeners()).containsOnlyKeys("0.0.0.0_8443");
+        assertThat(granted.warnings()).isEmpty();
+
+        for (String other : List.of(
+                grant.replace("namespace: default}", "namespace: shop}"),
+                grant.replace("name: shared-cert}", "name: another-cert}"),
+                grant.replace("kind: Gateway,", "kind: HTTPRoute,"),
+                grant.replace("namespace: certs}", "namespace: default}"))) {
+            var refused = translate(with(gateway, route, secret, other));
+            assertThat(refused.of(ProxyId.gateway("default", "public")).listeners())
+                    .as(other)
+                    .isEmpty();
+            assertThat(refused.warnings())
+                    .extracting(Object::toString)
+                    .anySatisfy(w -> assertThat(w).contains("certs/shared-cert").contains("ReferenceGrant"));
+        }
     }
 
     @Test
