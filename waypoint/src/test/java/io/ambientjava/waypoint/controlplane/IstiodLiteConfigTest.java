@@ -189,7 +189,9 @@ class IstiodLiteConfigTest {
                                 == 3)
                         .orElse(false));
         await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
-        assertThat(client.nacks()).as("a later push: NACK %s", client.lastNack()).isZero();
+        assertThat(client.nacks())
+                .as("a later push: NACK %s", client.lastNack())
+                .isZero();
         var reviews = (io.ambientjava.waypoint.config.ListenerConfig.Http)
                 config.get().listenerFor("198.19.0.20", 9080).orElseThrow().kind();
         assertThat(reviews.rbac())
@@ -242,7 +244,9 @@ class IstiodLiteConfigTest {
                                 .isPresent())
                         .orElse(false));
         await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
-        assertThat(client.nacks()).as("a later push: NACK %s", client.lastNack()).isZero();
+        assertThat(client.nacks())
+                .as("a later push: NACK %s", client.lastNack())
+                .isZero();
         var reviews = (io.ambientjava.waypoint.config.ListenerConfig.Http)
                 config.get().listenerFor("198.19.0.20", 9080).orElseThrow().kind();
         assertThat(reviews.jwtAuthn().orElseThrow().providers()).hasSize(1);
