@@ -108,6 +108,13 @@ public enum ResourceKind {
             Set.of("v1"),
             true,
             io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class),
+    /** Gateway API TLSRoute: SNI routing at a TLS (passthrough) listener. */
+    TLS_ROUTE(
+            "gateway.networking.k8s.io",
+            "TLSRoute",
+            Set.of("v1alpha2"),
+            true,
+            io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class),
     /** Lets a Gateway in another namespace use a Secret of this one (or other cross-namespace references). */
     REFERENCE_GRANT(
             "gateway.networking.k8s.io",

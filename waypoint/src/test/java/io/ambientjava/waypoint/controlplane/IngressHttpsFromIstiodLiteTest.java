@@ -117,13 +117,15 @@ class IngressHttpsFromIstiodLiteTest {
      * A Gateway TLS server and a VirtualService tls route from the user's YAML; the backend, outside the mesh
      * (a pod at 127.0.0.1 in a namespace without ambient), keeps its own certificate, which curl verifies.
      */
-    @Test
-    void aTlsRouteAtAPassthroughServerReachesTheBackendWithItsOwnCertificate() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"istio", "gateway-api"})
+    void aTlsRouteAtAPassthroughServerReachesTheBackendWithItsOwnCertificate(String api) throws Exception {
         var backendLoop = io.ambientjava.hbone.NettyTransport.newEventLoopGroup(1, "tls-backend");
         try (TlsBackend backend = TlsBackend.start(backendLoop, keys, "backend", HOSTNAME)) {
             Files.writeString(
                     folder.resolve("00-passthrough.yaml"),
-                    PASSTHROUGH.formatted(backend.address().getPort()));
+                    PASSTHROUGH_BACKEND.formatted(backend.address().getPort())
+                            + (api.equals("istio") ? ISTIO_PASSTHROUGH : GATEWAY_API_PASSTHROUGH));
             startGateway(() -> bed.runtime
                     .config()
                     .listenerFor("0.0.0.0", 443)
@@ -136,7 +138,8 @@ class IngressHttpsFromIstiodLiteTest {
         }
     }
 
-    private static final String PASSTHROUGH = """
+    /** The backend outside the mesh: a pod at 127.0.0.1 in a namespace without ambient, its port to fill in. */
+    private static final String PASSTHROUGH_BACKEND = """
             apiVersion: v1
             kind: Namespace
             metadata: {name: default, labels: {istio.io/dataplane-mode: ambient}}
@@ -156,6 +159,9 @@ class IngressHttpsFromIstiodLiteTest {
             spec: {nodeName: node-a, containers: [{name: app, image: app}]}
             status: {phase: Running, podIP: 127.0.0.1}
             ---
+            """;
+
+    private static final String ISTIO_PASSTHROUGH = """
             apiVersion: networking.istio.io/v1
             kind: Gateway
             metadata: {name: edge, namespace: default}
@@ -174,6 +180,23 @@ class IngressHttpsFromIstiodLiteTest {
               tls:
               - match: [{port: 443, sniHosts: ["shop.example.com"]}]
                 route: [{destination: {host: shop.outside.svc.cluster.local, port: {number: 443}}}]
+            """;
+
+    private static final String GATEWAY_API_PASSTHROUGH = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: edge, namespace: default}
+            spec:
+              gatewayClassName: istio
+              listeners: [{name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1alpha2
+            kind: TLSRoute
+            metadata: {name: shop, namespace: default}
+            spec:
+              parentRefs: [{name: edge}]
+              hostnames: ["shop.example.com"]
+              rules: [{backendRefs: [{name: shop, namespace: outside, port: 443}]}]
             """;
 
     private Optional<String> servedSubject() {

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,11 +39,16 @@ final class GatewayApiTranslator {
         ClusterSet clusters = scope.clusterSet(namespace);
         List<HTTPRoute> allRoutes = scope.snapshot.all(ResourceKind.HTTP_ROUTE, HTTPRoute.class);
         Map<Integer, Map<String, List<HTTPRoute>>> byPortAndHost = new TreeMap<>();
+        Map<Integer, Map<List<String>, Map<String, Integer>>> passthroughByPort = new TreeMap<>();
         GatewayPorts ports = new GatewayPorts();
         for (var listener : MeshServices.listOrEmpty(gateway.getSpec().getListeners())) {
             String protocol =
                     listener.getProtocol() == null ? "" : listener.getProtocol().toUpperCase(Locale.ROOT);
             if (listener.getPort() == null) {
+                continue;
+            }
+            if (protocol.equals("TLS")) {
+                passthrough(gateway, listener, ports, clusters, passthroughByPort, warn);
                 continue;
             }
             Optional<GatewayCredential> tls;
@@ -55,7 +61,7 @@ final class GatewayApiTranslator {
                 tls = Optional.empty();
             } else {
                 warn.accept("listener '" + listener.getName() + "' (" + protocol
-                        + ") is not supported yet; only HTTP and HTTPS (Terminate)");
+                        + ") is not supported yet; only HTTP, HTTPS (Terminate) and TLS (Passthrough)");
                 continue;
             }
             List<String> sniHosts =
@@ -101,11 +107,121 @@ final class GatewayApiTranslator {
                             httpRoutes, port, clusters, r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r))));
             routes.put(routeName, vhosts.build(routeName));
         });
+        passthroughByPort.forEach((port, chains) -> {
+            if (chains.isEmpty()) {
+                warn.accept("TLS listener port " + port + " is not served: no TLSRoute with a backend attaches to it");
+                return;
+            }
+            Listener listener = ListenerTranslator.tlsPassthrough(EnvoyNames.gatewayListener(port), port, chains);
+            listeners.put(listener.getName(), listener);
+        });
         return new ProxyResources(
                 new TreeMap<>(listeners),
                 new TreeMap<>(routes),
                 new TreeMap<>(clusters.clusters()),
                 new TreeMap<>(clusters.endpoints()));
+    }
+
+    /**
+     * A TLS listener ({@code tls.mode: Passthrough}, the default): the TLSRoutes attached to it, each a filter chain
+     * for its hostnames (narrowed by the listener's) to its backends by weight, the first route for a name taking it.
+     */
+    private void passthrough(
+            Gateway gateway,
+            io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener,
+            GatewayPorts ports,
+            ClusterSet clusters,
+            Map<Integer, Map<List<String>, Map<String, Integer>>> passthroughByPort,
+            Consumer<String> warn) {
+        String namespace = gateway.getMetadata().getNamespace();
+        String what = "listener '" + listener.getName() + "'";
+        String mode = listener.getTls() == null || listener.getTls().getMode() == null
+                ? "Passthrough"
+                : listener.getTls().getMode();
+        if (!mode.equals("Passthrough")) {
+            warn.accept(what + " (TLS, " + mode + ") is not supported yet; TLS listeners pass TLS through");
+            return;
+        }
+        if (!ports.claimPassthrough(listener.getPort(), what, warn)) {
+            return;
+        }
+        Map<List<String>, Map<String, Integer>> chains =
+                passthroughByPort.computeIfAbsent(listener.getPort(), p -> new LinkedHashMap<>());
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        chains.keySet().forEach(taken::addAll);
+        List<TLSRoute> routes = new ArrayList<>(scope.snapshot.all(ResourceKind.TLS_ROUTE, TLSRoute.class));
+        routes.sort(java.util.Comparator.comparing(
+                        (TLSRoute r) -> String.valueOf(r.getMetadata().getCreationTimestamp()))
+                .thenComparing(r ->
+                        r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()));
+        for (TLSRoute route : routes) {
+            String routeNamespace = route.getMetadata().getNamespace();
+            if (route.getSpec() == null
+                    || !attached(
+                            route.getSpec().getParentRefs(),
+                            routeNamespace,
+                            namespace,
+                            gateway.getMetadata().getName(),
+                            listener.getName(),
+                            listener.getPort())) {
+                continue;
+            }
+            Consumer<String> routeWarn = scope.warnTo(ResourceKind.TLS_ROUTE, route);
+            if (allowsOwnNamespaceOnly(listener) && !routeNamespace.equals(namespace)) {
+                routeWarn.accept(what + " of " + namespace + "/"
+                        + gateway.getMetadata().getName() + " allows routes from its own namespace only; not attached");
+                continue;
+            }
+            List<String> names = new ArrayList<>();
+            boolean anyName = false; // the default chain: no hostnames on the route nor the listener
+            for (String host :
+                    hosts(MeshServices.listOrEmpty(route.getSpec().getHostnames()), listener.getHostname())) {
+                String name = host.equals("*") ? "" : host;
+                if (!taken.add(name)) {
+                    routeWarn.accept("hostname " + host + " on port " + listener.getPort()
+                            + " is skipped: an earlier TLSRoute takes it");
+                } else if (name.isEmpty()) {
+                    anyName = true;
+                } else {
+                    names.add(name);
+                }
+            }
+            if (names.isEmpty() && !anyName) {
+                continue;
+            }
+            Map<String, Integer> weights = new LinkedHashMap<>();
+            for (var rule : MeshServices.listOrEmpty(route.getSpec().getRules())) {
+                for (var backend : MeshServices.listOrEmpty(rule.getBackendRefs())) {
+                    if (backend.getKind() != null && !backend.getKind().equals("Service")) {
+                        routeWarn.accept("backendRef kind '" + backend.getKind() + "' is not supported; only Service");
+                        continue;
+                    }
+                    int weight = backend.getWeight() == null ? 1 : backend.getWeight();
+                    if (weight <= 0) {
+                        continue;
+                    }
+                    String host = clusters.serviceHostname(
+                            backend.getName(),
+                            backend.getNamespace() == null ? routeNamespace : backend.getNamespace());
+                    weights.merge(
+                            clusters.reference(host, backend.getPort(), null, listener.getPort(), routeWarn),
+                            weight,
+                            Integer::sum);
+                }
+            }
+            if (weights.isEmpty()) {
+                routeWarn.accept("TLSRoute has no Service backend; nothing is served for it");
+                continue;
+            }
+            chains.put(List.copyOf(names), weights);
+        }
+    }
+
+    private static boolean allowsOwnNamespaceOnly(io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener) {
+        return listener.getAllowedRoutes() == null
+                || listener.getAllowedRoutes().getNamespaces() == null
+                || listener.getAllowedRoutes().getNamespaces().getFrom() == null
+                || listener.getAllowedRoutes().getNamespaces().getFrom().equals("Same");
     }
 
     /**
@@ -153,12 +269,27 @@ final class GatewayApiTranslator {
     }
 
     private static boolean attached(HTTPRoute route, String namespace, String name, String section, Integer port) {
-        if (route.getSpec() == null) {
-            return false;
-        }
-        for (ParentReference parent : MeshServices.listOrEmpty(route.getSpec().getParentRefs())) {
+        return route.getSpec() != null
+                && attached(
+                        route.getSpec().getParentRefs(),
+                        route.getMetadata().getNamespace(),
+                        namespace,
+                        name,
+                        section,
+                        port);
+    }
+
+    /** Whether {@code parentRefs} (of a route in {@code routeNamespace}) name this Gateway's listener. */
+    static boolean attached(
+            List<ParentReference> parentRefs,
+            String routeNamespace,
+            String namespace,
+            String name,
+            String section,
+            Integer port) {
+        for (ParentReference parent : MeshServices.listOrEmpty(parentRefs)) {
             String kind = parent.getKind() == null ? "Gateway" : parent.getKind();
-            String ns = parent.getNamespace() == null ? route.getMetadata().getNamespace() : parent.getNamespace();
+            String ns = parent.getNamespace() == null ? routeNamespace : parent.getNamespace();
             if (kind.equals("Gateway")
                     && name.equals(parent.getName())
                     && namespace.equals(ns)
@@ -173,7 +304,11 @@ final class GatewayApiTranslator {
 
     /** The route's hostnames that the listener admits; {@code *} stands for "any". */
     private static List<String> hosts(HTTPRoute route, String listenerHost) {
-        List<String> routeHosts = MeshServices.listOrEmpty(route.getSpec().getHostnames());
+        return hosts(MeshServices.listOrEmpty(route.getSpec().getHostnames()), listenerHost);
+    }
+
+    /** Of a route's {@code routeHosts}, those the listener's hostname admits; {@code *} stands for "any". */
+    static List<String> hosts(List<String> routeHosts, String listenerHost) {
         String listener = listenerHost == null || listenerHost.isEmpty() ? "*" : listenerHost;
         if (routeHosts.isEmpty()) {
             return List.of(listener);

@@ -129,10 +129,14 @@ final class ListenerTranslator {
                         .setName(EnvoyNames.TLS_INSPECTOR)
                         .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3
                                 .TlsInspector.getDefaultInstance())));
-        chains.forEach((serverNames, weights) ->
-                listener.addFilterChains(tcp(name, "0.0.0.0", port, weights).getFilterChains(0).toBuilder()
-                        .setFilterChainMatch(io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
-                                .addAllServerNames(serverNames))));
+        chains.forEach((serverNames, weights) -> {
+            FilterChain.Builder chain = tcp(name, "0.0.0.0", port, weights).getFilterChains(0).toBuilder();
+            if (!serverNames.isEmpty()) { // none: the default chain, for any other name
+                chain.setFilterChainMatch(io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
+                        .addAllServerNames(serverNames));
+            }
+            listener.addFilterChains(chain);
+        });
         return listener.build();
     }
 

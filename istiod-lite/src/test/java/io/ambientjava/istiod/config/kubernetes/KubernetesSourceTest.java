@@ -567,6 +567,14 @@ class KubernetesSourceTest {
                   parentRefs: [{group: "", kind: Service, name: web, port: 80}]
                   rules: [{backendRefs: [{name: web, port: 80}]}]
                 ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TLSRoute
+                metadata: {name: tls, namespace: crud, labels: {app: web}}
+                spec:
+                  parentRefs: [{name: edge, sectionName: tls}]
+                  hostnames: [shop.example.com]
+                  rules: [{backendRefs: [{name: web, port: 443}]}]
+                ---
                 apiVersion: gateway.networking.k8s.io/v1beta1
                 kind: ReferenceGrant
                 metadata: {name: gateways-use-certs, namespace: crud, labels: {app: web}}

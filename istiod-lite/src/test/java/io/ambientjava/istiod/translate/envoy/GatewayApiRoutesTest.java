@@ -156,6 +156,72 @@ class GatewayApiRoutesTest {
     }
 
     @Test
+    void aTlsListenerPassesTlsThroughToTheBackendsOfEachAttachedTlsRoute() {
+        String gateway = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: public, namespace: default}
+                spec:
+                  gatewayClassName: istio
+                  listeners:
+                  - name: tls
+                    port: 443
+                    protocol: TLS
+                    tls: {mode: Passthrough}
+                    allowedRoutes: {namespaces: {from: All}}
+                  - name: terminate
+                    port: 8443
+                    protocol: TLS
+                    tls: {mode: Terminate}
+                """;
+        String routes = """
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TLSRoute
+                metadata: {name: shop, namespace: default, creationTimestamp: "2026-01-01T00:00:00Z"}
+                spec:
+                  parentRefs: [{name: public, sectionName: tls}]
+                  hostnames: [shop.example.com]
+                  rules:
+                  - backendRefs:
+                    - {name: reviews, port: 9080, weight: 90}
+                    - {name: ratings, port: 9080, weight: 10}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TLSRoute
+                metadata: {name: everything-else, namespace: default, creationTimestamp: "2026-01-02T00:00:00Z"}
+                spec:
+                  parentRefs: [{name: public}]
+                  rules: [{backendRefs: [{name: ratings, port: 9080}]}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TLSRoute
+                metadata: {name: late-shop, namespace: default, creationTimestamp: "2026-01-03T00:00:00Z"}
+                spec:
+                  parentRefs: [{name: public, sectionName: tls}]
+                  hostnames: [shop.example.com]
+                  rules: [{backendRefs: [{name: ratings, port: 9080}]}]
+                """;
+        var translation = translate(with(gateway, routes));
+        ProxyResources proxy = translation.of(ProxyId.gateway("default", "public"));
+
+        assertThat(proxy.listeners()).containsOnlyKeys("0.0.0.0_443");
+        var listener = proxy.listeners().get("0.0.0.0_443");
+        assertThat(listener.getListenerFilters(0).getName()).isEqualTo("envoy.filters.listener.tls_inspector");
+        assertThat(listener.getFilterChainsList()).hasSize(2);
+        assertThat(listener.getFilterChains(0).getFilterChainMatch().getServerNamesList())
+                .containsExactly("shop.example.com");
+        assertThat(listener.getFilterChains(1).hasFilterChainMatch())
+                .as("a route without hostnames on a listener without one: the default chain")
+                .isFalse();
+        assertThat(proxy.routes()).isEmpty();
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .anySatisfy(w -> assertThat(w).contains("late-shop").contains("an earlier TLSRoute takes it"))
+                .anySatisfy(w -> assertThat(w).contains("terminate").contains("Terminate"))
+                .hasSize(2);
+    }
+
+    @Test
     void aCertificateInAnotherNamespaceServesWhenAReferenceGrantThereAllowsIt() {
         String cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
         String key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
