@@ -197,6 +197,13 @@ class IngressHttpsFromIstiodLiteTest {
               parentRefs: [{name: edge}]
               hostnames: ["shop.example.com"]
               rules: [{backendRefs: [{name: shop, namespace: outside, port: 443}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1beta1
+            kind: ReferenceGrant
+            metadata: {name: tls-routes-from-default, namespace: outside}
+            spec:
+              from: [{group: gateway.networking.k8s.io, kind: TLSRoute, namespace: default}]
+              to: [{group: "", kind: Service, name: shop}]
             """;
 
     private Optional<String> servedSubject() {

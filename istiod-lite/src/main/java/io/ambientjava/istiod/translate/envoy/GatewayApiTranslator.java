@@ -104,7 +104,11 @@ final class GatewayApiTranslator {
             byHost.forEach((host, httpRoutes) -> vhosts.add(
                     host,
                     HttpRouteRoutes.translate(
-                            httpRoutes, port, clusters, r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r))));
+                            httpRoutes,
+                            port,
+                            clusters,
+                            scope.snapshot,
+                            r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r))));
             routes.put(routeName, vhosts.build(routeName));
         });
         passthroughByPort.forEach((port, chains) -> {
@@ -194,6 +198,15 @@ final class GatewayApiTranslator {
                 for (var backend : MeshServices.listOrEmpty(rule.getBackendRefs())) {
                     if (backend.getKind() != null && !backend.getKind().equals("Service")) {
                         routeWarn.accept("backendRef kind '" + backend.getKind() + "' is not supported; only Service");
+                        continue;
+                    }
+                    if (!ReferenceGrants.mayReferenceService(
+                            scope.snapshot,
+                            "TLSRoute",
+                            routeNamespace,
+                            backend.getNamespace(),
+                            backend.getName(),
+                            routeWarn)) {
                         continue;
                     }
                     int weight = backend.getWeight() == null ? 1 : backend.getWeight();

@@ -50,6 +50,7 @@ final class HttpRouteRoutes {
             List<HTTPRoute> httpRoutes,
             int port,
             ClusterSet clusters,
+            io.ambientjava.istiod.config.ConfigSnapshot snapshot,
             java.util.function.Function<HTTPRoute, Consumer<String>> warnings) {
         List<Ranked> ranked = new ArrayList<>();
         for (HTTPRoute httpRoute : httpRoutes) {
@@ -62,7 +63,7 @@ final class HttpRouteRoutes {
                 String name = namespace + "/" + httpRoute.getMetadata().getName() + "#" + i;
                 Route template;
                 try {
-                    template = route(rule, name, namespace, port, clusters, warn);
+                    template = route(rule, name, namespace, port, clusters, snapshot, warn);
                 } catch (IllegalArgumentException e) {
                     warn.accept("rule " + i + " cannot be translated (" + e.getMessage() + "); left out");
                     continue;
@@ -169,7 +170,13 @@ final class HttpRouteRoutes {
     }
 
     private static Route route(
-            HTTPRouteRule rule, String name, String namespace, int port, ClusterSet clusters, Consumer<String> warn) {
+            HTTPRouteRule rule,
+            String name,
+            String namespace,
+            int port,
+            ClusterSet clusters,
+            io.ambientjava.istiod.config.ConfigSnapshot snapshot,
+            Consumer<String> warn) {
         Route.Builder route = Route.newBuilder().setName(name);
         RouteAction.Builder action = RouteAction.newBuilder().setTimeout(VirtualServiceRoutes.NO_TIMEOUT);
         RedirectAction redirect = null;
@@ -202,7 +209,15 @@ final class HttpRouteRoutes {
                 case "RequestRedirect" -> redirect = redirect(filter, warn);
                 case "RequestMirror" -> {
                     var mirror = filter.getRequestMirror();
-                    if (mirror != null && mirror.getBackendRef() != null) {
+                    if (mirror != null
+                            && mirror.getBackendRef() != null
+                            && ReferenceGrants.mayReferenceService(
+                                    snapshot,
+                                    "HTTPRoute",
+                                    namespace,
+                                    mirror.getBackendRef().getNamespace(),
+                                    mirror.getBackendRef().getName(),
+                                    warn)) {
                         var ref = mirror.getBackendRef();
                         String host = serviceHost(clusters, ref.getName(), ref.getNamespace(), namespace);
                         action.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder()
@@ -230,6 +245,10 @@ final class HttpRouteRoutes {
         for (HTTPBackendRef backend : backends) {
             if (backend.getKind() != null && !backend.getKind().equals("Service")) {
                 warn.accept("backendRef kind '" + backend.getKind() + "' is not supported; only Service");
+                continue;
+            }
+            if (!ReferenceGrants.mayReferenceService(
+                    snapshot, "HTTPRoute", namespace, backend.getNamespace(), backend.getName(), warn)) {
                 continue;
             }
             String host = serviceHost(clusters, backend.getName(), backend.getNamespace(), namespace);

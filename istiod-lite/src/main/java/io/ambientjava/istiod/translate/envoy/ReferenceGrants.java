@@ -16,6 +16,28 @@ final class ReferenceGrants {
     private ReferenceGrants() {}
 
     /**
+     * Whether a route ({@code routeKind} in {@code routeNamespace}) may send to the Service {@code serviceNamespace}
+     * (null or empty: its own) / {@code name}; when not, says so and the backend is not used, as Gateway API asks.
+     */
+    static boolean mayReferenceService(
+            ConfigSnapshot snapshot,
+            String routeKind,
+            String routeNamespace,
+            String serviceNamespace,
+            String name,
+            java.util.function.Consumer<String> warn) {
+        if (serviceNamespace == null || serviceNamespace.isEmpty() || serviceNamespace.equals(routeNamespace)) {
+            return true;
+        }
+        if (allow(snapshot, routeKind, routeNamespace, "Service", serviceNamespace, name)) {
+            return true;
+        }
+        warn.accept("backendRef to Service " + serviceNamespace + "/" + name + " is not used: no ReferenceGrant in "
+                + serviceNamespace + " lets " + routeKind + "s of " + routeNamespace + " refer to it");
+        return false;
+    }
+
+    /**
      * Whether a {@code fromKind} (of the Gateway API group) in {@code fromNamespace} may refer to the {@code toKind}
      * (core group) {@code toName} in {@code toNamespace}.
      */

@@ -107,7 +107,7 @@ final class WaypointTranslator {
                                 + " this VirtualService is not used by its waypoint");
             }
             return HttpRouteRoutes.translate(
-                    attached, port.number(), clusters, r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r));
+                    attached, port.number(), clusters, scope.snapshot, r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r));
         }
         List<Route> routes = new ArrayList<>();
         for (VirtualServices.Bound vs : virtualServices) {

@@ -156,6 +156,57 @@ class GatewayApiRoutesTest {
     }
 
     @Test
+    void aBackendInAnotherNamespaceIsUsedOnlyWithAReferenceGrantThere() {
+        String otherService = """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: billing}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: invoices, namespace: billing}
+                spec: {clusterIP: 198.19.0.60, selector: {app: invoices}, ports: [{name: http, port: 8080}]}
+                """;
+        String route = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: invoices, namespace: default}
+                spec:
+                  parentRefs: [{name: public, sectionName: web}]
+                  hostnames: [shop.example.com]
+                  rules: [{backendRefs: [{name: invoices, namespace: billing, port: 8080}]}]
+                """;
+        String grant = """
+                apiVersion: gateway.networking.k8s.io/v1beta1
+                kind: ReferenceGrant
+                metadata: {name: routes-from-default, namespace: billing}
+                spec:
+                  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]
+                  to: [{group: "", kind: Service}]
+                """;
+        var refused = translate(with(GATEWAY, otherService, route));
+        Route denied = refused.of(ProxyId.gateway("default", "public"))
+                .routes()
+                .get("http.8000")
+                .getVirtualHosts(0)
+                .getRoutes(0);
+        assertThat(denied.getDirectResponse().getStatus())
+                .as("no usable backend: 500")
+                .isEqualTo(500);
+        assertThat(refused.warnings())
+                .extracting(Object::toString)
+                .anySatisfy(w -> assertThat(w).contains("billing/invoices").contains("ReferenceGrant"));
+
+        var granted = translate(with(GATEWAY, otherService, route, grant));
+        Route allowed = granted.of(ProxyId.gateway("default", "public"))
+                .routes()
+                .get("http.8000")
+                .getVirtualHosts(0)
+                .getRoutes(0);
+        assertThat(allowed.getRoute().getCluster()).isEqualTo("outbound|8080||invoices.billing.svc.cluster.local");
+    }
+
+    @Test
     void aTlsListenerPassesTlsThroughToTheBackendsOfEachAttachedTlsRoute() {
         String gateway = """
                 apiVersion: gateway.networking.k8s.io/v1
