@@ -906,9 +906,37 @@ public final class LocalMesh implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * A port free now for a child process to bind, chosen below the kernel's ephemeral range: a port from that range
+     * (what binding port 0 gives) can be taken as the source port of any outgoing connection before the child binds
+     * it, which once failed a ztunnel's start with "Address already in use".
+     */
     private static int freePort() throws IOException {
+        int high = Math.min(ephemeralRangeStart(), 32768);
+        for (int attempt = 0; attempt < 200 && high > FIXED_PORTS_BELOW + 1000; attempt++) {
+            int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(FIXED_PORTS_BELOW, high);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
+        }
+    }
+
+    /** The mesh's own fixed ports (15001, 15006, 15008, 15020, ...) stay below this. */
+    private static final int FIXED_PORTS_BELOW = 20000;
+
+    private static int ephemeralRangeStart() {
+        try {
+            // read as a stream: procfs reports size 0, and Files.readString then returned only "3" of "32768 60999"
+            try (var in = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+                return Integer.parseInt(in.readLine().trim().split("\\s+")[0]);
+            }
+        } catch (IOException | RuntimeException unknown) {
+            return 32768; // Linux's default
         }
     }
 

@@ -50,6 +50,29 @@ class AccessLogWriterTest {
     }
 
     @Test
+    void anIdleBatchingWriterWaitsForALineInsteadOfWakingEveryInterval() throws Exception {
+        WriteRecorder stdout = new WriteRecorder();
+        try (AccessLogWriter writer = new AccessLogWriter(stdout, Duration.ofMillis(20))) {
+            writer.write("/dev/stdout", "one\n");
+            writer.flush(5000);
+            Thread sink = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("access-log /dev/stdout"))
+                    .findFirst()
+                    .orElseThrow();
+            List<Thread.State> seen = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                Thread.sleep(15);
+                seen.add(sink.getState());
+            }
+            // parked in the queue's take (WAITING), not sleeping an interval (TIMED_WAITING) over and over
+            assertThat(seen).containsOnly(Thread.State.WAITING);
+            writer.write("/dev/stdout", "two\n");
+            writer.flush(5000);
+            assertThat(String.join("", stdout.writes())).isEqualTo("one\ntwo\n");
+        }
+    }
+
+    @Test
     void withoutAnIntervalEveryLineIsWrittenAsItComes() throws Exception {
         WriteRecorder stdout = new WriteRecorder();
         try (AccessLogWriter writer = new AccessLogWriter(stdout)) {
