@@ -71,11 +71,6 @@ final class GatewayApiTranslator {
             if (!ports.claim(listener.getPort(), tls, sniHosts, "listener '" + listener.getName() + "'", warn)) {
                 continue;
             }
-            String from = listener.getAllowedRoutes() == null
-                            || listener.getAllowedRoutes().getNamespaces() == null
-                            || listener.getAllowedRoutes().getNamespaces().getFrom() == null
-                    ? "Same"
-                    : listener.getAllowedRoutes().getNamespaces().getFrom();
             Map<String, List<HTTPRoute>> byHost =
                     byPortAndHost.computeIfAbsent(listener.getPort(), p -> new LinkedHashMap<>());
             for (HTTPRoute route : allRoutes) {
@@ -83,7 +78,7 @@ final class GatewayApiTranslator {
                 if (!attached(route, namespace, name, listener.getName(), listener.getPort())) {
                     continue;
                 }
-                if (from.equals("Same") && !routeNamespace.equals(namespace)) {
+                if (allowsOwnNamespaceOnly(listener) && !routeNamespace.equals(namespace)) {
                     scope.warnTo(ResourceKind.HTTP_ROUTE, route)
                             .accept("listener '" + listener.getName() + "' of " + namespace + "/" + name
                                     + " allows routes from its own namespace only; not attached");
@@ -193,41 +188,40 @@ final class GatewayApiTranslator {
             if (names.isEmpty() && !anyName) {
                 continue;
             }
-            Map<String, Integer> weights = new LinkedHashMap<>();
-            for (var rule : MeshServices.listOrEmpty(route.getSpec().getRules())) {
-                for (var backend : MeshServices.listOrEmpty(rule.getBackendRefs())) {
-                    if (backend.getKind() != null && !backend.getKind().equals("Service")) {
-                        routeWarn.accept("backendRef kind '" + backend.getKind() + "' is not supported; only Service");
-                        continue;
-                    }
-                    if (!ReferenceGrants.mayReferenceService(
-                            scope.snapshot,
-                            "TLSRoute",
-                            routeNamespace,
-                            backend.getNamespace(),
-                            backend.getName(),
-                            routeWarn)) {
-                        continue;
-                    }
-                    int weight = backend.getWeight() == null ? 1 : backend.getWeight();
-                    if (weight <= 0) {
-                        continue;
-                    }
-                    String host = clusters.serviceHostname(
-                            backend.getName(),
-                            backend.getNamespace() == null ? routeNamespace : backend.getNamespace());
-                    weights.merge(
-                            clusters.reference(host, backend.getPort(), null, listener.getPort(), routeWarn),
-                            weight,
-                            Integer::sum);
-                }
-            }
+            Map<String, Integer> weights = backendWeights(route, listener.getPort(), clusters, routeWarn);
             if (weights.isEmpty()) {
                 routeWarn.accept("TLSRoute has no Service backend; nothing is served for it");
                 continue;
             }
             chains.put(List.copyOf(names), weights);
         }
+    }
+
+    /** A TLSRoute's Service backends (of all its rules) as cluster → weight; others are reported and left out. */
+    private Map<String, Integer> backendWeights(TLSRoute route, int port, ClusterSet clusters, Consumer<String> warn) {
+        String routeNamespace = route.getMetadata().getNamespace();
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        for (var rule : MeshServices.listOrEmpty(route.getSpec().getRules())) {
+            for (var backend : MeshServices.listOrEmpty(rule.getBackendRefs())) {
+                int weight = backend.getWeight() == null ? 1 : backend.getWeight();
+                if (backend.getKind() != null && !backend.getKind().equals("Service")) {
+                    warn.accept("backendRef kind '" + backend.getKind() + "' is not supported; only Service");
+                } else if (weight > 0
+                        && ReferenceGrants.mayReferenceService(
+                                scope.snapshot,
+                                "TLSRoute",
+                                routeNamespace,
+                                backend.getNamespace(),
+                                backend.getName(),
+                                warn)) {
+                    String host = clusters.serviceHostname(
+                            backend.getName(),
+                            backend.getNamespace() == null ? routeNamespace : backend.getNamespace());
+                    weights.merge(clusters.reference(host, backend.getPort(), null, port, warn), weight, Integer::sum);
+                }
+            }
+        }
+        return weights;
     }
 
     private static boolean allowsOwnNamespaceOnly(io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener) {
