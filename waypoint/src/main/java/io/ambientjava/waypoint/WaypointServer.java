@@ -106,7 +106,8 @@ public final class WaypointServer implements AutoCloseable {
     private void syncIngressListeners(WaypointConfig config) {
         Map<Integer, ListenerConfig> wanted = new HashMap<>();
         for (ListenerConfig l : config.listeners().values()) {
-            if (l.address().equals("0.0.0.0") || l.address().equals("::")) {
+            boolean wildcard = l.address().equals("0.0.0.0") || l.address().equals("::");
+            if (wildcard && !(l.kind() instanceof ListenerConfig.Workloads)) {
                 wanted.put(l.port(), l);
             }
         }

@@ -32,6 +32,13 @@ public final class ConfigDump {
                                             .map(ConfigDump::quote)
                                             .toList())
                             + "], \"default_chain\": " + p.fallback().isPresent();
+                case ListenerConfig.Workloads w ->
+                    "\"workloads\", \"addresses\": ["
+                            + String.join(
+                                    ", ",
+                                    new java.util.TreeSet<>(w.byAddress().keySet())
+                                            .stream().map(ConfigDump::quote).toList())
+                            + "]";
                 case ListenerConfig.Tcp t ->
                     t.clusters().size() == 1
                             ? "\"tcp\", \"cluster\": "

@@ -32,4 +32,9 @@ public record ClusterConfig(
         Objects.requireNonNull(outlierDetection, "outlierDetection");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
     }
+
+    /** An {@code ORIGINAL_DST} cluster: it sends to where the client connected (a pod's own address). */
+    public boolean originalDestination() {
+        return lbPolicy == LbPolicy.CLUSTER_PROVIDED;
+    }
 }

@@ -33,8 +33,19 @@ public final class ClusterTranslator {
                         "ring_hash_lb_config",
                         "maglev_lb_config",
                         "common_lb_config"));
-        if (c.getType() != Cluster.DiscoveryType.EDS) {
-            throw FieldGuard.invalid(path + ".type", "only EDS is supported, was " + c.getType());
+        boolean originalDestination = c.getType() == Cluster.DiscoveryType.ORIGINAL_DST;
+        if (c.getType() != Cluster.DiscoveryType.EDS && !originalDestination) {
+            throw FieldGuard.invalid(path + ".type", "only EDS and ORIGINAL_DST are supported, was " + c.getType());
+        }
+        if (originalDestination != (c.getLbPolicy() == Cluster.LbPolicy.CLUSTER_PROVIDED)) {
+            throw FieldGuard.invalid(
+                    path + ".lb_policy",
+                    originalDestination
+                            ? "an ORIGINAL_DST cluster needs CLUSTER_PROVIDED, was " + c.getLbPolicy()
+                            : "CLUSTER_PROVIDED is only for ORIGINAL_DST clusters");
+        }
+        if (originalDestination && c.hasEdsClusterConfig()) {
+            throw FieldGuard.invalid(path + ".eds_cluster_config", "an ORIGINAL_DST cluster has no EDS config");
         }
         if (c.hasEdsClusterConfig()) {
             var eds = c.getEdsClusterConfig();
@@ -53,6 +64,7 @@ public final class ClusterTranslator {
             case RANDOM -> LbPolicy.RANDOM;
             case RING_HASH -> LbPolicy.RING_HASH;
             case MAGLEV -> LbPolicy.MAGLEV;
+            case CLUSTER_PROVIDED -> LbPolicy.CLUSTER_PROVIDED;
             default -> throw FieldGuard.invalid(path + ".lb_policy", c.getLbPolicy() + " is not supported");
         };
         if (c.hasRingHashLbConfig()) {

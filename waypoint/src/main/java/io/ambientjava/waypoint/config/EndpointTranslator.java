@@ -1,7 +1,5 @@
 package io.ambientjava.waypoint.config;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -10,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /** Envoy's {@code ClusterLoadAssignment} to endpoints, with the mesh metadata the contract puts there. */
@@ -58,33 +55,17 @@ public final class EndpointTranslator {
             throw FieldGuard.invalid(path + ".endpoint.address.socket_address.port_value", "must be 1..65535");
         }
         boolean healthy = e.getHealthStatus() == HealthStatus.HEALTHY || e.getHealthStatus() == HealthStatus.UNKNOWN;
-        Optional<String> workload = Optional.empty();
-        Optional<String> identity = Optional.empty();
-        boolean hbone = false;
-        if (e.hasMetadata()) {
-            var md = e.getMetadata();
-            FieldGuard.onlyFields(md, path + ".metadata", Set.of("filter_metadata"));
-            Struct istio = md.getFilterMetadataMap().get("istio");
-            if (istio != null && istio.containsFields("workload")) {
-                workload = Optional.of(istio.getFieldsOrThrow("workload").getStringValue());
-            }
-            Struct ambient = md.getFilterMetadataMap().get("ambient");
-            if (ambient != null) {
-                Value id = ambient.getFieldsOrDefault("identity", null);
-                if (id != null && !id.getStringValue().isEmpty()) {
-                    identity = Optional.of(id.getStringValue());
-                }
-                Value h = ambient.getFieldsOrDefault("hbone", null);
-                hbone = h != null && h.getBoolValue();
-            }
-        }
-        if (hbone && identity.isEmpty()) {
-            throw FieldGuard.invalid(
-                    path + ".metadata.filter_metadata.ambient.identity", "an HBONE endpoint needs its identity");
-        }
+        WorkloadEndpoint pod = e.hasMetadata()
+                ? WorkloadEndpoint.fromMetadata(e.getMetadata(), path + ".metadata")
+                : WorkloadEndpoint.PLAIN;
         int weight = e.hasLoadBalancingWeight() ? e.getLoadBalancingWeight().getValue() : 1;
         return new EndpointConfig(
-                new InetSocketAddress(ip, sa.getPortValue()), Math.max(1, weight), healthy, hbone, identity, workload);
+                new InetSocketAddress(ip, sa.getPortValue()),
+                Math.max(1, weight),
+                healthy,
+                pod.hbone(),
+                pod.identity(),
+                pod.workload());
     }
 
     private static boolean looksLikeIp(String s) {

@@ -1,26 +1,43 @@
 package io.ambientjava.waypoint.config;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Envoy's {@code Listener} as the waypoint uses it: an address and its filter chain, either an HTTP connection
  * manager or a TCP proxy, and the TLS termination if it has one (ingress HTTPS; several chains that differ only in
- * their certificate and server names are one {@link ListenerTls}).
+ * their certificate and server names are one {@link ListenerTls}). The filter chain for one pod's own address
+ * (workload-addressed traffic) is a listener of its own on {@link #ANY_PORT}, with the pod it sends to in
+ * {@code workload}; the Envoy listener that holds all of them is {@link Workloads}.
  */
-public record ListenerConfig(String name, String address, int port, Kind kind, Optional<ListenerTls> tls) {
+public record ListenerConfig(
+        String name,
+        String address,
+        int port,
+        Kind kind,
+        Optional<ListenerTls> tls,
+        Optional<WorkloadEndpoint> workload) {
+
+    /** The port of a pod's filter chain: it takes every port, as a chain without {@code destination_port} does. */
+    public static final int ANY_PORT = 0;
 
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(workload, "workload");
+    }
+
+    public ListenerConfig(String name, String address, int port, Kind kind, Optional<ListenerTls> tls) {
+        this(name, address, port, kind, tls, Optional.empty());
     }
 
     /** A listener without TLS termination. */
     public ListenerConfig(String name, String address, int port, Kind kind) {
-        this(name, address, port, kind, Optional.empty());
+        this(name, address, port, kind, Optional.empty(), Optional.empty());
     }
 
     public sealed interface Kind {}
@@ -136,6 +153,16 @@ public record ListenerConfig(String name, String address, int port, Kind kind, O
             return ServerNames.pick(named, Named::serverNames, serverName)
                     .map(Named::tcp)
                     .or(() -> fallback);
+        }
+    }
+
+    /**
+     * Filter chains picked by the destination address ({@code filter_chain_match.prefix_ranges} of one address
+     * each): the chain for each pod the waypoint takes workload-addressed traffic for, by its IP.
+     */
+    public record Workloads(Map<String, ListenerConfig> byAddress) implements Kind {
+        public Workloads {
+            byAddress = Map.copyOf(byAddress);
         }
     }
 

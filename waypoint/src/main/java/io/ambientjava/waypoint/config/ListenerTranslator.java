@@ -60,23 +60,38 @@ public final class ListenerTranslator {
                     ServerNameChains.passthrough(l, path),
                     Optional.empty());
         }
+        if (WorkloadChains.matchesDestinations(l)) {
+            return new ListenerConfig(
+                    l.getName(),
+                    sa.getAddress(),
+                    sa.getPortValue(),
+                    WorkloadChains.translate(l, path),
+                    Optional.empty());
+        }
         Optional<ListenerTls> tls = ServerNameChains.tls(l, path);
-        FilterChain chain = l.getFilterChains(0);
-        String cpath = path + ".filter_chains[0]";
+        return new ListenerConfig(
+                l.getName(),
+                sa.getAddress(),
+                sa.getPortValue(),
+                kind(l.getFilterChains(0), path + ".filter_chains[0]", l.getName()),
+                tls);
+    }
+
+    /** The one network filter of a chain: an HTTP connection manager or a TCP proxy. */
+    static ListenerConfig.Kind kind(FilterChain chain, String cpath, String listenerName) {
         if (chain.getFiltersCount() != 1) {
             throw FieldGuard.invalid(cpath + ".filters", "exactly one network filter (HCM or tcp_proxy) is supported");
         }
         Filter filter = chain.getFilters(0);
         String fpath = cpath + ".filters[0]";
         FieldGuard.onlyFields(filter, fpath, Set.of("name", "typed_config"));
-        ListenerConfig.Kind kind = switch (filter.getName()) {
-            case HCM -> http(unpack(filter.getTypedConfig(), HttpConnectionManager.class, fpath), fpath, l.getName());
+        return switch (filter.getName()) {
+            case HCM -> http(unpack(filter.getTypedConfig(), HttpConnectionManager.class, fpath), fpath, listenerName);
             case TCP_PROXY -> tcp(unpack(filter.getTypedConfig(), TcpProxy.class, fpath), fpath);
             default ->
                 throw new UnsupportedConfigException(
                         "unsupported network filter '" + filter.getName() + "' at " + fpath);
         };
-        return new ListenerConfig(l.getName(), sa.getAddress(), sa.getPortValue(), kind, tls);
     }
 
     private static ListenerConfig.Http http(HttpConnectionManager hcm, String path, String listenerName) {
@@ -185,11 +200,18 @@ public final class ListenerTranslator {
                 routeName, inline, filters, defaultClusterOf(listenerName), rbac, jwt, localRateLimit, telemetry);
     }
 
-    /** {@code inbound-vip|<port>|http|<hostname>} → {@code outbound|<port>||<hostname>}, the port's default cluster. */
+    /**
+     * Where bytes that are not HTTP go: {@code inbound-vip|<port>|http|<hostname>} → {@code outbound|<port>||<hostname>},
+     * the port's default cluster; a pod's chain {@code inbound-pod|<ip>} → {@code inbound-pod|passthrough}, its
+     * original destination.
+     */
     static Optional<String> defaultClusterOf(String listenerName) {
         String[] parts = listenerName.split("\\|", -1);
         if (parts.length == 4 && parts[0].equals("inbound-vip")) {
             return Optional.of("outbound|" + parts[1] + "||" + parts[3]);
+        }
+        if (parts.length == 2 && parts[0].equals(WorkloadChains.CHAIN_PREFIX)) {
+            return Optional.of(WorkloadChains.PASSTHROUGH_CLUSTER);
         }
         return Optional.empty();
     }

@@ -21,10 +21,21 @@ public record WaypointConfig(
         endpoints = Map.copyOf(endpoints);
     }
 
-    /** The listener bound to {@code address:port}, or a wildcard ({@code 0.0.0.0}) listener on the port. */
+    /**
+     * The listener for {@code address:port}: one bound to exactly that, else the filter chain of a pod at
+     * {@code address} (any port), else a wildcard ({@code 0.0.0.0}) listener on the port.
+     */
     public Optional<ListenerConfig> listenerFor(String address, int port) {
+        ListenerConfig pod = null;
         ListenerConfig wildcard = null;
         for (ListenerConfig listener : listeners.values()) {
+            if (listener.kind() instanceof ListenerConfig.Workloads workloads) {
+                ListenerConfig chain = workloads.byAddress().get(address);
+                if (chain != null) {
+                    pod = chain;
+                }
+                continue;
+            }
             if (listener.port() != port) {
                 continue;
             }
@@ -35,7 +46,7 @@ public record WaypointConfig(
                 wildcard = listener;
             }
         }
-        return Optional.ofNullable(wildcard);
+        return Optional.ofNullable(pod != null ? pod : wildcard);
     }
 
     /** The route table an HTTP listener uses (inline or from RDS). */

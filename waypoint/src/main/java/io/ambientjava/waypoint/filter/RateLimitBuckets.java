@@ -8,6 +8,7 @@ import io.ambientjava.waypoint.config.TokenBucketConfig;
 import io.ambientjava.waypoint.config.VirtualHost;
 import io.ambientjava.waypoint.config.WaypointConfig;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -56,8 +57,13 @@ public final class RateLimitBuckets {
     public void retainFor(WaypointConfig config) {
         Set<Key> live = new HashSet<>();
         for (ListenerConfig listener : config.listeners().values()) {
-            if (listener.kind() instanceof ListenerConfig.Http http) {
-                http.localRateLimit().ifPresent(l -> addKeys(live, listenerOwner(listener.name()), l));
+            var chains = listener.kind() instanceof ListenerConfig.Workloads workloads
+                    ? workloads.byAddress().values()
+                    : List.of(listener);
+            for (ListenerConfig chain : chains) {
+                if (chain.kind() instanceof ListenerConfig.Http http) {
+                    http.localRateLimit().ifPresent(l -> addKeys(live, listenerOwner(chain.name()), l));
+                }
             }
         }
         for (RouteTable table : config.routes().values()) {

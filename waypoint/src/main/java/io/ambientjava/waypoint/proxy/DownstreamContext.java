@@ -1,6 +1,7 @@
 package io.ambientjava.waypoint.proxy;
 
 import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.waypoint.config.EndpointConfig;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,6 +21,7 @@ public final class DownstreamContext {
     private final Optional<String> sourceAddress;
     private final Optional<String> sourceWorkload;
     private final boolean tlsTerminated;
+    private final Optional<EndpointConfig> originalDestination;
 
     /**
      * @param listenerAddress the address the client targeted: the service VIP of an HBONE CONNECT, or the bound
@@ -45,6 +47,21 @@ public final class DownstreamContext {
             Optional<InetSocketAddress> source,
             Optional<String> baggage,
             boolean tlsTerminated) {
+        this(listenerAddress, listenerPort, peerIdentity, source, baggage, tlsTerminated, Optional.empty());
+    }
+
+    /**
+     * @param originalDestination the pod a workload-addressed CONNECT named, with the mesh facts of its filter
+     *     chain: the one host of an {@code ORIGINAL_DST} cluster
+     */
+    public DownstreamContext(
+            String listenerAddress,
+            int listenerPort,
+            Optional<SpiffeId> peerIdentity,
+            Optional<InetSocketAddress> source,
+            Optional<String> baggage,
+            boolean tlsTerminated,
+            Optional<EndpointConfig> originalDestination) {
         this.listenerAddress = Objects.requireNonNull(listenerAddress, "listenerAddress");
         this.listenerPort = listenerPort;
         this.peerIdentity = Objects.requireNonNull(peerIdentity, "peerIdentity");
@@ -53,6 +70,12 @@ public final class DownstreamContext {
         this.sourceAddress = source.map(s -> s.getAddress().getHostAddress() + ":" + s.getPort());
         this.sourceWorkload = Objects.requireNonNull(baggage, "baggage").flatMap(DownstreamContext::workloadIn);
         this.tlsTerminated = tlsTerminated;
+        this.originalDestination = Objects.requireNonNull(originalDestination, "originalDestination");
+    }
+
+    /** Where the client connected when that is a pod's own address the waypoint serves; empty for a service VIP. */
+    public Optional<EndpointConfig> originalDestination() {
+        return originalDestination;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.ambientjava.hbone.server.ConnectDecision;
 import io.ambientjava.hbone.server.HboneConnector;
 import io.ambientjava.hbone.server.InboundConnect;
 import io.ambientjava.waypoint.bytestream.StreamBytesAdapter;
+import io.ambientjava.waypoint.config.ListenerConfig;
 import io.netty.handler.codec.http2.Http2Frame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.InetAddress;
@@ -15,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Takes HBONE CONNECTs for service VIPs: refuses a VIP:port the waypoint has no listener for, otherwise serves
+ * Takes HBONE CONNECTs for service VIPs and for the pods the waypoint takes workload-addressed traffic for: refuses
+ * an address and port the waypoint has no listener for, otherwise serves
  * the stream itself: the tunnel's bytes go through the same HTTP (or TCP proxy) pipeline as a plain downstream
  * connection, on the stream's event loop, with no socket in between.
  */
@@ -34,7 +36,8 @@ public final class InboundConnector implements HboneConnector {
     public CompletionStage<ConnectDecision> connect(InboundConnect request) {
         InetSocketAddress target = request.authority().socketAddress();
         String ip = target.getAddress().getHostAddress();
-        if (runtime.config().listenerFor(ip, target.getPort()).isEmpty()) {
+        Optional<ListenerConfig> listener = runtime.config().listenerFor(ip, target.getPort());
+        if (listener.isEmpty()) {
             return CompletableFuture.completedFuture(
                     ConnectDecision.unavailable("the waypoint has no listener for " + ip + ":" + target.getPort()));
         }
@@ -46,7 +49,9 @@ public final class InboundConnector implements HboneConnector {
                         .flatMap(InboundConnector::parseForwardedFor)
                         .or(() -> Optional.of(
                                 (InetSocketAddress) request.connection().remoteAddress())),
-                request.baggage());
+                request.baggage(),
+                false,
+                listener.get().workload().map(pod -> pod.at(target)));
         return CompletableFuture.completedFuture(
                 ConnectDecision.adopted((stream, early) -> serve(stream, early, context)));
     }

@@ -515,7 +515,10 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             }
             requestCounted = true;
         }
-        HostState host = cluster.pick(HashKeys.of(forward.hashPolicies(), view, downstream.source()), tried);
+        HostState host = cluster.pick(
+                HashKeys.of(forward.hashPolicies(), view, downstream.source()),
+                tried,
+                downstream.originalDestination());
         if (host == null) {
             flags = "UH";
             localReply(503, "no healthy upstream", false);

@@ -51,8 +51,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         downstream = ctx.channel();
         Transport.keepHalfClosed(downstream);
         Optional<ClusterRuntime> cluster = runtime.clusters().get(clusterName);
-        HostState host =
-                cluster.map(c -> c.pick(OptionalLong.empty(), Set.of())).orElse(null);
+        HostState host = cluster.map(c -> c.pick(OptionalLong.empty(), Set.of(), context.originalDestination()))
+                .orElse(null);
         telemetry = runtime.tcpObserver().opened(info(host));
         if (host == null) {
             ctx.close();

@@ -26,6 +26,11 @@ public final class ClusterRuntime {
     private final LoadBalancer balancer = new LoadBalancer();
     private final Transport transport;
     private final Map<EventLoop, Map<InetSocketAddress, HostPool>> pools = new ConcurrentHashMap<>();
+    /** An ORIGINAL_DST cluster's hosts, made as connections name them (it has no endpoints of its own). */
+    private final Map<EndpointConfig, HostState> originalHosts = new ConcurrentHashMap<>();
+
+    /** Beyond this many original-destination hosts, the idle ones are forgotten (Envoy cleans them up on a timer). */
+    static final int MAX_ORIGINAL_HOSTS = 1024;
 
     ClusterRuntime(ClusterConfig config, Transport transport) {
         this.config = config;
@@ -71,6 +76,7 @@ public final class ClusterRuntime {
         hosts = List.copyOf(next);
         java.util.Set<InetSocketAddress> kept = new java.util.HashSet<>();
         next.forEach(h -> kept.add(h.endpoint.address()));
+        originalHosts.keySet().forEach(e -> kept.add(e.address()));
         pools.forEach((loop, byHost) -> byHost.entrySet().removeIf(e -> {
             if (kept.contains(e.getKey())) {
                 return false;
@@ -120,6 +126,63 @@ public final class ClusterRuntime {
                 config.lbPolicy(), usable, config.lbPolicy().consistentHash() ? hash : OptionalLong.empty());
     }
 
+    /**
+     * Picks a host for a connection or request: for an {@code ORIGINAL_DST} cluster the pod the client connected to
+     * ({@code originalDestination}; null when there is none, e.g. a route from a service listener to it), else as
+     * {@link #pick(OptionalLong, Set)}.
+     */
+    public HostState pick(
+            OptionalLong hash, Set<HostState> avoid, java.util.Optional<EndpointConfig> originalDestination) {
+        if (!config.originalDestination()) {
+            return pick(hash, avoid);
+        }
+        if (originalDestination.isEmpty()) {
+            return null;
+        }
+        HostState host = originalHosts.get(originalDestination.get());
+        return host != null ? host : addOriginalHost(originalDestination.get());
+    }
+
+    private synchronized HostState addOriginalHost(EndpointConfig endpoint) {
+        HostState existing = originalHosts.get(endpoint);
+        if (existing != null) {
+            return existing;
+        }
+        // The same address with other mesh facts (a new pod took the IP): its connections proved the old identity.
+        originalHosts.keySet().removeIf(e -> {
+            if (!e.address().equals(endpoint.address())) {
+                return false;
+            }
+            retirePools(e.address());
+            return true;
+        });
+        if (originalHosts.size() >= MAX_ORIGINAL_HOSTS) {
+            originalHosts.entrySet().removeIf(e -> {
+                if (e.getValue().activeRequests() > 0) {
+                    return false;
+                }
+                retirePools(e.getKey().address());
+                return true;
+            });
+        }
+        HostState host = new HostState(endpoint);
+        originalHosts.put(endpoint, host);
+        return host;
+    }
+
+    private void retirePools(InetSocketAddress address) {
+        pools.forEach((loop, byHost) -> {
+            HostPool pool = byHost.remove(address);
+            if (pool != null) {
+                loop.execute(pool::retire);
+            }
+        });
+    }
+
+    int originalHostCount() {
+        return originalHosts.size();
+    }
+
     /** Loop of the caller: a connection (or stream) to {@code host}. */
     public java.util.concurrent.CompletableFuture<Lease> acquire(
             HostState host, EventLoop loop, UpstreamProtocol protocol) {
@@ -141,6 +204,9 @@ public final class ClusterRuntime {
 
     /** @param status the response status, or 0 for a connect failure, reset or timeout */
     public void recordOutcome(HostState host, int status) {
+        if (config.originalDestination()) {
+            return; // one host per destination: there is nothing to eject it in favour of
+        }
         outlier.record(host, status, hosts);
     }
 

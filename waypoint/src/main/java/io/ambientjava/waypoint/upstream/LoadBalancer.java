@@ -22,6 +22,7 @@ final class LoadBalancer {
             case LEAST_REQUEST -> leastRequest(candidates);
             case RING_HASH, MAGLEV ->
                 hash.isPresent() ? rendezvous(candidates, hash.getAsLong()) : weightedRandom(candidates);
+            case CLUSTER_PROVIDED -> candidates.getFirst(); // an original-destination cluster has one host per pick
         };
     }
 

@@ -62,6 +62,82 @@ public final class Envoy {
     }
 
     /** A TCP listener splitting connections over {@code weights} (cluster → weight). */
+    /** The chain of a pod's own address on istiod-lite's {@code inbound-pod} listener, with these HTTP filters first. */
+    public static FilterChain workloadChain(String ip, String identity, HttpFilter... securityFilters) {
+        HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+                .setStatPrefix("inbound-pod|" + ip)
+                .setRds(Rds.newBuilder()
+                        .setRouteConfigName("inbound-pod")
+                        .setConfigSource(ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
+                .addAllHttpFilters(List.of(securityFilters))
+                .addHttpFilters(HttpFilter.newBuilder()
+                        .setName("envoy.filters.http.fault")
+                        .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
+                .addHttpFilters(HttpFilter.newBuilder()
+                        .setName("envoy.filters.http.router")
+                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .build();
+        return FilterChain.newBuilder()
+                .setName("inbound-pod|" + ip)
+                .setFilterChainMatch(io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
+                        .addPrefixRanges(io.envoyproxy.envoy.config.core.v3.CidrRange.newBuilder()
+                                .setAddressPrefix(ip)
+                                .setPrefixLen(u32(ip.contains(":") ? 128 : 32))))
+                .setMetadata(Metadata.newBuilder()
+                        .putFilterMetadata(
+                                "istio",
+                                Struct.newBuilder()
+                                        .putFields(
+                                                "workload",
+                                                Value.newBuilder()
+                                                        .setStringValue("reviews-v1-pod;default;reviews;v1;Kubernetes")
+                                                        .build())
+                                        .build())
+                        .putFilterMetadata(
+                                "ambient",
+                                Struct.newBuilder()
+                                        .putFields(
+                                                "hbone",
+                                                Value.newBuilder()
+                                                        .setBoolValue(true)
+                                                        .build())
+                                        .putFields(
+                                                "identity",
+                                                Value.newBuilder()
+                                                        .setStringValue(identity)
+                                                        .build())
+                                        .build()))
+                .addFilters(Filter.newBuilder()
+                        .setName("envoy.filters.network.http_connection_manager")
+                        .setTypedConfig(Any.pack(hcm)))
+                .build();
+    }
+
+    /** istiod-lite's listener for workload-addressed traffic: one chain per pod address. */
+    public static Listener workloadListener(FilterChain... chains) {
+        return Listener.newBuilder()
+                .setName("inbound-pod")
+                .setAddress(address("0.0.0.0", 15008))
+                .addAllFilterChains(List.of(chains))
+                .build();
+    }
+
+    /** The route every pod chain uses: everything to the pod the client connected to. */
+    public static RouteConfiguration workloadRoutes() {
+        return routes(
+                "inbound-pod",
+                List.of(prefixRoute("/", "inbound-pod|passthrough").build()));
+    }
+
+    public static Cluster originalDestinationCluster() {
+        return Cluster.newBuilder()
+                .setName("inbound-pod|passthrough")
+                .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+                .setConnectTimeout(seconds(10))
+                .build();
+    }
+
     public static Listener weightedTcpListener(String vip, int port, String hostname, Map<String, Integer> weights) {
         TcpProxy.WeightedCluster.Builder split = TcpProxy.WeightedCluster.newBuilder();
         weights.forEach((cluster, weight) -> split.addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
