@@ -84,21 +84,29 @@ public final class WaypointIndex {
         return target(service, "service", warn);
     }
 
-    /** The waypoint for traffic addressed to a pod directly, if one is named and ready. */
-    Optional<Waypoint> forWorkload(HasMetadata pod, Consumer<String> warn) {
+    /** The waypoint for traffic addressed to a pod directly, if one is named and ready; problems go to {@code warn}. */
+    public Optional<Waypoint> forWorkload(HasMetadata pod, Consumer<String> warn) {
         if (LabelSelector.labelsOf(pod).containsKey(GATEWAY_NAME_LABEL)) {
             return Optional.empty(); // an instance of a gateway has no waypoint
         }
         return target(pod, "workload", warn);
     }
 
+    /**
+     * The waypoint the object's label (else its namespace's) names, if it takes this kind of traffic. A waypoint for
+     * the other kind is reported only when the object's own label names it: a namespace label binds services and
+     * pods alike, and the waypoint takes whichever kind it serves (a namespace's default {@code service} waypoint
+     * leaves its pods' own traffic alone, as in Istio).
+     */
     private Optional<Waypoint> target(HasMetadata object, String traffic, Consumer<String> warn) {
         String namespace = object.getMetadata().getNamespace();
         Optional<String> named = useWaypoint(object, namespace);
+        boolean inherited = false;
         if (named.isEmpty()) {
             Optional<Namespace> ns = snapshot.namespace(namespace);
             if (ns.isPresent()) {
                 named = useWaypoint(ns.get(), namespace);
+                inherited = true;
             }
         }
         if (named.isEmpty() || named.get().isEmpty()) {
@@ -110,6 +118,9 @@ public final class WaypointIndex {
             return Optional.empty();
         }
         if (!waypoint.serves(traffic)) {
+            if (inherited) {
+                return Optional.empty();
+            }
             warn.accept("waypoint " + waypoint.key() + " is for '" + waypoint.trafficType() + "' traffic, not "
                     + traffic + " traffic; not used");
             return Optional.empty();

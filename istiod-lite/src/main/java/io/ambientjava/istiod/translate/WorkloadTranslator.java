@@ -13,15 +13,12 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,17 +41,12 @@ final class WorkloadTranslator {
 
     /** The workload, or empty for pods that are not (or no longer) running somewhere with an IP. */
     Optional<Workload> translate(Pod pod, TranslationContext context, Consumer<String> warn) {
-        var status = pod.getStatus();
-        String phase = status == null ? null : status.getPhase();
-        if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
-            return Optional.empty();
+        List<byte[]> ips = new ArrayList<>();
+        for (String ip : MeshWorkloads.ips(pod)) {
+            IpPrefix.parseAddress(ip).ifPresent(a -> ips.add(a.getAddress()));
         }
-        if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
-            return Optional.empty(); // shares the node's IP; not a mesh workload of its own
-        }
-        List<byte[]> ips = podIps(pod);
         if (ips.isEmpty()) {
-            return Optional.empty();
+            return Optional.empty(); // finished, on the node's network, or no IP yet: not a mesh workload
         }
         String namespace = pod.getMetadata().getNamespace();
         String name = pod.getMetadata().getName();
@@ -94,27 +86,6 @@ final class WorkloadTranslator {
 
     String uid(String namespace, String name) {
         return settings.clusterId() + "//Pod/" + namespace + "/" + name;
-    }
-
-    private static List<byte[]> podIps(Pod pod) {
-        var status = pod.getStatus();
-        if (status == null) {
-            return List.of();
-        }
-        Set<String> texts = new LinkedHashSet<>();
-        if (status.getPodIP() != null && !status.getPodIP().isEmpty()) {
-            texts.add(status.getPodIP());
-        }
-        for (PodIP ip : status.getPodIPs() == null ? List.<PodIP>of() : status.getPodIPs()) {
-            if (ip.getIp() != null) {
-                texts.add(ip.getIp());
-            }
-        }
-        List<byte[]> ips = new ArrayList<>();
-        for (String text : texts) {
-            IpPrefix.parseAddress(text).ifPresent(a -> ips.add(a.getAddress()));
-        }
-        return ips;
     }
 
     private static String serviceAccount(Pod pod) {

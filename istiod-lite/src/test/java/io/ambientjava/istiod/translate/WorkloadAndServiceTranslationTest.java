@@ -329,6 +329,9 @@ class WorkloadAndServiceTranslationTest {
                         .hasWaypoint())
                 .as("waypoint-for defaults to service")
                 .isFalse();
+        assertThat(translation.warnings())
+                .as("a namespace's service waypoint leaves its pods' own traffic alone, silently")
+                .isEmpty();
 
         String allTraffic = waypoint.replace(
                 "name: waypoint, namespace: shop}",
@@ -351,6 +354,42 @@ class WorkloadAndServiceTranslationTest {
                         .hasWaypoint())
                 .isFalse();
         assertThat(translation.warnings()).isEmpty();
+    }
+
+    @Test
+    void aServiceWaypointNamedOnAPodItselfIsReportedForThatPodOnly() {
+        String shop = """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: shop, labels: {istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}}
+                """;
+        String waypoint = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: waypoint, namespace: shop}
+                spec:
+                  gatewayClassName: istio-waypoint
+                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+                status:
+                  addresses: [{type: IPAddress, value: 198.19.0.99}]
+                """;
+        var translation = translator.translate(snapshot(join(
+                shop,
+                waypoint,
+                WEB_SERVICE,
+                pod("shop", "web-0", "198.18.1.5", "web", "node-a", "app=web"),
+                pod("shop", "web-1", "198.18.1.6", "web", "node-a", "app=web", "istio.io/use-waypoint=waypoint"))));
+        assertThat(translation
+                        .addresses()
+                        .get("Kubernetes//Pod/shop/web-1")
+                        .getWorkload()
+                        .hasWaypoint())
+                .isFalse();
+        assertThat(translation.warnings()).singleElement().satisfies(w -> {
+            assertThat(w.resource().toString()).isEqualTo("Pod shop/web-1");
+            assertThat(w.message())
+                    .isEqualTo("waypoint shop/waypoint is for 'service' traffic, not workload traffic; not used");
+        });
     }
 
     @Test

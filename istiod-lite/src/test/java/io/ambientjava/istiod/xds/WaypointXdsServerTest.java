@@ -153,6 +153,43 @@ class WaypointXdsServerTest {
     }
 
     @Test
+    void aWaypointForAllTrafficAlsoGetsThePodListenerItsRouteAndThePassthroughCluster() throws Exception {
+        String allTraffic = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: istio-waypoint, labels: {istio.io/waypoint-for: all}}
+                spec: {controllerName: istio.io/mesh-controller}
+                """;
+        // A server started with it, so the first answer already holds the pods' listener.
+        server.close();
+        source = new MutableConfigSource();
+        source.publish(BookinfoMeshAccess.with(
+                SPLIT.formatted(75, 25), BookinfoMeshAccess.seed("03-gateway-bookinfo-gateway.yaml"), allTraffic));
+        server = IstiodServer.builder(source, ca)
+                .xdsPort(0)
+                .debounce(Duration.ofMillis(20))
+                .start();
+        try (XdsTestClient client = new XdsTestClient(server.xdsPort(), waypointNode())) {
+            Map<String, DeltaDiscoveryResponse> initial = syncAll(client);
+            assertThat(names(initial.get(TypeUrls.LISTENER))).hasSize(4).contains("inbound-pod");
+            assertThat(names(initial.get(TypeUrls.ROUTE))).hasSize(4).contains("inbound-pod");
+            assertThat(names(initial.get(TypeUrls.CLUSTER))).hasSize(13).contains("inbound-pod|passthrough");
+            assertThat(names(initial.get(TypeUrls.ENDPOINT))).hasSize(12).doesNotContain("inbound-pod|passthrough");
+            Listener pods = initial.get(TypeUrls.LISTENER).getResourcesList().stream()
+                    .filter(r -> r.getName().equals("inbound-pod"))
+                    .findFirst()
+                    .orElseThrow()
+                    .getResource()
+                    .unpack(Listener.class);
+            assertThat(pods.getFilterChainsList())
+                    .as("the nine Bookinfo pods, each at one IP")
+                    .hasSize(9)
+                    .first()
+                    .satisfies(chain -> assertThat(chain.getName()).isEqualTo("inbound-pod|198.18.1.10"));
+        }
+    }
+
+    @Test
     void aVirtualServiceChangeReachesNoZtunnelAndAPolicyChangeNoWaypoint() throws Exception {
         try (XdsTestClient waypoint = new XdsTestClient(server.xdsPort(), waypointNode());
                 XdsTestClient ztunnel =

@@ -13,6 +13,10 @@ final class EnvoyNames {
     static final String JWT_AUTHN_FILTER = "envoy.filters.http.jwt_authn";
     /** Where each jwt_authn provider puts the verified payload in the filter's dynamic metadata. */
     static final String JWT_PAYLOAD_METADATA_KEY = "payload";
+    /** A waypoint's listener, route table and virtual host for traffic addressed to its pods' own IPs. */
+    static final String INBOUND_POD = "inbound-pod";
+    /** Where workload-addressed requests go: the connection's original destination (an ORIGINAL_DST cluster). */
+    static final String INBOUND_POD_PASSTHROUGH = INBOUND_POD + "|passthrough";
 
     private EnvoyNames() {}
 
@@ -27,6 +31,11 @@ final class EnvoyNames {
 
     static String waypointRoute(String hostname, int port) {
         return hostname + ":" + port;
+    }
+
+    /** {@code inbound-pod|<ip>}: the {@code inbound-pod} filter chain for one pod IP. */
+    static String inboundPodChain(String ip) {
+        return INBOUND_POD + "|" + ip;
     }
 
     static String gatewayListener(int port) {

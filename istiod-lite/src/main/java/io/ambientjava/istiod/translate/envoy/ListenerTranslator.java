@@ -1,10 +1,15 @@
 package io.ambientjava.istiod.translate.envoy;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.UInt32Value;
+import io.ambientjava.istiod.config.IpPrefix;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
@@ -17,7 +22,7 @@ import java.util.List;
 /**
  * Listeners with one filter chain: an HTTP connection manager reading its routes from ADS (RDS) with the filters
  * (jwt_authn and rbac when policies apply, then) {@code envoy.filters.http.fault} and {@code envoy.filters.http.router},
- * or a TCP proxy to one cluster.
+ * or a TCP proxy to one cluster; and the waypoint's {@code inbound-pod} listener, one such HTTP chain per pod IP.
  */
 final class ListenerTranslator {
 
@@ -30,8 +35,44 @@ final class ListenerTranslator {
     /** With {@code securityFilters} (jwt_authn, rbac) first: they decide before fault injection and routing. */
     static Listener http(
             String name, String ip, int port, String routeName, java.util.List<HttpFilter> securityFilters) {
+        return listener(name, ip, port, connectionManager(name, routeName, securityFilters));
+    }
+
+    /** One chain of {@link #inboundPod}: connections to one pod IP, with the pod's metadata and security filters. */
+    record PodChain(String ip, Metadata metadata, List<HttpFilter> securityFilters) {}
+
+    /**
+     * The {@code inbound-pod} listener on {@code 0.0.0.0:<port>}, for traffic addressed to pods' own IPs: one filter
+     * chain per pod IP, in the order given, taking the connections to that address on any port
+     * ({@code prefix_ranges} = the single address, no {@code destination_port}), with the pod's metadata and an HTTP
+     * connection manager (stat prefix = the chain's name) reading the {@code inbound-pod} routes.
+     */
+    static Listener inboundPod(int port, List<PodChain> chains) {
+        Listener.Builder listener = Listener.newBuilder()
+                .setName(EnvoyNames.INBOUND_POD)
+                .setAddress(Address.newBuilder()
+                        .setSocketAddress(
+                                SocketAddress.newBuilder().setAddress("0.0.0.0").setPortValue(port)));
+        for (PodChain chain : chains) {
+            String name = EnvoyNames.inboundPodChain(chain.ip());
+            int single = IpPrefix.parseAddress(chain.ip())
+                    .map(a -> a.getAddress().length * 8)
+                    .orElseThrow(() -> new IllegalArgumentException("not an IP: " + chain.ip()));
+            listener.addFilterChains(FilterChain.newBuilder()
+                    .setName(name)
+                    .setFilterChainMatch(FilterChainMatch.newBuilder()
+                            .addPrefixRanges(CidrRange.newBuilder()
+                                    .setAddressPrefix(chain.ip())
+                                    .setPrefixLen(UInt32Value.of(single))))
+                    .setMetadata(chain.metadata())
+                    .addFilters(connectionManager(name, EnvoyNames.INBOUND_POD, chain.securityFilters())));
+        }
+        return listener.build();
+    }
+
+    private static Filter connectionManager(String statPrefix, String routeName, List<HttpFilter> securityFilters) {
         HttpConnectionManager manager = HttpConnectionManager.newBuilder()
-                .setStatPrefix(name)
+                .setStatPrefix(statPrefix)
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(Rds.newBuilder()
                         .setConfigSource(ClusterTranslator.ads())
@@ -44,14 +85,10 @@ final class ListenerTranslator {
                         .setName(EnvoyNames.ROUTER_FILTER)
                         .setTypedConfig(Any.pack(Router.getDefaultInstance())))
                 .build();
-        return listener(
-                name,
-                ip,
-                port,
-                Filter.newBuilder()
-                        .setName(EnvoyNames.HTTP_CONNECTION_MANAGER)
-                        .setTypedConfig(Any.pack(manager))
-                        .build());
+        return Filter.newBuilder()
+                .setName(EnvoyNames.HTTP_CONNECTION_MANAGER)
+                .setTypedConfig(Any.pack(manager))
+                .build();
     }
 
     static Listener tcp(String name, String ip, int port, String cluster) {

@@ -177,14 +177,18 @@ final class MeshServices {
         if ("Succeeded".equals(status.getPhase()) || "Failed".equals(status.getPhase())) {
             return Optional.empty();
         }
+        return Optional.of(backend(pod, status.getPodIP()));
+    }
+
+    /** The pod at one of its IPs as a waypoint reaches it: its identity, and whether it is in the mesh (HBONE). */
+    Backend backend(Pod pod, String ip) {
         String namespace = pod.getMetadata().getNamespace();
         String account = pod.getSpec() == null || pod.getSpec().getServiceAccountName() == null
                 ? "default"
                 : pod.getSpec().getServiceAccountName();
         String identity = "spiffe://" + settings.trustDomain() + "/ns/" + namespace + "/sa/" + account;
         boolean hbone = AmbientEnrollment.enrolled(pod, snapshot.namespace(namespace));
-        return Optional.of(
-                new Backend(pod, status.getPodIP(), LabelSelector.labelsOf(pod), hbone, ready(pod), identity));
+        return new Backend(pod, ip, LabelSelector.labelsOf(pod), hbone, ready(pod), identity);
     }
 
     private static boolean ready(Pod pod) {

@@ -19,6 +19,7 @@ import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
@@ -104,22 +105,30 @@ final class TelemetryPatcher {
         boolean anyCollector = false;
         for (Map.Entry<String, Listener> e : resources.listeners().entrySet()) {
             Listener listener = e.getValue();
-            Optional<HttpConnectionManager> hcm = hcmOf(listener);
-            if (hcm.isEmpty()) {
-                continue;
+            Listener.Builder changed = null;
+            // Every chain with a connection manager: one on a service listener, one per pod on inbound-pod.
+            for (int i = 0; i < listener.getFilterChainsCount(); i++) {
+                Optional<HttpConnectionManager> hcm = hcmOf(listener.getFilterChains(i));
+                if (hcm.isEmpty()) {
+                    continue;
+                }
+                TelemetryResolver.Effective effective = resolver.resolve(proxy, labels, serviceOf(listener.getName()));
+                HttpConnectionManager.Builder patched = hcm.get().toBuilder();
+                Optional<MeshServices.MeshService> collector = tracing(effective, patched);
+                if (collector.isPresent()) {
+                    collectors.addService(collector.get());
+                    anyCollector = true;
+                }
+                accessLogs(effective, patched);
+                stats(effective, patched);
+                HttpConnectionManager result = patched.build();
+                if (!result.equals(hcm.get())) {
+                    changed = changed == null ? listener.toBuilder() : changed;
+                    changed.setFilterChains(i, withHcm(listener.getFilterChains(i), result));
+                }
             }
-            TelemetryResolver.Effective effective = resolver.resolve(proxy, labels, serviceOf(listener.getName()));
-            HttpConnectionManager.Builder patched = hcm.get().toBuilder();
-            Optional<MeshServices.MeshService> collector = tracing(effective, patched);
-            if (collector.isPresent()) {
-                collectors.addService(collector.get());
-                anyCollector = true;
-            }
-            accessLogs(effective, patched);
-            stats(effective, patched);
-            HttpConnectionManager result = patched.build();
-            if (!result.equals(hcm.get())) {
-                listeners.put(e.getKey(), withHcm(listener, result));
+            if (changed != null) {
+                listeners.put(e.getKey(), changed.build());
             }
         }
         SortedMap<String, Cluster> clusters = new TreeMap<>(resources.clusters());
@@ -427,11 +436,11 @@ final class TelemetryPatcher {
         return Optional.empty();
     }
 
-    private static Optional<HttpConnectionManager> hcmOf(Listener listener) {
-        if (listener.getFilterChainsCount() != 1 || listener.getFilterChains(0).getFiltersCount() != 1) {
+    private static Optional<HttpConnectionManager> hcmOf(FilterChain chain) {
+        if (chain.getFiltersCount() != 1) {
             return Optional.empty();
         }
-        Filter filter = listener.getFilterChains(0).getFilters(0);
+        Filter filter = chain.getFilters(0);
         if (!filter.getName().equals(EnvoyNames.HTTP_CONNECTION_MANAGER)) {
             return Optional.empty();
         }
@@ -442,13 +451,9 @@ final class TelemetryPatcher {
         }
     }
 
-    private static Listener withHcm(Listener listener, HttpConnectionManager hcm) {
-        var chain = listener.getFilterChains(0);
-        return listener.toBuilder()
-                .setFilterChains(
-                        0,
-                        chain.toBuilder()
-                                .setFilters(0, chain.getFilters(0).toBuilder().setTypedConfig(Any.pack(hcm))))
+    private static FilterChain withHcm(FilterChain chain, HttpConnectionManager hcm) {
+        return chain.toBuilder()
+                .setFilters(0, chain.getFilters(0).toBuilder().setTypedConfig(Any.pack(hcm)))
                 .build();
     }
 

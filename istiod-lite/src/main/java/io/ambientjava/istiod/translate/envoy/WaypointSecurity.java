@@ -11,24 +11,29 @@ import io.fabric8.istio.api.api.type.v1beta1.WorkloadSelector;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.RequestAuthentication;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The L7 security filters of one waypoint listener. Policies bind to a waypoint through {@code targetRefs}: a reference to the waypoint's {@code Gateway} applies to every service
- * the waypoint serves, a reference to a {@code Service} (in the policy's namespace) only to that service's listeners,
- * and a reference to the {@code GatewayClass istio-waypoint} from the root namespace to every waypoint.
- * A {@code selector} policy binds to the listeners of the services whose pods it selects when the policy needs a
- * waypoint: every RequestAuthentication, and AuthorizationPolicies with HTTP attributes or the AUDIT action (ztunnel
- * enforces the rest, and gets an L4 form of these that lets the waypoint through; see the ztunnel translation).
- * Since the waypoint has one HTTP connection manager per service port, scoping is per listener: a listener carries
- * exactly the filters of the policies that apply to its service.
+ * The L7 security filters of one waypoint listener (a service port) or {@code inbound-pod} filter chain (a pod
+ * addressed directly). Policies bind to a waypoint through {@code targetRefs}: a reference to the waypoint's
+ * {@code Gateway} applies to everything the waypoint serves, a reference to a {@code Service} (in the policy's
+ * namespace) only to that service's listeners (not to its pods addressed directly), and a reference to the
+ * {@code GatewayClass istio-waypoint} from the root namespace to every waypoint.
+ * A {@code selector} policy binds to the listeners of the services whose pods it selects, and to the chains of the
+ * pods it selects, when the policy needs a waypoint: every RequestAuthentication, and AuthorizationPolicies with HTTP
+ * attributes or the AUDIT action (ztunnel enforces the rest, and gets an L4 form of these that lets the waypoint
+ * through; see the ztunnel translation).
+ * Since the waypoint has one HTTP connection manager per service port and per pod IP, scoping is per listener (or
+ * chain): each carries exactly the filters of the policies that apply to what it serves.
  */
 final class WaypointSecurity {
 
@@ -50,8 +55,52 @@ final class WaypointSecurity {
                 scope.snapshot.all(ResourceKind.REQUEST_AUTHENTICATION, RequestAuthentication.class);
     }
 
-    /** The filters to put before {@code fault} and {@code router}: jwt_authn, then rbac (AUDIT, DENY, ALLOW). */
+    /**
+     * What a listener (or a filter chain) of the waypoint serves, as policies see it: a Service (reached by its
+     * targetRefs, and by selectors that select one of its pods), or one pod addressed directly (by selectors that
+     * select it; a Service's targetRefs do not reach it).
+     *
+     * @param service the Service's name; null for a pod
+     * @param workloads the labels of the pods behind it (computed only when a selector policy asks)
+     * @param description how warnings name it
+     * @param entry how the selector report names it after the waypoint
+     */
+    private record Served(
+            String namespace,
+            String service,
+            Supplier<List<Map<String, String>>> workloads,
+            String description,
+            String entry) {}
+
+    /** The filters of a service's listener, to put before {@code fault} and {@code router}. */
     List<HttpFilter> filters(WaypointIndex.Waypoint waypoint, MeshServices.MeshService service) {
+        return filters(
+                waypoint,
+                new Served(
+                        service.namespace(),
+                        service.name(),
+                        () -> scope.services.backends(service.hostname()).stream()
+                                .map(MeshServices.Backend::labels)
+                                .toList(),
+                        service.hostname(),
+                        service.namespace() + "/" + service.name()));
+    }
+
+    /** The filters of the {@code inbound-pod} chain of a pod bound to the waypoint for workload-addressed traffic. */
+    List<HttpFilter> filters(WaypointIndex.Waypoint waypoint, Pod pod) {
+        String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+        return filters(
+                waypoint,
+                new Served(
+                        pod.getMetadata().getNamespace(),
+                        null,
+                        () -> List.of(LabelSelector.labelsOf(pod)),
+                        "pod " + name,
+                        "pod " + name));
+    }
+
+    /** jwt_authn, then rbac (AUDIT, DENY, ALLOW), for the policies that reach what the listener serves. */
+    private List<HttpFilter> filters(WaypointIndex.Waypoint waypoint, Served served) {
         List<RequestAuthentication> authentications = new ArrayList<>();
         for (RequestAuthentication ra : requestAuthentications) {
             if (ra.getSpec() != null
@@ -61,13 +110,13 @@ final class WaypointSecurity {
                                             ra.getSpec().getTargetRef(),
                                             ra.getSpec().getTargetRefs()),
                                     waypoint,
-                                    service)
+                                    served)
                     || selects(
                             ra,
                             ra.getSpec().getSelector(),
                             untargeted(ra.getSpec().getTargetRef(), ra.getSpec().getTargetRefs()),
                             waypoint,
-                            service)) {
+                            served)) {
                 authentications.add(ra);
             }
         }
@@ -80,7 +129,7 @@ final class WaypointSecurity {
                                             policy.getSpec().getTargetRef(),
                                             policy.getSpec().getTargetRefs()),
                                     waypoint,
-                                    service)
+                                    served)
                     || selects(
                             policy,
                             policy.getSpec().getSelector(),
@@ -89,7 +138,7 @@ final class WaypointSecurity {
                                             policy.getSpec().getTargetRefs())
                                     && needsWaypoint(policy),
                             waypoint,
-                            service)) {
+                            served)) {
                 policies.add(policy);
             }
         }
@@ -106,7 +155,7 @@ final class WaypointSecurity {
                 scope.warn(
                         key(ResourceKind.AUTHORIZATION_POLICY, policy),
                         "uses request principals or JWT claims but no RequestAuthentication applies to "
-                                + service.hostname() + " at waypoint " + waypoint.key()
+                                + served.description() + " at waypoint " + waypoint.key()
                                 + "; no request carries a verified token there, so those rules never match");
             }
         }
@@ -172,28 +221,29 @@ final class WaypointSecurity {
     }
 
     /**
-     * A {@code selector} policy (without targetRefs) applies at this listener when the service's pods include one it
-     * selects: the waypoint is then in front of that workload for this service's traffic.
+     * A {@code selector} policy (without targetRefs) applies at this listener when it selects one of the pods the
+     * listener serves (the policy in their namespace, or the root namespace): the waypoint is then in front of that
+     * workload for this traffic.
      */
     private boolean selects(
             HasMetadata policy,
             WorkloadSelector selector,
             boolean eligible,
             WaypointIndex.Waypoint waypoint,
-            MeshServices.MeshService service) {
+            Served served) {
         if (selector == null || !eligible) {
             return false;
         }
         String namespace = policy.getMetadata().getNamespace();
-        if (!namespace.equals(service.namespace()) && !namespace.equals(scope.settings.rootNamespace())) {
+        if (!namespace.equals(served.namespace()) && !namespace.equals(scope.settings.rootNamespace())) {
             return false;
         }
         Map<String, String> labels = selector.getMatchLabels() == null ? Map.of() : selector.getMatchLabels();
-        boolean selected = scope.services.backends(service.hostname()).stream()
-                .anyMatch(backend -> LabelSelector.selects(labels, backend.labels()));
+        boolean selected =
+                served.workloads().get().stream().anyMatch(workload -> LabelSelector.selects(labels, workload));
         if (selected) {
             List<String> where = selectedAt.computeIfAbsent(id(policy), k -> new ArrayList<>());
-            String entry = "waypoint " + waypoint.key() + " (for " + service.namespace() + "/" + service.name() + ")";
+            String entry = "waypoint " + waypoint.key() + " (for " + served.entry() + ")";
             if (!where.contains(entry)) {
                 where.add(entry);
             }
@@ -202,10 +252,7 @@ final class WaypointSecurity {
     }
 
     private boolean targets(
-            HasMetadata policy,
-            List<PolicyTargetReference> refs,
-            WaypointIndex.Waypoint waypoint,
-            MeshServices.MeshService service) {
+            HasMetadata policy, List<PolicyTargetReference> refs, WaypointIndex.Waypoint waypoint, Served served) {
         String namespace = policy.getMetadata().getNamespace();
         for (PolicyTargetReference ref : refs) {
             if (ref.getNamespace() != null
@@ -220,8 +267,9 @@ final class WaypointSecurity {
                     && waypoint.name().equals(ref.getName());
             boolean svc = "Service".equals(ref.getKind())
                     && (group.isEmpty() || group.equals("core"))
-                    && service.namespace().equals(namespace)
-                    && service.name().equals(ref.getName());
+                    && served.service() != null
+                    && served.namespace().equals(namespace)
+                    && served.service().equals(ref.getName());
             boolean everyWaypoint = "GatewayClass".equals(ref.getKind())
                     && GATEWAY_GROUP.equals(group)
                     && WaypointIndex.WAYPOINT_CLASS.equals(ref.getName())

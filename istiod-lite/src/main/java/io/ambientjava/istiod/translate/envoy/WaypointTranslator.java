@@ -1,6 +1,9 @@
 package io.ambientjava.istiod.translate.envoy;
 
+import io.ambientjava.istiod.config.IpPrefix;
+import io.ambientjava.istiod.config.ResourceKey;
 import io.ambientjava.istiod.config.ResourceKind;
+import io.ambientjava.istiod.translate.MeshWorkloads;
 import io.ambientjava.istiod.translate.WaypointIndex;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -10,10 +13,16 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,12 +33,18 @@ import java.util.function.Consumer;
  * listener on the VIP and port, and for HTTP ports a route table with one virtual host. Its routes come from the
  * Gateway API HTTPRoutes attached to the Service (GAMMA: {@code parentRefs} of kind Service) when there are any,
  * else from the VirtualServices for the service's host (gateways {@code mesh}), else one catch-all route to the
- * service.
+ * service. For a waypoint that takes workload-addressed traffic ({@code istio.io/waypoint-for: workload} or
+ * {@code all}) and the pods bound to it, the {@code inbound-pod} listener (one chain per pod IP, with that pod's
+ * security filters), its route table and the {@code ORIGINAL_DST} cluster it routes to.
  */
 final class WaypointTranslator {
 
+    /** Where the waypoint's tunnels arrive: the {@code inbound-pod} listener's port. */
+    static final int TUNNEL_PORT = 15008;
+
     private final TranslationScope scope;
     private final WaypointSecurity security;
+    private Map<String, List<Pod>> workloadPods;
 
     WaypointTranslator(TranslationScope scope) {
         this.scope = scope;
@@ -89,10 +104,109 @@ final class WaypointTranslator {
                                 .build());
             }
         }
-        Map<String, Cluster> allClusters = clusters.clusters();
+        Map<String, Cluster> allClusters = new TreeMap<>(clusters.clusters());
+        List<ListenerTranslator.PodChain> podChains = podChains(waypoints, waypoint);
+        if (!podChains.isEmpty()) {
+            listeners.put(EnvoyNames.INBOUND_POD, ListenerTranslator.inboundPod(TUNNEL_PORT, podChains));
+            routes.put(EnvoyNames.INBOUND_POD, inboundPodRoutes());
+            allClusters.put(EnvoyNames.INBOUND_POD_PASSTHROUGH, passthroughCluster());
+        }
         Map<String, ClusterLoadAssignment> endpoints = clusters.endpoints();
         return new ProxyResources(
                 new TreeMap<>(listeners), new TreeMap<>(routes), new TreeMap<>(allClusters), new TreeMap<>(endpoints));
+    }
+
+    /**
+     * One chain per IP of the pods bound to this waypoint for workload-addressed traffic, sorted by address. An
+     * address two pods claim (a pod being replaced) goes to the first by namespace and name; the other is reported.
+     */
+    private List<ListenerTranslator.PodChain> podChains(WaypointIndex waypoints, WaypointIndex.Waypoint waypoint) {
+        List<Pod> pods = workloadPods(waypoints).getOrDefault(waypoint.key(), List.of());
+        Map<InetAddress, ListenerTranslator.PodChain> byAddress = new TreeMap<>(WaypointTranslator::compareAddresses);
+        for (Pod pod : pods) {
+            List<HttpFilter> filters = null; // the same for each IP of the pod
+            for (String ip : MeshWorkloads.ips(pod)) {
+                InetAddress address = IpPrefix.parseAddress(ip).orElseThrow();
+                if (byAddress.containsKey(address)) {
+                    scope.warn(
+                            new ResourceKey(
+                                    ResourceKind.POD,
+                                    pod.getMetadata().getNamespace(),
+                                    pod.getMetadata().getName()),
+                            "another pod has IP " + ip + "; waypoint " + waypoint.key()
+                                    + " takes the traffic addressed to it for that pod only");
+                    continue;
+                }
+                if (filters == null) {
+                    filters = security.filters(waypoint, pod);
+                }
+                MeshServices.Backend backend = scope.services.backend(pod, ip);
+                byAddress.put(
+                        address,
+                        new ListenerTranslator.PodChain(ip, WorkloadMetadata.of(backend, scope.settings), filters));
+            }
+        }
+        return List.copyOf(byAddress.values());
+    }
+
+    /**
+     * The mesh's workloads by the waypoint that takes the traffic addressed to them ({@code istio.io/use-waypoint} on
+     * the pod or its namespace naming a waypoint for {@code workload} or {@code all} traffic), in namespace and name
+     * order; indexed once for all waypoints. The workload translation reports the labels that name no such waypoint.
+     */
+    private Map<String, List<Pod>> workloadPods(WaypointIndex waypoints) {
+        if (workloadPods == null) {
+            workloadPods = new HashMap<>();
+            List<Pod> pods = new ArrayList<>(scope.snapshot.pods());
+            pods.sort(Comparator.comparing((Pod p) -> p.getMetadata().getNamespace())
+                    .thenComparing(p -> p.getMetadata().getName()));
+            for (Pod pod : pods) {
+                if (MeshWorkloads.ips(pod).isEmpty()) {
+                    continue;
+                }
+                waypoints
+                        .forWorkload(pod, message -> {})
+                        .ifPresent(w -> workloadPods
+                                .computeIfAbsent(w.key(), k -> new ArrayList<>())
+                                .add(pod));
+            }
+        }
+        return workloadPods;
+    }
+
+    /** IPv4 before IPv6, then by value. */
+    private static int compareAddresses(InetAddress a, InetAddress b) {
+        byte[] x = a.getAddress();
+        byte[] y = b.getAddress();
+        return x.length != y.length ? Integer.compare(x.length, y.length) : Arrays.compareUnsigned(x, y);
+    }
+
+    /** Every request addressed to a pod goes on to where it was addressed, with Istio's default retries. */
+    private static RouteConfiguration inboundPodRoutes() {
+        RouteAction.Builder action = RouteAction.newBuilder()
+                .setCluster(EnvoyNames.INBOUND_POD_PASSTHROUGH)
+                .setTimeout(VirtualServiceRoutes.NO_TIMEOUT);
+        RetryPolicies.translate(null).ifPresent(action::setRetryPolicy);
+        return RouteConfiguration.newBuilder()
+                .setName(EnvoyNames.INBOUND_POD)
+                .addVirtualHosts(VirtualHost.newBuilder()
+                        .setName(EnvoyNames.INBOUND_POD)
+                        .addDomains("*")
+                        .addRoutes(Route.newBuilder()
+                                .setName("default")
+                                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                .setRoute(action)))
+                .build();
+    }
+
+    /** The connection's original destination (the pod's IP and port of the CONNECT): no endpoints of its own. */
+    private static Cluster passthroughCluster() {
+        return Cluster.newBuilder()
+                .setName(EnvoyNames.INBOUND_POD_PASSTHROUGH)
+                .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+                .setConnectTimeout(ClusterTranslator.DEFAULT_CONNECT_TIMEOUT)
+                .build();
     }
 
     private List<Route> routes(
