@@ -290,6 +290,43 @@ class IstiodLiteConfigTest {
     }
 
     /** Bookinfo-style services behind a namespace waypoint, pods v1..v3 of each. */
+    /**
+     * {@code istio.io/waypoint-for: all}: the pods' own addresses get the {@code inbound-pod} chains, with the
+     * policy that targets the waypoint, and the ORIGINAL_DST cluster; all accepted as istiod-lite sends them.
+     */
+    @Test
+    void aWaypointForAllTrafficGetsAcceptedChainsForThePodsOwnAddresses() throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        Files.writeString(
+                folder.resolve("00-mesh.yaml"),
+                mesh().replace(
+                                "metadata: {name: waypoint, namespace: default}\n",
+                                "metadata: {name: waypoint, namespace: default, labels: {istio.io/waypoint-for: all}}\n"));
+        Files.writeString(folder.resolve("30-no-admin.yaml"), """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-admin, namespace: default}
+                spec:
+                  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}]
+                  action: DENY
+                  rules: [{to: [{operation: {paths: ["/admin*"]}}]}]
+                """);
+        IstiodLite.awaitAccepted(
+                client, () -> config.get().listenerFor("198.18.1.10", 8080).isPresent());
+        ListenerConfig reviewsV1 = config.get().listenerFor("198.18.1.10", 8080).orElseThrow();
+        assertThat(reviewsV1.name()).isEqualTo("inbound-pod|198.18.1.10");
+        assertThat(config.get().listenerFor("198.18.1.10", 15000)).contains(reviewsV1);
+        assertThat(reviewsV1.workload().orElseThrow().identity())
+                .contains("spiffe://cluster.local/ns/default/sa/reviews");
+        assertThat(((ListenerConfig.Http) reviewsV1.kind()).rbac()).isNotEmpty();
+        assertThat(config.get().clusters().get("inbound-pod|passthrough").originalDestination())
+                .isTrue();
+        assertThat(config.get().listenerFor("198.19.0.20", 9080).orElseThrow().name())
+                .as("the service listeners stay")
+                .startsWith("inbound-vip|9080|http|reviews");
+        assertThat(client.nacks()).as(client.lastNack()).isZero();
+    }
+
     private static String mesh() {
         List<String> docs = new ArrayList<>(List.of("""
                 apiVersion: v1
