@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *       the {@code from} sources (principals, namespaces, service accounts, IP blocks), one per {@code when};
  *   <li>attributes only a proxy that parses HTTP can check (methods, paths, hosts, request principals, remote IP
  *       blocks, {@code when} on request data) are reported. When a waypoint serves the selected workloads (see
- *       {@link SelectorWaypoints}) that waypoint enforces the policy, and ztunnel gets an L4 form that does not block
- *       it: an ALLOW rule holding them becomes "from the waypoint's service account", a DENY rule holding them is left
+ *       {@link SelectorWaypoints}: through their services, or taking their own traffic) that waypoint enforces the
+ *       policy, and ztunnel gets an L4 form that does not block it: an ALLOW rule holding them becomes "from the
+ *       waypoint's service account, to the ports where it checks them", a DENY rule holding them is left
  *       out (kept without them, but not for the waypoint, while some selected pod is reachable without a waypoint).
  *       Without a waypoint an ALLOW rule holding them is left out entirely, so it allows nothing (stricter than
  *       written), and a DENY rule is kept without them, so it denies more (also stricter). ztunnel never enforces
@@ -134,8 +135,8 @@ final class AuthorizationPolicyTranslator {
             } else if (action == Action.ALLOW) {
                 // An HTTP-only condition can never be met at L4. With a waypoint in front, ztunnel lets the
                 // waypoint through and the waypoint decides; without one the rule allows nothing.
-                if (atWaypoint && !waypointGroupAdded && !coverage.httpPorts().isEmpty()) {
-                    builder.addGroups(waypointOnly(coverage));
+                if (atWaypoint && !waypointGroupAdded) {
+                    coverage.admissions().forEach(a -> builder.addGroups(waypointOnly(a)));
                     waypointGroupAdded = true;
                 }
             } else if (!(atWaypoint && coverage.complete())) {
@@ -152,9 +153,8 @@ final class AuthorizationPolicyTranslator {
             warn.accept("L7 rules (" + String.join(", ", httpAttributes) + ") enforced at " + coverage.describe()
                     + ", which serves the selected workloads; "
                     + (action == Action.ALLOW
-                            ? "ztunnel allows the waypoint's identity (" + accounts(coverage) + ") to ports "
-                                    + coverage.httpPorts() + " in their place, so the waypoint decides and callers"
-                                    + " that bypass it are refused"
+                            ? "ztunnel allows the waypoint's identity " + admitted(coverage) + " in their place,"
+                                    + " so the waypoint decides and callers that bypass it are refused"
                                     + uncoveredNote(
                                             coverage,
                                             "those rules allow nothing for them at ztunnel (stricter than written)")
@@ -188,6 +188,25 @@ final class AuthorizationPolicyTranslator {
                 + consequence;
     }
 
+    /** {@code (default/waypoint) to ports [9080]}, or with several waypoints where each one is let through. */
+    private static String admitted(SelectorWaypoints.Coverage coverage) {
+        List<SelectorWaypoints.Admission> admissions = coverage.admissions();
+        return switch (admissions.size()) {
+            case 0 -> "(" + accounts(coverage) + ") to no port (it reaches them through TCP listeners only)";
+            case 1 ->
+                "(" + admissions.getFirst().who() + ") to "
+                        + admissions.getFirst().where();
+            default ->
+                "("
+                        + String.join(
+                                "; ",
+                                admissions.stream()
+                                        .map(a -> a.who() + " to " + a.where())
+                                        .toList())
+                        + ")";
+        };
+    }
+
     private static String accounts(SelectorWaypoints.Coverage coverage) {
         return String.join(
                 ", ",
@@ -196,8 +215,8 @@ final class AuthorizationPolicyTranslator {
                         .toList());
     }
 
-    private static List<ServiceAccountMatch> waypointAccounts(SelectorWaypoints.Coverage coverage) {
-        return coverage.accounts().stream()
+    private static List<ServiceAccountMatch> waypointAccounts(List<SelectorWaypoints.Account> accounts) {
+        return accounts.stream()
                 .map(a -> ServiceAccountMatch.newBuilder()
                         .setNamespace(a.namespace())
                         .setServiceAccount(a.serviceAccount())
@@ -206,21 +225,26 @@ final class AuthorizationPolicyTranslator {
     }
 
     /**
-     * The waypoint's identity, to the pod ports it reaches through HTTP listeners only: through a TCP listener the
+     * The waypoint's identity, to the pod ports where it checks the L7 rules only: through a TCP listener the
      * waypoint checks nothing, so there the HTTP rule still allows nothing.
      */
-    private static Group waypointOnly(SelectorWaypoints.Coverage coverage) {
-        return Group.newBuilder()
+    private static Group waypointOnly(SelectorWaypoints.Admission admission) {
+        Group.Builder group = Group.newBuilder()
                 .addRules(Rules.newBuilder()
-                        .addMatches(Match.newBuilder().addAllServiceAccounts(waypointAccounts(coverage))))
-                .addRules(
-                        Rules.newBuilder().addMatches(Match.newBuilder().addAllDestinationPorts(coverage.httpPorts())))
-                .build();
+                        .addMatches(Match.newBuilder().addAllServiceAccounts(waypointAccounts(admission.accounts()))));
+        if (!admission.ports().isEmpty()) {
+            group.addRules(Rules.newBuilder().addMatches(Match.newBuilder().addAllDestinationPorts(admission.ports())));
+        }
+        if (!admission.notPorts().isEmpty()) {
+            group.addRules(
+                    Rules.newBuilder().addMatches(Match.newBuilder().addAllNotDestinationPorts(admission.notPorts())));
+        }
+        return group.build();
     }
 
     private static Rules notFromWaypoint(SelectorWaypoints.Coverage coverage) {
         return Rules.newBuilder()
-                .addMatches(Match.newBuilder().addAllNotServiceAccounts(waypointAccounts(coverage)))
+                .addMatches(Match.newBuilder().addAllNotServiceAccounts(waypointAccounts(coverage.accounts())))
                 .build();
     }
 

@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,15 +18,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * Which waypoints serve the workloads a {@code selector} policy selects. A selected pod is reached through a
  * waypoint when the Services that select it are bound to one ({@code istio.io/use-waypoint} on the Service or its
- * namespace); that waypoint then enforces the policy's L7 rules on those services' listeners, and ztunnel only has to
- * let the waypoint's identity through. A policy in the root namespace selects pods of every namespace.
+ * namespace), or when the pod itself is bound to a waypoint for {@code workload} (or {@code all}) traffic; that
+ * waypoint then enforces the policy's L7 rules on those services' listeners (on the pod's {@code inbound-pod} chain),
+ * and ztunnel only has to let the waypoint's identity through. A policy in the root namespace selects pods of every
+ * namespace.
  *
- * <p>A pod counts as covered when it is behind at least one Service and every Service behind which it is has a
- * waypoint: a Service without one would reach it with no L7 check at all.
+ * <p>A pod counts as covered when it has a waypoint of its own or is behind at least one Service with one, and every
+ * Service behind which it is has a waypoint: a Service without one would reach it with no L7 check at all.
  */
 public final class SelectorWaypoints {
 
@@ -39,20 +44,44 @@ public final class SelectorWaypoints {
     }
 
     /**
+     * Waypoint identities ztunnel lets through to the selected pods in place of an ALLOW rule's HTTP part: only where
+     * the waypoint checks the L7 rules.
+     *
+     * @param ports the pod ports they may reach (empty: any)
+     * @param notPorts the pod ports they may not reach
+     */
+    public record Admission(List<Account> accounts, List<Integer> ports, List<Integer> notPorts) {
+        /** {@code default/waypoint}, for warnings. */
+        public String who() {
+            return String.join(", ", accounts.stream().map(Account::toString).toList());
+        }
+
+        /** {@code ports [9080]}, {@code every port}, {@code every port but [5432]}, for warnings. */
+        public String where() {
+            return !ports.isEmpty()
+                    ? "ports " + ports
+                    : notPorts.isEmpty() ? "every port" : "every port but " + notPorts;
+        }
+    }
+
+    /**
      * What serves a selector's workloads.
      *
      * @param waypoints the waypoints (by {@code namespace/name}) that enforce the policy, each with the services
-     *     ({@code namespace/name}) whose listeners carry it
+     *     ({@code namespace/name}) whose listeners carry it and the pods ({@code pod namespace/name}) whose own
+     *     traffic it takes
      * @param accounts the waypoints' identities
-     * @param httpPorts the pod ports the waypoints reach through their HTTP listeners (where the L7 rules are checked;
-     *     a TCP listener passes bytes without them)
+     * @param admissions where ztunnel lets them through: a waypoint that only serves services, to the pod ports behind
+     *     their HTTP listeners (a TCP listener passes bytes without the L7 rules); one that takes a selected pod's own
+     *     traffic, whose {@code inbound-pod} chain checks them on every port, to every port but those behind its TCP
+     *     listeners
      * @param uncoveredPods selected pods ({@code namespace/name}) some traffic reaches without a waypoint
      * @param selectedPods how many pods the selector selects
      */
     public record Coverage(
             Map<String, List<String>> waypoints,
             List<Account> accounts,
-            List<Integer> httpPorts,
+            List<Admission> admissions,
             List<String> uncoveredPods,
             int selectedPods) {
 
@@ -127,8 +156,10 @@ public final class SelectorWaypoints {
                 : podsByNamespace.getOrDefault(policyNamespace, List.of());
         Map<String, TreeSet<String>> byWaypoint = new TreeMap<>();
         Map<String, WaypointIndex.Waypoint> used = new TreeMap<>();
+        Set<String> ofPods = new TreeSet<>(); // waypoints taking a selected pod's own traffic
+        Map<String, Set<Integer>> httpPorts = new HashMap<>();
+        Map<String, Set<Integer>> tcpPorts = new HashMap<>();
         List<String> uncovered = new ArrayList<>();
-        TreeSet<Integer> httpPorts = new TreeSet<>();
         int selected = 0;
         for (Pod pod : candidates) {
             Map<String, String> labels = LabelSelector.labelsOf(pod);
@@ -137,8 +168,14 @@ public final class SelectorWaypoints {
             }
             selected++;
             String namespace = pod.getMetadata().getNamespace();
-            boolean covered = false;
+            String podName = namespace + "/" + pod.getMetadata().getName();
+            Optional<WaypointIndex.Waypoint> own = waypoints.forWorkload(pod, message -> {});
+            boolean covered = own.isPresent();
             boolean bypassed = false;
+            if (own.isPresent()) {
+                ofPods.add(own.get().key());
+                use(own.get(), "pod " + podName, used, byWaypoint);
+            }
             for (Service service : selectingServices.getOrDefault(namespace, List.of())) {
                 if (!LabelSelector.selects(service.getSpec().getSelector(), labels)) {
                     continue;
@@ -146,24 +183,58 @@ public final class SelectorWaypoints {
                 Optional<WaypointIndex.Waypoint> waypoint = waypoints.forService(service, message -> {});
                 if (waypoint.isPresent()) {
                     covered = true;
-                    httpTargetPorts(service, pod, httpPorts);
-                    used.put(waypoint.get().key(), waypoint.get());
-                    byWaypoint
-                            .computeIfAbsent(waypoint.get().key(), k -> new TreeSet<>())
-                            .add(namespace + "/" + service.getMetadata().getName());
+                    String key = waypoint.get().key();
+                    targetPorts(
+                            service,
+                            pod,
+                            httpPorts.computeIfAbsent(key, k -> new TreeSet<>()),
+                            tcpPorts.computeIfAbsent(key, k -> new TreeSet<>()));
+                    use(waypoint.get(), namespace + "/" + service.getMetadata().getName(), used, byWaypoint);
                 } else {
                     bypassed = true;
                 }
             }
             if (!covered || bypassed) {
-                uncovered.add(namespace + "/" + pod.getMetadata().getName());
+                uncovered.add(podName);
             }
         }
-        Map<String, List<String>> services = new TreeMap<>();
-        byWaypoint.forEach((key, names) -> services.put(key, List.copyOf(names)));
-        TreeSet<Account> accounts = new TreeSet<>(java.util.Comparator.comparing(Account::toString));
-        used.values().forEach(w -> accounts.addAll(accountsOf(w)));
-        return new Coverage(services, List.copyOf(accounts), List.copyOf(httpPorts), List.copyOf(uncovered), selected);
+        Map<String, List<String>> served = new TreeMap<>();
+        byWaypoint.forEach((key, names) -> served.put(key, List.copyOf(names)));
+        List<Admission> admissions = new ArrayList<>();
+        List<WaypointIndex.Waypoint> ofServices =
+                used.values().stream().filter(w -> !ofPods.contains(w.key())).toList();
+        List<Integer> servicePorts = ports(ofServices.stream().map(WaypointIndex.Waypoint::key), httpPorts);
+        if (!servicePorts.isEmpty()) {
+            admissions.add(new Admission(accountsOf(ofServices), servicePorts, List.of()));
+        }
+        if (!ofPods.isEmpty()) {
+            admissions.add(new Admission(
+                    accountsOf(ofPods.stream().map(used::get).toList()), List.of(), ports(ofPods.stream(), tcpPorts)));
+        }
+        return new Coverage(
+                served, accountsOf(used.values()), List.copyOf(admissions), List.copyOf(uncovered), selected);
+    }
+
+    private static void use(
+            WaypointIndex.Waypoint waypoint,
+            String entry,
+            Map<String, WaypointIndex.Waypoint> used,
+            Map<String, TreeSet<String>> byWaypoint) {
+        used.put(waypoint.key(), waypoint);
+        byWaypoint.computeIfAbsent(waypoint.key(), k -> new TreeSet<>()).add(entry);
+    }
+
+    private static List<Integer> ports(Stream<String> waypoints, Map<String, Set<Integer>> byWaypoint) {
+        TreeSet<Integer> ports = new TreeSet<>();
+        waypoints.forEach(key -> ports.addAll(byWaypoint.getOrDefault(key, Set.of())));
+        return List.copyOf(ports);
+    }
+
+    /** The identities of these waypoints, sorted. */
+    private List<Account> accountsOf(Collection<WaypointIndex.Waypoint> waypoints) {
+        TreeSet<Account> accounts = new TreeSet<>(Comparator.comparing(Account::toString));
+        waypoints.forEach(w -> accounts.addAll(accountsOf(w)));
+        return List.copyOf(accounts);
     }
 
     /**
@@ -196,14 +267,18 @@ public final class SelectorWaypoints {
                 : List.copyOf(found);
     }
 
-    /** The pod ports behind the service's HTTP ports (the waypoint's protocol rule, as in its listeners). */
-    private static void httpTargetPorts(Service service, Pod pod, Set<Integer> out) {
+    /**
+     * The pod ports behind the service's HTTP ports, and those behind its other ports (the waypoint's protocol rule,
+     * as in its listeners).
+     */
+    private static void targetPorts(Service service, Pod pod, Set<Integer> http, Set<Integer> tcp) {
         for (ServicePort port : service.getSpec().getPorts() == null
                 ? List.<ServicePort>of()
                 : service.getSpec().getPorts()) {
-            if (port.getPort() == null || !http(port)) {
+            if (port.getPort() == null) {
                 continue;
             }
+            Set<Integer> out = http(port) ? http : tcp;
             IntOrString target = port.getTargetPort();
             if (target == null || (target.getIntVal() == null && target.getStrVal() == null)) {
                 out.add(port.getPort());

@@ -278,4 +278,145 @@ class SelectorPolicyAtWaypointTest {
                 .singleElement()
                 .satisfies(w -> assertThat(w.message()).contains("enforced at waypoint default/waypoint"));
     }
+
+    /** The waypoint {@code default/<name>} for the given traffic, with its own Service for an address. */
+    private static String waypointFor(String name, String traffic, String vip) {
+        return """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: %1$s, namespace: default, labels: {istio.io/waypoint-for: %2$s}}
+                spec:
+                  gatewayClassName: istio-waypoint
+                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: %1$s, namespace: default, labels: {gateway.istio.io/managed: istio.io-mesh-controller}}
+                spec: {clusterIP: %3$s, ports: [{name: mesh, port: 15008}]}
+                """.formatted(name, traffic, vip);
+    }
+
+    /** A pod selected by {@link #GET_ONLY}, bound by its own label to {@code default/<waypoint>}. */
+    private static String boundPod(String waypoint) {
+        return pod(
+                "default",
+                "reviews-0",
+                "198.18.1.40",
+                "bookinfo-reviews",
+                "node-a",
+                "app=reviews",
+                "istio.io/use-waypoint=" + waypoint);
+    }
+
+    private static final String GET_ONLY = """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: get-only, namespace: default}
+            spec:
+              selector: {matchLabels: {app: reviews}}
+              action: ALLOW
+              rules: [{to: [{operation: {methods: [GET]}}]}]
+            """;
+
+    private static final ServiceAccountMatch POD_WAYPOINT_ACCOUNT =
+            WAYPOINT_ACCOUNT.toBuilder().setServiceAccount("pod-waypoint").build();
+
+    private static Group fromWaypointToEveryPortBut(ServiceAccountMatch account, Integer... notPorts) {
+        Group.Builder group = Group.newBuilder()
+                .addRules(Rules.newBuilder().addMatches(Match.newBuilder().addServiceAccounts(account)));
+        if (notPorts.length > 0) {
+            group.addRules(
+                    Rules.newBuilder().addMatches(Match.newBuilder().addAllNotDestinationPorts(List.of(notPorts))));
+        }
+        return group.build();
+    }
+
+    private static List<String> warningsOf(AmbientTranslation translation, String policy) {
+        return translation.warnings().stream()
+                .filter(w -> w.resource().toString().equals("AuthorizationPolicy " + policy))
+                .map(TranslationWarning::message)
+                .toList();
+    }
+
+    @Test
+    void aPodBoundToAWorkloadWaypointLetsThatWaypointThroughOnEveryPort() {
+        var translation = translator.translate(snapshot(join(
+                namespace(""),
+                waypointFor("pod-waypoint", "workload", "198.19.0.3"),
+                boundPod("pod-waypoint"),
+                GET_ONLY)));
+        // the pod has no Service: its own traffic goes through the waypoint's inbound-pod chain, on any port
+        assertThat(translation.authorizations().get("default/get-only").getGroupsList())
+                .containsExactly(fromWaypointToEveryPortBut(POD_WAYPOINT_ACCOUNT));
+        assertThat(warningsOf(translation, "default/get-only"))
+                .singleElement()
+                .satisfies(w -> assertThat(w)
+                        .contains("enforced at waypoint default/pod-waypoint (for pod default/reviews-0)")
+                        .contains("allows the waypoint's identity (default/pod-waypoint) to every port")
+                        .doesNotContain("needs a waypoint")
+                        .doesNotContain("stricter"));
+    }
+
+    @Test
+    void aServiceWaypointNamedOnlyByThePodLabelServesNothingSoTheRuleStillAllowsNothing() {
+        var translation = translator.translate(snapshot(join(
+                namespace(""),
+                waypointFor("pod-waypoint", "service", "198.19.0.3"),
+                boundPod("pod-waypoint"),
+                GET_ONLY)));
+        assertThat(translation.authorizations().get("default/get-only").getGroupsList())
+                .isEmpty();
+        assertThat(warningsOf(translation, "default/get-only"))
+                .singleElement()
+                .satisfies(
+                        w -> assertThat(w).contains("L7 rule needs a waypoint").contains("allow nothing"));
+    }
+
+    @Test
+    void aPodWithAServiceWaypointAndAWorkloadWaypointLetsEachThroughWhereItChecksTheRules() {
+        var translation = translator.translate(snapshot(join(
+                namespace(""),
+                WAYPOINT,
+                waypointFor("pod-waypoint", "workload", "198.19.0.3"),
+                boundPod("pod-waypoint"),
+                service("reviews", "198.19.0.25", "istio.io/use-waypoint: waypoint"),
+                GET_ONLY)));
+        assertThat(translation.authorizations().get("default/get-only").getGroupsList())
+                .containsExactly(fromWaypointOnly(), fromWaypointToEveryPortBut(POD_WAYPOINT_ACCOUNT));
+        assertThat(warningsOf(translation, "default/get-only"))
+                .singleElement()
+                .satisfies(w -> assertThat(w)
+                        .contains("enforced at waypoint default/pod-waypoint (for pod default/reviews-0), waypoint"
+                                + " default/waypoint (for default/reviews)")
+                        .contains("(default/waypoint to ports [9080]; default/pod-waypoint to every port)"));
+    }
+
+    @Test
+    void aWaypointForAllTrafficIsNotLetThroughToThePodPortsItReachesThroughTcpListeners() {
+        String service = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  clusterIP: 198.19.0.25
+                  selector: {app: reviews}
+                  ports:
+                  - {name: http, port: 80, targetPort: http}
+                  - {name: tcp-db, port: 5432, targetPort: 15432}
+                """;
+        var translation = translator.translate(snapshot(join(
+                namespace(", istio.io/use-waypoint: pod-waypoint"),
+                waypointFor("pod-waypoint", "all", "198.19.0.3"),
+                pod("default", "reviews-0", "198.18.1.40", "bookinfo-reviews", "node-a", "app=reviews"),
+                service,
+                GET_ONLY)));
+        // its service listener for 5432 passes bytes without the L7 rules; on the pod's chain it checks every port
+        assertThat(translation.authorizations().get("default/get-only").getGroupsList())
+                .containsExactly(fromWaypointToEveryPortBut(POD_WAYPOINT_ACCOUNT, 15432));
+        assertThat(warningsOf(translation, "default/get-only"))
+                .singleElement()
+                .satisfies(w -> assertThat(w)
+                        .contains("waypoint default/pod-waypoint (for default/reviews, pod default/reviews-0)")
+                        .contains("(default/pod-waypoint) to every port but [15432]"));
+    }
 }
