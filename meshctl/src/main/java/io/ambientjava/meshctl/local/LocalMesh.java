@@ -179,13 +179,20 @@ public final class LocalMesh implements AutoCloseable {
      * services to it with {@code istio.io/use-waypoint} ({@link MeshConfigFolder#labelNamespace}).
      */
     public MeshProxy addWaypoint(String namespace, String name, String node) throws Exception {
+        return addWaypoint(namespace, name, node, io.ambientjava.meshctl.waypoint.TrafficType.SERVICE);
+    }
+
+    /**
+     * A waypoint for {@code traffic} ({@code istio.io/waypoint-for}): {@code WORKLOAD} or {@code ALL} also takes
+     * what clients send to the addresses of the pods bound to it ({@link MeshConfigFolder#labelPod}).
+     */
+    public MeshProxy addWaypoint(
+            String namespace, String name, String node, io.ambientjava.meshctl.waypoint.TrafficType traffic)
+            throws Exception {
         String vip = "198.19.250." + nextProxyVip.getAndIncrement();
         String gateway =
                 io.ambientjava.meshctl.output.YamlOutput.yaml(io.ambientjava.meshctl.waypoint.WaypointGateway.of(
-                        namespace,
-                        name,
-                        io.ambientjava.meshctl.waypoint.TrafficType.SERVICE,
-                        java.util.Optional.empty()));
+                        namespace, name, traffic, java.util.Optional.empty()));
         String service = """
                 apiVersion: v1
                 kind: Service

@@ -20,6 +20,9 @@ public final class MeshConfigFolder {
 
     private final Path dir;
     private final Map<String, Map<String, String>> namespaceLabels = new TreeMap<>();
+    private Map<DemoPod, String> podIps = Map.of();
+    /** Labels set on pods after they were listed ({@code namespace/name} → labels), e.g. istio.io/use-waypoint. */
+    private final Map<String, Map<String, String>> podLabels = new TreeMap<>();
 
     public MeshConfigFolder(Path dir) {
         this.dir = dir;
@@ -157,7 +160,8 @@ public final class MeshConfigFolder {
     }
 
     /** The pods with the addresses the CNI chain gave them. */
-    public void writePods(Map<DemoPod, String> ips) throws IOException {
+    public synchronized void writePods(Map<DemoPod, String> ips) throws IOException {
+        podIps = new java.util.LinkedHashMap<>(ips);
         StringBuilder yaml = new StringBuilder();
         ips.forEach((pod, ip) -> yaml.append("""
                 ---
@@ -166,7 +170,7 @@ public final class MeshConfigFolder {
                 metadata:
                   name: %s
                   namespace: %s
-                  labels: {app: %s, version: %s}
+                  labels: {app: %s, version: %s%s}
                 spec:
                   serviceAccountName: %s
                   nodeName: %s
@@ -178,11 +182,39 @@ public final class MeshConfigFolder {
                         pod.namespace(),
                         pod.servesApp() ? pod.service() : pod.name(),
                         pod.version(),
+                        extraLabels(pod),
                         pod.serviceAccount(),
                         pod.node(),
                         DemoService.TARGET_PORT,
                         ip)));
         write("30-pods.yaml", yaml.toString());
+    }
+
+    /**
+     * Sets (or with a null value removes) a label on a listed pod, e.g. {@code istio.io/use-waypoint} to give its
+     * workload-addressed traffic a waypoint of its own.
+     */
+    public synchronized void labelPod(String namespace, String name, String key, String value) throws IOException {
+        boolean listed = podIps.keySet().stream()
+                .anyMatch(p -> p.namespace().equals(namespace) && p.name().equals(name));
+        if (!listed) {
+            throw new IllegalArgumentException("no pod " + namespace + "/" + name + " in the local mesh");
+        }
+        Map<String, String> labels = podLabels.computeIfAbsent(namespace + "/" + name, n -> new TreeMap<>());
+        if (value == null) {
+            labels.remove(key);
+        } else {
+            labels.put(key, value);
+        }
+        writePods(podIps);
+    }
+
+    private String extraLabels(DemoPod pod) {
+        StringBuilder out = new StringBuilder();
+        podLabels
+                .getOrDefault(pod.namespace() + "/" + pod.name(), Map.of())
+                .forEach((k, v) -> out.append(", ").append(k).append(": ").append(v));
+        return out.toString();
     }
 
     /** An L4 ALLOW policy: only {@code allowedServiceAccount} may call the pods of {@code service}. Returns its YAML. */

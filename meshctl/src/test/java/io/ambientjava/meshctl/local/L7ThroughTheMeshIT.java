@@ -688,6 +688,60 @@ class L7ThroughTheMeshIT {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
+    // ---- a waypoint for a pod's own address ----------------------------------------------------------------
+
+    /**
+     * {@code istio.io/waypoint-for: workload}: a client calling ratings-v1 by its pod address goes through the pod's
+     * waypoint (on any port), which applies the AuthorizationPolicy targeting it; calls by the service VIP still
+     * take the namespace's service waypoint, where that policy does not apply.
+     */
+    @Test
+    @Order(80)
+    void aPodsOwnAddressGoesThroughItsWorkloadWaypoint() throws Exception {
+        applySeeds();
+        String name = "ratings-pod-waypoint";
+        MeshProxy podWaypoint =
+                mesh.addWaypoint(NS, name, "node-b", io.ambientjava.meshctl.waypoint.TrafficType.WORKLOAD);
+        mesh.config().apply("45-no-admin-at-ratings-pod.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-admin-at-ratings-pod, namespace: %s}
+                spec:
+                  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: %s}]
+                  action: DENY
+                  rules: [{to: [{operation: {paths: ["/admin*"]}}]}]
+                """.formatted(NS, name));
+        mesh.config().labelPod(NS, RATINGS_V1.name(), "istio.io/use-waypoint", name);
+        String pod = "http://" + mesh.ipOf(RATINGS_V1) + ":" + DemoService.TARGET_PORT;
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<String> seen = List.of();
+        while (seen.isEmpty() && System.nanoTime() < deadline) {
+            int before = podWaypoint.accessLog().size();
+            curl(SLEEP, pod + "/by-address");
+            seen = podWaypoint.accessLogAfter(before, 1, Duration.ofSeconds(2));
+        }
+        report("pod waypoint access log", seen);
+        assertThat(seen)
+                .as("ratings-v1 by its address never went through " + name)
+                .isNotEmpty();
+
+        int before = podWaypoint.accessLog().size();
+        HostCommand.Result read = curl(SLEEP, pod + "/ratings/1");
+        HostCommand.Result admin = curl(SLEEP, pod + "/admin/reset", "-w", " %{http_code}");
+        HostCommand.Result adminByService = curl(SLEEP, url(RATINGS, "/admin/reset"), "-w", " %{http_code}");
+        report(
+                "pod address / admin by address / admin by service",
+                read.stdout().strip() + " | " + admin.stdout().strip() + " | "
+                        + adminByService.stdout().strip());
+        assertThat(read.stdout()).startsWith("ratings v1");
+        assertThat(admin.stdout()).isEqualTo("RBAC: access denied 403");
+        assertThat(adminByService.stdout()).startsWith("ratings v1").endsWith(" 200");
+        List<String> logged = podWaypoint.accessLogAfter(before, 2, Duration.ofSeconds(5));
+        assertThat(logged).anyMatch(l -> l.contains("\"GET /ratings/1 HTTP/1.1\" 200"));
+        assertThat(logged).anyMatch(l -> l.contains("\"GET /admin/reset HTTP/1.1\" 403"));
+    }
+
     private static String subsets() {
         StringBuilder yaml = new StringBuilder();
         for (String host : List.of("reviews", "ratings", "product-api")) {

@@ -1,6 +1,7 @@
 package io.ambientjava.meshctl.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ambientjava.meshctl.analyze.Analyzer;
 import java.nio.file.Files;
@@ -73,6 +74,25 @@ class MeshConfigFolderTest {
                 .hasMessageContaining("config file name must be a plain name ending in .yaml");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DemoService("x", "198.18.0.1"))
                 .hasMessageContaining("VIP in 198.19.0.0/16");
+    }
+
+    @Test
+    void aPodLabelIsWrittenWithThePodAndCanBeRemovedAgain() throws Exception {
+        MeshConfigFolder folder = new MeshConfigFolder(dir);
+        folder.writeBase(List.of(DemoService.http("ratings", "198.19.1.12", "default")));
+        Map<DemoPod, String> ips = new LinkedHashMap<>();
+        ips.put(new DemoPod("ratings-v1", "ratings", "v1", "default", "ratings", "node-b"), "198.18.2.4");
+        folder.writePods(ips);
+
+        folder.labelPod("default", "ratings-v1", "istio.io/use-waypoint", "ratings-pod-waypoint");
+        assertThat(Files.readString(dir.resolve("30-pods.yaml")))
+                .contains("labels: {app: ratings, version: v1, istio.io/use-waypoint: ratings-pod-waypoint}");
+        assertThat(new Analyzer().analyze(List.of(dir)).problems()).isEmpty();
+
+        folder.labelPod("default", "ratings-v1", "istio.io/use-waypoint", null);
+        assertThat(Files.readString(dir.resolve("30-pods.yaml"))).contains("labels: {app: ratings, version: v1}");
+        assertThatThrownBy(() -> folder.labelPod("default", "nobody", "k", "v"))
+                .hasMessageContaining("no pod default/nobody");
     }
 
     @Test
