@@ -184,7 +184,8 @@ final class AuthorizationPolicyTranslator {
         if (coverage.uncoveredPods().isEmpty()) {
             return "";
         }
-        return ". Selected pods reached without a waypoint (" + String.join(", ", coverage.uncoveredPods()) + "): "
+        return ". Selected pods also reachable without a waypoint, by their own address or through a Service without"
+                + " one (" + String.join(", ", coverage.uncoveredPods()) + "): "
                 + consequence;
     }
 

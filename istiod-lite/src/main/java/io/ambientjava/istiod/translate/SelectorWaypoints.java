@@ -28,8 +28,9 @@ import java.util.stream.Stream;
  * and ztunnel only has to let the waypoint's identity through. A policy in the root namespace selects pods of every
  * namespace.
  *
- * <p>A pod counts as covered when it has a waypoint of its own or is behind at least one Service with one, and every
- * Service behind which it is has a waypoint: a Service without one would reach it with no L7 check at all.
+ * <p>A pod counts as fully covered only when it has a waypoint of its own (for workload traffic) and every Service
+ * behind which it is has a waypoint: a Service without one, or a client calling the pod by its address while only
+ * its Services have waypoints, would reach it with no L7 check at all.
  */
 public final class SelectorWaypoints {
 
@@ -75,7 +76,8 @@ public final class SelectorWaypoints {
      *     their HTTP listeners (a TCP listener passes bytes without the L7 rules); one that takes a selected pod's own
      *     traffic, whose {@code inbound-pod} chain checks them on every port, to every port but those behind its TCP
      *     listeners
-     * @param uncoveredPods selected pods ({@code namespace/name}) some traffic reaches without a waypoint
+     * @param uncoveredPods selected pods ({@code namespace/name}) some traffic reaches without a waypoint: through a
+     *     Service without one, or by the pod's own address when the pod has no waypoint of its own
      * @param selectedPods how many pods the selector selects
      */
     public record Coverage(
@@ -194,7 +196,9 @@ public final class SelectorWaypoints {
                     bypassed = true;
                 }
             }
-            if (!covered || bypassed) {
+            // A client may also call the pod by its own address, which only a waypoint of its own (workload
+            // traffic) stands in front of: a Service's waypoint is then bypassed.
+            if (!covered || bypassed || own.isEmpty()) {
                 uncovered.add(podName);
             }
         }

@@ -108,7 +108,10 @@ class SelectorPolicyAtWaypointTest {
                         .contains("L7 rules (methods, paths) enforced at waypoint default/waypoint (for"
                                 + " default/productpage)")
                         .contains("allows the waypoint's identity (default/waypoint)")
-                        .doesNotContain("stricter"));
+                        // a client calling productpage-0 by its own address meets no waypoint
+                        .contains("also reachable without a waypoint, by their own address or through a Service"
+                                + " without one (default/productpage-0): those rules allow nothing for them at"
+                                + " ztunnel (stricter than written)"));
     }
 
     @Test
@@ -200,12 +203,17 @@ class SelectorPolicyAtWaypointTest {
                 .filteredOn(w -> w.resource().toString().equals("AuthorizationPolicy default/productpage-policy"))
                 .singleElement()
                 .satisfies(w -> assertThat(w.message())
-                        .contains("reached without a waypoint (default/productpage-0)")
+                        .contains("without one (default/productpage-0)")
                         .contains("stricter than written"));
     }
 
+    /**
+     * A Service's waypoint does not stand in front of the pod's own address: a caller by address must still meet the
+     * DENY rule, so ztunnel keeps it without its HTTP conditions for everyone but the waypoint (stricter than
+     * written for such callers, never looser).
+     */
     @Test
-    void aDenyRuleWithHttpConditionsIsLeftToTheWaypointAndItsL4RulesStayForCallersOtherThanTheWaypoint() {
+    void aDenyRuleWithHttpConditionsStaysForCallersThatBypassTheServicesWaypoint() {
         String deny = """
                 apiVersion: security.istio.io/v1
                 kind: AuthorizationPolicy
@@ -219,18 +227,54 @@ class SelectorPolicyAtWaypointTest {
                 """;
         var translation = translator.translate(
                 mesh(namespace(", istio.io/use-waypoint: waypoint"), service("productpage", "198.19.0.23", ""), deny));
+        Group notFromWaypoint = Group.newBuilder()
+                .addRules(Rules.newBuilder().addMatches(Match.getDefaultInstance()))
+                .addRules(Rules.newBuilder().addMatches(Match.newBuilder().addNotServiceAccounts(WAYPOINT_ACCOUNT)))
+                .build();
+        Group fromBatch = Group.newBuilder()
+                .addRules(Rules.newBuilder()
+                        .addMatches(Match.newBuilder()
+                                .addNamespaces(StringMatch.newBuilder().setExact("batch"))))
+                .addRules(Rules.newBuilder().addMatches(Match.newBuilder().addNotServiceAccounts(WAYPOINT_ACCOUNT)))
+                .build();
+        assertThat(translation.authorizations().get("default/no-debug").getGroupsList())
+                .containsExactly(notFromWaypoint, fromBatch);
+        assertThat(translation.warnings())
+                .filteredOn(w -> w.resource().toString().equals("AuthorizationPolicy default/no-debug"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.message())
+                        .contains("keeps the DENY rules that use them without them for callers other than the"
+                                + " waypoint")
+                        .contains("(default/productpage-0): they are denied more"));
+    }
+
+    /** With a waypoint of its own (workload traffic) every way to the pod checks the rule: ztunnel leaves it out. */
+    @Test
+    void aDenyRuleWithHttpConditionsIsLeftToThePodsOwnWaypoint() {
+        String deny = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-debug, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: reviews}}
+                  action: DENY
+                  rules:
+                  - when: [{key: "request.headers[x-debug]", values: ["*"]}]
+                  - from: [{source: {namespaces: [batch]}}]
+                """;
+        var translation = translator.translate(snapshot(join(
+                namespace(""), waypointFor("pod-waypoint", "workload", "198.19.0.3"), boundPod("pod-waypoint"), deny)));
         assertThat(translation.authorizations().get("default/no-debug").getGroupsList())
                 .containsExactly(Group.newBuilder()
                         .addRules(Rules.newBuilder()
                                 .addMatches(Match.newBuilder()
                                         .addNamespaces(StringMatch.newBuilder().setExact("batch"))))
                         .addRules(Rules.newBuilder()
-                                .addMatches(Match.newBuilder().addNotServiceAccounts(WAYPOINT_ACCOUNT)))
+                                .addMatches(Match.newBuilder().addNotServiceAccounts(POD_WAYPOINT_ACCOUNT)))
                         .build());
-        assertThat(translation.warnings())
-                .filteredOn(w -> w.resource().toString().equals("AuthorizationPolicy default/no-debug"))
+        assertThat(warningsOf(translation, "default/no-debug"))
                 .singleElement()
-                .satisfies(w -> assertThat(w.message()).contains("leaves the DENY rules that use them out"));
+                .satisfies(w -> assertThat(w).contains("leaves the DENY rules that use them out"));
     }
 
     @Test
