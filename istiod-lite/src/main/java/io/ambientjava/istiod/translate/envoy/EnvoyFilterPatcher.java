@@ -194,53 +194,60 @@ final class EnvoyFilterPatcher {
                             != listener.getAddress().getSocketAddress().getPortValue()) {
                 continue;
             }
-            Optional<HttpConnectionManager> hcm = connectionManager(listener);
-            if (hcm.isEmpty()) {
-                continue; // a TCP listener
-            }
-            HttpConnectionManager manager = hcm.get();
-            String name = patch.filter().getName();
-            if (manager.getHttpFiltersList().stream().anyMatch(f -> f.getName().equals(name))) {
-                scope.warn(
-                        key,
-                        "listener " + listener.getName() + " of " + proxy + " already has " + name
-                                + " from an EnvoyFilter applied before this one; not inserted twice");
-                continue;
-            }
-            int at = 0;
-            if (patch.beforeRouter()) {
-                for (int i = 0; i < manager.getHttpFiltersCount(); i++) {
-                    if (manager.getHttpFilters(i).getName().equals(EnvoyNames.ROUTER_FILTER)) {
-                        at = i;
+            Listener.Builder patchedListener = null;
+            // Every chain with a connection manager: one on a service listener, one per pod on inbound-pod.
+            for (int c = 0; c < listener.getFilterChainsCount(); c++) {
+                var chain = listener.getFilterChains(c);
+                Optional<HttpConnectionManager> hcm = connectionManager(chain);
+                if (hcm.isEmpty()) {
+                    continue; // a TCP chain
+                }
+                HttpConnectionManager manager = hcm.get();
+                String name = patch.filter().getName();
+                if (manager.getHttpFiltersList().stream()
+                        .anyMatch(f -> f.getName().equals(name))) {
+                    scope.warn(
+                            key,
+                            "listener " + listener.getName() + " of " + proxy + " already has " + name
+                                    + " from an EnvoyFilter applied before this one; not inserted twice");
+                    continue;
+                }
+                int at = 0;
+                if (patch.beforeRouter()) {
+                    for (int i = 0; i < manager.getHttpFiltersCount(); i++) {
+                        if (manager.getHttpFilters(i).getName().equals(EnvoyNames.ROUTER_FILTER)) {
+                            at = i;
+                        }
                     }
                 }
-            }
-            var patched = manager.toBuilder().clearHttpFilters();
-            for (int i = 0; i < manager.getHttpFiltersCount(); i++) {
-                if (i == at) {
-                    patched.addHttpFilters(patch.filter());
+                var patched = manager.toBuilder().clearHttpFilters();
+                for (int i = 0; i < manager.getHttpFiltersCount(); i++) {
+                    if (i == at) {
+                        patched.addHttpFilters(patch.filter());
+                    }
+                    patched.addHttpFilters(manager.getHttpFilters(i));
                 }
-                patched.addHttpFilters(manager.getHttpFilters(i));
+                patchedListener = patchedListener == null ? listener.toBuilder() : patchedListener;
+                patchedListener.setFilterChains(
+                        c,
+                        chain.toBuilder()
+                                .setFilters(
+                                        0, chain.getFilters(0).toBuilder().setTypedConfig(Any.pack(patched.build()))));
             }
-            var chain = listener.getFilterChains(0);
-            entry.setValue(listener.toBuilder()
-                    .setFilterChains(
-                            0,
-                            chain.toBuilder()
-                                    .setFilters(
-                                            0,
-                                            chain.getFilters(0).toBuilder().setTypedConfig(Any.pack(patched.build()))))
-                    .build());
-            changed = true;
+            if (patchedListener != null) {
+                entry.setValue(patchedListener.build());
+                changed = true;
+            }
         }
         return changed;
     }
 
-    private static Optional<HttpConnectionManager> connectionManager(Listener listener) {
-        if (listener.getFilterChainsCount() != 1 || listener.getFilterChains(0).getFiltersCount() != 1) {
+    private static Optional<HttpConnectionManager> connectionManager(
+            io.envoyproxy.envoy.config.listener.v3.FilterChain chain) {
+        if (chain.getFiltersCount() != 1) {
             return Optional.empty();
         }
-        var filter = listener.getFilterChains(0).getFilters(0);
+        var filter = chain.getFilters(0);
         if (!filter.getName().equals(EnvoyNames.HTTP_CONNECTION_MANAGER)) {
             return Optional.empty();
         }

@@ -223,6 +223,26 @@ class WorkloadWaypointTest {
     }
 
     @Test
+    void aLocalRateLimitEnvoyFilterForWaypointsReachesEveryPodChain() throws Exception {
+        var translation = translate(
+                SHOP,
+                waypointFor("workload"),
+                boundPod("web-0", "198.18.1.5", "web"),
+                boundPod("web-1", "198.18.1.6", "web"),
+                io.ambientjava.istiod.config.envoyfilter.RateLimitFilters.listenerLimit(
+                        "istio-system", "SIDECAR_INBOUND", ""));
+        for (String ip : List.of("198.18.1.5", "198.18.1.6")) {
+            assertThat(filterNames(chain(wp(translation), ip)))
+                    .as(ip)
+                    .containsExactly(
+                            "envoy.filters.http.fault",
+                            "envoy.filters.http.local_ratelimit",
+                            "envoy.filters.http.router");
+        }
+        assertThat(translation.warnings()).isEmpty();
+    }
+
+    @Test
     void aPodOutsideTheAmbientMeshIsReachedInPlainTcp() throws Exception {
         String plain = """
                 apiVersion: v1
