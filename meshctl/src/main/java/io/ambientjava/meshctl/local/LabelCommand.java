@@ -2,6 +2,7 @@ package io.ambientjava.meshctl.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ambientjava.istiod.config.ResourceKey;
+import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.meshctl.ExitCodes;
 import io.ambientjava.meshctl.MeshctlException;
 import java.io.IOException;
@@ -18,32 +19,42 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code meshctl label namespace NS KEY=VALUE... KEY-...}: labels a namespace of the local mesh, as kubectl does.
- * {@code istio.io/dataplane-mode=ambient} enrolls the namespace's pods (the node agents and istiod-lite read the
- * label from the config folder), removing it ({@code istio.io/dataplane-mode-}) takes them out again.
+ * {@code meshctl label namespace NS KEY=VALUE... KEY-...} and {@code meshctl label pod NAME -n NS ...}: labels a
+ * namespace or a pod of the local mesh, as kubectl does. {@code istio.io/dataplane-mode=ambient} on a namespace
+ * enrolls its pods (the node agents and istiod-lite read the label from the config folder), removing it
+ * ({@code istio.io/dataplane-mode-}) takes them out again; {@code istio.io/use-waypoint} on a pod gives the traffic
+ * addressed to it a waypoint of its own.
  */
 @Command(
         name = "label",
         mixinStandardHelpOptions = true,
         description = {
-            "Sets (KEY=VALUE) or removes (KEY-) labels of a local mesh namespace.",
+            "Sets (KEY=VALUE) or removes (KEY-) labels of a local mesh namespace or pod.",
             "Example: meshctl label namespace default istio.io/dataplane-mode=ambient   (enrolls its pods)",
-            "         meshctl label namespace default istio.io/dataplane-mode-          (takes them out)"
+            "         meshctl label namespace default istio.io/dataplane-mode-          (takes them out)",
+            "         meshctl label pod web -n default istio.io/use-waypoint=web-wp      (a waypoint for its address)"
         })
 public final class LabelCommand implements Callable<Integer> {
     private static final Set<String> NAMESPACE_TYPES = Set.of("namespace", "namespaces", "ns");
+    private static final Set<String> POD_TYPES = Set.of("pod", "pods", "po");
 
     @Mixin
     LocalMeshOption mesh;
 
-    @Parameters(index = "0", paramLabel = "TYPE", description = "namespace (ns); only namespaces are labelled here.")
+    @Parameters(index = "0", paramLabel = "TYPE", description = "namespace (ns) or pod (po).")
     String type;
 
-    @Parameters(index = "1", paramLabel = "NAME", description = "The namespace.")
+    @Parameters(index = "1", paramLabel = "NAME", description = "The namespace or pod.")
     String name;
 
     @Parameters(index = "2..*", arity = "1..*", paramLabel = "KEY=VALUE|KEY-", description = "The label changes.")
     List<String> changes;
+
+    @Option(
+            names = {"-n", "--namespace"},
+            defaultValue = "default",
+            description = "The pod's namespace (default: ${DEFAULT-VALUE}).")
+    String podNamespace;
 
     @Option(names = "--overwrite", description = "Allow replacing a label's existing value.")
     boolean overwrite;
@@ -54,12 +65,14 @@ public final class LabelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<PodArguments.LabelChange> parsed = parse();
-        ResourceKey key = ApplyCommand.namespaceKey(name);
+        boolean pod = POD_TYPES.contains(type);
+        ResourceKey key = pod ? new ResourceKey(ResourceKind.POD, podNamespace, name) : ApplyCommand.namespaceKey(name);
+        String what = pod ? "pod " + name + " in namespace " + podNamespace : "namespace " + name;
         String outcome = mesh.connect().store().locked(store -> {
-            ObjectNode namespace = store.get(key)
-                    .orElseThrow(() -> new MeshctlException("namespace " + name + " not found in local mesh '"
-                            + mesh.state().name() + "'"));
-            ObjectNode labels = namespace.with("metadata").with("labels");
+            ObjectNode document = store.get(key)
+                    .orElseThrow(() -> new MeshctlException(
+                            what + " not found in local mesh '" + mesh.state().name() + "'"));
+            ObjectNode labels = document.with("metadata").with("labels");
             for (PodArguments.LabelChange change : parsed) {
                 if (change.removes()) {
                     labels.remove(change.key());
@@ -73,21 +86,26 @@ public final class LabelCommand implements Callable<Integer> {
                 labels.put(change.key(), change.value().orElseThrow());
             }
             if (labels.isEmpty()) {
-                namespace.with("metadata").remove("labels");
+                document.with("metadata").remove("labels");
             }
-            return store.put(key, namespace) == MeshConfigStore.Outcome.UNCHANGED ? "not labeled" : "labeled";
+            return store.put(key, document) == MeshConfigStore.Outcome.UNCHANGED ? "not labeled" : "labeled";
         });
-        spec.commandLine().getOut().println("namespace/" + name + " " + outcome);
+        spec.commandLine().getOut().println((pod ? "pod/" : "namespace/") + name + " " + outcome);
         return ExitCodes.OK;
     }
 
     List<PodArguments.LabelChange> parse() {
-        if (!NAMESPACE_TYPES.contains(type)) {
+        boolean pod = POD_TYPES.contains(type);
+        if (!NAMESPACE_TYPES.contains(type) && !pod) {
             throw new ParameterException(
-                    spec.commandLine(), "only namespaces can be labelled in the local mesh, not '" + type + "'");
+                    spec.commandLine(),
+                    "only namespaces and pods can be labelled in the local mesh, not '" + type + "'");
         }
         try {
-            PodArguments.checkName("namespace", name);
+            PodArguments.checkName(pod ? "pod" : "namespace", name);
+            if (pod) {
+                PodArguments.checkName("namespace", podNamespace);
+            }
             List<PodArguments.LabelChange> parsed = new ArrayList<>();
             for (String change : changes) {
                 parsed.add(PodArguments.labelChange(change));

@@ -140,11 +140,24 @@ class LocalMeshCliTest {
 
     @Test
     void labelArgumentsAreCheckedBeforeAnythingElse() {
-        MeshctlRun pod = MeshctlRun.of("label", "pod", "web", "a=b");
-        assertThat(pod.exit()).isEqualTo(ExitCodes.USAGE);
-        assertThat(pod.errLines())
-                .containsExactly("meshctl: only namespaces can be labelled in the local mesh, not 'pod' (see meshctl"
-                        + " label --help)");
+        MeshctlRun service = MeshctlRun.of("label", "service", "web", "a=b");
+        assertThat(service.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(service.errLines())
+                .containsExactly("meshctl: only namespaces and pods can be labelled in the local mesh, not 'service'"
+                        + " (see meshctl label --help)");
+        assertThat(MeshctlRun.of("label", "pod", "Web", "a=b").errLines())
+                .singleElement()
+                .asString()
+                .startsWith("meshctl: invalid pod name 'Web'");
+        assertThat(MeshctlRun.of("label", "pod", "web", "-n", "Shop", "a=b").errLines())
+                .singleElement()
+                .asString()
+                .startsWith("meshctl: invalid namespace name 'Shop'");
+        assertThat(MeshctlRun.of("label", "pod", "web", "-n", "shop", "a=b").errLines())
+                .as("valid arguments get as far as finding the mesh")
+                .singleElement()
+                .asString()
+                .contains("no local mesh 'default' is running");
         MeshctlRun badKey = MeshctlRun.of("label", "ns", "default", "a b=c");
         assertThat(badKey.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(badKey.errLines()).singleElement().asString().startsWith("meshctl: invalid label key 'a b'");

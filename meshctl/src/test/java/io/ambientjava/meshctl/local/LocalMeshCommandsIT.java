@@ -153,6 +153,16 @@ class LocalMeshCommandsIT {
         assertThat(listed.out())
                 .containsPattern("default +web +" + Pattern.quote(webIp) + " +node-a +ambient +Running");
 
+        // Pods are labelled like namespaces (kubectl label pod), e.g. istio.io/use-waypoint for their own address.
+        assertThat(meshctl("label", "pod", "web", "-n", "default", "tier=front").out())
+                .contains("pod/web labeled");
+        assertThat(meshctl("label", "pod", "web", "tier=front").out()).contains("pod/web not labeled");
+        assertThat(meshctl("label", "pod", "web", "tier=back").err())
+                .contains("'tier' already has a value (front), and --overwrite is false");
+        assertThat(meshctl("label", "pod", "nobody", "tier=front").err())
+                .contains("pod nobody in namespace default not found in local mesh");
+        assertThat(meshctl("label", "pod", "web", "tier-").out()).contains("pod/web labeled");
+
         // Out of the mesh: no redirection, so the VIP means nothing any more and the pod IP is reached directly.
         assertThat(meshctl("label", "namespace", "default", "istio.io/dataplane-mode-")
                         .out())
