@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
 import io.ambientjava.hbone.NettyTransport;
-import io.ambientjava.hbone.authority.HboneAuthority;
 import io.ambientjava.hbone.client.ClientSecurity;
-import io.ambientjava.hbone.client.ConnectRequest;
-import io.ambientjava.hbone.client.HboneClient;
-import io.ambientjava.hbone.client.HboneClientConfig;
 import io.ambientjava.hbone.client.HboneRefusedException;
 import io.ambientjava.hbone.server.DirectConnector;
 import io.ambientjava.hbone.server.HboneServer;
@@ -22,22 +18,19 @@ import io.ambientjava.identity.tls.MeshTls;
 import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
+import io.ambientjava.waypoint.testsupport.ClientZtunnel;
 import io.ambientjava.waypoint.testsupport.Envoy;
+import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.Rbac;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.ambientjava.waypoint.xds.ConfigAssembler;
 import io.ambientjava.waypoint.xds.TypeUrls;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -79,16 +72,11 @@ class HboneEndToEndTest {
                     false,
                     "127.0.0.1"),
             records::add);
-    private final HboneClient clientZtunnel = new HboneClient(group, HboneClientConfig.defaults());
-    private final ClientSecurity clientSecurity =
-            ClientSecurity.mutualTls(CLIENT, () -> MeshTls.clientContext(clientCert, ca.trustBundle()));
-    private Channel outbound;
+    private final ClientZtunnel clientZtunnel = new ClientZtunnel(
+            group, ClientSecurity.mutualTls(CLIENT, () -> MeshTls.clientContext(clientCert, ca.trustBundle())));
 
     @AfterEach
     void close() {
-        if (outbound != null) {
-            outbound.close().syncUninterruptibly();
-        }
         clientZtunnel.close();
         waypoint.close();
         destinationZtunnel.close();
@@ -133,45 +121,13 @@ class HboneEndToEndTest {
         return new ConfigAssembler.Update(name, "1", resource);
     }
 
-    private ConnectRequest connectTo(String vip, int port) {
-        return ConnectRequest.of(
-                        clientSecurity,
-                        Set.of(WAYPOINT),
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), waypoint.hbonePort()),
-                        HboneAuthority.of(new InetSocketAddress(vip, port)))
-                .withForwardedFor(new InetSocketAddress("198.18.0.5", 43210));
-    }
-
     /** A local port that tunnels each connection to the waypoint for the service VIP, as the client's ztunnel does. */
     private int startOutbound() {
-        outbound = new ServerBootstrap()
-                .group(group)
-                .channel(NettyTransport.serverChannelClass(group))
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        clientZtunnel.tunnel(ch, connectTo(TestBed.VIP, 80));
-                    }
-                })
-                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .syncUninterruptibly()
-                .channel();
-        return ((InetSocketAddress) outbound.localAddress()).getPort();
+        return clientZtunnel.outboundPort(WAYPOINT, waypoint.hbonePort(), new InetSocketAddress(TestBed.VIP, 80));
     }
 
-    private static String curl(String... args) throws Exception {
-        var command = new java.util.ArrayList<>(List.of("curl", "-sS", "--max-time", "10"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(15, TimeUnit.SECONDS);
-            return out;
-        } finally {
-            p.destroyForcibly();
-        }
+    private static String curl(int port, String path, String... options) throws Exception {
+        return LocalCommands.curlLoopback(port, path, options);
     }
 
     @Test
@@ -179,13 +135,11 @@ class HboneEndToEndTest {
     void httpThroughHboneBothWays() throws Exception {
         configure(REVIEWS.toString());
         int port = startOutbound();
-        assertThat(curl("http://127.0.0.1:" + port + "/reviews/1")).isEqualTo("reviews-v1 GET /reviews/1\n");
-        assertThat(curl("--http2-prior-knowledge", "http://127.0.0.1:" + port + "/h2"))
-                .isEqualTo("reviews-v1 GET /h2\n");
-        assertThat(curl("--http2-prior-knowledge", "http://127.0.0.1:" + port + "/h2b"))
-                .isEqualTo("reviews-v1 GET /h2b\n");
+        assertThat(curl(port, "/reviews/1")).isEqualTo("reviews-v1 GET /reviews/1\n");
+        assertThat(curl(port, "/h2", "--http2-prior-knowledge")).isEqualTo("reviews-v1 GET /h2\n");
+        assertThat(curl(port, "/h2b", "--http2-prior-knowledge")).isEqualTo("reviews-v1 GET /h2b\n");
         for (int i = 0; i < 20; i++) {
-            assertThat(curl("http://127.0.0.1:" + port + "/n" + i)).isEqualTo("reviews-v1 GET /n" + i + "\n");
+            assertThat(curl(port, "/n" + i)).isEqualTo("reviews-v1 GET /n" + i + "\n");
         }
         RequestRecord first = records.getFirst();
         assertThat(first.sourcePrincipal()).contains(CLIENT.toString());
@@ -216,7 +170,7 @@ class HboneEndToEndTest {
                                 io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW,
                                 Rbac.policy(Rbac.anyPermission(), fromClient))));
         int port = startOutbound();
-        assertThat(curl("http://127.0.0.1:" + port + "/ok")).isEqualTo("reviews-v1 GET /ok\n");
+        assertThat(curl(port, "/ok")).isEqualTo("reviews-v1 GET /ok\n");
 
         configure(
                 REVIEWS.toString(),
@@ -227,15 +181,17 @@ class HboneEndToEndTest {
                                 Rbac.policy(
                                         Rbac.anyPermission(),
                                         Rbac.principalName("spiffe://cluster.local/ns/default/sa/someone-else")))));
-        assertThat(curl("-w", " %{http_code}", "http://127.0.0.1:" + port + "/no"))
-                .isEqualTo("RBAC: access denied 403");
+        assertThat(curl(port, "/no", "-w", " %{http_code}")).isEqualTo("RBAC: access denied 403");
     }
 
     @Test
     void connectToAVipWithoutListenerIsRefused() {
         configure(REVIEWS.toString());
-        assertThatThrownBy(() ->
-                        clientZtunnel.connect(connectTo("198.19.0.99", 80)).join())
+        assertThatThrownBy(() -> clientZtunnel
+                        .hbone()
+                        .connect(clientZtunnel.connect(
+                                WAYPOINT, waypoint.hbonePort(), new InetSocketAddress("198.19.0.99", 80)))
+                        .join())
                 .hasCauseInstanceOf(HboneRefusedException.class);
     }
 
@@ -244,7 +200,7 @@ class HboneEndToEndTest {
     void destinationWithAnotherIdentityIsNotTrusted() throws Exception {
         configure("spiffe://cluster.local/ns/default/sa/impostor");
         int port = startOutbound();
-        String out = curl("-w", " %{http_code}", "http://127.0.0.1:" + port + "/x");
+        String out = curl(port, "/x", "-w", " %{http_code}");
         assertThat(out).endsWith(" 503");
         assertThat(app.count.get()).isZero();
     }
@@ -316,10 +272,8 @@ class HboneEndToEndTest {
     void h2cUpgradeInsideTheTunnel() throws Exception {
         configure(REVIEWS.toString());
         int port = startOutbound();
-        assertThat(curl("--http2", "-w", " %{http_version}", "http://127.0.0.1:" + port + "/up"))
-                .isEqualTo("reviews-v1 GET /up\n 2");
-        assertThat(curl("--http2", "-w", " %{http_version}", "http://127.0.0.1:" + port + "/up2"))
-                .isEqualTo("reviews-v1 GET /up2\n 2");
+        assertThat(curl(port, "/up", "--http2", "-w", " %{http_version}")).isEqualTo("reviews-v1 GET /up\n 2");
+        assertThat(curl(port, "/up2", "--http2", "-w", " %{http_version}")).isEqualTo("reviews-v1 GET /up2\n 2");
     }
 
     /**

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Any;
 import io.ambientjava.hbone.NettyTransport;
-import io.ambientjava.hbone.authority.HboneAuthority;
 import io.ambientjava.hbone.client.ClientSecurity;
-import io.ambientjava.hbone.client.ConnectRequest;
-import io.ambientjava.hbone.client.HboneClient;
-import io.ambientjava.hbone.client.HboneClientConfig;
 import io.ambientjava.hbone.server.DirectConnector;
 import io.ambientjava.hbone.server.HboneServer;
 import io.ambientjava.hbone.server.HboneServerConfig;
@@ -23,7 +19,9 @@ import io.ambientjava.waypoint.telemetry.AccessLogWriter;
 import io.ambientjava.waypoint.telemetry.IstioRequestMetrics;
 import io.ambientjava.waypoint.telemetry.RequestObserver;
 import io.ambientjava.waypoint.telemetry.WaypointTelemetry;
+import io.ambientjava.waypoint.testsupport.ClientZtunnel;
 import io.ambientjava.waypoint.testsupport.Envoy;
+import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.TelemetryConfigs;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
@@ -33,20 +31,14 @@ import io.ambientjava.waypoint.xds.TypeUrls;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -101,14 +93,11 @@ class TraceHeadersThroughHboneTest {
                     false,
                     "127.0.0.1"),
             telemetry);
-    private final HboneClient clientZtunnel = new HboneClient(group, HboneClientConfig.defaults());
-    private final ClientSecurity clientSecurity =
-            ClientSecurity.mutualTls(CLIENT, () -> MeshTls.clientContext(clientCert, ca.trustBundle()));
-    private final List<Channel> outbound = new ArrayList<>();
+    private final ClientZtunnel clientZtunnel = new ClientZtunnel(
+            group, ClientSecurity.mutualTls(CLIENT, () -> MeshTls.clientContext(clientCert, ca.trustBundle())));
 
     @AfterEach
     void close() {
-        outbound.forEach(c -> c.close().syncUninterruptibly());
         clientZtunnel.close();
         waypoint.close();
         telemetry.close();
@@ -148,49 +137,15 @@ class TraceHeadersThroughHboneTest {
         return new ConfigAssembler.Update(name, "1", resource);
     }
 
-    /** A local port whose connections the client's ztunnel tunnels (HBONE, mTLS as productpage) to {@code via}. */
-    private int clientZtunnelPort(SpiffeId peer, int viaPort, InetSocketAddress target) {
-        ConnectRequest connect = ConnectRequest.of(
-                        clientSecurity,
-                        Set.of(peer),
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), viaPort),
-                        HboneAuthority.of(target))
-                .withForwardedFor(new InetSocketAddress("198.18.0.5", 43210));
-        Channel server = new ServerBootstrap()
-                .group(group)
-                .channel(NettyTransport.serverChannelClass(group))
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        clientZtunnel.tunnel(ch, connect);
-                    }
-                })
-                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .syncUninterruptibly()
-                .channel();
-        outbound.add(server);
-        return ((InetSocketAddress) server.localAddress()).getPort();
-    }
-
     private static String curl(int port, String path) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "10"));
-        SENT.forEach((k, v) -> command.addAll(List.of("-H", k + ": " + v)));
-        command.add("http://127.0.0.1:" + port + path);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(15, TimeUnit.SECONDS);
-            return out;
-        } finally {
-            p.destroyForcibly();
-        }
+        List<String> headers = new ArrayList<>();
+        SENT.forEach((k, v) -> headers.addAll(List.of("-H", k + ": " + v)));
+        return LocalCommands.curlLoopback(port, path, headers.toArray(String[]::new));
     }
 
     @Test
     void ztunnelToZtunnelCarriesTraceHeadersUntouched() throws Exception {
-        int port = clientZtunnelPort(REVIEWS, destinationZtunnel.port(), app.address());
+        int port = clientZtunnel.outboundPort(REVIEWS, destinationZtunnel.port(), app.address());
         assertThat(curl(port, "/direct")).isEqualTo("reviews-v1 GET /direct\n");
         assertThat(app.seen.getLast().headers()).containsAllEntriesOf(SENT);
     }
@@ -198,7 +153,7 @@ class TraceHeadersThroughHboneTest {
     @Test
     void throughAWaypointThatDoesNotTraceHeadersArriveUntouched() throws Exception {
         configure(Envoy.httpListener(TestBed.VIP, 80, TestBed.HOST));
-        int port = clientZtunnelPort(WAYPOINT, waypoint.hbonePort(), new InetSocketAddress(TestBed.VIP, 80));
+        int port = clientZtunnel.outboundPort(WAYPOINT, waypoint.hbonePort(), new InetSocketAddress(TestBed.VIP, 80));
         assertThat(curl(port, "/plain")).isEqualTo("reviews-v1 GET /plain\n");
         assertThat(app.seen.getLast().headers()).containsAllEntriesOf(SENT);
     }
@@ -208,7 +163,7 @@ class TraceHeadersThroughHboneTest {
         configure(TelemetryConfigs.withHcm(
                 Envoy.httpListener(TestBed.VIP, 80, TestBed.HOST),
                 hcm -> hcm.setTracing(TelemetryConfigs.zipkinTracing("nowhere", 100))));
-        int port = clientZtunnelPort(WAYPOINT, waypoint.hbonePort(), new InetSocketAddress(TestBed.VIP, 80));
+        int port = clientZtunnel.outboundPort(WAYPOINT, waypoint.hbonePort(), new InetSocketAddress(TestBed.VIP, 80));
         assertThat(curl(port, "/traced")).isEqualTo("reviews-v1 GET /traced\n");
         Map<String, String> seen = app.seen.getLast().headers();
         assertThat(seen.get("traceparent")).matches("00-" + TRACE + "-[0-9a-f]{16}-01");

@@ -6,11 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import io.ambientjava.hbone.NettyTransport;
-import io.ambientjava.hbone.authority.HboneAuthority;
 import io.ambientjava.hbone.client.ClientSecurity;
-import io.ambientjava.hbone.client.ConnectRequest;
-import io.ambientjava.hbone.client.HboneClient;
-import io.ambientjava.hbone.client.HboneClientConfig;
 import io.ambientjava.hbone.client.HboneRefusedException;
 import io.ambientjava.hbone.server.DirectConnector;
 import io.ambientjava.hbone.server.HboneServer;
@@ -23,7 +19,9 @@ import io.ambientjava.identity.tls.MeshTls;
 import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
+import io.ambientjava.waypoint.testsupport.ClientZtunnel;
 import io.ambientjava.waypoint.testsupport.Envoy;
+import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.Rbac;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.ambientjava.waypoint.xds.ConfigAssembler;
@@ -32,19 +30,13 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -90,15 +82,12 @@ class WorkloadTrafficThroughHboneTest {
                     false,
                     "127.0.0.1"),
             records::add);
-    private final HboneClient clientZtunnel = new HboneClient(group, HboneClientConfig.defaults());
-    private final ClientSecurity clientSecurity =
-            ClientSecurity.mutualTls(CLIENT, () -> MeshTls.clientContext(clientCert, ca.trustBundle()));
+    private final ClientZtunnel clientZtunnel = new ClientZtunnel(
+            group, ClientSecurity.mutualTls(CLIENT, () -> MeshTls.clientContext(clientCert, ca.trustBundle())));
     private final ConfigAssembler assembler = new ConfigAssembler();
-    private final List<Channel> outbound = new ArrayList<>();
 
     @AfterEach
     void close() {
-        outbound.forEach(c -> c.close().syncUninterruptibly());
         clientZtunnel.close();
         waypoint.close();
         podZtunnel.close();
@@ -124,46 +113,13 @@ class WorkloadTrafficThroughHboneTest {
                 assembler.apply(type, List.of(new ConfigAssembler.Update(name, "1", Any.pack(resource))), List.of()));
     }
 
-    private ConnectRequest connectTo(InetSocketAddress pod) {
-        return ConnectRequest.of(
-                        clientSecurity,
-                        Set.of(WAYPOINT),
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), waypoint.hbonePort()),
-                        HboneAuthority.of(pod))
-                .withForwardedFor(new InetSocketAddress("198.18.0.5", 43210));
-    }
-
     /** A local port whose connections the client's "ztunnel" tunnels to the waypoint for {@code pod}. */
     private int outboundTo(InetSocketAddress pod) {
-        Channel server = new ServerBootstrap()
-                .group(group)
-                .channel(NettyTransport.serverChannelClass(group))
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        clientZtunnel.tunnel(ch, connectTo(pod));
-                    }
-                })
-                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .syncUninterruptibly()
-                .channel();
-        outbound.add(server);
-        return ((InetSocketAddress) server.localAddress()).getPort();
+        return clientZtunnel.outboundPort(WAYPOINT, waypoint.hbonePort(), pod);
     }
 
-    private static String curl(String... args) throws Exception {
-        var command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "10"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(15, TimeUnit.SECONDS);
-            return out;
-        } finally {
-            p.destroyForcibly();
-        }
+    private static String curl(int port, String path, String... options) throws Exception {
+        return LocalCommands.curlLoopback(port, path, options);
     }
 
     @Test
@@ -173,10 +129,9 @@ class WorkloadTrafficThroughHboneTest {
         int toApp = outboundTo(app.address());
         int toAdmin = outboundTo(admin.address());
 
-        assertThat(curl("http://127.0.0.1:" + toApp + "/reviews/1")).isEqualTo("reviews-v1 GET /reviews/1\n");
-        assertThat(curl("--http2-prior-knowledge", "http://127.0.0.1:" + toApp + "/h2"))
-                .isEqualTo("reviews-v1 GET /h2\n");
-        assertThat(curl("http://127.0.0.1:" + toAdmin + "/stats")).isEqualTo("reviews-admin GET /stats\n");
+        assertThat(curl(toApp, "/reviews/1")).isEqualTo("reviews-v1 GET /reviews/1\n");
+        assertThat(curl(toApp, "/h2", "--http2-prior-knowledge")).isEqualTo("reviews-v1 GET /h2\n");
+        assertThat(curl(toAdmin, "/stats")).isEqualTo("reviews-admin GET /stats\n");
 
         RequestRecord first = records.getFirst();
         assertThat(first.sourcePrincipal()).contains(CLIENT.toString());
@@ -191,8 +146,7 @@ class WorkloadTrafficThroughHboneTest {
     void aPodWhoseZtunnelCannotProveThePodsIdentityIsNotTrusted() throws Exception {
         configure(Envoy.workloadChain(POD_IP, "spiffe://cluster.local/ns/default/sa/impostor"));
         int port = outboundTo(app.address());
-        assertThat(curl("-w", " %{http_code}", "http://127.0.0.1:" + port + "/x"))
-                .endsWith(" 503");
+        assertThat(curl(port, "/x", "-w", " %{http_code}")).endsWith(" 503");
         assertThat(app.count.get()).isZero();
     }
 
@@ -206,9 +160,8 @@ class WorkloadTrafficThroughHboneTest {
                         io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.DENY,
                         Rbac.policy(Rbac.method("POST"), Rbac.principalName(CLIENT.toString())))));
         int port = outboundTo(app.address());
-        assertThat(curl("http://127.0.0.1:" + port + "/read")).isEqualTo("reviews-v1 GET /read\n");
-        assertThat(curl("-w", " %{http_code}", "-X", "POST", "http://127.0.0.1:" + port + "/write"))
-                .isEqualTo("RBAC: access denied 403");
+        assertThat(curl(port, "/read")).isEqualTo("reviews-v1 GET /read\n");
+        assertThat(curl(port, "/write", "-w", " %{http_code}", "-X", "POST")).isEqualTo("RBAC: access denied 403");
         assertThat(app.count.get()).isEqualTo(1);
     }
 
@@ -239,7 +192,9 @@ class WorkloadTrafficThroughHboneTest {
     void anAddressWithoutAChainIsRefused() {
         configure(Envoy.workloadChain(POD_IP, REVIEWS.toString()));
         assertThatThrownBy(() -> clientZtunnel
-                        .connect(connectTo(new InetSocketAddress("198.18.0.99", 8080)))
+                        .hbone()
+                        .connect(clientZtunnel.connect(
+                                WAYPOINT, waypoint.hbonePort(), new InetSocketAddress("198.18.0.99", 8080)))
                         .join())
                 .hasCauseInstanceOf(HboneRefusedException.class);
     }
@@ -250,10 +205,13 @@ class WorkloadTrafficThroughHboneTest {
         configure(
                 Envoy.workloadChain(POD_IP, REVIEWS.toString()), Envoy.workloadChain("198.18.0.7", REVIEWS.toString()));
         int port = outboundTo(app.address());
-        assertThat(curl("http://127.0.0.1:" + port + "/before")).isEqualTo("reviews-v1 GET /before\n");
+        assertThat(curl(port, "/before")).isEqualTo("reviews-v1 GET /before\n");
 
         push(TypeUrls.LISTENER, Envoy.workloadListener(Envoy.workloadChain("198.18.0.7", REVIEWS.toString())));
-        assertThatThrownBy(() -> clientZtunnel.connect(connectTo(app.address())).join())
+        assertThatThrownBy(() -> clientZtunnel
+                        .hbone()
+                        .connect(clientZtunnel.connect(WAYPOINT, waypoint.hbonePort(), app.address()))
+                        .join())
                 .hasCauseInstanceOf(HboneRefusedException.class);
     }
 }

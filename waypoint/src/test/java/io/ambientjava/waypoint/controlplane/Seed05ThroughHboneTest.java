@@ -3,11 +3,7 @@ package io.ambientjava.waypoint.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ambientjava.hbone.NettyTransport;
-import io.ambientjava.hbone.authority.HboneAuthority;
 import io.ambientjava.hbone.client.ClientSecurity;
-import io.ambientjava.hbone.client.ConnectRequest;
-import io.ambientjava.hbone.client.HboneClient;
-import io.ambientjava.hbone.client.HboneClientConfig;
 import io.ambientjava.hbone.server.ServerSecurity;
 import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.identity.WorkloadCertificate;
@@ -17,13 +13,10 @@ import io.ambientjava.waypoint.WaypointServer;
 import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.config.WaypointConfig;
 import io.ambientjava.waypoint.proxy.ProxyLimits;
+import io.ambientjava.waypoint.testsupport.ClientZtunnel;
 import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.ambientjava.waypoint.xds.AdsClient;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -74,9 +66,8 @@ class Seed05ThroughHboneTest {
                     false,
                     "127.0.0.1"),
             record -> {});
-    private final HboneClient clientZtunnel = new HboneClient(group, HboneClientConfig.defaults());
+    private final List<ClientZtunnel> clientZtunnels = new ArrayList<>();
     private final AtomicReference<WaypointConfig> applied = new AtomicReference<>(WaypointConfig.EMPTY);
-    private final List<Channel> outbound = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -86,11 +77,10 @@ class Seed05ThroughHboneTest {
 
     @AfterEach
     void stop() throws Exception {
-        outbound.forEach(c -> c.close().syncUninterruptibly());
+        clientZtunnels.forEach(ClientZtunnel::close);
         if (istiodLite != null) {
             istiodLite.close();
         }
-        clientZtunnel.close();
         waypoint.close();
         productpage.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
@@ -141,32 +131,10 @@ class Seed05ThroughHboneTest {
     /** A local port whose connections the client's "ztunnel" tunnels to the waypoint as {@code identity}. */
     private int tunnelAs(SpiffeId identity) {
         WorkloadCertificate cert = ca.issue(identity);
-        ClientSecurity security =
-                ClientSecurity.mutualTls(identity, () -> MeshTls.clientContext(cert, ca.trustBundle()));
-        Channel server = new ServerBootstrap()
-                .group(group)
-                .channel(NettyTransport.serverChannelClass(group))
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        clientZtunnel.tunnel(
-                                ch,
-                                ConnectRequest.of(
-                                                security,
-                                                Set.of(WAYPOINT),
-                                                new InetSocketAddress(
-                                                        InetAddress.getLoopbackAddress(), waypoint.hbonePort()),
-                                                HboneAuthority.of(new InetSocketAddress(VIP, 9080)))
-                                        .withForwardedFor(new InetSocketAddress("198.18.0.5", 43210)));
-                    }
-                })
-                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .syncUninterruptibly()
-                .channel();
-        outbound.add(server);
-        return ((InetSocketAddress) server.localAddress()).getPort();
+        ClientZtunnel ztunnel = new ClientZtunnel(
+                group, ClientSecurity.mutualTls(identity, () -> MeshTls.clientContext(cert, ca.trustBundle())));
+        clientZtunnels.add(ztunnel);
+        return ztunnel.outboundPort(WAYPOINT, waypoint.hbonePort(), new InetSocketAddress(VIP, 9080));
     }
 
     private static String mesh(int backendPort) {

@@ -58,6 +58,16 @@ public final class LocalCommands {
         return curl(dir, "http", null, hostname, port, path, options);
     }
 
+    /** curl to {@code http://127.0.0.1:<port><path>} (a test's local port), at most 10 s; {@code options} go first. */
+    public static String curlLoopback(int port, String path, String... options)
+            throws IOException, InterruptedException {
+        java.util.List<String> command =
+                new java.util.ArrayList<>(java.util.List.of("curl", "-sS", "--max-time", "10"));
+        command.addAll(java.util.List.of(options));
+        command.add("http://127.0.0.1:" + port + path);
+        return run(Path.of("."), command.toArray(String[]::new));
+    }
+
     /**
      * A new self-signed certificate for {@code hostname} as {@code <name>.crt} and {@code <name>.key} in {@code dir};
      * {@code keyKind} picks the key's PEM form: {@code pkcs8-rsa}, {@code pkcs1-rsa} or {@code sec1-ec}.
