@@ -39,18 +39,7 @@ public final class Envoy {
     private Envoy() {}
 
     public static Listener httpListener(String vip, int port, String hostname) {
-        HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
-                .setStatPrefix("inbound")
-                .setRds(Rds.newBuilder()
-                        .setRouteConfigName(hostname + ":" + port)
-                        .setConfigSource(ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
-                .addHttpFilters(HttpFilter.newBuilder()
-                        .setName("envoy.filters.http.fault")
-                        .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
-                .addHttpFilters(HttpFilter.newBuilder()
-                        .setName("envoy.filters.http.router")
-                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-                .build();
+        HttpConnectionManager hcm = connectionManager("inbound", hostname + ":" + port);
         return Listener.newBuilder()
                 .setName("inbound-vip|" + port + "|http|" + hostname)
                 .setAddress(address(vip, port))
@@ -61,15 +50,14 @@ public final class Envoy {
                 .build();
     }
 
-    /** A TCP listener splitting connections over {@code weights} (cluster → weight). */
-    /** The chain of a pod's own address on istiod-lite's {@code inbound-pod} listener, with these HTTP filters first. */
-    public static FilterChain workloadChain(String ip, String identity, HttpFilter... securityFilters) {
-        HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
-                .setStatPrefix("inbound-pod|" + ip)
+    /** An HTTP connection manager as the contract has it: routes from ADS, {@code first} filters, fault, router. */
+    private static HttpConnectionManager connectionManager(String statPrefix, String routeName, HttpFilter... first) {
+        return HttpConnectionManager.newBuilder()
+                .setStatPrefix(statPrefix)
                 .setRds(Rds.newBuilder()
-                        .setRouteConfigName("inbound-pod")
+                        .setRouteConfigName(routeName)
                         .setConfigSource(ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
-                .addAllHttpFilters(List.of(securityFilters))
+                .addAllHttpFilters(List.of(first))
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName("envoy.filters.http.fault")
                         .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
@@ -77,6 +65,11 @@ public final class Envoy {
                         .setName("envoy.filters.http.router")
                         .setTypedConfig(Any.pack(Router.getDefaultInstance())))
                 .build();
+    }
+
+    /** The chain of a pod's own address on istiod-lite's {@code inbound-pod} listener, with these HTTP filters first. */
+    public static FilterChain workloadChain(String ip, String identity, HttpFilter... securityFilters) {
+        HttpConnectionManager hcm = connectionManager("inbound-pod|" + ip, "inbound-pod", securityFilters);
         return FilterChain.newBuilder()
                 .setName("inbound-pod|" + ip)
                 .setFilterChainMatch(io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
@@ -138,6 +131,7 @@ public final class Envoy {
                 .build();
     }
 
+    /** A TCP listener splitting connections over {@code weights} (cluster → weight). */
     public static Listener weightedTcpListener(String vip, int port, String hostname, Map<String, Integer> weights) {
         TcpProxy.WeightedCluster.Builder split = TcpProxy.WeightedCluster.newBuilder();
         weights.forEach((cluster, weight) -> split.addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
