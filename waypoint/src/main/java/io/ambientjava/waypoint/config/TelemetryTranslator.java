@@ -157,11 +157,15 @@ public final class TelemetryTranslator {
         return new TracingConfig.Zipkin(z.getCollectorCluster(), endpoint, z.getCollectorHostname());
     }
 
-    private static TracingConfig.OpenTelemetry openTelemetry(OpenTelemetryConfig o, String path) {
+    private static TracingConfig.Provider openTelemetry(OpenTelemetryConfig o, String path) {
         String opath = path + ".typed_config";
-        FieldGuard.onlyFields(o, opath, Set.of("http_service", "service_name"));
-        if (!o.hasHttpService()) {
-            throw FieldGuard.invalid(opath, "needs http_service (OTLP over HTTP); grpc_service is not supported");
+        FieldGuard.onlyFields(o, opath, Set.of("http_service", "grpc_service", "service_name"));
+        if (o.hasGrpcService() == o.hasHttpService()) {
+            throw FieldGuard.invalid(
+                    opath, "needs one of grpc_service (OTLP over gRPC) and http_service (OTLP over HTTP)");
+        }
+        if (o.hasGrpcService()) {
+            return openTelemetryGrpc(o, opath);
         }
         var http = o.getHttpService();
         FieldGuard.onlyFields(http, opath + ".http_service", Set.of("http_uri"));
@@ -180,6 +184,26 @@ public final class TelemetryTranslator {
             throw FieldGuard.invalid(opath + ".http_service.http_uri.uri", "not a URI: " + target);
         }
         return new TracingConfig.OpenTelemetry(uri.getCluster(), exportPath, o.getServiceName());
+    }
+
+    /** {@code grpc_service.envoy_grpc.cluster_name}: the collector; Google gRPC (a target URI) is not supported. */
+    private static TracingConfig.OpenTelemetryGrpc openTelemetryGrpc(OpenTelemetryConfig o, String opath) {
+        var grpc = o.getGrpcService();
+        String gpath = opath + ".grpc_service";
+        FieldGuard.onlyFields(grpc, gpath, Set.of("envoy_grpc", "timeout"));
+        if (!grpc.hasEnvoyGrpc()) {
+            throw FieldGuard.invalid(gpath, "needs envoy_grpc (a cluster of the config); google_grpc is not supported");
+        }
+        FieldGuard.onlyFields(grpc.getEnvoyGrpc(), gpath + ".envoy_grpc", Set.of("cluster_name"));
+        if (grpc.getEnvoyGrpc().getClusterName().isEmpty()) {
+            throw FieldGuard.invalid(gpath + ".envoy_grpc.cluster_name", "empty");
+        }
+        java.time.Duration timeout =
+                grpc.hasTimeout() ? ProtoValues.duration(grpc.getTimeout()) : java.time.Duration.ofSeconds(10);
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw FieldGuard.invalid(gpath + ".timeout", "must be positive, was " + timeout);
+        }
+        return new TracingConfig.OpenTelemetryGrpc(grpc.getEnvoyGrpc().getClusterName(), o.getServiceName(), timeout);
     }
 
     // ---- access logs

@@ -30,6 +30,14 @@ public record TracingConfig(double randomSamplingPercent, List<CustomTag> custom
     /** {@code envoy.tracers.opentelemetry} with {@code http_service}: OTLP over HTTP (protobuf) to {@code path}. */
     public record OpenTelemetry(String cluster, String path, String serviceName) implements Provider {}
 
+    /**
+     * {@code envoy.tracers.opentelemetry} with {@code grpc_service}: OTLP over gRPC (plaintext HTTP/2), the
+     * {@code opentelemetry.proto.collector.trace.v1.TraceService/Export} call; Istio's provider without an
+     * {@code http} block.
+     */
+    public record OpenTelemetryGrpc(String cluster, String serviceName, java.time.Duration timeout)
+            implements Provider {}
+
     /** A span tag: a literal, an environment variable of the proxy, or a request header. */
     public sealed interface CustomTag {
         String tag();

@@ -54,13 +54,17 @@ public final class WaypointTracing implements AutoCloseable {
     }
 
     private SdkTracerProvider create(TracingConfig.Provider provider) {
-        String service = provider instanceof TracingConfig.OpenTelemetry otel
-                        && !otel.serviceName().isEmpty()
-                ? otel.serviceName()
-                : serviceName;
+        String configured = switch (provider) {
+            case TracingConfig.OpenTelemetry o -> o.serviceName();
+            case TracingConfig.OpenTelemetryGrpc o -> o.serviceName();
+            case TracingConfig.Zipkin z -> "";
+        };
+        String service = configured.isEmpty() ? serviceName : configured;
         SpanExporter exporter = switch (provider) {
             case TracingConfig.Zipkin z -> new ZipkinJsonSpanExporter(() -> collector(z.cluster(), z.path()));
             case TracingConfig.OpenTelemetry o -> new OtlpHttpExporter(() -> collector(o.cluster(), o.path()));
+            case TracingConfig.OpenTelemetryGrpc o ->
+                new OtlpGrpcExporter(() -> clusterAddress.apply(o.cluster()), o.timeout());
         };
         return SdkTracerProvider.builder()
                 .setResource(Resource.getDefault()

@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ComparisonFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.StatusCodeFilter;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.RuntimeUInt32;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
@@ -212,21 +213,50 @@ class TelemetryTranslatorTest {
                                 .setTypedConfig(Any.pack(ZipkinConfig.getDefaultInstance()))))))
                 .isInstanceOf(UnsupportedConfigException.class)
                 .hasMessageContaining("unsupported tracer 'envoy.tracers.datadog'");
-        assertThatThrownBy(() -> translate(b -> b.setTracing(HttpConnectionManager.Tracing.newBuilder()
-                        .setProvider(io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
-                                .setName("envoy.tracers.opentelemetry")
-                                .setTypedConfig(Any.pack(OpenTelemetryConfig.newBuilder()
-                                        .setGrpcService(
-                                                io.envoyproxy.envoy.config.core.v3.GrpcService.newBuilder()
-                                                        .setEnvoyGrpc(io.envoyproxy.envoy.config.core.v3.GrpcService
-                                                                .EnvoyGrpc.newBuilder()
-                                                                .setClusterName("otel")))
-                                        .build()))))))
-                .hasMessageContaining("grpc_service");
+        assertThatThrownBy(() -> translate(b -> b.setTracing(otlp(GrpcService.newBuilder()
+                        .setGoogleGrpc(GrpcService.GoogleGrpc.newBuilder().setTargetUri("otel:4317"))))))
+                .isInstanceOf(UnsupportedConfigException.class)
+                .hasMessageContaining("typed_config.grpc_service.google_grpc");
         assertThatThrownBy(() -> translate(b -> b.addAccessLog(AccessLog.newBuilder()
                         .setName("envoy.access_loggers.http_grpc")
                         .setTypedConfig(Any.pack(com.google.protobuf.Empty.getDefaultInstance())))))
                 .hasMessageContaining("unsupported access logger 'envoy.access_loggers.http_grpc'");
+    }
+
+    private static HttpConnectionManager.Tracing otlp(GrpcService.Builder grpc) {
+        return HttpConnectionManager.Tracing.newBuilder()
+                .setProvider(io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
+                        .setName("envoy.tracers.opentelemetry")
+                        .setTypedConfig(Any.pack(OpenTelemetryConfig.newBuilder()
+                                .setServiceName("reviews-waypoint")
+                                .setGrpcService(grpc)
+                                .build())))
+                .build();
+    }
+
+    @Test
+    void otlpOverGrpcNamesItsCollectorClusterAndTimeout() {
+        var http = translate(b -> b.setTracing(otlp(GrpcService.newBuilder()
+                .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName("outbound|4317||otel"))
+                .setTimeout(Envoy.seconds(3)))));
+        assertThat(http.telemetry().tracing().orElseThrow().provider())
+                .isEqualTo(new TracingConfig.OpenTelemetryGrpc(
+                        "outbound|4317||otel", "reviews-waypoint", java.time.Duration.ofSeconds(3)));
+        var defaults = translate(b -> b.setTracing(otlp(GrpcService.newBuilder()
+                .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName("outbound|4317||otel")))));
+        assertThat(((TracingConfig.OpenTelemetryGrpc)
+                                defaults.telemetry().tracing().orElseThrow().provider())
+                        .timeout())
+                .hasSeconds(10);
+        assertThatThrownBy(() -> translate(b -> b.setTracing(otlp(GrpcService.newBuilder()
+                        .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(""))))))
+                .hasMessageContaining("grpc_service.envoy_grpc.cluster_name: empty");
+        assertThatThrownBy(() -> translate(b -> b.setTracing(otlp(GrpcService.newBuilder()
+                        .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder()
+                                .setClusterName("otel")
+                                .setAuthority("collector"))))))
+                .isInstanceOf(UnsupportedConfigException.class)
+                .hasMessageContaining("authority");
     }
 
     @Test
