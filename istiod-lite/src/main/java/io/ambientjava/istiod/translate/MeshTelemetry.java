@@ -43,8 +43,15 @@ public record MeshTelemetry(
 
         record Zipkin(String name, String service, int port, int maxTagLength) implements Provider {}
 
-        /** OTLP; the waypoint exports over HTTP ({@code path}, default {@code /v1/traces}). */
-        record OpenTelemetry(String name, String service, int port, String path) implements Provider {}
+        /**
+         * OTLP: over HTTP to {@code path} (default {@code /v1/traces}) when the provider has an {@code http} block,
+         * else over gRPC ({@code path} empty), as Istio does.
+         */
+        record OpenTelemetry(String name, String service, int port, String path) implements Provider {
+            public boolean grpc() {
+                return path.isEmpty();
+            }
+        }
 
         /**
          * @param text a text format of Envoy command operators (empty: the default)
@@ -184,9 +191,12 @@ public record MeshTelemetry(
                     onlyFields(c, at, Set.of("service", "port", "http", "maxTagLength", "resourceDetectors"));
                     JsonNode http = c.path("http");
                     onlyFields(http, at + ".http", Set.of("path", "timeout", "headers"));
-                    String path = http.path("path").asText("/v1/traces");
+                    String path = http.isMissingNode() ? "" : http.path("path").asText("/v1/traces");
                     yield new Provider.OpenTelemetry(
-                            name, service(c, at), port(c, at), path.startsWith("/") ? path : "/" + path);
+                            name,
+                            service(c, at),
+                            port(c, at),
+                            path.isEmpty() || path.startsWith("/") ? path : "/" + path);
                 }
                 case "envoyFileAccessLog" -> {
                     onlyFields(c, at, Set.of("path", "logFormat"));

@@ -190,16 +190,24 @@ final class TelemetryPatcher {
             case MeshTelemetry.Provider.OpenTelemetry o -> {
                 service = o.service();
                 port = o.port();
+                String cluster = EnvoyNames.cluster(o.port(), null, hostname(o.service()));
+                var timeout = com.google.protobuf.Duration.newBuilder().setSeconds(5);
+                OpenTelemetryConfig.Builder otlp = OpenTelemetryConfig.newBuilder();
+                if (o.grpc()) {
+                    otlp.setGrpcService(io.envoyproxy.envoy.config.core.v3.GrpcService.newBuilder()
+                            .setEnvoyGrpc(io.envoyproxy.envoy.config.core.v3.GrpcService.EnvoyGrpc.newBuilder()
+                                    .setClusterName(cluster))
+                            .setTimeout(timeout));
+                } else {
+                    otlp.setHttpService(HttpService.newBuilder()
+                            .setHttpUri(HttpUri.newBuilder()
+                                    .setUri("http://" + o.service() + ":" + o.port() + o.path())
+                                    .setCluster(cluster)
+                                    .setTimeout(timeout)));
+                }
                 tracing.setProvider(io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
                         .setName("envoy.tracers.opentelemetry")
-                        .setTypedConfig(Any.pack(OpenTelemetryConfig.newBuilder()
-                                .setHttpService(HttpService.newBuilder()
-                                        .setHttpUri(HttpUri.newBuilder()
-                                                .setUri("http://" + o.service() + ":" + o.port() + o.path())
-                                                .setCluster(EnvoyNames.cluster(o.port(), null, hostname(o.service())))
-                                                .setTimeout(com.google.protobuf.Duration.newBuilder()
-                                                        .setSeconds(5))))
-                                .build())));
+                        .setTypedConfig(Any.pack(otlp.build())));
             }
             default -> {
                 warn(

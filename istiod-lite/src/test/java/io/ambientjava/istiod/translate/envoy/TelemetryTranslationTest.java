@@ -27,7 +27,9 @@ class TelemetryTranslationTest {
             - name: zipkin
               zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411}
             - name: otel
-              opentelemetry: {service: otel-collector.istio-system.svc.cluster.local, port: 4318}
+              opentelemetry: {service: otel-collector.istio-system.svc.cluster.local, port: 4318, http: {}}
+            - name: otel-grpc
+              opentelemetry: {service: otel-collector.istio-system.svc.cluster.local, port: 4317}
             - name: json-file
               envoyFileAccessLog:
                 path: /var/log/waypoint/access.json
@@ -164,6 +166,35 @@ class TelemetryTranslationTest {
                 .satisfies(w -> assertThat(w.message())
                         .contains("otel-collector.istio-system.svc.cluster.local:4318")
                         .contains("not in the mesh"));
+    }
+
+    /** Istio's provider sends OTLP over gRPC unless it has an {@code http} block. */
+    @Test
+    void anOpenTelemetryProviderWithoutHttpExportsOverGrpc() throws Exception {
+        for (String provider : List.of("otel", "otel-grpc")) {
+            EnvoyTranslation translation = translate(mesh("""
+                    apiVersion: telemetry.istio.io/v1
+                    kind: Telemetry
+                    metadata: {name: mesh-default, namespace: istio-system}
+                    spec:
+                      tracing: [{providers: [{name: %s}]}]
+                    """.formatted(provider)));
+            var otlp = hcm(translation, REVIEWS)
+                    .getTracing()
+                    .getProvider()
+                    .getTypedConfig()
+                    .unpack(io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.class);
+            if (provider.equals("otel")) {
+                assertThat(otlp.getHttpService().getHttpUri().getUri())
+                        .isEqualTo("http://otel-collector.istio-system.svc.cluster.local:4318/v1/traces");
+                assertThat(otlp.hasGrpcService()).isFalse();
+            } else {
+                assertThat(otlp.getGrpcService().getEnvoyGrpc().getClusterName())
+                        .isEqualTo("outbound|4317||otel-collector.istio-system.svc.cluster.local");
+                assertThat(otlp.getGrpcService().getTimeout().getSeconds()).isEqualTo(5);
+                assertThat(otlp.hasHttpService()).isFalse();
+            }
+        }
     }
 
     @Test
