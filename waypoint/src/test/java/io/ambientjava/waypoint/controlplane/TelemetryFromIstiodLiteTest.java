@@ -76,6 +76,8 @@ class TelemetryFromIstiodLiteTest {
                         extensionProviders:
                         - name: file
                           envoyFileAccessLog: {path: %s}
+                        - name: otel
+                          opentelemetry: {service: otel-collector.istio-system.svc.cluster.local, port: 4317}
                         """.formatted(accessLog), "test")));
         client = istiodLite.subscribe(IstiodLite.WAYPOINT, bed.runtime::apply);
     }
@@ -209,6 +211,43 @@ class TelemetryFromIstiodLiteTest {
         assertThat(registry.scrape()).containsPattern("istio_requests_total\\{[^}]*request_host=");
         assertThat(istiodLite.server().pipeline().warnings())
                 .noneMatch(w -> w.toString().contains("Telemetry"));
+    }
+
+    /** Istio's OpenTelemetry provider without an {@code http} block: OTLP over gRPC, accepted as sent. */
+    @Test
+    void anOpenTelemetryProviderWithoutHttpBecomesOtlpOverGrpcAtTheWaypoint() throws Exception {
+        Files.writeString(folder.resolve("20-otel.yaml"), """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: istio-system}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: otel-collector, namespace: istio-system}
+                spec: {clusterIP: 198.19.0.90, ports: [{name: grpc-otlp, port: 4317}]}
+                ---
+                apiVersion: telemetry.istio.io/v1
+                kind: Telemetry
+                metadata: {name: tracing, namespace: default}
+                spec:
+                  tracing: [{providers: [{name: otel}], randomSamplingPercentage: 100}]
+                """);
+        awaitListener(http -> http.telemetry().tracing().isPresent());
+        var provider = ((ListenerConfig.Http) bed.runtime
+                        .config()
+                        .listenerFor(TestBed.VIP, TestBed.PORT)
+                        .orElseThrow()
+                        .kind())
+                .telemetry()
+                .tracing()
+                .orElseThrow()
+                .provider();
+        assertThat(provider)
+                .isInstanceOf(io.ambientjava.waypoint.config.TracingConfig.OpenTelemetryGrpc.class)
+                .extracting(io.ambientjava.waypoint.config.TracingConfig.Provider::cluster)
+                .isEqualTo("outbound|4317||otel-collector.istio-system.svc.cluster.local");
+        assertThat(bed.runtime.config().clusters()).containsKey(provider.cluster());
+        assertThat(client.nacks()).as(client.lastNack()).isZero();
     }
 
     @Test
