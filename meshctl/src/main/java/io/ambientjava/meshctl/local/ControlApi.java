@@ -41,6 +41,16 @@ public final class ControlApi {
             Map<String, String> labels,
             String netns) {}
 
+    /**
+     * {@code meshctl local waypoint apply}: a waypoint to start. {@code traffic} is service, workload, all or none
+     * ({@code istio.io/waypoint-for}); {@code node} null or empty = the mesh's first node.
+     */
+    public record WaypointSpec(String namespace, String name, String traffic, String node) {}
+
+    /** One running waypoint as {@code waypoint apply} and {@code waypoint list} show it. */
+    public record WaypointInfo(
+            String namespace, String name, String traffic, String node, String ip, String principal) {}
+
     public record NodeInfo(String name, String podSubnet) {}
 
     public record ServiceInfo(String namespace, String name, String clusterIp, String ports) {}

@@ -8,6 +8,7 @@ import io.ambientjava.meshctl.local.ControlApi.MeshStatus;
 import io.ambientjava.meshctl.local.ControlApi.PodSpec;
 import io.ambientjava.meshctl.local.ControlApi.Problem;
 import io.ambientjava.meshctl.local.ControlApi.ServiceInfo;
+import io.ambientjava.meshctl.local.ControlApi.WaypointSpec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,14 +22,16 @@ import java.util.concurrent.Executors;
 
 /**
  * The supervisor's control endpoint on a loopback port: {@code GET /v1/status}, {@code GET|POST /v1/pods},
- * {@code DELETE /v1/pods/<namespace>/<name>}, {@code POST /v1/shutdown}. Every request must carry the bearer
- * token from the state folder's 0600 token file, so only root (who can read it) drives the mesh.
+ * {@code DELETE /v1/pods/<namespace>/<name>}, {@code GET|POST /v1/waypoints}, {@code POST /v1/shutdown}. Every
+ * request must carry the bearer token from the state folder's 0600 token file, so only root (who can read it) drives
+ * the mesh.
  */
 final class ControlServer implements AutoCloseable {
     private final HttpServer server;
     private final byte[] token;
     private final LocalMesh mesh;
     private final LocalPods pods;
+    private final LocalWaypoints waypoints;
     private final MeshConfigStore store;
     private final long pid;
     private final String startedAt;
@@ -39,6 +42,7 @@ final class ControlServer implements AutoCloseable {
             String token,
             LocalMesh mesh,
             LocalPods pods,
+            LocalWaypoints waypoints,
             MeshConfigStore store,
             String startedAt,
             CountDownLatch shutdown)
@@ -46,6 +50,7 @@ final class ControlServer implements AutoCloseable {
         this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         this.mesh = mesh;
         this.pods = pods;
+        this.waypoints = waypoints;
         this.store = store;
         this.pid = ProcessHandle.current().pid();
         this.startedAt = startedAt;
@@ -59,11 +64,12 @@ final class ControlServer implements AutoCloseable {
             String token,
             LocalMesh mesh,
             LocalPods pods,
+            LocalWaypoints waypoints,
             MeshConfigStore store,
             String startedAt,
             CountDownLatch shutdown)
             throws IOException {
-        ControlServer control = new ControlServer(token, mesh, pods, store, startedAt, shutdown);
+        ControlServer control = new ControlServer(token, mesh, pods, waypoints, store, startedAt, shutdown);
         control.server.start();
         return control;
     }
@@ -89,6 +95,12 @@ final class ControlServer implements AutoCloseable {
                     case "GET /v1/pods" -> reply(exchange, 200, pods.list());
                     case "POST /v1/pods" ->
                         reply(exchange, 201, pods.run(json.readValue(exchange.getRequestBody(), PodSpec.class)));
+                    case "GET /v1/waypoints" -> reply(exchange, 200, waypoints.list());
+                    case "POST /v1/waypoints" ->
+                        reply(
+                                exchange,
+                                201,
+                                waypoints.apply(json.readValue(exchange.getRequestBody(), WaypointSpec.class)));
                     case "POST /v1/shutdown" -> {
                         reply(exchange, 202, new Problem(""));
                         shutdownRequested = true;

@@ -67,13 +67,28 @@ public final class LabelCommand implements Callable<Integer> {
         List<PodArguments.LabelChange> parsed = parse();
         boolean pod = POD_TYPES.contains(type);
         ResourceKey key = pod ? new ResourceKey(ResourceKind.POD, podNamespace, name) : ApplyCommand.namespaceKey(name);
-        String what = pod ? "pod " + name + " in namespace " + podNamespace : "namespace " + name;
-        String outcome = mesh.connect().store().locked(store -> {
+        String outcome = label(mesh.connect(), key, parsed, overwrite);
+        spec.commandLine().getOut().println((pod ? "pod/" : "namespace/") + name + " " + outcome);
+        return ExitCodes.OK;
+    }
+
+    /**
+     * Applies {@code changes} to the labels of a namespace or pod (a {@link MeshConfigStore} document, under its lock)
+     * as kubectl does; returns kubectl's word for it, {@code labeled} or {@code not labeled} (nothing changed). Without
+     * {@code overwrite} a label that has another value is refused.
+     */
+    static String label(
+            LocalMeshClient client, ResourceKey key, List<PodArguments.LabelChange> changes, boolean overwrite)
+            throws IOException {
+        String what = key.kind() == ResourceKind.POD
+                ? "pod " + key.name() + " in namespace " + key.namespace()
+                : "namespace " + key.name();
+        return client.store().locked(store -> {
             ObjectNode document = store.get(key)
                     .orElseThrow(() -> new MeshctlException(
-                            what + " not found in local mesh '" + mesh.state().name() + "'"));
+                            what + " not found in local mesh '" + client.state().name() + "'"));
             ObjectNode labels = document.with("metadata").with("labels");
-            for (PodArguments.LabelChange change : parsed) {
+            for (PodArguments.LabelChange change : changes) {
                 if (change.removes()) {
                     labels.remove(change.key());
                     continue;
@@ -90,8 +105,6 @@ public final class LabelCommand implements Callable<Integer> {
             }
             return store.put(key, document) == MeshConfigStore.Outcome.UNCHANGED ? "not labeled" : "labeled";
         });
-        spec.commandLine().getOut().println((pod ? "pod/" : "namespace/") + name + " " + outcome);
-        return ExitCodes.OK;
     }
 
     List<PodArguments.LabelChange> parse() {

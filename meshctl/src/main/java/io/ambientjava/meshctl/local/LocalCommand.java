@@ -26,15 +26,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code meshctl local up|down|status}: a local mesh that outlives the command. {@code up} starts a supervisor in
- * the background that owns the mesh; {@code down} stops it and removes everything the mesh made, also after a
- * crash; {@code status} shows nodes, pods, services and the components' health.
+ * {@code meshctl local up|down|status|waypoint}: a local mesh that outlives the command. {@code up} starts a
+ * supervisor in the background that owns the mesh; {@code down} stops it and removes everything the mesh made, also
+ * after a crash; {@code status} shows nodes, pods, services and the components' health; {@code waypoint apply|list}
+ * ({@link LocalWaypointCommand}) starts and shows its waypoints.
  */
 @Command(
         name = "local",
         mixinStandardHelpOptions = true,
-        description = "Runs a local mesh in the background (root): istiod-lite, two simulated nodes, your pods.",
-        subcommands = {LocalCommand.Up.class, LocalCommand.Down.class, LocalCommand.Status.class})
+        description = "Runs a local mesh in the background (root): istiod-lite, two simulated nodes, pods, waypoints.",
+        subcommands = {
+            LocalCommand.Up.class,
+            LocalCommand.Down.class,
+            LocalCommand.Status.class,
+            LocalWaypointCommand.class
+        })
 public final class LocalCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -42,7 +48,7 @@ public final class LocalCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(
-                spec.commandLine(), "a subcommand is required (up, down, status)");
+                spec.commandLine(), "a subcommand is required (up, down, status, waypoint)");
     }
 
     static void requireRoot(String command) {

@@ -263,8 +263,10 @@ public final class LocalMesh implements AutoCloseable {
         if (node == null) {
             throw new IllegalArgumentException("no node " + nodeName + " in this mesh (nodes: " + nodes.keySet() + ")");
         }
-        String file =
-                "35-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + namespace + "-" + podName + ".yaml";
+        // Named like a pod's network namespace (a dot cannot occur in either name), so that waypoints of the same
+        // name in two namespaces get files, logs and namespaces of their own.
+        String qualified = namespace + "." + podName;
+        String file = "35-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + qualified + ".yaml";
         // The pod is listed (without an address) before its CNI ADD, so the node agent already sees
         // istio.io/dataplane-mode=none and never redirects it.
         config.apply(file, fileWithPod.apply(proxyPod(podName, namespace, podLabels, serviceAccount, nodeName, null)));
@@ -276,10 +278,10 @@ public final class LocalMesh implements AutoCloseable {
                   serviceAccount: %s
                 """.formatted(token, namespace, serviceAccount));
         writeTokens();
-        Path podTokenFile = dir.resolve(podName + "-" + namespace + "-token");
+        Path podTokenFile = dir.resolve(qualified + "-token");
         Files.writeString(podTokenFile, token);
 
-        String netnsName = prefix + "-" + podName;
+        String netnsName = prefix + "-" + qualified;
         HostCommand.of("ip", "netns", "add", netnsName).check();
         Path netns = Path.of("/var/run/netns", netnsName);
         teardown.add(
@@ -300,7 +302,7 @@ public final class LocalMesh implements AutoCloseable {
                 TcpToUnixRelay.class.getName(),
                 "15010",
                 xdsBridge.socket().toString()));
-        launch("istiod relay " + podName, relay).awaitLine("relay ready", READY_TIMEOUT);
+        launch("istiod relay " + qualified, relay).awaitLine("relay ready", READY_TIMEOUT);
 
         List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--", DemoJars.java()));
         argv.addAll(List.of("-Xmx256m", "--enable-native-access=ALL-UNNAMED"));
@@ -319,7 +321,7 @@ public final class LocalMesh implements AutoCloseable {
                 "--worker-threads",
                 "1"));
         argv.addAll(proxyArgs);
-        ChildProcess process = launch(kind.name().toLowerCase(java.util.Locale.ROOT) + " " + podName, argv);
+        ChildProcess process = launch(kind.name().toLowerCase(java.util.Locale.ROOT) + " " + qualified, argv);
         process.awaitLine(" up: HBONE", READY_TIMEOUT);
         awaitReady(netns, podName);
         MeshProxy proxy = new MeshProxy(kind, namespace, gateway, podName, serviceAccount, ip, netns, process);

@@ -7,6 +7,8 @@ import io.ambientjava.meshctl.local.ControlApi.MeshStatus;
 import io.ambientjava.meshctl.local.ControlApi.PodInfo;
 import io.ambientjava.meshctl.local.ControlApi.PodSpec;
 import io.ambientjava.meshctl.local.ControlApi.Problem;
+import io.ambientjava.meshctl.local.ControlApi.WaypointInfo;
+import io.ambientjava.meshctl.local.ControlApi.WaypointSpec;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -86,6 +88,15 @@ public final class LocalMeshClient {
 
     public void delete(String namespace, String name) {
         send("DELETE", "/v1/pods/" + namespace + "/" + name, null, POD_TIMEOUT, new TypeReference<Problem>() {});
+    }
+
+    /** Starts a waypoint; returns once it is ready (it has its config from istiod-lite). */
+    public WaypointInfo addWaypoint(WaypointSpec spec) {
+        return send("POST", "/v1/waypoints", spec, POD_TIMEOUT, new TypeReference<>() {});
+    }
+
+    public List<WaypointInfo> waypoints() {
+        return send("GET", "/v1/waypoints", null, TIMEOUT, new TypeReference<>() {});
     }
 
     public void shutdown() {

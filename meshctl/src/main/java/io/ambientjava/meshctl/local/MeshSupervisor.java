@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The background process {@code meshctl local up} starts: owns the {@link LocalMesh} (istiod-lite, two simulated
- * nodes with node agent and ztunnel, the pods), serves the control endpoint, and tears everything down on
+ * nodes with node agent and ztunnel, the pods and waypoints), serves the control endpoint, and tears everything down on
  * {@code POST /v1/shutdown}, SIGTERM or SIGINT. Its output is the state folder's {@code supervisor.log}.
  *
  * <p>Arguments: {@code --state-dir DIR --name NAME --repo REPO}.
@@ -81,6 +81,7 @@ public final class MeshSupervisor {
             });
             mesh.startNodes(NODES);
             LocalPods pods = new LocalPods(mesh, store);
+            LocalWaypoints waypoints = new LocalWaypoints(mesh, store);
             byte[] random = new byte[32];
             new SecureRandom().nextBytes(random);
             String token = HexFormat.of().formatHex(random);
@@ -90,7 +91,8 @@ public final class MeshSupervisor {
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
                     token);
             String startedAt = Instant.now().toString();
-            try (ControlServer control = ControlServer.start(token, mesh, pods, store, startedAt, shutdown)) {
+            try (ControlServer control =
+                    ControlServer.start(token, mesh, pods, waypoints, store, startedAt, shutdown)) {
                 state.publish(new LocalMeshState.Control(
                         ProcessHandle.current().pid(),
                         control.port(),

@@ -13,6 +13,16 @@ public enum TrafficType {
         this.label = label;
     }
 
+    /** The type whose label is {@code value} (any case), or an {@link IllegalArgumentException} listing them. */
+    public static TrafficType of(String value) {
+        for (TrafficType type : values()) {
+            if (type.label.equalsIgnoreCase(value)) {
+                return type;
+            }
+        }
+        throw new IllegalArgumentException("'" + value + "' is not one of service, workload, all, none");
+    }
+
     /** The label value Istio reads. */
     public String label() {
         return label;

@@ -88,13 +88,11 @@ public final class WaypointCommand implements Runnable {
     static final class TrafficTypeConverter implements picocli.CommandLine.ITypeConverter<TrafficType> {
         @Override
         public TrafficType convert(String value) {
-            for (TrafficType type : TrafficType.values()) {
-                if (type.label().equalsIgnoreCase(value)) {
-                    return type;
-                }
+            try {
+                return TrafficType.of(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
             }
-            throw new picocli.CommandLine.TypeConversionException(
-                    "'" + value + "' is not one of service, workload, all, none");
         }
     }
 

@@ -35,6 +35,8 @@ class LocalMeshCliTest {
             {"pod", "list"},
             {"pod", "delete", "web"},
             {"pod", "run", "web"},
+            {"local", "waypoint", "apply", "web-wp", "--for", "workload"},
+            {"local", "waypoint", "list"},
             {"label", "namespace", "default", "istio.io/dataplane-mode=ambient"}
         }) {
             MeshctlRun run = MeshctlRun.of(command);
@@ -189,9 +191,58 @@ class LocalMeshCliTest {
     }
 
     @Test
+    void waypointApplyArgumentsAreCheckedBeforeAnythingElse() {
+        MeshctlRun badName = MeshctlRun.of("local", "waypoint", "apply", "Web_WP");
+        assertThat(badName.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badName.errLines())
+                .singleElement()
+                .asString()
+                .startsWith("meshctl: invalid waypoint name 'Web_WP'")
+                .endsWith("(see meshctl local waypoint apply --help)");
+        assertThat(MeshctlRun.of("local", "waypoint", "apply", "web-wp", "-n", "Shop")
+                        .errLines())
+                .singleElement()
+                .asString()
+                .startsWith("meshctl: invalid namespace name 'Shop'");
+        MeshctlRun badTraffic = MeshctlRun.of("local", "waypoint", "apply", "web-wp", "--for", "everything");
+        assertThat(badTraffic.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badTraffic.errLines())
+                .containsExactly("meshctl: --for: 'everything' is not one of service, workload, all, none"
+                        + " (see meshctl local waypoint apply --help)");
+        assertThat(MeshctlRun.of("local", "waypoint", "apply", "web-wp", "extra")
+                        .exit())
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(MeshctlRun.of(
+                                "local",
+                                "waypoint",
+                                "apply",
+                                "-n",
+                                "shop",
+                                "--for",
+                                "ALL",
+                                "--node",
+                                "node-b",
+                                "--enroll-namespace",
+                                "--mesh",
+                                "lab")
+                        .errLines())
+                .as("valid arguments (NAME defaults to waypoint, as istioctl's) get as far as finding the mesh")
+                .containsExactly(
+                        "meshctl: no local mesh 'lab' is running; start one with `meshctl local up --mesh lab` (as root)");
+        MeshctlRun yaml = MeshctlRun.of("local", "waypoint", "list", "-o", "yaml");
+        assertThat(yaml.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(yaml.errLines())
+                .singleElement()
+                .asString()
+                .startsWith("meshctl: -o yaml is not supported here; use table or json");
+    }
+
+    @Test
     void subcommandsAreListed() {
         assertThat(MeshctlRun.of("--help").out()).contains("local", "apply", "delete", "label", "pod");
-        assertThat(MeshctlRun.of("local", "--help").out()).contains("up", "down", "status");
+        assertThat(MeshctlRun.of("local", "--help").out()).contains("up", "down", "status", "waypoint");
+        assertThat(MeshctlRun.of("local", "waypoint", "--help").out()).contains("apply", "list");
+        assertThat(MeshctlRun.of("local", "waypoint").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(MeshctlRun.of("pod", "--help").out()).contains("run", "list", "delete", "exec");
         assertThat(MeshctlRun.of("local").exit()).isEqualTo(ExitCodes.USAGE);
     }

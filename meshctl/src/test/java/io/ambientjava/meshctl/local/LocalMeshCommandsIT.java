@@ -33,8 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The local mesh as a user drives it, through the built {@code meshctl.jar} as separate processes (so the supervisor
  * really outlives each command): up, apply a Service and a VirtualService, label the namespace, run two pods, call
- * one from the other through the ztunnels, unlabel (traffic no longer passes ztunnel), delete the pods, down; and
- * nothing of the mesh is left.
+ * one from the other through the ztunnels, apply a waypoint for one pod's address and call it through that,
+ * unlabel (traffic no longer passes ztunnel), delete the pods, down; and nothing of the mesh (the waypoint's pod
+ * and processes too) is left.
  */
 @RequiresRoot
 @RequiresCommand({"ip", "nft", "nsenter", "curl", "setsid"})
@@ -163,6 +164,40 @@ class LocalMeshCommandsIT {
                 .contains("pod nobody in namespace default not found in local mesh");
         assertThat(meshctl("label", "pod", "web", "tier-").out()).contains("pod/web labeled");
 
+        // A waypoint of web's own (istioctl waypoint apply --for workload, then the pod's istio.io/use-waypoint):
+        // calls to web's address pass it, so web sees the waypoint's address as its peer instead of client's.
+        Run waypoint = meshctl("local", "waypoint", "apply", "web-wp", "--for", "workload", "--node", "node-b");
+        assertThat(waypoint.exit()).as(waypoint.out() + waypoint.err()).isZero();
+        Matcher applied = Pattern.compile("waypoint default/web-wp applied on node-b \\(([0-9.]+), "
+                        + Pattern.quote("spiffe://cluster.local/ns/default/sa/web-wp") + "\\), for workload traffic")
+                .matcher(waypoint.out());
+        assertThat(applied.find()).as(waypoint.out()).isTrue();
+        String waypointIp = applied.group(1);
+        assertThat(meshctl("local", "waypoint", "list").out())
+                .containsPattern("default +web-wp +workload +node-b +" + Pattern.quote(waypointIp) + " ");
+        Run again = meshctl("local", "waypoint", "apply", "web-wp", "--for", "workload");
+        assertThat(again.exit())
+                .as("a second apply of the same waypoint is refused")
+                .isNotZero();
+        assertThat(again.err()).contains("meshctl: waypoint default/web-wp already exists (on node-b)");
+        assertThat(meshctl("label", "pod", "web", "istio.io/use-waypoint=web-wp")
+                        .out())
+                .contains("pod/web labeled");
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    Run viaWaypoint = meshctl(
+                            "pod", "exec", "client", "--", "curl", "-sS", "-m", "3", "http://" + webIp + ":8080/");
+                    assertThat(viaWaypoint.out())
+                            .as("istiod-lite has pushed web's waypoint to client's ztunnel")
+                            .contains("web v1 (saw peer " + waypointIp + ")");
+                });
+        assertThat(meshctl("label", "pod", "web", "istio.io/use-waypoint-").out())
+                .contains("pod/web labeled");
+        // Calls made meanwhile (direct ones before the push, the waypoint's) may have counted; the direct call out of
+        // the mesh below must not add to what is counted now.
+        throughZtunnel = inboundConnections(metricsPort);
+
         // Out of the mesh: no redirection, so the VIP means nothing any more and the pod IP is reached directly.
         assertThat(meshctl("label", "namespace", "default", "istio.io/dataplane-mode-")
                         .out())
@@ -258,6 +293,10 @@ class LocalMeshCommandsIT {
         if (List.of("local", "pod").contains(args[0])) {
             argv.add(args[1]);
             at = 2;
+            if (args[1].equals("waypoint")) {
+                argv.add(args[2]);
+                at = 3;
+            }
         }
         argv.addAll(List.of("--mesh", mesh));
         argv.addAll(List.of(args).subList(at, args.length));
