@@ -5,7 +5,6 @@ import io.ambientjava.meshctl.local.ControlApi.WaypointInfo;
 import io.ambientjava.meshctl.local.ControlApi.WaypointSpec;
 import io.ambientjava.meshctl.output.OutputFormat;
 import io.ambientjava.meshctl.output.Table;
-import io.ambientjava.meshctl.output.YamlOutput;
 import io.ambientjava.meshctl.waypoint.TrafficType;
 import io.ambientjava.meshctl.waypoint.WaypointGateway;
 import java.io.IOException;
@@ -155,18 +154,14 @@ public final class LocalWaypointCommand implements Runnable {
             List<WaypointInfo> waypoints = mesh.connect().waypoints().stream()
                     .filter(w -> namespace == null || w.namespace().equals(namespace))
                     .toList();
-            if (format == OutputFormat.JSON) {
-                out.println(YamlOutput.valueJson(waypoints));
-            } else if (waypoints.isEmpty()) {
-                out.println(namespace == null ? "No waypoints." : "No waypoints in namespace " + namespace + ".");
-            } else {
-                Table table = new Table("NAMESPACE", "NAME", "TRAFFIC", "NODE", "IP", "PRINCIPAL");
-                waypoints.forEach(
-                        w -> table.row(w.namespace(), w.name(), w.traffic(), w.node(), w.ip(), w.principal()));
-                out.print(table.render());
-            }
-            out.flush();
+            LocalListing.print(out, format, namespace, "waypoints", waypoints, ListWaypoints::table);
             return ExitCodes.OK;
+        }
+
+        static Table table(List<WaypointInfo> waypoints) {
+            Table table = new Table("NAMESPACE", "NAME", "TRAFFIC", "NODE", "IP", "PRINCIPAL");
+            waypoints.forEach(w -> table.row(w.namespace(), w.name(), w.traffic(), w.node(), w.ip(), w.principal()));
+            return table;
         }
     }
 }

@@ -6,7 +6,6 @@ import io.ambientjava.meshctl.local.ControlApi.PodInfo;
 import io.ambientjava.meshctl.local.ControlApi.PodSpec;
 import io.ambientjava.meshctl.output.OutputFormat;
 import io.ambientjava.meshctl.output.Table;
-import io.ambientjava.meshctl.output.YamlOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -185,14 +184,7 @@ public final class PodCommand implements Runnable {
             List<PodInfo> pods = mesh.connect().pods().stream()
                     .filter(p -> namespace == null || p.namespace().equals(namespace))
                     .toList();
-            if (format == OutputFormat.JSON) {
-                out.println(YamlOutput.valueJson(pods));
-            } else if (pods.isEmpty()) {
-                out.println(namespace == null ? "No pods." : "No pods in namespace " + namespace + ".");
-            } else {
-                out.print(table(pods).render());
-            }
-            out.flush();
+            LocalListing.print(out, format, namespace, "pods", pods, PodCommand::table);
             return ExitCodes.OK;
         }
     }
