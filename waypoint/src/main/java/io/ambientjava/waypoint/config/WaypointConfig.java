@@ -2,51 +2,61 @@ package io.ambientjava.waypoint.config;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /** One immutable snapshot of everything the waypoint was configured with; replaced whole on each update. */
-public record WaypointConfig(
-        Map<String, ListenerConfig> listeners,
-        Map<String, RouteTable> routes,
-        Map<String, ClusterConfig> clusters,
-        Map<String, List<EndpointConfig>> endpoints,
-        String version) {
+public final class WaypointConfig {
 
     public static final WaypointConfig EMPTY = new WaypointConfig(Map.of(), Map.of(), Map.of(), Map.of(), "");
 
-    public WaypointConfig {
-        listeners = Map.copyOf(listeners);
-        routes = Map.copyOf(routes);
-        clusters = Map.copyOf(clusters);
-        endpoints = Map.copyOf(endpoints);
+    private final Map<String, ListenerConfig> listeners;
+    private final Map<String, RouteTable> routes;
+    private final Map<String, ClusterConfig> clusters;
+    private final Map<String, List<EndpointConfig>> endpoints;
+    private final String version;
+    private final ListenerIndex index;
+
+    public WaypointConfig(
+            Map<String, ListenerConfig> listeners,
+            Map<String, RouteTable> routes,
+            Map<String, ClusterConfig> clusters,
+            Map<String, List<EndpointConfig>> endpoints,
+            String version) {
+        this.listeners = Map.copyOf(listeners);
+        this.routes = Map.copyOf(routes);
+        this.clusters = Map.copyOf(clusters);
+        this.endpoints = Map.copyOf(endpoints);
+        this.version = Objects.requireNonNull(version, "version");
+        this.index = new ListenerIndex(this.listeners.values());
+    }
+
+    public Map<String, ListenerConfig> listeners() {
+        return listeners;
+    }
+
+    public Map<String, RouteTable> routes() {
+        return routes;
+    }
+
+    public Map<String, ClusterConfig> clusters() {
+        return clusters;
+    }
+
+    public Map<String, List<EndpointConfig>> endpoints() {
+        return endpoints;
+    }
+
+    public String version() {
+        return version;
     }
 
     /**
      * The listener for {@code address:port}: one bound to exactly that, else the filter chain of a pod at
-     * {@code address} (any port), else a wildcard ({@code 0.0.0.0}) listener on the port.
+     * {@code address} (any port), else a wildcard ({@code 0.0.0.0}) listener on the port. Runs for every request.
      */
     public Optional<ListenerConfig> listenerFor(String address, int port) {
-        ListenerConfig pod = null;
-        ListenerConfig wildcard = null;
-        for (ListenerConfig listener : listeners.values()) {
-            if (listener.kind() instanceof ListenerConfig.Workloads workloads) {
-                ListenerConfig chain = workloads.byAddress().get(address);
-                if (chain != null) {
-                    pod = chain;
-                }
-                continue;
-            }
-            if (listener.port() != port) {
-                continue;
-            }
-            if (listener.address().equals(address)) {
-                return Optional.of(listener);
-            }
-            if (listener.address().equals("0.0.0.0") || listener.address().equals("::")) {
-                wildcard = listener;
-            }
-        }
-        return Optional.ofNullable(pod != null ? pod : wildcard);
+        return index.find(address, port);
     }
 
     /** The route table an HTTP listener uses (inline or from RDS). */
@@ -56,5 +66,26 @@ public record WaypointConfig(
 
     public List<EndpointConfig> endpointsOf(String cluster) {
         return endpoints.getOrDefault(cluster, List.of());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof WaypointConfig other
+                && listeners.equals(other.listeners)
+                && routes.equals(other.routes)
+                && clusters.equals(other.clusters)
+                && endpoints.equals(other.endpoints)
+                && version.equals(other.version);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(listeners, routes, clusters, endpoints, version);
+    }
+
+    @Override
+    public String toString() {
+        return "WaypointConfig[version=" + version + ", listeners=" + listeners.keySet() + ", routes=" + routes.keySet()
+                + ", clusters=" + clusters.keySet() + "]";
     }
 }
