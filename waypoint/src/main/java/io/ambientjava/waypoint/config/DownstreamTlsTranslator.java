@@ -14,7 +14,6 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -25,8 +24,9 @@ import java.util.Set;
  * A filter chain's {@code transport_socket} to a {@link DownstreamTls}: {@code envoy.transport_sockets.tls} with one
  * certificate chain and private key given inline (PEM, read by the mesh's own {@link Pem}: the key as PKCS#8,
  * PKCS#1 RSA or SEC1 EC, as Kubernetes TLS Secrets hold them), optional ALPN protocols, and for mutual TLS an
- * inline {@code validation_context.trusted_ca} with {@code require_client_certificate}. Anything else (SDS, files,
- * SAN matching, TLS parameters) is refused by its field.
+ * inline {@code validation_context.trusted_ca} with {@code require_client_certificate}, and the client names it
+ * accepts ({@code match_typed_subject_alt_names}). Anything else (SDS, files, certificate hashes, TLS parameters) is
+ * refused by its field.
  */
 final class DownstreamTlsTranslator {
 
@@ -48,11 +48,14 @@ final class DownstreamTlsTranslator {
         String cpath = tpath + ".common_tls_context";
         FieldGuard.onlyFields(common, cpath, Set.of("tls_certificates", "alpn_protocols", "validation_context"));
         List<X509Certificate> clientCas = List.of();
+        ClientNameCheck clientNames = new ClientNameCheck(List.of());
         if (common.hasValidationContext()) {
             String vpath = cpath + ".validation_context";
-            FieldGuard.onlyFields(common.getValidationContext(), vpath, Set.of("trusted_ca"));
-            clientCas = certificates(
-                    inline(common.getValidationContext().getTrustedCa(), vpath + ".trusted_ca"), vpath + ".trusted_ca");
+            var validation = common.getValidationContext();
+            FieldGuard.onlyFields(validation, vpath, Set.of("trusted_ca", "match_typed_subject_alt_names"));
+            clientCas = certificates(inline(validation.getTrustedCa(), vpath + ".trusted_ca"), vpath + ".trusted_ca");
+            clientNames = ClientNameCheck.translate(
+                    validation.getMatchTypedSubjectAltNamesList(), vpath + ".match_typed_subject_alt_names");
         }
         boolean requireClientCertificate = tls.hasRequireClientCertificate()
                 && tls.getRequireClientCertificate().getValue();
@@ -77,8 +80,12 @@ final class DownstreamTlsTranslator {
             SslContextBuilder builder = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
             if (!clientCas.isEmpty()) {
                 // As Envoy: with trusted_ca a client certificate is verified when sent, and required only if asked
-                builder.trustManager(clientCas.toArray(X509Certificate[]::new))
-                        .clientAuth(requireClientCertificate ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+                if (clientNames.entries().isEmpty()) {
+                    builder.trustManager(clientCas.toArray(X509Certificate[]::new));
+                } else {
+                    builder.trustManager(new ClientNameCheckingTrustManager(clientCas, clientNames));
+                }
+                builder.clientAuth(requireClientCertificate ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
             }
             SslContext context = builder.sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(
@@ -89,7 +96,7 @@ final class DownstreamTlsTranslator {
                     .build();
             return new DownstreamTls(
                     context, alpn, chain.getFirst().getSubjectX500Principal().getName(), requireClientCertificate);
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception e) {
             throw FieldGuard.invalid(kpath, "cannot make a TLS server context: " + e.getMessage());
         }
     }

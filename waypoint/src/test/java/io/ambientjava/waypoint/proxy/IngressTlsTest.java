@@ -227,6 +227,53 @@ class IngressTlsTest {
         assertThat(v1.seen).extracting(TestUpstream.Seen::uri).containsExactly("/mtls");
     }
 
+    /** Istio's MUTUAL {@code tls.subjectAltNames}: of the CA's clients, only those with a listed name get in. */
+    @Test
+    void mutualTlsWithAllowedNamesAdmitsOnlyTheClientsNamed() throws Exception {
+        certificate("pkcs8-rsa");
+        LocalCommands.selfSigned(dir, "clientca", "client-ca", "sec1-ec");
+        LocalCommands.issuedBy(dir, "clientca", "alice", "alice", "URI:spiffe://cluster.local/ns/shop/sa/alice");
+        LocalCommands.issuedBy(dir, "clientca", "bob", "bob", "URI:spiffe://cluster.local/ns/shop/sa/bob");
+        LocalCommands.issuedBy(dir, "clientca", "carol", "carol", "DNS:carol.shop.example");
+        LocalCommands.issuedBy(dir, "clientca", "nameless", "nameless");
+        TransportSocket plainTls = tlsSocket(pem("tls.crt"), pem("tls.key"), "http/1.1");
+        DownstreamTlsContext.Builder mutual = plainTls.getTypedConfig().unpack(DownstreamTlsContext.class).toBuilder()
+                .setRequireClientCertificate(com.google.protobuf.BoolValue.of(true));
+        mutual.getCommonTlsContextBuilder()
+                .setValidationContext(
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+                                .newBuilder()
+                                .setTrustedCa(DataSource.newBuilder().setInlineString(pem("clientca.crt")))
+                                .addMatchTypedSubjectAltNames(sanMatcher(
+                                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
+                                                .SanType.URI,
+                                        "spiffe://cluster.local/ns/shop/sa/alice"))
+                                .addMatchTypedSubjectAltNames(sanMatcher(
+                                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
+                                                .SanType.DNS,
+                                        "carol.shop.example")));
+        serve(plainTls.toBuilder().setTypedConfig(Any.pack(mutual.build())).build());
+
+        assertThat(curl("/alice", "--cert", "alice.crt", "--key", "alice.key")).isEqualTo("v1 GET /alice\n 1.1");
+        assertThat(curl("/carol", "--cert", "carol.crt", "--key", "carol.key")).isEqualTo("v1 GET /carol\n 1.1");
+        assertThat(curl("/bob", "--cert", "bob.crt", "--key", "bob.key"))
+                .as("same CA, a name not listed")
+                .doesNotContain("v1 GET");
+        assertThat(curl("/nameless", "--cert", "nameless.crt", "--key", "nameless.key"))
+                .as("same CA, no names at all")
+                .doesNotContain("v1 GET");
+        assertThat(v1.seen).extracting(TestUpstream.Seen::uri).containsExactly("/alice", "/carol");
+    }
+
+    private static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher sanMatcher(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType type, String exact) {
+        return io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.newBuilder()
+                .setSanType(type)
+                .setMatcher(io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder()
+                        .setExact(exact))
+                .build();
+    }
+
     @Test
     void requiringClientCertificatesWithoutATrustedCaIsRefusedByField() throws Exception {
         certificate("pkcs8-rsa");
@@ -301,9 +348,9 @@ class IngressTlsTest {
         assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(tlsSocket(cert, key).toBuilder()
                         .setTypedConfig(Any.pack(sanMatching.build()))
                         .build())))
-                .as("client SAN matching is not enforced, so it is refused rather than ignored")
-                .hasMessageContaining("validation_context")
-                .hasMessageContaining("match_typed_subject_alt_names");
+                .as("a matcher without a name type")
+                .hasMessageContaining("validation_context.match_typed_subject_alt_names[0].san_type")
+                .hasMessageContaining("DNS, URI, EMAIL and IP_ADDRESS are supported");
         TransportSocket other = tlsSocket(cert, key).toBuilder()
                 .setName("envoy.transport_sockets.raw_buffer")
                 .build();

@@ -105,8 +105,19 @@ public final class LocalCommands {
      */
     public static void issuedBy(Path dir, String ca, String name, String commonName)
             throws IOException, InterruptedException {
+        issuedBy(dir, ca, name, commonName, null);
+    }
+
+    /** As {@link #issuedBy(Path, String, String, String)}, with openssl's {@code subjectAltName} value (or null). */
+    public static void issuedBy(Path dir, String ca, String name, String commonName, String subjectAltName)
+            throws IOException, InterruptedException {
         run(dir, "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", name + ".key");
-        run(dir, "openssl", "req", "-new", "-key", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + commonName);
+        java.util.List<String> request = new java.util.ArrayList<>(java.util.List.of(
+                "openssl", "req", "-new", "-key", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + commonName));
+        if (subjectAltName != null) {
+            request.addAll(java.util.List.of("-addext", "subjectAltName=" + subjectAltName));
+        }
+        run(dir, request.toArray(String[]::new));
         run(
                 dir,
                 "openssl",
@@ -114,6 +125,8 @@ public final class LocalCommands {
                 "-req",
                 "-in",
                 name + ".csr",
+                "-copy_extensions",
+                "copy",
                 "-CA",
                 ca + ".crt",
                 "-CAkey",

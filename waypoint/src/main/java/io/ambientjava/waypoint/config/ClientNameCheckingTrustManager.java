@@ -1,0 +1,74 @@
+package io.ambientjava.waypoint.config;
+
+import java.net.Socket;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Client certificates checked as Envoy's {@code validation_context} does: first the chain against {@code trusted_ca}
+ * (the JDK's PKIX), then the leaf's names against {@code match_typed_subject_alt_names}. A failure fails the TLS
+ * handshake, so no request of that client is read.
+ */
+final class ClientNameCheckingTrustManager extends X509ExtendedTrustManager {
+
+    private final X509TrustManager chain;
+    private final ClientNameCheck names;
+
+    ClientNameCheckingTrustManager(List<X509Certificate> trustedCas, ClientNameCheck names) throws Exception {
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        for (int i = 0; i < trustedCas.size(); i++) {
+            store.setCertificateEntry("ca-" + i, trustedCas.get(i));
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store);
+        this.chain = (X509TrustManager) factory.getTrustManagers()[0];
+        this.names = names;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] certificates, String authType) throws CertificateException {
+        chain.checkClientTrusted(certificates, authType);
+        names.check(certificates[0]);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] certificates, String authType, Socket socket)
+            throws CertificateException {
+        checkClientTrusted(certificates, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] certificates, String authType, SSLEngine engine)
+            throws CertificateException {
+        checkClientTrusted(certificates, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] certificates, String authType) throws CertificateException {
+        throw new CertificateException("a listener's trust manager checks clients only");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] certificates, String authType, Socket socket)
+            throws CertificateException {
+        checkServerTrusted(certificates, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] certificates, String authType, SSLEngine engine)
+            throws CertificateException {
+        checkServerTrusted(certificates, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return chain.getAcceptedIssuers();
+    }
+}
