@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code credentialName}, the Kubernetes TLS Secret it names, istiod-lite's Envoy xDS to the gateway's ADS client,
  * and curl verifying the certificate; a new certificate in the Secret is served to new connections; the plain HTTP
  * server with {@code tls.httpsRedirect} sends curl to https; a second HTTPS server on the port has its own
- * certificate, picked by SNI; a {@code MUTUAL} server admits only a client certificate from the Secret's CA.
+ * certificate, picked by SNI; a {@code MUTUAL} server admits only a client certificate from the Secret's CA, and
+ * with {@code subjectAltNames} only one carrying a listed name.
  */
 @RequiresCommand({"curl", "openssl"})
 class IngressHttpsFromIstiodLiteTest {
@@ -223,7 +224,8 @@ class IngressHttpsFromIstiodLiteTest {
         secret("first");
         secret("admin", "admin-cert", "21-admin-secret.yaml");
         LocalCommands.selfSigned(keys, "clientca", "client-ca", "sec1-ec");
-        LocalCommands.issuedBy(keys, "clientca", "alice", "alice");
+        LocalCommands.issuedBy(keys, "clientca", "alice", "alice", "URI:spiffe://cluster.local/ns/default/sa/alice");
+        LocalCommands.issuedBy(keys, "clientca", "bob", "bob", "URI:spiffe://cluster.local/ns/default/sa/bob");
         Files.writeString(folder.resolve("22-mtls-secret.yaml"), """
                 apiVersion: v1
                 kind: Secret
@@ -259,6 +261,22 @@ class IngressHttpsFromIstiodLiteTest {
                     .isEqualTo("shop over https");
             assertThat(LocalCommands.curlHttps(keys, "first", HOSTNAME, mutual.port(), "/"))
                     .as("MUTUAL without a client certificate")
+                    .doesNotContain("shop over");
+        }
+        try (DownstreamListener named = DownstreamListener.plain(
+                        bed.group,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        bed.runtime,
+                        "0.0.0.0",
+                        9443)
+                .join()) {
+            assertThat(LocalCommands.curlHttps(
+                            keys, "first", HOSTNAME, named.port(), "/", "--cert", "alice.crt", "--key", "alice.key"))
+                    .as("tls.subjectAltNames names alice")
+                    .isEqualTo("shop over https");
+            assertThat(LocalCommands.curlHttps(
+                            keys, "first", HOSTNAME, named.port(), "/", "--cert", "bob.crt", "--key", "bob.key"))
+                    .as("bob: the same CA, a name not listed")
                     .doesNotContain("shop over");
         }
         try (DownstreamListener plain = DownstreamListener.plain(
@@ -318,6 +336,12 @@ class IngressHttpsFromIstiodLiteTest {
               - port: {number: 8443, name: https-mtls, protocol: HTTPS}
                 hosts: ["shop.example.com"]
                 tls: {mode: MUTUAL, credentialName: mtls-cert}
+              - port: {number: 9443, name: https-mtls-named, protocol: HTTPS}
+                hosts: ["shop.example.com"]
+                tls:
+                  mode: MUTUAL
+                  credentialName: mtls-cert
+                  subjectAltNames: [spiffe://cluster.local/ns/default/sa/alice]
             ---
             apiVersion: networking.istio.io/v1
             kind: VirtualService

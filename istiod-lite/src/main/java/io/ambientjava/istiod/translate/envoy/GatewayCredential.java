@@ -16,9 +16,23 @@ import java.util.function.Consumer;
  * istiod-lite reads only Secrets of type {@code kubernetes.io/tls}.
  *
  * @param source {@code <namespace>/<secret>}
+ * @param clientNames for MUTUAL, the server's {@code tls.subjectAltNames}: a client certificate must carry one
  */
 record GatewayCredential(
-        String source, String certificateChainPem, String privateKeyPem, Optional<String> clientCaPem) {
+        String source,
+        String certificateChainPem,
+        String privateKeyPem,
+        Optional<String> clientCaPem,
+        java.util.List<String> clientNames) {
+
+    GatewayCredential {
+        clientNames = java.util.List.copyOf(clientNames);
+    }
+
+    /** The same credential, admitting only client certificates with one of these names. */
+    GatewayCredential withClientNames(java.util.List<String> names) {
+        return new GatewayCredential(source, certificateChainPem, privateKeyPem, clientCaPem, names);
+    }
 
     /** The credential, or empty with a warning that says what is missing. */
     static Optional<GatewayCredential> resolve(
@@ -42,7 +56,8 @@ record GatewayCredential(
                             : "tls.crt is not a PEM certificate"));
             return Optional.empty();
         }
-        return Optional.of(new GatewayCredential(source, chain.get(), key.get(), Optional.empty()));
+        return Optional.of(
+                new GatewayCredential(source, chain.get(), key.get(), Optional.empty(), java.util.List.of()));
     }
 
     /**
@@ -75,7 +90,8 @@ record GatewayCredential(
             return Optional.empty();
         }
         GatewayCredential c = credential.get();
-        return Optional.of(new GatewayCredential(c.source(), c.certificateChainPem(), c.privateKeyPem(), ca));
+        return Optional.of(
+                new GatewayCredential(c.source(), c.certificateChainPem(), c.privateKeyPem(), ca, java.util.List.of()));
     }
 
     private static Optional<String> value(Secret secret, String name) {

@@ -203,13 +203,11 @@ final class IstioGatewayTranslator {
             return Optional.empty();
         }
         if (mode.equals("MUTUAL")
-                && (!MeshServices.listOrEmpty(tls.getSubjectAltNames()).isEmpty()
-                        || !MeshServices.listOrEmpty(tls.getVerifyCertificateHash())
-                                .isEmpty()
+                && (!MeshServices.listOrEmpty(tls.getVerifyCertificateHash()).isEmpty()
                         || !MeshServices.listOrEmpty(tls.getVerifyCertificateSpki())
                                 .isEmpty())) {
-            warn.accept("HTTPS server on port " + port + ": tls.subjectAltNames and verifyCertificateHash/Spki are not"
-                    + " enforced yet, so the server is not served rather than admit more clients than it names");
+            warn.accept("HTTPS server on port " + port + ": tls.verifyCertificateHash/Spki are not enforced yet, so"
+                    + " the server is not served rather than admit more clients than it names");
             return Optional.empty();
         }
         if (tls.getCredentialName() == null || tls.getCredentialName().isBlank()) {
@@ -219,6 +217,7 @@ final class IstioGatewayTranslator {
         }
         return mode.equals("MUTUAL")
                 ? GatewayCredential.resolveMutual(scope.snapshot, namespace, tls.getCredentialName(), warn)
+                        .map(c -> c.withClientNames(MeshServices.listOrEmpty(tls.getSubjectAltNames())))
                 : GatewayCredential.resolve(scope.snapshot, namespace, tls.getCredentialName(), warn);
     }
 }

@@ -132,9 +132,11 @@ final class ListenerTranslator {
                 .addAlpnProtocols("http/1.1");
         var tls = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.newBuilder();
         credential.clientCaPem().ifPresent(ca -> {
-            common.setValidationContext(
+            var validation =
                     io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.newBuilder()
-                            .setTrustedCa(inline(ca)));
+                            .setTrustedCa(inline(ca));
+            credential.clientNames().forEach(name -> validation.addAllMatchTypedSubjectAltNames(anyTypeNamed(name)));
+            common.setValidationContext(validation);
             tls.setRequireClientCertificate(com.google.protobuf.BoolValue.of(true));
         });
         var socket = io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
@@ -143,6 +145,29 @@ final class ListenerTranslator {
         return listener.toBuilder()
                 .setFilterChains(0, listener.getFilterChains(0).toBuilder().setTransportSocket(socket))
                 .build();
+    }
+
+    /**
+     * A client certificate name as Istio's {@code subjectAltNames} means it: any name of the certificate equal to it,
+     * whatever its type (DNS, URI, email, or an IP address when it is one).
+     */
+    private static List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher> anyTypeNamed(
+            String name) {
+        List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType> types =
+                new java.util.ArrayList<>(List.of(
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.DNS,
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.URI,
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.EMAIL));
+        if (io.ambientjava.istiod.config.IpPrefix.parseAddress(name).isPresent()) {
+            types.add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.IP_ADDRESS);
+        }
+        return types.stream()
+                .map(type -> io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.newBuilder()
+                        .setSanType(type)
+                        .setMatcher(io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder()
+                                .setExact(name))
+                        .build())
+                .toList();
     }
 
     private static io.envoyproxy.envoy.config.core.v3.DataSource inline(String pem) {

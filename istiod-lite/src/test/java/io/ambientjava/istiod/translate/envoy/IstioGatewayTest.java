@@ -184,7 +184,10 @@ class IstioGatewayTest {
                     tls: {mode: MUTUAL, credentialName: no-ca-cert}
                   - port: {number: 10443, name: https-sans, protocol: HTTPS}
                     hosts: ["*"]
-                    tls: {mode: MUTUAL, credentialName: edge-cert, subjectAltNames: [spiffe://x]}
+                    tls: {mode: MUTUAL, credentialName: edge-cert, subjectAltNames: [spiffe://x, 198.18.0.9]}
+                  - port: {number: 11443, name: https-hash, protocol: HTTPS}
+                    hosts: ["*"]
+                    tls: {mode: MUTUAL, credentialName: edge-cert, verifyCertificateHash: ["AB:CD"]}
                 """);
         String caApart = """
                 apiVersion: v1
@@ -201,8 +204,8 @@ class IstioGatewayTest {
                 tlsSecret("no-ca-cert", CERT, KEY)));
         ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
 
-        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_443", "0.0.0.0_8443");
-        for (String listener : List.of("0.0.0.0_443", "0.0.0.0_8443")) {
+        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_443", "0.0.0.0_8443", "0.0.0.0_10443");
+        for (String listener : List.of("0.0.0.0_443", "0.0.0.0_8443", "0.0.0.0_10443")) {
             var tls = tlsOf(edge.listeners().get(listener));
             assertThat(tls.getRequireClientCertificate().getValue())
                     .as(listener)
@@ -219,8 +222,27 @@ class IstioGatewayTest {
                 .extracting(Object::toString)
                 .anySatisfy(w ->
                         assertThat(w).contains("MUTUAL needs the client CA").contains("default/no-ca-cert"))
-                .anySatisfy(w -> assertThat(w).contains("port 10443").contains("subjectAltNames"))
+                .anySatisfy(w -> assertThat(w).contains("port 11443").contains("verifyCertificateHash"))
                 .hasSize(2);
+        assertThat(tlsOf(edge.listeners().get("0.0.0.0_443"))
+                        .getCommonTlsContext()
+                        .getValidationContext()
+                        .getMatchTypedSubjectAltNamesList())
+                .as("no subjectAltNames: any certificate of the CA")
+                .isEmpty();
+        assertThat(tlsOf(edge.listeners().get("0.0.0.0_10443"))
+                        .getCommonTlsContext()
+                        .getValidationContext()
+                        .getMatchTypedSubjectAltNamesList())
+                .extracting(m -> m.getSanType() + " " + m.getMatcher().getExact())
+                .containsExactly(
+                        "DNS spiffe://x",
+                        "URI spiffe://x",
+                        "EMAIL spiffe://x",
+                        "DNS 198.18.0.9",
+                        "URI 198.18.0.9",
+                        "EMAIL 198.18.0.9",
+                        "IP_ADDRESS 198.18.0.9");
     }
 
     @Test
