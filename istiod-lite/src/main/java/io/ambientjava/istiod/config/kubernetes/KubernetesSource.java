@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
@@ -199,11 +198,15 @@ public final class KubernetesSource implements ConfigSource {
         for (WatchedKind watched : options.kinds()) {
             CompletableFuture<Void> outcome = new CompletableFuture<>();
             firstOutcome.put(watched.kind(), outcome);
-            var everywhere =
-                    client.genericKubernetesResources(watched.context()).inAnyNamespace();
-            Informable<GenericKubernetesResource> watchedObjects = watched.fieldSelector()
-                    .<Informable<GenericKubernetesResource>>map(f -> everywhere.withField(f.getKey(), f.getValue()))
-                    .orElse(everywhere);
+            io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable<
+                            GenericKubernetesResource, io.fabric8.kubernetes.api.model.GenericKubernetesResourceList, ?>
+                    watchedObjects =
+                            client.genericKubernetesResources(watched.context()).inAnyNamespace();
+            for (var excluded : watched.excludedFields().entrySet()) {
+                for (String value : excluded.getValue()) {
+                    watchedObjects = watchedObjects.withoutField(excluded.getKey(), value);
+                }
+            }
             SharedIndexInformer<GenericKubernetesResource> informer = watchedObjects.runnableInformer(resyncMillis);
             informer.exceptionHandler((started, failure) -> {
                 listFailed(watched, started, failure);

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A resource kind as the Kubernetes API serves it: the version istiod-lite lists and watches, and the plural that
@@ -59,18 +58,27 @@ public record WatchedKind(ResourceKind kind, String version, String plural) {
     }
 
     /**
-     * The field selector this kind is listed and watched with, as (field, value): of the Secrets only those of type
-     * {@code kubernetes.io/tls}, the gateways' certificates, not every token and Helm release in the cluster.
+     * Secret types never read, as Istio leaves them out of its Secret watch: Helm's release records and service
+     * account tokens. Every other Secret may be a gateway credential ({@code kubernetes.io/tls}, or a generic one
+     * with {@code tls.crt}/{@code tls.key}/{@code ca.crt} or {@code cert}/{@code key}/{@code cacert}, as Istio's
+     * MUTUAL how-to creates them).
      */
-    public Optional<Map.Entry<String, String>> fieldSelector() {
-        return kind == ResourceKind.SECRET ? Optional.of(Map.entry("type", "kubernetes.io/tls")) : Optional.empty();
+    static final List<String> UNREAD_SECRET_TYPES =
+            List.of("helm.sh/release.v1", "kubernetes.io/service-account-token");
+
+    /** The field values this kind is listed and watched without, as field → values ({@code type!=...}). */
+    public Map<String, List<String>> excludedFields() {
+        return kind == ResourceKind.SECRET ? Map.of("type", UNREAD_SECRET_TYPES) : Map.of();
     }
 
-    /** Whether an object meets {@link #fieldSelector()}: an API server that ignores the selector is held to it. */
+    /** Whether an object passes {@link #excludedFields()}: an API server that ignores the selector is held to it. */
     public boolean selects(GenericKubernetesResource object) {
-        return fieldSelector()
-                .map(f -> f.getValue().equals(object.getAdditionalProperties().get(f.getKey())))
-                .orElse(true);
+        for (Map.Entry<String, List<String>> excluded : excludedFields().entrySet()) {
+            if (excluded.getValue().contains(object.getAdditionalProperties().get(excluded.getKey()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public String apiVersion() {

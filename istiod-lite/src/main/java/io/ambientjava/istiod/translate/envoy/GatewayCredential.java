@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * The certificate chain and key an ingress gateway serves, from the Kubernetes Secret a {@code credentialName}
  * names: {@code tls.crt} and {@code tls.key} (a {@code kubernetes.io/tls} Secret) or {@code cert} and {@code key},
  * as Istio reads them; base64 {@code data}, or {@code stringData} in a config folder. From the Kubernetes API
- * istiod-lite reads only Secrets of type {@code kubernetes.io/tls}.
+ * istiod-lite reads Secrets of every type but Helm releases and service account tokens, as Istio does.
  *
  * @param source {@code <namespace>/<secret>}
  * @param clientNames for MUTUAL, the server's {@code tls.subjectAltNames}: a client certificate must carry one
@@ -82,7 +82,7 @@ record GatewayCredential(
         String source = namespace + "/" + credentialName;
         if (ca.isEmpty()) {
             warn.accept("tls.mode MUTUAL needs the client CA: ca.crt in secret " + source + " or in secret " + source
-                    + "-cacert (from the Kubernetes API istiod-lite reads only Secrets of type kubernetes.io/tls)");
+                    + "-cacert");
             return Optional.empty();
         }
         if (!ca.get().contains("-----BEGIN CERTIFICATE-----")) {

@@ -118,8 +118,12 @@ class KubernetesSourceTest {
         assertThat(covered).containsExactlyInAnyOrder(ResourceKind.values());
     }
 
+    /**
+     * As Istio: gateway credentials may be TLS or generic Secrets (Istio's MUTUAL how-to makes a generic one with
+     * ca.crt); Helm release records and service account tokens are never read.
+     */
     @Test
-    void ofTheSecretsOnlyTlsOnesAreRead() {
+    void secretsAreReadButHelmReleasesAndServiceAccountTokens() {
         api.apply("""
                 apiVersion: v1
                 kind: Secret
@@ -129,14 +133,26 @@ class KubernetesSourceTest {
                 ---
                 apiVersion: v1
                 kind: Secret
-                metadata: {name: db-password, namespace: shop}
+                metadata: {name: edge-cert-cacert, namespace: shop}
                 type: Opaque
-                data: {password: aHVudGVyMg==}
+                data: {ca.crt: LS0tLS0=}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: sh.helm.release.v1.shop.v1, namespace: shop}
+                type: helm.sh/release.v1
+                data: {release: aHVudGVyMg==}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: builder-token, namespace: shop, annotations: {kubernetes.io/service-account.name: builder}}
+                type: kubernetes.io/service-account-token
+                data: {token: aHVudGVyMg==}
                 """);
         try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
             assertThat(source.current().all(ResourceKind.SECRET))
                     .extracting(r -> r.key().name())
-                    .containsExactly("edge-cert");
+                    .containsExactlyInAnyOrder("edge-cert", "edge-cert-cacert");
         }
     }
 
