@@ -24,9 +24,9 @@ import java.util.Set;
  * A filter chain's {@code transport_socket} to a {@link DownstreamTls}: {@code envoy.transport_sockets.tls} with one
  * certificate chain and private key given inline (PEM, read by the mesh's own {@link Pem}: the key as PKCS#8,
  * PKCS#1 RSA or SEC1 EC, as Kubernetes TLS Secrets hold them), optional ALPN protocols, and for mutual TLS an
- * inline {@code validation_context.trusted_ca} with {@code require_client_certificate}, and the client names it
- * accepts ({@code match_typed_subject_alt_names}). Anything else (SDS, files, certificate hashes, TLS parameters) is
- * refused by its field.
+ * inline {@code validation_context.trusted_ca} with {@code require_client_certificate}, the client names it
+ * accepts ({@code match_typed_subject_alt_names}) and the certificates or keys it pins ({@code verify_certificate_hash},
+ * {@code verify_certificate_spki}). Anything else (SDS, files, TLS parameters) is refused by its field.
  */
 final class DownstreamTlsTranslator {
 
@@ -49,13 +49,23 @@ final class DownstreamTlsTranslator {
         FieldGuard.onlyFields(common, cpath, Set.of("tls_certificates", "alpn_protocols", "validation_context"));
         List<X509Certificate> clientCas = List.of();
         ClientNameCheck clientNames = new ClientNameCheck(List.of());
+        ClientCertificatePins clientPins = ClientCertificatePins.NONE;
         if (common.hasValidationContext()) {
             String vpath = cpath + ".validation_context";
             var validation = common.getValidationContext();
-            FieldGuard.onlyFields(validation, vpath, Set.of("trusted_ca", "match_typed_subject_alt_names"));
+            FieldGuard.onlyFields(
+                    validation,
+                    vpath,
+                    Set.of(
+                            "trusted_ca",
+                            "match_typed_subject_alt_names",
+                            "verify_certificate_hash",
+                            "verify_certificate_spki"));
             clientCas = certificates(inline(validation.getTrustedCa(), vpath + ".trusted_ca"), vpath + ".trusted_ca");
             clientNames = ClientNameCheck.translate(
                     validation.getMatchTypedSubjectAltNamesList(), vpath + ".match_typed_subject_alt_names");
+            clientPins = ClientCertificatePins.translate(
+                    validation.getVerifyCertificateHashList(), validation.getVerifyCertificateSpkiList(), vpath);
         }
         boolean requireClientCertificate = tls.hasRequireClientCertificate()
                 && tls.getRequireClientCertificate().getValue();
@@ -80,10 +90,10 @@ final class DownstreamTlsTranslator {
             SslContextBuilder builder = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
             if (!clientCas.isEmpty()) {
                 // As Envoy: with trusted_ca a client certificate is verified when sent, and required only if asked
-                if (clientNames.entries().isEmpty()) {
+                if (clientNames.entries().isEmpty() && clientPins.isEmpty()) {
                     builder.trustManager(clientCas.toArray(X509Certificate[]::new));
                 } else {
-                    builder.trustManager(new ClientNameCheckingTrustManager(clientCas, clientNames));
+                    builder.trustManager(new ClientCertificateTrustManager(clientCas, clientNames, clientPins));
                 }
                 builder.clientAuth(requireClientCertificate ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
             }

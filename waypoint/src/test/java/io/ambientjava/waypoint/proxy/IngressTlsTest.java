@@ -265,6 +265,63 @@ class IngressTlsTest {
         assertThat(v1.seen).extracting(TestUpstream.Seen::uri).containsExactly("/alice", "/carol");
     }
 
+    /**
+     * Istio's MUTUAL {@code verifyCertificateHash} / {@code verifyCertificateSpki}: of the CA's clients, only a pinned
+     * certificate (its SHA-256 as openssl prints the fingerprint) or key (base64 SHA-256 of its SubjectPublicKeyInfo).
+     */
+    @Test
+    void mutualTlsWithPinnedCertificatesAdmitsOnlyThosePinned() throws Exception {
+        certificate("pkcs8-rsa");
+        LocalCommands.selfSigned(dir, "clientca", "client-ca", "sec1-ec");
+        LocalCommands.issuedBy(dir, "clientca", "alice", "alice");
+        LocalCommands.issuedBy(dir, "clientca", "carol", "carol");
+        LocalCommands.issuedBy(dir, "clientca", "bob", "bob");
+        String aliceHash = LocalCommands.run(
+                        dir, "openssl", "x509", "-in", "alice.crt", "-noout", "-fingerprint", "-sha256")
+                .strip()
+                .replaceFirst(".*=", "");
+        String carolSpki = LocalCommands.run(
+                        dir,
+                        "sh",
+                        "-c",
+                        "openssl x509 -in carol.crt -pubkey -noout | openssl pkey -pubin -outform der"
+                                + " | openssl dgst -sha256 -binary | base64")
+                .strip();
+        TransportSocket plainTls = tlsSocket(pem("tls.crt"), pem("tls.key"), "http/1.1");
+        DownstreamTlsContext.Builder mutual = plainTls.getTypedConfig().unpack(DownstreamTlsContext.class).toBuilder()
+                .setRequireClientCertificate(com.google.protobuf.BoolValue.of(true));
+        mutual.getCommonTlsContextBuilder()
+                .setValidationContext(
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+                                .newBuilder()
+                                .setTrustedCa(DataSource.newBuilder().setInlineString(pem("clientca.crt")))
+                                .addVerifyCertificateHash(aliceHash)
+                                .addVerifyCertificateSpki(carolSpki));
+        serve(plainTls.toBuilder().setTypedConfig(Any.pack(mutual.build())).build());
+
+        assertThat(curl("/alice", "--cert", "alice.crt", "--key", "alice.key")).isEqualTo("v1 GET /alice\n 1.1");
+        assertThat(curl("/carol", "--cert", "carol.crt", "--key", "carol.key")).isEqualTo("v1 GET /carol\n 1.1");
+        assertThat(curl("/bob", "--cert", "bob.crt", "--key", "bob.key"))
+                .as("same CA, not pinned")
+                .doesNotContain("v1 GET");
+        assertThat(v1.seen).extracting(TestUpstream.Seen::uri).containsExactly("/alice", "/carol");
+
+        DownstreamTlsContext.Builder badPin = mutual.clone();
+        badPin.getCommonTlsContextBuilder().getValidationContextBuilder().addVerifyCertificateHash("AB:CD");
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(plainTls.toBuilder()
+                        .setTypedConfig(Any.pack(badPin.build()))
+                        .build())))
+                .hasMessageContaining("validation_context.verify_certificate_hash[1]")
+                .hasMessageContaining("not a hex SHA-256 digest");
+        DownstreamTlsContext.Builder badSpki = mutual.clone();
+        badSpki.getCommonTlsContextBuilder().getValidationContextBuilder().addVerifyCertificateSpki("bm90IDMyIGJ5dGVz");
+        assertThatThrownBy(() -> ListenerTranslator.translate(httpsListener(plainTls.toBuilder()
+                        .setTypedConfig(Any.pack(badSpki.build()))
+                        .build())))
+                .hasMessageContaining("validation_context.verify_certificate_spki[1]")
+                .hasMessageContaining("not a base64 SHA-256 digest of 32 bytes");
+    }
+
     private static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher sanMatcher(
             io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType type, String exact) {
         return io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.newBuilder()

@@ -16,22 +16,36 @@ import java.util.function.Consumer;
  * istiod-lite reads Secrets of every type but Helm releases and service account tokens, as Istio does.
  *
  * @param source {@code <namespace>/<secret>}
- * @param clientNames for MUTUAL, the server's {@code tls.subjectAltNames}: a client certificate must carry one
+ * @param clientChecks for MUTUAL, what else a client certificate of the CA must have
  */
 record GatewayCredential(
         String source,
         String certificateChainPem,
         String privateKeyPem,
         Optional<String> clientCaPem,
-        java.util.List<String> clientNames) {
+        ClientChecks clientChecks) {
 
-    GatewayCredential {
-        clientNames = java.util.List.copyOf(clientNames);
+    /**
+     * An Istio MUTUAL server's {@code tls.subjectAltNames} (one of them among the certificate's names) and
+     * {@code verifyCertificateHash} / {@code verifyCertificateSpki} (the certificate or its key pinned).
+     */
+    record ClientChecks(
+            java.util.List<String> subjectAltNames,
+            java.util.List<String> certificateHashes,
+            java.util.List<String> spkiHashes) {
+        static final ClientChecks NONE =
+                new ClientChecks(java.util.List.of(), java.util.List.of(), java.util.List.of());
+
+        ClientChecks {
+            subjectAltNames = java.util.List.copyOf(subjectAltNames);
+            certificateHashes = java.util.List.copyOf(certificateHashes);
+            spkiHashes = java.util.List.copyOf(spkiHashes);
+        }
     }
 
-    /** The same credential, admitting only client certificates with one of these names. */
-    GatewayCredential withClientNames(java.util.List<String> names) {
-        return new GatewayCredential(source, certificateChainPem, privateKeyPem, clientCaPem, names);
+    /** The same credential, admitting only client certificates that pass {@code checks}. */
+    GatewayCredential withClientChecks(ClientChecks checks) {
+        return new GatewayCredential(source, certificateChainPem, privateKeyPem, clientCaPem, checks);
     }
 
     /** The credential, or empty with a warning that says what is missing. */
@@ -56,8 +70,7 @@ record GatewayCredential(
                             : "tls.crt is not a PEM certificate"));
             return Optional.empty();
         }
-        return Optional.of(
-                new GatewayCredential(source, chain.get(), key.get(), Optional.empty(), java.util.List.of()));
+        return Optional.of(new GatewayCredential(source, chain.get(), key.get(), Optional.empty(), ClientChecks.NONE));
     }
 
     /**
@@ -91,7 +104,7 @@ record GatewayCredential(
         }
         GatewayCredential c = credential.get();
         return Optional.of(
-                new GatewayCredential(c.source(), c.certificateChainPem(), c.privateKeyPem(), ca, java.util.List.of()));
+                new GatewayCredential(c.source(), c.certificateChainPem(), c.privateKeyPem(), ca, ClientChecks.NONE));
     }
 
     private static Optional<String> value(Secret secret, String name) {

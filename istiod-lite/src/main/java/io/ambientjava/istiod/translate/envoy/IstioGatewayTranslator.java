@@ -202,13 +202,19 @@ final class IstioGatewayTranslator {
                     + " is not supported yet; SIMPLE and MUTUAL (TLS terminated at the gateway) are served");
             return Optional.empty();
         }
-        if (mode.equals("MUTUAL")
-                && (!MeshServices.listOrEmpty(tls.getVerifyCertificateHash()).isEmpty()
-                        || !MeshServices.listOrEmpty(tls.getVerifyCertificateSpki())
-                                .isEmpty())) {
-            warn.accept("HTTPS server on port " + port + ": tls.verifyCertificateHash/Spki are not enforced yet, so"
-                    + " the server is not served rather than admit more clients than it names");
-            return Optional.empty();
+        for (String hash : MeshServices.listOrEmpty(tls.getVerifyCertificateHash())) {
+            if (!hash.replace(":", "").matches("[0-9a-fA-F]{64}")) {
+                warn.accept("HTTPS server on port " + port + ": tls.verifyCertificateHash '" + hash + "' is not a"
+                        + " SHA-256 digest in hex; the server is not served");
+                return Optional.empty();
+            }
+        }
+        for (String spki : MeshServices.listOrEmpty(tls.getVerifyCertificateSpki())) {
+            if (!isSha256InBase64(spki)) {
+                warn.accept("HTTPS server on port " + port + ": tls.verifyCertificateSpki '" + spki + "' is not a"
+                        + " base64 SHA-256 digest; the server is not served");
+                return Optional.empty();
+            }
         }
         if (tls.getCredentialName() == null || tls.getCredentialName().isBlank()) {
             warn.accept("HTTPS server on port " + port + " needs tls.credentialName (certificate files on the"
@@ -217,7 +223,18 @@ final class IstioGatewayTranslator {
         }
         return mode.equals("MUTUAL")
                 ? GatewayCredential.resolveMutual(scope.snapshot, namespace, tls.getCredentialName(), warn)
-                        .map(c -> c.withClientNames(MeshServices.listOrEmpty(tls.getSubjectAltNames())))
+                        .map(c -> c.withClientChecks(new GatewayCredential.ClientChecks(
+                                MeshServices.listOrEmpty(tls.getSubjectAltNames()),
+                                MeshServices.listOrEmpty(tls.getVerifyCertificateHash()),
+                                MeshServices.listOrEmpty(tls.getVerifyCertificateSpki()))))
                 : GatewayCredential.resolve(scope.snapshot, namespace, tls.getCredentialName(), warn);
+    }
+
+    private static boolean isSha256InBase64(String value) {
+        try {
+            return java.util.Base64.getDecoder().decode(value).length == 32;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }

@@ -135,7 +135,10 @@ final class ListenerTranslator {
             var validation =
                     io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.newBuilder()
                             .setTrustedCa(inline(ca));
-            credential.clientNames().forEach(name -> validation.addAllMatchTypedSubjectAltNames(anyTypeNamed(name)));
+            var checks = credential.clientChecks();
+            checks.subjectAltNames().forEach(name -> validation.addAllMatchTypedSubjectAltNames(anyTypeNamed(name)));
+            validation.addAllVerifyCertificateHash(checks.certificateHashes());
+            validation.addAllVerifyCertificateSpki(checks.spkiHashes());
             common.setValidationContext(validation);
             tls.setRequireClientCertificate(com.google.protobuf.BoolValue.of(true));
         });

@@ -166,6 +166,10 @@ class IstioGatewayTest {
                 .satisfies(w -> assertThat(w.toString()).contains("tls.crt is not a PEM certificate"));
     }
 
+    private static final String HASH =
+            "DF:6F:F7:2F:E9:11:6F:0B:E2:BF:95:50:FE:8B:5A:C6:3C:B3:B5:4C:BB:B6:0B:B2:A6:77:35:7C:E0:15:97:E2";
+    private static final String SPKI = "2IEpPESU/mmC/Cm9BNwexfn9ZS5oKYfBxzKGlnD+zU8=";
+
     @Test
     void aMutualServerRequiresClientCertificatesFromItsSecretsCa() throws Exception {
         String ca = CERT.replace("MIIB", "MIIA");
@@ -187,8 +191,15 @@ class IstioGatewayTest {
                     tls: {mode: MUTUAL, credentialName: edge-cert, subjectAltNames: [spiffe://x, 198.18.0.9]}
                   - port: {number: 11443, name: https-hash, protocol: HTTPS}
                     hosts: ["*"]
+                    tls:
+                      mode: MUTUAL
+                      credentialName: edge-cert
+                      verifyCertificateHash: ["%s"]
+                      verifyCertificateSpki: ["%s"]
+                  - port: {number: 12443, name: https-bad-hash, protocol: HTTPS}
+                    hosts: ["*"]
                     tls: {mode: MUTUAL, credentialName: edge-cert, verifyCertificateHash: ["AB:CD"]}
-                """);
+                """.formatted(HASH, SPKI));
         String caApart = """
                 apiVersion: v1
                 kind: Secret
@@ -204,8 +215,8 @@ class IstioGatewayTest {
                 tlsSecret("no-ca-cert", CERT, KEY)));
         ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
 
-        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_443", "0.0.0.0_8443", "0.0.0.0_10443");
-        for (String listener : List.of("0.0.0.0_443", "0.0.0.0_8443", "0.0.0.0_10443")) {
+        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_443", "0.0.0.0_8443", "0.0.0.0_10443", "0.0.0.0_11443");
+        for (String listener : List.of("0.0.0.0_443", "0.0.0.0_8443", "0.0.0.0_10443", "0.0.0.0_11443")) {
             var tls = tlsOf(edge.listeners().get(listener));
             assertThat(tls.getRequireClientCertificate().getValue())
                     .as(listener)
@@ -222,8 +233,15 @@ class IstioGatewayTest {
                 .extracting(Object::toString)
                 .anySatisfy(w ->
                         assertThat(w).contains("MUTUAL needs the client CA").contains("default/no-ca-cert"))
-                .anySatisfy(w -> assertThat(w).contains("port 11443").contains("verifyCertificateHash"))
+                .anySatisfy(w -> assertThat(w)
+                        .contains("port 12443")
+                        .contains("verifyCertificateHash 'AB:CD' is not a SHA-256 digest"))
                 .hasSize(2);
+        var pinned = tlsOf(edge.listeners().get("0.0.0.0_11443"))
+                .getCommonTlsContext()
+                .getValidationContext();
+        assertThat(pinned.getVerifyCertificateHashList()).containsExactly(HASH);
+        assertThat(pinned.getVerifyCertificateSpkiList()).containsExactly(SPKI);
         assertThat(tlsOf(edge.listeners().get("0.0.0.0_443"))
                         .getCommonTlsContext()
                         .getValidationContext()

@@ -12,15 +12,18 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * Client certificates checked as Envoy's {@code validation_context} does: first the chain against {@code trusted_ca}
- * (the JDK's PKIX), then the leaf's names against {@code match_typed_subject_alt_names}. A failure fails the TLS
- * handshake, so no request of that client is read.
+ * (the JDK's PKIX), then the leaf's names against {@code match_typed_subject_alt_names}, then its digest against
+ * {@code verify_certificate_hash} / {@code verify_certificate_spki}. A failure fails the TLS handshake, so no request
+ * of that client is read.
  */
-final class ClientNameCheckingTrustManager extends X509ExtendedTrustManager {
+final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
 
     private final X509TrustManager chain;
     private final ClientNameCheck names;
+    private final ClientCertificatePins pins;
 
-    ClientNameCheckingTrustManager(List<X509Certificate> trustedCas, ClientNameCheck names) throws Exception {
+    ClientCertificateTrustManager(List<X509Certificate> trustedCas, ClientNameCheck names, ClientCertificatePins pins)
+            throws Exception {
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         store.load(null, null);
         for (int i = 0; i < trustedCas.size(); i++) {
@@ -30,12 +33,16 @@ final class ClientNameCheckingTrustManager extends X509ExtendedTrustManager {
         factory.init(store);
         this.chain = (X509TrustManager) factory.getTrustManagers()[0];
         this.names = names;
+        this.pins = pins;
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] certificates, String authType) throws CertificateException {
         chain.checkClientTrusted(certificates, authType);
-        names.check(certificates[0]);
+        if (!names.entries().isEmpty()) {
+            names.check(certificates[0]);
+        }
+        pins.check(certificates[0]);
     }
 
     @Override
