@@ -1,19 +1,11 @@
 package io.ambientjava.waypoint.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
-import io.ambientjava.waypoint.config.EndpointConfig;
-import io.ambientjava.waypoint.telemetry.AccessLogWriter;
-import io.ambientjava.waypoint.telemetry.IstioRequestMetrics;
-import io.ambientjava.waypoint.telemetry.RequestObserver;
-import io.ambientjava.waypoint.telemetry.WaypointTelemetry;
 import io.ambientjava.waypoint.testsupport.Envoy;
-import io.ambientjava.waypoint.testsupport.TelemetryConfigs;
-import io.ambientjava.waypoint.testsupport.TestBed;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -22,22 +14,16 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,7 +34,6 @@ import org.junit.jupiter.api.Test;
  */
 class OtlpGrpcExportTest {
 
-    private static final String TRACE_ID = "5b8efff798038103d269b633813fc60c";
     private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public java.io.InputStream stream(byte[] value) {
@@ -84,58 +69,27 @@ class OtlpGrpcExportTest {
                         .build())
                 .build()
                 .start();
-        AtomicReference<TestBed> bedRef = new AtomicReference<>();
-        WaypointTelemetry telemetry = new WaypointTelemetry(
-                new IstioRequestMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)),
-                new AccessLogWriter(),
-                new WaypointTracing(
-                        "waypoint.default",
-                        cluster -> bedRef.get().runtime.config().endpointsOf(cluster).stream()
-                                .findFirst()
-                                .map(EndpointConfig::address),
-                        Duration.ofMillis(100)),
-                RequestObserver.NONE);
-        try (TestBed bed = new TestBed(telemetry)) {
-            bedRef.set(bed);
-            var up = bed.upstream("v1");
-            String otel = "outbound|4317||otel-collector.istio-system.svc.cluster.local";
-            HttpConnectionManager.Tracing tracing = HttpConnectionManager.Tracing.newBuilder()
-                    .setProvider(io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
-                            .setName("envoy.tracers.opentelemetry")
-                            .setTypedConfig(Any.pack(OpenTelemetryConfig.newBuilder()
-                                    .setServiceName("reviews-waypoint")
-                                    .setGrpcService(GrpcService.newBuilder()
-                                            .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder()
-                                                    .setClusterName(otel))
-                                            .setTimeout(Envoy.seconds(5)))
-                                    .build())))
-                    .build();
-            bed.push(TelemetryConfigs.withHcm(
-                    Envoy.httpListener(TestBed.VIP, TestBed.PORT, TestBed.HOST), hcm -> hcm.setTracing(tracing)));
-            bed.push(Envoy.routes(
-                    TestBed.HOST + ":" + TestBed.PORT,
-                    List.of(Envoy.prefixRoute("/", TestBed.DEFAULT_CLUSTER).build())));
-            bed.cluster(Envoy.edsCluster(TestBed.DEFAULT_CLUSTER).build(), up);
-            bed.push(Envoy.edsCluster(otel).build());
-            bed.push(Envoy.plainEndpoints(
-                    otel, List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), collector.getPort()))));
-            assertThat(bed.send(HttpRequest.newBuilder(URI.create(bed.url("/otlp-grpc")))
-                                    .header("traceparent", "00-" + TRACE_ID + "-eee19b7ec3c1b174-01")
-                                    .build())
-                            .statusCode())
-                    .isEqualTo(200);
-            await().atMost(Duration.ofSeconds(15)).until(() -> {
-                telemetry.tracing().flush();
-                return !received.isEmpty();
-            });
+        String otel = "outbound|4317||otel-collector.istio-system.svc.cluster.local";
+        HttpConnectionManager.Tracing tracing = HttpConnectionManager.Tracing.newBuilder()
+                .setProvider(io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
+                        .setName("envoy.tracers.opentelemetry")
+                        .setTypedConfig(Any.pack(OpenTelemetryConfig.newBuilder()
+                                .setServiceName("reviews-waypoint")
+                                .setGrpcService(GrpcService.newBuilder()
+                                        .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder()
+                                                .setClusterName(otel))
+                                        .setTimeout(Envoy.seconds(5)))
+                                .build())))
+                .build();
+        try (TracedBed bed = new TracedBed(tracing, otel, collector.getPort())) {
+            bed.sendTracedAndAwait("/otlp-grpc", () -> !received.isEmpty());
         } finally {
-            telemetry.close();
             collector.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         UnknownFieldSet request = UnknownFieldSet.parseFrom(received.getFirst());
         UnknownFieldSet resourceSpans = nested(request, 1);
         UnknownFieldSet span = nested(nested(resourceSpans, 2), 2);
-        assertThat(bytes(span, 1)).isEqualTo(ByteString.copyFrom(HexFormat.of().parseHex(TRACE_ID)));
+        assertThat(bytes(span, 1)).isEqualTo(ByteString.copyFrom(HexFormat.of().parseHex(TracedBed.TRACE_ID)));
         assertThat(bytes(span, 5).toString(StandardCharsets.UTF_8)).isNotEmpty();
         List<String> serviceNames = nested(resourceSpans, 1).getField(1).getLengthDelimitedList().stream()
                 .map(OtlpGrpcExportTest::parse)
