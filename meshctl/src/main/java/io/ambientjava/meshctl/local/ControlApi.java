@@ -47,7 +47,7 @@ public final class ControlApi {
      */
     public record WaypointSpec(String namespace, String name, String traffic, String node) {}
 
-    /** One running waypoint as {@code waypoint apply} and {@code waypoint list} show it. */
+    /** One running waypoint as {@code waypoint apply}, {@code waypoint list} and {@code status} show it. */
     public record WaypointInfo(
             String namespace, String name, String traffic, String node, String ip, String principal) {}
 
@@ -63,6 +63,7 @@ public final class ControlApi {
             List<NodeInfo> nodes,
             List<LocalMesh.ComponentHealth> components,
             List<PodInfo> pods,
+            List<WaypointInfo> waypoints,
             List<ServiceInfo> services) {}
 
     /** The body of every refusal: one line for the user. */

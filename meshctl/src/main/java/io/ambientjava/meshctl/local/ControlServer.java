@@ -22,7 +22,8 @@ import java.util.concurrent.Executors;
 
 /**
  * The supervisor's control endpoint on a loopback port: {@code GET /v1/status}, {@code GET|POST /v1/pods},
- * {@code DELETE /v1/pods/<namespace>/<name>}, {@code GET|POST /v1/waypoints}, {@code POST /v1/shutdown}. Every
+ * {@code DELETE /v1/pods/<namespace>/<name>}, {@code GET|POST /v1/waypoints},
+ * {@code DELETE /v1/waypoints/<namespace>/<name>}, {@code POST /v1/shutdown}. Every
  * request must carry the bearer token from the state folder's 0600 token file, so only root (who can read it) drives
  * the mesh.
  */
@@ -107,12 +108,12 @@ final class ControlServer implements AutoCloseable {
                     }
                     default -> {
                         if (method.equals("DELETE") && path.startsWith("/v1/pods/")) {
-                            String[] parts =
-                                    path.substring("/v1/pods/".length()).split("/");
-                            if (parts.length != 2) {
-                                throw new IllegalArgumentException("expected /v1/pods/<namespace>/<name>");
-                            }
+                            String[] parts = namespaceAndName(path, "/v1/pods/");
                             pods.delete(parts[0], parts[1]);
+                            reply(exchange, 200, new Problem(""));
+                        } else if (method.equals("DELETE") && path.startsWith("/v1/waypoints/")) {
+                            String[] parts = namespaceAndName(path, "/v1/waypoints/");
+                            waypoints.delete(parts[0], parts[1]);
                             reply(exchange, 200, new Problem(""));
                         } else {
                             reply(exchange, 404, new Problem("no such request: " + method + " " + path));
@@ -136,6 +137,15 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** {@code <prefix><namespace>/<name>} split in two; anything else is a bad request. */
+    private static String[] namespaceAndName(String path, String prefix) {
+        String[] parts = path.substring(prefix.length()).split("/");
+        if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+            throw new IllegalArgumentException("expected " + prefix + "<namespace>/<name>");
+        }
+        return parts;
+    }
+
     private MeshStatus status() {
         List<ControlApi.NodeInfo> nodes = mesh.nodeNames().stream()
                 .map(n -> new ControlApi.NodeInfo(n, mesh.podSubnet(n)))
@@ -155,7 +165,15 @@ final class ControlServer implements AutoCloseable {
                     String.join(",", ports)));
         }
         return new MeshStatus(
-                mesh.name(), pid, store.dir().toString(), startedAt, nodes, mesh.health(), pods.list(), services);
+                mesh.name(),
+                pid,
+                store.dir().toString(),
+                startedAt,
+                nodes,
+                mesh.health(),
+                pods.list(),
+                waypoints.list(),
+                services);
     }
 
     private void reply(HttpExchange exchange, int status, Object body) throws IOException {

@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code meshctl local up|down|status|waypoint}: a local mesh that outlives the command. {@code up} starts a
  * supervisor in the background that owns the mesh; {@code down} stops it and removes everything the mesh made, also
- * after a crash; {@code status} shows nodes, pods, services and the components' health; {@code waypoint apply|list}
- * ({@link LocalWaypointCommand}) starts and shows its waypoints.
+ * after a crash; {@code status} shows nodes, pods, waypoints, services and the components' health; {@code waypoint
+ * apply|list|delete} ({@link LocalWaypointCommand}) starts, shows and stops its waypoints.
  */
 @Command(
         name = "local",
@@ -237,7 +237,7 @@ public final class LocalCommand implements Runnable {
     @Command(
             name = "status",
             mixinStandardHelpOptions = true,
-            description = "Shows the local mesh's components and their health, nodes, pods and services.")
+            description = "Shows the local mesh's components and their health, nodes, pods, waypoints and services.")
     public static final class Status implements Callable<Integer> {
         @Mixin
         LocalMeshOption mesh;
@@ -288,6 +288,13 @@ public final class LocalCommand implements Runnable {
                 out.println("No pods (meshctl pod run NAME).");
             } else {
                 out.print(PodCommand.table(status.pods()).render());
+            }
+            out.println();
+            if (status.waypoints().isEmpty()) {
+                out.println("No waypoints (meshctl local waypoint apply NAME).");
+            } else {
+                out.print(LocalWaypointCommand.ListWaypoints.table(status.waypoints())
+                        .render());
             }
             out.println();
             if (status.services().isEmpty()) {

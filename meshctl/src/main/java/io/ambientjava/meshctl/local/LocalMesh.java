@@ -58,7 +58,7 @@ public final class LocalMesh implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicInteger(1);
     private int xdsPort;
     private int istiodMonitoringPort;
-    private final Map<String, Integer> proxyMetricsPorts = new ConcurrentHashMap<>();
+    private final Map<MeshProxy, ProxyParts> proxyParts = new ConcurrentHashMap<>();
     private volatile Path prometheusDir;
     private Path tokenFile;
     private UnixToTcpBridge xdsBridge;
@@ -259,80 +259,185 @@ public final class LocalMesh implements AutoCloseable {
             List<String> proxyArgs,
             java.util.function.Function<String, String> fileWithPod)
             throws Exception {
-        SimulatedNode node = nodes.get(nodeName);
-        if (node == null) {
+        if (!nodes.containsKey(nodeName)) {
             throw new IllegalArgumentException("no node " + nodeName + " in this mesh (nodes: " + nodes.keySet() + ")");
         }
         // Named like a pod's network namespace (a dot cannot occur in either name), so that waypoints of the same
         // name in two namespaces get files, logs and namespaces of their own.
         String qualified = namespace + "." + podName;
-        String file = "35-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + qualified + ".yaml";
-        // The pod is listed (without an address) before its CNI ADD, so the node agent already sees
-        // istio.io/dataplane-mode=none and never redirects it.
-        config.apply(file, fileWithPod.apply(proxyPod(podName, namespace, podLabels, serviceAccount, nodeName, null)));
-        Thread.sleep(1300);
-        String token = HexFormat.of().formatHex(randomBytes());
-        proxyTokens.add("""
-                - token: %s
-                  namespace: %s
-                  serviceAccount: %s
-                """.formatted(token, namespace, serviceAccount));
-        writeTokens();
-        Path podTokenFile = dir.resolve(qualified + "-token");
-        Files.writeString(podTokenFile, token);
+        String what = kind.name().toLowerCase(java.util.Locale.ROOT) + " " + qualified;
+        ProxyParts parts = new ProxyParts(what);
+        MeshProxy proxy = null;
+        try {
+            String file = "35-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + qualified + ".yaml";
+            // The pod is listed (without an address) before its CNI ADD, so the node agent already sees
+            // istio.io/dataplane-mode=none and never redirects it.
+            parts.file = file;
+            config.apply(
+                    file, fileWithPod.apply(proxyPod(podName, namespace, podLabels, serviceAccount, nodeName, null)));
+            Thread.sleep(1300);
+            String token = HexFormat.of().formatHex(randomBytes());
+            String tokenEntry = """
+                    - token: %s
+                      namespace: %s
+                      serviceAccount: %s
+                    """.formatted(token, namespace, serviceAccount);
+            parts.tokenEntry = tokenEntry;
+            proxyTokens.add(tokenEntry);
+            writeTokens();
+            Path podTokenFile = dir.resolve(qualified + "-token");
+            parts.tokenFile = podTokenFile;
+            Files.writeString(podTokenFile, token);
 
-        String netnsName = prefix + "-" + qualified;
-        HostCommand.of("ip", "netns", "add", netnsName).check();
-        Path netns = Path.of("/var/run/netns", netnsName);
-        teardown.add(
-                "netns " + netnsName,
-                () -> HostCommand.of("ip", "netns", "del", netnsName).check());
-        String containerId = "ctr-" + HexFormat.of().formatHex(randomBytes());
-        String ip = node.cniChain()
-                .add(new CniChain.PodSandbox(
-                        containerId, namespace, podName, "Kubernetes//Pod/" + namespace + "/" + podName, netns));
-        config.apply(file, fileWithPod.apply(proxyPod(podName, namespace, podLabels, serviceAccount, nodeName, ip)));
+            PodNetwork network =
+                    addPodNetwork(nodeName, namespace, podName, "Kubernetes//Pod/" + namespace + "/" + podName);
+            parts.network = network;
+            Path netns = network.netns();
+            String ip = network.ip();
+            config.apply(
+                    file, fileWithPod.apply(proxyPod(podName, namespace, podLabels, serviceAccount, nodeName, ip)));
 
-        List<String> relay = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--", DemoJars.java()));
-        relay.addAll(List.of("-Xmx16m", "-Xshare:auto"));
-        relay.addAll(SMALL_JVM);
-        relay.addAll(List.of(
-                "-cp",
-                jars.meshctlClasses().toString(),
-                TcpToUnixRelay.class.getName(),
-                "15010",
-                xdsBridge.socket().toString()));
-        launch("istiod relay " + qualified, relay).awaitLine("relay ready", READY_TIMEOUT);
+            List<String> relay = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--", DemoJars.java()));
+            relay.addAll(List.of("-Xmx16m", "-Xshare:auto"));
+            relay.addAll(SMALL_JVM);
+            relay.addAll(List.of(
+                    "-cp",
+                    jars.meshctlClasses().toString(),
+                    TcpToUnixRelay.class.getName(),
+                    "15010",
+                    xdsBridge.socket().toString()));
+            parts.launch("istiod relay " + qualified, relay).awaitLine("relay ready", READY_TIMEOUT);
 
-        List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--", DemoJars.java()));
-        argv.addAll(List.of("-Xmx256m", "--enable-native-access=ALL-UNNAMED"));
-        argv.addAll(SMALL_JVM);
-        argv.addAll(List.of(
-                "-jar",
-                jars.waypoint().toString(),
-                "--xds-address",
-                "127.0.0.1:15010",
-                "--token-file",
-                podTokenFile.toString(),
-                "--pod-name",
-                podName,
-                "--pod-ip",
-                ip,
-                "--worker-threads",
-                "1"));
-        argv.addAll(proxyArgs);
-        ChildProcess process = launch(kind.name().toLowerCase(java.util.Locale.ROOT) + " " + qualified, argv);
-        process.awaitLine(" up: HBONE", READY_TIMEOUT);
-        awaitReady(netns, podName);
-        MeshProxy proxy = new MeshProxy(kind, namespace, gateway, podName, serviceAccount, ip, netns, process);
-        proxies.add(proxy);
-        if (prometheusDir != null) {
-            writeScrapeTargets();
+            List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--", DemoJars.java()));
+            argv.addAll(List.of("-Xmx256m", "--enable-native-access=ALL-UNNAMED"));
+            argv.addAll(SMALL_JVM);
+            argv.addAll(List.of(
+                    "-jar",
+                    jars.waypoint().toString(),
+                    "--xds-address",
+                    "127.0.0.1:15010",
+                    "--token-file",
+                    podTokenFile.toString(),
+                    "--pod-name",
+                    podName,
+                    "--pod-ip",
+                    ip,
+                    "--worker-threads",
+                    "1"));
+            argv.addAll(proxyArgs);
+            ChildProcess process = parts.launch(what, argv);
+            process.awaitLine(" up: HBONE", READY_TIMEOUT);
+            awaitReady(netns, podName);
+            proxy = new MeshProxy(kind, namespace, gateway, podName, serviceAccount, ip, netns, process);
+            proxyParts.put(proxy, parts);
+            proxies.add(proxy);
+            if (prometheusDir != null) {
+                writeScrapeTargets();
+            }
+            progress.accept((kind == MeshProxy.Kind.WAYPOINT ? "waypoint " : "ingress gateway ") + namespace + "/"
+                    + gateway + " on " + nodeName + ": pod " + podName + " " + ip + " (not captured), "
+                    + proxy.principal());
+            return proxy;
+        } catch (Exception | Error e) {
+            // Nothing of a proxy that did not start stays: a second try with the same name starts from scratch.
+            if (proxy != null) {
+                proxies.remove(proxy);
+                proxyParts.remove(proxy);
+            }
+            try {
+                dismantle(parts);
+            } catch (Exception | Error cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
-        progress.accept((kind == MeshProxy.Kind.WAYPOINT ? "waypoint " : "ingress gateway ") + namespace + "/"
-                + gateway + " on " + nodeName + ": pod " + podName + " " + ip + " (not captured), "
-                + proxy.principal());
-        return proxy;
+    }
+
+    /**
+     * Stops a waypoint or ingress gateway and removes all it had, as deleting its Gateway does in a cluster: its
+     * processes (the proxy and its istiod relay), CNI DEL through its node's chain and its network namespace, its
+     * config file (Gateway, Service, Pod), its CA token. Every step is tried; the first failure is thrown.
+     */
+    public void removeProxy(MeshProxy proxy) throws Exception {
+        ProxyParts parts = proxyParts.remove(proxy);
+        if (parts == null) {
+            throw new IllegalArgumentException(proxy.podName() + " is not a proxy of this mesh (any more)");
+        }
+        proxies.remove(proxy);
+        dismantle(parts);
+        progress.accept(parts.what + " removed");
+    }
+
+    /** What {@link #startProxy} made for one proxy, filled in as it goes, so exactly that can be undone. */
+    private final class ProxyParts {
+        final String what;
+        final List<AutoCloseable> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile String file;
+        volatile String tokenEntry;
+        volatile Path tokenFile;
+        volatile PodNetwork network;
+        /** Its 15020 on the host's loopback (Prometheus), once forwarded. */
+        volatile Integer metricsPort;
+
+        ProxyParts(String what) {
+            this.what = what;
+        }
+
+        ChildProcess launch(String name, List<String> argv) {
+            ChildProcess process = LocalMesh.this.launch(name, argv);
+            processes.add(process);
+            return process;
+        }
+    }
+
+    /**
+     * Undoes {@code parts} in the order {@link LocalPods} deletes a pod: processes, CNI DEL and netns, then its
+     * config file and token. Each step runs even when an earlier one failed; the first failure is thrown. The same
+     * steps registered with the teardown at start (process close, netns removal) do nothing once done here.
+     */
+    private void dismantle(ProxyParts parts) throws Exception {
+        List<Teardown.Step> steps = new ArrayList<>();
+        for (AutoCloseable process : parts.processes.reversed()) {
+            steps.add(() -> {
+                process.close();
+                if (process instanceof ChildProcess child) {
+                    children.remove(child);
+                }
+            });
+        }
+        if (parts.network != null) {
+            steps.add(() -> removePodNetwork(parts.network));
+        }
+        if (parts.file != null) {
+            steps.add(() -> config.remove(parts.file));
+        }
+        if (parts.tokenEntry != null) {
+            steps.add(() -> {
+                proxyTokens.remove(parts.tokenEntry);
+                writeTokens();
+            });
+        }
+        if (parts.tokenFile != null) {
+            steps.add(() -> Files.deleteIfExists(parts.tokenFile));
+        }
+        if (prometheusDir != null) {
+            steps.add(this::writeScrapeTargets);
+        }
+        Exception first = null;
+        for (Teardown.Step step : steps) {
+            try {
+                step.run();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** Readiness (15021) turns on once the first config from istiod-lite is applied. */
@@ -462,10 +567,18 @@ public final class LocalMesh implements AutoCloseable {
                 .append("\"}}"));
         StringBuilder proxyTargets = new StringBuilder("[");
         for (MeshProxy proxy : proxies) {
-            Integer port = proxyMetricsPorts.get(proxy.podName());
+            ProxyParts parts = proxyParts.get(proxy);
+            if (parts == null) {
+                continue; // being removed
+            }
+            Integer port = parts.metricsPort;
             if (port == null) {
-                port = forwardToHost(proxy.netns(), proxy.podName() + "-metrics", MeshProxy.METRICS_PORT);
-                proxyMetricsPorts.put(proxy.podName(), port);
+                port = forwardToHost(
+                        proxy.netns(),
+                        proxy.namespace() + "." + proxy.podName() + "-metrics",
+                        MeshProxy.METRICS_PORT,
+                        parts.processes);
+                parts.metricsPort = port;
             }
             proxyTargets
                     .append(proxyTargets.length() > 1 ? "," : "")
@@ -483,7 +596,7 @@ public final class LocalMesh implements AutoCloseable {
     }
 
     /** Brings {@code 127.0.0.1:port} of a netns to a free port on the host's loopback; returns that port. */
-    private int forwardToHost(Path netns, String name, int port) throws Exception {
+    private int forwardToHost(Path netns, String name, int port, List<AutoCloseable> owned) throws Exception {
         Path socket = dir.resolve(name + ".sock");
         List<String> bridge = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--", DemoJars.java()));
         bridge.addAll(List.of("-Xmx16m", "-Xshare:auto"));
@@ -494,9 +607,12 @@ public final class LocalMesh implements AutoCloseable {
                 UnixToTcpBridge.class.getName(),
                 socket.toString(),
                 Integer.toString(port)));
-        launch("bridge " + name, bridge).awaitLine("bridge ready", READY_TIMEOUT);
+        ChildProcess process = launch("bridge " + name, bridge);
+        owned.add(process);
+        process.awaitLine("bridge ready", READY_TIMEOUT);
         TcpToUnixRelay relay = TcpToUnixRelay.start(0, socket);
         teardown.add("relay to " + socket, relay::close);
+        owned.add(relay::close);
         return relay.port();
     }
 

@@ -99,6 +99,11 @@ public final class LocalMeshClient {
         return send("GET", "/v1/waypoints", null, TIMEOUT, new TypeReference<>() {});
     }
 
+    /** Stops a waypoint and removes all it had; fails with "waypoint NS/NAME not found" for an unknown one. */
+    public void deleteWaypoint(String namespace, String name) {
+        send("DELETE", "/v1/waypoints/" + namespace + "/" + name, null, POD_TIMEOUT, new TypeReference<Problem>() {});
+    }
+
     public void shutdown() {
         send("POST", "/v1/shutdown", null, TIMEOUT, new TypeReference<Problem>() {});
     }

@@ -21,22 +21,27 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code meshctl local waypoint apply|list}: waypoints of the local mesh, as {@code istioctl waypoint apply|list}
- * makes and shows them in a cluster. The supervisor starts each (its Gateway, Service and pod running waypoint.jar)
- * and stops it with the mesh.
+ * {@code meshctl local waypoint apply|list|delete}: waypoints of the local mesh, as {@code istioctl waypoint
+ * apply|list|delete} makes, shows and removes them in a cluster. The supervisor starts each (its Gateway, Service and
+ * pod running waypoint.jar) and stops it on delete or with the mesh.
  */
 @Command(
         name = "waypoint",
         mixinStandardHelpOptions = true,
-        description = "Applies and lists waypoints of the local mesh (what istioctl waypoint does in a cluster).",
-        subcommands = {LocalWaypointCommand.Apply.class, LocalWaypointCommand.ListWaypoints.class})
+        description =
+                "Applies, lists and deletes waypoints of the local mesh (what istioctl waypoint does in a cluster).",
+        subcommands = {
+            LocalWaypointCommand.Apply.class,
+            LocalWaypointCommand.ListWaypoints.class,
+            LocalWaypointCommand.Delete.class
+        })
 public final class LocalWaypointCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a subcommand is required (apply, list)");
+        throw new ParameterException(spec.commandLine(), "a subcommand is required (apply, list, delete)");
     }
 
     @Command(
@@ -162,6 +167,46 @@ public final class LocalWaypointCommand implements Runnable {
             Table table = new Table("NAMESPACE", "NAME", "TRAFFIC", "NODE", "IP", "PRINCIPAL");
             waypoints.forEach(w -> table.row(w.namespace(), w.name(), w.traffic(), w.node(), w.ip(), w.principal()));
             return table;
+        }
+    }
+
+    @Command(
+            name = "delete",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Deletes a waypoint: stops its pod NAME-0 (waypoint.jar and its istiod relay), runs CNI DEL through"
+                        + " its node's chain, removes its network namespace, its Gateway, Service and Pod, and its CA"
+                        + " token. The name can then be applied again.",
+                "Labels that name it (istio.io/use-waypoint) stay, as in a cluster.",
+                "Example: meshctl local waypoint delete web-wp -n default"
+            })
+    public static final class Delete implements Callable<Integer> {
+        @Mixin
+        LocalMeshOption mesh;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The waypoint's name.")
+        String name;
+
+        @Option(
+                names = {"-n", "--namespace"},
+                defaultValue = "default",
+                description = "Namespace (default: ${DEFAULT-VALUE}).")
+        String namespace;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try {
+                PodArguments.checkName("waypoint", name);
+                PodArguments.checkName("namespace", namespace);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            mesh.connect().deleteWaypoint(namespace, name);
+            spec.commandLine().getOut().println("waypoint " + namespace + "/" + name + " deleted");
+            return ExitCodes.OK;
         }
     }
 }

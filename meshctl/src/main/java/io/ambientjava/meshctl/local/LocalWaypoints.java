@@ -9,17 +9,28 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.NoSuchElementException;
 
 /**
  * The waypoints of a running local mesh, owned by its supervisor: each started with {@link LocalMesh#addWaypoint}
- * (its Gateway, Service and pod, waypoint.jar in the pod's netns), which also registers its teardown with the mesh.
+ * (its Gateway, Service and pod, waypoint.jar in the pod's netns), which also registers its teardown with the mesh,
+ * and deleted with {@link LocalMesh#removeProxy} before that when asked.
  */
 final class LocalWaypoints {
     private final LocalMesh mesh;
     private final MeshConfigStore store;
-    /** By {@code namespace/name}; null while it starts. */
-    private final Map<String, WaypointInfo> waypoints = new LinkedHashMap<>();
+    /** By {@code namespace/name}, from the moment its apply is accepted until its delete is done. */
+    private final Map<String, Waypoint> waypoints = new LinkedHashMap<>();
+
+    /** Where a waypoint is in its life; only a running one is listed and can be deleted. */
+    private enum State {
+        STARTING,
+        RUNNING,
+        DELETING
+    }
+
+    /** {@code info} and {@code proxy} are null while it starts. */
+    private record Waypoint(State state, WaypointInfo info, MeshProxy proxy) {}
 
     LocalWaypoints(LocalMesh mesh, MeshConfigStore store) {
         this.mesh = mesh;
@@ -30,7 +41,7 @@ final class LocalWaypoints {
         return namespace + "/" + name;
     }
 
-    /** Starts the waypoint; returns once it has its config from istiod-lite. */
+    /** Starts the waypoint; returns once it has its config from istiod-lite. On failure nothing of it is left. */
     WaypointInfo apply(WaypointSpec spec) throws Exception {
         PodArguments.checkName("namespace", spec.namespace());
         PodArguments.checkName("waypoint", spec.name());
@@ -42,11 +53,14 @@ final class LocalWaypoints {
         }
         String key = key(spec.namespace(), spec.name());
         synchronized (waypoints) {
-            if (waypoints.containsKey(key)) {
+            Waypoint existing = waypoints.get(key);
+            if (existing != null) {
                 throw new IllegalStateException("waypoint " + key + " already exists"
-                        + (waypoints.get(key) == null
-                                ? " (it is starting)"
-                                : " (on " + waypoints.get(key).node() + ")"));
+                        + switch (existing.state()) {
+                            case STARTING -> " (it is starting)";
+                            case RUNNING -> " (on " + existing.info().node() + ")";
+                            case DELETING -> " (it is being deleted; try again)";
+                        });
             }
             // What the waypoint makes under its own names: its Gateway and Service, and its pod <name>-0.
             for (ResourceKey taken : List.of(
@@ -59,14 +73,15 @@ final class LocalWaypoints {
                             + " already exists, and the waypoint makes its own of that name");
                 }
             }
-            waypoints.put(key, null);
+            waypoints.put(key, new Waypoint(State.STARTING, null, null));
         }
         try {
+            // LocalMesh removes whatever it had made when the start fails, so the same name can be applied again.
             MeshProxy proxy = mesh.addWaypoint(spec.namespace(), spec.name(), node, traffic);
             WaypointInfo info = new WaypointInfo(
                     spec.namespace(), spec.name(), traffic.label(), node, proxy.ip(), proxy.principal());
             synchronized (waypoints) {
-                waypoints.put(key, info);
+                waypoints.put(key, new Waypoint(State.RUNNING, info, proxy));
             }
             return info;
         } catch (Exception | Error e) {
@@ -77,11 +92,40 @@ final class LocalWaypoints {
         }
     }
 
-    /** The running waypoints (not those still starting), by namespace and name. */
+    /**
+     * Stops the waypoint and removes all it had ({@link LocalMesh#removeProxy}): its processes, CNI DEL and netns,
+     * its Gateway, Service and Pod, its CA token. Afterwards it is no longer listed and the name can be applied again,
+     * also when a step of the removal failed (that failure is thrown).
+     */
+    void delete(String namespace, String name) throws Exception {
+        String key = key(namespace, name);
+        Waypoint waypoint;
+        synchronized (waypoints) {
+            waypoint = waypoints.get(key);
+            if (waypoint == null) {
+                throw new NoSuchElementException("waypoint " + key + " not found");
+            }
+            if (waypoint.state() != State.RUNNING) {
+                throw new IllegalStateException("waypoint " + key + " is "
+                        + (waypoint.state() == State.STARTING ? "still starting" : "being deleted") + "; try again");
+            }
+            waypoints.put(key, new Waypoint(State.DELETING, waypoint.info(), waypoint.proxy()));
+        }
+        try {
+            mesh.removeProxy(waypoint.proxy());
+        } finally {
+            synchronized (waypoints) {
+                waypoints.remove(key);
+            }
+        }
+    }
+
+    /** The running waypoints (not those starting or being deleted), by namespace and name. */
     List<WaypointInfo> list() {
         synchronized (waypoints) {
             return waypoints.values().stream()
-                    .filter(Objects::nonNull)
+                    .filter(w -> w.state() == State.RUNNING)
+                    .map(Waypoint::info)
                     .sorted(Comparator.comparing(WaypointInfo::namespace).thenComparing(WaypointInfo::name))
                     .toList();
         }

@@ -37,6 +37,7 @@ class LocalMeshCliTest {
             {"pod", "run", "web"},
             {"local", "waypoint", "apply", "web-wp", "--for", "workload"},
             {"local", "waypoint", "list"},
+            {"local", "waypoint", "delete", "web-wp"},
             {"label", "namespace", "default", "istio.io/dataplane-mode=ambient"}
         }) {
             MeshctlRun run = MeshctlRun.of(command);
@@ -238,10 +239,41 @@ class LocalMeshCliTest {
     }
 
     @Test
+    void waypointDeleteArgumentsAreCheckedBeforeAnythingElse() {
+        MeshctlRun noName = MeshctlRun.of("local", "waypoint", "delete");
+        assertThat(noName.exit())
+                .as("NAME is required (no default, as istioctl's)")
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(noName.errLines()).singleElement().asString().startsWith("meshctl: Missing required parameter");
+        MeshctlRun badName = MeshctlRun.of("local", "waypoint", "delete", "Web_WP");
+        assertThat(badName.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badName.errLines())
+                .singleElement()
+                .asString()
+                .startsWith("meshctl: invalid waypoint name 'Web_WP'")
+                .endsWith("(see meshctl local waypoint delete --help)");
+        MeshctlRun badNamespace = MeshctlRun.of("local", "waypoint", "delete", "web-wp", "-n", "Shop");
+        assertThat(badNamespace.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badNamespace.errLines())
+                .singleElement()
+                .asString()
+                .startsWith("meshctl: invalid namespace name 'Shop'");
+        assertThat(MeshctlRun.of("local", "waypoint", "delete", "web-wp", "other")
+                        .exit())
+                .as("one waypoint per delete")
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(MeshctlRun.of("local", "waypoint", "delete", "web-wp", "-n", "shop", "--mesh", "lab")
+                        .errLines())
+                .as("valid arguments get as far as finding the mesh")
+                .containsExactly(
+                        "meshctl: no local mesh 'lab' is running; start one with `meshctl local up --mesh lab` (as root)");
+    }
+
+    @Test
     void subcommandsAreListed() {
         assertThat(MeshctlRun.of("--help").out()).contains("local", "apply", "delete", "label", "pod");
         assertThat(MeshctlRun.of("local", "--help").out()).contains("up", "down", "status", "waypoint");
-        assertThat(MeshctlRun.of("local", "waypoint", "--help").out()).contains("apply", "list");
+        assertThat(MeshctlRun.of("local", "waypoint", "--help").out()).contains("apply", "list", "delete");
         assertThat(MeshctlRun.of("local", "waypoint").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(MeshctlRun.of("pod", "--help").out()).contains("run", "list", "delete", "exec");
         assertThat(MeshctlRun.of("local").exit()).isEqualTo(ExitCodes.USAGE);

@@ -33,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The local mesh as a user drives it, through the built {@code meshctl.jar} as separate processes (so the supervisor
  * really outlives each command): up, apply a Service and a VirtualService, label the namespace, run two pods, call
- * one from the other through the ztunnels, apply a waypoint for one pod's address and call it through that,
- * unlabel (traffic no longer passes ztunnel), delete the pods, down; and nothing of the mesh (the waypoint's pod
- * and processes too) is left.
+ * one from the other through the ztunnels, apply a waypoint for one pod's address and call it through that, delete
+ * the waypoint (nothing of it left; the name applies again), unlabel (traffic no longer passes ztunnel), delete the
+ * pods, down; and nothing of the mesh is left.
  */
 @RequiresRoot
 @RequiresCommand({"ip", "nft", "nsenter", "curl", "setsid"})
@@ -164,6 +164,10 @@ class LocalMeshCommandsIT {
                 .contains("pod nobody in namespace default not found in local mesh");
         assertThat(meshctl("label", "pod", "web", "tier-").out()).contains("pod/web labeled");
 
+        String meshName = status.path("name").asText();
+        Path meshDir = Path.of(status.path("configDir").asText()).getParent();
+        long processesWithoutWaypoint = meshProcesses(meshDir);
+
         // A waypoint of web's own (istioctl waypoint apply --for workload, then the pod's istio.io/use-waypoint):
         // calls to web's address pass it, so web sees the waypoint's address as its peer instead of client's.
         Run waypoint = meshctl("local", "waypoint", "apply", "web-wp", "--for", "workload", "--node", "node-b");
@@ -194,6 +198,28 @@ class LocalMeshCommandsIT {
                 });
         assertThat(meshctl("label", "pod", "web", "istio.io/use-waypoint-").out())
                 .contains("pod/web labeled");
+
+        // istioctl waypoint delete: its processes, CNI DEL and netns, Gateway/Service/Pod and token go; the name is
+        // free again (applied on the default node this time, node-a, and deleted again).
+        assertThat(meshctl("local", "status").out())
+                .containsPattern("default +web-wp +workload +node-b +" + Pattern.quote(waypointIp) + " ");
+        Run deleted = meshctl("local", "waypoint", "delete", "web-wp");
+        assertThat(deleted.out()).as(deleted.err()).isEqualTo("waypoint default/web-wp deleted\n");
+        assertThat(meshctl("local", "waypoint", "list").out()).isEqualTo("No waypoints.\n");
+        assertWaypointGone(meshName, meshDir, processesWithoutWaypoint);
+        Run deletedAgain = meshctl("local", "waypoint", "delete", "web-wp");
+        assertThat(deletedAgain.exit()).isEqualTo(1);
+        assertThat(deletedAgain.err()).isEqualTo("meshctl: waypoint default/web-wp not found\n");
+        Run reapplied = meshctl("local", "waypoint", "apply", "web-wp", "--for", "workload");
+        assertThat(reapplied.out()).as(reapplied.err()).contains("waypoint default/web-wp applied on node-a");
+        assertThat(meshctl("local", "waypoint", "list").out()).containsPattern("default +web-wp +workload +node-a ");
+        assertThat(meshctl("local", "waypoint", "delete", "web-wp").out())
+                .isEqualTo("waypoint default/web-wp deleted\n");
+        assertWaypointGone(meshName, meshDir, processesWithoutWaypoint);
+        assertThat(status().get("waypoints"))
+                .as("status lists waypoints")
+                .isNotNull()
+                .isEmpty();
         // Calls made meanwhile (direct ones before the push, the waypoint's) may have counted; the direct call out of
         // the mesh below must not add to what is counted now.
         throughZtunnel = inboundConnections(metricsPort);
@@ -219,8 +245,6 @@ class LocalMeshCommandsIT {
         assertThat(meshctl("delete", "-f", manifests.toString()).out())
                 .contains("service/web deleted", "virtualservice.networking.istio.io/web deleted");
 
-        String meshName = status().path("name").asText();
-        Path meshDir = Path.of(status().path("configDir").asText()).getParent();
         Run down = meshctl("local", "down");
         assertThat(down.exit()).as(down.out() + down.err()).isZero();
         assertThat(down.out()).contains("is down: no processes, network namespaces, files or state folder left");
@@ -231,6 +255,25 @@ class LocalMeshCommandsIT {
         Run after = meshctl("local", "status");
         assertThat(after.exit()).isEqualTo(1);
         assertThat(after.err()).contains("no local mesh '" + mesh + "' is running", "meshctl local up --mesh " + mesh);
+    }
+
+    /** Nothing of waypoint default/web-wp is left in the running mesh. */
+    private static void assertWaypointGone(String meshName, Path meshDir, long processesWithoutWaypoint)
+            throws IOException {
+        assertThat(HostCommand.of("ip", "netns", "list").run().stdout()).doesNotContain(meshName + "-default.web-wp-0");
+        assertThat(meshDir.resolve("config/35-waypoint-default.web-wp-0.yaml")).doesNotExist();
+        assertThat(meshDir.resolve("default.web-wp-0-token")).doesNotExist();
+        assertThat(Files.readString(meshDir.resolve("ca-tokens.yaml"))).doesNotContain("serviceAccount: web-wp");
+        assertThat(meshProcesses(meshDir))
+                .as("the waypoint and its istiod relay have stopped")
+                .isEqualTo(processesWithoutWaypoint);
+    }
+
+    /** The mesh's processes (their command lines name its folder: its jars are copied there). */
+    private static long meshProcesses(Path meshDir) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains(meshDir.toString()))
+                .count();
     }
 
     private JsonNode status() throws Exception {
