@@ -53,6 +53,12 @@ final class GatewayApiTranslator {
             }
             Optional<GatewayCredential> tls;
             if (protocol.equals("HTTPS")) {
+                if (validatesClients(gateway, listener.getPort())) {
+                    warn.accept("HTTPS listener '" + listener.getName() + "': client certificate validation"
+                            + " (spec.tls.frontend) is not supported yet, so port " + listener.getPort()
+                            + " is not served rather than admit clients without a certificate");
+                    continue;
+                }
                 tls = credential(listener, namespace, warn);
                 if (tls.isEmpty()) {
                     continue;
@@ -229,6 +235,21 @@ final class GatewayApiTranslator {
                 || listener.getAllowedRoutes().getNamespaces() == null
                 || listener.getAllowedRoutes().getNamespaces().getFrom() == null
                 || listener.getAllowedRoutes().getNamespaces().getFrom().equals("Same");
+    }
+
+    /** Whether {@code spec.tls.frontend} asks for client certificates on {@code port} (its default, or that port's). */
+    private static boolean validatesClients(Gateway gateway, int port) {
+        var tls = gateway.getSpec().getTls();
+        var frontend = tls == null ? null : tls.getFrontend();
+        if (frontend == null) {
+            return false;
+        }
+        for (var perPort : MeshServices.listOrEmpty(frontend.getPerPort())) {
+            if (perPort.getPort() != null && perPort.getPort() == port) {
+                return perPort.getTls() != null && perPort.getTls().getValidation() != null;
+            }
+        }
+        return frontend.getDefault() != null && frontend.getDefault().getValidation() != null;
     }
 
     /**

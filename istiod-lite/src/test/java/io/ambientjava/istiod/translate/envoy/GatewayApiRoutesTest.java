@@ -155,6 +155,58 @@ class GatewayApiRoutesTest {
                 .satisfies(w -> assertThat(w.toString()).contains("elsewhere").contains("ReferenceGrant"));
     }
 
+    /**
+     * Gateway API client certificate validation ({@code spec.tls.frontend}) is not implemented: the HTTPS ports it
+     * covers are not served at all, rather than served without asking for a client certificate.
+     */
+    @Test
+    void frontendClientValidationIsReportedAndItsPortsAreNotServed() {
+        String secret = """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: public-cert, namespace: default}
+                type: kubernetes.io/tls
+                stringData: {tls.crt: "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n",
+                  tls.key: "-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----\\n"}
+                """;
+        String gateway = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: public, namespace: default}
+                spec:
+                  gatewayClassName: istio
+                  tls:
+                    frontend: %s
+                  listeners:
+                  - name: secure
+                    port: 8443
+                    protocol: HTTPS
+                    tls: {mode: Terminate, certificateRefs: [{name: public-cert}]}
+                  - name: mtls
+                    port: 9443
+                    protocol: HTTPS
+                    tls: {mode: Terminate, certificateRefs: [{name: public-cert}]}
+                """;
+        String validation = "{validation: {caCertificateRefs: [{group: \"\", kind: ConfigMap, name: client-ca}]}}";
+        String route = ROUTE.replace("sectionName: web", "sectionName: secure");
+        var translation =
+                translate(with(gateway.formatted("{perPort: [{port: 9443, tls: " + validation + "}]}"), route, secret));
+        assertThat(translation.of(ProxyId.gateway("default", "public")).listeners())
+                .containsOnlyKeys("0.0.0.0_8443");
+        assertThat(translation.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString())
+                        .contains("HTTPS listener 'mtls'")
+                        .contains("spec.tls.frontend")
+                        .contains("port 9443 is not served"));
+
+        var everywhere = translate(with(gateway.formatted("{default: " + validation + "}"), route, secret));
+        assertThat(everywhere.of(ProxyId.gateway("default", "public")).listeners())
+                .as("the default applies to every port")
+                .isEmpty();
+        assertThat(everywhere.warnings()).hasSize(2);
+    }
+
     @Test
     void aBackendInAnotherNamespaceIsUsedOnlyWithAReferenceGrantThere() {
         String otherService = """
