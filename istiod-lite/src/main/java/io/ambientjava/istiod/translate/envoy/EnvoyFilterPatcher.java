@@ -1,7 +1,5 @@
 package io.ambientjava.istiod.translate.envoy;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.ambientjava.istiod.config.ConfigResource;
 import io.ambientjava.istiod.config.ResourceKey;
 import io.ambientjava.istiod.config.ResourceKind;
@@ -194,68 +192,44 @@ final class EnvoyFilterPatcher {
                             != listener.getAddress().getSocketAddress().getPortValue()) {
                 continue;
             }
-            Listener.Builder patchedListener = null;
-            // Every chain with a connection manager: one on a service listener, one per pod on inbound-pod.
-            for (int c = 0; c < listener.getFilterChainsCount(); c++) {
-                var chain = listener.getFilterChains(c);
-                Optional<HttpConnectionManager> hcm = connectionManager(chain);
-                if (hcm.isEmpty()) {
-                    continue; // a TCP chain
-                }
-                HttpConnectionManager manager = hcm.get();
-                String name = patch.filter().getName();
+            String name = patch.filter().getName();
+            Listener patched = ConnectionManagers.patch(listener, manager -> {
                 if (manager.getHttpFiltersList().stream()
                         .anyMatch(f -> f.getName().equals(name))) {
                     scope.warn(
                             key,
                             "listener " + listener.getName() + " of " + proxy + " already has " + name
                                     + " from an EnvoyFilter applied before this one; not inserted twice");
-                    continue;
+                    return manager;
                 }
-                int at = 0;
-                if (patch.beforeRouter()) {
-                    for (int i = 0; i < manager.getHttpFiltersCount(); i++) {
-                        if (manager.getHttpFilters(i).getName().equals(EnvoyNames.ROUTER_FILTER)) {
-                            at = i;
-                        }
-                    }
-                }
-                var patched = manager.toBuilder().clearHttpFilters();
-                for (int i = 0; i < manager.getHttpFiltersCount(); i++) {
-                    if (i == at) {
-                        patched.addHttpFilters(patch.filter());
-                    }
-                    patched.addHttpFilters(manager.getHttpFilters(i));
-                }
-                patchedListener = patchedListener == null ? listener.toBuilder() : patchedListener;
-                patchedListener.setFilterChains(
-                        c,
-                        chain.toBuilder()
-                                .setFilters(
-                                        0, chain.getFilters(0).toBuilder().setTypedConfig(Any.pack(patched.build()))));
-            }
-            if (patchedListener != null) {
-                entry.setValue(patchedListener.build());
+                return withFilter(manager, patch);
+            });
+            if (patched != listener) {
+                entry.setValue(patched);
                 changed = true;
             }
         }
         return changed;
     }
 
-    private static Optional<HttpConnectionManager> connectionManager(
-            io.envoyproxy.envoy.config.listener.v3.FilterChain chain) {
-        if (chain.getFiltersCount() != 1) {
-            return Optional.empty();
+    /** The patch's filter inserted first, or before the router. */
+    private static HttpConnectionManager withFilter(HttpConnectionManager manager, EnvoyFilterPatch.HttpFilter patch) {
+        int at = 0;
+        if (patch.beforeRouter()) {
+            for (int i = 0; i < manager.getHttpFiltersCount(); i++) {
+                if (manager.getHttpFilters(i).getName().equals(EnvoyNames.ROUTER_FILTER)) {
+                    at = i;
+                }
+            }
         }
-        var filter = chain.getFilters(0);
-        if (!filter.getName().equals(EnvoyNames.HTTP_CONNECTION_MANAGER)) {
-            return Optional.empty();
+        var patched = manager.toBuilder().clearHttpFilters();
+        for (int i = 0; i < manager.getHttpFiltersCount(); i++) {
+            if (i == at) {
+                patched.addHttpFilters(patch.filter());
+            }
+            patched.addHttpFilters(manager.getHttpFilters(i));
         }
-        try {
-            return Optional.of(filter.getTypedConfig().unpack(HttpConnectionManager.class));
-        } catch (InvalidProtocolBufferException e) {
-            return Optional.empty();
-        }
+        return patched.build();
     }
 
     private static boolean mergeRoutes(

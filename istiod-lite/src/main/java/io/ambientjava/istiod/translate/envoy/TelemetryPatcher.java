@@ -1,7 +1,6 @@
 package io.ambientjava.istiod.translate.envoy;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
@@ -18,8 +17,6 @@ import io.envoyproxy.envoy.config.core.v3.HttpService;
 import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
-import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
@@ -102,41 +99,24 @@ final class TelemetryPatcher {
         List<Map<String, String>> labels = labelSets(proxy);
         SortedMap<String, Listener> listeners = new TreeMap<>(resources.listeners());
         ClusterSet collectors = scope.clusterSet(proxy.namespace());
-        boolean anyCollector = false;
         for (Map.Entry<String, Listener> e : resources.listeners().entrySet()) {
             Listener listener = e.getValue();
-            Listener.Builder changed = null;
-            // Every chain with a connection manager: one on a service listener, one per pod on inbound-pod.
-            for (int i = 0; i < listener.getFilterChainsCount(); i++) {
-                Optional<HttpConnectionManager> hcm = hcmOf(listener.getFilterChains(i));
-                if (hcm.isEmpty()) {
-                    continue;
-                }
-                TelemetryResolver.Effective effective = resolver.resolve(proxy, labels, serviceOf(listener.getName()));
-                HttpConnectionManager.Builder patched = hcm.get().toBuilder();
-                Optional<MeshServices.MeshService> collector = tracing(effective, patched);
-                if (collector.isPresent()) {
-                    collectors.addService(collector.get());
-                    anyCollector = true;
-                }
-                accessLogs(effective, patched);
-                stats(effective, patched);
-                HttpConnectionManager result = patched.build();
-                if (!result.equals(hcm.get())) {
-                    changed = changed == null ? listener.toBuilder() : changed;
-                    changed.setFilterChains(i, withHcm(listener.getFilterChains(i), result));
-                }
-            }
-            if (changed != null) {
-                listeners.put(e.getKey(), changed.build());
+            TelemetryResolver.Effective effective = resolver.resolve(proxy, labels, serviceOf(listener.getName()));
+            Listener patched = ConnectionManagers.patch(listener, hcm -> {
+                HttpConnectionManager.Builder builder = hcm.toBuilder();
+                tracing(effective, builder).ifPresent(collectors::addService);
+                accessLogs(effective, builder);
+                stats(effective, builder);
+                return builder.build();
+            });
+            if (patched != listener) {
+                listeners.put(e.getKey(), patched);
             }
         }
         SortedMap<String, Cluster> clusters = new TreeMap<>(resources.clusters());
         SortedMap<String, ClusterLoadAssignment> endpoints = new TreeMap<>(resources.endpoints());
-        if (anyCollector) {
-            collectors.clusters().forEach(clusters::putIfAbsent);
-            collectors.endpoints().forEach(endpoints::putIfAbsent);
-        }
+        collectors.clusters().forEach(clusters::putIfAbsent); // the tracing collectors' (none without tracing)
+        collectors.endpoints().forEach(endpoints::putIfAbsent);
         return new ProxyResources(listeners, new TreeMap<>(resources.routes()), clusters, endpoints);
     }
 
@@ -442,27 +422,6 @@ final class TelemetryPatcher {
             return scope.services.byHostname(parts[3]);
         }
         return Optional.empty();
-    }
-
-    private static Optional<HttpConnectionManager> hcmOf(FilterChain chain) {
-        if (chain.getFiltersCount() != 1) {
-            return Optional.empty();
-        }
-        Filter filter = chain.getFilters(0);
-        if (!filter.getName().equals(EnvoyNames.HTTP_CONNECTION_MANAGER)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(filter.getTypedConfig().unpack(HttpConnectionManager.class));
-        } catch (InvalidProtocolBufferException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static FilterChain withHcm(FilterChain chain, HttpConnectionManager hcm) {
-        return chain.toBuilder()
-                .setFilters(0, chain.getFilters(0).toBuilder().setTypedConfig(Any.pack(hcm)))
-                .build();
     }
 
     /** The labels a workload selector can see on the proxy's pods (the Gateway API name labels, an Istio Gateway's selector, the pods'). */

@@ -428,7 +428,7 @@ class WorkloadWaypointTest {
                 kind: Pod
                 metadata: {name: agent, namespace: shop, labels: {app: agent, istio.io/use-waypoint: wp}}
                 spec: {hostNetwork: true, nodeName: node-a, containers: [{name: app, image: app}]}
-                status: {phase: Running, podIP: 10.0.0.4}
+                status: {phase: Running, podIP: 198.18.250.4}
                 """;
         var none = translate(SHOP, waypointFor("workload"), pending, hostNetwork);
         assertThat(wp(none).listeners()).isEmpty();
