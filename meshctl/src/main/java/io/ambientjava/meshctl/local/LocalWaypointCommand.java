@@ -3,7 +3,6 @@ package io.ambientjava.meshctl.local;
 import io.ambientjava.meshctl.ExitCodes;
 import io.ambientjava.meshctl.local.ControlApi.WaypointInfo;
 import io.ambientjava.meshctl.local.ControlApi.WaypointSpec;
-import io.ambientjava.meshctl.output.OutputFormat;
 import io.ambientjava.meshctl.output.Table;
 import io.ambientjava.meshctl.waypoint.TrafficType;
 import io.ambientjava.meshctl.waypoint.WaypointGateway;
@@ -136,30 +135,16 @@ public final class LocalWaypointCommand implements Runnable {
         @Mixin
         LocalMeshOption mesh;
 
-        @Option(
-                names = {"-n", "--namespace"},
-                description = "Only this namespace (default: all).")
-        String namespace;
-
-        @Option(
-                names = {"-o", "--output"},
-                defaultValue = "table",
-                description = "table or json (default: ${DEFAULT-VALUE}).")
-        OutputFormat format;
+        @Mixin
+        ListingOptions listing;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws IOException {
-            if (format == OutputFormat.YAML) {
-                throw new ParameterException(spec.commandLine(), "-o yaml is not supported here; use table or json");
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            List<WaypointInfo> waypoints = mesh.connect().waypoints().stream()
-                    .filter(w -> namespace == null || w.namespace().equals(namespace))
-                    .toList();
-            LocalListing.print(out, format, namespace, "waypoints", waypoints, ListWaypoints::table);
+            listing.print(
+                    spec, "waypoints", () -> mesh.connect().waypoints(), WaypointInfo::namespace, ListWaypoints::table);
             return ExitCodes.OK;
         }
 

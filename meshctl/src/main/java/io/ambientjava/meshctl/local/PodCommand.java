@@ -4,7 +4,6 @@ import io.ambientjava.meshctl.ExitCodes;
 import io.ambientjava.meshctl.MeshctlException;
 import io.ambientjava.meshctl.local.ControlApi.PodInfo;
 import io.ambientjava.meshctl.local.ControlApi.PodSpec;
-import io.ambientjava.meshctl.output.OutputFormat;
 import io.ambientjava.meshctl.output.Table;
 import java.io.IOException;
 import java.io.InputStream;
@@ -164,27 +163,15 @@ public final class PodCommand implements Runnable {
         @Mixin
         LocalMeshOption mesh;
 
-        @Option(
-                names = {"-n", "--namespace"},
-                description = "Only this namespace (default: all).")
-        String namespace;
-
-        @Option(
-                names = {"-o", "--output"},
-                defaultValue = "table",
-                description = "table or json (default: ${DEFAULT-VALUE}).")
-        OutputFormat format;
+        @Mixin
+        ListingOptions listing;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws IOException {
-            PrintWriter out = spec.commandLine().getOut();
-            List<PodInfo> pods = mesh.connect().pods().stream()
-                    .filter(p -> namespace == null || p.namespace().equals(namespace))
-                    .toList();
-            LocalListing.print(out, format, namespace, "pods", pods, PodCommand::table);
+            listing.print(spec, "pods", () -> mesh.connect().pods(), PodInfo::namespace, PodCommand::table);
             return ExitCodes.OK;
         }
     }
