@@ -1,21 +1,24 @@
 package io.ambientjava.waypoint.config;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The listeners of one config by what a connection is for, so that finding a request's listener is a few map
- * lookups, not a scan of every listener (a waypoint has one per service port): by exact address and port, by pod
- * address (the chains of an {@link ListenerConfig.Workloads} listener, any port), and by port for wildcard listeners.
+ * The listeners of one config by what a connection is for, so that finding a request's listener is a map lookup and a
+ * scan of the few ports of one address, not a scan of every listener (a waypoint has one per service port): by
+ * address and port, by pod address (the chains of an {@link ListenerConfig.Workloads} listener, any port), and by
+ * port for wildcard listeners. A lookup allocates nothing: it runs for every request.
  */
 final class ListenerIndex {
 
-    private record AddressPort(String address, int port) {}
+    private record OnPort(int port, Optional<ListenerConfig> listener) {}
 
-    private final Map<AddressPort, Optional<ListenerConfig>> exact = new HashMap<>();
+    private final Map<String, List<OnPort>> byAddress = new HashMap<>();
     private final Map<String, Optional<ListenerConfig>> pods = new HashMap<>();
-    private final Map<Integer, Optional<ListenerConfig>> wildcards = new HashMap<>();
+    private final List<OnPort> wildcards = new ArrayList<>();
 
     ListenerIndex(Iterable<ListenerConfig> listeners) {
         for (ListenerConfig listener : listeners) {
@@ -23,22 +26,31 @@ final class ListenerIndex {
                 workloads.byAddress().forEach((address, chain) -> pods.putIfAbsent(address, Optional.of(chain)));
             } else if (listener.address().equals("0.0.0.0")
                     || listener.address().equals("::")) {
-                wildcards.putIfAbsent(listener.port(), Optional.of(listener));
+                wildcards.add(new OnPort(listener.port(), Optional.of(listener)));
             } else {
-                exact.putIfAbsent(new AddressPort(listener.address(), listener.port()), Optional.of(listener));
+                byAddress
+                        .computeIfAbsent(listener.address(), a -> new ArrayList<>())
+                        .add(new OnPort(listener.port(), Optional.of(listener)));
             }
         }
     }
 
     /** One bound to exactly {@code address:port}, else a pod's chain for {@code address}, else a wildcard. */
     Optional<ListenerConfig> find(String address, int port) {
-        Optional<ListenerConfig> found = exact.get(new AddressPort(address, port));
-        if (found == null) {
-            found = pods.get(address);
+        Optional<ListenerConfig> exact = onPort(byAddress.getOrDefault(address, List.of()), port);
+        if (exact.isPresent()) {
+            return exact;
         }
-        if (found == null) {
-            found = wildcards.getOrDefault(port, Optional.empty());
+        Optional<ListenerConfig> pod = pods.get(address);
+        return pod != null ? pod : onPort(wildcards, port);
+    }
+
+    private static Optional<ListenerConfig> onPort(List<OnPort> listeners, int port) {
+        for (OnPort candidate : listeners) {
+            if (candidate.port() == port) {
+                return candidate.listener();
+            }
         }
-        return found;
+        return Optional.empty();
     }
 }
