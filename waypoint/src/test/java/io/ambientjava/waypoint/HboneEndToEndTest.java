@@ -4,23 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
-import io.ambientjava.hbone.NettyTransport;
-import io.ambientjava.hbone.client.ClientSecurity;
 import io.ambientjava.hbone.client.HboneRefusedException;
-import io.ambientjava.hbone.server.DirectConnector;
 import io.ambientjava.hbone.server.HboneServer;
-import io.ambientjava.hbone.server.HboneServerConfig;
-import io.ambientjava.hbone.server.ServerSecurity;
 import io.ambientjava.identity.SpiffeId;
-import io.ambientjava.identity.WorkloadCertificate;
-import io.ambientjava.identity.ca.MeshCertificateAuthority;
-import io.ambientjava.identity.tls.MeshTls;
 import io.ambientjava.testing.RequiresCommand;
-import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
-import io.ambientjava.waypoint.testsupport.ClientZtunnel;
 import io.ambientjava.waypoint.testsupport.Envoy;
 import io.ambientjava.waypoint.testsupport.LocalCommands;
+import io.ambientjava.waypoint.testsupport.MeshPath;
 import io.ambientjava.waypoint.testsupport.Rbac;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
@@ -31,8 +22,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,46 +31,21 @@ import org.junit.jupiter.api.Test;
  */
 class HboneEndToEndTest {
 
-    private static final String TD = "cluster.local";
     private static final SpiffeId CLIENT = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/productpage");
     private static final SpiffeId WAYPOINT = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/waypoint");
     private static final SpiffeId REVIEWS = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews");
 
-    private final MeshCertificateAuthority ca = MeshCertificateAuthority.createSelfSigned(TD);
-    private final WorkloadCertificate clientCert = ca.issue(CLIENT);
-    private final WorkloadCertificate waypointCert = ca.issue(WAYPOINT);
-    private final WorkloadCertificate reviewsCert = ca.issue(REVIEWS);
-    private final EventLoopGroup group = NettyTransport.newEventLoopGroup(2, "e2e");
-    private final List<RequestRecord> records = new CopyOnWriteArrayList<>();
+    private final MeshPath path = new MeshPath("e2e", CLIENT, WAYPOINT, REVIEWS);
+    private final EventLoopGroup group = path.group;
+    private final List<RequestRecord> records = path.records;
+    private final WaypointServer waypoint = path.waypoint;
+    private final HboneServer destinationZtunnel = path.destinationZtunnel;
     private final TestUpstream app = new TestUpstream(group, "reviews-v1");
-    private final HboneServer destinationZtunnel = HboneServer.bind(
-                    group,
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    HboneServerConfig.defaults(
-                            ServerSecurity.mutualTls(() -> MeshTls.serverContext(reviewsCert, ca.trustBundle()))),
-                    new DirectConnector())
-            .join();
-    private final WaypointServer waypoint = WaypointServer.start(
-            new WaypointServer.Settings(
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    destinationZtunnel.port(),
-                    ServerSecurity.mutualTls(() -> MeshTls.serverContext(waypointCert, ca.trustBundle())),
-                    ClientSecurity.mutualTls(WAYPOINT, () -> MeshTls.clientContext(waypointCert, ca.trustBundle())),
-                    ProxyLimits.defaults(),
-                    2,
-                    false,
-                    "127.0.0.1"),
-            records::add);
-    private final ClientZtunnel clientZtunnel = new ClientZtunnel(
-            group, ClientSecurity.mutualTls(CLIENT, () -> MeshTls.clientContext(clientCert, ca.trustBundle())));
 
     @AfterEach
     void close() {
-        clientZtunnel.close();
-        waypoint.close();
-        destinationZtunnel.close();
         app.close();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        path.close();
     }
 
     private void configure(String identity) {
@@ -123,7 +87,7 @@ class HboneEndToEndTest {
 
     /** A local port that tunnels each connection to the waypoint for the service VIP, as the client's ztunnel does. */
     private int startOutbound() {
-        return clientZtunnel.outboundPort(WAYPOINT, waypoint.hbonePort(), new InetSocketAddress(TestBed.VIP, 80));
+        return path.outboundTo(new InetSocketAddress(TestBed.VIP, 80));
     }
 
     private static String curl(int port, String path, String... options) throws Exception {
@@ -187,10 +151,9 @@ class HboneEndToEndTest {
     @Test
     void connectToAVipWithoutListenerIsRefused() {
         configure(REVIEWS.toString());
-        assertThatThrownBy(() -> clientZtunnel
+        assertThatThrownBy(() -> path.clientZtunnel
                         .hbone()
-                        .connect(clientZtunnel.connect(
-                                WAYPOINT, waypoint.hbonePort(), new InetSocketAddress("198.19.0.99", 80)))
+                        .connect(path.connect(new InetSocketAddress("198.19.0.99", 80)))
                         .join())
                 .hasCauseInstanceOf(HboneRefusedException.class);
     }

@@ -5,23 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
-import io.ambientjava.hbone.NettyTransport;
-import io.ambientjava.hbone.client.ClientSecurity;
 import io.ambientjava.hbone.client.HboneRefusedException;
-import io.ambientjava.hbone.server.DirectConnector;
 import io.ambientjava.hbone.server.HboneServer;
-import io.ambientjava.hbone.server.HboneServerConfig;
-import io.ambientjava.hbone.server.ServerSecurity;
 import io.ambientjava.identity.SpiffeId;
-import io.ambientjava.identity.WorkloadCertificate;
-import io.ambientjava.identity.ca.MeshCertificateAuthority;
-import io.ambientjava.identity.tls.MeshTls;
 import io.ambientjava.testing.RequiresCommand;
-import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
-import io.ambientjava.waypoint.testsupport.ClientZtunnel;
 import io.ambientjava.waypoint.testsupport.Envoy;
 import io.ambientjava.waypoint.testsupport.LocalCommands;
+import io.ambientjava.waypoint.testsupport.MeshPath;
 import io.ambientjava.waypoint.testsupport.Rbac;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.ambientjava.waypoint.xds.ConfigAssembler;
@@ -30,15 +21,12 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,44 +44,19 @@ class WorkloadTrafficThroughHboneTest {
     /** The pod's address: its apps listen on loopback, where the destination "ztunnel" connects. */
     private static final String POD_IP = "127.0.0.1";
 
-    private final MeshCertificateAuthority ca = MeshCertificateAuthority.createSelfSigned("cluster.local");
-    private final WorkloadCertificate clientCert = ca.issue(CLIENT);
-    private final WorkloadCertificate waypointCert = ca.issue(WAYPOINT);
-    private final WorkloadCertificate reviewsCert = ca.issue(REVIEWS);
-    private final EventLoopGroup group = NettyTransport.newEventLoopGroup(2, "workload-e2e");
-    private final List<RequestRecord> records = new CopyOnWriteArrayList<>();
-    private final TestUpstream app = new TestUpstream(group, "reviews-v1");
-    private final TestUpstream admin = new TestUpstream(group, "reviews-admin");
-    private final HboneServer podZtunnel = HboneServer.bind(
-                    group,
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    HboneServerConfig.defaults(
-                            ServerSecurity.mutualTls(() -> MeshTls.serverContext(reviewsCert, ca.trustBundle()))),
-                    new DirectConnector())
-            .join();
-    private final WaypointServer waypoint = WaypointServer.start(
-            new WaypointServer.Settings(
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    podZtunnel.port(),
-                    ServerSecurity.mutualTls(() -> MeshTls.serverContext(waypointCert, ca.trustBundle())),
-                    ClientSecurity.mutualTls(WAYPOINT, () -> MeshTls.clientContext(waypointCert, ca.trustBundle())),
-                    ProxyLimits.defaults(),
-                    2,
-                    false,
-                    "127.0.0.1"),
-            records::add);
-    private final ClientZtunnel clientZtunnel = new ClientZtunnel(
-            group, ClientSecurity.mutualTls(CLIENT, () -> MeshTls.clientContext(clientCert, ca.trustBundle())));
+    private final MeshPath path = new MeshPath("workload-e2e", CLIENT, WAYPOINT, REVIEWS);
+    private final List<RequestRecord> records = path.records;
+    private final WaypointServer waypoint = path.waypoint;
+    private final HboneServer podZtunnel = path.destinationZtunnel;
+    private final TestUpstream app = new TestUpstream(path.group, "reviews-v1");
+    private final TestUpstream admin = new TestUpstream(path.group, "reviews-admin");
     private final ConfigAssembler assembler = new ConfigAssembler();
 
     @AfterEach
     void close() {
-        clientZtunnel.close();
-        waypoint.close();
-        podZtunnel.close();
         app.close();
         admin.close();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        path.close();
     }
 
     private void configure(FilterChain... chains) {
@@ -115,7 +78,7 @@ class WorkloadTrafficThroughHboneTest {
 
     /** A local port whose connections the client's "ztunnel" tunnels to the waypoint for {@code pod}. */
     private int outboundTo(InetSocketAddress pod) {
-        return clientZtunnel.outboundPort(WAYPOINT, waypoint.hbonePort(), pod);
+        return path.outboundTo(pod);
     }
 
     private static String curl(int port, String path, String... options) throws Exception {
@@ -191,10 +154,9 @@ class WorkloadTrafficThroughHboneTest {
     @Test
     void anAddressWithoutAChainIsRefused() {
         configure(Envoy.workloadChain(POD_IP, REVIEWS.toString()));
-        assertThatThrownBy(() -> clientZtunnel
+        assertThatThrownBy(() -> path.clientZtunnel
                         .hbone()
-                        .connect(clientZtunnel.connect(
-                                WAYPOINT, waypoint.hbonePort(), new InetSocketAddress("198.18.0.99", 8080)))
+                        .connect(path.connect(new InetSocketAddress("198.18.0.99", 8080)))
                         .join())
                 .hasCauseInstanceOf(HboneRefusedException.class);
     }
@@ -208,9 +170,9 @@ class WorkloadTrafficThroughHboneTest {
         assertThat(curl(port, "/before")).isEqualTo("reviews-v1 GET /before\n");
 
         push(TypeUrls.LISTENER, Envoy.workloadListener(Envoy.workloadChain("198.18.0.7", REVIEWS.toString())));
-        assertThatThrownBy(() -> clientZtunnel
+        assertThatThrownBy(() -> path.clientZtunnel
                         .hbone()
-                        .connect(clientZtunnel.connect(WAYPOINT, waypoint.hbonePort(), app.address()))
+                        .connect(path.connect(app.address()))
                         .join())
                 .hasCauseInstanceOf(HboneRefusedException.class);
     }
