@@ -133,6 +133,7 @@ public final class AmbientTranslator {
         lastPods = pods;
         EnvoyTranslation proxies = envoy.translate(snapshot, waypoints);
         warnings.addAll(proxies.warnings());
+        UnappliedKinds.report(snapshot, warnings);
         return new AmbientTranslation(new TreeMap<>(addresses), new TreeMap<>(authorizations), proxies, warnings);
     }
 

@@ -3,6 +3,8 @@ package io.ambientjava.istiod.translate.envoy;
 import io.ambientjava.istiod.config.ResourceKind;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
@@ -37,8 +39,9 @@ final class GatewayApiTranslator {
         String name = gateway.getMetadata().getName();
         Consumer<String> warn = scope.warnTo(ResourceKind.GATEWAY, gateway);
         ClusterSet clusters = scope.clusterSet(namespace);
-        List<HTTPRoute> allRoutes = scope.snapshot.all(ResourceKind.HTTP_ROUTE, HTTPRoute.class);
-        Map<Integer, Map<String, List<HTTPRoute>>> byPortAndHost = new TreeMap<>();
+        List<HasMetadata> allRoutes = new ArrayList<>(scope.snapshot.all(ResourceKind.HTTP_ROUTE, HTTPRoute.class));
+        allRoutes.addAll(scope.snapshot.all(ResourceKind.GRPC_ROUTE, GRPCRoute.class));
+        Map<Integer, Map<String, List<HasMetadata>>> byPortAndHost = new TreeMap<>();
         Map<Integer, Map<List<String>, Map<String, Integer>>> passthroughByPort = new TreeMap<>();
         GatewayPorts ports = new GatewayPorts();
         for (var listener : MeshServices.listOrEmpty(gateway.getSpec().getListeners())) {
@@ -77,15 +80,21 @@ final class GatewayApiTranslator {
             if (!ports.claim(listener.getPort(), tls, sniHosts, "listener '" + listener.getName() + "'", warn)) {
                 continue;
             }
-            Map<String, List<HTTPRoute>> byHost =
+            Map<String, List<HasMetadata>> byHost =
                     byPortAndHost.computeIfAbsent(listener.getPort(), p -> new LinkedHashMap<>());
-            for (HTTPRoute route : allRoutes) {
+            for (HasMetadata route : allRoutes) {
                 String routeNamespace = route.getMetadata().getNamespace();
                 if (!attached(route, namespace, name, listener.getName(), listener.getPort())) {
                     continue;
                 }
+                if (!allowsKind(listener, route.getKind())) {
+                    scope.warnTo(routeKind(route), route)
+                            .accept("listener '" + listener.getName() + "' of " + namespace + "/" + name
+                                    + " does not allow " + route.getKind() + " (allowedRoutes.kinds); not attached");
+                    continue;
+                }
                 if (allowsOwnNamespaceOnly(listener) && !routeNamespace.equals(namespace)) {
-                    scope.warnTo(ResourceKind.HTTP_ROUTE, route)
+                    scope.warnTo(routeKind(route), route)
                             .accept("listener '" + listener.getName() + "' of " + namespace + "/" + name
                                     + " allows routes from its own namespace only; not attached");
                     continue;
@@ -102,14 +111,21 @@ final class GatewayApiTranslator {
             listeners.put(listener.getName(), listener);
             String routeName = EnvoyNames.gatewayRoute(port);
             VirtualHosts vhosts = new VirtualHosts(port);
-            byHost.forEach((host, httpRoutes) -> vhosts.add(
-                    host,
-                    HttpRouteRoutes.translate(
-                            httpRoutes,
-                            port,
-                            clusters,
-                            scope.snapshot,
-                            r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r))));
+            byHost.forEach((host, hostRoutes) -> {
+                List<RankedRoute> ranked = new ArrayList<>(HttpRouteRoutes.ranked(
+                        only(hostRoutes, HTTPRoute.class),
+                        port,
+                        clusters,
+                        scope.snapshot,
+                        r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r)));
+                ranked.addAll(GrpcRouteRoutes.ranked(
+                        only(hostRoutes, GRPCRoute.class),
+                        port,
+                        clusters,
+                        scope.snapshot,
+                        r -> scope.warnTo(ResourceKind.GRPC_ROUTE, r)));
+                vhosts.add(host, RankedRoute.inPrecedence(ranked));
+            });
             routes.put(routeName, vhosts.build(routeName));
         });
         passthroughByPort.forEach((port, chains) -> {
@@ -230,6 +246,18 @@ final class GatewayApiTranslator {
         return weights;
     }
 
+    /** Whether the listener's {@code allowedRoutes.kinds} (by default, every kind its protocol serves) has it. */
+    private static boolean allowsKind(io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener, String kind) {
+        var kinds = listener.getAllowedRoutes() == null
+                ? null
+                : listener.getAllowedRoutes().getKinds();
+        return kinds == null
+                || kinds.isEmpty()
+                || kinds.stream()
+                        .anyMatch(k -> kind.equals(k.getKind())
+                                && (k.getGroup() == null || k.getGroup().equals("gateway.networking.k8s.io")));
+    }
+
     private static boolean allowsOwnNamespaceOnly(io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener) {
         return listener.getAllowedRoutes() == null
                 || listener.getAllowedRoutes().getNamespaces() == null
@@ -296,15 +324,17 @@ final class GatewayApiTranslator {
         return GatewayCredential.resolve(scope.snapshot, secretNamespace, ref.getName(), warn);
     }
 
-    private static boolean attached(HTTPRoute route, String namespace, String name, String section, Integer port) {
-        return route.getSpec() != null
-                && attached(
-                        route.getSpec().getParentRefs(),
-                        route.getMetadata().getNamespace(),
-                        namespace,
-                        name,
-                        section,
-                        port);
+    private static boolean attached(HasMetadata route, String namespace, String name, String section, Integer port) {
+        return attached(
+                GatewayRouteParents.of(route), route.getMetadata().getNamespace(), namespace, name, section, port);
+    }
+
+    private static ResourceKind routeKind(HasMetadata route) {
+        return route instanceof GRPCRoute ? ResourceKind.GRPC_ROUTE : ResourceKind.HTTP_ROUTE;
+    }
+
+    private static <R> List<R> only(List<HasMetadata> routes, Class<R> type) {
+        return routes.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
     /** Whether {@code parentRefs} (of a route in {@code routeNamespace}) name this Gateway's listener. */
@@ -331,8 +361,8 @@ final class GatewayApiTranslator {
     }
 
     /** The route's hostnames that the listener admits; {@code *} stands for "any". */
-    private static List<String> hosts(HTTPRoute route, String listenerHost) {
-        return hosts(MeshServices.listOrEmpty(route.getSpec().getHostnames()), listenerHost);
+    private static List<String> hosts(HasMetadata route, String listenerHost) {
+        return hosts(GatewayRouteParents.hostnames(route), listenerHost);
     }
 
     /** Of a route's {@code routeHosts}, those the listener's hostname admits; {@code *} stands for "any". */

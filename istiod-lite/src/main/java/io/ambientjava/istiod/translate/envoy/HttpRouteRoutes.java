@@ -1,21 +1,14 @@
 package io.ambientjava.istiod.translate.envoy;
 
-import com.google.protobuf.UInt32Value;
 import io.ambientjava.istiod.config.IstioDurations;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
-import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeader;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderFilter;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPQueryParamMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
@@ -23,7 +16,6 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteFilter;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -42,9 +34,6 @@ final class HttpRouteRoutes {
 
     private HttpRouteRoutes() {}
 
-    /** One Envoy route with the precedence the Gateway API gives its match. */
-    private record Ranked(Route route, int pathKind, int pathLength, boolean method, int headers, int queries) {}
-
     /** Warnings go to {@code warnings.apply(route)}, so each is attributed to the HTTPRoute that caused it. */
     static List<Route> translate(
             List<HTTPRoute> httpRoutes,
@@ -52,10 +41,21 @@ final class HttpRouteRoutes {
             ClusterSet clusters,
             io.ambientjava.istiod.config.ConfigSnapshot snapshot,
             java.util.function.Function<HTTPRoute, Consumer<String>> warnings) {
-        List<Ranked> ranked = new ArrayList<>();
+        return RankedRoute.inPrecedence(ranked(httpRoutes, port, clusters, snapshot, warnings));
+    }
+
+    /** The routes of {@code httpRoutes}, not yet in precedence order (to merge with a GRPCRoute's). */
+    static List<RankedRoute> ranked(
+            List<HTTPRoute> httpRoutes,
+            int port,
+            ClusterSet clusters,
+            io.ambientjava.istiod.config.ConfigSnapshot snapshot,
+            java.util.function.Function<HTTPRoute, Consumer<String>> warnings) {
+        List<RankedRoute> ranked = new ArrayList<>();
         for (HTTPRoute httpRoute : httpRoutes) {
             Consumer<String> warn = warnings.apply(httpRoute);
             String namespace = httpRoute.getMetadata().getNamespace();
+            RouteBackends backends = new RouteBackends("HTTPRoute", namespace, port, clusters, snapshot, warn);
             List<HTTPRouteRule> rules = MeshServices.listOrEmpty(
                     httpRoute.getSpec() == null ? null : httpRoute.getSpec().getRules());
             for (int i = 0; i < rules.size(); i++) {
@@ -63,7 +63,7 @@ final class HttpRouteRoutes {
                 String name = namespace + "/" + httpRoute.getMetadata().getName() + "#" + i;
                 Route template;
                 try {
-                    template = route(rule, name, namespace, port, clusters, snapshot, warn);
+                    template = route(rule, name, backends, warn);
                 } catch (IllegalArgumentException e) {
                     warn.accept("rule " + i + " cannot be translated (" + e.getMessage() + "); left out");
                     continue;
@@ -74,23 +74,20 @@ final class HttpRouteRoutes {
                                 : rule.getMatches();
                 for (HTTPRouteMatch match : matches) {
                     for (RouteMatch envoyMatch : match(match, warn)) {
+                        RankedRoute route =
+                                rank(template.toBuilder().setMatch(envoyMatch).build(), match);
                         ranked.add(
-                                rank(template.toBuilder().setMatch(envoyMatch).build(), match));
+                                rule.getMatches() == null || rule.getMatches().isEmpty()
+                                        ? new RankedRoute(route.route(), RankedRoute.NO_MATCH, 0, false, 0, 0)
+                                        : route);
                     }
                 }
             }
         }
-        // Gateway API precedence: exact path, then longer prefix, then method, more headers, more query params;
-        // ties keep route and rule order (the sort is stable).
-        ranked.sort(Comparator.comparingInt((Ranked r) -> -r.pathKind())
-                .thenComparingInt(r -> -r.pathLength())
-                .thenComparing(r -> !r.method())
-                .thenComparingInt(r -> -r.headers())
-                .thenComparingInt(r -> -r.queries()));
-        return ranked.stream().map(Ranked::route).toList();
+        return ranked;
     }
 
-    private static Ranked rank(Route route, HTTPRouteMatch match) {
+    private static RankedRoute rank(Route route, HTTPRouteMatch match) {
         String type = match.getPath() == null || match.getPath().getType() == null
                 ? "PathPrefix"
                 : match.getPath().getType();
@@ -98,11 +95,11 @@ final class HttpRouteRoutes {
                 ? "/"
                 : match.getPath().getValue();
         int kind = switch (type) {
-            case "Exact" -> 2;
-            case "RegularExpression" -> 0;
-            default -> 1;
+            case "Exact" -> RankedRoute.EXACT;
+            case "RegularExpression" -> RankedRoute.REGEX;
+            default -> RankedRoute.PREFIX;
         };
-        return new Ranked(
+        return new RankedRoute(
                 route,
                 kind,
                 value.length(),
@@ -161,7 +158,7 @@ final class HttpRouteRoutes {
         return List.of(built, built.toBuilder().setPrefix(segmentPrefix).build());
     }
 
-    private static StringMatcher stringMatch(String type, String value) {
+    static StringMatcher stringMatch(String type, String value) {
         return "RegularExpression".equals(type)
                 ? StringMatcher.newBuilder()
                         .setSafeRegex(StringMatchers.regex(value))
@@ -169,27 +166,18 @@ final class HttpRouteRoutes {
                 : StringMatcher.newBuilder().setExact(value).build();
     }
 
-    private static Route route(
-            HTTPRouteRule rule,
-            String name,
-            String namespace,
-            int port,
-            ClusterSet clusters,
-            io.ambientjava.istiod.config.ConfigSnapshot snapshot,
-            Consumer<String> warn) {
+    private static Route route(HTTPRouteRule rule, String name, RouteBackends backends, Consumer<String> warn) {
         Route.Builder route = Route.newBuilder().setName(name);
         RouteAction.Builder action = RouteAction.newBuilder().setTimeout(VirtualServiceRoutes.NO_TIMEOUT);
         RedirectAction redirect = null;
         for (HTTPRouteFilter filter : MeshServices.listOrEmpty(rule.getFilters())) {
             switch (filter.getType() == null ? "" : filter.getType()) {
-                case "RequestHeaderModifier" -> {
-                    HeaderOps ops = HeaderOps.of(filter.getRequestHeaderModifier());
-                    route.addAllRequestHeadersToAdd(ops.add()).addAllRequestHeadersToRemove(ops.remove());
-                }
-                case "ResponseHeaderModifier" -> {
-                    HeaderOps ops = HeaderOps.of(filter.getResponseHeaderModifier());
-                    route.addAllResponseHeadersToAdd(ops.add()).addAllResponseHeadersToRemove(ops.remove());
-                }
+                case "RequestHeaderModifier" ->
+                    RouteBackends.HeaderOps.of(filter.getRequestHeaderModifier())
+                            .toRequest(route);
+                case "ResponseHeaderModifier" ->
+                    RouteBackends.HeaderOps.of(filter.getResponseHeaderModifier())
+                            .toResponse(route);
                 case "URLRewrite" -> {
                     var rewrite = filter.getUrlRewrite();
                     if (rewrite != null && rewrite.getHostname() != null) {
@@ -207,73 +195,27 @@ final class HttpRouteRoutes {
                     }
                 }
                 case "RequestRedirect" -> redirect = redirect(filter, warn);
-                case "RequestMirror" -> {
-                    var mirror = filter.getRequestMirror();
-                    if (mirror != null
-                            && mirror.getBackendRef() != null
-                            && ReferenceGrants.mayReferenceService(
-                                    snapshot,
-                                    "HTTPRoute",
-                                    namespace,
-                                    mirror.getBackendRef().getNamespace(),
-                                    mirror.getBackendRef().getName(),
-                                    warn)) {
-                        var ref = mirror.getBackendRef();
-                        String host = serviceHost(clusters, ref.getName(), ref.getNamespace(), namespace);
-                        action.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder()
-                                .setCluster(clusters.reference(host, ref.getPort(), null, port, warn))
-                                .setRuntimeFraction(Percentages.runtime(
-                                        mirror.getPercent() == null
-                                                ? Percentages.all()
-                                                : Percentages.ofInteger(mirror.getPercent()))));
-                    }
-                }
+                case "RequestMirror" ->
+                    backends.mirror(filter.getRequestMirror()).ifPresent(action::addRequestMirrorPolicies);
                 default -> warn.accept("filter type '" + filter.getType() + "' is not supported; ignored");
             }
         }
         if (redirect != null) {
             return route.setRedirect(redirect).build();
         }
-        List<HTTPBackendRef> backends = MeshServices.listOrEmpty(rule.getBackendRefs()).stream()
-                .filter(b -> b.getWeight() == null || b.getWeight() > 0)
-                .toList();
-        if (backends.isEmpty()) {
-            return route.setDirectResponse(DirectResponseAction.newBuilder().setStatus(500))
-                    .build();
-        }
-        WeightedCluster.Builder split = WeightedCluster.newBuilder();
-        for (HTTPBackendRef backend : backends) {
-            if (backend.getKind() != null && !backend.getKind().equals("Service")) {
-                warn.accept("backendRef kind '" + backend.getKind() + "' is not supported; only Service");
-                continue;
-            }
-            if (!ReferenceGrants.mayReferenceService(
-                    snapshot, "HTTPRoute", namespace, backend.getNamespace(), backend.getName(), warn)) {
-                continue;
-            }
-            String host = serviceHost(clusters, backend.getName(), backend.getNamespace(), namespace);
-            split.addClusters(WeightedCluster.ClusterWeight.newBuilder()
-                    .setName(clusters.reference(host, backend.getPort(), null, port, warn))
-                    .setWeight(UInt32Value.of(backend.getWeight() == null ? 1 : backend.getWeight())));
-        }
-        if (split.getClustersCount() == 0) {
-            return route.setDirectResponse(DirectResponseAction.newBuilder().setStatus(500))
-                    .build();
-        }
-        if (split.getClustersCount() == 1) {
-            action.setCluster(split.getClusters(0).getName());
-        } else {
-            action.setWeightedClusters(split);
-        }
         if (rule.getTimeouts() != null && rule.getTimeouts().getRequest() != null) {
             IstioDurations.parse(rule.getTimeouts().getRequest()).ifPresent(action::setTimeout);
         }
-        return route.setRoute(action).build();
-    }
-
-    private static String serviceHost(ClusterSet clusters, String name, String refNamespace, String namespace) {
-        return clusters.serviceHostname(
-                name, refNamespace == null || refNamespace.isEmpty() ? namespace : refNamespace);
+        List<RouteBackends.Ref> refs = MeshServices.listOrEmpty(rule.getBackendRefs()).stream()
+                .map(b -> new RouteBackends.Ref(
+                        b.getKind(),
+                        b.getName(),
+                        b.getNamespace(),
+                        b.getPort(),
+                        b.getWeight(),
+                        !MeshServices.listOrEmpty(b.getFilters()).isEmpty()))
+                .toList();
+        return backends.sendTo(route, action, refs).build();
     }
 
     private static RedirectAction redirect(HTTPRouteFilter filter, Consumer<String> warn) {
@@ -301,28 +243,5 @@ final class HttpRouteRoutes {
         out.setResponseCode(VirtualServiceRoutes.redirectCode(
                 redirect.getStatusCode() == null ? 302 : redirect.getStatusCode(), warn));
         return out.build();
-    }
-
-    /** A Gateway API header filter: {@code set} overwrites, {@code add} appends, {@code remove} removes. */
-    private record HeaderOps(List<HeaderValueOption> add, List<String> remove) {
-        static HeaderOps of(HTTPHeaderFilter filter) {
-            if (filter == null) {
-                return new HeaderOps(List.of(), List.of());
-            }
-            List<HeaderValueOption> add = new ArrayList<>();
-            for (HTTPHeader header : MeshServices.listOrEmpty(filter.getSet())) {
-                add.add(HeaderOperations.option(
-                        header.getName(),
-                        header.getValue(),
-                        HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
-            }
-            for (HTTPHeader header : MeshServices.listOrEmpty(filter.getAdd())) {
-                add.add(HeaderOperations.option(
-                        header.getName(),
-                        header.getValue(),
-                        HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
-            }
-            return new HeaderOps(add, MeshServices.listOrEmpty(filter.getRemove()));
-        }
     }
 }

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
 import java.net.InetAddress;
@@ -211,17 +212,25 @@ final class WaypointTranslator {
 
     private List<Route> routes(
             MeshServices.MeshService svc, MeshServices.MeshPort port, String proxyNamespace, ClusterSet clusters) {
-        List<HTTPRoute> attached = attachedHttpRoutes(svc, port.number());
+        List<HTTPRoute> attached = attached(HTTPRoute.class, ResourceKind.HTTP_ROUTE, svc, port.number());
+        List<GRPCRoute> attachedGrpc = attached(GRPCRoute.class, ResourceKind.GRPC_ROUTE, svc, port.number());
         List<VirtualServices.Bound> virtualServices = scope.virtualServices.forMeshHost(svc.hostname());
-        if (!attached.isEmpty()) {
+        if (!attached.isEmpty() || !attachedGrpc.isEmpty()) {
             for (VirtualServices.Bound vs : virtualServices) {
                 scope.warn(
                         vs.resource().key(),
-                        "HTTPRoutes attached to " + svc.hostname() + " take precedence;"
+                        "HTTPRoutes or GRPCRoutes attached to " + svc.hostname() + " take precedence;"
                                 + " this VirtualService is not used by its waypoint");
             }
-            return HttpRouteRoutes.translate(
-                    attached, port.number(), clusters, scope.snapshot, r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r));
+            List<RankedRoute> ranked = new ArrayList<>(HttpRouteRoutes.ranked(
+                    attached, port.number(), clusters, scope.snapshot, r -> scope.warnTo(ResourceKind.HTTP_ROUTE, r)));
+            ranked.addAll(GrpcRouteRoutes.ranked(
+                    attachedGrpc,
+                    port.number(),
+                    clusters,
+                    scope.snapshot,
+                    r -> scope.warnTo(ResourceKind.GRPC_ROUTE, r)));
+            return RankedRoute.inPrecedence(ranked);
         }
         List<Route> routes = new ArrayList<>();
         for (VirtualServices.Bound vs : virtualServices) {
@@ -239,14 +248,12 @@ final class WaypointTranslator {
         return routes;
     }
 
-    private List<HTTPRoute> attachedHttpRoutes(MeshServices.MeshService svc, int port) {
-        List<HTTPRoute> attached = new ArrayList<>();
-        for (HTTPRoute route : scope.snapshot.all(ResourceKind.HTTP_ROUTE, HTTPRoute.class)) {
-            if (route.getSpec() == null) {
-                continue;
-            }
-            for (ParentReference parent :
-                    MeshServices.listOrEmpty(route.getSpec().getParentRefs())) {
+    /** The routes of one kind whose {@code parentRefs} name this Service (and this port, if they name one). */
+    private <R extends io.fabric8.kubernetes.api.model.HasMetadata> List<R> attached(
+            Class<R> type, ResourceKind kind, MeshServices.MeshService svc, int port) {
+        List<R> attached = new ArrayList<>();
+        for (R route : scope.snapshot.all(kind, type)) {
+            for (ParentReference parent : GatewayRouteParents.of(route)) {
                 String namespace =
                         parent.getNamespace() == null ? route.getMetadata().getNamespace() : parent.getNamespace();
                 boolean service = "Service".equals(parent.getKind())

@@ -1,0 +1,140 @@
+package io.ambientjava.istiod.translate.envoy;
+
+import com.google.protobuf.UInt32Value;
+import io.ambientjava.istiod.config.ConfigSnapshot;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeader;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderFilter;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRequestMirrorFilter;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * What HTTPRoute and GRPCRoute rules share: backends by Service {@code name}/{@code namespace}/{@code port} with a
+ * {@code weight} (default 1; 0 leaves a backend out), the header modifier filters, and the mirror filter. Every
+ * Service in another namespace needs a ReferenceGrant there from the route's kind.
+ */
+final class RouteBackends {
+
+    /** One {@code backendRefs} entry of either route kind; {@code filters}: it has filters of its own. */
+    record Ref(String kind, String name, String namespace, Integer port, Integer weight, boolean filters) {}
+
+    private final String routeKind;
+    private final String routeNamespace;
+    private final int listenerPort;
+    private final ClusterSet clusters;
+    private final ConfigSnapshot snapshot;
+    private final Consumer<String> warn;
+
+    RouteBackends(
+            String routeKind,
+            String routeNamespace,
+            int listenerPort,
+            ClusterSet clusters,
+            ConfigSnapshot snapshot,
+            Consumer<String> warn) {
+        this.routeKind = routeKind;
+        this.routeNamespace = routeNamespace;
+        this.listenerPort = listenerPort;
+        this.clusters = clusters;
+        this.snapshot = snapshot;
+        this.warn = warn;
+    }
+
+    /**
+     * The route sent to its backends ({@code action} holds what the filters set), or a 500 when none is left, as
+     * the Gateway API specifies for a rule without usable backends.
+     */
+    Route.Builder sendTo(Route.Builder route, RouteAction.Builder action, List<Ref> backends) {
+        WeightedCluster.Builder split = WeightedCluster.newBuilder();
+        for (Ref backend : backends) {
+            if (backend.weight() != null && backend.weight() <= 0) {
+                continue;
+            }
+            if (backend.filters()) {
+                warn.accept("filters of backendRef '" + backend.name() + "' are not supported; ignored (filters"
+                        + " of the rule apply to every backend)");
+            }
+            if (backend.kind() != null && !backend.kind().equals("Service")) {
+                warn.accept("backendRef kind '" + backend.kind() + "' is not supported; only Service");
+                continue;
+            }
+            if (!ReferenceGrants.mayReferenceService(
+                    snapshot, routeKind, routeNamespace, backend.namespace(), backend.name(), warn)) {
+                continue;
+            }
+            split.addClusters(WeightedCluster.ClusterWeight.newBuilder()
+                    .setName(clusters.reference(
+                            host(backend.name(), backend.namespace()), backend.port(), null, listenerPort, warn))
+                    .setWeight(UInt32Value.of(backend.weight() == null ? 1 : backend.weight())));
+        }
+        if (split.getClustersCount() == 0) {
+            return route.setDirectResponse(DirectResponseAction.newBuilder().setStatus(500));
+        }
+        if (split.getClustersCount() == 1) {
+            action.setCluster(split.getClusters(0).getName());
+        } else {
+            action.setWeightedClusters(split);
+        }
+        return route.setRoute(action);
+    }
+
+    /** A {@code RequestMirror} filter as a mirror policy, unless its Service may not be referenced. */
+    Optional<RouteAction.RequestMirrorPolicy> mirror(HTTPRequestMirrorFilter mirror) {
+        if (mirror == null || mirror.getBackendRef() == null) {
+            return Optional.empty();
+        }
+        var ref = mirror.getBackendRef();
+        if (!ReferenceGrants.mayReferenceService(
+                snapshot, routeKind, routeNamespace, ref.getNamespace(), ref.getName(), warn)) {
+            return Optional.empty();
+        }
+        return Optional.of(RouteAction.RequestMirrorPolicy.newBuilder()
+                .setCluster(clusters.reference(
+                        host(ref.getName(), ref.getNamespace()), ref.getPort(), null, listenerPort, warn))
+                .setRuntimeFraction(Percentages.runtime(
+                        mirror.getPercent() == null ? Percentages.all() : Percentages.ofInteger(mirror.getPercent())))
+                .build());
+    }
+
+    private String host(String name, String refNamespace) {
+        return clusters.serviceHostname(
+                name, refNamespace == null || refNamespace.isEmpty() ? routeNamespace : refNamespace);
+    }
+
+    /** A Gateway API header filter: {@code set} overwrites, {@code add} appends, {@code remove} removes. */
+    record HeaderOps(List<HeaderValueOption> add, List<String> remove) {
+        static HeaderOps of(HTTPHeaderFilter filter) {
+            if (filter == null) {
+                return new HeaderOps(List.of(), List.of());
+            }
+            List<HeaderValueOption> add = new java.util.ArrayList<>();
+            for (HTTPHeader header : MeshServices.listOrEmpty(filter.getSet())) {
+                add.add(HeaderOperations.option(
+                        header.getName(),
+                        header.getValue(),
+                        HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+            }
+            for (HTTPHeader header : MeshServices.listOrEmpty(filter.getAdd())) {
+                add.add(HeaderOperations.option(
+                        header.getName(),
+                        header.getValue(),
+                        HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
+            }
+            return new HeaderOps(add, MeshServices.listOrEmpty(filter.getRemove()));
+        }
+
+        void toRequest(Route.Builder route) {
+            route.addAllRequestHeadersToAdd(add).addAllRequestHeadersToRemove(remove);
+        }
+
+        void toResponse(Route.Builder route) {
+            route.addAllResponseHeadersToAdd(add).addAllResponseHeadersToRemove(remove);
+        }
+    }
+}

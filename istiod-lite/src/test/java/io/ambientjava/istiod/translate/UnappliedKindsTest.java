@@ -1,0 +1,57 @@
+package io.ambientjava.istiod.translate;
+
+import static io.ambientjava.istiod.testsupport.Configs.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** A ServiceEntry, WorkloadEntry or Sidecar is read but not applied: each is reported, none silently dropped. */
+class UnappliedKindsTest {
+
+    private static final String KINDS = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: payments-api, namespace: shop}
+            spec:
+              hosts: [payments.example.com]
+              ports: [{number: 443, name: https, protocol: TLS}]
+              resolution: DNS
+              location: MESH_EXTERNAL
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: legacy-vm, namespace: shop}
+            spec: {address: 198.18.9.9, labels: {app: legacy}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default, namespace: shop}
+            spec: {egress: [{hosts: ["./*"]}]}
+            """;
+
+    @Test
+    void eachResourceOfAKindThatIsNotAppliedIsReportedWithWhatThatMeans() {
+        var translation = new AmbientTranslator(MeshSettings.defaults()).translate(snapshot(KINDS));
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .containsExactly(
+                        "ServiceEntry shop/payments-api: ServiceEntry is not supported yet: its hosts get no service"
+                                + " address, endpoints or waypoint, and calls to them leave the mesh directly, as they"
+                                + " would without it",
+                        "Sidecar shop/default: Sidecar has no effect in ambient mode: it configures sidecar proxies,"
+                                + " and this mesh runs none",
+                        "WorkloadEntry shop/legacy-vm: WorkloadEntry is not supported yet: the workload it describes"
+                                + " is not added to the mesh (no identity, and it is no endpoint of the services whose"
+                                + " selector it matches)");
+    }
+
+    @Test
+    void aMeshWithoutThemHasNoSuchWarnings() {
+        var translation = new AmbientTranslator(MeshSettings.defaults()).translate(snapshot("""
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: shop}
+                """));
+        assertThat(translation.warnings()).isEmpty();
+    }
+}
