@@ -93,10 +93,12 @@ final class GatewayApiTranslator {
                                     + " does not allow " + route.getKind() + " (allowedRoutes.kinds); not attached");
                     continue;
                 }
-                if (allowsOwnNamespaceOnly(listener) && !routeNamespace.equals(namespace)) {
+                Optional<String> refused =
+                        AllowedNamespaces.refusal(listener, namespace, routeNamespace, scope.snapshot);
+                if (refused.isPresent()) {
                     scope.warnTo(routeKind(route), route)
-                            .accept("listener '" + listener.getName() + "' of " + namespace + "/" + name
-                                    + " allows routes from its own namespace only; not attached");
+                            .accept("listener '" + listener.getName() + "' of " + namespace + "/" + name + " "
+                                    + refused.get() + "; not attached");
                     continue;
                 }
                 for (String host : hosts(route, listener.getHostname())) {
@@ -188,9 +190,10 @@ final class GatewayApiTranslator {
                 continue;
             }
             Consumer<String> routeWarn = scope.warnTo(ResourceKind.TLS_ROUTE, route);
-            if (allowsOwnNamespaceOnly(listener) && !routeNamespace.equals(namespace)) {
+            Optional<String> refused = AllowedNamespaces.refusal(listener, namespace, routeNamespace, scope.snapshot);
+            if (refused.isPresent()) {
                 routeWarn.accept(what + " of " + namespace + "/"
-                        + gateway.getMetadata().getName() + " allows routes from its own namespace only; not attached");
+                        + gateway.getMetadata().getName() + " " + refused.get() + "; not attached");
                 continue;
             }
             List<String> names = new ArrayList<>();
@@ -256,13 +259,6 @@ final class GatewayApiTranslator {
                 || kinds.stream()
                         .anyMatch(k -> kind.equals(k.getKind())
                                 && (k.getGroup() == null || k.getGroup().equals("gateway.networking.k8s.io")));
-    }
-
-    private static boolean allowsOwnNamespaceOnly(io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener) {
-        return listener.getAllowedRoutes() == null
-                || listener.getAllowedRoutes().getNamespaces() == null
-                || listener.getAllowedRoutes().getNamespaces().getFrom() == null
-                || listener.getAllowedRoutes().getNamespaces().getFrom().equals("Same");
     }
 
     /** Whether {@code spec.tls.frontend} asks for client certificates on {@code port} (its default, or that port's). */

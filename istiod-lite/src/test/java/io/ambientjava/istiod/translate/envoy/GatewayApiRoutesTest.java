@@ -393,6 +393,49 @@ class GatewayApiRoutesTest {
     }
 
     @Test
+    void aListenerWithANamespaceSelectorAdmitsRoutesOnlyFromTheNamespacesItPicks() {
+        String selecting = GATEWAY.replace(
+                "{name: web, port: 8000, protocol: HTTP, hostname: \"*.example.com\"}",
+                "{name: web, port: 8000, protocol: HTTP, hostname: \"*.example.com\", allowedRoutes: {namespaces:"
+                        + " {from: Selector, selector: {matchLabels: {shared-gateway: \"true\"},"
+                        + " matchExpressions: [{key: env, operator: NotIn, values: [dev]}]}}}}");
+        String namespaces = """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: team-a, labels: {shared-gateway: "true", env: prod}}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: team-b, labels: {shared-gateway: "true", env: dev}}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: team-c}
+                """;
+        List<String> routes = new java.util.ArrayList<>();
+        for (String team : List.of("team-a", "team-b", "team-c")) {
+            routes.add(ROUTE.replace("namespace: default}", "namespace: " + team + "}")
+                    .replace("name: shop,", "name: shop-" + team + ",")
+                    .replace("shop.example.com", team + ".example.com")
+                    .replace(
+                            "parentRefs: [{name: public, sectionName: web}]",
+                            "parentRefs: [{name: public, namespace: default}]"));
+        }
+        var translation = translate(with(selecting, namespaces, routes.get(0), routes.get(1), routes.get(2)));
+        assertThat(translation
+                        .of(ProxyId.gateway("default", "public"))
+                        .routes()
+                        .get("http.8000")
+                        .getVirtualHostsList())
+                .singleElement()
+                .satisfies(v -> assertThat(v.getDomainsList()).contains("team-a.example.com"));
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .anySatisfy(w -> assertThat(w).contains("team-b/shop-team-b").contains("selector picks"))
+                .anySatisfy(w -> assertThat(w).contains("team-c/shop-team-c").contains("selector picks"));
+    }
+
+    @Test
     void anHttpRouteAttachedToAServiceReplacesTheWaypointRoutes() {
         String gamma = """
                 apiVersion: gateway.networking.k8s.io/v1
