@@ -12,6 +12,7 @@ import java.util.Optional;
  *     client's protocol is used upstream
  * @param idleTimeout an upstream connection unused this long is closed (Envoy: 1 h)
  * @param panicThresholdPercent below this share of usable hosts every host is used (Envoy: 50; 0 disables)
+ * @param tls TLS originated to the endpoints ({@code transport_socket}); empty: their bytes go as they are
  */
 public record ClusterConfig(
         String name,
@@ -22,7 +23,8 @@ public record ClusterConfig(
         int maxRequestsPerConnection,
         boolean http2,
         Duration idleTimeout,
-        double panicThresholdPercent) {
+        double panicThresholdPercent,
+        Optional<UpstreamTls> tls) {
 
     public ClusterConfig {
         Objects.requireNonNull(name, "name");
@@ -31,6 +33,7 @@ public record ClusterConfig(
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(outlierDetection, "outlierDetection");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(tls, "tls");
     }
 
     /** An {@code ORIGINAL_DST} cluster: it sends to where the client connected (a pod's own address). */

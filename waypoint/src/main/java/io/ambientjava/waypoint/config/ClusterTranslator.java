@@ -32,7 +32,8 @@ public final class ClusterTranslator {
                         "http2_protocol_options",
                         "ring_hash_lb_config",
                         "maglev_lb_config",
-                        "common_lb_config"));
+                        "common_lb_config",
+                        "transport_socket"));
         boolean originalDestination = c.getType() == Cluster.DiscoveryType.ORIGINAL_DST;
         if (c.getType() != Cluster.DiscoveryType.EDS && !originalDestination) {
             throw FieldGuard.invalid(path + ".type", "only EDS and ORIGINAL_DST are supported, was " + c.getType());
@@ -114,7 +115,11 @@ public final class ClusterTranslator {
                 maxRequestsPerConnection,
                 c.hasHttp2ProtocolOptions(),
                 idleTimeout,
-                panicThreshold);
+                panicThreshold,
+                c.hasTransportSocket()
+                        ? Optional.of(
+                                UpstreamTlsTranslator.translate(c.getTransportSocket(), path + ".transport_socket"))
+                        : Optional.empty());
     }
 
     private static CircuitBreakerLimits limits(Cluster c, String path) {

@@ -1,9 +1,6 @@
 package io.ambientjava.waypoint.config;
 
-import io.ambientjava.identity.keys.KeyPairCheck;
 import io.ambientjava.identity.pem.Pem;
-import io.ambientjava.identity.pem.PemException;
-import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -14,7 +11,6 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -48,7 +44,7 @@ final class DownstreamTlsTranslator {
         String cpath = tpath + ".common_tls_context";
         FieldGuard.onlyFields(common, cpath, Set.of("tls_certificates", "alpn_protocols", "validation_context"));
         List<X509Certificate> clientCas = List.of();
-        ClientNameCheck clientNames = new ClientNameCheck(List.of());
+        PeerNameCheck clientNames = new PeerNameCheck(List.of());
         ClientCertificatePins clientPins = ClientCertificatePins.NONE;
         if (common.hasValidationContext()) {
             String vpath = cpath + ".validation_context";
@@ -61,8 +57,9 @@ final class DownstreamTlsTranslator {
                             "match_typed_subject_alt_names",
                             "verify_certificate_hash",
                             "verify_certificate_spki"));
-            clientCas = certificates(inline(validation.getTrustedCa(), vpath + ".trusted_ca"), vpath + ".trusted_ca");
-            clientNames = ClientNameCheck.translate(
+            clientCas = TlsMaterial.certificates(
+                    TlsMaterial.inline(validation.getTrustedCa(), vpath + ".trusted_ca"), vpath + ".trusted_ca");
+            clientNames = PeerNameCheck.translate(
                     validation.getMatchTypedSubjectAltNamesList(), vpath + ".match_typed_subject_alt_names");
             clientPins = ClientCertificatePins.translate(
                     validation.getVerifyCertificateHashList(), validation.getVerifyCertificateSpkiList(), vpath);
@@ -80,11 +77,11 @@ final class DownstreamTlsTranslator {
         TlsCertificate certificate = common.getTlsCertificates(0);
         String kpath = cpath + ".tls_certificates[0]";
         FieldGuard.onlyFields(certificate, kpath, Set.of("certificate_chain", "private_key"));
-        String chainPem = inline(certificate.getCertificateChain(), kpath + ".certificate_chain");
-        String keyPem = inline(certificate.getPrivateKey(), kpath + ".private_key");
-        List<X509Certificate> chain = certificates(chainPem, kpath + ".certificate_chain");
-        PrivateKey key = privateKey(keyPem, kpath + ".private_key");
-        requireKeyOf(chain.getFirst(), key, kpath);
+        String chainPem = TlsMaterial.inline(certificate.getCertificateChain(), kpath + ".certificate_chain");
+        String keyPem = TlsMaterial.inline(certificate.getPrivateKey(), kpath + ".private_key");
+        List<X509Certificate> chain = TlsMaterial.certificates(chainPem, kpath + ".certificate_chain");
+        PrivateKey key = TlsMaterial.privateKey(keyPem, kpath + ".private_key");
+        TlsMaterial.requireKeyOf(chain.getFirst(), key, kpath);
         List<String> alpn = common.getAlpnProtocolsCount() == 0 ? DEFAULT_ALPN : common.getAlpnProtocolsList();
         try {
             SslContextBuilder builder = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
@@ -93,7 +90,8 @@ final class DownstreamTlsTranslator {
                 if (clientNames.entries().isEmpty() && clientPins.isEmpty()) {
                     builder.trustManager(clientCas.toArray(X509Certificate[]::new));
                 } else {
-                    builder.trustManager(new ClientCertificateTrustManager(clientCas, clientNames, clientPins));
+                    builder.trustManager(new PeerCertificateTrustManager(
+                            PeerCertificateTrustManager.Peer.CLIENTS, clientCas, clientNames, clientPins));
                 }
                 builder.clientAuth(requireClientCertificate ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
             }
@@ -108,50 +106,6 @@ final class DownstreamTlsTranslator {
                     context, alpn, chain.getFirst().getSubjectX500Principal().getName(), requireClientCertificate);
         } catch (Exception e) {
             throw FieldGuard.invalid(kpath, "cannot make a TLS server context: " + e.getMessage());
-        }
-    }
-
-    private static String inline(DataSource source, String path) {
-        FieldGuard.onlyFields(source, path, Set.of("inline_bytes", "inline_string"));
-        String pem = switch (source.getSpecifierCase()) {
-            case INLINE_BYTES -> source.getInlineBytes().toString(StandardCharsets.US_ASCII);
-            case INLINE_STRING -> source.getInlineString();
-            default -> "";
-        };
-        if (pem.isBlank()) {
-            throw FieldGuard.invalid(path, "needs inline_bytes or inline_string (PEM)");
-        }
-        return pem;
-    }
-
-    private static List<X509Certificate> certificates(String pem, String path) {
-        try {
-            return Pem.readCertificates(pem);
-        } catch (PemException e) {
-            throw FieldGuard.invalid(path, "not a PEM certificate chain: " + e.getMessage());
-        }
-    }
-
-    private static PrivateKey privateKey(String pem, String path) {
-        try {
-            return Pem.readPrivateKey(pem);
-        } catch (PemException e) {
-            throw FieldGuard.invalid(path, "not a PEM private key: " + e.getMessage());
-        }
-    }
-
-    private static void requireKeyOf(X509Certificate leaf, PrivateKey key, String path) {
-        boolean belongs;
-        try {
-            belongs = KeyPairCheck.belongsTo(key, leaf);
-        } catch (IllegalArgumentException e) {
-            throw FieldGuard.invalid(path + ".private_key", e.getMessage());
-        }
-        if (!belongs) {
-            throw FieldGuard.invalid(
-                    path,
-                    "the private key does not belong to the certificate "
-                            + leaf.getSubjectX500Principal().getName());
         }
     }
 }

@@ -62,8 +62,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         transport
                 .open(
                         host.endpoint(),
+                        cluster.get().config(),
                         ctx.channel().eventLoop(),
-                        cluster.get().config().connectTimeout(),
                         context.source().orElse(null))
                 .whenComplete((ch, error) -> {
                     if (ch != null) {

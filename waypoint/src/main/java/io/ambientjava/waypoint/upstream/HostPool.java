@@ -103,24 +103,22 @@ final class HostPool {
     }
 
     private void dialHttp1(CompletableFuture<Lease> result) {
-        transport
-                .open(host.endpoint(), loop, cluster.config().connectTimeout(), null)
-                .whenComplete((ch, error) -> {
-                    if (error != null) {
-                        cluster.limits().connectionClosed();
-                        result.completeExceptionally(error);
-                        cluster.connectionFreed();
-                        return;
-                    }
-                    ch.eventLoop().execute(() -> {
-                        ch.pipeline().addLast("http", new HttpClientCodec());
-                        Transport.startReading(ch);
-                        ch.closeFuture().addListener(f -> loop.execute(() -> onHttp1Closed(ch)));
-                        if (!result.complete(new Http1Lease(ch))) {
-                            ch.close();
-                        }
-                    });
-                });
+        transport.open(host.endpoint(), cluster.config(), loop, null).whenComplete((ch, error) -> {
+            if (error != null) {
+                cluster.limits().connectionClosed();
+                result.completeExceptionally(error);
+                cluster.connectionFreed();
+                return;
+            }
+            ch.eventLoop().execute(() -> {
+                ch.pipeline().addLast("http", new HttpClientCodec());
+                Transport.startReading(ch);
+                ch.closeFuture().addListener(f -> loop.execute(() -> onHttp1Closed(ch)));
+                if (!result.complete(new Http1Lease(ch))) {
+                    ch.close();
+                }
+            });
+        });
     }
 
     private void onHttp1Closed(Channel ch) {
@@ -241,7 +239,7 @@ final class HostPool {
             h2Opening = new CompletableFuture<>();
             CompletableFuture<Channel> opening = h2Opening;
             transport
-                    .open(host.endpoint(), loop, cluster.config().connectTimeout(), null)
+                    .open(host.endpoint(), cluster.config(), loop, null)
                     .whenComplete((ch, error) -> loop.execute(() -> {
                         h2Opening = null;
                         if (error != null) {

@@ -8,12 +8,15 @@ import io.ambientjava.hbone.client.HboneClient;
 import io.ambientjava.hbone.client.HboneStream;
 import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.waypoint.bytestream.StreamBytesAdapter;
+import io.ambientjava.waypoint.config.ClusterConfig;
 import io.ambientjava.waypoint.config.EndpointConfig;
+import io.ambientjava.waypoint.config.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -25,7 +28,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Opens a byte channel to an endpoint: plain TCP, or an HBONE CONNECT to its ztunnel ({@code <ip>:15008}) as the
  * waypoint's identity, checking the endpoint's identity. The returned channel carries the endpoint's bytes either
- * way (for HBONE a {@link StreamBytesAdapter} is in front) and reads nothing until {@link #startReading}.
+ * way (for HBONE a {@link StreamBytesAdapter} is in front), with the cluster's TLS on top when it originates TLS, and
+ * hands nothing on to handlers added later until {@link #startReading}.
  */
 public final class Transport {
 
@@ -43,13 +47,31 @@ public final class Transport {
     }
 
     /**
+     * @param cluster the endpoint's cluster: its connect timeout and the TLS it originates
      * @param sourceAddress the original client, sent in {@code forwarded} on HBONE
      */
     public CompletableFuture<Channel> open(
-            EndpointConfig endpoint, EventLoop loop, Duration connectTimeout, InetSocketAddress sourceAddress) {
-        return endpoint.hbone()
+            EndpointConfig endpoint, ClusterConfig cluster, EventLoop loop, InetSocketAddress sourceAddress) {
+        CompletableFuture<Channel> bytes = endpoint.hbone()
                 ? openHbone(endpoint, sourceAddress)
-                : openTcp(endpoint.address(), loop, connectTimeout);
+                : openTcp(endpoint.address(), loop, cluster.connectTimeout());
+        if (cluster.tls().isEmpty()) {
+            return bytes;
+        }
+        UpstreamTls tls = cluster.tls().get();
+        return bytes.thenCompose(ch -> {
+            CompletableFuture<Channel> secured = new CompletableFuture<>();
+            ch.eventLoop()
+                    .execute(() -> TlsOrigination.handshake(ch, tls, endpoint.address(), cluster.connectTimeout())
+                            .whenComplete((done, error) -> {
+                                if (error != null) {
+                                    secured.completeExceptionally(error);
+                                } else {
+                                    secured.complete(done);
+                                }
+                            }));
+            return secured;
+        });
     }
 
     private CompletableFuture<Channel> openTcp(InetSocketAddress target, EventLoop loop, Duration connectTimeout) {
@@ -108,6 +130,19 @@ public final class Transport {
 
     /** Ends this side of a channel from {@link #open}: a TCP FIN, or END_STREAM on an HBONE stream. */
     public static ChannelFuture shutdownOutput(Channel ch) {
+        io.netty.handler.ssl.SslHandler tls = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (tls != null) {
+            // TLS ends its side with close_notify: a bare FIN (or END_STREAM) under it would read as truncation
+            ChannelPromise ended = ch.newPromise();
+            tls.closeOutbound().addListener(f -> {
+                if (ch instanceof io.netty.channel.socket.DuplexChannel duplex) {
+                    duplex.shutdownOutput(ended);
+                } else {
+                    ch.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(true), ended);
+                }
+            });
+            return ended;
+        }
         if (ch instanceof io.netty.channel.socket.DuplexChannel duplex) {
             return duplex.shutdownOutput();
         }
@@ -120,6 +155,7 @@ public final class Transport {
      * HBONE may have come with the CONNECT response) waits for them.
      */
     public static void startReading(Channel ch) {
+        TlsOrigination.release(ch);
         StreamBytesAdapter.startReading(ch);
     }
 

@@ -262,7 +262,8 @@ class GrpcRouteFromIstiodLiteTest {
                 .isEqualTo("cart Checkout(item-1) x-route=cart");
         Metadata goldTier = new Metadata();
         goldTier.put(TIER_HEADER, "gold");
-        assertThat(call("shop.Cart/Checkout", goldTier, new Metadata())).isEqualTo("gold Checkout(item-1) x-route=null");
+        assertThat(call("shop.Cart/Checkout", goldTier, new Metadata()))
+                .isEqualTo("gold Checkout(item-1) x-route=null");
         assertThat(call("shop.Cart/Add", goldTier, new Metadata())).startsWith("cart Add");
 
         List<String> events = new ArrayList<>();

@@ -157,14 +157,14 @@ final class ClusterSet {
                     + "); the cluster uses defaults");
             cluster = ClusterTranslator.translate(name, TrafficPolicies.NONE, warn);
         }
-        clusters.put(
-                name,
-                port.http2() || upgradesToHttp2(policy)
-                        ? cluster.toBuilder()
-                                .setHttp2ProtocolOptions(
-                                        io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance())
-                                .build()
-                        : cluster);
+        boolean http2 = port.http2() || upgradesToHttp2(policy);
+        Cluster.Builder built = cluster.toBuilder();
+        if (http2) {
+            built.setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance());
+        }
+        UpstreamTlsSettings.transportSocket(policy.tls(), proxyNamespace, http2, services.snapshot(), warn)
+                .ifPresent(built::setTransportSocket);
+        clusters.put(name, built.build());
         Map<String, String> labels =
                 definition == null || definition.getLabels() == null ? Map.of() : definition.getLabels();
         endpoints.put(

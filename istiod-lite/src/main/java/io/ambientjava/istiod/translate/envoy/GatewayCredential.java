@@ -84,14 +84,7 @@ record GatewayCredential(
         if (credential.isEmpty()) {
             return credential;
         }
-        Optional<String> ca = Optional.empty();
-        for (String name : new String[] {credentialName, credentialName + "-cacert"}) {
-            ca = snapshot.get(ResourceKind.SECRET, namespace, name, Secret.class)
-                    .flatMap(secret -> value(secret, "ca.crt").or(() -> value(secret, "cacert")));
-            if (ca.isPresent()) {
-                break;
-            }
-        }
+        Optional<String> ca = certificateAuthority(snapshot, namespace, credentialName);
         String source = namespace + "/" + credentialName;
         if (ca.isEmpty()) {
             warn.accept("tls.mode MUTUAL needs the client CA: ca.crt in secret " + source + " or in secret " + source
@@ -105,6 +98,21 @@ record GatewayCredential(
         GatewayCredential c = credential.get();
         return Optional.of(
                 new GatewayCredential(c.source(), c.certificateChainPem(), c.privateKeyPem(), ca, ClientChecks.NONE));
+    }
+
+    /**
+     * The CA certificate a {@code credentialName} gives, as Istio looks for it: {@code ca.crt} (or {@code cacert})
+     * in that Secret, else in the Secret {@code <credentialName>-cacert}.
+     */
+    static Optional<String> certificateAuthority(ConfigSnapshot snapshot, String namespace, String credentialName) {
+        for (String name : new String[] {credentialName, credentialName + "-cacert"}) {
+            Optional<String> ca = snapshot.get(ResourceKind.SECRET, namespace, name, Secret.class)
+                    .flatMap(secret -> value(secret, "ca.crt").or(() -> value(secret, "cacert")));
+            if (ca.isPresent()) {
+                return ca;
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<String> value(Secret secret, String name) {

@@ -151,10 +151,10 @@ final class ListenerTranslator {
     }
 
     /**
-     * A client certificate name as Istio's {@code subjectAltNames} means it: any name of the certificate equal to it,
+     * A certificate name as Istio's {@code subjectAltNames} means it: any name of the certificate equal to it,
      * whatever its type (DNS, URI, email, or an IP address when it is one).
      */
-    private static List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher> anyTypeNamed(
+    static List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher> anyTypeNamed(
             String name) {
         List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType> types =
                 new java.util.ArrayList<>(List.of(
@@ -173,7 +173,7 @@ final class ListenerTranslator {
                 .toList();
     }
 
-    private static io.envoyproxy.envoy.config.core.v3.DataSource inline(String pem) {
+    static io.envoyproxy.envoy.config.core.v3.DataSource inline(String pem) {
         return io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
                 .setInlineBytes(com.google.protobuf.ByteString.copyFromUtf8(pem))
                 .build();

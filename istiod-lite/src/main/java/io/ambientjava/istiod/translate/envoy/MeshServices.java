@@ -90,6 +90,10 @@ final class MeshServices {
         }
     }
 
+    ConfigSnapshot snapshot() {
+        return snapshot;
+    }
+
     Optional<MeshService> byHostname(String hostname) {
         return Optional.ofNullable(byHostname.get(hostname));
     }

@@ -1,5 +1,6 @@
 package io.ambientjava.istiod.translate.envoy;
 
+import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.OutlierDetection;
@@ -9,12 +10,15 @@ import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyPortTrafficPoli
 /**
  * The traffic policy in effect for one cluster, as Istio computes it: the rule's top-level policy, overridden by its
  * {@code portLevelSettings} for the port, then by the subset's policy (and the subset's port-level settings). Each of
- * connection pool, load balancer and outlier detection is replaced as a whole, never merged field by field.
+ * connection pool, load balancer, outlier detection and TLS is replaced as a whole, never merged field by field.
  */
 record TrafficPolicies(
-        ConnectionPoolSettings connectionPool, LoadBalancerSettings loadBalancer, OutlierDetection outlierDetection) {
+        ConnectionPoolSettings connectionPool,
+        LoadBalancerSettings loadBalancer,
+        OutlierDetection outlierDetection,
+        ClientTLSSettings tls) {
 
-    static final TrafficPolicies NONE = new TrafficPolicies(null, null, null);
+    static final TrafficPolicies NONE = new TrafficPolicies(null, null, null, null);
 
     static TrafficPolicies effective(TrafficPolicy top, TrafficPolicy subset, int port) {
         return NONE.with(top, port).with(subset, port);
@@ -27,7 +31,8 @@ record TrafficPolicies(
         TrafficPolicies result = new TrafficPolicies(
                 first(policy.getConnectionPool(), connectionPool),
                 first(policy.getLoadBalancer(), loadBalancer),
-                first(policy.getOutlierDetection(), outlierDetection));
+                first(policy.getOutlierDetection(), outlierDetection),
+                first(policy.getTls(), tls));
         for (TrafficPolicyPortTrafficPolicy level : MeshServices.listOrEmpty(policy.getPortLevelSettings())) {
             if (level.getPort() != null
                     && level.getPort().getNumber() != null
@@ -35,7 +40,8 @@ record TrafficPolicies(
                 result = new TrafficPolicies(
                         first(level.getConnectionPool(), result.connectionPool),
                         first(level.getLoadBalancer(), result.loadBalancer),
-                        first(level.getOutlierDetection(), result.outlierDetection));
+                        first(level.getOutlierDetection(), result.outlierDetection),
+                        first(level.getTls(), result.tls));
             }
         }
         return result;

@@ -1,6 +1,5 @@
 package io.ambientjava.istiod.translate.envoy;
 
-import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettingsTLSmode;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyPortTrafficPolicy;
 import java.util.ArrayList;
@@ -9,8 +8,7 @@ import java.util.function.Consumer;
 
 /**
  * The DestinationRule traffic-policy fields a waypoint or gateway does not apply, reported so none is dropped
- * silently. {@code tls} is reported unless {@code ISTIO_MUTUAL}: in ambient the hop to the pod is HBONE mTLS
- * anyway, so only a different mode is a setting that is not honoured.
+ * silently. ({@code tls} is applied: {@link UpstreamTlsSettings} reports its own unsupported parts.)
  */
 final class UnappliedPolicyFields {
 
@@ -22,9 +20,6 @@ final class UnappliedPolicyFields {
         }
         List<String> fields = new ArrayList<>();
         collect(policy.getLoadBalancer(), policy.getConnectionPool(), path, fields);
-        if (policy.getTls() != null && policy.getTls().getMode() != ClientTLSSettingsTLSmode.ISTIO_MUTUAL) {
-            fields.add(path + ".tls");
-        }
         if (policy.getProxyProtocol() != null) {
             fields.add(path + ".proxyProtocol");
         }
@@ -39,9 +34,6 @@ final class UnappliedPolicyFields {
             var level = levels.get(i);
             String at = path + ".portLevelSettings[" + i + "]";
             collect(level.getLoadBalancer(), level.getConnectionPool(), at, fields);
-            if (level.getTls() != null && level.getTls().getMode() != ClientTLSSettingsTLSmode.ISTIO_MUTUAL) {
-                fields.add(at + ".tls");
-            }
         }
         if (!fields.isEmpty()) {
             warn.accept(String.join(", ", fields) + " not applied by waypoints and gateways yet");

@@ -362,8 +362,8 @@ class RouteFeaturesTest {
         assertThat(translation.warnings())
                 .extracting(Object::toString)
                 .containsExactlyInAnyOrder(
-                        "DestinationRule default/ratings-tuning: spec.trafficPolicy.loadBalancer.localityLbSetting,"
-                                + " spec.trafficPolicy.tls not applied by waypoints and gateways yet",
+                        "DestinationRule default/ratings-tuning: spec.trafficPolicy.loadBalancer.localityLbSetting"
+                                + " not applied by waypoints and gateways yet",
                         "DestinationRule default/ratings-tuning:"
                                 + " spec.subsets[0].trafficPolicy.connectionPool.http.useClientProtocol not applied by"
                                 + " waypoints and gateways yet");

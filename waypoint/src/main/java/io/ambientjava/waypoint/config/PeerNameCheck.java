@@ -10,20 +10,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code validation_context.match_typed_subject_alt_names}: a client certificate is accepted only when one of its
+ * {@code validation_context.match_typed_subject_alt_names}: a peer certificate (a client's at a listener, a server's at a cluster) is accepted only when one of its
  * subject alternative names of a listed type matches that entry's matcher (Envoy's rule: any entry, any name). An
  * Istio gateway server's {@code tls.subjectAltNames} (mode MUTUAL) arrives as these.
  */
-record ClientNameCheck(List<Entry> entries) {
+record PeerNameCheck(List<Entry> entries) {
 
     /** One {@code SubjectAltNameMatcher}: the name type and the matcher for its value. */
     record Entry(SubjectAltNameMatcher.SanType type, StringMatch match) {}
 
-    ClientNameCheck {
+    PeerNameCheck {
         entries = List.copyOf(entries);
     }
 
-    static ClientNameCheck translate(List<SubjectAltNameMatcher> matchers, String path) {
+    static PeerNameCheck translate(List<SubjectAltNameMatcher> matchers, String path) {
         List<Entry> entries = new ArrayList<>();
         for (int i = 0; i < matchers.size(); i++) {
             SubjectAltNameMatcher m = matchers.get(i);
@@ -40,7 +40,7 @@ record ClientNameCheck(List<Entry> entries) {
             }
             entries.add(new Entry(m.getSanType(), MatcherTranslator.string(m.getMatcher(), mpath + ".matcher")));
         }
-        return new ClientNameCheck(entries);
+        return new PeerNameCheck(entries);
     }
 
     /** Throws, naming the certificate's names, unless one of them matches an entry. */
@@ -49,7 +49,7 @@ record ClientNameCheck(List<Entry> entries) {
         try {
             names = leaf.getSubjectAlternativeNames();
         } catch (CertificateParsingException e) {
-            throw new CertificateException("cannot read the client certificate's subject alternative names", e);
+            throw new CertificateException("cannot read the certificate's subject alternative names", e);
         }
         List<String> seen = new ArrayList<>();
         if (names != null) {
@@ -66,7 +66,7 @@ record ClientNameCheck(List<Entry> entries) {
                 }
             }
         }
-        throw new CertificateException("client certificate names " + seen + " match none of the allowed names");
+        throw new CertificateException("certificate names " + seen + " match none of the allowed names");
     }
 
     /** {@code GeneralName} tags (RFC 5280): 1 rfc822Name, 2 dNSName, 6 URI, 7 iPAddress. */

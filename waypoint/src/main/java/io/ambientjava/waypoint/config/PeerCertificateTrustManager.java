@@ -11,19 +11,29 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Client certificates checked as Envoy's {@code validation_context} does: first the chain against {@code trusted_ca}
- * (the JDK's PKIX), then the leaf's names against {@code match_typed_subject_alt_names}, then its digest against
- * {@code verify_certificate_hash} / {@code verify_certificate_spki}. A failure fails the TLS handshake, so no request
- * of that client is read.
+ * A peer's certificates checked as Envoy's {@code validation_context} does: first the chain against
+ * {@code trusted_ca} (the JDK's PKIX), then the leaf's names against {@code match_typed_subject_alt_names}, then its
+ * digest against {@code verify_certificate_hash} / {@code verify_certificate_spki}. A failure fails the TLS
+ * handshake: a listener reads no request of that client, an upstream connection sends nothing to that server. Each
+ * instance checks one side only, clients (a listener's) or servers (a cluster's).
  */
-final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
+final class PeerCertificateTrustManager extends X509ExtendedTrustManager {
 
+    /** Whose certificates this trust manager checks. */
+    enum Peer {
+        CLIENTS,
+        SERVERS
+    }
+
+    private final Peer peer;
     private final X509TrustManager chain;
-    private final ClientNameCheck names;
+    private final PeerNameCheck names;
     private final ClientCertificatePins pins;
 
-    ClientCertificateTrustManager(List<X509Certificate> trustedCas, ClientNameCheck names, ClientCertificatePins pins)
+    PeerCertificateTrustManager(
+            Peer peer, List<X509Certificate> trustedCas, PeerNameCheck names, ClientCertificatePins pins)
             throws Exception {
+        this.peer = peer;
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         store.load(null, null);
         for (int i = 0; i < trustedCas.size(); i++) {
@@ -38,11 +48,18 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] certificates, String authType) throws CertificateException {
-        chain.checkClientTrusted(certificates, authType);
-        if (!names.entries().isEmpty()) {
-            names.check(certificates[0]);
+        if (peer != Peer.CLIENTS) {
+            throw new CertificateException("a cluster's trust manager checks servers only");
         }
-        pins.check(certificates[0]);
+        chain.checkClientTrusted(certificates, authType);
+        checkLeaf(certificates[0]);
+    }
+
+    private void checkLeaf(X509Certificate leaf) throws CertificateException {
+        if (!names.entries().isEmpty()) {
+            names.check(leaf);
+        }
+        pins.check(leaf);
     }
 
     @Override
@@ -59,7 +76,11 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] certificates, String authType) throws CertificateException {
-        throw new CertificateException("a listener's trust manager checks clients only");
+        if (peer != Peer.SERVERS) {
+            throw new CertificateException("a listener's trust manager checks clients only");
+        }
+        chain.checkServerTrusted(certificates, authType);
+        checkLeaf(certificates[0]);
     }
 
     @Override
