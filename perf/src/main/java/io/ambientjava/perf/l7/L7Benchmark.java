@@ -36,11 +36,13 @@ import java.util.stream.Stream;
  * The L7 benchmark on one network-namespace topology with every variant side by side:
  *
  * <pre>
- * node1: client (enrolled), client-plain, waypoint-0 (not captured), nginx     node2: server (enrolled), server-plain
+ * node1: client (enrolled), client-plain, waypoint-0 (not captured), nginx, gateway   node2: server (enrolled),
+ *                                                                                        server-plain
  * l4:       client → ztunnel@node1 ══HBONE══▶ ztunnel@node2 → server              (Service echo-l4)
  * waypoint: client → ztunnel@node1 ══HBONE══▶ waypoint ══HBONE══▶ ztunnel@node2 → server   (Service echo)
  * nginx:      client-plain ──TLS──▶ nginx ──HTTP/1.1──▶ server-plain
  * nginx-mtls: client-plain ──TLS──▶ nginx ══mutual TLS══▶ server-plain (its TLS port)
+ * gateway-mtls: client-plain ──TLS──▶ gateway (waypoint.jar --ingress) ══mutual TLS══▶ server-plain (its TLS port)
  * </pre>
  *
  * istiod-lite runs on the host with a config folder; a relay in each namespace that needs it makes it reachable on
@@ -80,37 +82,50 @@ public final class L7Benchmark {
             Pod waypointPod = node1.addPod("waypoint");
             Pod clientPlain = node1.addPod("client-plain");
             Pod nginxPod = node1.addPod("nginx");
+            Pod gatewayPod = node1.addPod("gateway");
             Pod server = node2.addPod("server");
             Pod serverPlain = node2.addPod("server-plain");
             closing.add(HttpPodServer.start(server, serverGroup, L7MeshConfig.TARGET_PORT, options.bodyBytes()));
             closing.add(HttpPodServer.start(serverPlain, serverGroup, L7MeshConfig.TARGET_PORT, options.bodyBytes()));
             boolean anyNginx = options.variants().stream().anyMatch(L7Variant::isNginx);
+            boolean gatewayVariant = options.variants().contains(L7Variant.GATEWAY_MTLS);
             Path nginxDir = dir.resolve("nginx");
-            if (anyNginx) {
+            if (options.variants().stream().anyMatch(L7Variant::endsAtTlsServer)) {
                 closing.add(HttpPodServer.start(
                         serverPlain,
                         serverGroup,
                         L7MeshConfig.TLS_TARGET_PORT,
                         options.bodyBytes(),
-                        Optional.of(NginxPki.create(nginxDir))));
+                        Optional.of(EdgePki.create(nginxDir))));
             }
 
-            boolean mesh = !options.variants().stream().allMatch(L7Variant::isNginx);
+            boolean mesh = options.variants().stream().anyMatch(L7Variant::needsIstiod);
             List<ProcessFigures> ztunnels = List.of();
             Optional<ProcessFigures> waypoint = Optional.empty();
+            Optional<ProcessFigures> gateway = Optional.empty();
             List<String> waypointCommand = List.of();
             if (mesh) {
                 Path config = Files.createDirectories(dir.resolve("config"));
                 Files.writeString(
                         config.resolve("mesh.yaml"),
                         L7MeshConfig.yaml(
-                                client.ip(), node1.name(), server.ip(), node2.name(), waypointPod.ip(), node1.name()));
+                                        client.ip(),
+                                        node1.name(),
+                                        server.ip(),
+                                        node2.name(),
+                                        waypointPod.ip(),
+                                        node1.name())
+                                + (gatewayVariant
+                                        ? L7MeshConfig.gateway(nginxDir, serverPlain.ip(), node2.name())
+                                        : ""));
                 Path caDir = dir.resolve("cacerts");
                 MeshCertificateAuthority.createSelfSigned("cluster.local").writeTo(caDir);
                 progress.println("l7: istiod-lite on " + config + " ...");
                 istiod = startIstiod(config, dir.resolve("istiod.log"));
                 InetSocketAddress xds = new InetSocketAddress(InetAddress.getLoopbackAddress(), istiodPort(dir));
-                for (var host : List.of(node1, node2, waypointPod)) {
+                for (var host : gatewayVariant
+                        ? List.of(node1, node2, waypointPod, gatewayPod)
+                        : List.of(node1, node2, waypointPod)) {
                     closing.add(XdsRelay.open(host, XDS_PORT, xds));
                 }
                 var redirector = new io.ambientjava.cni.redirect.NftablesRedirector(
@@ -122,6 +137,10 @@ public final class L7Benchmark {
                 progress.println("l7: waypoint ...");
                 waypointCommand = waypointCommand(caDir, waypointPod);
                 waypoint = Optional.of(startWaypoint(waypointPod, waypointCommand));
+                if (gatewayVariant) {
+                    progress.println("l7: ingress gateway ...");
+                    gateway = Optional.of(startGateway(gatewayPod, caDir));
+                }
             }
             Optional<ProcessFigures> nginx = Optional.empty();
             if (anyNginx) {
@@ -131,7 +150,15 @@ public final class L7Benchmark {
 
             List<VariantPath> paths = new ArrayList<>();
             for (L7Variant variant : options.variants()) {
-                paths.add(pathOf(variant, client, clientPlain, nginxPod, ztunnels, waypoint, nginx));
+                paths.add(
+                        variant == L7Variant.GATEWAY_MTLS
+                                ? tlsPath(
+                                        variant,
+                                        clientPlain,
+                                        gatewayPod,
+                                        L7MeshConfig.GATEWAY_PORT,
+                                        List.of(gateway.orElseThrow()))
+                                : pathOf(variant, client, clientPlain, nginxPod, ztunnels, waypoint, nginx));
             }
             // Every path warm (JIT, pools, tunnels) before any is measured: the first variant is not the cold one.
             for (VariantPath path : paths) {
@@ -218,25 +245,29 @@ public final class L7Benchmark {
                         Optional.empty(),
                         proxies);
             }
-            case NGINX -> nginxPath(variant, clientPlain, nginxPod, L7MeshConfig.NGINX_PORT, nginx);
-            case NGINX_MTLS -> nginxPath(variant, clientPlain, nginxPod, L7MeshConfig.NGINX_MTLS_PORT, nginx);
+            case NGINX ->
+                tlsPath(variant, clientPlain, nginxPod, L7MeshConfig.NGINX_PORT, List.of(nginx.orElseThrow()));
+            case NGINX_MTLS ->
+                tlsPath(variant, clientPlain, nginxPod, L7MeshConfig.NGINX_MTLS_PORT, List.of(nginx.orElseThrow()));
+            case GATEWAY_MTLS -> throw new IllegalArgumentException("the gateway's path is made by tlsPath");
         };
     }
 
-    private static VariantPath nginxPath(
-            L7Variant variant, Pod clientPlain, Pod nginxPod, int port, Optional<ProcessFigures> nginx)
+    /** An edge proxy's path (nginx, the gateway): the plain client over TLS 1.3 to the proxy's HTTPS port. */
+    private static VariantPath tlsPath(
+            L7Variant variant, Pod clientPlain, Pod proxyPod, int port, List<ProcessFigures> proxies)
             throws javax.net.ssl.SSLException {
         return new VariantPath(
                 variant,
                 clientPlain,
-                new InetSocketAddress(nginxPod.ip(), port),
+                new InetSocketAddress(proxyPod.ip(), port),
                 "echo",
-                "https://" + nginxPod.ip().getHostAddress() + ":" + port + "/",
+                "https://" + proxyPod.ip().getHostAddress() + ":" + port + "/",
                 Optional.of(SslContextBuilder.forClient()
                         .trustManager(InsecureTrustManagerFactory.INSTANCE)
                         .protocols("TLSv1.3")
                         .build()),
-                List.of(nginx.orElseThrow()));
+                proxies);
     }
 
     private L7Result measure(VariantPath path, EventLoopGroup loadGroup) throws Exception {
@@ -396,6 +427,49 @@ public final class L7Benchmark {
         return command;
     }
 
+    /**
+     * waypoint.jar as the ingress gateway {@code edge/edge} ({@code --ingress}), with the waypoint's JVM options and
+     * threads; ready once its HTTPS port accepts connections.
+     */
+    private ProcessFigures startGateway(Pod pod, Path caDir) throws Exception {
+        List<String> command = new ArrayList<>(environment(options.waypointJvmOptions()));
+        command.add(javaBinary());
+        command.addAll(jvm(options.waypointJvmOptions()));
+        command.addAll(List.of(
+                "-jar",
+                options.waypointJar().toAbsolutePath().toString(),
+                "--ingress",
+                "--xds-address",
+                "127.0.0.1:" + XDS_PORT,
+                "--ca-dir",
+                caDir.toString(),
+                "--namespace",
+                L7MeshConfig.GATEWAY_NAMESPACE,
+                "--gateway",
+                L7MeshConfig.GATEWAY_NAMESPACE + "/" + L7MeshConfig.GATEWAY_NAME,
+                "--service-account",
+                "edge-gateway",
+                "--pod-name",
+                "edge-0",
+                "--pod-ip",
+                pod.ip().getHostAddress(),
+                "--worker-threads",
+                Integer.toString(options.waypointThreads())));
+        StartedProcess started = pod.start(command.toArray(String[]::new));
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            try (Socket s = pod.connect(new InetSocketAddress(pod.ip(), L7MeshConfig.GATEWAY_PORT))) {
+                return new ProcessFigures("gateway", started);
+            } catch (Exception notYet) {
+                if (System.nanoTime() > deadline || !started.process().isAlive()) {
+                    throw new IllegalStateException("the gateway did not listen on " + L7MeshConfig.GATEWAY_PORT
+                            + " within " + READY_TIMEOUT + ":\n" + started.log());
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
     private ProcessFigures startWaypoint(Pod pod, List<String> command) throws Exception {
         StartedProcess started = pod.start(command.toArray(String[]::new));
         awaitLine(started, " up: HBONE", "waypoint");
@@ -424,7 +498,7 @@ public final class L7Benchmark {
         }
     }
 
-    /** Starts nginx in {@code pod} with its certificates already in {@code dir} ({@link NginxPki#create}). */
+    /** Starts nginx in {@code pod} with its certificates already in {@code dir} ({@link EdgePki#create}). */
     private ProcessFigures startNginx(Pod pod, Pod server, Path dir) throws Exception {
         Files.createDirectories(dir.resolve("tmp"));
         Path conf = Files.writeString(dir.resolve("nginx.conf"), L7MeshConfig.nginx(dir, server.ip()));

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         description = {
             "HTTP/1.1 through client → ztunnel → waypoint → ztunnel → server on network namespaces (needs root, ip, nft,"
                     + " wrk; nginx for the nginx variants), side by side with ztunnel alone (L4) and with"
-                    + " nginx as a TLS reverse proxy doing the same route. Per variant: open-loop latency"
+                    + " nginx as a TLS reverse proxy doing the same route, and with the gateway (the waypoint's engine"
+                    + " as an ingress) doing nginx's route proxy for proxy. Per variant: open-loop latency"
                     + " (p50/p90/p99) at a fixed rate, the most requests per second wrk gets, and each proxy's CPU"
                     + " (per 1,000 rps) and resident memory from /proc.",
             "Prints a Markdown table with the targets; --out also writes it to a file."
@@ -74,7 +75,7 @@ public final class L7Command implements Callable<Integer> {
             names = "--variants",
             split = ",",
             paramLabel = "VARIANT",
-            description = "l4, waypoint, nginx, nginx-mtls (default: all).")
+            description = "l4, waypoint, nginx, nginx-mtls, gateway-mtls (default: all).")
     List<String> variants;
 
     @Option(names = "--quick", description = "Smoke run: 0.5 s warm-up, 2 s latency and 2 s wrk per variant.")
@@ -164,7 +165,8 @@ public final class L7Command implements Callable<Integer> {
 
     L7Options options() {
         List<L7Variant> chosen = variants == null
-                ? List.of(L7Variant.L4, L7Variant.WAYPOINT, L7Variant.NGINX, L7Variant.NGINX_MTLS)
+                ? List.of(
+                        L7Variant.L4, L7Variant.WAYPOINT, L7Variant.NGINX, L7Variant.NGINX_MTLS, L7Variant.GATEWAY_MTLS)
                 : variants.stream().map(L7Variant::parse).toList();
         String wrk = program("wrk", "wrk (Debian: apt-get install wrk)");
         String nginx = chosen.stream().anyMatch(L7Variant::isNginx)

@@ -20,6 +20,11 @@ final class L7MeshConfig {
 
     static final int NGINX_PORT = 8443;
     static final int NGINX_MTLS_PORT = 8444;
+    /** The ingress gateway's HTTPS listener (gateway-mtls). */
+    static final int GATEWAY_PORT = 8445;
+
+    static final String GATEWAY_NAMESPACE = "edge";
+    static final String GATEWAY_NAME = "edge";
     static final String ECHO_HOST = "echo.default.svc.cluster.local";
     static final String ECHO_L4_HOST = "echo-l4.default.svc.cluster.local";
 
@@ -193,5 +198,104 @@ final class L7MeshConfig {
                   }
                 }
                 """.formatted(dir, server.getHostAddress(), TARGET_PORT, TLS_TARGET_PORT, NGINX_PORT, NGINX_MTLS_PORT);
+    }
+
+    /**
+     * The gateway-mtls route as a user writes it, in namespace {@value #GATEWAY_NAMESPACE} outside the mesh: a Gateway
+     * API Gateway with an HTTPS listener on {@link #GATEWAY_PORT} (nginx's listener certificate, from a TLS Secret),
+     * an HTTPRoute to Service {@code echo-tls} (the plain server pod's TLS port), and a DestinationRule for it with
+     * {@code tls.mode: MUTUAL} whose {@code credentialName} Secret holds nginx's upstream client certificate and the
+     * CA the gateway checks the server against (nginx checks none: {@code proxy_ssl_verify off}).
+     */
+    static String gateway(java.nio.file.Path pki, InetAddress serverPlain, String serverNode)
+            throws java.io.IOException {
+        return """
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: %1$s}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: server-plain, namespace: %1$s, labels: {app: echo-tls}}
+                spec:
+                  serviceAccountName: server-plain
+                  nodeName: %3$s
+                  containers: [{name: app, image: echo, ports: [{name: https, containerPort: %4$d}]}]
+                status: {phase: Running, podIP: %2$s}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: echo-tls, namespace: %1$s}
+                spec:
+                  clusterIP: 198.19.0.12
+                  selector: {app: echo-tls}
+                  ports: [{name: https, port: 443, targetPort: %4$d}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: %5$s, namespace: %1$s}
+                spec:
+                  gatewayClassName: istio
+                  listeners:
+                  - name: https
+                    port: %6$d
+                    protocol: HTTPS
+                    tls: {mode: Terminate, certificateRefs: [{name: edge-cert}]}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: echo-tls, namespace: %1$s}
+                spec:
+                  parentRefs: [{name: %5$s}]
+                  rules:
+                  - backendRefs: [{name: echo-tls, port: 443}]
+                    timeouts: {request: 10s}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: echo-tls, namespace: %1$s}
+                spec:
+                  host: echo-tls.%1$s.svc.cluster.local
+                  trafficPolicy:
+                    tls: {mode: MUTUAL, credentialName: edge-upstream}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: edge-cert, namespace: %1$s}
+                type: kubernetes.io/tls
+                stringData:
+                  tls.crt: |
+                    %7$s
+                  tls.key: |
+                    %8$s
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: edge-upstream, namespace: %1$s}
+                type: Opaque
+                stringData:
+                  tls.crt: |
+                    %9$s
+                  tls.key: |
+                    %10$s
+                  ca.crt: |
+                    %11$s
+                """.formatted(
+                        GATEWAY_NAMESPACE,
+                        serverPlain.getHostAddress(),
+                        serverNode,
+                        TLS_TARGET_PORT,
+                        GATEWAY_NAME,
+                        GATEWAY_PORT,
+                        indented(pki.resolve("cert.pem")),
+                        indented(pki.resolve("key.pem")),
+                        indented(pki.resolve("upstream-client-cert.pem")),
+                        indented(pki.resolve("upstream-client-key.pem")),
+                        indented(pki.resolve("ca.pem")));
+    }
+
+    private static String indented(java.nio.file.Path pem) throws java.io.IOException {
+        return java.nio.file.Files.readString(pem).strip().replace("\n", "\n    ");
     }
 }

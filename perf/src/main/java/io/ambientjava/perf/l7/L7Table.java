@@ -122,6 +122,7 @@ final class L7Table {
             out.add(new String[] {"every target", broken.get(), "NO VERDICT"});
             return out;
         }
+        engineTarget(report).ifPresent(out::add);
         waypoint.ifPresent(w -> {
             double cores = perThousand(w, 0);
             out.add(verdict(
@@ -151,6 +152,27 @@ final class L7Table {
             });
         });
         return out;
+    }
+
+    /**
+     * The throughput target judged proxy for proxy: the gateway (this project's L7 engine) against nginx on the same
+     * route, TLS in and mutual TLS out, each the only proxy on its path.
+     */
+    private static Optional<String[]> engineTarget(L7Report report) {
+        Optional<L7Result> gateway = find(report, L7Variant.GATEWAY_MTLS);
+        Optional<L7Result> nginx = find(report, L7Variant.NGINX_MTLS);
+        if (gateway.isEmpty() || nginx.isEmpty()) {
+            return Optional.empty();
+        }
+        String goal = "max throughput ≥ " + TARGET_THROUGHPUT_RATIO + "× nginx, proxy for proxy (gateway-mtls"
+                + " against nginx-mtls)";
+        Optional<String> broken = brokenRun(gateway.get()).or(() -> brokenRun(nginx.get()));
+        if (broken.isPresent()) {
+            return Optional.of(new String[] {goal, broken.get(), "NO VERDICT"});
+        }
+        double ratio = gateway.get().max().requestsPerSecond()
+                / Math.max(1e-9, nginx.get().max().requestsPerSecond());
+        return Optional.of(verdict(goal, "%.2f×".formatted(ratio), ratio >= TARGET_THROUGHPUT_RATIO));
     }
 
     /**

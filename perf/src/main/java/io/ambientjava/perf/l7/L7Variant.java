@@ -16,7 +16,13 @@ public enum L7Variant {
      * client → TLS → nginx → mutual TLS (nginx presents a client certificate) → server, no mesh: the waypoint's
      * route, where both hops are encrypted, done by nginx.
      */
-    NGINX_MTLS("nginx-mtls", "nginx TLS both sides");
+    NGINX_MTLS("nginx-mtls", "nginx TLS both sides"),
+    /**
+     * client → TLS → ingress gateway (waypoint.jar with {@code --ingress}: a Gateway API HTTPS listener, an HTTPRoute
+     * and a DestinationRule with {@code tls.mode: MUTUAL}) → mutual TLS → the same TLS server, no mesh: nginx-mtls's
+     * route done by this project's L7 engine, proxy for proxy.
+     */
+    GATEWAY_MTLS("gateway-mtls", "gateway TLS both sides");
 
     private final String key;
     private final String label;
@@ -37,6 +43,16 @@ public enum L7Variant {
     /** nginx on its own, outside the mesh. */
     public boolean isNginx() {
         return this == NGINX || this == NGINX_MTLS;
+    }
+
+    /** Its route ends at the TLS server that asks for a client certificate. */
+    public boolean endsAtTlsServer() {
+        return isNginx() || this == GATEWAY_MTLS;
+    }
+
+    /** It needs istiod-lite (the mesh variants, and the gateway, configured by it). */
+    public boolean needsIstiod() {
+        return !isNginx();
     }
 
     public static L7Variant parse(String text) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code l7 --quick} end to end with tiny durations: istiod-lite, two ztunnels, the waypoint and nginx as real
+ * {@code l7 --quick} end to end with tiny durations: istiod-lite, two ztunnels, the waypoint, the gateway and nginx as real
  * processes on a two-node netns topology, wrk and the open-loop probe. Asserts that every variant's path answered
  * (no failed or non-2xx request) and the report's shape; figures from such short runs mean nothing.
  */
@@ -65,13 +65,14 @@ class L7BenchmarkSmokeTest {
         assertThat(exit).isZero();
         String table = Files.readString(out);
         assertThat(table)
-                .contains(
-                        "| figure | ztunnel only (L4) | ztunnel → waypoint | nginx TLS proxy | nginx TLS both sides |")
+                .contains("| figure | ztunnel only (L4) | ztunnel → waypoint | nginx TLS proxy | nginx TLS both sides"
+                        + " | gateway TLS both sides |")
                 .contains("max throughput (req/s, wrk, 16 conns)")
                 .contains("latency p99 (ms), 200 rps, 16 conns")
                 .contains("proxy peak RSS, VmHWM (MiB)")
                 .contains("p99 added by the waypoint hop")
                 .contains("max throughput ≥ 0.8× nginx TLS both sides")
+                .contains("max throughput ≥ 0.8× nginx, proxy for proxy (gateway-mtls against nginx-mtls)")
                 .contains("load average before");
         String answered = table.lines()
                 .filter(l -> l.startsWith("| requests sent / answered / failed / non-2xx"))

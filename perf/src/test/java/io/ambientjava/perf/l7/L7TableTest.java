@@ -57,6 +57,23 @@ class L7TableTest {
                 });
     }
 
+    @Test
+    void theGatewayIsJudgedProxyForProxyAgainstNginxOnTheSameRoute() {
+        L7Result mtls = result(L7Variant.NGINX_MTLS, List.of("nginx"), 10 * MIB, 0, 0, 20_000);
+        L7Result gateway = result(L7Variant.GATEWAY_MTLS, List.of("gateway"), 130 * MIB, 0, 0, 15_000);
+        assertThat(L7Table.targets(report(gateway, mtls))).singleElement().satisfies(t -> {
+            assertThat(t[0]).contains("proxy for proxy").contains("gateway-mtls against nginx-mtls");
+            assertThat(t[1]).isEqualTo("0.75×");
+            assertThat(t[2]).isEqualTo("FALL SHORT");
+        });
+        L7Result broken = result(L7Variant.GATEWAY_MTLS, List.of("gateway"), 0, 0, 0, 30_000);
+        assertThat(L7Table.targets(report(broken, mtls))).singleElement().satisfies(t -> {
+            assertThat(t[1]).contains("gateway was gone");
+            assertThat(t[2]).isEqualTo("NO VERDICT");
+        });
+        assertThat(L7Table.targets(report(gateway))).isEmpty();
+    }
+
     private static L7Report report(L7Result... results) {
         return new L7Report(null, List.of(results), Instant.EPOCH, 2, "1.0", "1.0", List.of());
     }

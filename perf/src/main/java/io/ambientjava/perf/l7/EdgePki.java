@@ -12,16 +12,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * nginx's certificates, from a CA of their own: its listener certificate ({@code cert.pem}, {@code key.pem}) and its
- * upstream client certificate ({@code upstream-client-*.pem}) written where its config expects them, and the
- * context of the TLS server behind it, which requires and verifies that client certificate.
+ * The certificates of the edge proxies (nginx, and the ingress gateway of the {@code gateway-mtls} variant), from a
+ * CA of their own: the listener certificate ({@code cert.pem}, {@code key.pem}), the upstream client certificate
+ * ({@code upstream-client-*.pem}) and the CA ({@code ca.pem}, which the gateway checks the server against) written
+ * where nginx's config expects them, and the context of the TLS server behind them, which requires and verifies
+ * that client certificate.
  */
-final class NginxPki {
+final class EdgePki {
 
     static final SpiffeId NGINX = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/nginx");
     static final SpiffeId SERVER = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/server-plain");
 
-    private NginxPki() {}
+    private EdgePki() {}
 
     /** Writes nginx's certificates into {@code dir} and returns the TLS context of the server behind it. */
     static SslContext create(Path dir) throws Exception {
@@ -29,6 +31,8 @@ final class NginxPki {
         MeshCertificateAuthority ca = MeshCertificateAuthority.createSelfSigned("cluster.local");
         write(ca.issue(NGINX), dir.resolve("cert.pem"), dir.resolve("key.pem"));
         write(ca.issue(NGINX), dir.resolve("upstream-client-cert.pem"), dir.resolve("upstream-client-key.pem"));
+        Pem.writeFile(
+                dir.resolve("ca.pem"), Pem.writeCertificates(ca.trustBundle().roots()));
         WorkloadCertificate server = ca.issue(SERVER);
         return SslContextBuilder.forServer(server.privateKey(), server.chain())
                 .sslProvider(SslProvider.OPENSSL)
