@@ -557,6 +557,41 @@ class L7ThroughTheMeshIT {
     }
 
     @Test
+    @Order(53)
+    void aGrpcRouteAttachedToTheServiceRoutesItsMethodAtTheWaypoint() throws Exception {
+        mesh.config().apply("47-grpc-route.yaml", """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GRPCRoute
+                metadata: {name: echo-methods, namespace: default}
+                spec:
+                  parentRefs: [{group: "", kind: Service, name: grpc-echo, port: 9090}]
+                  rules:
+                  - matches: [{method: {service: demo.Echo, method: Chat}}]
+                    filters:
+                    - type: RequestHeaderModifier
+                      requestHeaderModifier: {set: [{name: x-grpc-route, value: chat}]}
+                    backendRefs: [{name: grpc-echo, port: 9090}]
+                """);
+        try {
+            awaitConfigPushed();
+            int before = waypoint.accessLog().size();
+            HostCommand.Result chat = HostCommand.inNetns(
+                            mesh.netnsOf(SLEEP),
+                            testJvm(GrpcEcho.class, "client", GRPC_ECHO.vip() + ":" + GRPC_ECHO.port(), "10")
+                                    .toArray(String[]::new))
+                    .run(Duration.ofSeconds(60));
+            List<String> fresh = waypoint.accessLogAfter(before, 1, Duration.ofSeconds(5));
+            report("grpc route", chat.stdout().strip() + " | waypoint: " + fresh);
+            assertThat(chat.stdout()).as(chat.stderr()).contains("echoed 10");
+            // the access log names the route that took the call: the GRPCRoute's first rule
+            assertThat(fresh).anyMatch(l -> l.contains("/demo.Echo/Chat") && l.contains("default/echo-methods#0"));
+        } finally {
+            mesh.config().remove("47-grpc-route.yaml");
+            awaitConfigPushed();
+        }
+    }
+
+    @Test
     @Order(52)
     void h2loadWithConcurrentStreamsSucceeds() throws Exception {
         for (String protocol : List.of("h2c", "http/1.1")) {
