@@ -38,33 +38,28 @@ final class GrpcRouteRoutes {
             ClusterSet clusters,
             ConfigSnapshot snapshot,
             Function<GRPCRoute, Consumer<String>> warnings) {
+        return RankedRoute.ofRules(
+                grpcRoutes,
+                r -> MeshServices.listOrEmpty(
+                        r.getSpec() == null ? null : r.getSpec().getRules()),
+                "GRPCRoute",
+                port,
+                clusters,
+                snapshot,
+                warnings,
+                GrpcRouteRoutes::routes);
+    }
+
+    private static List<RankedRoute> routes(
+            GRPCRouteRule rule, String name, RouteBackends backends, Consumer<String> warn) {
+        Route template = route(rule, name, backends, warn);
+        List<GRPCRouteMatch> matches =
+                rule.getMatches() == null || rule.getMatches().isEmpty()
+                        ? List.of(new GRPCRouteMatch())
+                        : rule.getMatches();
         List<RankedRoute> ranked = new ArrayList<>();
-        for (GRPCRoute grpcRoute : grpcRoutes) {
-            Consumer<String> warn = warnings.apply(grpcRoute);
-            String namespace = grpcRoute.getMetadata().getNamespace();
-            RouteBackends backends = new RouteBackends("GRPCRoute", namespace, port, clusters, snapshot, warn);
-            List<GRPCRouteRule> rules = MeshServices.listOrEmpty(
-                    grpcRoute.getSpec() == null ? null : grpcRoute.getSpec().getRules());
-            for (int i = 0; i < rules.size(); i++) {
-                GRPCRouteRule rule = rules.get(i);
-                String name = namespace + "/" + grpcRoute.getMetadata().getName() + "#" + i;
-                List<GRPCRouteMatch> matches =
-                        rule.getMatches() == null || rule.getMatches().isEmpty()
-                                ? List.of(new GRPCRouteMatch())
-                                : rule.getMatches();
-                List<RankedRoute> fromRule = new ArrayList<>();
-                try {
-                    Route template = route(rule, name, backends, warn);
-                    for (GRPCRouteMatch match : matches) {
-                        fromRule.add(
-                                rank(template.toBuilder().setMatch(match(match)).build(), match));
-                    }
-                } catch (IllegalArgumentException e) {
-                    warn.accept("rule " + i + " cannot be translated (" + e.getMessage() + "); left out");
-                    continue;
-                }
-                ranked.addAll(fromRule);
-            }
+        for (GRPCRouteMatch match : matches) {
+            ranked.add(rank(template.toBuilder().setMatch(match(match)).build(), match));
         }
         return ranked;
     }

@@ -51,37 +51,28 @@ final class HttpRouteRoutes {
             ClusterSet clusters,
             io.ambientjava.istiod.config.ConfigSnapshot snapshot,
             java.util.function.Function<HTTPRoute, Consumer<String>> warnings) {
+        return RankedRoute.ofRules(
+                httpRoutes,
+                r -> MeshServices.listOrEmpty(
+                        r.getSpec() == null ? null : r.getSpec().getRules()),
+                "HTTPRoute",
+                port,
+                clusters,
+                snapshot,
+                warnings,
+                HttpRouteRoutes::routes);
+    }
+
+    private static List<RankedRoute> routes(
+            HTTPRouteRule rule, String name, RouteBackends backends, Consumer<String> warn) {
+        Route template = route(rule, name, backends, warn);
+        boolean anyMatch = rule.getMatches() != null && !rule.getMatches().isEmpty();
         List<RankedRoute> ranked = new ArrayList<>();
-        for (HTTPRoute httpRoute : httpRoutes) {
-            Consumer<String> warn = warnings.apply(httpRoute);
-            String namespace = httpRoute.getMetadata().getNamespace();
-            RouteBackends backends = new RouteBackends("HTTPRoute", namespace, port, clusters, snapshot, warn);
-            List<HTTPRouteRule> rules = MeshServices.listOrEmpty(
-                    httpRoute.getSpec() == null ? null : httpRoute.getSpec().getRules());
-            for (int i = 0; i < rules.size(); i++) {
-                HTTPRouteRule rule = rules.get(i);
-                String name = namespace + "/" + httpRoute.getMetadata().getName() + "#" + i;
-                Route template;
-                try {
-                    template = route(rule, name, backends, warn);
-                } catch (IllegalArgumentException e) {
-                    warn.accept("rule " + i + " cannot be translated (" + e.getMessage() + "); left out");
-                    continue;
-                }
-                List<HTTPRouteMatch> matches =
-                        rule.getMatches() == null || rule.getMatches().isEmpty()
-                                ? List.of(new HTTPRouteMatch())
-                                : rule.getMatches();
-                for (HTTPRouteMatch match : matches) {
-                    for (RouteMatch envoyMatch : match(match, warn)) {
-                        RankedRoute route =
-                                rank(template.toBuilder().setMatch(envoyMatch).build(), match);
-                        ranked.add(
-                                rule.getMatches() == null || rule.getMatches().isEmpty()
-                                        ? new RankedRoute(route.route(), RankedRoute.NO_MATCH, 0, false, 0, 0)
-                                        : route);
-                    }
-                }
+        for (HTTPRouteMatch match : anyMatch ? rule.getMatches() : List.of(new HTTPRouteMatch())) {
+            for (RouteMatch envoyMatch : match(match, warn)) {
+                Route route = template.toBuilder().setMatch(envoyMatch).build();
+                ranked.add(
+                        anyMatch ? rank(route, match) : new RankedRoute(route, RankedRoute.NO_MATCH, 0, false, 0, 0));
             }
         }
         return ranked;
