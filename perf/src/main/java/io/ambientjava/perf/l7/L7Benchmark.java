@@ -456,16 +456,24 @@ public final class L7Benchmark {
                 "--worker-threads",
                 Integer.toString(options.waypointThreads())));
         StartedProcess started = pod.start(command.toArray(String[]::new));
+        awaitListening(pod, L7MeshConfig.GATEWAY_PORT, started, "the gateway", () -> "");
+        return new ProcessFigures("gateway", started);
+    }
+
+    /** Waits until {@code pod} accepts connections on {@code port}; fails with the process's log (and {@code more}). */
+    private static void awaitListening(
+            Pod pod, int port, StartedProcess started, String name, java.util.concurrent.Callable<String> more)
+            throws Exception {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (true) {
-            try (Socket s = pod.connect(new InetSocketAddress(pod.ip(), L7MeshConfig.GATEWAY_PORT))) {
-                return new ProcessFigures("gateway", started);
+            try (Socket s = pod.connect(new InetSocketAddress(pod.ip(), port))) {
+                return;
             } catch (Exception notYet) {
                 if (System.nanoTime() > deadline || !started.process().isAlive()) {
-                    throw new IllegalStateException("the gateway did not listen on " + L7MeshConfig.GATEWAY_PORT
-                            + " within " + READY_TIMEOUT + ":\n" + started.log());
+                    throw new IllegalStateException(name + " did not listen on " + port + " within " + READY_TIMEOUT
+                            + ":\n" + started.log() + more.call());
                 }
-                Thread.sleep(200);
+                Thread.sleep(100);
             }
         }
     }
@@ -503,18 +511,8 @@ public final class L7Benchmark {
         Files.createDirectories(dir.resolve("tmp"));
         Path conf = Files.writeString(dir.resolve("nginx.conf"), L7MeshConfig.nginx(dir, server.ip()));
         StartedProcess started = pod.start(options.nginx(), "-p", dir.toString(), "-c", conf.toString());
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (true) {
-            try (Socket s = pod.connect(new InetSocketAddress(pod.ip(), L7MeshConfig.NGINX_MTLS_PORT))) {
-                break;
-            } catch (Exception notYet) {
-                if (System.nanoTime() > deadline || !started.process().isAlive()) {
-                    throw new IllegalStateException("nginx did not listen on " + L7MeshConfig.NGINX_MTLS_PORT + ":\n"
-                            + started.log() + readIfExists(dir.resolve("error.log")));
-                }
-                Thread.sleep(100);
-            }
-        }
+        awaitListening(
+                pod, L7MeshConfig.NGINX_MTLS_PORT, started, "nginx", () -> readIfExists(dir.resolve("error.log")));
         return new ProcessFigures("nginx", started);
     }
 

@@ -3,10 +3,7 @@ package io.ambientjava.waypoint.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ambientjava.waypoint.proxy.DownstreamListener;
-import io.ambientjava.waypoint.testsupport.IstiodLite;
-import io.ambientjava.waypoint.testsupport.TestBed;
-import io.ambientjava.waypoint.xds.AdsClient;
+import io.ambientjava.waypoint.testsupport.EdgeGateway;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -24,7 +21,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,9 +108,7 @@ class GrpcRouteFromIstiodLiteTest {
     Path folder;
 
     private final List<Server> servers = new ArrayList<>();
-    private IstiodLite istiodLite;
-    private TestBed bed;
-    private DownstreamListener listener;
+    private EdgeGateway gateway;
     private ManagedChannel channel;
 
     @AfterEach
@@ -125,14 +119,8 @@ class GrpcRouteFromIstiodLiteTest {
         for (Server server : servers) {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        if (listener != null) {
-            listener.close();
-        }
-        if (istiodLite != null) {
-            istiodLite.close();
-        }
-        if (bed != null) {
-            bed.close();
+        if (gateway != null) {
+            gateway.close();
         }
     }
 
@@ -238,19 +226,11 @@ class GrpcRouteFromIstiodLiteTest {
         Files.writeString(
                 folder.resolve("00-mesh.yaml"),
                 NAMESPACES_AND_BACKENDS.formatted(cart.getPort(), gold.getPort()) + GATEWAY_AND_ROUTE);
-        istiodLite = IstiodLite.start(folder);
-        bed = new TestBed();
-        AdsClient client = istiodLite.subscribe(IstiodLite.EDGE_GATEWAY, bed.runtime::apply);
-        IstiodLite.awaitAccepted(
-                client, () -> bed.runtime.config().listenerFor("0.0.0.0", 80).isPresent());
-        listener = DownstreamListener.plain(
-                        bed.group,
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                        bed.runtime,
-                        "0.0.0.0",
-                        80)
-                .join();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", listener.port())
+        gateway = EdgeGateway.start(
+                folder,
+                80,
+                bed -> bed.runtime.config().listenerFor("0.0.0.0", 80).isPresent());
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port())
                 .usePlaintext()
                 .overrideAuthority("grpc.example.com")
                 .build();

@@ -3,14 +3,9 @@ package io.ambientjava.waypoint.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ambientjava.testing.RequiresCommand;
-import io.ambientjava.waypoint.proxy.DownstreamListener;
-import io.ambientjava.waypoint.testsupport.IstiodLite;
+import io.ambientjava.waypoint.testsupport.EdgeGateway;
 import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.OpensslServer;
-import io.ambientjava.waypoint.testsupport.TestBed;
-import io.ambientjava.waypoint.xds.AdsClient;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -34,21 +29,13 @@ class UpstreamTlsFromIstiodLiteTest {
     @TempDir
     Path keys;
 
-    private IstiodLite istiodLite;
-    private TestBed bed;
-    private DownstreamListener listener;
+    private EdgeGateway gateway;
     private OpensslServer backend;
 
     @AfterEach
     void stop() throws Exception {
-        if (listener != null) {
-            listener.close();
-        }
-        if (istiodLite != null) {
-            istiodLite.close();
-        }
-        if (bed != null) {
-            bed.close();
+        if (gateway != null) {
+            gateway.close();
         }
         if (backend != null) {
             backend.close();
@@ -137,28 +124,19 @@ class UpstreamTlsFromIstiodLiteTest {
                         pemIndented("edge.crt"),
                         pemIndented("edge.key"),
                         pemIndented("ca.crt")));
-        istiodLite = IstiodLite.start(folder);
-        bed = new TestBed();
-        AdsClient client = istiodLite.subscribe(IstiodLite.EDGE_GATEWAY, bed.runtime::apply);
-        IstiodLite.awaitAccepted(
-                client,
-                () -> bed.runtime
+        gateway = EdgeGateway.start(
+                folder,
+                80,
+                bed -> bed.runtime
                         .clusters()
                         .get("outbound|443||ledger.outside.svc.cluster.local")
                         .map(c -> c.config().tls().isPresent())
                         .orElse(false));
-        listener = DownstreamListener.plain(
-                        bed.group,
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                        bed.runtime,
-                        "0.0.0.0",
-                        80)
-                .join();
-        String page = LocalCommands.curlLoopback(listener.port(), "/", "-H", "host: ledger.example.com");
+        String page = LocalCommands.curlLoopback(gateway.port(), "/", "-H", "host: ledger.example.com");
         assertThat(page)
                 .contains("Client certificate")
                 .contains("Subject: CN=edge-gateway")
                 .contains("TLSv1.3");
-        assertThat(istiodLite.server().pipeline().warnings()).isEmpty();
+        assertThat(gateway.istiodLite.server().pipeline().warnings()).isEmpty();
     }
 }
