@@ -17,6 +17,8 @@ public enum ResourceKind {
     SERVICE_ACCOUNT("", "ServiceAccount", Set.of("v1"), true, io.fabric8.kubernetes.api.model.ServiceAccount.class),
     /** TLS certificates for ingress gateways ({@code credentialName}, {@code certificateRefs}). */
     SECRET("", "Secret", Set.of("v1"), true, io.fabric8.kubernetes.api.model.Secret.class),
+    /** CA certificates a Gateway API Gateway checks client certificates against ({@code caCertificateRefs}). */
+    CONFIG_MAP("", "ConfigMap", Set.of("v1"), true, io.fabric8.kubernetes.api.model.ConfigMap.class),
     PEER_AUTHENTICATION(
             "security.istio.io",
             "PeerAuthentication",

@@ -56,15 +56,22 @@ final class GatewayApiTranslator {
             }
             Optional<GatewayCredential> tls;
             if (protocol.equals("HTTPS")) {
-                if (validatesClients(gateway, listener.getPort())) {
-                    warn.accept("HTTPS listener '" + listener.getName() + "': client certificate validation"
-                            + " (spec.tls.frontend) is not supported yet, so port " + listener.getPort()
-                            + " is not served rather than admit clients without a certificate");
+                Optional<FrontendValidation.ClientCa> clients;
+                try {
+                    clients = FrontendValidation.forPort(gateway, listener.getPort(), scope.snapshot);
+                } catch (IllegalArgumentException e) {
+                    warn.accept("HTTPS listener '" + listener.getName() + "': spec.tls.frontend: " + e.getMessage()
+                            + "; port " + listener.getPort() + " is not served rather than admit clients it"
+                            + " should refuse");
                     continue;
                 }
                 tls = credential(listener, namespace, warn);
                 if (tls.isEmpty()) {
                     continue;
+                }
+                if (clients.isPresent()) {
+                    tls = Optional.of(tls.get()
+                            .withClientCa(clients.get().caPem(), clients.get().required()));
                 }
             } else if (protocol.equals("HTTP")) {
                 tls = Optional.empty();
@@ -259,21 +266,6 @@ final class GatewayApiTranslator {
                 || kinds.stream()
                         .anyMatch(k -> kind.equals(k.getKind())
                                 && (k.getGroup() == null || k.getGroup().equals("gateway.networking.k8s.io")));
-    }
-
-    /** Whether {@code spec.tls.frontend} asks for client certificates on {@code port} (its default, or that port's). */
-    private static boolean validatesClients(Gateway gateway, int port) {
-        var tls = gateway.getSpec().getTls();
-        var frontend = tls == null ? null : tls.getFrontend();
-        if (frontend == null) {
-            return false;
-        }
-        for (var perPort : MeshServices.listOrEmpty(frontend.getPerPort())) {
-            if (perPort.getPort() != null && perPort.getPort() == port) {
-                return perPort.getTls() != null && perPort.getTls().getValidation() != null;
-            }
-        }
-        return frontend.getDefault() != null && frontend.getDefault().getValidation() != null;
     }
 
     /**

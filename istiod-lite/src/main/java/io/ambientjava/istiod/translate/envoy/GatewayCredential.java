@@ -17,13 +17,16 @@ import java.util.function.Consumer;
  *
  * @param source {@code <namespace>/<secret>}
  * @param clientChecks for MUTUAL, what else a client certificate of the CA must have
+ * @param clientCertificateRequired with a client CA: a client without a certificate is refused (else one is checked
+ *     only when sent, Gateway API's {@code AllowInsecureFallback})
  */
 record GatewayCredential(
         String source,
         String certificateChainPem,
         String privateKeyPem,
         Optional<String> clientCaPem,
-        ClientChecks clientChecks) {
+        ClientChecks clientChecks,
+        boolean clientCertificateRequired) {
 
     /**
      * An Istio MUTUAL server's {@code tls.subjectAltNames} (one of them among the certificate's names) and
@@ -45,7 +48,14 @@ record GatewayCredential(
 
     /** The same credential, admitting only client certificates that pass {@code checks}. */
     GatewayCredential withClientChecks(ClientChecks checks) {
-        return new GatewayCredential(source, certificateChainPem, privateKeyPem, clientCaPem, checks);
+        return new GatewayCredential(
+                source, certificateChainPem, privateKeyPem, clientCaPem, checks, clientCertificateRequired);
+    }
+
+    /** The same credential, checking client certificates against {@code caPem}; {@code required}: always asked. */
+    GatewayCredential withClientCa(String caPem, boolean required) {
+        return new GatewayCredential(
+                source, certificateChainPem, privateKeyPem, Optional.of(caPem), ClientChecks.NONE, required);
     }
 
     /** The credential, or empty with a warning that says what is missing. */
@@ -70,7 +80,8 @@ record GatewayCredential(
                             : "tls.crt is not a PEM certificate"));
             return Optional.empty();
         }
-        return Optional.of(new GatewayCredential(source, chain.get(), key.get(), Optional.empty(), ClientChecks.NONE));
+        return Optional.of(
+                new GatewayCredential(source, chain.get(), key.get(), Optional.empty(), ClientChecks.NONE, true));
     }
 
     /**
@@ -95,9 +106,7 @@ record GatewayCredential(
             warn.accept("secret " + source + ": ca.crt is not a PEM certificate");
             return Optional.empty();
         }
-        GatewayCredential c = credential.get();
-        return Optional.of(
-                new GatewayCredential(c.source(), c.certificateChainPem(), c.privateKeyPem(), ca, ClientChecks.NONE));
+        return Optional.of(credential.get().withClientCa(ca.get(), true));
     }
 
     /**

@@ -121,7 +121,8 @@ final class ListenerTranslator {
     /**
      * The listener with TLS termination on its filter chain: {@code envoy.transport_sockets.tls} with the
      * credential's certificate chain and key inline (PEM), offering h2 and http/1.1 by ALPN; with a client CA
-     * (mutual TLS) the CA as {@code validation_context.trusted_ca} and {@code require_client_certificate}.
+     * (mutual TLS) the CA as {@code validation_context.trusted_ca} and {@code require_client_certificate} (false only
+     * when a certificate is checked if sent but not asked for).
      */
     static Listener withTls(Listener listener, GatewayCredential credential) {
         var common = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
@@ -140,7 +141,7 @@ final class ListenerTranslator {
             validation.addAllVerifyCertificateHash(checks.certificateHashes());
             validation.addAllVerifyCertificateSpki(checks.spkiHashes());
             common.setValidationContext(validation);
-            tls.setRequireClientCertificate(com.google.protobuf.BoolValue.of(true));
+            tls.setRequireClientCertificate(com.google.protobuf.BoolValue.of(credential.clientCertificateRequired()));
         });
         var socket = io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
                 .setName(EnvoyNames.TLS_TRANSPORT_SOCKET)

@@ -481,6 +481,11 @@ class KubernetesSourceTest {
                 type: kubernetes.io/tls
                 data: {tls.crt: LS0tLS0=, tls.key: LS0tLS0=}
                 ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: client-ca, namespace: crud, labels: {app: web}}
+                data: {ca.crt: "-----BEGIN CERTIFICATE-----"}
+                ---
                 apiVersion: discovery.k8s.io/v1
                 kind: EndpointSlice
                 metadata: {name: web-x1, namespace: crud, labels: {kubernetes.io/service-name: web}}

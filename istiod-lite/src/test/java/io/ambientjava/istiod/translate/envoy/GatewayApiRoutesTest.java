@@ -155,12 +155,16 @@ class GatewayApiRoutesTest {
                 .satisfies(w -> assertThat(w.toString()).contains("elsewhere").contains("ReferenceGrant"));
     }
 
+    private static final String CLIENT_CA = "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n";
+
     /**
-     * Gateway API client certificate validation ({@code spec.tls.frontend}) is not implemented: the HTTPS ports it
-     * covers are not served at all, rather than served without asking for a client certificate.
+     * Gateway API client certificate validation ({@code spec.tls.frontend}): the CA of the ConfigMap its
+     * {@code caCertificateRefs} name checks client certificates on the ports it covers (a port's own entry, else the
+     * default); {@code AllowValidOnly} requires one, {@code AllowInsecureFallback} checks one when sent. A port whose
+     * validation cannot be honoured is not served at all rather than served without asking for a certificate.
      */
     @Test
-    void frontendClientValidationIsReportedAndItsPortsAreNotServed() {
+    void frontendClientValidationChecksClientCertificatesAgainstTheReferencedCa() throws Exception {
         String secret = """
                 apiVersion: v1
                 kind: Secret
@@ -168,6 +172,16 @@ class GatewayApiRoutesTest {
                 type: kubernetes.io/tls
                 stringData: {tls.crt: "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n",
                   tls.key: "-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----\\n"}
+                """;
+        String configMap = """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: client-ca, namespace: default}
+                data:
+                  ca.crt: |
+                    -----BEGIN CERTIFICATE-----
+                    MIIC
+                    -----END CERTIFICATE-----
                 """;
         String gateway = """
                 apiVersion: gateway.networking.k8s.io/v1
@@ -189,22 +203,64 @@ class GatewayApiRoutesTest {
                 """;
         String validation = "{validation: {caCertificateRefs: [{group: \"\", kind: ConfigMap, name: client-ca}]}}";
         String route = ROUTE.replace("sectionName: web", "sectionName: secure");
-        var translation =
+
+        var perPort = translate(with(
+                gateway.formatted("{perPort: [{port: 9443, tls: " + validation + "}]}"), route, secret, configMap));
+        var listeners = perPort.of(ProxyId.gateway("default", "public")).listeners();
+        assertThat(listeners).containsOnlyKeys("0.0.0.0_8443", "0.0.0.0_9443");
+        var mutual = tlsOf(listeners.get("0.0.0.0_9443"));
+        assertThat(mutual.getCommonTlsContext()
+                        .getValidationContext()
+                        .getTrustedCa()
+                        .getInlineBytes()
+                        .toStringUtf8())
+                .isEqualTo(CLIENT_CA);
+        assertThat(mutual.getRequireClientCertificate().getValue()).isTrue();
+        assertThat(tlsOf(listeners.get("0.0.0.0_8443")).getCommonTlsContext().hasValidationContext())
+                .isFalse();
+        assertThat(perPort.warnings()).isEmpty();
+
+        var fallback = translate(with(
+                gateway.formatted("{default: " + validation.replace("}]}}", "}], mode: AllowInsecureFallback}}") + "}"),
+                route,
+                secret,
+                configMap));
+        var both = fallback.of(ProxyId.gateway("default", "public")).listeners();
+        assertThat(both).as("the default applies to every port").containsOnlyKeys("0.0.0.0_8443", "0.0.0.0_9443");
+        assertThat(tlsOf(both.get("0.0.0.0_8443")).getRequireClientCertificate().getValue())
+                .isFalse();
+        assertThat(tlsOf(both.get("0.0.0.0_8443")).getCommonTlsContext().hasValidationContext())
+                .isTrue();
+
+        var missing =
                 translate(with(gateway.formatted("{perPort: [{port: 9443, tls: " + validation + "}]}"), route, secret));
-        assertThat(translation.of(ProxyId.gateway("default", "public")).listeners())
-                .containsOnlyKeys("0.0.0.0_8443");
-        assertThat(translation.warnings())
+        assertThat(missing.of(ProxyId.gateway("default", "public")).listeners()).containsOnlyKeys("0.0.0.0_8443");
+        assertThat(missing.warnings())
                 .singleElement()
                 .satisfies(w -> assertThat(w.toString())
                         .contains("HTTPS listener 'mtls'")
-                        .contains("spec.tls.frontend")
+                        .contains("ConfigMap default/client-ca (caCertificateRefs) not found")
                         .contains("port 9443 is not served"));
 
-        var everywhere = translate(with(gateway.formatted("{default: " + validation + "}"), route, secret));
-        assertThat(everywhere.of(ProxyId.gateway("default", "public")).listeners())
-                .as("the default applies to every port")
-                .isEmpty();
-        assertThat(everywhere.warnings()).hasSize(2);
+        String elsewhere = validation.replace("name: client-ca}", "name: client-ca, namespace: pki}");
+        var crossNamespace = translate(with(
+                gateway.formatted("{perPort: [{port: 9443, tls: " + elsewhere + "}]}"),
+                route,
+                secret,
+                configMap.replace("namespace: default", "namespace: pki")));
+        assertThat(crossNamespace.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString())
+                        .contains("ConfigMap pki/client-ca")
+                        .contains("ReferenceGrant"));
+    }
+
+    private static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext tlsOf(
+            io.envoyproxy.envoy.config.listener.v3.Listener listener) throws Exception {
+        return listener.getFilterChains(0)
+                .getTransportSocket()
+                .getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.class);
     }
 
     @Test
