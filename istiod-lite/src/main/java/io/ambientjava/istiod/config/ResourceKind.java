@@ -117,6 +117,13 @@ public enum ResourceKind {
             Set.of("v1alpha2"),
             true,
             io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class),
+    /** Gateway API BackendTLSPolicy: the TLS a gateway or waypoint originates to a Service's endpoints. */
+    BACKEND_TLS_POLICY(
+            "gateway.networking.k8s.io",
+            "BackendTLSPolicy",
+            Set.of("v1", "v1alpha3"),
+            true,
+            io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendTLSPolicy.class),
     /** Lets a Gateway in another namespace use a Secret of this one (or other cross-namespace references). */
     REFERENCE_GRANT(
             "gateway.networking.k8s.io",

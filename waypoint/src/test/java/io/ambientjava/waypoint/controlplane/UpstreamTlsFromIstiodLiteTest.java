@@ -139,4 +139,85 @@ class UpstreamTlsFromIstiodLiteTest {
                 .contains("TLSv1.3");
         assertThat(gateway.istiodLite.server().pipeline().warnings()).isEmpty();
     }
+
+    /**
+     * The Gateway API way: a BackendTLSPolicy with the backend's CA in a ConfigMap and the hostname to send and to
+     * find in its certificate; a policy naming another hostname leaves the backend unreachable (503), as the server's
+     * certificate then does not carry it.
+     */
+    @Test
+    void aBackendTlsPolicyVerifiesTheBackendByItsHostnameAndTheConfigMapsCa() throws Exception {
+        LocalCommands.selfSigned(keys, "ca", "ledger-ca", "sec1-ec");
+        LocalCommands.issuedBy(keys, "ca", "ledger", SERVER_NAME, "DNS:" + SERVER_NAME);
+        backend = OpensslServer.start(keys, "-cert", "ledger.crt", "-key", "ledger.key");
+        String mesh = """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: default}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: ledger, namespace: default}
+                spec: {clusterIP: 198.19.0.71, selector: {app: ledger}, ports: [{name: https, port: 443, targetPort: %d}]}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: ledger-0, namespace: default, labels: {app: ledger}}
+                spec: {nodeName: node-a, containers: [{name: app, image: app}]}
+                status: {phase: Running, podIP: 127.0.0.1}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  gatewayClassName: istio
+                  listeners: [{name: http, port: 80, protocol: HTTP}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: ledger, namespace: default}
+                spec:
+                  parentRefs: [{name: edge}]
+                  rules: [{backendRefs: [{name: ledger, port: 443}]}]
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: ledger-ca, namespace: default}
+                data:
+                  ca.crt: |
+                    %s
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: BackendTLSPolicy
+                metadata: {name: ledger-tls, namespace: default}
+                spec:
+                  targetRefs: [{group: "", kind: Service, name: ledger, sectionName: https}]
+                  validation:
+                    hostname: %s
+                    caCertificateRefs: [{group: "", kind: ConfigMap, name: ledger-ca}]
+                """;
+        Files.writeString(
+                folder.resolve("00-mesh.yaml"),
+                mesh.formatted(backend.address().getPort(), pemIndented("ca.crt"), SERVER_NAME));
+        gateway = EdgeGateway.start(
+                folder,
+                80,
+                bed -> bed.runtime
+                        .clusters()
+                        .get("outbound|443||ledger.default.svc.cluster.local")
+                        .map(c -> c.config().tls().isPresent())
+                        .orElse(false));
+        assertThat(LocalCommands.curlLoopback(gateway.port(), "/"))
+                .contains("TLSv1.3")
+                .contains("no client certificate available");
+        assertThat(gateway.istiodLite.server().pipeline().warnings()).isEmpty();
+
+        Files.writeString(
+                folder.resolve("00-mesh.yaml"),
+                mesh.formatted(backend.address().getPort(), pemIndented("ca.crt"), "payments.example.com"));
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> LocalCommands.curlLoopback(gateway.port(), "/", "-o", "/dev/null", "-w", "%{http_code}")
+                        .equals("503"));
+    }
 }

@@ -24,6 +24,7 @@ final class ClusterSet {
     private final MeshSettings settings;
     private final String proxyNamespace;
     private final BiConsumer<ResourceKey, String> warnings;
+    private final BackendTlsPolicies backendTls;
     private final Map<String, Cluster> clusters = new TreeMap<>();
     private final Map<String, ClusterLoadAssignment> endpoints = new TreeMap<>();
 
@@ -38,6 +39,7 @@ final class ClusterSet {
         this.settings = settings;
         this.proxyNamespace = proxyNamespace;
         this.warnings = warnings;
+        this.backendTls = new BackendTlsPolicies(services.snapshot(), warnings);
     }
 
     /** Every cluster of a service: each port, whole and per subset. */
@@ -162,8 +164,10 @@ final class ClusterSet {
         if (http2) {
             built.setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance());
         }
-        UpstreamTlsSettings.transportSocket(policy.tls(), proxyNamespace, http2, services.snapshot(), warn)
-                .ifPresent(built::setTransportSocket);
+        Optional<io.envoyproxy.envoy.config.core.v3.TransportSocket> tls = policy.tls() != null
+                ? UpstreamTlsSettings.transportSocket(policy.tls(), proxyNamespace, http2, services.snapshot(), warn)
+                : backendTls.forPort(service, port, http2);
+        tls.ifPresent(built::setTransportSocket);
         clusters.put(name, built.build());
         Map<String, String> labels =
                 definition == null || definition.getLabels() == null ? Map.of() : definition.getLabels();

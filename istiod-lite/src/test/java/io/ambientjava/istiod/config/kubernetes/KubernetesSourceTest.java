@@ -486,6 +486,13 @@ class KubernetesSourceTest {
                 metadata: {name: client-ca, namespace: crud, labels: {app: web}}
                 data: {ca.crt: "-----BEGIN CERTIFICATE-----"}
                 ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: BackendTLSPolicy
+                metadata: {name: web-tls, namespace: crud, labels: {app: web}}
+                spec:
+                  targetRefs: [{group: "", kind: Service, name: web}]
+                  validation: {hostname: web.example.com, wellKnownCACertificates: System}
+                ---
                 apiVersion: discovery.k8s.io/v1
                 kind: EndpointSlice
                 metadata: {name: web-x1, namespace: crud, labels: {kubernetes.io/service-name: web}}
