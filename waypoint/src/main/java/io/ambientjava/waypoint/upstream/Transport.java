@@ -138,7 +138,10 @@ public final class Transport {
                 if (ch instanceof io.netty.channel.socket.DuplexChannel duplex) {
                     duplex.shutdownOutput(ended);
                 } else {
-                    ch.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(true), ended);
+                    // END_STREAM goes below the TLS handler, which carries bytes only
+                    ch.pipeline()
+                            .context(tls)
+                            .writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(true), ended);
                 }
             });
             return ended;
