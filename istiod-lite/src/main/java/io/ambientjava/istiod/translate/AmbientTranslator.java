@@ -38,6 +38,7 @@ public final class AmbientTranslator {
 
     private final MeshSettings settings;
     private final ServiceTranslator services;
+    private final ServiceEntryTranslator serviceEntries;
     private final WorkloadTranslator workloads;
     private final AuthorizationPolicyTranslator authorizationPolicies;
     private final PeerAuthenticationTranslator peerAuthentications;
@@ -57,6 +58,7 @@ public final class AmbientTranslator {
     public AmbientTranslator(MeshSettings settings, MeshTelemetry telemetry) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.services = new ServiceTranslator(settings);
+        this.serviceEntries = new ServiceEntryTranslator(settings);
         this.workloads = new WorkloadTranslator(settings);
         this.authorizationPolicies = new AuthorizationPolicyTranslator(settings);
         this.peerAuthentications = new PeerAuthenticationTranslator(settings);
@@ -109,6 +111,10 @@ public final class AmbientTranslator {
             addresses.put(
                     service.getNamespace() + "/" + service.getHostname(),
                     Address.newBuilder().setService(service).build());
+        }
+
+        for (ConfigResource resource : snapshot.all(ResourceKind.SERVICE_ENTRY)) {
+            addresses.putAll(serviceEntries.translate(resource, warnTo(resource, warnings)));
         }
 
         TranslationContext context =

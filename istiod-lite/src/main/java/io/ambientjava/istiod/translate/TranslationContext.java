@@ -33,6 +33,12 @@ final class TranslationContext {
      */
     private final Map<String, Map<String, List<Service>>> selectingServices = new HashMap<>();
 
+    /** ServiceEntries with a {@code workloadSelector}: the hosts (and their ports) the pods they select serve. */
+    private record SelectingEntry(
+            String namespace, Map<String, String> selector, Map<String, io.ambientjava.api.workload.PortList> ports) {}
+
+    private final List<SelectingEntry> selectingEntries = new ArrayList<>();
+
     private final List<SelectorPolicy> selectorPolicies;
     private final List<PeerAuthentication> peerAuthentications;
     private final PeerAuthenticationTranslator peerAuthenticationTranslator;
@@ -49,6 +55,17 @@ final class TranslationContext {
         this.selectorPolicies = List.copyOf(selectorPolicies);
         this.peerAuthentications = snapshot.peerAuthentications();
         this.peerAuthenticationTranslator = peerAuthenticationTranslator;
+        for (var entry : snapshot.all(
+                io.ambientjava.istiod.config.ResourceKind.SERVICE_ENTRY,
+                io.fabric8.istio.api.networking.v1.ServiceEntry.class)) {
+            var ports = ServiceEntryTranslator.portsFor(entry);
+            if (!ports.isEmpty()) {
+                Map<String, String> selector =
+                        entry.getSpec().getWorkloadSelector().getLabels();
+                selectingEntries.add(new SelectingEntry(
+                        entry.getMetadata().getNamespace(), selector == null ? Map.of() : selector, ports));
+            }
+        }
         for (Service service : snapshot.services()) {
             if (service.getSpec() != null) {
                 servicesByNamespace
@@ -96,6 +113,19 @@ final class TranslationContext {
             return List.copyOf(matched);
         }
         return servicesIn(namespace).stream().filter(matched::contains).toList();
+    }
+
+    /** The ServiceEntry hosts a pod with these labels serves, by {@code <namespace>/<host>}, with their ports. */
+    Map<String, io.ambientjava.api.workload.PortList> serviceEntryPorts(String namespace, Map<String, String> labels) {
+        Map<String, io.ambientjava.api.workload.PortList> out = new java.util.LinkedHashMap<>();
+        for (SelectingEntry entry : selectingEntries) {
+            if (entry.namespace().equals(namespace)
+                    && !entry.selector().isEmpty()
+                    && LabelSelector.selects(entry.selector(), labels)) {
+                out.putAll(entry.ports());
+            }
+        }
+        return out;
     }
 
     private static String labelPair(String key, String value) {

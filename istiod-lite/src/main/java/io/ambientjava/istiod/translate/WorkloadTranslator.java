@@ -79,6 +79,7 @@ final class WorkloadTranslator {
                     + settings.serviceHostname(service.getMetadata().getName(), namespace);
             builder.putServices(key, ports(service, pod));
         }
+        context.serviceEntryPorts(namespace, labels).forEach(builder::putServices);
         builder.addAllAuthorizationPolicies(context.policyKeysFor(namespace, labels));
         context.waypoints().forWorkload(pod, warn).ifPresent(w -> builder.setWaypoint(w.address()));
         return Optional.of(builder.build());

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** A ServiceEntry, WorkloadEntry or Sidecar is read but not applied: each is reported, none silently dropped. */
+/**
+ * A WorkloadEntry or Sidecar is read but not applied, nor a ServiceEntry other than STATIC: each is reported, none
+ * silently dropped.
+ */
 class UnappliedKindsTest {
 
     private static final String KINDS = """
@@ -35,9 +38,9 @@ class UnappliedKindsTest {
         assertThat(translation.warnings())
                 .extracting(Object::toString)
                 .containsExactly(
-                        "ServiceEntry shop/payments-api: ServiceEntry is not supported yet: its hosts get no service"
-                                + " address, endpoints or waypoint, and calls to them leave the mesh directly, as they"
-                                + " would without it",
+                        "ServiceEntry shop/payments-api: resolution DNS is not supported yet (only STATIC): its hosts"
+                                + " get no service address, endpoints or waypoint, and calls to them leave the mesh"
+                                + " directly, as they would without it",
                         "Sidecar shop/default: Sidecar has no effect in ambient mode: it configures sidecar proxies,"
                                 + " and this mesh runs none",
                         "WorkloadEntry shop/legacy-vm: WorkloadEntry is not supported yet: the workload it describes"

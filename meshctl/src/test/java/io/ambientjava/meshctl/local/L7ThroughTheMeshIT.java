@@ -592,6 +592,43 @@ class L7ThroughTheMeshIT {
     }
 
     @Test
+    @Order(54)
+    void aServiceEntryGivesAServerOutsideTheMeshAServiceAddressThatZtunnelRoutes() throws Exception {
+        String vip = "198.19.1.90";
+        HostCommand.Result before = curl(SLEEP, "http://" + vip + "/", "-m", "3");
+        mesh.launchIn(
+                OUTSIDE,
+                "legacy api",
+                testJvm(DemoApp.class, "--name", "legacy-api", "--version", "v9", "--port", "8080"),
+                "demo app ready");
+        mesh.config().apply("48-service-entry.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: legacy-api, namespace: default}
+                spec:
+                  hosts: [legacy.example.com]
+                  addresses: [%s]
+                  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]
+                  location: MESH_EXTERNAL
+                  resolution: STATIC
+                  endpoints: [{address: %s}]
+                """.formatted(vip, mesh.ipOf(OUTSIDE)));
+        try {
+            HostCommand.Result page = awaitAnswer(SLEEP, "http://" + vip + "/", "legacy-api v9");
+            report(
+                    "service entry",
+                    "before: exit " + before.exitCode() + "; after: "
+                            + page.stdout().strip());
+            assertThat(before.ok())
+                    .as("nothing answers the address before the ServiceEntry")
+                    .isFalse();
+            assertThat(page.stdout()).startsWith("legacy-api v9");
+        } finally {
+            mesh.config().remove("48-service-entry.yaml");
+        }
+    }
+
+    @Test
     @Order(52)
     void h2loadWithConcurrentStreamsSucceeds() throws Exception {
         for (String protocol : List.of("h2c", "http/1.1")) {
