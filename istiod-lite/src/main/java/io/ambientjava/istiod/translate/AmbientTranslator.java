@@ -39,6 +39,7 @@ public final class AmbientTranslator {
     private final MeshSettings settings;
     private final ServiceTranslator services;
     private final ServiceEntryTranslator serviceEntries;
+    private final WorkloadEntryTranslator workloadEntries;
     private final WorkloadTranslator workloads;
     private final AuthorizationPolicyTranslator authorizationPolicies;
     private final PeerAuthenticationTranslator peerAuthentications;
@@ -59,6 +60,7 @@ public final class AmbientTranslator {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.services = new ServiceTranslator(settings);
         this.serviceEntries = new ServiceEntryTranslator(settings);
+        this.workloadEntries = new WorkloadEntryTranslator(settings);
         this.workloads = new WorkloadTranslator(settings);
         this.authorizationPolicies = new AuthorizationPolicyTranslator(settings);
         this.peerAuthentications = new PeerAuthenticationTranslator(settings);
@@ -119,6 +121,11 @@ public final class AmbientTranslator {
 
         TranslationContext context =
                 new TranslationContext(snapshot, settings, waypoints, selectorPolicies, peerAuthentications);
+        for (ConfigResource resource : snapshot.all(ResourceKind.WORKLOAD_ENTRY)) {
+            workloadEntries
+                    .translate(resource, context, warnTo(resource, warnings))
+                    .ifPresent(a -> addresses.put(a.getWorkload().getUid(), a));
+        }
         Map<ResourceKey, ConfigResource> nonPods = nonPodResources(snapshot);
         boolean sameContext = sameObjects(nonPods, lastContext);
         Map<ConfigResource, PodOutput> pods = new IdentityHashMap<>();

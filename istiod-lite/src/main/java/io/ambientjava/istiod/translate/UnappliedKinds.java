@@ -9,15 +9,12 @@ import java.util.Map;
 
 /**
  * Kinds istiod-lite reads (their CRDs are installed, and a user's YAML often has them) but does not turn into
- * configuration: each such resource is reported, so that none is accepted and then silently has no effect. (A
- * ServiceEntry is translated; {@link ServiceEntryTranslator} reports the parts of one that are not.)
+ * configuration: each such resource is reported, so that none is accepted and then silently has no effect. (ServiceEntries
+ * and WorkloadEntries are translated; their translators report the parts that are not.)
  */
 final class UnappliedKinds {
 
     private static final Map<ResourceKind, String> REASONS = new EnumMap<>(Map.of(
-            ResourceKind.WORKLOAD_ENTRY,
-            "WorkloadEntry is not supported yet: the workload it describes is not added to the mesh (no identity,"
-                    + " and it is no endpoint of the services whose selector it matches)",
             ResourceKind.SIDECAR,
             "Sidecar has no effect in ambient mode: it configures sidecar proxies, and this mesh runs none"));
 

@@ -138,4 +138,99 @@ class ServiceEntryTranslationTest {
                 .anySatisfy(w -> assertThat(w).contains("'legacy-2.example.com' is not an IP address"))
                 .anySatisfy(w -> assertThat(w).contains("istio.io/use-waypoint on a ServiceEntry is not supported"));
     }
+
+    @Test
+    void aWorkloadEntryIsAWorkloadOutsideTheMeshThatServicesAndServiceEntriesSelect() throws Exception {
+        String vm = """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: billing-vm, namespace: shop}
+                spec:
+                  address: 198.18.9.20
+                  labels: {app: billing, version: v2}
+                  serviceAccount: billing
+                  ports: {http: 9080}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: billing, namespace: shop}
+                spec: {clusterIP: 198.19.0.30, selector: {app: billing}, ports: [{name: http, port: 80, targetPort: 8080}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: billing-ext, namespace: shop}
+                spec:
+                  hosts: [billing.internal]
+                  addresses: [198.19.1.93]
+                  ports: [{number: 443, name: tls, protocol: TLS, targetPort: 8443}]
+                  resolution: STATIC
+                  workloadSelector: {labels: {app: billing}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: by-name, namespace: shop}
+                spec: {address: vm.example.com, labels: {app: billing}}
+                """;
+        var translation = translator.translate(snapshot(vm));
+        Workload workload = translation
+                .addresses()
+                .get("Kubernetes/networking.istio.io/WorkloadEntry/shop/billing-vm")
+                .getWorkload();
+        assertThat(workload.getAddresses(0).toByteArray()).isEqualTo(ip("198.18.9.20"));
+        assertThat(workload.getTunnelProtocol()).isEqualTo(TunnelProtocol.NONE);
+        assertThat(workload.getServiceAccount()).isEqualTo("billing");
+        assertThat(workload.getCanonicalRevision()).isEqualTo("v2");
+        assertThat(workload.getServicesMap()
+                        .get("shop/billing.shop.svc.cluster.local")
+                        .getPorts(0)
+                        .getTargetPort())
+                .as("the entry's own port for the service port named http")
+                .isEqualTo(9080);
+        assertThat(workload.getServicesMap()
+                        .get("shop/billing.internal")
+                        .getPorts(0)
+                        .getTargetPort())
+                .isEqualTo(8443);
+        assertThat(translation.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString())
+                        .startsWith("WorkloadEntry shop/by-name:")
+                        .contains("'vm.example.com' is not an IP address"));
+    }
+
+    @Test
+    void aServiceWithAWaypointThatSelectsAWorkloadEntryIsReported() {
+        var translation = translator.translate(snapshot(join("""
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: shop, labels: {istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: waypoint, namespace: shop}
+                spec:
+                  gatewayClassName: istio-waypoint
+                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: waypoint, namespace: shop}
+                spec: {clusterIP: 198.19.0.2, ports: [{name: mesh, port: 15008}]}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: billing, namespace: shop}
+                spec: {clusterIP: 198.19.0.30, selector: {app: billing}, ports: [{name: http, port: 80}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: billing-vm, namespace: shop}
+                spec: {address: 198.18.9.20, labels: {app: billing}}
+                """)));
+        assertThat(translation.warnings())
+                .anySatisfy(w -> assertThat(w.toString())
+                        .startsWith("WorkloadEntry shop/billing-vm:")
+                        .contains("uses waypoint shop/waypoint")
+                        .contains("no healthy upstream"));
+    }
 }

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/**
- * A WorkloadEntry or Sidecar is read but not applied, nor a ServiceEntry other than STATIC: each is reported, none
- * silently dropped.
- */
+/** A Sidecar is read but not applied, nor a ServiceEntry other than STATIC: each is reported, none silently dropped. */
 class UnappliedKindsTest {
 
     private static final String KINDS = """
@@ -42,10 +39,7 @@ class UnappliedKindsTest {
                                 + " get no service address, endpoints or waypoint, and calls to them leave the mesh"
                                 + " directly, as they would without it",
                         "Sidecar shop/default: Sidecar has no effect in ambient mode: it configures sidecar proxies,"
-                                + " and this mesh runs none",
-                        "WorkloadEntry shop/legacy-vm: WorkloadEntry is not supported yet: the workload it describes"
-                                + " is not added to the mesh (no identity, and it is no endpoint of the services whose"
-                                + " selector it matches)");
+                                + " and this mesh runs none");
     }
 
     @Test

@@ -629,6 +629,41 @@ class L7ThroughTheMeshIT {
     }
 
     @Test
+    @Order(55)
+    void aWorkloadEntrySelectedByAServiceIsReachedThroughTheServicesAddress() throws Exception {
+        String vip = "198.19.1.92";
+        mesh.launchIn(
+                OUTSIDE,
+                "billing vm",
+                testJvm(DemoApp.class, "--name", "billing-vm", "--version", "v2", "--port", "8081"),
+                "demo app ready");
+        // in the namespace outside the mesh: a Service there has no waypoint, ztunnel sends to the entry directly
+        mesh.config().apply("49-workload-entry.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: billing-vm, namespace: legacy}
+                spec: {address: %s, labels: {app: billing-vm}, ports: {http: 8081}}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: billing, namespace: legacy}
+                spec:
+                  clusterIP: %s
+                  selector: {app: billing-vm}
+                  ports: [{name: http, port: 80, targetPort: 8080}]
+                """.formatted(mesh.ipOf(OUTSIDE), vip));
+        try {
+            HostCommand.Result page = awaitAnswer(SLEEP, "http://" + vip + "/", "billing-vm v2");
+            report("workload entry", page.stdout().strip());
+            assertThat(page.stdout())
+                    .as("the entry's own port 8081 for the port named http")
+                    .startsWith("billing-vm v2");
+        } finally {
+            mesh.config().remove("49-workload-entry.yaml");
+        }
+    }
+
+    @Test
     @Order(52)
     void h2loadWithConcurrentStreamsSucceeds() throws Exception {
         for (String protocol : List.of("h2c", "http/1.1")) {
