@@ -2,13 +2,11 @@ package io.ambientjava.istiod.translate;
 
 import com.google.protobuf.ByteString;
 import io.ambientjava.api.workload.Address;
-import io.ambientjava.api.workload.AppProtocol;
 import io.ambientjava.api.workload.NetworkAddress;
 import io.ambientjava.api.workload.Port;
 import io.ambientjava.api.workload.PortList;
 import io.ambientjava.api.workload.Service;
 import io.ambientjava.api.workload.Workload;
-import io.ambientjava.api.workload.WorkloadStatus;
 import io.ambientjava.istiod.config.ConfigResource;
 import io.ambientjava.istiod.config.IpPrefix;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
@@ -18,7 +16,6 @@ import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -86,7 +83,7 @@ final class ServiceEntryTranslator {
                 service.addPorts(Port.newBuilder()
                         .setServicePort(port.getNumber().intValue())
                         .setTargetPort(target(port, Map.of()))
-                        .setAppProtocol(appProtocol(port.getProtocol())));
+                        .setAppProtocol(ServiceTranslator.appProtocol(port.getProtocol())));
             }
             out.put(
                     namespace + "/" + host,
@@ -102,26 +99,15 @@ final class ServiceEntryTranslator {
             }
             String address = ip.get().getHostAddress();
             Map<String, String> endpointLabels = endpoint.getLabels() == null ? Map.of() : endpoint.getLabels();
-            Workload.Builder workload = Workload.newBuilder()
-                    .setUid(settings.clusterId() + "/networking.istio.io/ServiceEntry/" + namespace + "/" + name + "/"
-                            + address)
-                    .setName(name)
-                    .setNamespace(namespace)
-                    .addAddresses(ByteString.copyFrom(ip.get().getAddress()))
-                    .setNetwork(settings.network())
-                    .setClusterId(settings.clusterId())
-                    .setServiceAccount(
-                            endpoint.getServiceAccount() == null
-                                            || endpoint.getServiceAccount().isEmpty()
-                                    ? "default"
-                                    : endpoint.getServiceAccount())
-                    .setTrustDomain(settings.workloadTrustDomain())
-                    .setWorkloadName(name)
-                    .setCanonicalName(endpointLabels.getOrDefault(
-                            "service.istio.io/canonical-name", endpointLabels.getOrDefault("app", name)))
-                    .setCanonicalRevision(endpointLabels.getOrDefault(
-                            "service.istio.io/canonical-revision", endpointLabels.getOrDefault("version", "latest")))
-                    .setStatus(WorkloadStatus.HEALTHY);
+            Workload.Builder workload = OutsideWorkloads.builder(
+                    settings,
+                    settings.clusterId() + "/networking.istio.io/ServiceEntry/" + namespace + "/" + name + "/"
+                            + address,
+                    name,
+                    namespace,
+                    ip.get(),
+                    endpoint.getServiceAccount(),
+                    endpointLabels);
             PortList.Builder mapped = PortList.newBuilder();
             Map<String, Long> endpointPorts = endpoint.getPorts() == null ? Map.of() : endpoint.getPorts();
             for (ServicePort port : ports) {
@@ -172,15 +158,6 @@ final class ServiceEntryTranslator {
         }
         return (port.getTargetPort() != null && port.getTargetPort() > 0 ? port.getTargetPort() : port.getNumber())
                 .intValue();
-    }
-
-    private static AppProtocol appProtocol(String protocol) {
-        return switch (protocol == null ? "" : protocol.toUpperCase(Locale.ROOT)) {
-            case "HTTP" -> AppProtocol.HTTP11;
-            case "HTTP2" -> AppProtocol.HTTP2;
-            case "GRPC" -> AppProtocol.GRPC;
-            default -> AppProtocol.UNKNOWN;
-        };
     }
 
     private static <T> List<T> listOrEmpty(List<T> list) {

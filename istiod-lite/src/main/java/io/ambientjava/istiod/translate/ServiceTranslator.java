@@ -86,7 +86,12 @@ final class ServiceTranslator {
             int dash = name.indexOf('-');
             declared = dash < 0 ? name : name.substring(0, dash);
         }
-        return switch (declared.toLowerCase(Locale.ROOT)) {
+        return appProtocol(declared);
+    }
+
+    /** A declared protocol ({@code http}, {@code HTTP2}, {@code grpc}, ...; a ServiceEntry's too) as ztunnel's. */
+    static AppProtocol appProtocol(String declared) {
+        return switch (declared == null ? "" : declared.toLowerCase(Locale.ROOT)) {
             case "http" -> AppProtocol.HTTP11;
             case "http2", "h2c", "kubernetes.io/h2c" -> AppProtocol.HTTP2;
             case "grpc" -> AppProtocol.GRPC;

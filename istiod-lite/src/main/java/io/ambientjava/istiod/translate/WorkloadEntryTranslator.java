@@ -1,11 +1,9 @@
 package io.ambientjava.istiod.translate;
 
-import com.google.protobuf.ByteString;
 import io.ambientjava.api.workload.Address;
 import io.ambientjava.api.workload.Port;
 import io.ambientjava.api.workload.PortList;
 import io.ambientjava.api.workload.Workload;
-import io.ambientjava.api.workload.WorkloadStatus;
 import io.ambientjava.istiod.config.ConfigResource;
 import io.ambientjava.istiod.config.IpPrefix;
 import io.fabric8.istio.api.networking.v1.WorkloadEntry;
@@ -47,25 +45,14 @@ final class WorkloadEntryTranslator {
         String name = entry.getMetadata().getName();
         Map<String, String> labels = spec.getLabels() == null ? Map.of() : spec.getLabels();
         Map<String, Long> ownPorts = spec.getPorts() == null ? Map.of() : spec.getPorts();
-        Workload.Builder workload = Workload.newBuilder()
-                .setUid(settings.clusterId() + "/networking.istio.io/WorkloadEntry/" + namespace + "/" + name)
-                .setName(name)
-                .setNamespace(namespace)
-                .addAddresses(ByteString.copyFrom(ip.get().getAddress()))
-                .setNetwork(settings.network())
-                .setClusterId(settings.clusterId())
-                .setServiceAccount(
-                        spec.getServiceAccount() == null
-                                        || spec.getServiceAccount().isEmpty()
-                                ? "default"
-                                : spec.getServiceAccount())
-                .setTrustDomain(settings.workloadTrustDomain())
-                .setWorkloadName(name)
-                .setCanonicalName(
-                        labels.getOrDefault("service.istio.io/canonical-name", labels.getOrDefault("app", name)))
-                .setCanonicalRevision(labels.getOrDefault(
-                        "service.istio.io/canonical-revision", labels.getOrDefault("version", "latest")))
-                .setStatus(WorkloadStatus.HEALTHY);
+        Workload.Builder workload = OutsideWorkloads.builder(
+                settings,
+                settings.clusterId() + "/networking.istio.io/WorkloadEntry/" + namespace + "/" + name,
+                name,
+                namespace,
+                ip.get(),
+                spec.getServiceAccount(),
+                labels);
         for (Service service : context.servicesSelecting(namespace, labels)) {
             context.waypoints()
                     .forService(service, message -> {})

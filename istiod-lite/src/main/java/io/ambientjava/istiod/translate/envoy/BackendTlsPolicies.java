@@ -11,7 +11,6 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendTLSPolicy;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.SubjectAltName;
@@ -94,13 +93,8 @@ final class BackendTlsPolicies {
             for (LocalObjectReference ref : refs) {
                 Optional<String> ca = (ref.getGroup() == null || ref.getGroup().isEmpty())
                                 && "ConfigMap".equals(ref.getKind())
-                        ? snapshot.get(
-                                        ResourceKind.CONFIG_MAP,
-                                        policy.getMetadata().getNamespace(),
-                                        ref.getName(),
-                                        ConfigMap.class)
-                                .map(m ->
-                                        m.getData() == null ? null : m.getData().get("ca.crt"))
+                        ? CaCertificateRefs.caOf(
+                                snapshot, "ConfigMap", policy.getMetadata().getNamespace(), ref.getName())
                         : Optional.empty();
                 if (ca.isEmpty() || !ca.get().contains("-----BEGIN CERTIFICATE-----")) {
                     warn.accept("caCertificateRefs " + ref.getKind() + " " + ref.getName()

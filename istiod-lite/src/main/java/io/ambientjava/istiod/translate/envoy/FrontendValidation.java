@@ -1,15 +1,10 @@
 package io.ambientjava.istiod.translate.envoy;
 
 import io.ambientjava.istiod.config.ConfigSnapshot;
-import io.ambientjava.istiod.config.ResourceKind;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.FrontendTLSValidation;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ObjectReference;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
@@ -81,11 +76,7 @@ final class FrontendValidation {
             throw new IllegalArgumentException(what + " is in another namespace and no ReferenceGrant there lets"
                     + " Gateways of " + gatewayNamespace + " use it");
         }
-        Optional<String> ca = kind.equals("ConfigMap")
-                ? snapshot.get(ResourceKind.CONFIG_MAP, namespace, ref.getName(), ConfigMap.class)
-                        .map(m -> m.getData() == null ? null : m.getData().get("ca.crt"))
-                : snapshot.get(ResourceKind.SECRET, namespace, ref.getName(), Secret.class)
-                        .map(FrontendValidation::secretCa);
+        Optional<String> ca = CaCertificateRefs.caOf(snapshot, kind, namespace, ref.getName());
         if (ca.isEmpty()) {
             throw new IllegalArgumentException(what + " (caCertificateRefs) not found, or it has no ca.crt");
         }
@@ -93,17 +84,5 @@ final class FrontendValidation {
             throw new IllegalArgumentException(what + ": ca.crt is not a PEM certificate");
         }
         return ca.get().strip() + "\n";
-    }
-
-    private static String secretCa(Secret secret) {
-        if (secret.getData() != null && secret.getData().get("ca.crt") != null) {
-            try {
-                return new String(
-                        Base64.getMimeDecoder().decode(secret.getData().get("ca.crt")), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException notBase64) {
-                return "";
-            }
-        }
-        return secret.getStringData() == null ? null : secret.getStringData().get("ca.crt");
     }
 }

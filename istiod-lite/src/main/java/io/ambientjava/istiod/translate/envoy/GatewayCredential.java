@@ -124,7 +124,8 @@ record GatewayCredential(
         return Optional.empty();
     }
 
-    private static Optional<String> value(Secret secret, String name) {
+    /** A Secret's entry: base64 {@code data}, or {@code stringData} as a config folder has it. */
+    static Optional<String> value(Secret secret, String name) {
         Map<String, String> data = secret.getData();
         if (data != null && data.get(name) != null) {
             try {
