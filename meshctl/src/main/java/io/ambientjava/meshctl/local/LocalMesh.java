@@ -2,6 +2,7 @@ package io.ambientjava.meshctl.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -62,6 +63,7 @@ public final class LocalMesh implements AutoCloseable {
     private volatile Path prometheusDir;
     private Path tokenFile;
     private UnixToTcpBridge xdsBridge;
+    private final List<String> dnsUpstreams = new ArrayList<>();
 
     private LocalMesh(String prefix, Path dir, DemoJars jars, Consumer<String> progress) {
         this.prefix = prefix;
@@ -102,6 +104,14 @@ public final class LocalMesh implements AutoCloseable {
 
     public MeshConfigFolder config() {
         return config;
+    }
+
+    /**
+     * The resolver the ztunnels started from now on ask for endpoints known only by name (DNS ServiceEntries),
+     * instead of the host's {@code /etc/resolv.conf}.
+     */
+    public void useDnsUpstream(InetSocketAddress resolver) {
+        dnsUpstreams.add(resolver.getAddress().getHostAddress() + ":" + resolver.getPort());
     }
 
     /** Brings up control plane, nodes and pods; returns once every pod is enrolled and its app listens. */
@@ -783,6 +793,9 @@ public final class LocalMesh implements AutoCloseable {
                 "1s",
                 "--worker-threads",
                 "1"));
+        if (!dnsUpstreams.isEmpty()) {
+            ztunnel.add("--dns-upstream=" + String.join(",", dnsUpstreams));
+        }
         ChildProcess ztunnelProcess = launch("ztunnel " + node.name(), ztunnel);
         ztunnels.put(node.name(), ztunnelProcess);
         ztunnelProcess.awaitLine("ztunnel ready", READY_TIMEOUT);

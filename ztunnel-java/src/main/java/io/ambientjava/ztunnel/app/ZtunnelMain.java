@@ -208,8 +208,8 @@ public final class ZtunnelMain implements Callable<Integer> {
     @Option(
             names = "--dns-upstream",
             split = ",",
-            description = "Resolver(s) for names outside the mesh, HOST:PORT (default: the nameservers of"
-                    + " --dns-resolv-conf).")
+            description = "Resolver(s) for names outside the mesh and for endpoints known only by name (DNS"
+                    + " ServiceEntries), HOST:PORT (default: the nameservers of --dns-resolv-conf).")
     List<String> dnsUpstreams = new ArrayList<>();
 
     @Option(
@@ -366,9 +366,6 @@ public final class ZtunnelMain implements Callable<Integer> {
 
     private DnsSettings dnsSettings() {
         boolean enabled = dnsCapture || "true".equalsIgnoreCase(env.getOrDefault("ISTIO_META_DNS_CAPTURE", ""));
-        if (!enabled) {
-            return DnsSettings.DISABLED;
-        }
         List<InetSocketAddress> upstreams = new ArrayList<>();
         for (String upstream : dnsUpstreams) {
             HostPort target = hostPort(upstream, "--dns-upstream");
@@ -382,8 +379,16 @@ public final class ZtunnelMain implements Callable<Integer> {
             try {
                 upstreams.addAll(ResolvConf.nameservers(dnsResolvConf));
             } catch (IOException e) {
-                throw usage("--dns-capture needs upstream resolvers: " + e.getMessage() + " (or give --dns-upstream)");
+                if (enabled) {
+                    throw usage(
+                            "--dns-capture needs upstream resolvers: " + e.getMessage() + " (or give --dns-upstream)");
+                }
+                // Without capture they only serve endpoints known by name; ztunnel says so when one is dialled.
+                return DnsSettings.DISABLED;
             }
+        }
+        if (!enabled) {
+            return DnsSettings.disabled(upstreams);
         }
         try {
             return DnsSettings.enabled(upstreams).withPort(dnsPort).withClusterDomain(clusterDomain);

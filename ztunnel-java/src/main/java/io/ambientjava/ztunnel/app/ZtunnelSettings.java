@@ -100,11 +100,11 @@ public record ZtunnelSettings(
         out.put("eventLoopThreads", eventLoopThreads);
         out.put("inboundSource", inboundSource.name());
         out.put("dnsCapture", dns.enabled());
+        out.put(
+                "dnsUpstreams",
+                dns.upstreams().stream().map(ZtunnelSettings::hostPort).toList());
         if (dns.enabled()) {
             out.put("dnsPort", dns.port());
-            out.put(
-                    "dnsUpstreams",
-                    dns.upstreams().stream().map(ZtunnelSettings::hostPort).toList());
             out.put("clusterDomain", dns.clusterDomain());
         }
         return out;

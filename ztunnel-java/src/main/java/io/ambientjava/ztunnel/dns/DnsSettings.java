@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * How the in-pod DNS proxy runs.
+ * How the in-pod DNS proxy runs, and which resolvers ztunnel asks for the names of endpoints known only by name
+ * (those are used also when the proxy is off).
  *
  * @param enabled whether pods get a DNS proxy at all (Istio's {@code ISTIO_META_DNS_CAPTURE})
  * @param port where it listens inside each pod, on 127.0.0.1 (the address nftables' redirect delivers to)
- * @param upstreams the resolvers names outside the mesh are forwarded to, tried in order
+ * @param upstreams the resolvers names outside the mesh are forwarded to, and endpoint names resolved with, tried
+ *     in order
  * @param clusterDomain the Kubernetes cluster domain ({@code cluster.local}) short names are expanded with
  * @param upstreamTimeout how long one upstream may take before the next is tried
  * @param ttlSeconds the TTL of the answers for mesh names
@@ -43,6 +45,11 @@ public record DnsSettings(
         if (clusterDomain.isEmpty()) {
             throw new IllegalArgumentException("cluster domain must not be empty");
         }
+    }
+
+    /** DNS capture off; endpoint names are still resolved with {@code upstreams}. */
+    public static DnsSettings disabled(List<InetSocketAddress> upstreams) {
+        return new DnsSettings(false, ISTIO_PORT, upstreams, "cluster.local", Duration.ofSeconds(2), 30);
     }
 
     /** DNS capture on, with Istio's port and defaults, forwarding to {@code upstreams}. */

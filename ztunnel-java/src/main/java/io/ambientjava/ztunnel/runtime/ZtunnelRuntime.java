@@ -4,6 +4,8 @@ import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.ztunnel.certs.CertificateInfo;
 import io.ambientjava.ztunnel.certs.WorkloadCertificates;
 import io.ambientjava.ztunnel.dns.DnsSettings;
+import io.ambientjava.ztunnel.dns.HostnameResolver;
+import io.ambientjava.ztunnel.dns.UpstreamHostnameResolver;
 import io.ambientjava.ztunnel.inpod.PodInfo;
 import io.ambientjava.ztunnel.inpod.WorkloadManager;
 import io.ambientjava.ztunnel.inpod.netns.ErrnoException;
@@ -50,6 +52,7 @@ public final class ZtunnelRuntime implements AutoCloseable {
     private final WorkloadCertificates certificates;
     private final ConnectionTracker tracker;
     private final WorkloadManager workloads;
+    private final HostnameResolver hostnames;
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -64,6 +67,9 @@ public final class ZtunnelRuntime implements AutoCloseable {
         this.netnsExecutor = netnsExecutor;
         this.certificates = certificates;
         this.tracker = new ConnectionTracker(config.observer());
+        this.hostnames = dns.upstreams().isEmpty()
+                ? HostnameResolver.none("this ztunnel has no upstream resolver (--dns-upstream, --dns-resolv-conf)")
+                : new UpstreamHostnameResolver(group.next(), dns.upstreams(), dns.upstreamTimeout());
         ProxyContext context = new ProxyContext(
                 config.store(),
                 certificates,
@@ -74,7 +80,8 @@ public final class ZtunnelRuntime implements AutoCloseable {
                         config.connectTimeout(),
                         config.inboundSource() == InboundSourceMode.PRESERVE_CLIENT_IP,
                         config.trustDomain(),
-                        MAX_CONNECT_ATTEMPTS));
+                        MAX_CONNECT_ATTEMPTS),
+                hostnames);
         this.workloads = new WorkloadManager(
                 context,
                 group,
@@ -208,6 +215,7 @@ public final class ZtunnelRuntime implements AutoCloseable {
             log.warn("closing the pods of node {} did not finish cleanly", config.nodeName(), e);
         }
         certificates.close();
+        hostnames.close();
         netnsExecutor.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         log.info("ztunnel for node {} stopped", config.nodeName());

@@ -5,6 +5,7 @@ import io.ambientjava.identity.manager.CertificateProvider;
 import io.ambientjava.identity.manager.LocalCaCertificateProvider;
 import io.ambientjava.testing.netns.NetnsTopology;
 import io.ambientjava.testing.netns.Pod;
+import io.ambientjava.ztunnel.dns.DnsSettings;
 import io.ambientjava.ztunnel.inpod.netns.NetworkNamespace;
 import io.ambientjava.ztunnel.runtime.ZtunnelRuntime;
 import io.ambientjava.ztunnel.runtime.ZtunnelRuntimeConfig;
@@ -45,6 +46,7 @@ public final class TestMesh {
     private final UnaryOperator<ZtunnelRuntimeConfig> configure;
     private final Map<Integer, ZtunnelRuntime> runtimes = new HashMap<>();
     private final Map<Integer, RecordingObserver> observers = new HashMap<>();
+    private DnsSettings dns = DnsSettings.DISABLED;
 
     public TestMesh(NetnsTopology net) {
         this(net, new LocalCaCertificateProvider(CA), config -> config);
@@ -65,6 +67,12 @@ public final class TestMesh {
         return store;
     }
 
+    /** The DNS settings of ztunnels started from now on (upstreams for endpoints known by name, capture). */
+    public synchronized TestMesh withDns(DnsSettings value) {
+        dns = value;
+        return this;
+    }
+
     /** The ztunnel of node {@code index}, started on first use. */
     public synchronized ZtunnelRuntime ztunnel(int index) {
         return runtimes.computeIfAbsent(index, n -> {
@@ -74,7 +82,7 @@ public final class TestMesh {
                             "node" + n, TRUST_DOMAIN, store, certificates, observer)
                     .withDrainTimeout(Duration.ofMillis(500))
                     .withConnectTimeout(Duration.ofSeconds(3));
-            return net.onTeardown(ZtunnelRuntime.start(configure.apply(config)));
+            return net.onTeardown(ZtunnelRuntime.start(configure.apply(config), dns));
         });
     }
 

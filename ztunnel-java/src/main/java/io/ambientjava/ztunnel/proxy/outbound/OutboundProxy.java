@@ -111,7 +111,10 @@ public final class OutboundProxy {
         /** Routes and connects; called again with the failed endpoint excluded when an endpoint fails. */
         void next() {
             attempts++;
-            OutboundRoute route = router.route(snapshot, sourceWorkload, destination, failedEndpoints);
+            follow(router.route(snapshot, sourceWorkload, destination, failedEndpoints));
+        }
+
+        private void follow(OutboundRoute route) {
             switch (route) {
                 case OutboundRoute.Unroutable unroutable ->
                     refuse(
@@ -126,7 +129,26 @@ public final class OutboundProxy {
                                     : unroutable.reason() + " (last failure: " + lastFailure + ")");
                 case OutboundRoute.Passthrough passthrough -> passthrough(passthrough);
                 case OutboundRoute.Hbone hbone -> hbone(hbone);
+                case OutboundRoute.ByHostname byHostname -> resolve(byHostname);
             }
+        }
+
+        private void resolve(OutboundRoute.ByHostname route) {
+            context.hostnames()
+                    .resolve(route.hostname())
+                    .whenComplete((ip, error) -> downstream.eventLoop().execute(() -> {
+                        if (error == null) {
+                            follow(router.resolved(route, ip));
+                            return;
+                        }
+                        ConnectionInfo info = info(
+                                destination,
+                                route.destinationWorkload(),
+                                route.service(),
+                                Optional.empty(),
+                                SecurityPolicy.NONE);
+                        failed(route, info, describe(error), true);
+                    }));
         }
 
         private void passthrough(OutboundRoute.Passthrough route) {

@@ -79,6 +79,31 @@ public sealed interface OutboundRoute {
         }
     }
 
+    /**
+     * To a service endpoint known only by its DNS name (a ServiceEntry with {@code resolution: DNS}): resolved when
+     * the connection is made, then routed as a workload at that address ({@link OutboundRouter#resolved}).
+     *
+     * @param port the endpoint's target port
+     */
+    record ByHostname(Workload workload, String hostname, int port, Optional<Service> service)
+            implements OutboundRoute {
+        public ByHostname {
+            Objects.requireNonNull(workload, "workload");
+            Objects.requireNonNull(hostname, "hostname");
+            Objects.requireNonNull(service, "service");
+        }
+
+        @Override
+        public Optional<Workload> destinationWorkload() {
+            return Optional.of(workload);
+        }
+
+        @Override
+        public Optional<String> retryableEndpoint() {
+            return Optional.of(workload.uid());
+        }
+    }
+
     /** Nowhere: e.g. a service without a usable endpoint. */
     record Unroutable(String reason, Optional<Service> service) implements OutboundRoute {
         public Unroutable {

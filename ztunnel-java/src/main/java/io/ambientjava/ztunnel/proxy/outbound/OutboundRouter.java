@@ -24,7 +24,8 @@ import java.util.Set;
  *
  * <ol>
  *   <li>The original destination is a service VIP serving that port: through the service's waypoint if it has one
- *       (CONNECT to the VIP), else to an endpoint picked round robin.
+ *       (CONNECT to the VIP), else to an endpoint picked round robin (one known only by its DNS name is resolved by
+ *       the caller first, {@link OutboundRoute.ByHostname}).
  *   <li>It is a workload's address: through the workload's waypoint if it has one, else to the workload.
  *   <li>Anything else is outside the mesh: plain TCP to it.
  * </ol>
@@ -87,13 +88,23 @@ public final class OutboundRouter {
         }
         PickedEndpoint endpoint = picked.get();
         if (endpoint.address().isEmpty()) {
+            Workload workload = endpoint.workload();
+            if (!workload.hostname().isEmpty()) {
+                return new OutboundRoute.ByHostname(
+                        workload, workload.hostname(), endpoint.targetPort(), Optional.of(service));
+            }
             return new OutboundRoute.Unroutable(
-                    "endpoint " + endpoint.workload().uid() + " of " + service.key()
-                            + " has no address (hostname and network gateway endpoints are not supported)",
+                    "endpoint " + workload.uid() + " of " + service.key()
+                            + " has no address (network gateway endpoints are not supported)",
                     Optional.of(service));
         }
         return toWorkload(
                 endpoint.workload(), endpoint.address().get(), endpoint.targetPort(), Optional.of(service), true);
+    }
+
+    /** Where {@code route} goes now that its name resolved to {@code ip}. */
+    public OutboundRoute resolved(OutboundRoute.ByHostname route, InetAddress ip) {
+        return toWorkload(route.workload(), ip, route.port(), route.service(), true);
     }
 
     private OutboundRoute toWorkload(

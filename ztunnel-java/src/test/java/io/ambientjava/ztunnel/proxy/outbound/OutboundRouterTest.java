@@ -14,6 +14,7 @@ import io.ambientjava.ztunnel.state.StateSnapshot;
 import io.ambientjava.ztunnel.state.Workload;
 import io.ambientjava.ztunnel.state.WorkloadStore;
 import io.ambientjava.ztunnel.state.lb.RoundRobinPicker;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,6 +114,56 @@ class OutboundRouterTest {
             assertThat(p.destinationWorkload()).map(Workload::name).contains("legacy");
             assertThat(p.retryableEndpoint()).contains(uid("legacy"));
         });
+    }
+
+    @Test
+    void anEndpointKnownOnlyByNameIsResolvedThenPassedThrough() {
+        store.upsert(
+                Workload.builder("Kubernetes/networking.istio.io/ServiceEntry/default/api/api.external.test", "default")
+                        .name("api")
+                        .hostname("api.external.test")
+                        .protocol(Protocol.TCP)
+                        .service(ECHO, PortMap.of(80, 8443))
+                        .build());
+        store.upsert(echo().build());
+
+        OutboundRoute route = route(VIP);
+
+        assertThat(route).isInstanceOfSatisfying(OutboundRoute.ByHostname.class, byName -> {
+            assertThat(byName.hostname()).isEqualTo("api.external.test");
+            assertThat(byName.port()).isEqualTo(8443);
+            assertThat(byName.service()).map(Service::name).contains("echo");
+            assertThat(byName.retryableEndpoint())
+                    .contains("Kubernetes/networking.istio.io/ServiceEntry/default/api/api.external.test");
+            assertThat(router.resolved(byName, InetAddress.ofLiteral("198.18.77.1")))
+                    .isInstanceOfSatisfying(OutboundRoute.Passthrough.class, p -> {
+                        assertThat(p.target()).isEqualTo(new InetSocketAddress("198.18.77.1", 8443));
+                        assertThat(p.service()).map(Service::name).contains("echo");
+                        assertThat(p.retryableEndpoint()).isEqualTo(byName.retryableEndpoint());
+                    });
+        });
+    }
+
+    @Test
+    void aNamedEndpointSpeakingHboneGetsATunnelToTheResolvedAddress() {
+        Workload vm = Workload.builder(uid("vm-by-name"), "default")
+                .name("vm-by-name")
+                .serviceAccount("vm")
+                .hostname("vm1.external.test")
+                .protocol(Protocol.HBONE)
+                .service(ECHO, PortMap.of(80, 8080))
+                .build();
+        store.upsert(vm);
+        store.upsert(echo().build());
+
+        OutboundRoute.ByHostname byName = (OutboundRoute.ByHostname) route(VIP);
+
+        assertThat(router.resolved(byName, InetAddress.ofLiteral("198.18.1.77")))
+                .isInstanceOfSatisfying(OutboundRoute.Hbone.class, hbone -> {
+                    assertThat(hbone.peer()).isEqualTo(new InetSocketAddress("198.18.1.77", 15008));
+                    assertThat(hbone.target()).isEqualTo(new InetSocketAddress("198.18.1.77", 8080));
+                    assertThat(hbone.expectedIdentities()).containsExactly(id("default", "vm"));
+                });
     }
 
     @Test
