@@ -116,7 +116,7 @@ public final class AmbientTranslator {
         }
 
         for (ConfigResource resource : snapshot.all(ResourceKind.SERVICE_ENTRY)) {
-            addresses.putAll(serviceEntries.translate(resource, warnTo(resource, warnings)));
+            addresses.putAll(serviceEntries.translate(resource, waypoints, warnTo(resource, warnings)));
         }
 
         TranslationContext context =

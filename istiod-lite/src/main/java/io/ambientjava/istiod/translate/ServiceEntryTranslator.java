@@ -15,21 +15,33 @@ import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * A ServiceEntry with {@code resolution: STATIC} as ztunnel's services and workloads: one
- * {@code istio.workload.Service} per host (hostname = the host, VIPs = {@code addresses}, the ports with their
- * {@code targetPort}), and one workload per {@code endpoints} entry with an IP address (UID
- * {@code <cluster>/networking.istio.io/ServiceEntry/<ns>/<name>/<address>}, no HBONE: ztunnel connects to it
- * directly, its {@code ports} map naming the target of each service port). Pods its {@code workloadSelector} selects
- * list its hosts among their services ({@link #portsFor}). What is not translated is reported: other resolutions,
- * CIDR addresses, endpoints by host name, and a waypoint for the entry.
+ * A ServiceEntry with {@code resolution: STATIC}, {@code DNS} or {@code DNS_ROUND_ROBIN} as ztunnel's services and
+ * workloads, as istiod's ambient index builds them: one {@code istio.workload.Service} per host (hostname = the host,
+ * VIPs = {@code addresses}, the ports with their {@code targetPort}), and one workload per {@code endpoints} entry,
+ * an endpoint of every host (UID {@code <cluster>/networking.istio.io/ServiceEntry/<ns>/<name>/<address>}, no HBONE:
+ * ztunnel connects to it directly, its {@code ports} map naming the target of each service port). An endpoint's
+ * address is an IP, or with DNS resolution also a DNS name: that workload has no address but the name as its
+ * {@code hostname}, which ztunnel resolves when it connects. A DNS entry with neither endpoints nor a
+ * {@code workloadSelector} has an implicit endpoint per host: a workload whose {@code hostname} is the host, an
+ * endpoint of that host only. Pods its {@code workloadSelector} selects list its hosts among their services
+ * ({@link #portsFor}). What is not translated is reported: resolution {@code NONE}, CIDR addresses, Unix socket
+ * endpoints, host names that are not valid DNS names (a wildcard host has no implicit endpoint), host names under
+ * STATIC resolution. {@code istio.io/use-waypoint} on the entry (else its namespace) puts its hosts behind that
+ * waypoint, as for a Service.
  */
 final class ServiceEntryTranslator {
+
+    /** The resolutions translated; the others ({@code NONE}) are reported. */
+    private static final Set<ServiceEntryResolution> TRANSLATED = EnumSet.of(
+            ServiceEntryResolution.STATIC, ServiceEntryResolution.DNS, ServiceEntryResolution.DNS_ROUND_ROBIN);
 
     private final MeshSettings settings;
 
@@ -38,7 +50,7 @@ final class ServiceEntryTranslator {
     }
 
     /** Its services and endpoint workloads, by xDS resource name; warnings to {@code warn}. */
-    Map<String, Address> translate(ConfigResource resource, Consumer<String> warn) {
+    Map<String, Address> translate(ConfigResource resource, WaypointIndex waypoints, Consumer<String> warn) {
         ServiceEntry entry = resource.as(ServiceEntry.class);
         var spec = entry.getSpec();
         Map<String, Address> out = new java.util.TreeMap<>();
@@ -48,19 +60,16 @@ final class ServiceEntryTranslator {
         }
         ServiceEntryResolution resolution =
                 spec.getResolution() == null ? ServiceEntryResolution.NONE : spec.getResolution();
-        if (resolution != ServiceEntryResolution.STATIC) {
-            warn.accept("resolution " + resolution + " is not supported yet (only STATIC): its hosts get no service"
-                    + " address, endpoints or waypoint, and calls to them leave the mesh directly, as they would"
-                    + " without it");
+        if (!TRANSLATED.contains(resolution)) {
+            warn.accept("resolution " + resolution + " is not supported yet (only STATIC, DNS and DNS_ROUND_ROBIN):"
+                    + " its hosts get no service address, endpoints or waypoint, and calls to them leave the mesh"
+                    + " directly, as they would without it");
             return out;
         }
+        boolean dns = resolution != ServiceEntryResolution.STATIC;
         String namespace = entry.getMetadata().getNamespace();
         String name = entry.getMetadata().getName();
-        Map<String, String> labels = LabelSelector.labelsOf(entry);
-        if (labels.containsKey("istio.io/use-waypoint")) {
-            warn.accept("istio.io/use-waypoint on a ServiceEntry is not supported yet: its traffic goes from ztunnel"
-                    + " to the endpoints directly, without a waypoint");
-        }
+        Optional<WaypointIndex.Waypoint> waypoint = waypoints.forService(entry, warn);
         List<ByteString> vips = new ArrayList<>();
         for (String address : listOrEmpty(spec.getAddresses())) {
             Optional<InetAddress> ip = IpPrefix.parseAddress(address);
@@ -77,6 +86,7 @@ final class ServiceEntryTranslator {
         for (String host : spec.getHosts()) {
             Service.Builder service =
                     Service.newBuilder().setName(name).setNamespace(namespace).setHostname(host);
+            waypoint.ifPresent(w -> service.setWaypoint(w.address()));
             vips.forEach(vip -> service.addAddresses(
                     NetworkAddress.newBuilder().setNetwork(settings.network()).setAddress(vip)));
             for (ServicePort port : ports) {
@@ -89,37 +99,69 @@ final class ServiceEntryTranslator {
                     namespace + "/" + host,
                     Address.newBuilder().setService(service).build());
         }
+        String uidPrefix = settings.clusterId() + "/networking.istio.io/ServiceEntry/" + namespace + "/" + name + "/";
         for (WorkloadEntry endpoint : listOrEmpty(spec.getEndpoints())) {
-            Optional<InetAddress> ip =
-                    IpPrefix.parseAddress(endpoint.getAddress() == null ? "" : endpoint.getAddress());
-            if (ip.isEmpty()) {
-                warn.accept("endpoint '" + endpoint.getAddress() + "' is not an IP address (endpoints by host name or"
-                        + " Unix socket are not supported yet); left out");
-                continue;
-            }
-            String address = ip.get().getHostAddress();
+            String address = endpoint.getAddress() == null ? "" : endpoint.getAddress();
             Map<String, String> endpointLabels = endpoint.getLabels() == null ? Map.of() : endpoint.getLabels();
-            Workload.Builder workload = OutsideWorkloads.builder(
-                    settings,
-                    settings.clusterId() + "/networking.istio.io/ServiceEntry/" + namespace + "/" + name + "/"
-                            + address,
-                    name,
-                    namespace,
-                    ip.get(),
-                    endpoint.getServiceAccount(),
-                    endpointLabels);
-            PortList.Builder mapped = PortList.newBuilder();
-            Map<String, Long> endpointPorts = endpoint.getPorts() == null ? Map.of() : endpoint.getPorts();
-            for (ServicePort port : ports) {
-                mapped.addPorts(Port.newBuilder()
-                        .setServicePort(port.getNumber().intValue())
-                        .setTargetPort(target(port, endpointPorts)));
+            Optional<InetAddress> ip = IpPrefix.parseAddress(address);
+            Workload.Builder workload;
+            if (ip.isPresent()) {
+                workload = OutsideWorkloads.builder(
+                        settings,
+                        uidPrefix + ip.get().getHostAddress(),
+                        name,
+                        namespace,
+                        ip.get(),
+                        endpoint.getServiceAccount(),
+                        endpointLabels);
+            } else if (address.startsWith("unix://")) {
+                warn.accept("endpoint '" + address + "' is a Unix socket, which is not supported yet; left out");
+                continue;
+            } else if (!dns) {
+                warn.accept("endpoint '" + address + "' is not an IP address (with resolution STATIC endpoints are"
+                        + " IP addresses; host names need DNS or DNS_ROUND_ROBIN); left out");
+                continue;
+            } else if (!OutsideWorkloads.isDnsName(address)) {
+                warn.accept("endpoint '" + address + "' is neither an IP address nor a valid DNS name (labels of"
+                        + " letters, digits and '-', 1 to 63 characters each, at most 253 in all); left out");
+                continue;
+            } else {
+                workload = OutsideWorkloads.builder(
+                        settings,
+                        uidPrefix + address,
+                        name,
+                        namespace,
+                        address,
+                        endpoint.getServiceAccount(),
+                        endpointLabels);
             }
+            Map<String, Long> endpointPorts = endpoint.getPorts() == null ? Map.of() : endpoint.getPorts();
+            PortList mapped = targets(ports, endpointPorts);
             for (String host : spec.getHosts()) {
-                workload.putServices(namespace + "/" + host, mapped.build());
+                workload.putServices(namespace + "/" + host, mapped);
             }
             Workload built = workload.build();
             out.put(built.getUid(), Address.newBuilder().setWorkload(built).build());
+        }
+        if (dns && listOrEmpty(spec.getEndpoints()).isEmpty() && spec.getWorkloadSelector() == null) {
+            PortList mapped = targets(ports, Map.of());
+            for (String host : spec.getHosts()) {
+                if (host.contains("*")) {
+                    warn.accept("host '" + host + "' is a wildcard, which cannot be resolved: it gets no implicit"
+                            + " endpoint (list its endpoints in the entry)");
+                    continue;
+                }
+                if (!OutsideWorkloads.isDnsName(host)) {
+                    warn.accept("host '" + host + "' is not a valid DNS name (labels of letters, digits and '-', 1"
+                            + " to 63 characters each, at most 253 in all): it gets no implicit endpoint");
+                    continue;
+                }
+                Workload built = OutsideWorkloads.builder(
+                                settings, uidPrefix + host, name, namespace, host, null, Map.of())
+                        .putServices(namespace + "/" + host, mapped)
+                        .build();
+                out.put(built.getUid(), Address.newBuilder().setWorkload(built).build());
+            }
         }
         return out;
     }
@@ -130,24 +172,30 @@ final class ServiceEntryTranslator {
      */
     static Map<String, PortList> portsFor(ServiceEntry entry) {
         var spec = entry.getSpec();
-        if (spec == null
-                || spec.getResolution() != ServiceEntryResolution.STATIC
-                || spec.getWorkloadSelector() == null) {
+        if (spec == null || !TRANSLATED.contains(spec.getResolution()) || spec.getWorkloadSelector() == null) {
             return Map.of();
         }
-        PortList.Builder mapped = PortList.newBuilder();
-        for (ServicePort port : listOrEmpty(spec.getPorts())) {
-            if (port.getNumber() != null) {
-                mapped.addPorts(Port.newBuilder()
-                        .setServicePort(port.getNumber().intValue())
-                        .setTargetPort(target(port, Map.of())));
-            }
-        }
+        PortList mapped = targets(
+                listOrEmpty(spec.getPorts()).stream()
+                        .filter(p -> p.getNumber() != null)
+                        .toList(),
+                Map.of());
         Map<String, PortList> out = new java.util.LinkedHashMap<>();
         for (String host : listOrEmpty(spec.getHosts())) {
-            out.put(entry.getMetadata().getNamespace() + "/" + host, mapped.build());
+            out.put(entry.getMetadata().getNamespace() + "/" + host, mapped);
         }
         return out;
+    }
+
+    /** Each service port to its target on an endpoint with these {@code ports} ({@link #target}). */
+    private static PortList targets(List<ServicePort> ports, Map<String, Long> endpointPorts) {
+        PortList.Builder mapped = PortList.newBuilder();
+        for (ServicePort port : ports) {
+            mapped.addPorts(Port.newBuilder()
+                    .setServicePort(port.getNumber().intValue())
+                    .setTargetPort(target(port, endpointPorts)));
+        }
+        return mapped.build();
     }
 
     /** The endpoint's own port for the service port's name, else its {@code targetPort}, else its number. */

@@ -76,8 +76,11 @@ public final class WaypointIndex {
         }
     }
 
-    /** The waypoint for a service's traffic, if one is named and ready; problems go to {@code warn}. */
-    public Optional<Waypoint> forService(Service service, Consumer<String> warn) {
+    /**
+     * The waypoint for a service's traffic (a Service's, or a ServiceEntry's hosts'), if one is named and ready;
+     * problems go to {@code warn}.
+     */
+    public Optional<Waypoint> forService(HasMetadata service, Consumer<String> warn) {
         if (MESH_CONTROLLER.equals(LabelSelector.labelsOf(service).get(MANAGED_LABEL))) {
             return Optional.empty(); // a waypoint's own service has no waypoint
         }

@@ -20,8 +20,10 @@ import java.util.function.Consumer;
  * {@code <cluster>/networking.istio.io/WorkloadEntry/<ns>/<name>}, its address, service account and labels, no HBONE
  * (ztunnel connects to it directly), and as an endpoint of the Services whose selector matches its labels and of the
  * ServiceEntries whose {@code workloadSelector} does. Its {@code ports} map a service port's name to its own port,
- * as Istio reads them. An address that is not an IP (a host name, a Unix socket) is reported and left out, and so is
- * a Service with a waypoint that selects it (waypoints take their endpoints from pods only, so far).
+ * as Istio reads them. An address that is a DNS name instead of an IP makes a workload without addresses whose
+ * {@code hostname} is that name (ztunnel resolves it when it connects). Reported and left out: a Unix socket address
+ * or one that is neither an IP nor a valid DNS name, and a Service with a waypoint that selects the entry (waypoints
+ * take their endpoints from pods only, so far).
  */
 final class WorkloadEntryTranslator {
 
@@ -36,23 +38,24 @@ final class WorkloadEntryTranslator {
         var spec = entry.getSpec();
         String address = spec == null || spec.getAddress() == null ? "" : spec.getAddress();
         Optional<InetAddress> ip = IpPrefix.parseAddress(address);
-        if (ip.isEmpty()) {
-            warn.accept("address '" + address + "' is not an IP address (host names and Unix sockets are not"
-                    + " supported yet); not added to the mesh");
+        if (ip.isEmpty() && address.startsWith("unix://")) {
+            warn.accept("address '" + address + "' is a Unix socket, which is not supported yet; not added to the"
+                    + " mesh");
+            return Optional.empty();
+        }
+        if (ip.isEmpty() && !OutsideWorkloads.isDnsName(address)) {
+            warn.accept("address '" + address + "' is neither an IP address nor a valid DNS name (labels of letters,"
+                    + " digits and '-', 1 to 63 characters each, at most 253 in all); not added to the mesh");
             return Optional.empty();
         }
         String namespace = entry.getMetadata().getNamespace();
         String name = entry.getMetadata().getName();
         Map<String, String> labels = spec.getLabels() == null ? Map.of() : spec.getLabels();
         Map<String, Long> ownPorts = spec.getPorts() == null ? Map.of() : spec.getPorts();
-        Workload.Builder workload = OutsideWorkloads.builder(
-                settings,
-                settings.clusterId() + "/networking.istio.io/WorkloadEntry/" + namespace + "/" + name,
-                name,
-                namespace,
-                ip.get(),
-                spec.getServiceAccount(),
-                labels);
+        String uid = settings.clusterId() + "/networking.istio.io/WorkloadEntry/" + namespace + "/" + name;
+        Workload.Builder workload = ip.isPresent()
+                ? OutsideWorkloads.builder(settings, uid, name, namespace, ip.get(), spec.getServiceAccount(), labels)
+                : OutsideWorkloads.builder(settings, uid, name, namespace, address, spec.getServiceAccount(), labels);
         for (Service service : context.servicesSelecting(namespace, labels)) {
             context.waypoints()
                     .forService(service, message -> {})

@@ -12,9 +12,15 @@ import io.ambientjava.api.workload.Service;
 import io.ambientjava.api.workload.TunnelProtocol;
 import io.ambientjava.api.workload.Workload;
 import java.net.InetAddress;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** ServiceEntries with {@code resolution: STATIC} as ztunnel's services and workloads. */
+/**
+ * ServiceEntries with {@code resolution: STATIC}, {@code DNS} and {@code DNS_ROUND_ROBIN}, and WorkloadEntries, as
+ * ztunnel's services and workloads.
+ */
 class ServiceEntryTranslationTest {
 
     private final AmbientTranslator translator = new AmbientTranslator(MeshSettings.defaults());
@@ -38,6 +44,45 @@ class ServiceEntryTranslationTest {
 
     private static byte[] ip(String text) throws Exception {
         return InetAddress.getByName(text).getAddress();
+    }
+
+    @Test
+    void anEntryInAWaypointNamespaceSendsItsHostsThroughTheWaypoint() throws Exception {
+        String waypoint = """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: shop, labels: {istio.io/use-waypoint: egress}}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: egress, namespace: shop}
+                spec:
+                  gatewayClassName: istio-waypoint
+                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: egress, namespace: shop, labels: {gateway.istio.io/managed: istio.io-mesh-controller}}
+                spec: {clusterIP: 198.19.0.3, ports: [{name: mesh, port: 15008}]}
+                """;
+        var translation = translator.translate(snapshot(join(waypoint, LEGACY)));
+
+        Service service = translation.addresses().get("shop/legacy.example.com").getService();
+        assertThat(service.getWaypoint().getAddress().getAddress().toByteArray())
+                .isEqualTo(ip("198.19.0.3"));
+        assertThat(service.getWaypoint().getHboneMtlsPort()).isEqualTo(15008);
+
+        var optedOut = translator.translate(snapshot(join(
+                waypoint,
+                LEGACY.replace(
+                        "metadata: {name: legacy-api, namespace: shop}",
+                        "metadata: {name: legacy-api, namespace: shop, labels: {istio.io/use-waypoint: none}}"))));
+        assertThat(optedOut.addresses()
+                        .get("shop/legacy.example.com")
+                        .getService()
+                        .hasWaypoint())
+                .as("the entry's own label opts out")
+                .isFalse();
     }
 
     @Test
@@ -120,12 +165,13 @@ class ServiceEntryTranslationTest {
 
     @Test
     void whatIsNotTranslatedIsReported() {
-        var dns = translator.translate(snapshot(LEGACY.replace("resolution: STATIC", "resolution: DNS")));
-        assertThat(dns.addresses()).doesNotContainKey("shop/legacy.example.com");
-        assertThat(dns.warnings())
+        var none = translator.translate(snapshot(LEGACY.replace("resolution: STATIC", "resolution: NONE")));
+        assertThat(none.addresses()).isEmpty();
+        assertThat(none.warnings())
                 .singleElement()
                 .satisfies(w -> assertThat(w.toString())
-                        .startsWith("ServiceEntry shop/legacy-api: resolution DNS is not supported yet"));
+                        .startsWith("ServiceEntry shop/legacy-api: resolution NONE is not supported yet (only STATIC,"
+                                + " DNS and DNS_ROUND_ROBIN)"));
         var partial = translator.translate(snapshot(LEGACY.replace("[198.19.1.90]", "[198.19.1.90, 198.19.2.0/24]")
                 .replace("address: 198.18.9.11", "address: legacy-2.example.com")
                 .replace(
@@ -136,7 +182,9 @@ class ServiceEntryTranslationTest {
                 .extracting(Object::toString)
                 .anySatisfy(w -> assertThat(w).contains("'198.19.2.0/24' is not an IP address"))
                 .anySatisfy(w -> assertThat(w).contains("'legacy-2.example.com' is not an IP address"))
-                .anySatisfy(w -> assertThat(w).contains("istio.io/use-waypoint on a ServiceEntry is not supported"));
+                .anySatisfy(w -> assertThat(w)
+                        .contains(
+                                "waypoint shop/egress does not exist or has no address yet; traffic goes without it"));
     }
 
     @Test
@@ -191,11 +239,261 @@ class ServiceEntryTranslationTest {
                         .getPorts(0)
                         .getTargetPort())
                 .isEqualTo(8443);
+        Workload byName = translation
+                .addresses()
+                .get("Kubernetes/networking.istio.io/WorkloadEntry/shop/by-name")
+                .getWorkload();
+        assertThat(byName.getHostname()).isEqualTo("vm.example.com");
+        assertThat(byName.getAddressesList()).isEmpty();
+        assertThat(byName.getServicesMap())
+                .containsKeys("shop/billing.shop.svc.cluster.local", "shop/billing.internal");
+        assertThat(translation.warnings()).isEmpty();
+    }
+
+    private static final String DNS_ENTRY = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: external-api, namespace: shop}
+            spec:
+              hosts: [api.external.test, api-v2.external.test]
+              addresses: [198.19.2.10]
+              ports:
+              - {number: 80, name: http, protocol: HTTP, targetPort: 8080}
+              - {number: 9000, name: tcp-feed, protocol: TCP}
+              location: MESH_EXTERNAL
+              resolution: DNS
+              endpoints:
+              - {address: api-1.external.test, labels: {app: api, version: v1}, serviceAccount: api, ports: {http: 9090}}
+              - {address: 198.18.2.11}
+            """;
+
+    @Test
+    void aDnsEntrysEndpointByHostNameIsAWorkloadWithThatHostnameAndNoAddressForEveryHost() throws Exception {
+        var translation = translator.translate(snapshot(DNS_ENTRY));
+        for (String host : new String[] {"api.external.test", "api-v2.external.test"}) {
+            Service service = translation.addresses().get("shop/" + host).getService();
+            assertThat(service.getHostname()).isEqualTo(host);
+            assertThat(service.getName()).isEqualTo("external-api");
+            assertThat(service.getAddressesList())
+                    .singleElement()
+                    .satisfies(vip -> assertThat(vip.getAddress().toByteArray()).isEqualTo(ip("198.19.2.10")));
+            assertThat(service.getPortsList())
+                    .extracting(Port::getServicePort, Port::getTargetPort, Port::getAppProtocol)
+                    .containsExactly(
+                            Tuple.tuple(80, 8080, AppProtocol.HTTP11), Tuple.tuple(9000, 9000, AppProtocol.UNKNOWN));
+        }
+        Workload byName = translation
+                .addresses()
+                .get("Kubernetes/networking.istio.io/ServiceEntry/shop/external-api/api-1.external.test")
+                .getWorkload();
+        assertThat(byName.getHostname()).isEqualTo("api-1.external.test");
+        assertThat(byName.getAddressesList()).isEmpty();
+        assertThat(byName.getTunnelProtocol()).isEqualTo(TunnelProtocol.NONE);
+        assertThat(byName.getName()).isEqualTo("external-api");
+        assertThat(byName.getNamespace()).isEqualTo("shop");
+        assertThat(byName.getServiceAccount()).isEqualTo("api");
+        assertThat(byName.getCanonicalName()).isEqualTo("api");
+        assertThat(byName.getCanonicalRevision()).isEqualTo("v1");
+        assertThat(byName.getServicesMap()).containsOnlyKeys("shop/api.external.test", "shop/api-v2.external.test");
+        assertThat(byName.getServicesMap().get("shop/api-v2.external.test").getPortsList())
+                .extracting(Port::getServicePort, Port::getTargetPort)
+                .as("the endpoint's own port for 'http', the service's target port for the other")
+                .containsExactly(Tuple.tuple(80, 9090), Tuple.tuple(9000, 9000));
+        Workload byIp = translation
+                .addresses()
+                .get("Kubernetes/networking.istio.io/ServiceEntry/shop/external-api/198.18.2.11")
+                .getWorkload();
+        assertThat(byIp.getAddressesList())
+                .singleElement()
+                .satisfies(a -> assertThat(a.toByteArray()).isEqualTo(ip("198.18.2.11")));
+        assertThat(byIp.getHostname()).isEmpty();
+        assertThat(byIp.getServiceAccount()).isEqualTo("default");
+        assertThat(byIp.getServicesMap().get("shop/api.external.test").getPortsList())
+                .extracting(Port::getServicePort, Port::getTargetPort)
+                .containsExactly(Tuple.tuple(80, 8080), Tuple.tuple(9000, 9000));
+        assertThat(translation.addresses())
+                .as("two services and two endpoints, no implicit endpoints beside listed ones")
+                .hasSize(4);
+        assertThat(translation.warnings()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DNS", "DNS_ROUND_ROBIN"})
+    void aDnsEntryWithoutEndpointsHasAnImplicitEndpointPerHostServingThatHostOnly(String resolution) {
+        var translation = translator.translate(snapshot("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: external-api, namespace: shop}
+                spec:
+                  hosts: [api.external.test, api-v2.external.test]
+                  ports: [{number: 443, name: https, protocol: TLS, targetPort: 8443}]
+                  location: MESH_EXTERNAL
+                  resolution: %s
+                """.formatted(resolution)));
+        for (String host : new String[] {"api.external.test", "api-v2.external.test"}) {
+            assertThat(translation.addresses().get("shop/" + host).getService().getAddressesList())
+                    .as("no addresses in the entry: the service has no VIP, as with STATIC")
+                    .isEmpty();
+            Workload implicit = translation
+                    .addresses()
+                    .get("Kubernetes/networking.istio.io/ServiceEntry/shop/external-api/" + host)
+                    .getWorkload();
+            assertThat(implicit.getHostname()).isEqualTo(host);
+            assertThat(implicit.getAddressesList()).isEmpty();
+            assertThat(implicit.getTunnelProtocol()).isEqualTo(TunnelProtocol.NONE);
+            assertThat(implicit.getServiceAccount()).isEqualTo("default");
+            assertThat(implicit.getServicesMap()).containsOnlyKeys("shop/" + host);
+            assertThat(implicit.getServicesMap().get("shop/" + host).getPortsList())
+                    .extracting(Port::getServicePort, Port::getTargetPort)
+                    .containsExactly(Tuple.tuple(443, 8443));
+        }
+        assertThat(translation.addresses()).hasSize(4);
+        assertThat(translation.warnings()).isEmpty();
+    }
+
+    @Test
+    void aWildcardHostIsReportedAndGetsNoImplicitEndpoint() {
+        var translation = translator.translate(snapshot("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: external-apis, namespace: shop}
+                spec:
+                  hosts: ["*.external.test", api.external.test]
+                  ports: [{number: 443, name: https, protocol: TLS}]
+                  location: MESH_EXTERNAL
+                  resolution: DNS
+                """));
+        assertThat(translation.addresses())
+                .containsKeys(
+                        "shop/*.external.test",
+                        "shop/api.external.test",
+                        "Kubernetes/networking.istio.io/ServiceEntry/shop/external-apis/api.external.test")
+                .doesNotContainKey("Kubernetes/networking.istio.io/ServiceEntry/shop/external-apis/*.external.test")
+                .hasSize(3);
         assertThat(translation.warnings())
                 .singleElement()
                 .satisfies(w -> assertThat(w.toString())
-                        .startsWith("WorkloadEntry shop/by-name:")
-                        .contains("'vm.example.com' is not an IP address"));
+                        .startsWith("ServiceEntry shop/external-apis: host '*.external.test' is a wildcard")
+                        .contains("no implicit endpoint"));
+    }
+
+    @Test
+    void anEndpointThatIsNoValidHostNameIsReportedAndTheRestKept() {
+        String longLabel = "a".repeat(64);
+        var translation =
+                translator.translate(snapshot(DNS_ENTRY.replace("- {address: 198.18.2.11}", """
+                - {address: 198.18.2.11}
+                  - {address: bad_name.external.test}
+                  - {address: %s.external.test}
+                  - {address: "unix:///var/run/api.sock"}                """.formatted(longLabel))));
+        assertThat(translation.addresses())
+                .containsKeys(
+                        "shop/api.external.test",
+                        "shop/api-v2.external.test",
+                        "Kubernetes/networking.istio.io/ServiceEntry/shop/external-api/api-1.external.test",
+                        "Kubernetes/networking.istio.io/ServiceEntry/shop/external-api/198.18.2.11")
+                .hasSize(4);
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .containsExactly(
+                        "ServiceEntry shop/external-api: endpoint 'bad_name.external.test' is neither an IP address nor"
+                                + " a valid DNS name (labels of letters, digits and '-', 1 to 63 characters each, at"
+                                + " most 253 in all); left out",
+                        "ServiceEntry shop/external-api: endpoint '" + longLabel + ".external.test' is neither an IP"
+                                + " address nor a valid DNS name (labels of letters, digits and '-', 1 to 63"
+                                + " characters each, at most 253 in all); left out",
+                        "ServiceEntry shop/external-api: endpoint 'unix:///var/run/api.sock' is a Unix socket, which"
+                                + " is not supported yet; left out");
+    }
+
+    @Test
+    void aWorkloadEntryWithAHostNameIsAWorkloadWithThatHostnameAndNoAddress() {
+        var translation = translator.translate(snapshot("""
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: api-vm, namespace: shop}
+                spec:
+                  address: vm-1.external.test
+                  labels: {app: api, version: v3}
+                  serviceAccount: api
+                  ports: {http: 9080}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: api, namespace: shop}
+                spec: {clusterIP: 198.19.0.31, selector: {app: api}, ports: [{name: http, port: 80, targetPort: 8080}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: bad-name, namespace: shop}
+                spec: {address: "vm_2.external.test", labels: {app: api}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: socket, namespace: shop}
+                spec: {address: "unix:///var/run/api.sock", labels: {app: api}}
+                """));
+        Workload workload = translation
+                .addresses()
+                .get("Kubernetes/networking.istio.io/WorkloadEntry/shop/api-vm")
+                .getWorkload();
+        assertThat(workload.getHostname()).isEqualTo("vm-1.external.test");
+        assertThat(workload.getAddressesList()).isEmpty();
+        assertThat(workload.getTunnelProtocol()).isEqualTo(TunnelProtocol.NONE);
+        assertThat(workload.getServiceAccount()).isEqualTo("api");
+        assertThat(workload.getCanonicalName()).isEqualTo("api");
+        assertThat(workload.getCanonicalRevision()).isEqualTo("v3");
+        assertThat(workload.getServicesMap()
+                        .get("shop/api.shop.svc.cluster.local")
+                        .getPortsList())
+                .extracting(Port::getServicePort, Port::getTargetPort)
+                .containsExactly(Tuple.tuple(80, 9080));
+        assertThat(translation.addresses())
+                .doesNotContainKeys(
+                        "Kubernetes/networking.istio.io/WorkloadEntry/shop/bad-name",
+                        "Kubernetes/networking.istio.io/WorkloadEntry/shop/socket");
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .containsExactlyInAnyOrder(
+                        "WorkloadEntry shop/bad-name: address 'vm_2.external.test' is neither an IP address nor a"
+                                + " valid DNS name (labels of letters, digits and '-', 1 to 63 characters each, at"
+                                + " most 253 in all); not added to the mesh",
+                        "WorkloadEntry shop/socket: address 'unix:///var/run/api.sock' is a Unix socket, which is not"
+                                + " supported yet; not added to the mesh");
+    }
+
+    @Test
+    void aDnsEntryWithAWorkloadSelectorHasNoImplicitEndpointsAndTheSelectedPodsServeIt() {
+        var translation = translator.translate(snapshot(join(
+                ambientNamespace("shop"),
+                pod("shop", "inventory-0", "198.18.1.20", "inventory", "node-a", "app=inventory"),
+                """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: inventory, namespace: shop}
+                spec:
+                  hosts: [inventory.external.test]
+                  addresses: [198.19.1.92]
+                  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]
+                  location: MESH_INTERNAL
+                  resolution: DNS
+                  workloadSelector: {labels: {app: inventory}}
+                """)));
+        assertThat(translation.addresses())
+                .doesNotContainKey(
+                        "Kubernetes/networking.istio.io/ServiceEntry/shop/inventory/inventory.external.test");
+        Workload inventory = translation.addresses().values().stream()
+                .filter(a -> a.hasWorkload() && a.getWorkload().getName().equals("inventory-0"))
+                .findFirst()
+                .orElseThrow()
+                .getWorkload();
+        assertThat(inventory
+                        .getServicesMap()
+                        .get("shop/inventory.external.test")
+                        .getPorts(0)
+                        .getTargetPort())
+                .isEqualTo(8080);
+        assertThat(translation.warnings()).isEmpty();
     }
 
     @Test

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** A Sidecar is read but not applied, nor a ServiceEntry other than STATIC: each is reported, none silently dropped. */
+/**
+ * A Sidecar is read but not applied, nor a ServiceEntry with {@code resolution: NONE}: each is reported, none
+ * silently dropped; a DNS ServiceEntry is applied and not reported.
+ */
 class UnappliedKindsTest {
 
     private static final String KINDS = """
@@ -14,6 +17,15 @@ class UnappliedKindsTest {
             metadata: {name: payments-api, namespace: shop}
             spec:
               hosts: [payments.example.com]
+              ports: [{number: 443, name: https, protocol: TLS}]
+              resolution: NONE
+              location: MESH_EXTERNAL
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: api-external, namespace: shop}
+            spec:
+              hosts: [api.external.test]
               ports: [{number: 443, name: https, protocol: TLS}]
               resolution: DNS
               location: MESH_EXTERNAL
@@ -35,9 +47,9 @@ class UnappliedKindsTest {
         assertThat(translation.warnings())
                 .extracting(Object::toString)
                 .containsExactly(
-                        "ServiceEntry shop/payments-api: resolution DNS is not supported yet (only STATIC): its hosts"
-                                + " get no service address, endpoints or waypoint, and calls to them leave the mesh"
-                                + " directly, as they would without it",
+                        "ServiceEntry shop/payments-api: resolution NONE is not supported yet (only STATIC, DNS and"
+                                + " DNS_ROUND_ROBIN): its hosts get no service address, endpoints or waypoint, and"
+                                + " calls to them leave the mesh directly, as they would without it",
                         "Sidecar shop/default: Sidecar has no effect in ambient mode: it configures sidecar proxies,"
                                 + " and this mesh runs none");
     }

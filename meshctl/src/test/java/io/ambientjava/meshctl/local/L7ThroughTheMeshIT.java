@@ -1,9 +1,11 @@
 package io.ambientjava.meshctl.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.testing.RequiresCommand;
 import io.ambientjava.testing.RequiresRoot;
+import io.ambientjava.testing.dns.Dnsmasq;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * the whole class.
  */
 @RequiresRoot
-@RequiresCommand({"ip", "nft", "nsenter", "curl", "h2load"})
+@RequiresCommand({"ip", "nft", "nsenter", "curl", "h2load", "dnsmasq"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(300)
 class L7ThroughTheMeshIT {
@@ -56,6 +58,9 @@ class L7ThroughTheMeshIT {
             new DemoPod("outside", "", "v1", MeshConfigFolder.OUTSIDE_NAMESPACE, "default", "node-a");
 
     static LocalMesh mesh;
+    /** The ztunnels' resolver for names outside the mesh (DNS ServiceEntries), on the host as a node's would be. */
+    static Dnsmasq externalDns;
+
     static MeshProxy waypoint;
     static MeshProxy ingress;
     static final List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -78,6 +83,8 @@ class L7ThroughTheMeshIT {
             System.out.printf("[%5.1fs] %s%n", (System.nanoTime() - start) / 1e9, line);
         });
         try {
+            externalDns = Dnsmasq.startOnLoopback(new Dnsmasq.Zone("external.test"));
+            mesh.useDnsUpstream(externalDns.address());
             mesh.start(
                     NODES,
                     List.of(PRODUCTPAGE, REVIEWS, RATINGS, PRODUCT_API, GRPC_ECHO, H2_ECHO),
@@ -108,6 +115,7 @@ class L7ThroughTheMeshIT {
             keepLogs();
             mesh.close();
             mesh = null;
+            stopExternalDns();
             throw e;
         }
     }
@@ -158,7 +166,20 @@ class L7ThroughTheMeshIT {
             }
             String name = mesh.name();
             mesh.close();
+            stopExternalDns();
             assertThat(DemoCommand.leftovers(name)).isEmpty();
+        }
+        stopExternalDns();
+    }
+
+    private static void stopExternalDns() {
+        if (externalDns != null) {
+            try {
+                externalDns.close();
+            } catch (Exception e) {
+                System.out.println("stopping dnsmasq: " + e);
+            }
+            externalDns = null;
         }
     }
 
@@ -627,6 +648,48 @@ class L7ThroughTheMeshIT {
             assertThat(page.stdout()).startsWith("legacy-api v9");
         } finally {
             mesh.config().remove("48-service-entry.yaml");
+        }
+    }
+
+    @Test
+    @Order(56)
+    void aDnsServiceEntryIsReachedAtTheAddressZtunnelResolvesItsHostTo() throws Exception {
+        // in the namespace outside the mesh: no waypoint, ztunnel resolves the host and connects itself
+        String vip = "198.19.1.94";
+        mesh.launchIn(
+                OUTSIDE,
+                "external api",
+                testJvm(DemoApp.class, "--name", "external-api", "--version", "v3", "--port", "8082"),
+                "demo app ready");
+        externalDns.publish("api.external.test", mesh.ipOf(OUTSIDE));
+        HostCommand.Result before = curl(SLEEP, "http://" + vip + "/", "-m", "3");
+        mesh.config().apply("50-dns-service-entry.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: external-api, namespace: legacy}
+                spec:
+                  hosts: [api.external.test]
+                  addresses: [%s]
+                  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8082}]
+                  location: MESH_EXTERNAL
+                  resolution: DNS
+                """.formatted(vip));
+        try {
+            HostCommand.Result page = awaitAnswer(SLEEP, "http://" + vip + "/", "external-api v3");
+            report(
+                    "dns service entry",
+                    "before: exit " + before.exitCode() + "; after: "
+                            + page.stdout().strip());
+            assertThat(before.ok())
+                    .as("nothing answers the address before the entry")
+                    .isFalse();
+            assertThat(page.stdout()).startsWith("external-api v3");
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(mesh.accessLog().get(SLEEP.node()))
+                            .as("ztunnel connected to the address api.external.test resolved to, on the target port")
+                            .anyMatch(l -> l.contains("dst.addr=" + mesh.ipOf(OUTSIDE) + ":8082")));
+        } finally {
+            mesh.config().remove("50-dns-service-entry.yaml");
         }
     }
 

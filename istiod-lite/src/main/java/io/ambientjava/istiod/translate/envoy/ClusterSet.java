@@ -168,11 +168,24 @@ final class ClusterSet {
                 ? UpstreamTlsSettings.transportSocket(policy.tls(), proxyNamespace, http2, services.snapshot(), warn)
                 : backendTls.forPort(service, port, http2);
         tls.ifPresent(built::setTransportSocket);
-        clusters.put(name, built.build());
         Map<String, String> labels =
                 definition == null || definition.getLabels() == null ? Map.of() : definition.getLabels();
-        endpoints.put(
-                name,
-                EndpointTranslator.translate(name, port, services.backends(service.hostname()), labels, settings));
+        ClusterLoadAssignment assignment =
+                EndpointTranslator.translate(name, port, services.backends(service.hostname()), labels, settings);
+        if (service.resolvedByProxy()) {
+            // As istiod does for a DNS ServiceEntry: the proxy resolves the endpoints' names itself.
+            built.setType(
+                            service.resolution() == MeshServices.Resolution.DNS_ROUND_ROBIN
+                                    ? Cluster.DiscoveryType.LOGICAL_DNS
+                                    : Cluster.DiscoveryType.STRICT_DNS)
+                    .clearEdsClusterConfig()
+                    .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_ONLY)
+                    .setRespectDnsTtl(true)
+                    .setLoadAssignment(assignment);
+            clusters.put(name, built.build());
+            return;
+        }
+        clusters.put(name, built.build());
+        endpoints.put(name, assignment);
     }
 }

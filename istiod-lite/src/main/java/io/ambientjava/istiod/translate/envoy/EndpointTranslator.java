@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A cluster's {@link ClusterLoadAssignment}: the pods behind the service (those matching the subset's labels for a
- * subset cluster), each at its IP and the target port, with the mesh facts the waypoint needs in
+ * A cluster's {@link ClusterLoadAssignment}: the workloads behind the service (those matching the subset's labels
+ * for a subset cluster), each at its address (an IP; a DNS name in a DNS cluster's own assignment) and target port, with the mesh facts the waypoint needs in
  * {@code filter_metadata} ({@link WorkloadMetadata}).
  */
 final class EndpointTranslator {
@@ -31,8 +31,8 @@ final class EndpointTranslator {
         LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
         backends.stream()
                 .filter(b -> LabelSelector.selects(subsetLabels, b.labels()))
-                .sorted(Comparator.comparing(MeshServices.Backend::ip))
-                .forEach(backend -> port.targetOn(backend.pod())
+                .sorted(Comparator.comparing(MeshServices.Backend::address))
+                .forEach(backend -> port.targetOn(backend)
                         .ifPresent(target -> locality.addLbEndpoints(endpoint(backend, target, settings))));
         ClusterLoadAssignment.Builder assignment =
                 ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
@@ -47,7 +47,7 @@ final class EndpointTranslator {
                 .setEndpoint(Endpoint.newBuilder()
                         .setAddress(Address.newBuilder()
                                 .setSocketAddress(SocketAddress.newBuilder()
-                                        .setAddress(backend.ip())
+                                        .setAddress(backend.address())
                                         .setPortValue(target))))
                 .setHealthStatus(backend.ready() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY)
                 .setMetadata(WorkloadMetadata.of(backend, settings))

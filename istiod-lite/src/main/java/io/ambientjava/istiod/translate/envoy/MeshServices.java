@@ -1,9 +1,12 @@
 package io.ambientjava.istiod.translate.envoy;
 
 import io.ambientjava.istiod.config.ConfigSnapshot;
+import io.ambientjava.istiod.config.IpPrefix;
+import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.translate.AmbientEnrollment;
 import io.ambientjava.istiod.translate.LabelSelector;
 import io.ambientjava.istiod.translate.MeshSettings;
+import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -17,20 +20,35 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-/** The Kubernetes Services of a snapshot by hostname, with their ports and the pods behind them. */
+/**
+ * The services of a snapshot by hostname, with their ports and what is behind them: Kubernetes Services with their
+ * pods, and the hosts of ServiceEntries with their endpoints.
+ */
 final class MeshServices {
 
     /** A service port and how Istio reads its protocol. */
     /** @param http2 its protocol is HTTP/2 ({@code grpc}, {@code grpc-web}, {@code http2}, {@code h2c}): the cluster speaks h2 */
     record MeshPort(int number, String name, boolean http, boolean http2, Integer targetNumber, String targetName) {
-        /** The pod port this service port reaches on one pod; empty when a named target port is missing. */
-        Optional<Integer> targetOn(Pod pod) {
+        /**
+         * The port this service port reaches on one backend: a ServiceEntry endpoint's own port for this port's name,
+         * else the target port (a named one looked up in the pod's containers); empty when a named target port is
+         * missing.
+         */
+        Optional<Integer> targetOn(Backend backend) {
+            Integer own = name == null ? null : backend.namedPorts().get(name);
+            if (own != null) {
+                return Optional.of(own);
+            }
             if (targetNumber != null) {
                 return Optional.of(targetNumber);
             }
             if (targetName == null) {
                 return Optional.of(number);
             }
+            if (backend.pod().isEmpty()) {
+                return Optional.empty();
+            }
+            Pod pod = backend.pod().get();
             for (Container container :
                     listOrEmpty(pod.getSpec() == null ? null : pod.getSpec().getContainers())) {
                 for (ContainerPort port : listOrEmpty(container.getPorts())) {
@@ -43,14 +61,62 @@ final class MeshServices {
         }
     }
 
-    /** A pod behind a service, with what a waypoint needs to reach it. */
-    record Backend(Pod pod, String ip, Map<String, String> labels, boolean hbone, boolean ready, String identity) {}
+    /**
+     * A workload behind a service, with what a waypoint needs to reach it: a pod, or a ServiceEntry endpoint.
+     *
+     * @param name the pod's name, or the ServiceEntry's for its endpoints
+     * @param address an IP, or for a ServiceEntry with DNS resolution also a DNS name the proxy resolves
+     * @param namedPorts a ServiceEntry endpoint's own port per service port name
+     */
+    record Backend(
+            Optional<Pod> pod,
+            String name,
+            String namespace,
+            String address,
+            Map<String, String> labels,
+            boolean hbone,
+            boolean ready,
+            String identity,
+            Map<String, Integer> namedPorts) {}
 
+    /** Where a service's backends come from and how the proxy finds their addresses. */
+    enum Resolution {
+        /** The pods a Kubernetes Service selects, sent by EDS. */
+        PODS,
+        /** A ServiceEntry's IP endpoints (and the pods its workloadSelector picks), sent by EDS. */
+        STATIC,
+        /** A ServiceEntry's endpoints by DNS name, resolved by the proxy: every address is an endpoint. */
+        DNS,
+        /** As {@link #DNS}, but only the first address of each name is used. */
+        DNS_ROUND_ROBIN
+    }
+
+    /**
+     * A service a proxy can route to: a Kubernetes Service, or one host of a ServiceEntry ({@code service} empty,
+     * {@code entry} the entry).
+     */
     record MeshService(
-            String namespace, String name, String hostname, List<String> vips, List<MeshPort> ports, Service service) {
+            String namespace,
+            String name,
+            String hostname,
+            List<String> vips,
+            List<MeshPort> ports,
+            Optional<Service> service,
+            Optional<ServiceEntry> entry,
+            Resolution resolution) {
 
         Optional<MeshPort> port(int number) {
             return ports.stream().filter(p -> p.number() == number).findFirst();
+        }
+
+        /** Its endpoints are resolved by the proxy (an Envoy DNS cluster), not sent by EDS. */
+        boolean resolvedByProxy() {
+            return resolution == Resolution.DNS || resolution == Resolution.DNS_ROUND_ROBIN;
+        }
+
+        /** The kind of resource that defines it, as a policy's {@code targetRefs} name it. */
+        String kind() {
+            return entry.isPresent() ? "ServiceEntry" : "Service";
         }
     }
 
@@ -86,7 +152,76 @@ final class MeshServices {
                         target == null ? null : target.getIntVal(),
                         target == null ? null : target.getStrVal()));
             }
-            byHostname.put(hostname, new MeshService(namespace, name, hostname, vips(service), ports, service));
+            byHostname.put(
+                    hostname,
+                    new MeshService(
+                            namespace,
+                            name,
+                            hostname,
+                            vips(service),
+                            ports,
+                            Optional.of(service),
+                            Optional.empty(),
+                            Resolution.PODS));
+        }
+        for (ServiceEntry entry : snapshot.all(ResourceKind.SERVICE_ENTRY, ServiceEntry.class)) {
+            addEntry(entry);
+        }
+    }
+
+    /**
+     * One service per host of a ServiceEntry whose resolution a proxy can follow (STATIC, DNS, DNS_ROUND_ROBIN; the
+     * workload translation reports the others). A Kubernetes Service of the same hostname comes first.
+     */
+    private void addEntry(ServiceEntry entry) {
+        var spec = entry.getSpec();
+        if (spec == null || spec.getHosts() == null) {
+            return;
+        }
+        Resolution resolution;
+        if (spec.getResolution() == null) {
+            return;
+        }
+        switch (spec.getResolution()) {
+            case STATIC -> resolution = Resolution.STATIC;
+            case DNS -> resolution = Resolution.DNS;
+            case DNS_ROUND_ROBIN -> resolution = Resolution.DNS_ROUND_ROBIN;
+            default -> {
+                return;
+            }
+        }
+        List<MeshPort> ports = new ArrayList<>();
+        for (var port : listOrEmpty(spec.getPorts())) {
+            if (port.getNumber() == null) {
+                continue;
+            }
+            String protocol =
+                    port.getProtocol() == null ? "" : port.getProtocol().toLowerCase(Locale.ROOT);
+            boolean http = switch (protocol) {
+                case "http", "http2", "grpc", "grpc-web" -> true;
+                default -> false;
+            };
+            boolean http2 = protocol.equals("http2") || protocol.startsWith("grpc");
+            Integer target = port.getTargetPort() != null && port.getTargetPort() > 0
+                    ? port.getTargetPort().intValue()
+                    : null;
+            ports.add(new MeshPort(port.getNumber().intValue(), port.getName(), http, http2, target, null));
+        }
+        List<String> vips = listOrEmpty(spec.getAddresses()).stream()
+                .filter(a -> IpPrefix.parseAddress(a).isPresent())
+                .toList();
+        for (String host : spec.getHosts()) {
+            byHostname.putIfAbsent(
+                    host,
+                    new MeshService(
+                            entry.getMetadata().getNamespace(),
+                            entry.getMetadata().getName(),
+                            host,
+                            vips,
+                            ports,
+                            Optional.empty(),
+                            Optional.of(entry),
+                            resolution));
         }
     }
 
@@ -98,21 +233,87 @@ final class MeshServices {
         return Optional.ofNullable(byHostname.get(hostname));
     }
 
-    /** The pods the service's selector selects (none for a service without selector). */
+    /**
+     * The pods the service's selector selects (none for a service without selector); for a ServiceEntry host its
+     * endpoints, or the pods its {@code workloadSelector} picks, or (DNS resolution, neither given) the host itself.
+     */
     List<Backend> backends(String hostname) {
         MeshService service = byHostname.get(hostname);
         if (service == null) {
             return List.of();
         }
         return backends.computeIfAbsent(hostname, h -> {
-            Map<String, String> selector = service.service().getSpec().getSelector();
+            if (service.entry().isPresent()) {
+                return entryBackends(service, service.entry().get());
+            }
+            Map<String, String> selector =
+                    service.service().orElseThrow().getSpec().getSelector();
             if (selector == null || selector.isEmpty()) {
                 return List.of();
             }
-            return podsIn(service.namespace()).stream()
-                    .filter(b -> LabelSelector.selects(selector, b.labels()))
-                    .toList();
+            return selected(service.namespace(), selector);
         });
+    }
+
+    private List<Backend> selected(String namespace, Map<String, String> selector) {
+        return podsIn(namespace).stream()
+                .filter(b -> LabelSelector.selects(selector, b.labels()))
+                .toList();
+    }
+
+    private List<Backend> entryBackends(MeshService service, ServiceEntry entry) {
+        var spec = entry.getSpec();
+        String namespace = service.namespace();
+        if (spec.getWorkloadSelector() != null) {
+            Map<String, String> selector = spec.getWorkloadSelector().getLabels();
+            return selector == null || selector.isEmpty() ? List.of() : selected(namespace, selector);
+        }
+        List<Backend> out = new ArrayList<>();
+        for (var endpoint : listOrEmpty(spec.getEndpoints())) {
+            String address = endpoint.getAddress() == null ? "" : endpoint.getAddress();
+            boolean ip = IpPrefix.parseAddress(address).isPresent();
+            if (!ip && !service.resolvedByProxy()) {
+                continue; // a name needs DNS resolution; the workload translation reports it
+            }
+            if (address.isEmpty() || address.startsWith("unix://")) {
+                continue;
+            }
+            Map<String, Integer> ports = new HashMap<>();
+            if (endpoint.getPorts() != null) {
+                endpoint.getPorts().forEach((name, number) -> ports.put(name, number.intValue()));
+            }
+            out.add(outside(
+                    service,
+                    address,
+                    endpoint.getLabels() == null ? Map.of() : endpoint.getLabels(),
+                    endpoint.getServiceAccount(),
+                    ports));
+        }
+        if (out.isEmpty() && listOrEmpty(spec.getEndpoints()).isEmpty() && service.resolvedByProxy()) {
+            out.add(outside(service, service.hostname(), Map.of(), null, Map.of()));
+        }
+        return out;
+    }
+
+    /** A ServiceEntry endpoint: outside the mesh (plain TCP), always ready. */
+    private Backend outside(
+            MeshService service,
+            String address,
+            Map<String, String> labels,
+            String serviceAccount,
+            Map<String, Integer> ports) {
+        String account = serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
+        String identity = "spiffe://" + settings.trustDomain() + "/ns/" + service.namespace() + "/sa/" + account;
+        return new Backend(
+                Optional.empty(),
+                service.name(),
+                service.namespace(),
+                address,
+                labels,
+                false,
+                true,
+                identity,
+                Map.copyOf(ports));
     }
 
     private List<Backend> podsIn(String namespace) {
@@ -192,7 +393,16 @@ final class MeshServices {
                 : pod.getSpec().getServiceAccountName();
         String identity = "spiffe://" + settings.trustDomain() + "/ns/" + namespace + "/sa/" + account;
         boolean hbone = AmbientEnrollment.enrolled(pod, snapshot.namespace(namespace));
-        return new Backend(pod, ip, LabelSelector.labelsOf(pod), hbone, ready(pod), identity);
+        return new Backend(
+                Optional.of(pod),
+                pod.getMetadata().getName(),
+                namespace,
+                ip,
+                LabelSelector.labelsOf(pod),
+                hbone,
+                ready(pod),
+                identity,
+                Map.of());
     }
 
     private static boolean ready(Pod pod) {

@@ -60,7 +60,8 @@ final class WaypointSecurity {
      * targetRefs, and by selectors that select one of its pods), or one pod addressed directly (by selectors that
      * select it; a Service's targetRefs do not reach it).
      *
-     * @param service the Service's name; null for a pod
+     * @param service the Service's (or ServiceEntry's) name; null for a pod
+     * @param serviceKind {@code Service} or {@code ServiceEntry}, as a policy's targetRefs name it; null for a pod
      * @param workloads the labels of the pods behind it (computed only when a selector policy asks)
      * @param description how warnings name it
      * @param entry how the selector report names it after the waypoint
@@ -68,6 +69,7 @@ final class WaypointSecurity {
     private record Served(
             String namespace,
             String service,
+            String serviceKind,
             Supplier<List<Map<String, String>>> workloads,
             String description,
             String entry) {}
@@ -79,6 +81,7 @@ final class WaypointSecurity {
                 new Served(
                         service.namespace(),
                         service.name(),
+                        service.kind(),
                         () -> scope.services.backends(service.hostname()).stream()
                                 .map(MeshServices.Backend::labels)
                                 .toList(),
@@ -93,6 +96,7 @@ final class WaypointSecurity {
                 waypoint,
                 new Served(
                         pod.getMetadata().getNamespace(),
+                        null,
                         null,
                         () -> List.of(LabelSelector.labelsOf(pod)),
                         "pod " + name,
@@ -265,8 +269,11 @@ final class WaypointSecurity {
                     && GATEWAY_GROUP.equals(group)
                     && waypoint.namespace().equals(namespace)
                     && waypoint.name().equals(ref.getName());
-            boolean svc = "Service".equals(ref.getKind())
-                    && (group.isEmpty() || group.equals("core"))
+            boolean kindMatches = "Service".equals(ref.getKind())
+                    ? group.isEmpty() || group.equals("core")
+                    : "ServiceEntry".equals(ref.getKind()) && group.equals("networking.istio.io");
+            boolean svc = kindMatches
+                    && ref.getKind().equals(served.serviceKind())
                     && served.service() != null
                     && served.namespace().equals(namespace)
                     && served.service().equals(ref.getName());

@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
@@ -30,8 +31,8 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * The resources of one waypoint: for every Service bound to it ({@code istio.io/use-waypoint}) and every port, a
- * listener on the VIP and port, and for HTTP ports a route table with one virtual host. Its routes come from the
+ * The resources of one waypoint: for every Service and every ServiceEntry host bound to it
+ * ({@code istio.io/use-waypoint}) and every port, a listener on the VIP and port, and for HTTP ports a route table with one virtual host. Its routes come from the
  * Gateway API HTTPRoutes attached to the Service (GAMMA: {@code parentRefs} of kind Service) when there are any,
  * else from the VirtualServices for the service's host (gateways {@code mesh}), else one catch-all route to the
  * service. For a waypoint that takes workload-addressed traffic ({@code istio.io/waypoint-for: workload} or
@@ -66,43 +67,38 @@ final class WaypointTranslator {
             if (bound.isEmpty() || !bound.get().key().equals(waypoint.key())) {
                 continue;
             }
-            var mesh = scope.services.byHostname(scope.settings.serviceHostname(
-                    service.getMetadata().getName(), service.getMetadata().getNamespace()));
-            if (mesh.isEmpty()) {
+            scope.services
+                    .byHostname(scope.settings.serviceHostname(
+                            service.getMetadata().getName(),
+                            service.getMetadata().getNamespace()))
+                    .ifPresent(svc -> serve(
+                            svc,
+                            waypoint,
+                            clusters,
+                            listeners,
+                            routes,
+                            scope.warnTo(ResourceKind.SERVICE, service),
+                            "has no cluster IP"));
+        }
+        for (ServiceEntry entry : scope.snapshot.all(ResourceKind.SERVICE_ENTRY, ServiceEntry.class)) {
+            var bound = waypoints.forService(entry, message -> {});
+            if (bound.isEmpty() || !bound.get().key().equals(waypoint.key()) || entry.getSpec() == null) {
                 continue;
             }
-            MeshServices.MeshService svc = mesh.get();
-            Consumer<String> warn = scope.warnTo(ResourceKind.SERVICE, service);
-            if (svc.vips().isEmpty()) {
-                warn.accept("has no cluster IP; waypoint " + waypoint.key() + " cannot listen for it");
-                continue;
-            }
-            clusters.addService(svc);
-            String vip = svc.vips().getFirst();
-            for (MeshServices.MeshPort port : svc.ports()) {
-                String listenerName = EnvoyNames.waypointListener(port.number(), port.http(), svc.hostname());
-                String defaultCluster = EnvoyNames.cluster(port.number(), null, svc.hostname());
-                if (!port.http()) {
-                    var weights = TcpRoutes.translate(
-                                    scope.virtualServices.forMeshHost(svc.hostname()), port.number(), clusters, scope)
-                            .orElse(Map.of(defaultCluster, 100));
-                    listeners.put(listenerName, ListenerTranslator.tcp(listenerName, vip, port.number(), weights));
-                    continue;
-                }
-                String routeName = EnvoyNames.waypointRoute(svc.hostname(), port.number());
-                listeners.put(
-                        listenerName,
-                        ListenerTranslator.http(
-                                listenerName, vip, port.number(), routeName, security.filters(waypoint, svc)));
-                routes.put(
-                        routeName,
-                        RouteConfiguration.newBuilder()
-                                .setName(routeName)
-                                .addVirtualHosts(VirtualHost.newBuilder()
-                                        .setName(routeName)
-                                        .addDomains("*")
-                                        .addAllRoutes(routes(svc, port, waypoint.namespace(), clusters)))
-                                .build());
+            for (String host : MeshServices.listOrEmpty(entry.getSpec().getHosts())) {
+                scope.services
+                        .byHostname(host)
+                        .filter(svc -> svc.entry().isPresent()
+                                && svc.name().equals(entry.getMetadata().getName())
+                                && svc.namespace().equals(entry.getMetadata().getNamespace()))
+                        .ifPresent(svc -> serve(
+                                svc,
+                                waypoint,
+                                clusters,
+                                listeners,
+                                routes,
+                                scope.warnTo(ResourceKind.SERVICE_ENTRY, entry),
+                                "host " + host + " has no address (spec.addresses)"));
             }
         }
         Map<String, Cluster> allClusters = new TreeMap<>(clusters.clusters());
@@ -115,6 +111,48 @@ final class WaypointTranslator {
         Map<String, ClusterLoadAssignment> endpoints = clusters.endpoints();
         return new ProxyResources(
                 new TreeMap<>(listeners), new TreeMap<>(routes), new TreeMap<>(allClusters), new TreeMap<>(endpoints));
+    }
+
+    /** A listener per port of {@code svc} on its first VIP, with its routes and clusters. */
+    private void serve(
+            MeshServices.MeshService svc,
+            WaypointIndex.Waypoint waypoint,
+            ClusterSet clusters,
+            Map<String, Listener> listeners,
+            Map<String, RouteConfiguration> routes,
+            Consumer<String> warn,
+            String noAddress) {
+        if (svc.vips().isEmpty()) {
+            warn.accept(noAddress + "; waypoint " + waypoint.key() + " cannot listen for it");
+            return;
+        }
+        clusters.addService(svc);
+        String vip = svc.vips().getFirst();
+        for (MeshServices.MeshPort port : svc.ports()) {
+            String listenerName = EnvoyNames.waypointListener(port.number(), port.http(), svc.hostname());
+            String defaultCluster = EnvoyNames.cluster(port.number(), null, svc.hostname());
+            if (!port.http()) {
+                var weights = TcpRoutes.translate(
+                                scope.virtualServices.forMeshHost(svc.hostname()), port.number(), clusters, scope)
+                        .orElse(Map.of(defaultCluster, 100));
+                listeners.put(listenerName, ListenerTranslator.tcp(listenerName, vip, port.number(), weights));
+                continue;
+            }
+            String routeName = EnvoyNames.waypointRoute(svc.hostname(), port.number());
+            listeners.put(
+                    listenerName,
+                    ListenerTranslator.http(
+                            listenerName, vip, port.number(), routeName, security.filters(waypoint, svc)));
+            routes.put(
+                    routeName,
+                    RouteConfiguration.newBuilder()
+                            .setName(routeName)
+                            .addVirtualHosts(VirtualHost.newBuilder()
+                                    .setName(routeName)
+                                    .addDomains("*")
+                                    .addAllRoutes(routes(svc, port, waypoint.namespace(), clusters)))
+                            .build());
+        }
     }
 
     /**

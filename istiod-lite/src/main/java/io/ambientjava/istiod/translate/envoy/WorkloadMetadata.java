@@ -18,8 +18,8 @@ final class WorkloadMetadata {
 
     static Metadata of(MeshServices.Backend backend, MeshSettings settings) {
         Map<String, String> labels = backend.labels();
-        String name = backend.pod().getMetadata().getName();
-        String namespace = backend.pod().getMetadata().getNamespace();
+        String name = backend.name();
+        String namespace = backend.namespace();
         String app = first(labels, name, "service.istio.io/canonical-name", "app.kubernetes.io/name", "app");
         String version =
                 first(labels, "latest", "service.istio.io/canonical-revision", "app.kubernetes.io/version", "version");
