@@ -276,6 +276,33 @@ class WaypointSecurityTest {
     }
 
     @Test
+    void aServiceEntryTargetedPolicyReachesThatEntrysHostsOnlyAndAServiceOfTheSameNameDoesNot() throws Exception {
+        String entry = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [api.external.test]
+                  addresses: [198.19.3.10]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: DNS
+                """;
+        String deny = "action: DENY\nrules: [{to: [{operation: {methods: [DELETE]}}]}]";
+        ProxyResources toEntry = waypoint(translate(with(
+                entry,
+                policy("egress-rules", "[{kind: ServiceEntry, group: networking.istio.io, name: reviews}]", deny))));
+        assertThat(names(filters(toEntry, "api.external.test", 80)))
+                .containsExactly("envoy.filters.http.rbac", "envoy.filters.http.fault", "envoy.filters.http.router");
+        assertThat(names(filters(toEntry, REVIEWS, 9080)))
+                .as("the Service named reviews is another resource")
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+
+        ProxyResources toService = waypoint(translate(with(entry, policy("reviews-only", TO_REVIEWS, deny))));
+        assertThat(names(filters(toService, "api.external.test", 80)))
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+    }
+
+    @Test
     void filtersComeInIstiosOrderAuditDenyAllowAndAnEmptyAllowPolicyAllowsNothing() throws Exception {
         var translation = translate(with(
                 policy("allow-nothing", TO_WAYPOINT, "action: ALLOW"),
