@@ -22,8 +22,8 @@ import java.util.function.Consumer;
  * ServiceEntries whose {@code workloadSelector} does. Its {@code ports} map a service port's name to its own port,
  * as Istio reads them. An address that is a DNS name instead of an IP makes a workload without addresses whose
  * {@code hostname} is that name (ztunnel resolves it when it connects). Reported and left out: a Unix socket address
- * or one that is neither an IP nor a valid DNS name, and a Service with a waypoint that selects the entry (waypoints
- * take their endpoints from pods only, so far).
+ * or one that is neither an IP nor a valid DNS name, and a Service with a waypoint that selects an entry known by name
+ * (a waypoint sends to a Service's WorkloadEntries by their IP addresses).
  */
 final class WorkloadEntryTranslator {
 
@@ -57,12 +57,14 @@ final class WorkloadEntryTranslator {
                 ? OutsideWorkloads.builder(settings, uid, name, namespace, ip.get(), spec.getServiceAccount(), labels)
                 : OutsideWorkloads.builder(settings, uid, name, namespace, address, spec.getServiceAccount(), labels);
         for (Service service : context.servicesSelecting(namespace, labels)) {
-            context.waypoints()
-                    .forService(service, message -> {})
-                    .ifPresent(w -> warn.accept("an endpoint of Service " + namespace + "/"
-                            + service.getMetadata().getName() + ", which uses waypoint " + w.key()
-                            + ": waypoints do not send to WorkloadEntries yet, so its calls through the waypoint"
-                            + " find no healthy upstream"));
+            if (ip.isEmpty()) {
+                context.waypoints()
+                        .forService(service, message -> {})
+                        .ifPresent(w -> warn.accept("an endpoint of Service " + namespace + "/"
+                                + service.getMetadata().getName() + ", which uses waypoint " + w.key()
+                                + ": a waypoint does not resolve the names of a Service's endpoints, so its calls"
+                                + " through the waypoint do not reach this entry (give it an IP address)"));
+            }
             workload.putServices(
                     namespace + "/"
                             + settings.serviceHostname(service.getMetadata().getName(), namespace),

@@ -497,7 +497,7 @@ class ServiceEntryTranslationTest {
     }
 
     @Test
-    void aServiceWithAWaypointThatSelectsAWorkloadEntryIsReported() {
+    void aServiceWithAWaypointThatSelectsAWorkloadEntryKnownByNameIsReported() {
         var translation = translator.translate(snapshot(join("""
                 apiVersion: v1
                 kind: Namespace
@@ -524,11 +524,17 @@ class ServiceEntryTranslationTest {
                 kind: WorkloadEntry
                 metadata: {name: billing-vm, namespace: shop}
                 spec: {address: 198.18.9.20, labels: {app: billing}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: billing-vm2, namespace: shop}
+                spec: {address: vm2.billing.test, labels: {app: billing}}
                 """)));
         assertThat(translation.warnings())
-                .anySatisfy(w -> assertThat(w.toString())
-                        .startsWith("WorkloadEntry shop/billing-vm:")
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString())
+                        .startsWith("WorkloadEntry shop/billing-vm2:")
                         .contains("uses waypoint shop/waypoint")
-                        .contains("no healthy upstream"));
+                        .contains("does not resolve the names"));
     }
 }

@@ -646,6 +646,9 @@ class L7ThroughTheMeshIT {
                     .as("nothing answers the address before the ServiceEntry")
                     .isFalse();
             assertThat(page.stdout()).startsWith("legacy-api v9");
+            assertThat(page.stdout())
+                    .as("namespace default uses the waypoint, and so does the entry in it")
+                    .contains("saw peer " + waypoint.ip());
         } finally {
             mesh.config().remove("48-service-entry.yaml");
         }
@@ -717,14 +720,36 @@ class L7ThroughTheMeshIT {
                   selector: {app: billing-vm}
                   ports: [{name: http, port: 80, targetPort: 8080}]
                 """.formatted(mesh.ipOf(OUTSIDE), vip));
+        // and in the waypoint's namespace: the waypoint sends to the entry
+        String waypointVip = "198.19.1.93";
+        mesh.config().apply("49-workload-entry-waypoint.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: billing-vm, namespace: default}
+                spec: {address: %s, labels: {app: billing-vm}, ports: {http: 8081}}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: billing, namespace: default}
+                spec:
+                  clusterIP: %s
+                  selector: {app: billing-vm}
+                  ports: [{name: http, port: 80, targetPort: 8080}]
+                """.formatted(mesh.ipOf(OUTSIDE), waypointVip));
         try {
             HostCommand.Result page = awaitAnswer(SLEEP, "http://" + vip + "/", "billing-vm v2");
-            report("workload entry", page.stdout().strip());
+            HostCommand.Result throughWaypoint = awaitAnswer(SLEEP, "http://" + waypointVip + "/", "billing-vm v2");
+            report(
+                    "workload entry",
+                    page.stdout().strip() + "; through the waypoint: "
+                            + throughWaypoint.stdout().strip());
             assertThat(page.stdout())
                     .as("the entry's own port 8081 for the port named http")
                     .startsWith("billing-vm v2");
+            assertThat(throughWaypoint.stdout()).startsWith("billing-vm v2").contains("saw peer " + waypoint.ip());
         } finally {
             mesh.config().remove("49-workload-entry.yaml");
+            mesh.config().remove("49-workload-entry-waypoint.yaml");
         }
     }
 

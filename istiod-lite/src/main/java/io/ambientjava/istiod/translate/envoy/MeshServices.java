@@ -7,6 +7,7 @@ import io.ambientjava.istiod.translate.AmbientEnrollment;
 import io.ambientjava.istiod.translate.LabelSelector;
 import io.ambientjava.istiod.translate.MeshSettings;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.istio.api.networking.v1.WorkloadEntry;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -62,11 +63,12 @@ final class MeshServices {
     }
 
     /**
-     * A workload behind a service, with what a waypoint needs to reach it: a pod, or a ServiceEntry endpoint.
+     * A workload behind a service, with what a waypoint needs to reach it: a pod, a WorkloadEntry, or a ServiceEntry
+     * endpoint.
      *
-     * @param name the pod's name, or the ServiceEntry's for its endpoints
+     * @param name the pod's or WorkloadEntry's name, or the ServiceEntry's for its endpoints
      * @param address an IP, or for a ServiceEntry with DNS resolution also a DNS name the proxy resolves
-     * @param namedPorts a ServiceEntry endpoint's own port per service port name
+     * @param namedPorts a ServiceEntry endpoint's or WorkloadEntry's own port per service port name
      */
     record Backend(
             Optional<Pod> pod,
@@ -255,10 +257,37 @@ final class MeshServices {
         });
     }
 
+    /** The pods and the WorkloadEntries (those with an IP address) of a namespace that a selector picks. */
     private List<Backend> selected(String namespace, Map<String, String> selector) {
-        return podsIn(namespace).stream()
+        List<Backend> out = new ArrayList<>();
+        podsIn(namespace).stream()
                 .filter(b -> LabelSelector.selects(selector, b.labels()))
-                .toList();
+                .forEach(out::add);
+        for (WorkloadEntry entry : snapshot.all(ResourceKind.WORKLOAD_ENTRY, WorkloadEntry.class)) {
+            var spec = entry.getSpec();
+            if (spec == null
+                    || !namespace.equals(entry.getMetadata().getNamespace())
+                    || spec.getAddress() == null
+                    || IpPrefix.parseAddress(spec.getAddress()).isEmpty()) {
+                continue; // the workload translation reports what it cannot add
+            }
+            Map<String, String> labels = spec.getLabels() == null ? Map.of() : spec.getLabels();
+            if (!LabelSelector.selects(selector, labels)) {
+                continue;
+            }
+            Map<String, Integer> ports = new HashMap<>();
+            if (spec.getPorts() != null) {
+                spec.getPorts().forEach((name, number) -> ports.put(name, number.intValue()));
+            }
+            out.add(outside(
+                    entry.getMetadata().getName(),
+                    namespace,
+                    spec.getAddress(),
+                    labels,
+                    spec.getServiceAccount(),
+                    ports));
+        }
+        return out;
     }
 
     private List<Backend> entryBackends(MeshService service, ServiceEntry entry) {
@@ -283,37 +312,31 @@ final class MeshServices {
                 endpoint.getPorts().forEach((name, number) -> ports.put(name, number.intValue()));
             }
             out.add(outside(
-                    service,
+                    service.name(),
+                    service.namespace(),
                     address,
                     endpoint.getLabels() == null ? Map.of() : endpoint.getLabels(),
                     endpoint.getServiceAccount(),
                     ports));
         }
         if (out.isEmpty() && listOrEmpty(spec.getEndpoints()).isEmpty() && service.resolvedByProxy()) {
-            out.add(outside(service, service.hostname(), Map.of(), null, Map.of()));
+            out.add(outside(service.name(), service.namespace(), service.hostname(), Map.of(), null, Map.of()));
         }
         return out;
     }
 
-    /** A ServiceEntry endpoint: outside the mesh (plain TCP), always ready. */
+    /** A ServiceEntry endpoint or a WorkloadEntry: outside the mesh (plain TCP), always ready. */
     private Backend outside(
-            MeshService service,
+            String name,
+            String namespace,
             String address,
             Map<String, String> labels,
             String serviceAccount,
             Map<String, Integer> ports) {
         String account = serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
-        String identity = "spiffe://" + settings.trustDomain() + "/ns/" + service.namespace() + "/sa/" + account;
+        String identity = "spiffe://" + settings.trustDomain() + "/ns/" + namespace + "/sa/" + account;
         return new Backend(
-                Optional.empty(),
-                service.name(),
-                service.namespace(),
-                address,
-                labels,
-                false,
-                true,
-                identity,
-                Map.copyOf(ports));
+                Optional.empty(), name, namespace, address, labels, false, true, identity, Map.copyOf(ports));
     }
 
     private List<Backend> podsIn(String namespace) {

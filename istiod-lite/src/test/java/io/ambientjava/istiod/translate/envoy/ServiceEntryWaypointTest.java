@@ -167,6 +167,57 @@ class ServiceEntryWaypointTest {
     }
 
     @Test
+    void workloadEntriesAServiceOrAnEntrySelectsAreEndpointsAtTheirOwnPorts() {
+        var translation = translate(with("""
+                apiVersion: v1
+                kind: Service
+                metadata: {name: billing, namespace: default}
+                spec: {clusterIP: 198.19.0.30, selector: {app: billing}, ports: [{name: http, port: 80, targetPort: 8080}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: billing-vm, namespace: default}
+                spec: {address: 198.18.9.20, labels: {app: billing, version: v2}, ports: {http: 8081}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: billing-vms, namespace: default}
+                spec:
+                  hosts: [billing.vms.test]
+                  addresses: [198.19.3.11]
+                  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]
+                  resolution: STATIC
+                  workloadSelector: {labels: {app: billing}}
+                """));
+        ProxyResources waypoint = waypoint(translation);
+
+        for (String cluster :
+                List.of("outbound|80||billing.default.svc.cluster.local", "outbound|80||billing.vms.test")) {
+            assertThat(waypoint.endpoints().get(cluster).getEndpoints(0).getLbEndpointsList())
+                    .as(cluster)
+                    .singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.getEndpoint()
+                                        .getAddress()
+                                        .getSocketAddress()
+                                        .getAddress())
+                                .isEqualTo("198.18.9.20");
+                        assertThat(e.getEndpoint()
+                                        .getAddress()
+                                        .getSocketAddress()
+                                        .getPortValue())
+                                .isEqualTo(8081);
+                        assertThat(e.getMetadata()
+                                        .getFilterMetadataOrThrow("istio")
+                                        .getFieldsOrThrow("workload")
+                                        .getStringValue())
+                                .isEqualTo("billing-vm;default;billing;v2;Kubernetes");
+                    });
+        }
+        assertThat(translation.warnings()).isEmpty();
+    }
+
+    @Test
     void anEntryWithoutAddressIsReportedForTheWaypoint() {
         var translation = translate(with(entry("default", "DNS", "").replace("  addresses: [198.19.3.10]\n", "")));
 
