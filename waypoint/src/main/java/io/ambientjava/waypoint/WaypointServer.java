@@ -16,11 +16,13 @@ import io.ambientjava.waypoint.proxy.ProxyRuntime;
 import io.ambientjava.waypoint.telemetry.RequestObserver;
 import io.ambientjava.waypoint.telemetry.TcpObserver;
 import io.ambientjava.waypoint.upstream.ClusterManager;
+import io.ambientjava.waypoint.upstream.DnsClusters;
 import io.ambientjava.waypoint.upstream.Transport;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +42,8 @@ public final class WaypointServer implements AutoCloseable {
      * @param upstreamHbonePort the HBONE port of the endpoints' ztunnels (15008)
      * @param ingress bind plain listeners for wildcard listeners of the config
      * @param ingressBindAddress the local address those plain listeners bind to (0.0.0.0 normally)
+     * @param dnsUpstreams the DNS servers that resolve STRICT_DNS and LOGICAL_DNS clusters' names, in order; empty:
+     *     those names never resolve
      */
     public record Settings(
             InetSocketAddress hboneAddress,
@@ -49,18 +53,43 @@ public final class WaypointServer implements AutoCloseable {
             ProxyLimits limits,
             int threads,
             boolean ingress,
-            String ingressBindAddress) {
+            String ingressBindAddress,
+            List<InetSocketAddress> dnsUpstreams) {
         public Settings {
             Objects.requireNonNull(serverSecurity, "serverSecurity");
             Objects.requireNonNull(clientSecurity, "clientSecurity");
             Objects.requireNonNull(limits, "limits");
             Objects.requireNonNull(ingressBindAddress, "ingressBindAddress");
+            dnsUpstreams = List.copyOf(dnsUpstreams);
+        }
+
+        /** Without a DNS server for DNS clusters. */
+        public Settings(
+                InetSocketAddress hboneAddress,
+                int upstreamHbonePort,
+                ServerSecurity serverSecurity,
+                ClientSecurity clientSecurity,
+                ProxyLimits limits,
+                int threads,
+                boolean ingress,
+                String ingressBindAddress) {
+            this(
+                    hboneAddress,
+                    upstreamHbonePort,
+                    serverSecurity,
+                    clientSecurity,
+                    limits,
+                    threads,
+                    ingress,
+                    ingressBindAddress,
+                    List.of());
         }
     }
 
     private final Settings settings;
     private final EventLoopGroup group;
     private final HboneClient hboneClient;
+    private final DnsClusters dns;
     private final ProxyRuntime runtime;
     private final InboundConnector connector;
     private final HboneServer hboneServer;
@@ -70,11 +99,13 @@ public final class WaypointServer implements AutoCloseable {
         this.settings = settings;
         this.group = NettyTransport.newEventLoopGroup(settings.threads(), "waypoint");
         this.hboneClient = new HboneClient(group, HboneClientConfig.defaults());
+        this.dns = new DnsClusters(settings.dnsUpstreams());
         this.runtime = new ProxyRuntime(
                 new ClusterManager(new Transport(hboneClient, settings.clientSecurity(), settings.upstreamHbonePort())),
                 observer,
                 settings.limits(),
-                tcpObserver);
+                tcpObserver,
+                dns);
         this.connector = new InboundConnector(runtime);
         this.hboneServer = settings.hboneAddress() == null
                 ? null
@@ -170,6 +201,7 @@ public final class WaypointServer implements AutoCloseable {
             ingressListeners.values().forEach(DownstreamListener::close);
             ingressListeners.clear();
         }
+        dns.close();
         hboneClient.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

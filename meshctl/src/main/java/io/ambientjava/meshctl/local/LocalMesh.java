@@ -107,8 +107,9 @@ public final class LocalMesh implements AutoCloseable {
     }
 
     /**
-     * The resolver the ztunnels started from now on ask for endpoints known only by name (DNS ServiceEntries),
-     * instead of the host's {@code /etc/resolv.conf}.
+     * The resolver the ztunnels and proxies started from now on ask for endpoints known only by name (DNS
+     * ServiceEntries), instead of the host's {@code /etc/resolv.conf}. A proxy runs in its pod's namespace: give it a
+     * resolver there too (at the same address).
      */
     public void useDnsUpstream(InetSocketAddress resolver) {
         dnsUpstreams.add(resolver.getAddress().getHostAddress() + ":" + resolver.getPort());
@@ -334,6 +335,9 @@ public final class LocalMesh implements AutoCloseable {
                     ip,
                     "--worker-threads",
                     "1"));
+            if (!dnsUpstreams.isEmpty()) {
+                argv.add("--dns-upstream=" + String.join(",", dnsUpstreams));
+            }
             argv.addAll(proxyArgs);
             ChildProcess process = parts.launch(what, argv);
             process.awaitLine(" up: HBONE", READY_TIMEOUT);

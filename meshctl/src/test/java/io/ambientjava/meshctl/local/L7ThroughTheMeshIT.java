@@ -107,6 +107,7 @@ class L7ThroughTheMeshIT {
                     "grpc echo ready");
             mesh.config().apply("40-subsets.yaml", subsets());
             waypoint = mesh.addWaypoint(NS, "waypoint", "node-a");
+            externalDns.alsoIn(waypoint.netns());
             mesh.config().labelNamespace(NS, "istio.io/use-waypoint", "waypoint");
             ingress = mesh.addIngressGateway(NS, "bookinfo-gateway", "node-b");
             awaitThroughWaypoint();
@@ -693,6 +694,61 @@ class L7ThroughTheMeshIT {
                             .anyMatch(l -> l.contains("dst.addr=" + mesh.ipOf(OUTSIDE) + ":8082")));
         } finally {
             mesh.config().remove("50-dns-service-entry.yaml");
+        }
+    }
+
+    @Test
+    @Order(57)
+    void aDnsServiceEntryBehindTheWaypointIsRoutedAndResolvedByTheWaypoint() throws Exception {
+        // in the waypoint's namespace: ztunnel sends to the waypoint, which resolves the host itself (egress)
+        String vip = "198.19.1.95";
+        mesh.launchIn(
+                OUTSIDE,
+                "egress api",
+                testJvm(DemoApp.class, "--name", "egress-api", "--version", "v4", "--port", "8083"),
+                "demo app ready");
+        externalDns.publish("egress.external.test", mesh.ipOf(OUTSIDE));
+        mesh.config().apply("51-egress-service-entry.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: egress-api, namespace: default}
+                spec:
+                  hosts: [egress.external.test]
+                  addresses: [%s]
+                  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8083}]
+                  location: MESH_EXTERNAL
+                  resolution: DNS
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: egress-api, namespace: default}
+                spec:
+                  hosts: [egress.external.test]
+                  http:
+                  - match: [{uri: {prefix: /blocked}}]
+                    directResponse: {status: 403, body: {string: "egress denied by the waypoint"}}
+                  - route: [{destination: {host: egress.external.test}}]
+                """.formatted(vip));
+        try {
+            int before = waypoint.accessLog().size();
+            HostCommand.Result page = awaitAnswer(SLEEP, "http://" + vip + "/", "egress-api v4");
+            HostCommand.Result blocked = curl(SLEEP, "http://" + vip + "/blocked", "-w", " %{http_code}");
+            report(
+                    "egress through the waypoint",
+                    page.stdout().strip() + "; /blocked: " + blocked.stdout().strip());
+            assertThat(page.stdout())
+                    .startsWith("egress-api v4")
+                    .as("the waypoint connected to the resolved address")
+                    .contains("saw peer " + waypoint.ip());
+            assertThat(blocked.stdout()).isEqualTo("egress denied by the waypoint 403");
+            assertThat(waypoint.accessLogAfter(before, 2, Duration.ofSeconds(5)))
+                    .anyMatch(l -> l.contains("\"GET / HTTP/1.1\" 200 "))
+                    .anyMatch(l -> l.contains("\"GET /blocked HTTP/1.1\" 403 "));
+            assertThat(externalDns.log())
+                    .as("the waypoint asked the resolver")
+                    .contains("query[A] egress.external.test");
+        } finally {
+            mesh.config().remove("51-egress-service-entry.yaml");
         }
     }
 

@@ -1,38 +1,39 @@
 package io.ambientjava.testing.dns;
 
-import io.ambientjava.testing.netns.NamespacedHost;
-import io.ambientjava.testing.netns.StartedProcess;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
  * Debian's dnsmasq as a real authoritative DNS server for tests: answers A queries for the names it is given, with
- * a short TTL, and NXDOMAIN for any other name under {@code domain}; no upstream, no /etc/hosts, no DHCP. Names can
- * also be published while it runs ({@link #publish}: a file in its hosts directory, which it watches). Runs on
- * loopback ({@link #startOnLoopback}) or inside a test's network namespace ({@link #startIn}).
+ * a short TTL, and NXDOMAIN for any other name under the zone's domain; no upstream, no /etc/hosts, no DHCP. Names
+ * can also be published while it runs ({@link #publish}: a file in its hosts directory, which it watches). It listens
+ * on 127.0.0.1 of this process's network namespace and, on the same port and with the same names, of any other
+ * namespace it is asked to ({@link #alsoIn}: a pod whose processes cannot reach the host).
  */
 public final class Dnsmasq implements AutoCloseable {
 
+    private final Zone zone;
     private final InetSocketAddress address;
-    private final AutoCloseable process;
     private final Path hostsDir;
+    private final List<Process> processes = new CopyOnWriteArrayList<>();
+    private final List<Path> logs = new CopyOnWriteArrayList<>();
 
-    private Dnsmasq(InetSocketAddress address, AutoCloseable process, Path hostsDir) {
+    private Dnsmasq(Zone zone, InetSocketAddress address, Path hostsDir) {
+        this.zone = zone;
         this.address = address;
-        this.process = process;
         this.hostsDir = hostsDir;
     }
 
@@ -88,39 +89,45 @@ public final class Dnsmasq implements AutoCloseable {
         try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
             port = probe.getLocalPort();
         }
-        Path log = Files.createTempFile("dnsmasq-", ".log");
-        Path hostsDir = Files.createTempDirectory("dnsmasq-hosts-");
-        Process process = new ProcessBuilder(zone.arguments(loopback, port, hostsDir))
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        AutoCloseable stop = () -> {
-            process.destroy();
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-            Files.deleteIfExists(log);
-            deleteHostsDir(hostsDir);
-        };
-        Dnsmasq dnsmasq = new Dnsmasq(new InetSocketAddress(loopback, port), stop, hostsDir);
-        awaitStarted(() -> readQuietly(log), process::isAlive, dnsmasq);
+        Dnsmasq dnsmasq =
+                new Dnsmasq(zone, new InetSocketAddress(loopback, port), Files.createTempDirectory("dnsmasq-hosts-"));
+        dnsmasq.launch(List.of());
         return dnsmasq;
     }
 
     /**
-     * Starts dnsmasq inside {@code host}'s namespace on {@code listen}:53; stopped with the host's topology or by
-     * {@link #close()}.
+     * Runs one more dnsmasq in the network namespace at {@code netns} (a path under /var/run/netns or /proc), on
+     * 127.0.0.1 and the same port, with the same names (published ones too); stopped with this one.
      */
-    public static Dnsmasq startIn(NamespacedHost host, InetAddress listen, Zone zone) throws Exception {
-        Path hostsDir = Files.createTempDirectory("dnsmasq-hosts-");
-        StartedProcess started = host.start(zone.arguments(listen, 53, hostsDir).toArray(String[]::new));
-        AutoCloseable stop = () -> {
-            started.close();
-            deleteHostsDir(hostsDir);
-        };
-        Dnsmasq dnsmasq = new Dnsmasq(new InetSocketAddress(listen, 53), stop, hostsDir);
-        awaitStarted(started::log, () -> started.process().isAlive(), dnsmasq);
-        return dnsmasq;
+    public void alsoIn(Path netns) throws IOException, InterruptedException {
+        launch(List.of("nsenter", "--net=" + netns, "--"));
+    }
+
+    private void launch(List<String> prefix) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(zone.arguments(address.getAddress(), address.getPort(), hostsDir));
+        Path log = Files.createTempFile("dnsmasq-", ".log");
+        logs.add(log);
+        Process process = new ProcessBuilder(argv)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        processes.add(process);
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (Instant.now().isBefore(deadline)) {
+            String text = readQuietly(log);
+            if (text.contains("started, version")) {
+                return;
+            }
+            if (!process.isAlive()) {
+                closeQuietly();
+                throw new IllegalStateException("dnsmasq exited before it started: " + text);
+            }
+            Thread.sleep(20);
+        }
+        String text = readQuietly(log);
+        closeQuietly();
+        throw new IllegalStateException("dnsmasq did not start within 10 s: " + text);
     }
 
     /**
@@ -130,45 +137,52 @@ public final class Dnsmasq implements AutoCloseable {
     public void publish(String name, String ip) throws IOException {
         Path staged = Files.createTempFile(hostsDir.getParent(), "dnsmasq-host-", ".tmp");
         Files.writeString(staged, ip + " " + name + "\n");
-        Files.move(staged, hostsDir.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staged, hostsDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Where it answers (UDP and TCP). */
+    /** Where it answers (UDP and TCP), in each namespace it runs in. */
     public InetSocketAddress address() {
         return address;
     }
 
+    /** What the instances printed so far (the queries they answered, with --log-queries). */
+    public String log() {
+        StringBuilder all = new StringBuilder();
+        logs.forEach(log -> all.append(readQuietly(log)));
+        return all.toString();
+    }
+
     @Override
-    public void close() throws Exception {
-        process.close();
-    }
-
-    private static void awaitStarted(Supplier<String> log, BooleanSupplier alive, Dnsmasq dnsmasq)
-            throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-        while (Instant.now().isBefore(deadline)) {
-            String text = log.get();
-            if (text.contains("started, version")) {
-                return;
+    public void close() throws IOException, InterruptedException {
+        for (Process process : processes) {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
             }
-            if (!alive.getAsBoolean()) {
-                closeQuietly(dnsmasq);
-                throw new IllegalStateException("dnsmasq exited before it started: " + text);
-            }
-            Thread.sleep(20);
         }
-        String text = log.get();
-        closeQuietly(dnsmasq);
-        throw new IllegalStateException("dnsmasq did not start within 10 s: " + text);
-    }
-
-    private static void deleteHostsDir(Path dir) throws IOException {
-        try (var files = Files.list(dir)) {
+        processes.clear();
+        for (Path log : logs) {
+            Files.deleteIfExists(log);
+        }
+        logs.clear();
+        if (!Files.isDirectory(hostsDir)) {
+            return; // closed before
+        }
+        try (var files = Files.list(hostsDir)) {
             for (Path file : files.toList()) {
                 Files.deleteIfExists(file);
             }
         }
-        Files.deleteIfExists(dir);
+        Files.deleteIfExists(hostsDir);
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (IOException | InterruptedException | RuntimeException ignored) {
+            // already failing with a better message
+        }
     }
 
     private static String readQuietly(Path log) {
@@ -176,14 +190,6 @@ public final class Dnsmasq implements AutoCloseable {
             return Files.readString(log);
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private static void closeQuietly(Dnsmasq dnsmasq) {
-        try {
-            dnsmasq.close();
-        } catch (Exception ignored) {
-            // already failing with a better message
         }
     }
 }

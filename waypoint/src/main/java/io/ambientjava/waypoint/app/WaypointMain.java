@@ -180,6 +180,15 @@ public final class WaypointMain implements Callable<Integer> {
             description = "A client connection with no traffic for this long is closed (default: ${DEFAULT-VALUE}).")
     String idleTimeout;
 
+    @Option(
+            names = "--dns-upstream",
+            split = ",",
+            paramLabel = "HOST:PORT",
+            description = "DNS servers, tried in order, that resolve the names of STRICT_DNS and LOGICAL_DNS clusters"
+                    + " (egress to hosts outside the mesh); [v6]:port for IPv6. Default: the nameserver lines of"
+                    + " /etc/resolv.conf, port 53, read once at start. No search domain is appended.")
+    List<String> dnsUpstream;
+
     /** Counted down when everything listens; {@link #stop} ends {@link #call()} (tests run it in-process). */
     final CountDownLatch started = new CountDownLatch(1);
 
@@ -203,6 +212,7 @@ public final class WaypointMain implements Callable<Integer> {
                 .or(() -> Optional.ofNullable(System.getenv("INSTANCE_IP")))
                 .orElse("127.0.0.1");
         SpiffeId identity = SpiffeId.parse("spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount);
+        List<InetSocketAddress> dns = dnsUpstreams();
         List<AutoCloseable> resources = new ArrayList<>();
         Optional<Path> root = Optional.ofNullable(istiodRootCert);
         CallCredentials credentials = tokenFile == null ? null : ControlPlane.bearer(tokenFile, "Kubernetes");
@@ -260,7 +270,8 @@ public final class WaypointMain implements Callable<Integer> {
                                     .withConnectionIdleTimeout(duration("--idle-timeout", idleTimeout)),
                             workerThreads,
                             ingress,
-                            "0.0.0.0"),
+                            "0.0.0.0",
+                            dns),
                     telemetry,
                     new IstioTcpMetrics(registry));
             resources.add(server);
@@ -317,6 +328,25 @@ public final class WaypointMain implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** {@code --dns-upstream}, else the host's resolv.conf nameservers; logged, with a warning when there are none. */
+    private List<InetSocketAddress> dnsUpstreams() throws java.io.IOException {
+        if (dnsUpstream != null && !dnsUpstream.isEmpty()) {
+            List<InetSocketAddress> given = DnsUpstreams.parse(dnsUpstream);
+            log.info("DNS clusters are resolved with {} (--dns-upstream)", given);
+            return given;
+        }
+        List<InetSocketAddress> host = DnsUpstreams.fromResolvConf(DnsUpstreams.RESOLV_CONF);
+        if (host.isEmpty()) {
+            log.warn(
+                    "no --dns-upstream and no nameserver in {}: STRICT_DNS and LOGICAL_DNS clusters will get no"
+                            + " endpoints from names",
+                    DnsUpstreams.RESOLV_CONF);
+        } else {
+            log.info("DNS clusters are resolved with {} (from {})", host, DnsUpstreams.RESOLV_CONF);
+        }
+        return host;
     }
 
     private CertificateProvider provider(

@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -33,10 +34,18 @@ public final class ClusterTranslator {
                         "ring_hash_lb_config",
                         "maglev_lb_config",
                         "common_lb_config",
-                        "transport_socket"));
+                        "transport_socket",
+                        "load_assignment",
+                        "dns_lookup_family",
+                        "dns_refresh_rate",
+                        "respect_dns_ttl"));
         boolean originalDestination = c.getType() == Cluster.DiscoveryType.ORIGINAL_DST;
-        if (c.getType() != Cluster.DiscoveryType.EDS && !originalDestination) {
-            throw FieldGuard.invalid(path + ".type", "only EDS and ORIGINAL_DST are supported, was " + c.getType());
+        boolean dnsCluster =
+                c.getType() == Cluster.DiscoveryType.STRICT_DNS || c.getType() == Cluster.DiscoveryType.LOGICAL_DNS;
+        if (c.getType() != Cluster.DiscoveryType.EDS && !originalDestination && !dnsCluster) {
+            throw FieldGuard.invalid(
+                    path + ".type",
+                    "only EDS, ORIGINAL_DST, STRICT_DNS and LOGICAL_DNS are supported, was " + c.getType());
         }
         if (originalDestination != (c.getLbPolicy() == Cluster.LbPolicy.CLUSTER_PROVIDED)) {
             throw FieldGuard.invalid(
@@ -47,6 +56,16 @@ public final class ClusterTranslator {
         }
         if (originalDestination && c.hasEdsClusterConfig()) {
             throw FieldGuard.invalid(path + ".eds_cluster_config", "an ORIGINAL_DST cluster has no EDS config");
+        }
+        if (dnsCluster && c.hasEdsClusterConfig()) {
+            throw FieldGuard.invalid(
+                    path + ".eds_cluster_config",
+                    "a " + c.getType() + " cluster has no EDS config: its endpoints are the names of its"
+                            + " load_assignment");
+        }
+        Optional<DnsDiscovery> dns = dnsCluster ? Optional.of(dns(c, path)) : Optional.empty();
+        if (!dnsCluster) {
+            refuseDnsFields(c, path);
         }
         if (c.hasEdsClusterConfig()) {
             var eds = c.getEdsClusterConfig();
@@ -119,7 +138,61 @@ public final class ClusterTranslator {
                 c.hasTransportSocket()
                         ? Optional.of(
                                 UpstreamTlsTranslator.translate(c.getTransportSocket(), path + ".transport_socket"))
-                        : Optional.empty());
+                        : Optional.empty(),
+                dns);
+    }
+
+    /** Envoy's {@code dns_refresh_rate} when none is given. */
+    static final Duration DEFAULT_DNS_REFRESH_RATE = Duration.ofSeconds(5);
+
+    /** A STRICT_DNS or LOGICAL_DNS cluster's names (its inline {@code load_assignment}) and how to resolve them. */
+    private static DnsDiscovery dns(Cluster c, String path) {
+        if (!c.hasLoadAssignment()) {
+            throw FieldGuard.invalid(
+                    path + ".load_assignment", "a " + c.getType() + " cluster needs its endpoints' names here");
+        }
+        List<DnsDiscovery.Target> targets =
+                EndpointTranslator.dnsTargets(c.getLoadAssignment(), c.getName(), path + ".load_assignment");
+        DnsDiscovery.LookupFamily family = switch (c.getDnsLookupFamily()) {
+            case AUTO -> DnsDiscovery.LookupFamily.AUTO;
+            case V4_ONLY -> DnsDiscovery.LookupFamily.V4_ONLY;
+            case V6_ONLY -> DnsDiscovery.LookupFamily.V6_ONLY;
+            case V4_PREFERRED -> DnsDiscovery.LookupFamily.V4_PREFERRED;
+            case ALL -> DnsDiscovery.LookupFamily.ALL;
+            default ->
+                throw FieldGuard.invalid(path + ".dns_lookup_family", "unknown value " + c.getDnsLookupFamilyValue());
+        };
+        Duration refresh = DEFAULT_DNS_REFRESH_RATE;
+        if (c.hasDnsRefreshRate()) {
+            refresh = ProtoValues.duration(c.getDnsRefreshRate());
+            if (refresh.compareTo(Duration.ofMillis(1)) <= 0) {
+                throw FieldGuard.invalid(path + ".dns_refresh_rate", "must be more than 1ms, was " + refresh);
+            }
+        }
+        return new DnsDiscovery(
+                c.getType() == Cluster.DiscoveryType.LOGICAL_DNS, targets, refresh, c.getRespectDnsTtl(), family);
+    }
+
+    /** The DNS settings mean nothing to an EDS or ORIGINAL_DST cluster: refused, as any field not implemented. */
+    private static void refuseDnsFields(Cluster c, String path) {
+        String why = "only STRICT_DNS and LOGICAL_DNS clusters take it, this one is " + c.getType();
+        if (c.hasLoadAssignment()) {
+            throw FieldGuard.invalid(
+                    path + ".load_assignment",
+                    why
+                            + (c.getType() == Cluster.DiscoveryType.EDS
+                                    ? " (its endpoints come from a ClusterLoadAssignment of its own over EDS)"
+                                    : ""));
+        }
+        if (c.getDnsLookupFamilyValue() != 0) {
+            throw FieldGuard.invalid(path + ".dns_lookup_family", why);
+        }
+        if (c.hasDnsRefreshRate()) {
+            throw FieldGuard.invalid(path + ".dns_refresh_rate", why);
+        }
+        if (c.getRespectDnsTtl()) {
+            throw FieldGuard.invalid(path + ".respect_dns_ttl", why);
+        }
     }
 
     private static CircuitBreakerLimits limits(Cluster c, String path) {

@@ -1,5 +1,6 @@
 package io.ambientjava.waypoint.config;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,6 +30,25 @@ public final class WaypointConfig {
         this.endpoints = Map.copyOf(endpoints);
         this.version = Objects.requireNonNull(version, "version");
         this.index = new ListenerIndex(this.listeners.values());
+    }
+
+    private WaypointConfig(WaypointConfig base, Map<String, List<EndpointConfig>> endpoints) {
+        this.listeners = base.listeners;
+        this.routes = base.routes;
+        this.clusters = base.clusters;
+        this.endpoints = Map.copyOf(endpoints);
+        this.version = base.version;
+        this.index = base.index;
+    }
+
+    /**
+     * This snapshot with the endpoints of some clusters replaced (those a STRICT_DNS or LOGICAL_DNS cluster resolved
+     * for itself); everything else, the version included, is this snapshot's.
+     */
+    public WaypointConfig withEndpoints(Map<String, List<EndpointConfig>> replaced) {
+        Map<String, List<EndpointConfig>> merged = new HashMap<>(endpoints);
+        replaced.forEach((cluster, list) -> merged.put(cluster, List.copyOf(list)));
+        return new WaypointConfig(this, merged);
     }
 
     public Map<String, ListenerConfig> listeners() {

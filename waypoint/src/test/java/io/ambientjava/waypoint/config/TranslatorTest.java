@@ -244,8 +244,10 @@ class TranslatorTest {
 
     @Test
     void staticClusterIsRefused() {
-        Cluster c =
-                Envoy.edsCluster("c").setType(Cluster.DiscoveryType.STRICT_DNS).build();
+        Cluster c = Envoy.edsCluster("c")
+                .setType(Cluster.DiscoveryType.STATIC)
+                .clearEdsClusterConfig()
+                .build();
         assertThatThrownBy(() -> ClusterTranslator.translate(c)).hasMessageContaining("Cluster c.type");
     }
 

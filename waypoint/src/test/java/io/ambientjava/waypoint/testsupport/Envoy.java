@@ -209,6 +209,49 @@ public final class Envoy {
                 .setConnectTimeout(seconds(2));
     }
 
+    /**
+     * A STRICT_DNS or LOGICAL_DNS cluster as istiod sends one for a DNS ServiceEntry: {@code V4_ONLY}, and an inline
+     * {@code load_assignment} with one endpoint per {@code host:port} target ({@code hbone: false}).
+     */
+    public static Cluster.Builder dnsCluster(String name, Cluster.DiscoveryType type, String... targets) {
+        var locality = LocalityLbEndpoints.newBuilder();
+        for (String target : targets) {
+            int colon = target.lastIndexOf(':');
+            locality.addLbEndpoints(LbEndpoint.newBuilder()
+                    .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
+                            .setAddress(
+                                    address(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)))))
+                    .setHealthStatus(io.envoyproxy.envoy.config.core.v3.HealthStatus.HEALTHY)
+                    .setMetadata(Metadata.newBuilder()
+                            .putFilterMetadata(
+                                    "istio",
+                                    Struct.newBuilder()
+                                            .putFields(
+                                                    "workload",
+                                                    Value.newBuilder()
+                                                            .setStringValue(
+                                                                    "external;egress;external;latest;Kubernetes")
+                                                            .build())
+                                            .build())
+                            .putFilterMetadata(
+                                    "ambient",
+                                    Struct.newBuilder()
+                                            .putFields(
+                                                    "hbone",
+                                                    Value.newBuilder()
+                                                            .setBoolValue(false)
+                                                            .build())
+                                            .build())));
+        }
+        return Cluster.newBuilder()
+                .setName(name)
+                .setType(type)
+                .setConnectTimeout(seconds(2))
+                .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_ONLY)
+                .setLoadAssignment(
+                        ClusterLoadAssignment.newBuilder().setClusterName(name).addEndpoints(locality));
+    }
+
     /** Plain TCP endpoints ({@code hbone: false}). */
     public static ClusterLoadAssignment plainEndpoints(String cluster, List<InetSocketAddress> addresses) {
         var locality = LocalityLbEndpoints.newBuilder();

@@ -13,6 +13,7 @@ import io.ambientjava.waypoint.telemetry.RequestObserver;
 import io.ambientjava.waypoint.telemetry.RequestRecord;
 import io.ambientjava.waypoint.telemetry.TcpObserver;
 import io.ambientjava.waypoint.upstream.ClusterManager;
+import io.ambientjava.waypoint.upstream.DnsClusters;
 import io.ambientjava.waypoint.upstream.Transport;
 import io.ambientjava.waypoint.xds.ConfigAssembler;
 import io.ambientjava.waypoint.xds.TypeUrls;
@@ -48,6 +49,7 @@ public final class TestBed implements AutoCloseable {
     public final List<RequestRecord> records = new CopyOnWriteArrayList<>();
     public final ProxyRuntime runtime;
     public final HboneClient hbone;
+    public final DnsClusters dns;
     private final ConfigAssembler assembler = new ConfigAssembler();
     public final DownstreamListener listener;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -73,12 +75,34 @@ public final class TestBed implements AutoCloseable {
         this(RequestObserver.NONE, ClientSecurity.plaintext(), Transport.HBONE_PORT, limits, tcp);
     }
 
+    /** Whose STRICT_DNS and LOGICAL_DNS clusters are resolved with {@code dns} (closed with the bed). */
+    public static TestBed resolvingWith(DnsClusters dns) {
+        return new TestBed(
+                RequestObserver.NONE,
+                ClientSecurity.plaintext(),
+                Transport.HBONE_PORT,
+                ProxyLimits.defaults(),
+                TcpObserver.NONE,
+                dns);
+    }
+
     private TestBed(
             RequestObserver extra, ClientSecurity security, int hbonePort, ProxyLimits limits, TcpObserver tcp) {
+        this(extra, security, hbonePort, limits, tcp, DnsClusters.withoutUpstreams());
+    }
+
+    private TestBed(
+            RequestObserver extra,
+            ClientSecurity security,
+            int hbonePort,
+            ProxyLimits limits,
+            TcpObserver tcp,
+            DnsClusters dns) {
         hbone = new HboneClient(group, HboneClientConfig.defaults());
+        this.dns = dns;
         RequestObserver keep = records::add;
         runtime = new ProxyRuntime(
-                new ClusterManager(new Transport(hbone, security, hbonePort)), keep.and(extra), limits, tcp);
+                new ClusterManager(new Transport(hbone, security, hbonePort)), keep.and(extra), limits, tcp, dns);
         listener = DownstreamListener.plain(
                         group, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), runtime, VIP, PORT)
                 .join();
@@ -86,6 +110,13 @@ public final class TestBed implements AutoCloseable {
 
     public TestUpstream upstream(String name) {
         TestUpstream upstream = new TestUpstream(group, name);
+        closeables.add(upstream);
+        return upstream;
+    }
+
+    /** An upstream listening on {@code address} (another loopback address, a given port). */
+    public TestUpstream upstream(String name, InetSocketAddress address) {
+        TestUpstream upstream = TestUpstream.on(group, name, address);
         closeables.add(upstream);
         return upstream;
     }
@@ -168,6 +199,7 @@ public final class TestBed implements AutoCloseable {
             }
         }
         listener.close();
+        dns.close();
         hbone.close();
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -63,6 +63,11 @@ public final class TestUpstream implements AutoCloseable {
         this(group, name, false);
     }
 
+    /** Listening on {@code address} rather than a free port of 127.0.0.1. */
+    public static TestUpstream on(EventLoopGroup group, String name, InetSocketAddress address) {
+        return new TestUpstream(group, name, false, address);
+    }
+
     /**
      * Speaks only HTTP/2 and, like grpc-java's server, sends its SETTINGS as soon as a connection is accepted,
      * before the client says anything.
@@ -72,6 +77,10 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     private TestUpstream(EventLoopGroup group, String name, boolean http2Only) {
+        this(group, name, http2Only, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    private TestUpstream(EventLoopGroup group, String name, boolean http2Only, InetSocketAddress bindAddress) {
         this.name = name;
         this.server = new ServerBootstrap()
                 .group(group)
@@ -91,7 +100,7 @@ public final class TestUpstream implements AutoCloseable {
                         }
                     }
                 })
-                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .bind(bindAddress)
                 .syncUninterruptibly()
                 .channel();
     }
