@@ -6,6 +6,7 @@ import io.ambientjava.istiod.ca.TokenFileAuthenticator;
 import io.ambientjava.istiod.ca.TokenReviewAuthenticator;
 import io.ambientjava.istiod.config.ConfigProblem;
 import io.ambientjava.istiod.config.ConfigSource;
+import io.ambientjava.istiod.config.IpPrefix;
 import io.ambientjava.istiod.config.kubernetes.KubernetesConnection;
 import io.ambientjava.istiod.config.kubernetes.KubernetesSource;
 import io.ambientjava.istiod.config.local.LocalFolderSource;
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -149,6 +151,15 @@ public final class IstiodLite implements Callable<Integer> {
     List<String> trustedNodeAccounts;
 
     @Option(
+            names = "--service-entry-address-range",
+            paramLabel = "CIDR",
+            defaultValue = "240.240.0.0/16",
+            description = "Where ServiceEntry hosts without addresses get one from, as Istio's IP auto-allocation"
+                    + " (opt out per entry with the label networking.istio.io/enable-autoallocate-ip=false);"
+                    + " 'none' turns it off. Default: ${DEFAULT-VALUE}.")
+    String serviceEntryAddressRange;
+
+    @Option(
             names = "--monitoring-port",
             defaultValue = "15014",
             description = "Metrics and debug pages on loopback (0: any free port, -1: off). Default: ${DEFAULT-VALUE}.")
@@ -189,8 +200,20 @@ public final class IstiodLite implements Callable<Integer> {
         return 0;
     }
 
+    private Optional<IpPrefix> autoAllocateRange() {
+        if (serviceEntryAddressRange.equals("none")) {
+            return Optional.empty();
+        }
+        IpPrefix range = IpPrefix.parse(serviceEntryAddressRange)
+                .filter(p -> p.address().getAddress().length == 4 && p.length() <= 30)
+                .orElseThrow(() -> new IllegalArgumentException("--service-entry-address-range "
+                        + serviceEntryAddressRange + " is not an IPv4 CIDR of at least 4 addresses, nor 'none'"));
+        return Optional.of(range);
+    }
+
     /** Starts everything and returns once serving. */
     IstiodServer start() throws IOException {
+        Optional<IpPrefix> entryAddressRange = autoAllocateRange();
         MeshCertificateAuthority ca = certificateAuthority();
         source = openSource();
         for (ConfigProblem problem : source.problems()) {
@@ -210,7 +233,8 @@ public final class IstiodLite implements Callable<Integer> {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         var builder = IstiodServer.builder(source, ca)
                 .meterRegistry(registry)
-                .settings(new MeshSettings(trustDomain, rootNamespace, clusterId, "cluster.local", ""))
+                .settings(new MeshSettings(trustDomain, rootNamespace, clusterId, "cluster.local", "")
+                        .withAutoAllocateRange(entryAddressRange))
                 .xdsPort(xdsPort)
                 .debounce(Duration.ofMillis(debounceMillis));
         if (meshConfig != null) {

@@ -4,6 +4,7 @@ import static io.ambientjava.istiod.testsupport.Configs.ambientNamespace;
 import static io.ambientjava.istiod.testsupport.Configs.join;
 import static io.ambientjava.istiod.testsupport.Configs.pod;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.istiod.testsupport.XdsTestClient;
@@ -20,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -189,5 +191,31 @@ class IstiodLiteTest {
                         "--tls-port",
                         "-1"))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aServiceEntryAddressRangeThatIsNoIpv4CidrIsRefusedNamingTheFlag() {
+        for (String bad : List.of("198.19.0.0/31", "fd00::/64", "not-a-range")) {
+            IstiodLite main = new IstiodLite();
+            new CommandLine(main)
+                    .parseArgs(
+                            "--config-dir",
+                            temp.toString(),
+                            "--xds-port",
+                            "0",
+                            "--tls-port",
+                            "-1",
+                            "--monitoring-port",
+                            "-1",
+                            "--ca-dir",
+                            temp.resolve("ca").toString(),
+                            "--service-entry-address-range",
+                            bad);
+            assertThatThrownBy(main::start)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("--service-entry-address-range " + bad
+                            + " is not an IPv4 CIDR of at least 4 addresses, nor 'none'");
+            main.close();
+        }
     }
 }

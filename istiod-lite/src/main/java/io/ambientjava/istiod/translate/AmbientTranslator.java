@@ -115,8 +115,9 @@ public final class AmbientTranslator {
                     Address.newBuilder().setService(service).build());
         }
 
+        ServiceEntryAddresses entryAddresses = ServiceEntryAddresses.of(snapshot, settings);
         for (ConfigResource resource : snapshot.all(ResourceKind.SERVICE_ENTRY)) {
-            addresses.putAll(serviceEntries.translate(resource, waypoints, warnTo(resource, warnings)));
+            addresses.putAll(serviceEntries.translate(resource, waypoints, entryAddresses, warnTo(resource, warnings)));
         }
 
         TranslationContext context =

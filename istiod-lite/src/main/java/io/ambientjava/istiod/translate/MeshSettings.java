@@ -1,6 +1,8 @@
 package io.ambientjava.istiod.translate;
 
+import io.ambientjava.istiod.config.IpPrefix;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Mesh-wide settings the translation needs.
@@ -10,11 +12,22 @@ import java.util.Objects;
  * @param clusterId the cluster name in workload UIDs ({@code Kubernetes}, istiod's default)
  * @param domainSuffix the DNS suffix of service hostnames ({@code cluster.local})
  * @param network the network of every address (empty: the default network)
+ * @param autoAllocateRange where ServiceEntry hosts without addresses get one from ({@link ServiceEntryAddresses});
+ *     empty: they get none
  */
 public record MeshSettings(
-        String trustDomain, String rootNamespace, String clusterId, String domainSuffix, String network) {
+        String trustDomain,
+        String rootNamespace,
+        String clusterId,
+        String domainSuffix,
+        String network,
+        Optional<IpPrefix> autoAllocateRange) {
 
     public static final String DEFAULT_TRUST_DOMAIN = "cluster.local";
+
+    /** Istio's IPv4 range for ServiceEntry addresses: reserved (class E), never routed beyond a pod. */
+    public static final IpPrefix ISTIO_AUTO_ALLOCATE_RANGE =
+            IpPrefix.parse("240.240.0.0/16").orElseThrow();
 
     public MeshSettings {
         Objects.requireNonNull(trustDomain, "trustDomain");
@@ -22,6 +35,13 @@ public record MeshSettings(
         Objects.requireNonNull(clusterId, "clusterId");
         Objects.requireNonNull(domainSuffix, "domainSuffix");
         Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(autoAllocateRange, "autoAllocateRange");
+    }
+
+    /** With Istio's auto-allocation range. */
+    public MeshSettings(
+            String trustDomain, String rootNamespace, String clusterId, String domainSuffix, String network) {
+        this(trustDomain, rootNamespace, clusterId, domainSuffix, network, Optional.of(ISTIO_AUTO_ALLOCATE_RANGE));
     }
 
     public static MeshSettings defaults() {
@@ -29,7 +49,11 @@ public record MeshSettings(
     }
 
     public MeshSettings withTrustDomain(String trustDomain) {
-        return new MeshSettings(trustDomain, rootNamespace, clusterId, domainSuffix, network);
+        return new MeshSettings(trustDomain, rootNamespace, clusterId, domainSuffix, network, autoAllocateRange);
+    }
+
+    public MeshSettings withAutoAllocateRange(Optional<IpPrefix> range) {
+        return new MeshSettings(trustDomain, rootNamespace, clusterId, domainSuffix, network, range);
     }
 
     /** Istio leaves the trust domain out of workloads when it is the default, and ztunnel fills it back in. */

@@ -14,7 +14,6 @@ import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +49,8 @@ final class ServiceEntryTranslator {
     }
 
     /** Its services and endpoint workloads, by xDS resource name; warnings to {@code warn}. */
-    Map<String, Address> translate(ConfigResource resource, WaypointIndex waypoints, Consumer<String> warn) {
+    Map<String, Address> translate(
+            ConfigResource resource, WaypointIndex waypoints, ServiceEntryAddresses allocated, Consumer<String> warn) {
         ServiceEntry entry = resource.as(ServiceEntry.class);
         var spec = entry.getSpec();
         Map<String, Address> out = new java.util.TreeMap<>();
@@ -70,12 +70,8 @@ final class ServiceEntryTranslator {
         String namespace = entry.getMetadata().getNamespace();
         String name = entry.getMetadata().getName();
         Optional<WaypointIndex.Waypoint> waypoint = waypoints.forService(entry, warn);
-        List<ByteString> vips = new ArrayList<>();
         for (String address : listOrEmpty(spec.getAddresses())) {
-            Optional<InetAddress> ip = IpPrefix.parseAddress(address);
-            if (ip.isPresent()) {
-                vips.add(ByteString.copyFrom(ip.get().getAddress()));
-            } else {
+            if (IpPrefix.parseAddress(address).isEmpty()) {
                 warn.accept("address '" + address + "' is not an IP address (CIDR ranges are not supported yet);"
                         + " left out");
             }
@@ -87,8 +83,12 @@ final class ServiceEntryTranslator {
             Service.Builder service =
                     Service.newBuilder().setName(name).setNamespace(namespace).setHostname(host);
             waypoint.ifPresent(w -> service.setWaypoint(w.address()));
-            vips.forEach(vip -> service.addAddresses(
-                    NetworkAddress.newBuilder().setNetwork(settings.network()).setAddress(vip)));
+            for (String address : allocated.of(entry, host)) {
+                IpPrefix.parseAddress(address)
+                        .ifPresent(ip -> service.addAddresses(NetworkAddress.newBuilder()
+                                .setNetwork(settings.network())
+                                .setAddress(ByteString.copyFrom(ip.getAddress()))));
+            }
             for (ServicePort port : ports) {
                 service.addPorts(Port.newBuilder()
                         .setServicePort(port.getNumber().intValue())

@@ -320,7 +320,9 @@ class ServiceEntryTranslationTest {
     @ParameterizedTest
     @ValueSource(strings = {"DNS", "DNS_ROUND_ROBIN"})
     void aDnsEntryWithoutEndpointsHasAnImplicitEndpointPerHostServingThatHostOnly(String resolution) {
-        var translation = translator.translate(snapshot("""
+        var translation = new AmbientTranslator(MeshSettings.defaults()
+                        .withAutoAllocateRange(io.ambientjava.istiod.config.IpPrefix.parse("198.19.254.0/24")))
+                .translate(snapshot("""
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
                 metadata: {name: external-api, namespace: shop}
@@ -332,8 +334,12 @@ class ServiceEntryTranslationTest {
                 """.formatted(resolution)));
         for (String host : new String[] {"api.external.test", "api-v2.external.test"}) {
             assertThat(translation.addresses().get("shop/" + host).getService().getAddressesList())
-                    .as("no addresses in the entry: the service has no VIP, as with STATIC")
-                    .isEmpty();
+                    .as("no addresses in the entry: each host gets one from the auto-allocation range")
+                    .singleElement()
+                    .satisfies(a -> assertThat(
+                                    InetAddress.getByAddress(a.getAddress().toByteArray())
+                                            .getHostAddress())
+                            .startsWith("198.19.254."));
             Workload implicit = translation
                     .addresses()
                     .get("Kubernetes/networking.istio.io/ServiceEntry/shop/external-api/" + host)

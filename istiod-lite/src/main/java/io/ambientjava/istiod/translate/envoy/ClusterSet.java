@@ -1,6 +1,7 @@
 package io.ambientjava.istiod.translate.envoy;
 
 import io.ambientjava.istiod.config.ResourceKey;
+import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.translate.MeshSettings;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -18,6 +19,10 @@ import java.util.function.Consumer;
  * cluster, but the cluster is not created: the proxy answers 503 (Envoy's "no cluster", NC), as Istio does.
  */
 final class ClusterSet {
+
+    /** Istio's mesh default {@code dnsRefreshRate}; with {@code respect_dns_ttl} a shorter TTL comes first. */
+    private static final com.google.protobuf.Duration DNS_REFRESH_RATE =
+            com.google.protobuf.Duration.newBuilder().setSeconds(60).build();
 
     private final MeshServices services;
     private final DestinationRules rules;
@@ -173,13 +178,36 @@ final class ClusterSet {
         ClusterLoadAssignment assignment =
                 EndpointTranslator.translate(name, port, services.backends(service.hostname()), labels, settings);
         if (service.resolvedByProxy()) {
-            // As istiod does for a DNS ServiceEntry: the proxy resolves the endpoints' names itself.
-            built.setType(
-                            service.resolution() == MeshServices.Resolution.DNS_ROUND_ROBIN
-                                    ? Cluster.DiscoveryType.LOGICAL_DNS
-                                    : Cluster.DiscoveryType.STRICT_DNS)
+            // As istiod does for a DNS ServiceEntry: the proxy resolves the endpoints' names itself; a LOGICAL_DNS
+            // cluster (DNS_ROUND_ROBIN) takes one name, the first.
+            boolean logical = service.resolution() == MeshServices.Resolution.DNS_ROUND_ROBIN;
+            if (logical
+                    && assignment.getEndpointsCount() > 0
+                    && assignment.getEndpoints(0).getLbEndpointsCount() > 1) {
+                warnings.accept(
+                        new ResourceKey(ResourceKind.SERVICE_ENTRY, service.namespace(), service.name()),
+                        "resolution DNS_ROUND_ROBIN uses only the first endpoint of " + service.hostname()
+                                + " ("
+                                + assignment
+                                        .getEndpoints(0)
+                                        .getLbEndpoints(0)
+                                        .getEndpoint()
+                                        .getAddress()
+                                        .getSocketAddress()
+                                        .getAddress()
+                                + ")");
+                var first = assignment.getEndpoints(0).toBuilder()
+                        .clearLbEndpoints()
+                        .addLbEndpoints(assignment.getEndpoints(0).getLbEndpoints(0));
+                assignment = assignment.toBuilder()
+                        .clearEndpoints()
+                        .addEndpoints(first)
+                        .build();
+            }
+            built.setType(logical ? Cluster.DiscoveryType.LOGICAL_DNS : Cluster.DiscoveryType.STRICT_DNS)
                     .clearEdsClusterConfig()
                     .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_ONLY)
+                    .setDnsRefreshRate(DNS_REFRESH_RATE)
                     .setRespectDnsTtl(true)
                     .setLoadAssignment(assignment);
             clusters.put(name, built.build());

@@ -6,6 +6,7 @@ import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.translate.AmbientEnrollment;
 import io.ambientjava.istiod.translate.LabelSelector;
 import io.ambientjava.istiod.translate.MeshSettings;
+import io.ambientjava.istiod.translate.ServiceEntryAddresses;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.WorkloadEntry;
 import io.fabric8.kubernetes.api.model.Container;
@@ -166,8 +167,9 @@ final class MeshServices {
                             Optional.empty(),
                             Resolution.PODS));
         }
+        ServiceEntryAddresses entryAddresses = ServiceEntryAddresses.of(snapshot, settings);
         for (ServiceEntry entry : snapshot.all(ResourceKind.SERVICE_ENTRY, ServiceEntry.class)) {
-            addEntry(entry);
+            addEntry(entry, entryAddresses);
         }
     }
 
@@ -175,7 +177,7 @@ final class MeshServices {
      * One service per host of a ServiceEntry whose resolution a proxy can follow (STATIC, DNS, DNS_ROUND_ROBIN; the
      * workload translation reports the others). A Kubernetes Service of the same hostname comes first.
      */
-    private void addEntry(ServiceEntry entry) {
+    private void addEntry(ServiceEntry entry, ServiceEntryAddresses entryAddresses) {
         var spec = entry.getSpec();
         if (spec == null || spec.getHosts() == null) {
             return;
@@ -209,10 +211,10 @@ final class MeshServices {
                     : null;
             ports.add(new MeshPort(port.getNumber().intValue(), port.getName(), http, http2, target, null));
         }
-        List<String> vips = listOrEmpty(spec.getAddresses()).stream()
-                .filter(a -> IpPrefix.parseAddress(a).isPresent())
-                .toList();
         for (String host : spec.getHosts()) {
+            List<String> vips = entryAddresses.of(entry, host).stream()
+                    .filter(a -> IpPrefix.parseAddress(a).isPresent())
+                    .toList();
             byHostname.putIfAbsent(
                     host,
                     new MeshService(

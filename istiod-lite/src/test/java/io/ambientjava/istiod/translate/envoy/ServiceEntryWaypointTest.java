@@ -85,6 +85,8 @@ class ServiceEntryWaypointTest {
         assertThat(cluster.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
         assertThat(cluster.hasEdsClusterConfig()).isFalse();
         assertThat(cluster.getDnsLookupFamily()).isEqualTo(Cluster.DnsLookupFamily.V4_ONLY);
+        assertThat(cluster.getDnsRefreshRate().getSeconds()).isEqualTo(60);
+        assertThat(cluster.getRespectDnsTtl()).isTrue();
         assertThat(cluster.getLoadAssignment().getClusterName()).isEqualTo(CLUSTER);
         assertThat(cluster.getLoadAssignment().getEndpoints(0).getLbEndpointsList())
                 .singleElement()
@@ -96,6 +98,21 @@ class ServiceEntryWaypointTest {
                 });
         assertThat(waypoint.endpoints()).as("nothing by EDS for a DNS cluster").doesNotContainKey(CLUSTER);
         assertThat(waypoint.listeners()).containsKey(LISTENER);
+    }
+
+    @Test
+    void aDnsRoundRobinEntryWithSeveralEndpointsUsesTheFirstAndSaysSo() {
+        var translation = translate(with(entry(
+                "default", "DNS_ROUND_ROBIN", "[{address: api-1.external.test}, {address: api-2.external.test}]")));
+        Cluster cluster = waypoint(translation).clusters().get(CLUSTER);
+
+        assertThat(cluster.getType()).isEqualTo(Cluster.DiscoveryType.LOGICAL_DNS);
+        assertThat(cluster.getLoadAssignment().getEndpoints(0).getLbEndpointsList())
+                .singleElement()
+                .satisfies(e -> assertThat(
+                                e.getEndpoint().getAddress().getSocketAddress().getAddress())
+                        .isEqualTo("api-1.external.test"));
+        assertThat(translation.warnings().toString()).contains("uses only the first endpoint of api.external.test");
     }
 
     @Test
@@ -218,8 +235,28 @@ class ServiceEntryWaypointTest {
     }
 
     @Test
-    void anEntryWithoutAddressIsReportedForTheWaypoint() {
-        var translation = translate(with(entry("default", "DNS", "").replace("  addresses: [198.19.3.10]\n", "")));
+    void anEntryWithoutAddressGetsOneAllocatedAndTheWaypointListensOnIt() {
+        var translation = new EnvoyTranslator(BookinfoMesh.SETTINGS.withAutoAllocateRange(
+                        io.ambientjava.istiod.config.IpPrefix.parse("198.19.254.0/24")))
+                .translate(with(entry("default", "DNS", "").replace("  addresses: [198.19.3.10]\n", "")));
+
+        assertThat(waypoint(translation)
+                        .listeners()
+                        .get(LISTENER)
+                        .getAddress()
+                        .getSocketAddress()
+                        .getAddress())
+                .startsWith("198.19.254.");
+    }
+
+    @Test
+    void anEntryWithoutAddressThatOptsOutOfAllocationIsReportedForTheWaypoint() {
+        var translation = translate(with(entry("default", "DNS", "")
+                .replace("  addresses: [198.19.3.10]\n", "")
+                .replace(
+                        "metadata: {name: external-api, namespace: default}",
+                        "metadata: {name: external-api, namespace: default,"
+                                + " labels: {networking.istio.io/enable-autoallocate-ip: \"false\"}}")));
 
         assertThat(waypoint(translation).listeners()).doesNotContainKey(LISTENER);
         assertThat(translation.warnings().toString())
