@@ -7,6 +7,7 @@ import io.ambientjava.meshctl.kube.KubeOptions;
 import io.ambientjava.meshctl.output.OutputFormat;
 import io.ambientjava.meshctl.output.Table;
 import io.ambientjava.meshctl.output.YamlOutput;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -45,6 +47,16 @@ public final class WaypointCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The Gateway's {@code Programmed} condition, if its controller has written one. */
+    static Optional<Condition> programmedCondition(Gateway g) {
+        if (g == null || g.getStatus() == null || g.getStatus().getConditions() == null) {
+            return Optional.empty();
+        }
+        return g.getStatus().getConditions().stream()
+                .filter(c -> "Programmed".equals(c.getType()))
+                .findFirst();
     }
 
     /** Options every waypoint subcommand shares. */
@@ -163,12 +175,29 @@ public final class WaypointCommand implements Runnable {
                 description = "With --dry-run: write the YAML to FILE instead of printing it.")
         Path outputFile;
 
+        @Option(
+                names = {"-w", "--wait"},
+                description = "Wait until the waypoint is programmed (its Gateway's condition Programmed is True: its"
+                        + " Deployment and Service exist and it has an address), as istioctl waypoint apply --wait.")
+        boolean await;
+
+        @Option(
+                names = "--wait-timeout",
+                paramLabel = "DURATION",
+                defaultValue = "2m",
+                converter = DurationConverter.class,
+                description = "How long --wait waits (e.g. 90s, 2m; default: ${DEFAULT-VALUE}).")
+        Duration waitTimeout;
+
         @Override
         public Integer call() {
             Gateway gateway = shape.gateway(target.namespace);
             var out = spec.commandLine().getOut();
             if (outputFile != null && !dryRun) {
                 throw new MeshctlException("--output-file needs --dry-run");
+            }
+            if (await && dryRun) {
+                throw new MeshctlException("--wait cannot be used with --dry-run");
             }
             if (dryRun) {
                 String yaml = output == OutputFormat.JSON ? YamlOutput.json(gateway) : YamlOutput.yaml(gateway);
@@ -190,6 +219,9 @@ public final class WaypointCommand implements Runnable {
             }
             try (KubernetesClient client = kube.client()) {
                 Gateway applied = apply(client, gateway);
+                if (await) {
+                    applied = awaitProgrammed(client, out);
+                }
                 if (enrollNamespace) {
                     client.namespaces().withName(target.namespace).edit(ns -> {
                         ns.getMetadata().getLabels().put(WaypointGateway.USE_WAYPOINT_LABEL, shape.name);
@@ -211,6 +243,44 @@ public final class WaypointCommand implements Runnable {
                 return ExitCodes.OK;
             } catch (KubernetesClientException e) {
                 throw KubeErrors.explain(e, "applying waypoint " + target.namespace + "/" + shape.name, kube);
+            }
+        }
+
+        /** Polls the Gateway until Programmed is True; fails with the condition's last reason at the timeout. */
+        private Gateway awaitProgrammed(KubernetesClient client, java.io.PrintWriter out) {
+            var resource = client.resources(Gateway.class)
+                    .inNamespace(target.namespace)
+                    .withName(shape.name);
+            long deadline = System.nanoTime() + waitTimeout.toNanos();
+            Gateway current = resource.get();
+            while (true) {
+                Optional<Condition> programmed = programmedCondition(current);
+                if (programmed.isPresent() && "True".equals(programmed.get().getStatus())) {
+                    return current;
+                }
+                if (System.nanoTime() >= deadline) {
+                    throw new MeshctlException("waypoint " + target.namespace + "/" + shape.name
+                            + " is not programmed after " + DurationConverter.format(waitTimeout) + ": "
+                            + programmed
+                                    .map(c -> c.getReason()
+                                            + (c.getMessage() == null
+                                                            || c.getMessage().isEmpty()
+                                                    ? ""
+                                                    : " (" + c.getMessage() + ")"))
+                                    .orElse("no Programmed condition yet (is istiod-lite deploying waypoints?)"));
+                }
+                try {
+                    Thread.sleep(Math.min(500, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new MeshctlException(
+                            "interrupted while waiting for waypoint " + target.namespace + "/" + shape.name);
+                }
+                current = resource.get();
+                if (current == null) {
+                    throw new MeshctlException(
+                            "waypoint " + target.namespace + "/" + shape.name + " was deleted while waiting for it");
+                }
             }
         }
 
@@ -335,14 +405,7 @@ public final class WaypointCommand implements Runnable {
         }
 
         private static String programmed(Gateway g) {
-            if (g.getStatus() == null || g.getStatus().getConditions() == null) {
-                return "Unknown";
-            }
-            return g.getStatus().getConditions().stream()
-                    .filter(c -> "Programmed".equals(c.getType()))
-                    .map(c -> c.getStatus())
-                    .findFirst()
-                    .orElse("Unknown");
+            return programmedCondition(g).map(Condition::getStatus).orElse("Unknown");
         }
     }
 

@@ -8,6 +8,7 @@ import io.ambientjava.meshctl.MockKubeconfig;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -174,6 +175,83 @@ class WaypointCommandTest {
         MeshctlRun missing = meshctl("waypoint", "delete", "-n", "bookinfo", "ingress");
         assertThat(missing.exit()).isEqualTo(ExitCodes.FAILED);
         assertThat(missing.errLines()).containsExactly("meshctl: waypoint bookinfo/ingress not found");
+    }
+
+    @Test
+    void applyWithWaitReturnsOnceTheControllerSaysProgrammed() throws Exception {
+        Thread controller = Thread.ofPlatform().start(() -> {
+            // what istiod-lite's waypoint deployment controller does once the waypoint's Service has an address
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                Gateway g = client.resources(Gateway.class)
+                        .inNamespace("bookinfo")
+                        .withName("waypoint")
+                        .get();
+                if (g != null) {
+                    g.setStatus(new GatewayStatusBuilder()
+                            .addNewAddress()
+                            .withType("IPAddress")
+                            .withValue("198.19.0.9")
+                            .endAddress()
+                            .addToConditions(new io.fabric8.kubernetes.api.model.ConditionBuilder()
+                                    .withType("Programmed")
+                                    .withStatus("True")
+                                    .withReason("Programmed")
+                                    .withMessage("")
+                                    .withLastTransitionTime("2026-11-26T00:00:00Z")
+                                    .build())
+                            .build());
+                    client.resources(Gateway.class)
+                            .inNamespace("bookinfo")
+                            .resource(g)
+                            .updateStatus();
+                    return;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        MeshctlRun apply = meshctl("waypoint", "apply", "-n", "bookinfo", "--wait", "--wait-timeout", "20s");
+        controller.join(10_000);
+
+        assertThat(apply.exit()).as(apply.err()).isZero();
+        assertThat(apply.out()).isEqualTo("waypoint bookinfo/waypoint applied\n");
+        assertThat(meshctl("waypoint", "list", "-n", "bookinfo").out()).contains("True");
+    }
+
+    @Test
+    void applyWithWaitFailsAtTheTimeoutWithTheControllersReason() {
+        MeshctlRun apply = meshctl("waypoint", "apply", "-n", "bookinfo", "--wait", "--wait-timeout", "1s");
+
+        assertThat(apply.exit()).isEqualTo(ExitCodes.FAILED);
+        assertThat(apply.errLines())
+                .containsExactly("meshctl: waypoint bookinfo/waypoint is not programmed after 1s: no Programmed"
+                        + " condition yet (is istiod-lite deploying waypoints?)");
+        assertThat(client.resources(Gateway.class)
+                        .inNamespace("bookinfo")
+                        .withName("waypoint")
+                        .get())
+                .as("applied all the same")
+                .isNotNull();
+    }
+
+    @Test
+    void waitWithDryRunOrABadTimeoutIsRefused() {
+        MeshctlRun dry = meshctl("waypoint", "apply", "-n", "bookinfo", "--wait", "--dry-run");
+        assertThat(dry.exit()).isEqualTo(ExitCodes.FAILED);
+        assertThat(dry.errLines()).containsExactly("meshctl: --wait cannot be used with --dry-run");
+
+        MeshctlRun bad = meshctl("waypoint", "apply", "-n", "bookinfo", "--wait", "--wait-timeout", "soon");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("'soon' is not a duration");
+        assertThat(client.resources(Gateway.class)
+                        .inNamespace("bookinfo")
+                        .withName("waypoint")
+                        .get())
+                .isNull();
     }
 
     @Test
