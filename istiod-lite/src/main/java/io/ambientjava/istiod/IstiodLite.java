@@ -10,6 +10,8 @@ import io.ambientjava.istiod.config.IpPrefix;
 import io.ambientjava.istiod.config.kubernetes.KubernetesConnection;
 import io.ambientjava.istiod.config.kubernetes.KubernetesSource;
 import io.ambientjava.istiod.config.local.LocalFolderSource;
+import io.ambientjava.istiod.deploy.WaypointDeployments;
+import io.ambientjava.istiod.deploy.WaypointTemplate;
 import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.istiod.server.MonitoringServer;
 import io.ambientjava.istiod.translate.MeshSettings;
@@ -177,7 +179,32 @@ public final class IstiodLite implements Callable<Integer> {
             description = "Config folder poll interval (besides file watching). Default: ${DEFAULT-VALUE}.")
     long pollMillis;
 
+    @Option(
+            names = "--deploy-waypoints",
+            arity = "0..1",
+            defaultValue = "true",
+            fallbackValue = "true",
+            description = "On the Kubernetes source: deploy a waypoint (ServiceAccount, Service, Deployment, owned by"
+                    + " the Gateway) for every Gateway of class istio-waypoint and write its status, as istiod's"
+                    + " gateway deployment controller does. Ignored with --config-dir. Default: ${DEFAULT-VALUE}.")
+    boolean deployWaypoints;
+
+    @Option(
+            names = "--waypoint-image",
+            defaultValue = WaypointTemplate.DEFAULT_IMAGE,
+            description = "Container image of the waypoints it deploys. Default: ${DEFAULT-VALUE}.")
+    String waypointImage;
+
+    @Option(
+            names = "--waypoint-xds-address",
+            paramLabel = "HOST:PORT",
+            description = "istiod-lite's TLS xDS/CA address as the waypoints it deploys reach it. Default:"
+                    + " istiod.<$POD_NAMESPACE, else istio-system>.svc:15012.")
+    String waypointXdsAddress;
+
     private ConfigSource source;
+    private KubernetesClient waypointClient;
+    private WaypointDeployments waypointDeployments;
     private IstiodServer server;
     private MonitoringServer monitoring;
     private WebhookServer webhook;
@@ -231,10 +258,11 @@ public final class IstiodLite implements Callable<Integer> {
             authenticator = null;
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MeshSettings settings = new MeshSettings(trustDomain, rootNamespace, clusterId, "cluster.local", "")
+                .withAutoAllocateRange(entryAddressRange);
         var builder = IstiodServer.builder(source, ca)
                 .meterRegistry(registry)
-                .settings(new MeshSettings(trustDomain, rootNamespace, clusterId, "cluster.local", "")
-                        .withAutoAllocateRange(entryAddressRange))
+                .settings(settings)
                 .xdsPort(xdsPort)
                 .debounce(Duration.ofMillis(debounceMillis));
         if (meshConfig != null) {
@@ -250,6 +278,7 @@ public final class IstiodLite implements Callable<Integer> {
             builder.tlsAddress(new InetSocketAddress(tlsAddress, tlsPort));
         }
         server = builder.start();
+        startWaypointDeployments(settings);
         if (monitoringPort >= 0) {
             monitoring = new MonitoringServer(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitoringPort), registry, source, server);
@@ -267,6 +296,35 @@ public final class IstiodLite implements Callable<Integer> {
                 monitoring == null ? "" : ", monitoring 127.0.0.1:" + monitoring.port(),
                 trustDomain);
         return server;
+    }
+
+    /** The waypoint deployment controller: on the Kubernetes source unless --deploy-waypoints=false. */
+    private void startWaypointDeployments(MeshSettings settings) {
+        if (kubernetesConfig == null) {
+            return;
+        }
+        if (!deployWaypoints) {
+            log.info("--deploy-waypoints=false: waypoint Gateways get no Deployment and no status from istiod-lite");
+            return;
+        }
+        if (tlsPort < 0) {
+            log.warn("--tls-port -1: the waypoints istiod-lite deploys connect to its TLS port and will find none");
+        }
+        String istiodAddress = waypointXdsAddress != null
+                ? waypointXdsAddress
+                : "istiod."
+                        + Optional.ofNullable(System.getenv("POD_NAMESPACE"))
+                                .filter(ns -> !ns.isBlank())
+                                .orElse("istio-system")
+                        + ".svc:15012";
+        waypointClient =
+                new KubernetesClientBuilder().withConfig(kubernetesConfig).build();
+        waypointDeployments = WaypointDeployments.start(
+                waypointClient,
+                source,
+                new WaypointTemplate.Settings(
+                        waypointImage, istiodAddress, settings.trustDomain(), settings.domainSuffix()),
+                WaypointDeployments.Options.defaults());
     }
 
     private ConfigSource openSource() {
@@ -308,12 +366,23 @@ public final class IstiodLite implements Callable<Integer> {
         return java.util.Optional.ofNullable(monitoring);
     }
 
+    /** The waypoint deployment controller, when running. */
+    java.util.Optional<WaypointDeployments> waypointDeployments() {
+        return java.util.Optional.ofNullable(waypointDeployments);
+    }
+
     /** The validating webhook, when running. */
     java.util.Optional<WebhookServer> webhook() {
         return java.util.Optional.ofNullable(webhook);
     }
 
     void close() {
+        if (waypointDeployments != null) {
+            waypointDeployments.close();
+        }
+        if (waypointClient != null) {
+            waypointClient.close();
+        }
         if (tokenReviewClient != null) {
             tokenReviewClient.close();
         }

@@ -5,6 +5,7 @@ import static io.ambientjava.istiod.testsupport.Configs.join;
 import static io.ambientjava.istiod.testsupport.Configs.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,8 +22,12 @@ import io.ambientjava.istiod.testsupport.XdsTestClient;
 import io.ambientjava.istiod.xds.TypeUrls;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -37,6 +42,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -187,6 +193,163 @@ class IstiodLiteKubernetesTest {
                 main.close();
             }
         }
+    }
+
+    private static final String WAYPOINT = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: waypoint, namespace: shop, labels: {istio.io/waypoint-for: service}}
+            spec:
+              gatewayClassName: istio-waypoint
+              listeners:
+              - {name: mesh, port: 15008, protocol: HBONE}
+            """;
+
+    private IstiodLite startOn(MockApiServer api, String... extra) throws Exception {
+        Path kubeconfig = Files.writeString(temp.resolve("kubeconfig"), api.kubeconfig());
+        IstiodLite main = new IstiodLite();
+        new CommandLine(main)
+                .parseArgs(concat(
+                        new String[] {
+                            "--kubeconfig", kubeconfig.toString(),
+                            "--xds-port", "0",
+                            "--tls-port", "0",
+                            "--tls-address", "127.0.0.1",
+                            "--monitoring-port", "-1",
+                            "--webhook-port", "-1",
+                            "--debounce-ms", "20",
+                            "--trust-domain", "mesh.example"
+                        },
+                        extra));
+        main.start();
+        return main;
+    }
+
+    @Test
+    void deploysWaypointsForWaypointGatewaysOnTheKubernetesSource() throws Exception {
+        try (MockApiServer api = new MockApiServer();
+                KubernetesClient admin = api.newClient()) {
+            api.apply(join(ambientNamespace("shop"), WAYPOINT));
+            IstiodLite main = startOn(
+                    api,
+                    "--waypoint-image",
+                    "ambient-java/waypoint:dev",
+                    "--waypoint-xds-address",
+                    "istiod.mesh-control.svc:15012");
+            try {
+                assertThat(main.waypointDeployments()).isPresent();
+                await().atMost(Duration.ofSeconds(15))
+                        .until(() -> admin.apps()
+                                                .deployments()
+                                                .inNamespace("shop")
+                                                .withName("waypoint")
+                                                .get()
+                                        != null
+                                && admin.services()
+                                                .inNamespace("shop")
+                                                .withName("waypoint")
+                                                .get()
+                                        != null
+                                && admin.serviceAccounts()
+                                                .inNamespace("shop")
+                                                .withName("waypoint")
+                                                .get()
+                                        != null);
+                Container proxy = admin.apps()
+                        .deployments()
+                        .inNamespace("shop")
+                        .withName("waypoint")
+                        .get()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .getFirst();
+                assertThat(proxy.getImage()).isEqualTo("ambient-java/waypoint:dev");
+                assertThat(proxy.getArgs())
+                        .contains(
+                                "--xds-address=istiod.mesh-control.svc:15012",
+                                "--ca-address=istiod.mesh-control.svc:15012",
+                                "--trust-domain=mesh.example",
+                                "--namespace=shop",
+                                "--gateway=waypoint");
+
+                // the API server allocates the Service's address; the Gateway becomes programmed
+                Service service = admin.services()
+                        .inNamespace("shop")
+                        .withName("waypoint")
+                        .get();
+                service.getSpec().setClusterIP("198.19.3.4");
+                admin.services().inNamespace("shop").resource(service).update();
+                await().atMost(Duration.ofSeconds(15)).until(() -> {
+                    var status = admin.resources(Gateway.class)
+                            .inNamespace("shop")
+                            .withName("waypoint")
+                            .get()
+                            .getStatus();
+                    return status != null
+                            && status.getConditions().stream()
+                                    .anyMatch(c -> c.getType().equals("Programmed")
+                                            && c.getStatus().equals("True"))
+                            && status.getAddresses().getFirst().getValue().equals("198.19.3.4");
+                });
+            } finally {
+                main.close();
+            }
+        }
+    }
+
+    @Test
+    void deployWaypointsFalseDeploysNothing() throws Exception {
+        try (MockApiServer api = new MockApiServer();
+                KubernetesClient admin = api.newClient()) {
+            api.apply(join(ambientNamespace("shop"), WAYPOINT));
+            IstiodLite main = startOn(api, "--deploy-waypoints=false");
+            try {
+                assertThat(main.waypointDeployments()).isEmpty();
+                await().during(Duration.ofMillis(700))
+                        .atMost(Duration.ofSeconds(3))
+                        .until(() -> admin.serviceAccounts()
+                                        .inNamespace("shop")
+                                        .list()
+                                        .getItems()
+                                        .isEmpty()
+                                && admin.services()
+                                        .inNamespace("shop")
+                                        .list()
+                                        .getItems()
+                                        .isEmpty()
+                                && admin.apps()
+                                        .deployments()
+                                        .inNamespace("shop")
+                                        .list()
+                                        .getItems()
+                                        .isEmpty());
+                var gateway = admin.resources(Gateway.class)
+                        .inNamespace("shop")
+                        .withName("waypoint")
+                        .get();
+                assertThat(gateway.getStatus() == null
+                                || gateway.getStatus().getConditions().isEmpty())
+                        .isTrue();
+            } finally {
+                main.close();
+            }
+        }
+    }
+
+    @Test
+    void deployWaypointsTakesTrueAndFalse() {
+        IstiodLite bare = new IstiodLite();
+        new CommandLine(bare).parseArgs("--config-dir", "x", "--deploy-waypoints");
+        assertThat(bare.deployWaypoints).isTrue();
+        IstiodLite off = new IstiodLite();
+        new CommandLine(off).parseArgs("--config-dir", "x", "--deploy-waypoints=false");
+        assertThat(off.deployWaypoints).isFalse();
+        IstiodLite unset = new IstiodLite();
+        new CommandLine(unset).parseArgs("--config-dir", "x");
+        assertThat(unset.deployWaypoints).isTrue();
+        assertThat(unset.waypointImage).isEqualTo("ambient-java/waypoint:0.1.0-SNAPSHOT");
     }
 
     private static IstioCertificateServiceGrpc.IstioCertificateServiceBlockingStub certificates(
