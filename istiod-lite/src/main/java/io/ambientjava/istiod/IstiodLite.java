@@ -1,6 +1,7 @@
 package io.ambientjava.istiod;
 
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
+import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.istiod.ca.CallerAuthenticator;
 import io.ambientjava.istiod.ca.TokenFileAuthenticator;
 import io.ambientjava.istiod.ca.TokenReviewAuthenticator;
@@ -10,6 +11,7 @@ import io.ambientjava.istiod.config.IpPrefix;
 import io.ambientjava.istiod.config.kubernetes.KubernetesConnection;
 import io.ambientjava.istiod.config.kubernetes.KubernetesSource;
 import io.ambientjava.istiod.config.local.LocalFolderSource;
+import io.ambientjava.istiod.deploy.RootCertificatePublisher;
 import io.ambientjava.istiod.deploy.WaypointDeployments;
 import io.ambientjava.istiod.deploy.WaypointTemplate;
 import io.ambientjava.istiod.server.IstiodServer;
@@ -190,6 +192,17 @@ public final class IstiodLite implements Callable<Integer> {
     boolean deployWaypoints;
 
     @Option(
+            names = "--publish-root-cert",
+            arity = "0..1",
+            defaultValue = "true",
+            fallbackValue = "true",
+            description = "On the Kubernetes source: keep a ConfigMap istio-ca-root-cert (root-cert.pem = the mesh CA's"
+                    + " root) in every namespace but kube-public, kube-node-lease and local-path-storage, as istiod's"
+                    + " namespace controller does; ztunnel and waypoints read the root from it. Ignored with"
+                    + " --config-dir. Default: ${DEFAULT-VALUE}.")
+    boolean publishRootCert;
+
+    @Option(
             names = "--waypoint-image",
             defaultValue = WaypointTemplate.DEFAULT_IMAGE,
             description = "Container image of the waypoints it deploys. Default: ${DEFAULT-VALUE}.")
@@ -203,8 +216,9 @@ public final class IstiodLite implements Callable<Integer> {
     String waypointXdsAddress;
 
     private ConfigSource source;
-    private KubernetesClient waypointClient;
+    private KubernetesClient controllerClient;
     private WaypointDeployments waypointDeployments;
+    private RootCertificatePublisher rootCertificatePublisher;
     private IstiodServer server;
     private MonitoringServer monitoring;
     private WebhookServer webhook;
@@ -279,6 +293,7 @@ public final class IstiodLite implements Callable<Integer> {
         }
         server = builder.start();
         startWaypointDeployments(settings);
+        startRootCertificatePublisher(ca);
         if (monitoringPort >= 0) {
             monitoring = new MonitoringServer(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitoringPort), registry, source, server);
@@ -317,14 +332,39 @@ public final class IstiodLite implements Callable<Integer> {
                                 .filter(ns -> !ns.isBlank())
                                 .orElse("istio-system")
                         + ".svc:15012";
-        waypointClient =
-                new KubernetesClientBuilder().withConfig(kubernetesConfig).build();
         waypointDeployments = WaypointDeployments.start(
-                waypointClient,
+                controllerClient(),
                 source,
                 new WaypointTemplate.Settings(
                         waypointImage, istiodAddress, settings.trustDomain(), settings.domainSuffix()),
                 WaypointDeployments.Options.defaults());
+    }
+
+    /**
+     * The root certificate publisher (istiod's namespace controller): on the Kubernetes source unless
+     * --publish-root-cert=false.
+     */
+    private void startRootCertificatePublisher(MeshCertificateAuthority ca) {
+        if (kubernetesConfig == null) {
+            return;
+        }
+        if (!publishRootCert) {
+            log.info("--publish-root-cert=false: no istio-ca-root-cert ConfigMaps from istiod-lite; ztunnel and the"
+                    + " waypoints need the mesh root from elsewhere");
+            return;
+        }
+        String rootPem = Pem.writeCertificates(ca.trustBundle().roots());
+        rootCertificatePublisher = RootCertificatePublisher.start(
+                controllerClient(), source, () -> rootPem, RootCertificatePublisher.Options.defaults());
+    }
+
+    /** The client the controllers write to the cluster with (the source has its own). */
+    private KubernetesClient controllerClient() {
+        if (controllerClient == null) {
+            controllerClient =
+                    new KubernetesClientBuilder().withConfig(kubernetesConfig).build();
+        }
+        return controllerClient;
     }
 
     private ConfigSource openSource() {
@@ -371,17 +411,25 @@ public final class IstiodLite implements Callable<Integer> {
         return java.util.Optional.ofNullable(waypointDeployments);
     }
 
+    /** The root certificate publisher, when running. */
+    java.util.Optional<RootCertificatePublisher> rootCertificatePublisher() {
+        return java.util.Optional.ofNullable(rootCertificatePublisher);
+    }
+
     /** The validating webhook, when running. */
     java.util.Optional<WebhookServer> webhook() {
         return java.util.Optional.ofNullable(webhook);
     }
 
     void close() {
+        if (rootCertificatePublisher != null) {
+            rootCertificatePublisher.close();
+        }
         if (waypointDeployments != null) {
             waypointDeployments.close();
         }
-        if (waypointClient != null) {
-            waypointClient.close();
+        if (controllerClient != null) {
+            controllerClient.close();
         }
         if (tokenReviewClient != null) {
             tokenReviewClient.close();

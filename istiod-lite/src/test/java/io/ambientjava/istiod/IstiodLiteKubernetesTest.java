@@ -22,6 +22,7 @@ import io.ambientjava.istiod.testsupport.XdsTestClient;
 import io.ambientjava.istiod.xds.TypeUrls;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
@@ -350,6 +351,76 @@ class IstiodLiteKubernetesTest {
         new CommandLine(unset).parseArgs("--config-dir", "x");
         assertThat(unset.deployWaypoints).isTrue();
         assertThat(unset.waypointImage).isEqualTo("ambient-java/waypoint:0.1.0-SNAPSHOT");
+    }
+
+    @Test
+    void publishesTheCaRootInEveryNamespaceOnTheKubernetesSource() throws Exception {
+        try (MockApiServer api = new MockApiServer();
+                KubernetesClient admin = api.newClient()) {
+            api.apply(join(
+                    ambientNamespace("shop"),
+                    "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n",
+                    "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-public}\n"));
+            Path caDir = temp.resolve("cacerts");
+            IstiodLite main = startOn(api, "--ca-dir", caDir.toString());
+            try {
+                assertThat(main.rootCertificatePublisher()).isPresent();
+                // the root the CA signs with, as --ca-dir holds it
+                String root = Files.readString(caDir.resolve("root-cert.pem"));
+                for (String namespace : new String[] {"shop", "kube-system"}) {
+                    await().atMost(Duration.ofSeconds(15)).until(() -> rootCertificate(admin, namespace) != null);
+                    ConfigMap configMap = rootCertificate(admin, namespace);
+                    assertThat(configMap.getData()).containsExactlyEntriesOf(java.util.Map.of("root-cert.pem", root));
+                    assertThat(configMap.getMetadata().getLabels()).containsEntry("istio.io/config", "true");
+                }
+                assertThat(main.rootCertificatePublisher().orElseThrow().reconcileNow(Duration.ofSeconds(10)))
+                        .isTrue();
+                assertThat(rootCertificate(admin, "kube-public")).isNull();
+            } finally {
+                main.close();
+            }
+        }
+    }
+
+    @Test
+    void publishRootCertFalsePublishesNothing() throws Exception {
+        try (MockApiServer api = new MockApiServer();
+                KubernetesClient admin = api.newClient()) {
+            api.apply(ambientNamespace("shop"));
+            IstiodLite main = startOn(api, "--publish-root-cert=false");
+            try {
+                assertThat(main.rootCertificatePublisher()).isEmpty();
+                await().during(Duration.ofMillis(700))
+                        .atMost(Duration.ofSeconds(3))
+                        .until(() -> admin.configMaps()
+                                .inAnyNamespace()
+                                .list()
+                                .getItems()
+                                .isEmpty());
+            } finally {
+                main.close();
+            }
+        }
+    }
+
+    @Test
+    void publishRootCertTakesTrueAndFalseAndIsOnByDefault() {
+        IstiodLite bare = new IstiodLite();
+        new CommandLine(bare).parseArgs("--in-cluster", "--publish-root-cert");
+        assertThat(bare.publishRootCert).isTrue();
+        IstiodLite off = new IstiodLite();
+        new CommandLine(off).parseArgs("--in-cluster", "--publish-root-cert=false");
+        assertThat(off.publishRootCert).isFalse();
+        IstiodLite unset = new IstiodLite();
+        new CommandLine(unset).parseArgs("--in-cluster");
+        assertThat(unset.publishRootCert).isTrue();
+    }
+
+    private static ConfigMap rootCertificate(KubernetesClient admin, String namespace) {
+        return admin.configMaps()
+                .inNamespace(namespace)
+                .withName("istio-ca-root-cert")
+                .get();
     }
 
     private static IstioCertificateServiceGrpc.IstioCertificateServiceBlockingStub certificates(

@@ -267,6 +267,7 @@ public final class WaypointDeployments implements AutoCloseable {
             try {
                 retry = executor.schedule(
                         () -> {
+                            retry = null; // running: a failure of this round schedules the next retry
                             safeRound(true);
                         },
                         options.retryDelay().toMillis(),

@@ -589,6 +589,21 @@ class WaypointDeploymentsTest {
     }
 
     @Test
+    void aCallThatFailsAgainInItsRetryIsRetriedAgain() {
+        // the retry round fails as well: the next retry must not wait for the periodic resync (10 min here)
+        api.server()
+                .expect()
+                .post()
+                .withPath("/api/v1/namespaces/alpha/serviceaccounts")
+                .andReturn(500, "{\"kind\":\"Status\",\"code\":500,\"message\":\"etcd is having a moment\"}")
+                .times(3);
+        api.apply(waypoint("alpha", "waypoint", ""));
+        startController();
+        awaitObjects("alpha", "waypoint");
+        assertThat(deployments.failedCalls()).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
     void aForbiddenCallIsLoggedAndTheRoundGoesOn() {
         api.server()
                 .expect()

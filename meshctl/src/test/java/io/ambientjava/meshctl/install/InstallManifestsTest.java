@@ -2,6 +2,8 @@ package io.ambientjava.meshctl.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ambientjava.istiod.config.kubernetes.WatchedKind;
+import io.ambientjava.istiod.deploy.RootCertificatePublisher;
 import io.ambientjava.meshctl.ExitCodes;
 import io.ambientjava.meshctl.MeshctlRun;
 import io.fabric8.kubernetes.api.model.Container;
@@ -211,6 +213,54 @@ class InstallManifestsTest {
         assertThat(hook.getSideEffects()).isEqualTo("None");
         assertThat(hook.getRules().getFirst().getApiGroups())
                 .contains("security.istio.io", "networking.istio.io", "telemetry.istio.io");
+    }
+
+    @Test
+    void istiodRunsOnTheKubernetesSourceAndItsRbacCoversWhatItWatchesAndWrites() {
+        List<HasMetadata> objects = rendered("base");
+        Container discovery = only(objects, Deployment.class, "istiod")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst();
+        // The Kubernetes source: informers, TokenReview authentication of CA callers, the waypoint deployment
+        // controller and the root certificate publisher all need it; a folder of YAML would turn them all off.
+        assertThat(discovery.getArgs()).contains("--in-cluster", "--ca-dir=/etc/cacerts");
+        assertThat(discovery.getArgs()).noneMatch(a -> a.startsWith("--config-dir") || a.startsWith("--kubeconfig"));
+        assertThat(discovery.getArgs())
+                .noneMatch(a -> a.startsWith("--publish-root-cert=false") || a.startsWith("--deploy-waypoints=false"));
+        assertThat(objects)
+                .noneMatch(o -> o.getKind().equals("ConfigMap")
+                        && o.getMetadata().getName().equals("istiod-lite-config"));
+
+        ClusterRole role = only(objects, ClusterRole.class, "istiod-lite");
+        for (WatchedKind watched : WatchedKind.all()) {
+            assertThat(role.getRules())
+                    .as("list/watch of " + watched.listPath())
+                    .anySatisfy(r -> {
+                        assertThat(r.getApiGroups()).contains(watched.kind().group());
+                        assertThat(r.getResources()).contains(watched.plural());
+                        assertThat(r.getResourceNames()).isNullOrEmpty();
+                        assertThat(r.getVerbs()).contains("get", "list", "watch");
+                    });
+        }
+        // the root certificate publisher: create (RBAC cannot name what is created), update of its ConfigMap only
+        assertThat(role.getRules())
+                .filteredOn(r -> r.getResources().contains("configmaps"))
+                .allSatisfy(r -> assertThat(r.getApiGroups()).containsExactly(""))
+                .anySatisfy(r -> {
+                    assertThat(r.getVerbs()).containsExactly("create");
+                    assertThat(r.getResourceNames()).isNullOrEmpty();
+                })
+                .anySatisfy(r -> {
+                    assertThat(r.getVerbs()).containsExactly("update");
+                    assertThat(r.getResourceNames()).containsExactly(RootCertificatePublisher.CONFIG_MAP);
+                })
+                .noneSatisfy(r -> {
+                    assertThat(r.getVerbs()).contains("update");
+                    assertThat(r.getResourceNames()).isNullOrEmpty();
+                });
     }
 
     @Test
