@@ -11,6 +11,7 @@ import io.ambientjava.istiod.config.IpPrefix;
 import io.ambientjava.istiod.config.kubernetes.KubernetesConnection;
 import io.ambientjava.istiod.config.kubernetes.KubernetesSource;
 import io.ambientjava.istiod.config.local.LocalFolderSource;
+import io.ambientjava.istiod.deploy.ReconcileLoop;
 import io.ambientjava.istiod.deploy.RootCertificatePublisher;
 import io.ambientjava.istiod.deploy.WaypointDeployments;
 import io.ambientjava.istiod.deploy.WaypointTemplate;
@@ -337,7 +338,7 @@ public final class IstiodLite implements Callable<Integer> {
                 source,
                 new WaypointTemplate.Settings(
                         waypointImage, istiodAddress, settings.trustDomain(), settings.domainSuffix()),
-                WaypointDeployments.Options.defaults());
+                ReconcileLoop.Options.defaults());
     }
 
     /**
@@ -355,7 +356,7 @@ public final class IstiodLite implements Callable<Integer> {
         }
         String rootPem = Pem.writeCertificates(ca.trustBundle().roots());
         rootCertificatePublisher = RootCertificatePublisher.start(
-                controllerClient(), source, () -> rootPem, RootCertificatePublisher.Options.defaults());
+                controllerClient(), source, () -> rootPem, ReconcileLoop.Options.defaults());
     }
 
     /** The client the controllers write to the cluster with (the source has its own). */

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -22,16 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,10 +44,10 @@ import org.slf4j.LoggerFactory;
  * that lags behind (just after a write) never causes a wrong write. Updates are PUTs with the resourceVersion read
  * (optimistic locking).
  *
- * <p>Rounds run on a thread of their own: after every config snapshot that changed a namespace or one of these
- * ConfigMaps, every {@code resyncPeriod} whatever changed (that is also when a changed root is picked up), and {@code
- * retryDelay} after a round in which an API call failed. A failed call (conflict, forbidden, server error) is logged
- * with the ConfigMap it was for, the other namespaces go on, and the round is retried.
+ * <p>Rounds run on a thread of their own ({@link ReconcileLoop}): after every config snapshot that changed a namespace
+ * or one of these ConfigMaps, every {@code resyncPeriod} whatever changed (that is also when a changed root is picked
+ * up), and {@code retryDelay} after a round in which an API call failed. A failed call (conflict, forbidden, server
+ * error) is logged with the ConfigMap it was for, the other namespaces go on, and the round is retried.
  *
  * <p>Two writers with different roots (two istiod-lite replicas that each made a self-signed root) would rewrite each
  * other's ConfigMaps on every change they see. To keep that from becoming a write loop, a ConfigMap this publisher
@@ -84,65 +74,26 @@ public final class RootCertificatePublisher implements AutoCloseable {
      */
     public static final Set<String> SKIPPED_NAMESPACES = Set.of("kube-public", "kube-node-lease", "local-path-storage");
 
-    /** How often rounds run without a change, and how soon after a failure. */
-    public record Options(Duration resyncPeriod, Duration retryDelay, Clock clock) {
-        public Options {
-            Objects.requireNonNull(resyncPeriod, "resyncPeriod");
-            Objects.requireNonNull(retryDelay, "retryDelay");
-            Objects.requireNonNull(clock, "clock");
-            if (resyncPeriod.isNegative() || resyncPeriod.isZero() || retryDelay.isNegative()) {
-                throw new IllegalArgumentException("resyncPeriod must be positive and retryDelay not negative");
-            }
-        }
-
-        /** A round every 60 s without changes, 5 s after a failed one. */
-        public static Options defaults() {
-            return new Options(Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC());
-        }
-
-        public Options withResyncPeriod(Duration value) {
-            return new Options(value, retryDelay, clock);
-        }
-
-        public Options withRetryDelay(Duration value) {
-            return new Options(resyncPeriod, value, clock);
-        }
-
-        public Options withClock(Clock value) {
-            return new Options(resyncPeriod, retryDelay, value);
-        }
-    }
-
     /** What this publisher last wrote into a namespace's ConfigMap, and when. */
     private record Written(String root, Instant at) {}
 
     private final KubernetesClient client;
     private final Supplier<String> rootPem;
-    private final Options options;
-    private final ScheduledExecutorService executor;
-    private final AtomicReference<ConfigSnapshot> latest = new AtomicReference<>(ConfigSnapshot.empty());
-    private final AtomicBoolean queued = new AtomicBoolean();
+    private final ReconcileLoop.Options options;
+    private final ReconcileLoop loop;
     private final AtomicLong writes = new AtomicLong();
     private final AtomicLong failedCalls = new AtomicLong();
-    private final AtomicLong rounds = new AtomicLong();
 
-    // Only touched on the executor thread.
-    private String lastFingerprint;
-    private boolean lastRoundFailed;
-    private ScheduledFuture<?> retry;
+    // Only touched on the loop's thread.
     private final Map<String, Written> written = new HashMap<>();
-    private Set<String> reportedFailures = new HashSet<>();
-    private Set<String> failures = new HashSet<>();
     private Set<String> reportedContested = new HashSet<>();
     private Set<String> contested = new HashSet<>();
-    private volatile boolean closed;
 
-    private RootCertificatePublisher(KubernetesClient client, Supplier<String> rootPem, Options options) {
+    private RootCertificatePublisher(KubernetesClient client, Supplier<String> rootPem, ReconcileLoop.Options options) {
         this.client = client;
         this.rootPem = rootPem;
         this.options = options;
-        this.executor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("root-cert-publisher").factory());
+        this.loop = new ReconcileLoop("root-cert-publisher", "root certificate round", log, options, this::plan);
     }
 
     /**
@@ -151,15 +102,10 @@ public final class RootCertificatePublisher implements AutoCloseable {
      * at once.
      */
     public static RootCertificatePublisher start(
-            KubernetesClient client, ConfigSource source, Supplier<String> rootPem, Options options) {
+            KubernetesClient client, ConfigSource source, Supplier<String> rootPem, ReconcileLoop.Options options) {
         RootCertificatePublisher publisher = new RootCertificatePublisher(
                 Objects.requireNonNull(client, "client"), Objects.requireNonNull(rootPem, "rootPem"), options);
-        publisher.latest.set(source.current());
-        source.addListener(publisher::onSnapshot);
-        publisher.queue();
-        long resync = options.resyncPeriod().toMillis();
-        publisher.executor.scheduleWithFixedDelay(
-                () -> publisher.safeRound(true), resync, resync, TimeUnit.MILLISECONDS);
+        publisher.loop.start(source);
         log.info(
                 "publishing the mesh root certificate as ConfigMap {} (key {}) in every namespace but {}",
                 CONFIG_MAP,
@@ -180,7 +126,7 @@ public final class RootCertificatePublisher implements AutoCloseable {
 
     /** Rounds that ran (not skipped as unchanged) so far. */
     public long rounds() {
-        return rounds.get();
+        return loop.rounds();
     }
 
     /**
@@ -188,64 +134,23 @@ public final class RootCertificatePublisher implements AutoCloseable {
      * API call of it succeeded. For tests and debugging.
      */
     public boolean reconcileNow(Duration timeout) {
-        try {
-            return executor.submit(() -> safeRound(true)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("root certificate round did not finish", e);
-        }
+        return loop.reconcileNow(timeout);
     }
 
-    private void onSnapshot(ConfigSnapshot snapshot) {
-        latest.set(snapshot);
-        queue();
-    }
-
-    /** Asks for a round on the publisher's thread; requests before it starts become one. */
-    private void queue() {
-        if (queued.compareAndSet(false, true)) {
-            try {
-                executor.execute(() -> {
-                    queued.set(false);
-                    safeRound(false);
-                });
-            } catch (RejectedExecutionException e) {
-                queued.set(false);
-                log.debug("closed; dropping a root certificate round");
-            }
-        }
-    }
-
-    /** Never throws: an exception would end the periodic resync. */
-    private boolean safeRound(boolean force) {
-        try {
-            return round(force);
-        } catch (RuntimeException e) {
-            if (!closed) {
-                log.error("root certificate round failed; retrying in {}", options.retryDelay(), e);
-            }
-            lastRoundFailed = true;
-            scheduleRetry();
-            return false;
-        }
-    }
-
-    private boolean round(boolean force) {
-        ConfigSnapshot snapshot = latest.get();
+    /** A round over the snapshot's served namespaces with the root as it is now (on the loop's thread). */
+    private ReconcileLoop.Round plan(ConfigSnapshot snapshot) {
         String root = Objects.requireNonNull(rootPem.get(), "root certificate PEM");
         List<String> namespaces = snapshot.namespaces().stream()
                 .filter(RootCertificatePublisher::served)
                 .map(n -> n.getMetadata().getName())
                 .toList();
-        String fingerprint = fingerprint(snapshot, root, namespaces);
-        if (!force && !lastRoundFailed && fingerprint.equals(lastFingerprint)) {
-            return true;
-        }
-        rounds.incrementAndGet();
+        return new ReconcileLoop.Round(
+                fingerprint(snapshot, root, namespaces), () -> publish(snapshot, root, namespaces));
+    }
+
+    /** Publishes the root where the snapshot does not show it in place; false when a call failed. */
+    private boolean publish(ConfigSnapshot snapshot, String root, List<String> namespaces) {
         boolean ok = true;
-        failures = new HashSet<>();
         contested = new HashSet<>();
         for (String namespace : namespaces) {
             Optional<ConfigMap> cached = snapshot.get(ResourceKind.CONFIG_MAP, namespace, CONFIG_MAP, ConfigMap.class);
@@ -256,7 +161,7 @@ public final class RootCertificatePublisher implements AutoCloseable {
                 ok &= reconcile(namespace, root);
             } catch (RuntimeException e) {
                 failedCalls.incrementAndGet();
-                if (!closed) {
+                if (!loop.closed()) {
                     log.warn(
                             "ConfigMap {}/{}: publishing the root certificate failed; retrying in {}",
                             namespace,
@@ -268,13 +173,7 @@ public final class RootCertificatePublisher implements AutoCloseable {
             }
         }
         written.keySet().retainAll(Set.copyOf(namespaces));
-        reportedFailures = failures;
         reportedContested = contested;
-        lastFingerprint = fingerprint;
-        lastRoundFailed = !ok;
-        if (!ok) {
-            scheduleRetry();
-        }
         return ok;
     }
 
@@ -326,7 +225,10 @@ public final class RootCertificatePublisher implements AutoCloseable {
                     return true;
                 } catch (KubernetesClientException e) {
                     if (namespaceGoneOrTerminating(e)) {
-                        log.debug("{}: not created, the namespace is gone or being deleted ({})", what, reason(e));
+                        log.debug(
+                                "{}: not created, the namespace is gone or being deleted ({})",
+                                what,
+                                ReconcileLoop.reason(e));
                         return true;
                     }
                     if (e.getCode() != 409) {
@@ -380,7 +282,7 @@ public final class RootCertificatePublisher implements AutoCloseable {
                     data.containsKey(DATA_KEY) ? "held another certificate" : "was missing");
             return true;
         } catch (KubernetesClientException e) {
-            failed(what + ": " + doing + " failed: " + reason(e));
+            failed(what + ": " + doing + " failed: " + ReconcileLoop.reason(e));
             return false;
         }
     }
@@ -415,58 +317,14 @@ public final class RootCertificatePublisher implements AutoCloseable {
         return causes != null && causes.stream().anyMatch(c -> "NamespaceTerminating".equals(c.getReason()));
     }
 
-    private void scheduleRetry() {
-        if (retry == null || retry.isDone()) {
-            try {
-                retry = executor.schedule(
-                        () -> {
-                            retry = null; // running: a failure of this round schedules the next retry
-                            safeRound(true);
-                        },
-                        options.retryDelay().toMillis(),
-                        TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                log.debug("closed; no retry");
-            }
-        }
-    }
-
-    /**
-     * A failed API call: logged as a warning, except when the same call failed the same way in the round before (a
-     * missing permission would otherwise repeat every retry) or the publisher is closing.
-     */
+    /** A failed API call: counted, and logged by the loop (quietly when it failed the same way the round before). */
     private void failed(String message) {
         failedCalls.incrementAndGet();
-        failures.add(message);
-        if (closed) {
-            log.debug("{} (closing)", message);
-        } else if (reportedFailures.contains(message)) {
-            log.debug("{}; still failing, retrying in {}", message, options.retryDelay());
-        } else {
-            log.warn("{}; retrying in {}", message, options.retryDelay());
-        }
-    }
-
-    private static String reason(KubernetesClientException e) {
-        if (e.getCode() <= 0) {
-            return e.getCause() != null ? e.getMessage() + " (" + e.getCause() + ")" : e.getMessage();
-        }
-        String message = e.getStatus() != null && e.getStatus().getMessage() != null
-                ? e.getStatus().getMessage()
-                : e.getMessage();
-        return "HTTP " + e.getCode() + ": " + message;
+        loop.reportFailure(message);
     }
 
     @Override
     public void close() {
-        closed = true;
-        executor.shutdownNow();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("root certificate round still running after 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.close();
     }
 }

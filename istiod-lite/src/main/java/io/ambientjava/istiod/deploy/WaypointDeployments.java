@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,16 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiPredicate;
 import java.util.function.BinaryOperator;
 import java.util.stream.Collectors;
@@ -52,49 +42,20 @@ import org.slf4j.LoggerFactory;
  * {@code Accepted}, {@code Programmed}) so that {@code kubectl wait --for=condition=programmed} works and the
  * translation finds the waypoint's address.
  *
- * <p>Rounds run on a thread of their own: after every config snapshot that changed a waypoint Gateway or a Service
- * or ServiceAccount of its name, every {@code resyncPeriod} whatever changed (Deployments are not watched), and
- * {@code retryDelay} after a round in which an API call failed. Objects are created when missing and updated only
- * when what istiod-lite sets differs (labels it manages, owner reference, the Service's type, selector and ports,
- * the Deployment's template hash and container image and arguments); fields the API server defaults are never
- * compared. An object of the name that the Gateway does not own is left alone and named in the Gateway's
- * {@code Programmed} condition. Nothing is deleted: the objects carry a controller owner reference to the Gateway,
- * so the garbage collector removes them with it. The status is written only when it would change. A failed API
- * call (conflict, forbidden, server error) is logged with the object it was for, the other objects and Gateways go
- * on, and the round is retried.
+ * <p>Rounds run on a thread of their own ({@link ReconcileLoop}): after every config snapshot that changed a waypoint
+ * Gateway or a Service or ServiceAccount of its name, every {@code resyncPeriod} whatever changed (Deployments are not
+ * watched), and {@code retryDelay} after a round in which an API call failed. Objects are created when missing and
+ * updated only when what istiod-lite sets differs (labels it manages, owner reference, the Service's type, selector and
+ * ports, the Deployment's template hash and container image and arguments); fields the API server defaults are never
+ * compared. An object of the name that the Gateway does not own is left alone and named in the Gateway's {@code
+ * Programmed} condition. Nothing is deleted: the objects carry a controller owner reference to the Gateway, so the
+ * garbage collector removes them with it. The status is written only when it would change. A failed API call (conflict,
+ * forbidden, server error) is logged with the object it was for, the other objects and Gateways go on, and the round is
+ * retried.
  */
 public final class WaypointDeployments implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WaypointDeployments.class);
-
-    /** How often rounds run without a change, and how soon after a failure. */
-    public record Options(Duration resyncPeriod, Duration retryDelay, Clock clock) {
-        public Options {
-            Objects.requireNonNull(resyncPeriod, "resyncPeriod");
-            Objects.requireNonNull(retryDelay, "retryDelay");
-            Objects.requireNonNull(clock, "clock");
-            if (resyncPeriod.isNegative() || resyncPeriod.isZero() || retryDelay.isNegative()) {
-                throw new IllegalArgumentException("resyncPeriod must be positive and retryDelay not negative");
-            }
-        }
-
-        /** A round every 60 s without changes, 5 s after a failed one. */
-        public static Options defaults() {
-            return new Options(Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC());
-        }
-
-        public Options withResyncPeriod(Duration value) {
-            return new Options(value, retryDelay, clock);
-        }
-
-        public Options withRetryDelay(Duration value) {
-            return new Options(resyncPeriod, value, clock);
-        }
-
-        public Options withClock(Clock value) {
-            return new Options(resyncPeriod, retryDelay, value);
-        }
-    }
 
     /** What one object came to in a round. */
     private sealed interface Applied<T> {}
@@ -107,30 +68,20 @@ public final class WaypointDeployments implements AutoCloseable {
 
     private final KubernetesClient client;
     private final WaypointTemplate template;
-    private final Options options;
-    private final ScheduledExecutorService executor;
-    private final AtomicReference<ConfigSnapshot> latest = new AtomicReference<>(ConfigSnapshot.empty());
-    private final AtomicBoolean queued = new AtomicBoolean();
+    private final ReconcileLoop.Options options;
+    private final ReconcileLoop loop;
     private final AtomicLong statusWrites = new AtomicLong();
     private final AtomicLong objectWrites = new AtomicLong();
     private final AtomicLong failedCalls = new AtomicLong();
-    private final AtomicLong rounds = new AtomicLong();
 
-    // Only touched on the executor thread.
-    private String lastFingerprint;
-    private boolean lastRoundFailed;
-    private ScheduledFuture<?> retry;
+    // Only touched on the loop's thread.
     private Set<String> reportedConflicts = new HashSet<>();
-    private Set<String> reportedFailures = new HashSet<>();
-    private Set<String> failures = new HashSet<>();
-    private volatile boolean closed;
 
-    private WaypointDeployments(KubernetesClient client, WaypointTemplate template, Options options) {
+    private WaypointDeployments(KubernetesClient client, WaypointTemplate template, ReconcileLoop.Options options) {
         this.client = client;
         this.template = template;
         this.options = options;
-        this.executor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("waypoint-deployments").factory());
+        this.loop = new ReconcileLoop("waypoint-deployments", "waypoint deployment round", log, options, this::plan);
     }
 
     /**
@@ -138,15 +89,13 @@ public final class WaypointDeployments implements AutoCloseable {
      * to close); the first round runs at once.
      */
     public static WaypointDeployments start(
-            KubernetesClient client, ConfigSource source, WaypointTemplate.Settings settings, Options options) {
+            KubernetesClient client,
+            ConfigSource source,
+            WaypointTemplate.Settings settings,
+            ReconcileLoop.Options options) {
         WaypointDeployments deployments = new WaypointDeployments(
                 Objects.requireNonNull(client, "client"), new WaypointTemplate(settings), options);
-        deployments.latest.set(source.current());
-        source.addListener(deployments::onSnapshot);
-        deployments.queue();
-        long resync = options.resyncPeriod().toMillis();
-        deployments.executor.scheduleWithFixedDelay(
-                () -> deployments.safeRound(true), resync, resync, TimeUnit.MILLISECONDS);
+        deployments.loop.start(source);
         log.info(
                 "deploying waypoints (Gateways of class {}) with image {}, istiod at {}",
                 WaypointTemplate.WAYPOINT_CLASS,
@@ -172,7 +121,7 @@ public final class WaypointDeployments implements AutoCloseable {
 
     /** Rounds that ran (not skipped as unchanged) so far. */
     public long rounds() {
-        return rounds.get();
+        return loop.rounds();
     }
 
     /**
@@ -180,64 +129,22 @@ public final class WaypointDeployments implements AutoCloseable {
      * API call of it succeeded. For tests and debugging.
      */
     public boolean reconcileNow(Duration timeout) {
-        try {
-            return executor.submit(() -> safeRound(true)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("waypoint deployment round did not finish", e);
-        }
+        return loop.reconcileNow(timeout);
     }
 
-    private void onSnapshot(ConfigSnapshot snapshot) {
-        latest.set(snapshot);
-        queue();
-    }
-
-    /** Asks for a round on the controller's thread; requests before it starts become one. */
-    private void queue() {
-        if (queued.compareAndSet(false, true)) {
-            try {
-                executor.execute(() -> {
-                    queued.set(false);
-                    safeRound(false);
-                });
-            } catch (RejectedExecutionException e) {
-                queued.set(false);
-                log.debug("closed; dropping a waypoint deployment round");
-            }
-        }
-    }
-
-    /** Never throws: an exception would end the periodic resync. */
-    private boolean safeRound(boolean force) {
-        try {
-            return round(force);
-        } catch (RuntimeException e) {
-            if (!closed) {
-                log.error("waypoint deployment round failed; retrying in {}", options.retryDelay(), e);
-            }
-            lastRoundFailed = true;
-            scheduleRetry();
-            return false;
-        }
-    }
-
-    private boolean round(boolean force) {
-        ConfigSnapshot snapshot = latest.get();
+    /** A round over the snapshot's waypoint Gateways (on the loop's thread). */
+    private ReconcileLoop.Round plan(ConfigSnapshot snapshot) {
         List<Gateway> waypoints = snapshot.gateways().stream()
                 .filter(g -> g.getSpec() != null
                         && WaypointTemplate.WAYPOINT_CLASS.equals(g.getSpec().getGatewayClassName()))
                 .toList();
-        String fingerprint = fingerprint(snapshot, waypoints);
-        if (!force && !lastRoundFailed && fingerprint.equals(lastFingerprint)) {
-            return true;
-        }
-        rounds.incrementAndGet();
+        return new ReconcileLoop.Round(fingerprint(snapshot, waypoints), () -> reconcileAll(waypoints));
+    }
+
+    /** Reconciles every waypoint; true when every API call succeeded. */
+    private boolean reconcileAll(List<Gateway> waypoints) {
         boolean ok = true;
         Set<String> conflicts = new HashSet<>();
-        failures = new HashSet<>();
         for (Gateway gateway : waypoints) {
             if (gateway.getMetadata().getUid() == null || gateway.getMetadata().getDeletionTimestamp() != null) {
                 continue; // not from an API server, or on its way out (the garbage collector takes its objects)
@@ -246,36 +153,14 @@ public final class WaypointDeployments implements AutoCloseable {
                 ok &= reconcile(gateway, conflicts);
             } catch (RuntimeException e) {
                 failedCalls.incrementAndGet();
-                if (!closed) {
+                if (!loop.closed()) {
                     log.warn("{}: reconciling failed; retrying in {}", describe(gateway), options.retryDelay(), e);
                 }
                 ok = false;
             }
         }
         reportedConflicts = conflicts;
-        reportedFailures = failures;
-        lastFingerprint = fingerprint;
-        lastRoundFailed = !ok;
-        if (!ok) {
-            scheduleRetry();
-        }
         return ok;
-    }
-
-    private void scheduleRetry() {
-        if (retry == null || retry.isDone()) {
-            try {
-                retry = executor.schedule(
-                        () -> {
-                            retry = null; // running: a failure of this round schedules the next retry
-                            safeRound(true);
-                        },
-                        options.retryDelay().toMillis(),
-                        TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                log.debug("closed; no retry");
-            }
-        }
     }
 
     /**
@@ -382,7 +267,7 @@ public final class WaypointDeployments implements AutoCloseable {
             log.info("{}: updated {}", describe(gateway), what);
             return new Live<>(updated);
         } catch (KubernetesClientException e) {
-            failed(describe(gateway) + ": " + doing + " " + what + " failed: " + reason(e));
+            failed(describe(gateway) + ": " + doing + " " + what + " failed: " + ReconcileLoop.reason(e));
             return new Failed<>();
         }
     }
@@ -444,40 +329,20 @@ public final class WaypointDeployments implements AutoCloseable {
             return true;
         } catch (KubernetesClientException e) {
             failed(describe(fromSnapshot) + ": writing the status of Gateway " + namespace + "/" + name + " failed: "
-                    + reason(e));
+                    + ReconcileLoop.reason(e));
             return false;
         }
     }
 
-    /**
-     * A failed API call: logged as a warning, except when the same call failed the same way in the round before (a
-     * missing permission would otherwise repeat every retry) or the controller is closing.
-     */
+    /** A failed API call: counted, and logged by the loop (quietly when it failed the same way the round before). */
     private void failed(String message) {
         failedCalls.incrementAndGet();
-        failures.add(message);
-        if (closed) {
-            log.debug("{} (closing)", message);
-        } else if (reportedFailures.contains(message)) {
-            log.debug("{}; still failing, retrying in {}", message, options.retryDelay());
-        } else {
-            log.warn("{}; retrying in {}", message, options.retryDelay());
-        }
+        loop.reportFailure(message);
     }
 
     private static String describe(Gateway gateway) {
         return "waypoint " + gateway.getMetadata().getNamespace() + "/"
                 + gateway.getMetadata().getName();
-    }
-
-    private static String reason(KubernetesClientException e) {
-        if (e.getCode() <= 0) {
-            return e.getCause() != null ? e.getMessage() + " (" + e.getCause() + ")" : e.getMessage();
-        }
-        String message = e.getStatus() != null && e.getStatus().getMessage() != null
-                ? e.getStatus().getMessage()
-                : e.getMessage();
-        return "HTTP " + e.getCode() + ": " + message;
     }
 
     /** Owned: an owner reference to this Gateway (by uid), whether or not it already says controller. */
@@ -595,14 +460,6 @@ public final class WaypointDeployments implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        executor.shutdownNow();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("waypoint deployment round still running after 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.close();
     }
 }

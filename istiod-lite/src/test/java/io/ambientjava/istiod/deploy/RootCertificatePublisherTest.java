@@ -93,7 +93,7 @@ class RootCertificatePublisherTest {
                 client,
                 source,
                 root::get,
-                RootCertificatePublisher.Options.defaults()
+                ReconcileLoop.Options.defaults()
                         .withResyncPeriod(Duration.ofMinutes(10))
                         .withRetryDelay(Duration.ofMillis(200))
                         .withClock(clock));

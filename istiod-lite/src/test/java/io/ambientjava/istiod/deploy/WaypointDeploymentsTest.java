@@ -112,7 +112,7 @@ class WaypointDeploymentsTest {
                 client,
                 source,
                 SETTINGS,
-                WaypointDeployments.Options.defaults()
+                ReconcileLoop.Options.defaults()
                         .withResyncPeriod(Duration.ofMinutes(10))
                         .withRetryDelay(Duration.ofMillis(200)));
     }
