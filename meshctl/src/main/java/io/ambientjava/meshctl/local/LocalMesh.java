@@ -64,6 +64,8 @@ public final class LocalMesh implements AutoCloseable {
     private Path tokenFile;
     private UnixToTcpBridge xdsBridge;
     private final List<String> dnsUpstreams = new ArrayList<>();
+    private boolean dnsCapture;
+    private String serviceEntryAddressRange;
 
     private LocalMesh(String prefix, Path dir, DemoJars jars, Consumer<String> progress) {
         this.prefix = prefix;
@@ -113,6 +115,20 @@ public final class LocalMesh implements AutoCloseable {
      */
     public void useDnsUpstream(InetSocketAddress resolver) {
         dnsUpstreams.add(resolver.getAddress().getHostAddress() + ":" + resolver.getPort());
+    }
+
+    /**
+     * Pods' DNS (UDP and TCP 53) goes to ztunnel's DNS proxy in the pod, as with Istio's {@code ISTIO_META_DNS_CAPTURE}:
+     * mesh names (Services, ServiceEntry hosts) are answered with their VIPs, others forwarded to the ztunnels'
+     * upstreams. For nodes started from now on.
+     */
+    public void captureDns() {
+        dnsCapture = true;
+    }
+
+    /** istiod-lite's {@code --service-entry-address-range} (Istio's 240.240.0.0/16 when not set). Before start. */
+    public void useServiceEntryAddressRange(String cidr) {
+        serviceEntryAddressRange = cidr;
     }
 
     /** Brings up control plane, nodes and pods; returns once every pod is enrolled and its app listens. */
@@ -723,6 +739,9 @@ public final class LocalMesh implements AutoCloseable {
                 "300",
                 "--debounce-ms",
                 "50"));
+        if (serviceEntryAddressRange != null) {
+            argv.add("--service-entry-address-range=" + serviceEntryAddressRange);
+        }
         istiod = launch("istiod-lite", argv);
         istiod.awaitLine("istiod-lite ready", READY_TIMEOUT);
         progress.accept("istiod-lite ready: config folder " + config.dir() + ", xDS and CA on 127.0.0.1:" + xdsPort);
@@ -759,6 +778,9 @@ public final class LocalMesh implements AutoCloseable {
                 node.dir().resolve("known-pods.json").toString(),
                 "--redirect",
                 "nftables"));
+        if (dnsCapture) {
+            agent.add("--dns-capture");
+        }
         ChildProcess agentProcess = launch("node agent " + node.name(), agent);
         nodeAgents.put(node.name(), agentProcess);
         agentProcess.awaitLine("node agent ready", READY_TIMEOUT);
@@ -799,6 +821,9 @@ public final class LocalMesh implements AutoCloseable {
                 "1"));
         if (!dnsUpstreams.isEmpty()) {
             ztunnel.add("--dns-upstream=" + String.join(",", dnsUpstreams));
+        }
+        if (dnsCapture) {
+            ztunnel.add("--dns-capture");
         }
         ChildProcess ztunnelProcess = launch("ztunnel " + node.name(), ztunnel);
         ztunnels.put(node.name(), ztunnelProcess);
