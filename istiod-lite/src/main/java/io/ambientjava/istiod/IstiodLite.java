@@ -3,6 +3,7 @@ package io.ambientjava.istiod;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.istiod.ca.CallerAuthenticator;
+import io.ambientjava.istiod.ca.SelfSignedCaSecret;
 import io.ambientjava.istiod.ca.TokenFileAuthenticator;
 import io.ambientjava.istiod.ca.TokenReviewAuthenticator;
 import io.ambientjava.istiod.config.ConfigProblem;
@@ -232,7 +233,9 @@ public final class IstiodLite implements Callable<Integer> {
     public Integer call() throws Exception {
         try {
             start();
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        } catch (IllegalArgumentException
+                | java.io.UncheckedIOException
+                | io.fabric8.kubernetes.client.KubernetesClientException e) {
             log.error("cannot start: {}", e.getMessage());
             close();
             return 1;
@@ -372,15 +375,39 @@ public final class IstiodLite implements Callable<Integer> {
         if (origin.configDir != null) {
             return LocalFolderSource.open(origin.configDir, Duration.ofMillis(pollMillis));
         }
-        var connection = origin.inCluster
-                ? KubernetesConnection.inCluster()
-                : KubernetesConnection.fromKubeconfig(origin.kubeconfig);
-        kubernetesConfig = connection;
+        var connection = kubernetesConnection();
         return KubernetesSource.connect(
                 connection, KubernetesSource.Options.defaults().withDebounce(Duration.ofMillis(debounceMillis)));
     }
 
+    /** The cluster istiod-lite reads (once decided, the same for the config source and the CA). */
+    private io.fabric8.kubernetes.client.Config kubernetesConnection() {
+        if (kubernetesConfig == null) {
+            kubernetesConfig = origin.inCluster
+                    ? KubernetesConnection.inCluster()
+                    : KubernetesConnection.fromKubeconfig(origin.kubeconfig);
+        }
+        return kubernetesConfig;
+    }
+
+    /**
+     * A plugged-in CA ({@code ca-cert.pem} and {@code ca-key.pem} in --ca-dir, Istio's {@code cacerts} layout); else,
+     * on the Kubernetes source, the self-signed CA kept in the Secret {@code istio-ca-secret} of istiod-lite's
+     * namespace (created by the first replica, as istiod does), so every replica and every restart signs with the same
+     * root; else a self-signed CA written to --ca-dir, or one in memory only.
+     */
     private MeshCertificateAuthority certificateAuthority() throws IOException {
+        boolean pluggedIn = caDir != null && Files.exists(caDir.resolve("ca-cert.pem"));
+        if (!pluggedIn && origin.configDir == null) {
+            String namespace = Optional.ofNullable(System.getenv("POD_NAMESPACE"))
+                    .filter(ns -> !ns.isBlank())
+                    .orElse(rootNamespace);
+            try (KubernetesClient client = new KubernetesClientBuilder()
+                    .withConfig(kubernetesConnection())
+                    .build()) {
+                return SelfSignedCaSecret.loadOrCreate(client, namespace, trustDomain);
+            }
+        }
         if (caDir == null) {
             log.info("no --ca-dir: using a new self-signed root that lives in memory only");
             return MeshCertificateAuthority.createSelfSigned(trustDomain);

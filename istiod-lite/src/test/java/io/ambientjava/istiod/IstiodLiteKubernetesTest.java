@@ -365,8 +365,9 @@ class IstiodLiteKubernetesTest {
             IstiodLite main = startOn(api, "--ca-dir", caDir.toString());
             try {
                 assertThat(main.rootCertificatePublisher()).isPresent();
-                // the root the CA signs with, as --ca-dir holds it
-                String root = Files.readString(caDir.resolve("root-cert.pem"));
+                // the root the CA signs with: self-signed, kept in istio-ca-secret (nothing plugged in at --ca-dir)
+                String root = caSecretRoot(admin);
+                assertThat(caDir.resolve("root-cert.pem")).doesNotExist();
                 for (String namespace : new String[] {"shop", "kube-system"}) {
                     await().atMost(Duration.ofSeconds(15)).until(() -> rootCertificate(admin, namespace) != null);
                     ConfigMap configMap = rootCertificate(admin, namespace);
@@ -379,7 +380,32 @@ class IstiodLiteKubernetesTest {
             } finally {
                 main.close();
             }
+            // a restart (or a second replica) signs with the same root: it loads istio-ca-secret
+            IstiodLite restarted =
+                    startOn(api, "--ca-dir", temp.resolve("cacerts-2").toString());
+            try {
+                assertThat(restarted.rootCertificatePublisher().orElseThrow().reconcileNow(Duration.ofSeconds(10)))
+                        .isTrue();
+                assertThat(rootCertificate(admin, "shop").getData())
+                        .containsExactlyEntriesOf(java.util.Map.of("root-cert.pem", caSecretRoot(admin)));
+                assertThat(restarted.rootCertificatePublisher().orElseThrow().writes())
+                        .as("the same root: nothing to rewrite")
+                        .isZero();
+            } finally {
+                restarted.close();
+            }
         }
+    }
+
+    private static String caSecretRoot(KubernetesClient admin) {
+        var secret = admin.secrets()
+                .inNamespace("istio-system")
+                .withName("istio-ca-secret")
+                .get();
+        assertThat(secret).as("istio-ca-secret").isNotNull();
+        return new String(
+                java.util.Base64.getDecoder().decode(secret.getData().get("root-cert.pem")),
+                java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     @Test
