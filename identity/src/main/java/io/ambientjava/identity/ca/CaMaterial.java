@@ -3,6 +3,10 @@ package io.ambientjava.identity.ca;
 import io.ambientjava.identity.keys.KeyPairCheck;
 import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.identity.pem.PemException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -38,12 +42,23 @@ record CaMaterial(PrivateKey signingKey, List<X509Certificate> chain) {
      * a self-signed root.
      */
     static CaMaterial load(Path caCert, Path caKey, Path certChain, Path rootCert, Instant now) {
+        return load(read(caCert), read(caKey), read(certChain), read(rootCert), now);
+    }
+
+    /**
+     * PEM text (with the name error messages give it, e.g. its file) of one part of a CA; {@code null} parts are
+     * optional ones not given.
+     */
+    record PemText(String name, String text) {}
+
+    /** As {@link #load(Path, Path, Path, Path, Instant)}, from PEM text (a Secret's data, say) rather than files. */
+    static CaMaterial load(PemText caCert, PemText caKey, PemText certChain, PemText rootCert, Instant now) {
         X509Certificate signing = single(caCert);
         PrivateKey key;
         try {
-            key = Pem.readPrivateKey(caKey);
+            key = Pem.readPrivateKey(caKey.text());
         } catch (PemException e) {
-            throw new IllegalArgumentException("CA key: " + e.getMessage(), e);
+            throw new IllegalArgumentException("CA key: " + caKey.name() + ": " + e.getMessage(), e);
         }
         checkKeyMatches(signing, key, caCert, caKey);
         checkIsCa(signing, caCert);
@@ -60,8 +75,8 @@ record CaMaterial(PrivateKey signingKey, List<X509Certificate> chain) {
         if (rootCert != null) {
             X509Certificate root = single(rootCert);
             if (!isSelfSigned(root)) {
-                throw new IllegalArgumentException(
-                        rootCert + ": root certificate " + root.getSubjectX500Principal() + " is not self-signed");
+                throw new IllegalArgumentException(rootCert.name() + ": root certificate "
+                        + root.getSubjectX500Principal() + " is not self-signed");
             }
             if (!chain.getLast().equals(root)) {
                 chain.add(root);
@@ -78,39 +93,50 @@ record CaMaterial(PrivateKey signingKey, List<X509Certificate> chain) {
         return new CaMaterial(key, chain);
     }
 
-    private static X509Certificate single(Path file) {
+    private static PemText read(Path file) {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return new PemText(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static X509Certificate single(PemText file) {
         List<X509Certificate> certificates = certificates(file);
         if (certificates.size() != 1) {
             throw new IllegalArgumentException(
-                    file + ": expected exactly one certificate but found " + certificates.size());
+                    file.name() + ": expected exactly one certificate but found " + certificates.size());
         }
         return certificates.getFirst();
     }
 
-    private static List<X509Certificate> certificates(Path file) {
+    private static List<X509Certificate> certificates(PemText file) {
         try {
-            return Pem.readCertificates(file);
+            return Pem.readCertificates(file.text());
         } catch (PemException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new IllegalArgumentException(file.name() + ": " + e.getMessage(), e);
         }
     }
 
-    private static void checkKeyMatches(X509Certificate certificate, PrivateKey key, Path caCert, Path caKey) {
+    private static void checkKeyMatches(X509Certificate certificate, PrivateKey key, PemText caCert, PemText caKey) {
         CertificateSigning.signatureAlgorithm(key); // a key the CA cannot sign with is refused as before
         if (!KeyPairCheck.belongsTo(key, certificate)) {
-            throw new IllegalArgumentException(caKey + " is not the private key of " + caCert);
+            throw new IllegalArgumentException(caKey.name() + " is not the private key of " + caCert.name());
         }
     }
 
-    private static void checkIsCa(X509Certificate certificate, Path file) {
+    private static void checkIsCa(X509Certificate certificate, PemText file) {
         if (certificate.getBasicConstraints() < 0) {
-            throw new IllegalArgumentException(file + ": " + certificate.getSubjectX500Principal()
+            throw new IllegalArgumentException(file.name() + ": " + certificate.getSubjectX500Principal()
                     + " is not a CA certificate (basicConstraints CA:false or missing)");
         }
         boolean[] keyUsage = certificate.getKeyUsage();
         if (keyUsage != null && !keyUsage[5]) {
             throw new IllegalArgumentException(
-                    file + ": " + certificate.getSubjectX500Principal() + " lacks the keyCertSign key usage");
+                    file.name() + ": " + certificate.getSubjectX500Principal() + " lacks the keyCertSign key usage");
         }
     }
 

@@ -20,7 +20,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -52,6 +54,11 @@ public final class MeshCertificateAuthority {
 
     /** Lifetime of a root made by {@link #createSelfSigned}. */
     public static final Duration SELF_SIGNED_ROOT_LIFETIME = Duration.ofDays(3650);
+
+    private static final String CA_CERT = "ca-cert.pem";
+    private static final String CA_KEY = "ca-key.pem";
+    private static final String CERT_CHAIN = "cert-chain.pem";
+    private static final String ROOT_CERT = "root-cert.pem";
 
     private final String trustDomain;
     private final CaMaterial material;
@@ -126,6 +133,49 @@ public final class MeshCertificateAuthority {
         CaMaterial material = CaMaterial.load(
                 caCert, caKey, certChain, rootCert, options.clock().instant());
         return new MeshCertificateAuthority(trustDomain, material, options);
+    }
+
+    /**
+     * The CA from the PEM text of Istio's {@code cacerts} files, by file name ({@code ca-cert.pem} and
+     * {@code ca-key.pem} required, {@code cert-chain.pem} and {@code root-cert.pem} optional), as {@link #pemFiles}
+     * gives them; {@code source} names where they came from in error messages.
+     *
+     * @throws IllegalArgumentException as {@link #fromPem(Path, Path, Path, Path, String)}, or when a required file
+     *     is missing
+     */
+    public static MeshCertificateAuthority fromPem(Map<String, String> files, String source, String trustDomain) {
+        checkTrustDomain(trustDomain);
+        for (String required : List.of(CA_CERT, CA_KEY)) {
+            if (!files.containsKey(required)) {
+                throw new IllegalArgumentException(source + " has no " + required);
+            }
+        }
+        CaOptions options = CaOptions.defaults();
+        CaMaterial material = CaMaterial.load(
+                text(files, CA_CERT, source),
+                text(files, CA_KEY, source),
+                text(files, CERT_CHAIN, source),
+                text(files, ROOT_CERT, source),
+                options.clock().instant());
+        return new MeshCertificateAuthority(trustDomain, material, options);
+    }
+
+    private static CaMaterial.PemText text(Map<String, String> files, String name, String source) {
+        String text = files.get(name);
+        return text == null ? null : new CaMaterial.PemText(source + " " + name, text);
+    }
+
+    /**
+     * This CA in Istio's {@code cacerts} layout, file name to PEM text: {@code ca-cert.pem}, {@code ca-key.pem},
+     * {@code cert-chain.pem}, {@code root-cert.pem}; {@link #fromPem(Map, String, String)} reads it back.
+     */
+    public Map<String, String> pemFiles() {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(CA_CERT, Pem.writeCertificate(material.signingCertificate()));
+        files.put(CA_KEY, Pem.writePrivateKey(material.signingKey()));
+        files.put(CERT_CHAIN, Pem.writeCertificates(material.chain()));
+        files.put(ROOT_CERT, Pem.writeCertificate(material.root()));
+        return files;
     }
 
     /** The same CA key and chain with other options (for example a different clock). */
@@ -204,10 +254,7 @@ public final class MeshCertificateAuthority {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + directory, e);
         }
-        Pem.writeFile(directory.resolve("ca-cert.pem"), Pem.writeCertificate(material.signingCertificate()));
-        Pem.writeFile(directory.resolve("ca-key.pem"), Pem.writePrivateKey(material.signingKey()));
-        Pem.writeFile(directory.resolve("cert-chain.pem"), Pem.writeCertificates(material.chain()));
-        Pem.writeFile(directory.resolve("root-cert.pem"), Pem.writeCertificate(material.root()));
+        pemFiles().forEach((name, pem) -> Pem.writeFile(directory.resolve(name), pem));
     }
 
     private Duration effectiveTtl(Duration ttl) {

@@ -27,6 +27,31 @@ class PluggedInCaTest {
     private final TestAuthority intermediate = root.intermediate("cluster-1 intermediate");
 
     @Test
+    void aCaReadsBackFromItsPemTextWithoutFiles() {
+        MeshCertificateAuthority ca = MeshCertificateAuthority.createSelfSigned("cluster.local");
+        var files = ca.pemFiles();
+
+        MeshCertificateAuthority again = MeshCertificateAuthority.fromPem(files, "Secret ns/ca", "cluster.local");
+
+        assertThat(files).containsOnlyKeys("ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem");
+        assertThat(again.trustBundle().roots()).isEqualTo(ca.trustBundle().roots());
+        var missing = new java.util.HashMap<>(files);
+        missing.remove("ca-key.pem");
+        assertThatThrownBy(() -> MeshCertificateAuthority.fromPem(missing, "Secret ns/ca", "cluster.local"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Secret ns/ca has no ca-key.pem");
+        var mixed = new java.util.HashMap<>(files);
+        mixed.put(
+                "ca-key.pem",
+                MeshCertificateAuthority.createSelfSigned("cluster.local")
+                        .pemFiles()
+                        .get("ca-key.pem"));
+        assertThatThrownBy(() -> MeshCertificateAuthority.fromPem(mixed, "Secret ns/ca", "cluster.local"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Secret ns/ca ca-key.pem is not the private key of Secret ns/ca ca-cert.pem");
+    }
+
+    @Test
     void intermediateCaIssuesChainsThroughTheIntermediateToTheRoot() throws Exception {
         writeCacerts(intermediate, true, true);
 

@@ -1,17 +1,14 @@
 package io.ambientjava.istiod.ca;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +25,8 @@ public final class SelfSignedCaSecret {
     public static final String NAME = "istio-ca-secret";
 
     private static final Logger log = LoggerFactory.getLogger(SelfSignedCaSecret.class);
-    private static final List<String> FILES = List.of("ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem");
+    private static final Base64.Encoder ENCODER = Base64.getEncoder();
+    private static final Base64.Decoder DECODER = Base64.getDecoder();
 
     private SelfSignedCaSecret() {}
 
@@ -70,13 +68,7 @@ public final class SelfSignedCaSecret {
 
     private static Secret toSecret(MeshCertificateAuthority ca, String namespace) {
         Map<String, String> data = new LinkedHashMap<>();
-        withFiles(dir -> {
-            ca.writeTo(dir);
-            for (String file : FILES) {
-                data.put(file, Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve(file))));
-            }
-            return null;
-        });
+        ca.pemFiles().forEach((file, pem) -> data.put(file, ENCODER.encodeToString(pem.getBytes(US_ASCII))));
         return new SecretBuilder()
                 .withNewMetadata()
                 .withName(NAME)
@@ -89,58 +81,20 @@ public final class SelfSignedCaSecret {
     }
 
     private static MeshCertificateAuthority load(Secret secret, String namespace, String trustDomain) {
-        Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
-        for (String required : List.of("ca-cert.pem", "ca-key.pem")) {
-            if (!data.containsKey(required)) {
-                throw new IllegalArgumentException(
-                        "Secret " + namespace + "/" + NAME + " has no " + required + "; delete it to start a new CA");
+        Map<String, String> files = new LinkedHashMap<>();
+        if (secret.getData() != null) {
+            secret.getData().forEach((file, base64) -> files.put(file, new String(DECODER.decode(base64), US_ASCII)));
+        }
+        String source = "Secret " + namespace + "/" + NAME;
+        for (String required : new String[] {"ca-cert.pem", "ca-key.pem"}) {
+            if (!files.containsKey(required)) {
+                throw new IllegalArgumentException(source + " has no " + required + "; delete it to start a new CA");
             }
         }
-        return withFiles(dir -> {
-            for (String file : FILES) {
-                if (data.containsKey(file)) {
-                    Files.write(dir.resolve(file), Base64.getDecoder().decode(data.get(file)));
-                }
-            }
-            try {
-                return MeshCertificateAuthority.fromPem(
-                        dir.resolve("ca-cert.pem"),
-                        dir.resolve("ca-key.pem"),
-                        data.containsKey("cert-chain.pem") ? dir.resolve("cert-chain.pem") : null,
-                        data.containsKey("root-cert.pem") ? dir.resolve("root-cert.pem") : null,
-                        trustDomain);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(
-                        "Secret " + namespace + "/" + NAME + " does not hold a usable CA: " + e.getMessage(), e);
-            }
-        });
-    }
-
-    private interface InDirectory<T> {
-        T apply(Path dir) throws IOException;
-    }
-
-    /** Runs {@code work} with a private temporary directory, deleted afterwards (the key passes through it). */
-    private static <T> T withFiles(InDirectory<T> work) {
-        Path dir;
         try {
-            dir = Files.createTempDirectory("istiod-ca-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot make a temporary directory for the CA files", e);
-        }
-        try {
-            return work.apply(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot pass the CA through " + dir, e);
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-                Files.deleteIfExists(dir);
-            } catch (IOException e) {
-                log.warn("cannot delete the temporary CA files in {}: {}", dir, e.getMessage());
-            }
+            return MeshCertificateAuthority.fromPem(files, source, trustDomain);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + " does not hold a usable CA: " + e.getMessage(), e);
         }
     }
 }

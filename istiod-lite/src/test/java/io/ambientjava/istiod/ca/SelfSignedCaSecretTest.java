@@ -124,25 +124,15 @@ class SelfSignedCaSecretTest {
     }
 
     private static Secret secretOf(MeshCertificateAuthority ca) {
-        try {
-            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ca-test-");
-            ca.writeTo(dir);
-            Map<String, String> data = new java.util.HashMap<>();
-            for (String f : new String[] {"ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem"}) {
-                data.put(f, Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(dir.resolve(f))));
-                java.nio.file.Files.delete(dir.resolve(f));
-            }
-            java.nio.file.Files.delete(dir);
-            return new SecretBuilder()
-                    .withNewMetadata()
-                    .withName("istio-ca-secret")
-                    .withNamespace("istio-system")
-                    .endMetadata()
-                    .withData(data)
-                    .build();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        Map<String, String> data = new java.util.HashMap<>();
+        ca.pemFiles().forEach((file, pem) -> data.put(file, Base64.getEncoder().encodeToString(pem.getBytes())));
+        return new SecretBuilder()
+                .withNewMetadata()
+                .withName("istio-ca-secret")
+                .withNamespace("istio-system")
+                .endMetadata()
+                .withData(data)
+                .build();
     }
 
     private static io.fabric8.kubernetes.api.model.Status notFound() {
