@@ -145,7 +145,7 @@ public final class AmbientTranslator {
         }
         lastContext = nonPods;
         lastPods = pods;
-        EnvoyTranslation proxies = envoy.translate(snapshot, waypoints);
+        EnvoyTranslation proxies = envoy.translate(snapshot, waypoints, entryAddresses);
         warnings.addAll(proxies.warnings());
         UnappliedKinds.report(snapshot, warnings);
         return new AmbientTranslation(new TreeMap<>(addresses), new TreeMap<>(authorizations), proxies, warnings);

@@ -4,6 +4,7 @@ import io.ambientjava.istiod.config.ConfigResource;
 import io.ambientjava.istiod.config.ConfigSnapshot;
 import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.translate.MeshSettings;
+import io.ambientjava.istiod.translate.ServiceEntryAddresses;
 import io.ambientjava.istiod.translate.WaypointIndex;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import java.util.ArrayList;
@@ -37,10 +38,12 @@ public final class EnvoyTranslator {
     }
 
     public EnvoyTranslation translate(ConfigSnapshot snapshot) {
-        return translate(snapshot, new WaypointIndex(snapshot, settings));
+        return translate(snapshot, new WaypointIndex(snapshot, settings), ServiceEntryAddresses.of(snapshot, settings));
     }
 
-    public EnvoyTranslation translate(ConfigSnapshot snapshot, WaypointIndex waypoints) {
+    /** With the waypoints and ServiceEntry addresses the workload translation of the same snapshot found. */
+    public EnvoyTranslation translate(
+            ConfigSnapshot snapshot, WaypointIndex waypoints, ServiceEntryAddresses entryAddresses) {
         boolean anyGateway = !snapshot.all(ResourceKind.ISTIO_GATEWAY).isEmpty()
                 || snapshot.gateways().stream()
                         .anyMatch(g -> g.getSpec() != null
@@ -49,7 +52,7 @@ public final class EnvoyTranslator {
         if (waypoints.all().isEmpty() && !anyGateway) {
             return EnvoyTranslation.empty(); // no Envoy-configured proxy: nothing to compute (or to warn about)
         }
-        TranslationScope scope = new TranslationScope(snapshot, settings);
+        TranslationScope scope = new TranslationScope(snapshot, settings, entryAddresses);
         SortedMap<ProxyId, ProxyResources> proxies = new TreeMap<>();
         WaypointTranslator waypointTranslator = new WaypointTranslator(scope);
         for (WaypointIndex.Waypoint waypoint : waypoints.all()) {

@@ -129,9 +129,9 @@ final class MeshServices {
     /** Filled on demand: only the services some proxy uses need their pods matched (pods × services is costly). */
     private final Map<String, List<Backend>> backends = new HashMap<>();
 
-    private Map<String, List<Backend>> podsByNamespace;
+    private Map<String, List<Backend>> workloadsByNamespace;
 
-    MeshServices(ConfigSnapshot snapshot, MeshSettings settings) {
+    MeshServices(ConfigSnapshot snapshot, MeshSettings settings, ServiceEntryAddresses entryAddresses) {
         this.settings = settings;
         this.snapshot = snapshot;
         for (Service service : snapshot.services()) {
@@ -167,7 +167,6 @@ final class MeshServices {
                             Optional.empty(),
                             Resolution.PODS));
         }
-        ServiceEntryAddresses entryAddresses = ServiceEntryAddresses.of(snapshot, settings);
         for (ServiceEntry entry : snapshot.all(ResourceKind.SERVICE_ENTRY, ServiceEntry.class)) {
             addEntry(entry, entryAddresses);
         }
@@ -261,35 +260,9 @@ final class MeshServices {
 
     /** The pods and the WorkloadEntries (those with an IP address) of a namespace that a selector picks. */
     private List<Backend> selected(String namespace, Map<String, String> selector) {
-        List<Backend> out = new ArrayList<>();
-        podsIn(namespace).stream()
+        return workloadsIn(namespace).stream()
                 .filter(b -> LabelSelector.selects(selector, b.labels()))
-                .forEach(out::add);
-        for (WorkloadEntry entry : snapshot.all(ResourceKind.WORKLOAD_ENTRY, WorkloadEntry.class)) {
-            var spec = entry.getSpec();
-            if (spec == null
-                    || !namespace.equals(entry.getMetadata().getNamespace())
-                    || spec.getAddress() == null
-                    || IpPrefix.parseAddress(spec.getAddress()).isEmpty()) {
-                continue; // the workload translation reports what it cannot add
-            }
-            Map<String, String> labels = spec.getLabels() == null ? Map.of() : spec.getLabels();
-            if (!LabelSelector.selects(selector, labels)) {
-                continue;
-            }
-            Map<String, Integer> ports = new HashMap<>();
-            if (spec.getPorts() != null) {
-                spec.getPorts().forEach((name, number) -> ports.put(name, number.intValue()));
-            }
-            out.add(outside(
-                    entry.getMetadata().getName(),
-                    namespace,
-                    spec.getAddress(),
-                    labels,
-                    spec.getServiceAccount(),
-                    ports));
-        }
-        return out;
+                .toList();
     }
 
     private List<Backend> entryBackends(MeshService service, ServiceEntry entry) {
@@ -341,17 +314,45 @@ final class MeshServices {
                 Optional.empty(), name, namespace, address, labels, false, true, identity, Map.copyOf(ports));
     }
 
-    private List<Backend> podsIn(String namespace) {
-        if (podsByNamespace == null) {
-            podsByNamespace = new HashMap<>();
+    /** The pods and IP-addressed WorkloadEntries of a namespace, indexed once for all services. */
+    private List<Backend> workloadsIn(String namespace) {
+        if (workloadsByNamespace == null) {
+            workloadsByNamespace = new HashMap<>();
             for (Pod pod : snapshot.pods()) {
                 backend(pod, snapshot)
-                        .ifPresent(b -> podsByNamespace
-                                .computeIfAbsent(pod.getMetadata().getNamespace(), n -> new ArrayList<>())
+                        .ifPresent(b -> workloadsByNamespace
+                                .computeIfAbsent(b.namespace(), n -> new ArrayList<>())
+                                .add(b));
+            }
+            for (WorkloadEntry entry : snapshot.all(ResourceKind.WORKLOAD_ENTRY, WorkloadEntry.class)) {
+                workloadEntry(entry)
+                        .ifPresent(b -> workloadsByNamespace
+                                .computeIfAbsent(b.namespace(), n -> new ArrayList<>())
                                 .add(b));
             }
         }
-        return podsByNamespace.getOrDefault(namespace, List.of());
+        return workloadsByNamespace.getOrDefault(namespace, List.of());
+    }
+
+    /** A WorkloadEntry with an IP address; the workload translation reports the others. */
+    private Optional<Backend> workloadEntry(WorkloadEntry entry) {
+        var spec = entry.getSpec();
+        if (spec == null
+                || spec.getAddress() == null
+                || IpPrefix.parseAddress(spec.getAddress()).isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, Integer> ports = new HashMap<>();
+        if (spec.getPorts() != null) {
+            spec.getPorts().forEach((name, number) -> ports.put(name, number.intValue()));
+        }
+        return Optional.of(outside(
+                entry.getMetadata().getName(),
+                entry.getMetadata().getNamespace(),
+                spec.getAddress(),
+                spec.getLabels() == null ? Map.of() : spec.getLabels(),
+                spec.getServiceAccount(),
+                ports));
     }
 
     /**

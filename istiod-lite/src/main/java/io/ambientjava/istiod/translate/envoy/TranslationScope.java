@@ -4,6 +4,7 @@ import io.ambientjava.istiod.config.ConfigSnapshot;
 import io.ambientjava.istiod.config.ResourceKey;
 import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.translate.MeshSettings;
+import io.ambientjava.istiod.translate.ServiceEntryAddresses;
 import io.ambientjava.istiod.translate.TranslationWarning;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.LinkedHashSet;
@@ -20,10 +21,10 @@ final class TranslationScope {
     final VirtualServices virtualServices;
     private final Set<TranslationWarning> warnings = new LinkedHashSet<>();
 
-    TranslationScope(ConfigSnapshot snapshot, MeshSettings settings) {
+    TranslationScope(ConfigSnapshot snapshot, MeshSettings settings, ServiceEntryAddresses entryAddresses) {
         this.snapshot = snapshot;
         this.settings = settings;
-        this.services = new MeshServices(snapshot, settings);
+        this.services = new MeshServices(snapshot, settings, entryAddresses);
         this.destinationRules = new DestinationRules(snapshot, services, settings, this::warn);
         this.virtualServices = new VirtualServices(snapshot, services, this::warn);
     }
