@@ -4,6 +4,7 @@ import io.ambientjava.hbone.HboneFrameCodecBuilder;
 import io.ambientjava.hbone.HboneSettings;
 import io.ambientjava.hbone.KeepAlive;
 import io.ambientjava.hbone.NettyTransport;
+import io.ambientjava.hbone.WriteBatching;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -112,6 +113,7 @@ final class ConnectionFactory {
 
     void installHttp2(ChannelPipeline pipeline, PooledConnection connection) {
         pipeline.channel().config().setWriteBufferWaterMark(http2.connectionWriteBuffer());
+        WriteBatching.install(pipeline);
         pipeline.addLast(
                 "h2",
                 HboneFrameCodecBuilder.forClient()

@@ -2,6 +2,7 @@ package io.ambientjava.hbone.server;
 
 import io.ambientjava.hbone.HboneFrameCodecBuilder;
 import io.ambientjava.hbone.KeepAlive;
+import io.ambientjava.hbone.WriteBatching;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -55,6 +56,7 @@ public final class HboneServerInitializer extends ChannelInitializer<Channel> {
                 .initialSettings(config.http2().serverSettings())
                 .validateHeaders(true)
                 .build();
+        WriteBatching.install(pipeline);
         pipeline.addLast("h2", codec);
         pipeline.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
