@@ -1,5 +1,6 @@
 package io.ambientjava.istiod;
 
+import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.istiod.ca.CallerAuthenticator;
@@ -16,6 +17,7 @@ import io.ambientjava.istiod.deploy.ReconcileLoop;
 import io.ambientjava.istiod.deploy.RootCertificatePublisher;
 import io.ambientjava.istiod.deploy.WaypointDeployments;
 import io.ambientjava.istiod.deploy.WaypointTemplate;
+import io.ambientjava.istiod.deploy.WebhookCaBundlePatcher;
 import io.ambientjava.istiod.server.IstiodServer;
 import io.ambientjava.istiod.server.MonitoringServer;
 import io.ambientjava.istiod.translate.MeshSettings;
@@ -80,8 +82,11 @@ public final class IstiodLite implements Callable<Integer> {
     @Option(
             names = "--webhook-port",
             defaultValue = "15017",
-            description = "Validating admission webhook (HTTPS, on --tls-address; 0: any free port, -1: off); needs"
-                    + " --webhook-cert and --webhook-key. Default: ${DEFAULT-VALUE}.")
+            description = "Validating admission webhook (HTTPS, on --tls-address; 0: any free port, -1: off). Its"
+                    + " certificate: --webhook-cert and --webhook-key; else, on the Kubernetes source, one the mesh CA"
+                    + " issues for istiod.<$POD_NAMESPACE, else istio-system>.svc, whose root istiod-lite writes into"
+                    + " the caBundle of ValidatingWebhookConfiguration istio-validator-<namespace>. Default:"
+                    + " ${DEFAULT-VALUE}.")
     int webhookPort;
 
     @Option(names = "--webhook-cert", description = "PEM certificate chain (leaf first) of the webhook.")
@@ -217,6 +222,9 @@ public final class IstiodLite implements Callable<Integer> {
                     + " istiod.<$POD_NAMESPACE, else istio-system>.svc:15012.")
     String waypointXdsAddress;
 
+    /** Asked for; the CA shortens it to its maximum, and the webhook renews at half the lifetime it got. */
+    private static final Duration WEBHOOK_CERTIFICATE_TTL = Duration.ofDays(365);
+
     private ConfigSource source;
     private KubernetesClient controllerClient;
     private WaypointDeployments waypointDeployments;
@@ -224,6 +232,7 @@ public final class IstiodLite implements Callable<Integer> {
     private IstiodServer server;
     private MonitoringServer monitoring;
     private WebhookServer webhook;
+    private WebhookCaBundlePatcher webhookCaBundlePatcher;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new IstiodLite()).execute(args));
@@ -302,11 +311,7 @@ public final class IstiodLite implements Callable<Integer> {
             monitoring = new MonitoringServer(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitoringPort), registry, source, server);
         }
-        if (webhookPort >= 0 && webhookCert != null && webhookKey != null) {
-            webhook = WebhookServer.start(new InetSocketAddress(tlsAddress, webhookPort), webhookCert, webhookKey);
-        } else if (webhookPort >= 0) {
-            log.info("validating webhook off: it needs --webhook-cert and --webhook-key");
-        }
+        startWebhook(ca);
         log.info(
                 "istiod-lite ready: config {}, xDS/CA plaintext 127.0.0.1:{}{}{}, trust domain {}",
                 origin.configDir != null ? origin.configDir : ((KubernetesSource) source).masterUrl(),
@@ -315,6 +320,40 @@ public final class IstiodLite implements Callable<Integer> {
                 monitoring == null ? "" : ", monitoring 127.0.0.1:" + monitoring.port(),
                 trustDomain);
         return server;
+    }
+
+    /**
+     * The validating webhook: with the certificate of --webhook-cert/--webhook-key when given; else, on the Kubernetes
+     * source, with one the mesh CA issues for {@code istiod.<namespace>.svc} (the Service the API server calls), whose
+     * root this istiod-lite then writes into the ValidatingWebhookConfiguration's caBundle, as istiod does.
+     */
+    private void startWebhook(MeshCertificateAuthority ca) throws IOException {
+        if (webhookPort < 0) {
+            return;
+        }
+        InetSocketAddress address = new InetSocketAddress(tlsAddress, webhookPort);
+        if (webhookCert != null && webhookKey != null) {
+            webhook = WebhookServer.start(address, webhookCert, webhookKey);
+            return;
+        }
+        if (kubernetesConfig == null) {
+            log.info("validating webhook off: with --config-dir it needs --webhook-cert and --webhook-key");
+            return;
+        }
+        String namespace = podNamespace("istio-system");
+        SpiffeId identity = new SpiffeId(ca.trustDomain(), namespace, "istiod");
+        List<String> hostNames = List.of("istiod." + namespace + ".svc");
+        webhook = WebhookServer.start(address, () -> ca.issue(identity, hostNames, WEBHOOK_CERTIFICATE_TTL));
+        String rootPem = Pem.writeCertificates(ca.trustBundle().roots());
+        webhookCaBundlePatcher = WebhookCaBundlePatcher.start(
+                controllerClient(), source, namespace, () -> rootPem, ReconcileLoop.Options.defaults());
+    }
+
+    /** istiod-lite's namespace: $POD_NAMESPACE (the downward API), else {@code fallback}. */
+    private static String podNamespace(String fallback) {
+        return Optional.ofNullable(System.getenv("POD_NAMESPACE"))
+                .filter(ns -> !ns.isBlank())
+                .orElse(fallback);
     }
 
     /** The waypoint deployment controller: on the Kubernetes source unless --deploy-waypoints=false. */
@@ -331,11 +370,7 @@ public final class IstiodLite implements Callable<Integer> {
         }
         String istiodAddress = waypointXdsAddress != null
                 ? waypointXdsAddress
-                : "istiod."
-                        + Optional.ofNullable(System.getenv("POD_NAMESPACE"))
-                                .filter(ns -> !ns.isBlank())
-                                .orElse("istio-system")
-                        + ".svc:15012";
+                : "istiod." + podNamespace("istio-system") + ".svc:15012";
         waypointDeployments = WaypointDeployments.start(
                 controllerClient(),
                 source,
@@ -399,9 +434,7 @@ public final class IstiodLite implements Callable<Integer> {
     private MeshCertificateAuthority certificateAuthority() throws IOException {
         boolean pluggedIn = caDir != null && Files.exists(caDir.resolve("ca-cert.pem"));
         if (!pluggedIn && origin.configDir == null) {
-            String namespace = Optional.ofNullable(System.getenv("POD_NAMESPACE"))
-                    .filter(ns -> !ns.isBlank())
-                    .orElse(rootNamespace);
+            String namespace = podNamespace(rootNamespace);
             try (KubernetesClient client = new KubernetesClientBuilder()
                     .withConfig(kubernetesConnection())
                     .build()) {
@@ -444,12 +477,20 @@ public final class IstiodLite implements Callable<Integer> {
         return java.util.Optional.ofNullable(rootCertificatePublisher);
     }
 
+    /** The webhook caBundle patcher, when running. */
+    java.util.Optional<WebhookCaBundlePatcher> webhookCaBundlePatcher() {
+        return java.util.Optional.ofNullable(webhookCaBundlePatcher);
+    }
+
     /** The validating webhook, when running. */
     java.util.Optional<WebhookServer> webhook() {
         return java.util.Optional.ofNullable(webhook);
     }
 
     void close() {
+        if (webhookCaBundlePatcher != null) {
+            webhookCaBundlePatcher.close();
+        }
         if (rootCertificatePublisher != null) {
             rootCertificatePublisher.close();
         }

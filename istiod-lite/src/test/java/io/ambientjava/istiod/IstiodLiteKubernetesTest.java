@@ -397,6 +397,83 @@ class IstiodLiteKubernetesTest {
         }
     }
 
+    @Test
+    @io.ambientjava.testing.RequiresCommand({"curl"})
+    void onTheKubernetesSourceTheWebhookHasACertificateFromTheMeshCaAndTheInstalledCaBundle() throws Exception {
+        try (MockApiServer api = new MockApiServer();
+                KubernetesClient admin = api.newClient()) {
+            // the ValidatingWebhookConfiguration exactly as the install applies it: no caBundle
+            admin.resource(Files.readString(Path.of("..", "deploy", "daemonset", "base", "istiod", "webhook.yaml")))
+                    .create();
+            Path kubeconfig = Files.writeString(temp.resolve("kubeconfig"), api.kubeconfig());
+            IstiodLite main = new IstiodLite();
+            new CommandLine(main)
+                    .parseArgs(
+                            "--kubeconfig", kubeconfig.toString(),
+                            "--xds-port", "0",
+                            "--tls-port", "-1",
+                            "--tls-address", "127.0.0.1",
+                            "--monitoring-port", "-1",
+                            "--webhook-port", "0",
+                            "--debounce-ms", "20");
+            main.start();
+            try {
+                String root = caSecretRoot(admin);
+                String bundle = java.util.Base64.getEncoder()
+                        .encodeToString(root.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                await().atMost(Duration.ofSeconds(15))
+                        .until(() -> bundle.equals(admin.admissionRegistration()
+                                .v1()
+                                .validatingWebhookConfigurations()
+                                .withName("istio-validator-istio-system")
+                                .get()
+                                .getWebhooks()
+                                .getFirst()
+                                .getClientConfig()
+                                .getCaBundle()));
+                assertThat(main.webhookCaBundlePatcher()).isPresent();
+
+                // what the API server does: trust the caBundle only, call the Service by name
+                Path caBundle = Files.writeString(temp.resolve("ca-bundle.pem"), root);
+                Path review = Files.writeString(temp.resolve("review.json"), """
+                        {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                         "request": {"uid": "7f0c2a9e-0000-4000-8000-000000000002", "operation": "CREATE",
+                           "kind": {"group": "networking.istio.io", "version": "v1", "kind": "VirtualService"},
+                           "namespace": "shop", "name": "reviews",
+                           "object": {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+                             "metadata": {"name": "reviews", "namespace": "shop"},
+                             "spec": {"hosts": ["reviews"], "htpp": [{"route": [{"destination": {"host": "reviews"}}]}]}}}}
+                        """);
+                int port = main.webhook().orElseThrow().port();
+                Process curl = new ProcessBuilder(
+                                "curl",
+                                "-sS",
+                                "--max-time",
+                                "10",
+                                "--cacert",
+                                caBundle.toString(),
+                                "--resolve",
+                                "istiod.istio-system.svc:" + port + ":127.0.0.1",
+                                "-H",
+                                "Content-Type: application/json",
+                                "--data-binary",
+                                "@" + review,
+                                "https://istiod.istio-system.svc:" + port + "/validate")
+                        .redirectErrorStream(true)
+                        .start();
+                String output = new String(curl.getInputStream().readAllBytes());
+                assertThat(curl.waitFor(15, java.util.concurrent.TimeUnit.SECONDS))
+                        .isTrue();
+                assertThat(curl.exitValue()).as(output).isZero();
+                AdmissionReview answer = new ObjectMapper().readValue(output, AdmissionReview.class);
+                assertThat(answer.getResponse().getAllowed()).isFalse();
+                assertThat(answer.getResponse().getStatus().getMessage()).contains("unknown field 'htpp'");
+            } finally {
+                main.close();
+            }
+        }
+    }
+
     private static String caSecretRoot(KubernetesClient admin) {
         var secret = admin.secrets()
                 .inNamespace("istio-system")

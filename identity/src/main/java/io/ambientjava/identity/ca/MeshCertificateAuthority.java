@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -54,6 +55,10 @@ public final class MeshCertificateAuthority {
 
     /** Lifetime of a root made by {@link #createSelfSigned}. */
     public static final Duration SELF_SIGNED_ROOT_LIFETIME = Duration.ofDays(3650);
+
+    private static final Pattern DNS_NAME = Pattern.compile(
+            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*",
+            Pattern.CASE_INSENSITIVE);
 
     private static final String CA_CERT = "ca-cert.pem";
     private static final String CA_KEY = "ca-key.pem";
@@ -219,6 +224,10 @@ public final class MeshCertificateAuthority {
      *     negative
      */
     public List<X509Certificate> sign(String csrPem, SpiffeId requested, Duration ttl) {
+        return sign(csrPem, requested, List.of(), ttl);
+    }
+
+    private List<X509Certificate> sign(String csrPem, SpiffeId requested, List<String> dnsNames, Duration ttl) {
         Objects.requireNonNull(requested, "requested");
         if (!requested.trustDomain().equals(trustDomain)) {
             throw new IllegalArgumentException(
@@ -226,7 +235,7 @@ public final class MeshCertificateAuthority {
         }
         Duration lifetime = effectiveTtl(ttl);
         PublicKey publicKey = CsrVerifier.verify(csrPem, requested);
-        X509Certificate leaf = issueLeaf(publicKey, requested, lifetime);
+        X509Certificate leaf = issueLeaf(publicKey, requested, dnsNames, lifetime);
         List<X509Certificate> chain = new ArrayList<>(material.chain().size() + 1);
         chain.add(leaf);
         chain.addAll(material.chain());
@@ -239,8 +248,25 @@ public final class MeshCertificateAuthority {
     }
 
     public WorkloadCertificate issue(SpiffeId id, Duration ttl) {
+        return issue(id, List.of(), ttl);
+    }
+
+    /**
+     * A new P-256 key and a certificate for {@code id} that also names {@code dnsNames}: for a server that clients
+     * reach by a host name and verify by it, as the API server does a webhook ({@code istiod.istio-system.svc}).
+     * Only istiod-lite itself issues these; the CA API never signs a CSR asking for DNS names.
+     *
+     * @throws IllegalArgumentException when a name is not a DNS name (letters, digits, hyphens and dots; no
+     *     wildcard)
+     */
+    public WorkloadCertificate issue(SpiffeId id, List<String> dnsNames, Duration ttl) {
+        for (String name : dnsNames) {
+            if (!DNS_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("not a DNS name for a certificate: '" + name + "'");
+            }
+        }
         GeneratedCsr csr = CsrGenerator.generate(id);
-        return new WorkloadCertificate(id, csr.privateKey(), sign(csr.csrPem(), id, ttl));
+        return new WorkloadCertificate(id, csr.privateKey(), sign(csr.csrPem(), id, List.copyOf(dnsNames), ttl));
     }
 
     /**
@@ -267,7 +293,7 @@ public final class MeshCertificateAuthority {
         return ttl.compareTo(options.maxTtl()) > 0 ? options.maxTtl() : ttl;
     }
 
-    private X509Certificate issueLeaf(PublicKey publicKey, SpiffeId identity, Duration ttl) {
+    private X509Certificate issueLeaf(PublicKey publicKey, SpiffeId identity, List<String> dnsNames, Duration ttl) {
         X509Certificate issuer = material.signingCertificate();
         Instant now = options.clock().instant();
         Instant notAfter = now.plus(ttl);
@@ -296,10 +322,7 @@ public final class MeshCertificateAuthority {
                 KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
             }));
             // The subject is empty, so RFC 5280 requires the SAN to be critical.
-            builder.addExtension(
-                    Extension.subjectAlternativeName,
-                    true,
-                    new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, identity.toString())));
+            builder.addExtension(Extension.subjectAlternativeName, true, subjectAlternativeNames(identity, dnsNames));
             builder.addExtension(
                     Extension.authorityKeyIdentifier, false, extensionUtils.createAuthorityKeyIdentifier(issuer));
             builder.addExtension(
@@ -308,6 +331,15 @@ public final class MeshCertificateAuthority {
             throw new IllegalStateException("cannot build certificate for " + identity, e);
         }
         return CertificateSigning.sign(builder, material.signingKey());
+    }
+
+    private static GeneralNames subjectAlternativeNames(SpiffeId identity, List<String> dnsNames) {
+        GeneralName[] names = new GeneralName[1 + dnsNames.size()];
+        names[0] = new GeneralName(GeneralName.uniformResourceIdentifier, identity.toString());
+        for (int i = 0; i < dnsNames.size(); i++) {
+            names[i + 1] = new GeneralName(GeneralName.dNSName, dnsNames.get(i));
+        }
+        return new GeneralNames(names);
     }
 
     private static BigInteger serial() {

@@ -240,6 +240,32 @@ class MeshCertificateAuthorityTest {
                 .hasMessageContaining("cluster.local");
     }
 
+    @Test
+    void aServingCertificateAlsoNamesItsHostNames() throws Exception {
+        SpiffeId istiod = SpiffeId.parse("spiffe://cluster.local/ns/istio-system/sa/istiod");
+        WorkloadCertificate cert = ca.issue(
+                istiod,
+                List.of("istiod.istio-system.svc", "istiod.istio-system.svc.cluster.local"),
+                Duration.ofDays(1));
+
+        assertThat(cert.leaf().getSubjectAlternativeNames())
+                .containsExactly(
+                        List.of(GeneralName.uniformResourceIdentifier, istiod.toString()),
+                        List.of(GeneralName.dNSName, "istiod.istio-system.svc"),
+                        List.of(GeneralName.dNSName, "istiod.istio-system.svc.cluster.local"));
+        assertChainValid(cert.chain(), ca.trustBundle());
+    }
+
+    @Test
+    void aHostNameThatIsNotADnsNameIsRefusedByName() {
+        SpiffeId istiod = SpiffeId.parse("spiffe://cluster.local/ns/istio-system/sa/istiod");
+        for (String bad : List.of("*.istio-system.svc", "istiod..svc", "-istiod.svc", "istiod.svc/validate", "")) {
+            assertThatThrownBy(() -> ca.issue(istiod, List.of(bad), Duration.ofDays(1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("not a DNS name for a certificate: '" + bad + "'");
+        }
+    }
+
     static List<String> uris(X509Certificate certificate) {
         try {
             return certificate.getSubjectAlternativeNames().stream()

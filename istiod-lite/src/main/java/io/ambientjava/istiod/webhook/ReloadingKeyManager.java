@@ -2,20 +2,13 @@ package io.ambientjava.istiod.webhook;
 
 import io.ambientjava.identity.pem.Pem;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,10 +18,9 @@ import org.slf4j.LoggerFactory;
  * checked at most once per interval during handshakes. A pair that cannot be read or does not match is logged and
  * the previous one kept until the files change again.
  */
-final class ReloadingKeyManager extends X509ExtendedKeyManager {
+final class ReloadingKeyManager extends SwappableKeyManager {
 
     private static final Logger log = LoggerFactory.getLogger(ReloadingKeyManager.class);
-    private static final String ALIAS = "webhook";
 
     private record Loaded(String fingerprint, X509ExtendedKeyManager keys) {}
 
@@ -47,7 +39,8 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
         this.lastCheckNanos = System.nanoTime();
     }
 
-    private X509ExtendedKeyManager current() {
+    @Override
+    protected X509ExtendedKeyManager current() {
         long now = System.nanoTime();
         if (now - lastCheckNanos >= checkIntervalNanos) {
             synchronized (this) {
@@ -95,62 +88,11 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
     private Loaded load(String fingerprint) {
         List<X509Certificate> chain = Pem.readCertificates(certificateChain);
         PrivateKey key = Pem.readPrivateKey(privateKey);
-        WebhookServer.checkPair(chain.getFirst(), key);
-        try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            char[] password = new char[0];
-            store.setKeyEntry(ALIAS, key, password, chain.toArray(X509Certificate[]::new));
-            KeyManagerFactory factory = KeyManagerFactory.getInstance("SunX509");
-            factory.init(store, password);
-            for (KeyManager manager : factory.getKeyManagers()) {
-                if (manager instanceof X509ExtendedKeyManager keys) {
-                    return new Loaded(fingerprint, keys);
-                }
-            }
-            throw new IllegalStateException("no X.509 key manager");
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("cannot use the webhook's certificate and key: " + e, e);
-        }
+        return new Loaded(fingerprint, of(chain, key));
     }
 
     @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return current().chooseEngineServerAlias(keyType, issuers, engine);
-    }
-
-    @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-        return current().chooseServerAlias(keyType, issuers, socket);
-    }
-
-    @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-        return loaded.keys().getServerAliases(keyType, issuers);
-    }
-
-    @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-        return loaded.keys().getCertificateChain(alias);
-    }
-
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-        return loaded.keys().getPrivateKey(alias);
-    }
-
-    @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-        return null; // a server only
-    }
-
-    @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-        return null;
-    }
-
-    @Override
-    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-        return null;
+    protected X509ExtendedKeyManager last() {
+        return loaded.keys();
     }
 }

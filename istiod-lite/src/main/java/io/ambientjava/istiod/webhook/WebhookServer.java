@@ -3,6 +3,7 @@ package io.ambientjava.istiod.webhook;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.ambientjava.identity.WorkloadCertificate;
 import io.ambientjava.identity.keys.KeyPairCheck;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,10 +14,12 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -57,8 +60,21 @@ public final class WebhookServer implements AutoCloseable {
     static WebhookServer start(
             InetSocketAddress address, Path certificateChain, Path privateKey, Duration certificateCheck)
             throws IOException {
+        return start(address, new ReloadingKeyManager(certificateChain, privateKey, certificateCheck));
+    }
+
+    /**
+     * Starts serving on {@code address} with certificates from {@code issuer} (istiod-lite's CA, for the host name
+     * the API server calls), issued again when half their lifetime has passed.
+     */
+    public static WebhookServer start(InetSocketAddress address, Supplier<WorkloadCertificate> issuer)
+            throws IOException {
+        return start(address, new IssuedKeyManager(issuer, Clock.systemUTC()));
+    }
+
+    private static WebhookServer start(InetSocketAddress address, SwappableKeyManager keys) throws IOException {
         Objects.requireNonNull(address, "address");
-        SSLContext tls = tlsContext(new ReloadingKeyManager(certificateChain, privateKey, certificateCheck));
+        SSLContext tls = tlsContext(keys);
         HttpsServer server = HttpsServer.create(address, 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -70,7 +86,7 @@ public final class WebhookServer implements AutoCloseable {
         return webhook;
     }
 
-    private static SSLContext tlsContext(ReloadingKeyManager keys) {
+    private static SSLContext tlsContext(SwappableKeyManager keys) {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(new KeyManager[] {keys}, null, null);
