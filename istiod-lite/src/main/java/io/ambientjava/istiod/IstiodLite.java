@@ -13,6 +13,7 @@ import io.ambientjava.istiod.config.IpPrefix;
 import io.ambientjava.istiod.config.kubernetes.KubernetesConnection;
 import io.ambientjava.istiod.config.kubernetes.KubernetesSource;
 import io.ambientjava.istiod.config.local.LocalFolderSource;
+import io.ambientjava.istiod.deploy.ControllerElection;
 import io.ambientjava.istiod.deploy.ReconcileLoop;
 import io.ambientjava.istiod.deploy.RootCertificatePublisher;
 import io.ambientjava.istiod.deploy.WaypointDeployments;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -222,17 +224,29 @@ public final class IstiodLite implements Callable<Integer> {
                     + " istiod.<$POD_NAMESPACE, else istio-system>.svc:15012.")
     String waypointXdsAddress;
 
+    /*
+     * The Leases of the controllers' elections, with the names istiod gives the same elections (istiod keeps the first
+     * two in ConfigMaps; the gateway deployment one is a per-revision Lease, as here).
+     */
+    static final String NAMESPACE_LEASE = "istio-namespace-controller-election";
+    static final String VALIDATION_LEASE = "istio-validation-controller-election";
+    static final String GATEWAY_DEPLOYMENT_LEASE = "istio-gateway-deployment-default";
+
+    /** How long the start waits to learn whether this replica leads a controller. */
+    private static final Duration FIRST_ELECTION_WAIT = Duration.ofSeconds(5);
+
     /** Asked for; the CA shortens it to its maximum, and the webhook renews at half the lifetime it got. */
     private static final Duration WEBHOOK_CERTIFICATE_TTL = Duration.ofDays(365);
 
     private ConfigSource source;
     private KubernetesClient controllerClient;
-    private WaypointDeployments waypointDeployments;
-    private RootCertificatePublisher rootCertificatePublisher;
+    private ControllerElection<WaypointDeployments> waypointDeployments;
+    private ControllerElection<RootCertificatePublisher> rootCertificatePublisher;
     private IstiodServer server;
     private MonitoringServer monitoring;
     private WebhookServer webhook;
-    private WebhookCaBundlePatcher webhookCaBundlePatcher;
+    private ControllerElection<WebhookCaBundlePatcher> webhookCaBundlePatcher;
+    private String electionIdentity;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new IstiodLite()).execute(args));
@@ -345,8 +359,10 @@ public final class IstiodLite implements Callable<Integer> {
         List<String> hostNames = List.of("istiod." + namespace + ".svc");
         webhook = WebhookServer.start(address, () -> ca.issue(identity, hostNames, WEBHOOK_CERTIFICATE_TTL));
         String rootPem = Pem.writeCertificates(ca.trustBundle().roots());
-        webhookCaBundlePatcher = WebhookCaBundlePatcher.start(
-                controllerClient(), source, namespace, () -> rootPem, ReconcileLoop.Options.defaults());
+        webhookCaBundlePatcher = elected(
+                VALIDATION_LEASE,
+                () -> WebhookCaBundlePatcher.start(
+                        controllerClient(), source, namespace, () -> rootPem, ReconcileLoop.Options.defaults()));
     }
 
     /** istiod-lite's namespace: $POD_NAMESPACE (the downward API), else {@code fallback}. */
@@ -371,12 +387,12 @@ public final class IstiodLite implements Callable<Integer> {
         String istiodAddress = waypointXdsAddress != null
                 ? waypointXdsAddress
                 : "istiod." + podNamespace("istio-system") + ".svc:15012";
-        waypointDeployments = WaypointDeployments.start(
-                controllerClient(),
-                source,
-                new WaypointTemplate.Settings(
-                        waypointImage, istiodAddress, settings.trustDomain(), settings.domainSuffix()),
-                ReconcileLoop.Options.defaults());
+        var template = new WaypointTemplate.Settings(
+                waypointImage, istiodAddress, settings.trustDomain(), settings.domainSuffix());
+        waypointDeployments = elected(
+                GATEWAY_DEPLOYMENT_LEASE,
+                () -> WaypointDeployments.start(
+                        controllerClient(), source, template, ReconcileLoop.Options.defaults()));
     }
 
     /**
@@ -393,8 +409,39 @@ public final class IstiodLite implements Callable<Integer> {
             return;
         }
         String rootPem = Pem.writeCertificates(ca.trustBundle().roots());
-        rootCertificatePublisher = RootCertificatePublisher.start(
-                controllerClient(), source, () -> rootPem, ReconcileLoop.Options.defaults());
+        rootCertificatePublisher = elected(
+                NAMESPACE_LEASE,
+                () -> RootCertificatePublisher.start(
+                        controllerClient(), source, () -> rootPem, ReconcileLoop.Options.defaults()));
+    }
+
+    /**
+     * Runs a controller in the replica that holds {@code lease} (in istiod-lite's namespace); returns once this replica
+     * leads (the controller runs) or knows another does, or after {@link #FIRST_ELECTION_WAIT}.
+     */
+    private <T extends AutoCloseable> ControllerElection<T> elected(String lease, Supplier<T> controller) {
+        if (electionIdentity == null) {
+            String pod = Optional.ofNullable(System.getenv("POD_NAME"))
+                    .filter(name -> !name.isBlank())
+                    .orElseGet(IstiodLite::hostName);
+            electionIdentity = pod + "_" + Long.toHexString(new java.security.SecureRandom().nextLong());
+        }
+        return ControllerElection.start(
+                controllerClient(),
+                podNamespace("istio-system"),
+                lease,
+                electionIdentity,
+                ControllerElection.Timing.defaults(),
+                controller,
+                FIRST_ELECTION_WAIT);
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "istiod-lite";
+        }
     }
 
     /** The client the controllers write to the cluster with (the source has its own). */
@@ -469,17 +516,17 @@ public final class IstiodLite implements Callable<Integer> {
 
     /** The waypoint deployment controller, when running. */
     java.util.Optional<WaypointDeployments> waypointDeployments() {
-        return java.util.Optional.ofNullable(waypointDeployments);
+        return waypointDeployments == null ? Optional.empty() : waypointDeployments.controller();
     }
 
     /** The root certificate publisher, when running. */
     java.util.Optional<RootCertificatePublisher> rootCertificatePublisher() {
-        return java.util.Optional.ofNullable(rootCertificatePublisher);
+        return rootCertificatePublisher == null ? Optional.empty() : rootCertificatePublisher.controller();
     }
 
     /** The webhook caBundle patcher, when running. */
     java.util.Optional<WebhookCaBundlePatcher> webhookCaBundlePatcher() {
-        return java.util.Optional.ofNullable(webhookCaBundlePatcher);
+        return webhookCaBundlePatcher == null ? Optional.empty() : webhookCaBundlePatcher.controller();
     }
 
     /** The validating webhook, when running. */

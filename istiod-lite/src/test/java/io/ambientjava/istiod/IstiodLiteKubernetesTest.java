@@ -384,6 +384,9 @@ class IstiodLiteKubernetesTest {
             IstiodLite restarted =
                     startOn(api, "--ca-dir", temp.resolve("cacerts-2").toString());
             try {
+                // the first one gave its Lease up (held 1 s more): the restart leads at its next look, within 5 s
+                await().atMost(Duration.ofSeconds(15))
+                        .until(() -> restarted.rootCertificatePublisher().isPresent());
                 assertThat(restarted.rootCertificatePublisher().orElseThrow().reconcileNow(Duration.ofSeconds(10)))
                         .isTrue();
                 assertThat(rootCertificate(admin, "shop").getData())
