@@ -7,16 +7,14 @@ import io.ambientjava.identity.WorkloadCertificate;
 import io.ambientjava.identity.ca.CaOptions;
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.identity.pem.Pem;
+import io.ambientjava.istiod.testsupport.MovableClock;
 import io.ambientjava.testing.RequiresCommand;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -89,7 +87,7 @@ class IssuedWebhookCertificateTest {
 
     @Test
     void theCertificateIsIssuedAgainOnceHalfItsLifetimeHasPassed() {
-        MovingClock clock = new MovingClock(Instant.parse("2030-01-01T00:00:00Z"));
+        MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:00:00Z"));
         MeshCertificateAuthority timed = ca.withOptions(CaOptions.defaults().withClock(clock));
         AtomicInteger issued = new AtomicInteger();
         IssuedKeyManager keys = new IssuedKeyManager(
@@ -115,7 +113,7 @@ class IssuedWebhookCertificateTest {
 
     @Test
     void aRenewalThatFailsKeepsTheCurrentCertificateAndIsTriedAgain() {
-        MovingClock clock = new MovingClock(Instant.parse("2030-01-01T00:00:00Z"));
+        MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:00:00Z"));
         MeshCertificateAuthority timed = ca.withOptions(CaOptions.defaults().withClock(clock));
         AtomicInteger calls = new AtomicInteger();
         Supplier<WorkloadCertificate> flaky = () -> {
@@ -134,32 +132,5 @@ class IssuedWebhookCertificateTest {
         keys.chooseEngineServerAlias("EC", null, null);
         assertThat(keys.certificate()).isNotSameAs(first);
         assertThat(calls).hasValue(3);
-    }
-
-    private static final class MovingClock extends Clock {
-        private volatile Instant now;
-
-        MovingClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }
