@@ -305,6 +305,7 @@ public final class IstiodLite implements Callable<Integer> {
                 .meterRegistry(registry)
                 .settings(settings)
                 .xdsPort(xdsPort)
+                .servingHostNames(List.of("istiod." + podNamespace("istio-system") + ".svc"))
                 .debounce(Duration.ofMillis(debounceMillis));
         if (meshConfig != null) {
             builder.meshTelemetry(io.ambientjava.istiod.translate.MeshTelemetry.read(meshConfig));

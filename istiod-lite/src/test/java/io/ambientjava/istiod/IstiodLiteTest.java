@@ -162,6 +162,52 @@ class IstiodLiteTest {
     }
 
     @Test
+    @io.ambientjava.testing.RequiresCommand({"openssl"})
+    void theTlsPortIsVerifiableByIstiodsServiceNameAsUpstreamZtunnelChecksIt() throws Exception {
+        Path config = Files.createDirectories(temp.resolve("config-dns"));
+        Path caDir = temp.resolve("ca-dns");
+        IstiodLite main = new IstiodLite();
+        new CommandLine(main)
+                .parseArgs(
+                        "--config-dir", config.toString(),
+                        "--xds-port", "0",
+                        "--tls-port", "0",
+                        "--tls-address", "127.0.0.1",
+                        "--monitoring-port", "-1",
+                        "--webhook-port", "-1",
+                        "--ca-dir", caDir.toString());
+        try {
+            IstiodServer server = main.start();
+            assertThat(server.servingCertificate().leaf().getSubjectAlternativeNames().stream()
+                            .map(san -> String.valueOf(san.get(1))))
+                    .containsExactly("spiffe://cluster.local/ns/istio-system/sa/istiod", "istiod.istio-system.svc");
+            Process openssl = new ProcessBuilder(
+                            "openssl",
+                            "s_client",
+                            "-connect",
+                            "127.0.0.1:" + server.tlsPort().orElseThrow(),
+                            "-servername",
+                            "istiod.istio-system.svc",
+                            "-verify_hostname",
+                            "istiod.istio-system.svc",
+                            "-CAfile",
+                            caDir.resolve("root-cert.pem").toString(),
+                            "-alpn",
+                            "h2",
+                            "-verify_return_error")
+                    .redirectErrorStream(true)
+                    .start();
+            openssl.getOutputStream().close();
+            String output = new String(openssl.getInputStream().readAllBytes());
+            assertThat(openssl.waitFor(15, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+            assertThat(output).as(output).contains("Verify return code: 0 (ok)");
+        } finally {
+            main.close();
+        }
+    }
+
+    @Test
     void missingRequiredOptionOrBadFolderIsReported() {
         StringWriter err = new StringWriter();
         assertThat(IstiodLite.run(new PrintWriter(err, true), "--xds-port", "0"))

@@ -29,6 +29,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -74,7 +75,9 @@ public final class IstiodServer implements AutoCloseable {
                 builder.registry);
         var certificateService = ServerInterceptors.intercept(certificates, new BearerTokens());
         this.servingCertificate = builder.ca.issue(
-                new SpiffeId(builder.ca.trustDomain(), "istio-system", "istiod"), Duration.ofDays(365));
+                new SpiffeId(builder.ca.trustDomain(), "istio-system", "istiod"),
+                builder.servingHostNames,
+                Duration.ofDays(365));
         Server started = null;
         try {
             started = NettyServerBuilder.forAddress(builder.xdsAddress)
@@ -190,6 +193,7 @@ public final class IstiodServer implements AutoCloseable {
         private InetSocketAddress tlsAddress;
         private Duration debounce = Duration.ofMillis(100);
         private MeterRegistry registry = new SimpleMeterRegistry();
+        private List<String> servingHostNames = List.of("istiod.istio-system.svc");
 
         private Builder(ConfigSource source, MeshCertificateAuthority ca) {
             this.source = Objects.requireNonNull(source, "source");
@@ -231,6 +235,15 @@ public final class IstiodServer implements AutoCloseable {
         /** Also serve over TLS at this address. */
         public Builder tlsAddress(InetSocketAddress address) {
             this.tlsAddress = address;
+            return this;
+        }
+
+        /**
+         * The DNS names the TLS port's certificate carries besides istiod's SPIFFE ID (default
+         * {@code istiod.istio-system.svc}): Istio's ztunnel and proxies reach istiod by that name and check it.
+         */
+        public Builder servingHostNames(List<String> names) {
+            this.servingHostNames = List.copyOf(names);
             return this;
         }
 

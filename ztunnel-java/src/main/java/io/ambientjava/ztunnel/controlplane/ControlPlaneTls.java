@@ -7,9 +7,9 @@ import java.util.Objects;
 /**
  * TLS to istiod: its certificate must chain to {@code roots} and name {@code serverIdentity} as its SPIFFE ID.
  *
- * <p>Upstream ztunnel verifies istiod by the DNS name {@code istiod.istio-system.svc}; istiod-lite's serving
- * certificate carries only its SPIFFE ID ({@code spiffe://<td>/ns/istio-system/sa/istiod}), so that is what is
- * checked here.
+ * <p>Upstream ztunnel verifies istiod by the DNS name {@code istiod.istio-system.svc}. istiod-lite's serving
+ * certificate carries that name and its SPIFFE ID ({@code spiffe://<td>/ns/istio-system/sa/istiod}); this ztunnel
+ * checks the SPIFFE ID, which does not depend on the address it was given for istiod.
  */
 public record ControlPlaneTls(TrustBundle roots, SpiffeId serverIdentity) {
 
