@@ -1,11 +1,10 @@
 package io.ambientjava.ztunnel.app;
 
-import io.ambientjava.identity.TrustBundle;
-import io.ambientjava.identity.pem.Pem;
 import io.ambientjava.ztunnel.admin.OperationsServers;
 import io.ambientjava.ztunnel.caclient.CaClientSettings;
 import io.ambientjava.ztunnel.config.LocalConfigSource;
 import io.ambientjava.ztunnel.controlplane.ControlPlaneTls;
+import io.ambientjava.ztunnel.controlplane.RootCertificateFile;
 import io.ambientjava.ztunnel.dns.DnsSettings;
 import io.ambientjava.ztunnel.dns.ResolvConf;
 import io.ambientjava.ztunnel.inpod.statemanager.ZdsPodSource;
@@ -110,8 +109,16 @@ public final class ZtunnelMain implements Callable<Integer> {
             paramLabel = "FILE",
             description =
                     "PEM roots of the mesh: talk to --xds-address and --ca-address over TLS (istiod's port 15012),"
-                            + " verifying istiod's SPIFFE ID spiffe://<trust-domain>/ns/istio-system/sa/istiod.")
+                            + " verifying istiod's SPIFFE ID spiffe://<trust-domain>/ns/istio-system/sa/istiod. Read"
+                            + " again when it changes; a file not there yet in a folder that is (the optional"
+                            + " istio-ca-root-cert volume) is waited for.")
     Path istiodRootCert;
+
+    /** How often the --istiod-root-cert file is looked at for a rotated root, and how often a wait is reported. */
+    private static final Duration ROOT_CERT_CHECK = Duration.ofSeconds(10);
+
+    private static final Duration ROOT_CERT_WAIT_REPORT = Duration.ofSeconds(30);
+    private RootCertificateFile istiodRoots;
 
     @Option(
             names = "--token-file",
@@ -415,17 +422,26 @@ public final class ZtunnelMain implements Callable<Integer> {
         return Optional.of(istiodTls().map(plain::withTls).orElse(plain));
     }
 
-    /** TLS to istiod when {@code --istiod-root-cert} is given: its roots, istiod's SPIFFE ID in our trust domain. */
+    /**
+     * TLS to istiod when {@code --istiod-root-cert} is given: the roots in that file, read again when it changes (a
+     * rotated root), and istiod's SPIFFE ID in our trust domain. A file not there yet in a folder that is (the
+     * optional {@code istio-ca-root-cert} volume before istiod published it) is waited for.
+     */
     private Optional<ControlPlaneTls> istiodTls() {
         if (istiodRootCert == null) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(
-                    ControlPlaneTls.istiod(new TrustBundle(Pem.readCertificates(istiodRootCert)), trustDomain));
-        } catch (RuntimeException e) {
-            throw usage("--istiod-root-cert " + istiodRootCert + ": " + e.getMessage());
+        if (istiodRoots == null) {
+            try {
+                istiodRoots = RootCertificateFile.open(istiodRootCert, ROOT_CERT_CHECK, ROOT_CERT_WAIT_REPORT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw usage("--istiod-root-cert " + istiodRootCert + ": interrupted while waiting for it");
+            } catch (RuntimeException e) {
+                throw usage("--istiod-root-cert " + istiodRootCert + ": " + e.getMessage());
+            }
         }
+        return Optional.of(ControlPlaneTls.istiod(istiodRoots, trustDomain));
     }
 
     private HostPort hostPort(String value, String option) {

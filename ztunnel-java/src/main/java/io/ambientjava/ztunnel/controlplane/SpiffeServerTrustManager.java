@@ -1,6 +1,7 @@
 package io.ambientjava.ztunnel.controlplane;
 
 import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.identity.TrustBundle;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
@@ -22,14 +23,28 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class SpiffeServerTrustManager extends X509ExtendedTrustManager {
 
+    /** The anchors of one trust bundle, kept while the roots do not change. */
+    private record Anchors(TrustBundle bundle, Set<TrustAnchor> anchors) {}
+
     private final ControlPlaneTls tls;
-    private final Set<TrustAnchor> anchors;
+    private volatile Anchors current;
 
     SpiffeServerTrustManager(ControlPlaneTls tls) {
         this.tls = tls;
-        this.anchors = tls.roots().roots().stream()
-                .map(root -> new TrustAnchor(root, null))
-                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    private Set<TrustAnchor> anchors() {
+        TrustBundle bundle = tls.roots().get();
+        Anchors known = current;
+        if (known == null || known.bundle() != bundle) {
+            known = new Anchors(
+                    bundle,
+                    bundle.roots().stream()
+                            .map(root -> new TrustAnchor(root, null))
+                            .collect(Collectors.toUnmodifiableSet()));
+            current = known;
+        }
+        return known.anchors();
     }
 
     @Override
@@ -37,6 +52,7 @@ final class SpiffeServerTrustManager extends X509ExtendedTrustManager {
         if (chain == null || chain.length == 0) {
             throw new CertificateException("the control plane presented no certificate");
         }
+        Set<TrustAnchor> anchors = anchors();
         try {
             PKIXParameters parameters = new PKIXParameters(anchors);
             parameters.setRevocationEnabled(false);
@@ -96,6 +112,6 @@ final class SpiffeServerTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        return tls.roots().roots().toArray(X509Certificate[]::new);
+        return tls.roots().get().roots().toArray(X509Certificate[]::new);
     }
 }

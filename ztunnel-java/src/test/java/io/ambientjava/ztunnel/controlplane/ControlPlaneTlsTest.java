@@ -93,6 +93,21 @@ class ControlPlaneTlsTest {
     }
 
     @Test
+    void aRootThatChangesIsTrustedByTheNextConnection() throws Exception {
+        var roots = new java.util.concurrent.atomic.AtomicReference<>(
+                MeshCertificateAuthority.createSelfSigned("cluster.local").trustBundle());
+        ControlPlaneTls rotating = ControlPlaneTls.istiod(roots::get, "cluster.local");
+        WorkloadStore store = new WorkloadStore();
+        try (XdsClient client = xds(rotating, token, store)) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> client.status().lastError().orElse("").contains("does not chain"));
+            roots.set(istiod.ca().trustBundle()); // the ConfigMap now holds istiod's root
+            client.initialSync().get(10, TimeUnit.SECONDS);
+            assertThat(store.snapshot().workloads()).hasSize(2);
+        }
+    }
+
+    @Test
     void aServerWithAnotherIdentityIsNotTalkedTo() throws Exception {
         ControlPlaneTls expectOther = new ControlPlaneTls(
                 istiod.ca().trustBundle(), new SpiffeId("cluster.local", "istio-system", "not-istiod"));
