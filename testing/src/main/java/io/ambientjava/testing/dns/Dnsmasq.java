@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -82,17 +83,43 @@ public final class Dnsmasq implements AutoCloseable {
         }
     }
 
-    /** Starts dnsmasq on a free port of 127.0.0.1 in this process's namespace. */
+    /**
+     * Starts dnsmasq on a free port of 127.0.0.1 in this process's namespace. The port is free for UDP and TCP when
+     * chosen, but another process can take it before dnsmasq binds it (a test running beside this one): then another
+     * port is tried, up to {@value #PORT_ATTEMPTS} times.
+     */
     public static Dnsmasq startOnLoopback(Zone zone) throws IOException, InterruptedException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        int port;
-        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
-            port = probe.getLocalPort();
+        for (int attempt = 1; ; attempt++) {
+            Dnsmasq dnsmasq = new Dnsmasq(
+                    zone,
+                    new InetSocketAddress(loopback, freeUdpAndTcpPort(loopback)),
+                    Files.createTempDirectory("dnsmasq-hosts-"));
+            try {
+                dnsmasq.launch(List.of());
+                return dnsmasq;
+            } catch (IllegalStateException e) {
+                if (attempt >= PORT_ATTEMPTS || !e.getMessage().contains("Address already in use")) {
+                    throw e;
+                }
+            }
         }
-        Dnsmasq dnsmasq =
-                new Dnsmasq(zone, new InetSocketAddress(loopback, port), Files.createTempDirectory("dnsmasq-hosts-"));
-        dnsmasq.launch(List.of());
-        return dnsmasq;
+    }
+
+    private static final int PORT_ATTEMPTS = 5;
+
+    /** A port of {@code address} that neither a UDP nor a TCP socket holds right now. */
+    private static int freeUdpAndTcpPort(InetAddress address) throws IOException {
+        for (int tries = 0; tries < 50; tries++) {
+            try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(address, 0));
+                    ServerSocket tcp = new ServerSocket()) {
+                tcp.bind(new InetSocketAddress(address, udp.getLocalPort()));
+                return udp.getLocalPort();
+            } catch (java.net.BindException taken) {
+                // that number is in use for TCP: draw another
+            }
+        }
+        throw new IOException("no port of " + address + " free for both UDP and TCP after 50 tries");
     }
 
     /**
