@@ -264,6 +264,44 @@ class InstallManifestsTest {
     }
 
     @Test
+    void istiodTakesAPluggedInCaFromTheCacertsSecretAndElectsItsControllersOnLeases() {
+        List<HasMetadata> objects = rendered("base");
+        var pod = only(objects, Deployment.class, "istiod")
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        var cacerts = pod.getVolumes().stream()
+                .filter(v -> v.getName().equals("cacerts"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(cacerts.getSecret().getSecretName()).isEqualTo("cacerts");
+        assertThat(cacerts.getSecret().getOptional()).isTrue();
+        assertThat(pod.getContainers().getFirst().getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getName()).isEqualTo("cacerts");
+            assertThat(m.getMountPath()).isEqualTo("/etc/cacerts");
+            assertThat(m.getReadOnly()).isTrue();
+        });
+
+        var role = only(objects, io.fabric8.kubernetes.api.model.rbac.Role.class, "istiod-lite");
+        assertThat(role.getMetadata().getNamespace()).isEqualTo("istio-system");
+        assertThat(role.getRules())
+                .filteredOn(r -> r.getResources().contains("leases"))
+                .allSatisfy(r -> assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io"))
+                .anySatisfy(r -> {
+                    assertThat(r.getVerbs()).containsExactly("create");
+                    assertThat(r.getResourceNames()).isNullOrEmpty();
+                })
+                .anySatisfy(r -> {
+                    assertThat(r.getVerbs()).containsExactly("get", "update");
+                    assertThat(r.getResourceNames())
+                            .containsExactlyInAnyOrder(
+                                    "istio-namespace-controller-election",
+                                    "istio-validation-controller-election",
+                                    "istio-gateway-deployment-default");
+                });
+    }
+
+    @Test
     void overlaysPatchWhatTheySay() {
         DaemonSet kindZtunnel = only(rendered("overlays/kind"), DaemonSet.class, "ztunnel");
         Container proxy =
