@@ -5,17 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.ambientjava.istiod.testsupport.MockApiServer;
+import io.ambientjava.istiod.testsupport.SharedMockApiServer;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Elections on a Lease against fabric8's mock API server in CRUD mode. */
 class ControllerElectionTest {
@@ -26,7 +25,13 @@ class ControllerElectionTest {
             new ControllerElection.Timing(Duration.ofMillis(1500), Duration.ofMillis(1000), Duration.ofMillis(200));
     private static final Duration WAIT = Duration.ofSeconds(15);
 
-    private static MockApiServer api;
+    @RegisterExtension
+    static final SharedMockApiServer API = new SharedMockApiServer();
+
+    private static MockApiServer api() {
+        return API.server();
+    }
+
     private final List<KubernetesClient> clients = new ArrayList<>();
     private final List<ControllerElection<Controller>> elections = new ArrayList<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
@@ -46,27 +51,14 @@ class ControllerElectionTest {
         }
     }
 
-    @BeforeAll
-    static void startServer() {
-        api = new MockApiServer();
-        Awaitility.setDefaultPollInterval(Duration.ofMillis(20));
-    }
-
-    @AfterAll
-    static void stopServer() {
-        Awaitility.reset();
-        api.close();
-    }
-
     @AfterEach
     void stop() {
         elections.forEach(ControllerElection::close);
         clients.forEach(KubernetesClient::close);
-        api.reset();
     }
 
     private ControllerElection<Controller> replica(String name) {
-        KubernetesClient client = api.newClient();
+        KubernetesClient client = api().newClient();
         clients.add(client);
         ControllerElection<Controller> election = ControllerElection.start(
                 client, NAMESPACE, LEASE, name, QUICK, () -> new Controller(name), Duration.ofSeconds(5));
@@ -75,7 +67,7 @@ class ControllerElectionTest {
     }
 
     private KubernetesClient admin() {
-        KubernetesClient admin = api.newClient();
+        KubernetesClient admin = api().newClient();
         clients.add(admin);
         return admin;
     }

@@ -8,22 +8,19 @@ import io.ambientjava.istiod.config.kubernetes.KubernetesSource;
 import io.ambientjava.istiod.config.kubernetes.WatchedKind;
 import io.ambientjava.istiod.testsupport.MockApiServer;
 import io.ambientjava.istiod.testsupport.MovableClock;
+import io.ambientjava.istiod.testsupport.SharedMockApiServer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The root certificate publisher against fabric8's mock API server in CRUD mode, fed by the Kubernetes source
@@ -41,7 +38,13 @@ class RootCertificatePublisherTest {
             .withKinds(
                     List.of(WatchedKind.newest(ResourceKind.NAMESPACE), WatchedKind.newest(ResourceKind.CONFIG_MAP)));
 
-    private static MockApiServer api;
+    @RegisterExtension
+    static final SharedMockApiServer API = new SharedMockApiServer();
+
+    private static MockApiServer api() {
+        return API.server();
+    }
+
     private KubernetesClient client;
     private KubernetesClient admin;
     private KubernetesSource source;
@@ -49,27 +52,11 @@ class RootCertificatePublisherTest {
     private final AtomicReference<String> root = new AtomicReference<>(ROOT_A);
     private final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:00:00Z"));
 
-    @BeforeAll
-    static void startServer() {
-        api = new MockApiServer();
-        Awaitility.setDefaultPollInterval(Duration.ofMillis(20));
-    }
-
-    @AfterAll
-    static void stopServer() {
-        Awaitility.reset();
-        api.close();
-    }
-
     @BeforeEach
     void clients() {
         // No client-side retries: a failure the mock is told to answer reaches the publisher.
-        client = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(api.config())
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .build();
-        admin = api.newClient();
+        client = API.newClientWithoutRetries();
+        admin = api().newClient();
     }
 
     @AfterEach
@@ -82,11 +69,10 @@ class RootCertificatePublisherTest {
         }
         client.close();
         admin.close();
-        api.reset();
     }
 
     private void startPublisher() {
-        source = KubernetesSource.connect(api.config(), SOURCE_OPTIONS);
+        source = KubernetesSource.connect(api().config(), SOURCE_OPTIONS);
         publisher = RootCertificatePublisher.start(
                 client,
                 source,
@@ -133,7 +119,7 @@ class RootCertificatePublisherTest {
                 "kube-public",
                 "kube-node-lease",
                 "local-path-storage")) {
-            api.apply(namespace(name));
+            api().apply(namespace(name));
         }
         startPublisher();
         for (String name : List.of("default", "shop", "istio-system", "kube-system")) {
@@ -151,11 +137,11 @@ class RootCertificatePublisherTest {
 
     @Test
     void aNewNamespaceGetsItAndADeletedConfigMapComesBack() {
-        api.apply(namespace("shop"));
+        api().apply(namespace("shop"));
         startPublisher();
         awaitRoot("shop", ROOT_A);
 
-        api.apply(namespace("late"));
+        api().apply(namespace("late"));
         awaitRoot("late", ROOT_A);
 
         admin.configMaps()
@@ -167,8 +153,8 @@ class RootCertificatePublisherTest {
 
     @Test
     void aTerminatingNamespaceGetsNothing() {
-        api.apply(namespace("shop"));
-        api.apply("""
+        api().apply(namespace("shop"));
+        api().apply("""
                 apiVersion: v1
                 kind: Namespace
                 metadata: {name: leaving}
@@ -182,7 +168,7 @@ class RootCertificatePublisherTest {
 
     @Test
     void anotherRootIsReplacedAndTheKeysAndLabelsOfOthersStay() {
-        api.apply(namespace("shop"));
+        api().apply(namespace("shop"));
         admin.configMaps()
                 .inNamespace("shop")
                 .resource(new ConfigMapBuilder()
@@ -206,8 +192,8 @@ class RootCertificatePublisherTest {
 
     @Test
     void aRotatedRootReachesEveryNamespace() {
-        api.apply(namespace("alpha"));
-        api.apply(namespace("beta"));
+        api().apply(namespace("alpha"));
+        api().apply(namespace("beta"));
         startPublisher();
         awaitRoot("alpha", ROOT_A);
         awaitRoot("beta", ROOT_A);
@@ -221,7 +207,7 @@ class RootCertificatePublisherTest {
 
     @Test
     void nothingIsWrittenWhenNothingChanged() {
-        api.apply(namespace("shop"));
+        api().apply(namespace("shop"));
         startPublisher();
         awaitRoot("shop", ROOT_A);
         // wait until the source has seen the ConfigMap, so rounds decide from the snapshot
@@ -240,14 +226,14 @@ class RootCertificatePublisherTest {
 
     @Test
     void aFailedCallIsRetriedAndDoesNotStopTheOthers() {
-        api.server()
+        api().server()
                 .expect()
                 .post()
                 .withPath("/api/v1/namespaces/alpha/configmaps")
                 .andReturn(500, "{\"kind\":\"Status\",\"code\":500,\"message\":\"etcd is having a moment\"}")
                 .once();
-        api.apply(namespace("alpha"));
-        api.apply(namespace("beta"));
+        api().apply(namespace("alpha"));
+        api().apply(namespace("beta"));
         startPublisher();
         awaitRoot("beta", ROOT_A);
         awaitRoot("alpha", ROOT_A);
@@ -256,13 +242,13 @@ class RootCertificatePublisherTest {
 
     @Test
     void aForbiddenCallIsRetriedUntilItIsAllowed() {
-        api.server()
+        api().server()
                 .expect()
                 .put()
                 .withPath("/api/v1/namespaces/shop/configmaps/istio-ca-root-cert")
                 .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\",\"message\":\"no\"}")
                 .times(2);
-        api.apply(namespace("shop"));
+        api().apply(namespace("shop"));
         admin.configMaps()
                 .inNamespace("shop")
                 .resource(new ConfigMapBuilder()
@@ -280,7 +266,7 @@ class RootCertificatePublisherTest {
 
     @Test
     void anotherWriterWithAnotherRootIsNotFoughtOnEveryChange() {
-        api.apply(namespace("shop"));
+        api().apply(namespace("shop"));
         startPublisher();
         awaitRoot("shop", ROOT_A);
         // a second replica with a root of its own writes it right after

@@ -9,6 +9,7 @@ import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.config.kubernetes.KubernetesSource;
 import io.ambientjava.istiod.config.kubernetes.WatchedKind;
 import io.ambientjava.istiod.testsupport.MockApiServer;
+import io.ambientjava.istiod.testsupport.SharedMockApiServer;
 import io.ambientjava.istiod.translate.MeshSettings;
 import io.ambientjava.istiod.translate.WaypointIndex;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -25,21 +26,17 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatusAddress;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The waypoint deployment controller against fabric8's mock API server in CRUD mode, fed by the Kubernetes source as
@@ -64,33 +61,23 @@ class WaypointDeploymentsTest {
                     WatchedKind.newest(ResourceKind.GATEWAY),
                     WatchedKind.newest(ResourceKind.GATEWAY_CLASS)));
 
-    private static MockApiServer api;
+    @RegisterExtension
+    static final SharedMockApiServer API = new SharedMockApiServer();
+
+    private static MockApiServer api() {
+        return API.server();
+    }
+
     private KubernetesClient client;
     private KubernetesClient admin;
     private KubernetesSource source;
     private WaypointDeployments deployments;
 
-    @BeforeAll
-    static void startServer() {
-        api = new MockApiServer();
-        Awaitility.setDefaultPollInterval(Duration.ofMillis(20));
-    }
-
-    @AfterAll
-    static void stopServer() {
-        Awaitility.reset();
-        api.close();
-    }
-
     @BeforeEach
     void clients() {
         // No client-side retries: a failure the mock is told to answer reaches the controller.
-        client = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(api.config())
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .build();
-        admin = api.newClient();
+        client = API.newClientWithoutRetries();
+        admin = api().newClient();
     }
 
     @AfterEach
@@ -103,11 +90,10 @@ class WaypointDeploymentsTest {
         }
         client.close();
         admin.close();
-        api.reset();
     }
 
     private void startController() {
-        source = KubernetesSource.connect(api.config(), SOURCE_OPTIONS);
+        source = KubernetesSource.connect(api().config(), SOURCE_OPTIONS);
         deployments = WaypointDeployments.start(
                 client,
                 source,
@@ -183,7 +169,7 @@ class WaypointDeploymentsTest {
 
     @Test
     void aWaypointGatewayGetsItsServiceAccountServiceAndDeploymentOwnedByIt() {
-        api.apply(waypoint("shop", "waypoint", "istio.io/waypoint-for: service"));
+        api().apply(waypoint("shop", "waypoint", "istio.io/waypoint-for: service"));
         startController();
         awaitObjects("shop", "waypoint");
         Gateway gateway = gateway("shop", "waypoint");
@@ -299,7 +285,7 @@ class WaypointDeploymentsTest {
 
     @Test
     void theStatusGetsTheServiceAddressAndTheTranslationFindsTheWaypointByIt() {
-        api.apply(waypoint("shop", "waypoint", ""));
+        api().apply(waypoint("shop", "waypoint", ""));
         startController();
         awaitObjects("shop", "waypoint");
         allocateClusterIp("shop", "waypoint", "198.19.0.10");
@@ -350,7 +336,7 @@ class WaypointDeploymentsTest {
 
     @Test
     void theStatusIsNotRewrittenWhenNothingChanged() {
-        api.apply(waypoint("shop", "waypoint", ""));
+        api().apply(waypoint("shop", "waypoint", ""));
         startController();
         awaitObjects("shop", "waypoint");
         allocateClusterIp("shop", "waypoint", "198.19.0.11");
@@ -384,7 +370,7 @@ class WaypointDeploymentsTest {
 
     @Test
     void fieldsTheApiServerDefaultsAreNotFought() {
-        api.apply(waypoint("shop", "waypoint", ""));
+        api().apply(waypoint("shop", "waypoint", ""));
         startController();
         awaitObjects("shop", "waypoint");
         // What a real API server adds to what was created.
@@ -439,14 +425,14 @@ class WaypointDeploymentsTest {
 
     @Test
     void aChangedWaypointForLabelUpdatesTheService() {
-        api.apply(waypoint("shop", "waypoint", "istio.io/waypoint-for: service"));
+        api().apply(waypoint("shop", "waypoint", "istio.io/waypoint-for: service"));
         startController();
         awaitObjects("shop", "waypoint");
         Service service = service("shop", "waypoint");
         service.getMetadata().getLabels().put("team", "payments"); // somebody else's label stays
         admin.services().inNamespace("shop").resource(service).update();
 
-        api.apply(waypoint("shop", "waypoint", "istio.io/waypoint-for: all"));
+        api().apply(waypoint("shop", "waypoint", "istio.io/waypoint-for: all"));
         await().atMost(WAIT)
                 .until(() -> "all"
                         .equals(service("shop", "waypoint")
@@ -461,7 +447,7 @@ class WaypointDeploymentsTest {
                                 .get("istio.io/waypoint-for")));
         assertThat(service("shop", "waypoint").getMetadata().getLabels()).containsEntry("team", "payments");
 
-        api.apply(waypoint("shop", "waypoint", ""));
+        api().apply(waypoint("shop", "waypoint", ""));
         await().atMost(WAIT)
                 .until(() ->
                         !service("shop", "waypoint").getMetadata().getLabels().containsKey("istio.io/waypoint-for"));
@@ -472,7 +458,7 @@ class WaypointDeploymentsTest {
 
     @Test
     void anObjectOfTheNameNotOwnedByTheGatewayIsLeftAloneAndTheStatusSaysWhy() {
-        api.apply("""
+        api().apply("""
                 apiVersion: v1
                 kind: Service
                 metadata: {name: waypoint, namespace: shop, labels: {app: legacy}}
@@ -481,7 +467,7 @@ class WaypointDeploymentsTest {
                   ports: [{name: http, port: 80, targetPort: 8080}]
                 """);
         String before = service("shop", "waypoint").getMetadata().getResourceVersion();
-        api.apply(waypoint("shop", "waypoint", ""));
+        api().apply(waypoint("shop", "waypoint", ""));
         startController();
 
         await().atMost(WAIT).until(() -> conditionIs("shop", "waypoint", "Programmed", "False", "Invalid"));
@@ -509,7 +495,7 @@ class WaypointDeploymentsTest {
 
     @Test
     void anIngressGatewayGetsNothing() {
-        api.apply("""
+        api().apply("""
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: Gateway
                 metadata: {name: edge, namespace: shop}
@@ -518,7 +504,7 @@ class WaypointDeploymentsTest {
                   listeners:
                   - {name: http, port: 80, protocol: HTTP}
                 """);
-        api.apply(waypoint("shop", "waypoint", ""));
+        api().apply(waypoint("shop", "waypoint", ""));
         startController();
         awaitObjects("shop", "waypoint");
         assertThat(source.current().get(ResourceKind.GATEWAY, "shop", "edge", Gateway.class))
@@ -536,7 +522,7 @@ class WaypointDeploymentsTest {
 
     @Test
     void aListenerThatIsNotHboneOn15008IsNotAccepted() {
-        api.apply("""
+        api().apply("""
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: Gateway
                 metadata: {name: odd, namespace: shop}
@@ -555,20 +541,20 @@ class WaypointDeploymentsTest {
     @Test
     void aFailedCallIsRetriedAndDoesNotStopTheOthers() {
         // the first ServiceAccount create in alpha fails; the first status write in beta meets a conflict
-        api.server()
+        api().server()
                 .expect()
                 .post()
                 .withPath("/api/v1/namespaces/alpha/serviceaccounts")
                 .andReturn(500, "{\"kind\":\"Status\",\"code\":500,\"message\":\"etcd is having a moment\"}")
                 .once();
-        api.server()
+        api().server()
                 .expect()
                 .put()
                 .withPath("/apis/gateway.networking.k8s.io/v1/namespaces/beta/gateways/waypoint/status")
                 .andReturn(409, "{\"kind\":\"Status\",\"code\":409,\"reason\":\"Conflict\",\"message\":\"stale\"}")
                 .once();
-        api.apply(waypoint("alpha", "waypoint", ""));
-        api.apply(waypoint("beta", "waypoint", ""));
+        api().apply(waypoint("alpha", "waypoint", ""));
+        api().apply(waypoint("beta", "waypoint", ""));
         startController();
 
         // alpha's Service and Deployment and all of beta did not wait for the failed call
@@ -591,13 +577,13 @@ class WaypointDeploymentsTest {
     @Test
     void aCallThatFailsAgainInItsRetryIsRetriedAgain() {
         // the retry round fails as well: the next retry must not wait for the periodic resync (10 min here)
-        api.server()
+        api().server()
                 .expect()
                 .post()
                 .withPath("/api/v1/namespaces/alpha/serviceaccounts")
                 .andReturn(500, "{\"kind\":\"Status\",\"code\":500,\"message\":\"etcd is having a moment\"}")
                 .times(3);
-        api.apply(waypoint("alpha", "waypoint", ""));
+        api().apply(waypoint("alpha", "waypoint", ""));
         startController();
         awaitObjects("alpha", "waypoint");
         assertThat(deployments.failedCalls()).isGreaterThanOrEqualTo(3);
@@ -605,14 +591,14 @@ class WaypointDeploymentsTest {
 
     @Test
     void aForbiddenCallIsLoggedAndTheRoundGoesOn() {
-        api.server()
+        api().server()
                 .expect()
                 .get()
                 .withPath("/apis/apps/v1/namespaces/alpha/deployments/waypoint")
                 .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\",\"message\":\"no\"}")
                 .always();
-        api.apply(waypoint("alpha", "waypoint", ""));
-        api.apply(waypoint("beta", "waypoint", ""));
+        api().apply(waypoint("alpha", "waypoint", ""));
+        api().apply(waypoint("beta", "waypoint", ""));
         startController();
         awaitObjects("beta", "waypoint");
         await().atMost(WAIT).until(() -> conditionIs("beta", "waypoint", "Programmed", "False", "Pending"));

@@ -7,11 +7,10 @@ import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.config.kubernetes.KubernetesSource;
 import io.ambientjava.istiod.config.kubernetes.WatchedKind;
 import io.ambientjava.istiod.testsupport.MockApiServer;
+import io.ambientjava.istiod.testsupport.SharedMockApiServer;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -19,12 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The webhook caBundle patcher against fabric8's mock API server in CRUD mode. */
 class WebhookCaBundlePatcherTest {
@@ -68,33 +65,23 @@ class WebhookCaBundlePatcherTest {
                 resources: [configmaps]
             """;
 
-    private static MockApiServer api;
+    @RegisterExtension
+    static final SharedMockApiServer API = new SharedMockApiServer();
+
+    private static MockApiServer api() {
+        return API.server();
+    }
+
     private KubernetesClient client;
     private KubernetesClient admin;
     private KubernetesSource source;
     private WebhookCaBundlePatcher patcher;
     private final AtomicReference<String> root = new AtomicReference<>(ROOT_A);
 
-    @BeforeAll
-    static void startServer() {
-        api = new MockApiServer();
-        Awaitility.setDefaultPollInterval(Duration.ofMillis(20));
-    }
-
-    @AfterAll
-    static void stopServer() {
-        Awaitility.reset();
-        api.close();
-    }
-
     @BeforeEach
     void clients() {
-        client = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(api.config())
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .build();
-        admin = api.newClient();
+        client = API.newClientWithoutRetries();
+        admin = api().newClient();
     }
 
     @AfterEach
@@ -107,12 +94,11 @@ class WebhookCaBundlePatcherTest {
         }
         client.close();
         admin.close();
-        api.reset();
     }
 
     private void startPatcher(Duration resync) {
         source = KubernetesSource.connect(
-                api.config(),
+                api().config(),
                 KubernetesSource.Options.defaults()
                         .withDebounce(Duration.ofMillis(30))
                         .withInitialSyncTimeout(Duration.ofSeconds(10))
@@ -208,7 +194,7 @@ class WebhookCaBundlePatcherTest {
 
     @Test
     void aForbiddenUpdateIsCountedAndRetriedUntilAllowed() {
-        api.server()
+        api().server()
                 .expect()
                 .put()
                 .withPath("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/" + CONFIGURATION)

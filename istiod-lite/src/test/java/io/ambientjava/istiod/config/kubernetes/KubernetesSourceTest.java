@@ -11,6 +11,7 @@ import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.server.TranslationPipeline;
 import io.ambientjava.istiod.testsupport.Configs;
 import io.ambientjava.istiod.testsupport.MockApiServer;
+import io.ambientjava.istiod.testsupport.SharedMockApiServer;
 import io.ambientjava.istiod.translate.AmbientTranslator;
 import io.ambientjava.istiod.translate.MeshSettings;
 import io.ambientjava.istiod.xds.TypeUrls;
@@ -29,11 +30,8 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Kubernetes source against fabric8's mock API server in CRUD mode. */
 class KubernetesSourceTest {
@@ -44,34 +42,23 @@ class KubernetesSourceTest {
             .withInitialSyncTimeout(Duration.ofSeconds(10));
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static MockApiServer api;
+    @RegisterExtension
+    static final SharedMockApiServer API = new SharedMockApiServer();
+
+    private static MockApiServer api() {
+        return API.server();
+    }
+
     private final AmbientTranslator translator = new AmbientTranslator(MeshSettings.defaults());
-
-    @BeforeAll
-    static void startServer() {
-        api = new MockApiServer();
-        Awaitility.setDefaultPollInterval(Duration.ofMillis(20));
-    }
-
-    @AfterAll
-    static void stopServer() {
-        Awaitility.reset();
-        api.close();
-    }
-
-    @AfterEach
-    void forgetObjects() {
-        api.reset();
-    }
 
     @Test
     void localMeshExampleThroughTheApiServerTranslatesLikeTheFolder() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("examples/local-mesh"))) {
             for (Path file : files.sorted().toList()) {
-                api.apply(Files.readString(file));
+                api().apply(Files.readString(file));
             }
         }
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS)) {
             assertThat(source.problems()).isEmpty();
             // the first snapshot already holds everything listed
             var translation = translator.translate(source.current());
@@ -90,16 +77,16 @@ class KubernetesSourceTest {
     @Test
     void everyKindIsCreatedUpdatedAndDeletedThroughTheApi() {
         Set<ResourceKind> covered = EnumSet.noneOf(ResourceKind.class);
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS)) {
             assertThat(source.current().resources()).isEmpty();
             for (String yaml : OneOfEachKind.DOCUMENTS) {
-                GenericKubernetesResource created = api.apply(yaml).getFirst();
+                GenericKubernetesResource created = api().apply(yaml).getFirst();
                 ResourceKey key = keyOf(created);
                 covered.add(key.kind());
                 await().atMost(WAIT).until(() -> source.current().get(key).isPresent());
 
                 created.getMetadata().getLabels().put("revision", "2");
-                api.apply(created);
+                api().apply(created);
                 await().atMost(WAIT)
                         .until(() -> source.current()
                                 .get(key)
@@ -110,7 +97,7 @@ class KubernetesSourceTest {
                                                 .get("revision")))
                                 .orElse(false));
 
-                api.delete(key.kind(), key.namespace(), key.name());
+                api().delete(key.kind(), key.namespace(), key.name());
                 await().atMost(WAIT).until(() -> source.current().get(key).isEmpty());
                 assertThat(source.problems()).as("problems after %s", key).isEmpty();
             }
@@ -124,7 +111,7 @@ class KubernetesSourceTest {
      */
     @Test
     void secretsAreReadButHelmReleasesAndServiceAccountTokens() {
-        api.apply("""
+        api().apply("""
                 apiVersion: v1
                 kind: Secret
                 metadata: {name: edge-cert, namespace: shop}
@@ -149,7 +136,7 @@ class KubernetesSourceTest {
                 type: kubernetes.io/service-account-token
                 data: {token: aHVudGVyMg==}
                 """);
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS)) {
             assertThat(source.current().all(ResourceKind.SECRET))
                     .extracting(r -> r.key().name())
                     .containsExactlyInAnyOrder("edge-cert", "edge-cert-cacert");
@@ -158,7 +145,7 @@ class KubernetesSourceTest {
 
     @Test
     void translatedWorkloadXdsFollowsTheApiServer() {
-        api.apply(Configs.join(
+        api().apply(Configs.join(
                 Configs.ambientNamespace("shop"),
                 Configs.pod("shop", "web-0", "198.18.1.10", "web", "node-a", "app=web"),
                 """
@@ -171,7 +158,7 @@ class KubernetesSourceTest {
                   ports: [{name: http, port: 80, targetPort: 8080}]
                 """));
         XdsCache cache = new XdsCache();
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS);
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS);
                 TranslationPipeline pipeline =
                         new TranslationPipeline(source, translator, cache, Duration.ofMillis(20)).start()) {
             assertThat(cache.current().of(TypeUrls.ADDRESS))
@@ -181,11 +168,11 @@ class KubernetesSourceTest {
                     .get("Kubernetes//Pod/shop/web-0")
                     .version();
 
-            api.apply(Configs.pod("shop", "web-1", "198.18.1.11", "web", "node-b", "app=web"));
+            api().apply(Configs.pod("shop", "web-1", "198.18.1.11", "web", "node-b", "app=web"));
             await().atMost(WAIT)
                     .until(() -> cache.current().of(TypeUrls.ADDRESS).containsKey("Kubernetes//Pod/shop/web-1"));
 
-            api.apply(Configs.pod("shop", "web-0", "198.18.1.20", "web", "node-a", "app=web"));
+            api().apply(Configs.pod("shop", "web-0", "198.18.1.20", "web", "node-a", "app=web"));
             await().atMost(WAIT)
                     .until(() -> !cache.current()
                             .of(TypeUrls.ADDRESS)
@@ -193,7 +180,7 @@ class KubernetesSourceTest {
                             .version()
                             .equals(firstVersion));
 
-            api.apply("""
+            api().apply("""
                     apiVersion: security.istio.io/v1
                     kind: AuthorizationPolicy
                     metadata: {name: web-deny, namespace: shop}
@@ -205,8 +192,8 @@ class KubernetesSourceTest {
             await().atMost(WAIT)
                     .until(() -> cache.current().of(TypeUrls.AUTHORIZATION).containsKey("shop/web-deny"));
 
-            api.delete(ResourceKind.POD, "shop", "web-1");
-            api.delete(ResourceKind.AUTHORIZATION_POLICY, "shop", "web-deny");
+            api().delete(ResourceKind.POD, "shop", "web-1");
+            api().delete(ResourceKind.AUTHORIZATION_POLICY, "shop", "web-deny");
             await().atMost(WAIT)
                     .until(() -> !cache.current().of(TypeUrls.ADDRESS).containsKey("Kubernetes//Pod/shop/web-1")
                             && cache.current().of(TypeUrls.AUTHORIZATION).isEmpty());
@@ -215,11 +202,11 @@ class KubernetesSourceTest {
 
     @Test
     void anInvalidUpdateKeepsTheLastValidVersionAndNamesTheField() {
-        api.apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a", "app=web"));
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+        api().apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a", "app=web"));
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS)) {
             assertThat(podIp(source.current())).contains("198.18.1.5");
 
-            api.apply(Configs.pod("shop", "web-0", "198.18.999.1", "web", "node-a", "app=web"));
+            api().apply(Configs.pod("shop", "web-0", "198.18.999.1", "web", "node-a", "app=web"));
             await().atMost(WAIT).until(() -> source.problems().stream().anyMatch(ConfigProblem::isError));
             assertThat(podIp(source.current())).contains("198.18.1.5");
             assertThat(source.problems())
@@ -235,7 +222,7 @@ class KubernetesSourceTest {
 
             // a CRD that breaks a rule: refused with the field named. (Unknown enum values cannot be shown here:
             // the mock server reads objects into fabric8's typed model and drops them; the webhook tests cover them.)
-            api.apply("""
+            api().apply("""
                     apiVersion: security.istio.io/v1
                     kind: AuthorizationPolicy
                     metadata: {name: ext, namespace: shop}
@@ -253,8 +240,8 @@ class KubernetesSourceTest {
                         assertThat(p.fieldPath()).isEqualTo("spec.provider");
                     });
 
-            api.apply(Configs.pod("shop", "web-0", "198.18.1.6", "web", "node-a", "app=web"));
-            api.delete(ResourceKind.AUTHORIZATION_POLICY, "shop", "ext");
+            api().apply(Configs.pod("shop", "web-0", "198.18.1.6", "web", "node-a", "app=web"));
+            api().delete(ResourceKind.AUTHORIZATION_POLICY, "shop", "ext");
             await().atMost(WAIT).until(() -> podIp(source.current()).equals(Optional.of("198.18.1.6")));
             await().atMost(WAIT).until(() -> source.problems().isEmpty());
         }
@@ -262,11 +249,11 @@ class KubernetesSourceTest {
 
     @Test
     void fieldsNewerThanOurModelAreWarningsNotRefusals() {
-        GenericKubernetesResource pod = api.apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a"))
+        GenericKubernetesResource pod = api().apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a"))
                 .getFirst();
         pod.setAdditionalProperty("spec", withField(pod.get("spec"), "someFutureField", true));
-        api.apply(pod);
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+        api().apply(pod);
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS)) {
             assertThat(podIp(source.current())).contains("198.18.1.5");
             assertThat(source.problems()).singleElement().satisfies(p -> {
                 assertThat(p.isError()).isFalse();
@@ -279,10 +266,10 @@ class KubernetesSourceTest {
     void aBurstOfEventsBecomesOneSnapshot() {
         List<ConfigSnapshot> published = new CopyOnWriteArrayList<>();
         var options = OPTIONS.withDebounce(Duration.ofMillis(1500));
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), options)) {
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), options)) {
             source.addListener(published::add);
             for (int i = 0; i < 10; i++) {
-                api.apply(Configs.pod("shop", "web-" + i, "198.18.1." + (10 + i), "web", "node-a"));
+                api().apply(Configs.pod("shop", "web-" + i, "198.18.1." + (10 + i), "web", "node-a"));
             }
             // listeners run just after current() changes: wait for the published snapshot itself
             await().atMost(WAIT)
@@ -296,38 +283,38 @@ class KubernetesSourceTest {
 
     @Test
     void resyncsAfterTheApiServerRestarts() {
-        api.apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a"));
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+        api().apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a"));
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS)) {
             assertThat(source.current().pods()).hasSize(1);
-            api.stop();
+            api().stop();
             sleep(Duration.ofMillis(500)); // the watches notice the closed connections and start retrying
             // what changed while this source was cut off arrives when its watches are back
-            api.applyWhileStopped(Configs.pod("shop", "web-2", "198.18.1.8", "web", "node-a"));
+            api().applyWhileStopped(Configs.pod("shop", "web-2", "198.18.1.8", "web", "node-a"));
             assertThat(source.current().pods()).hasSize(1);
-            api.startAgain();
+            api().startAgain();
             await().atMost(WAIT).until(() -> source.current().pods().size() == 2);
 
-            api.apply(Configs.pod("shop", "web-1", "198.18.1.6", "web", "node-a"));
-            api.apply(Configs.pod("shop", "web-0", "198.18.1.7", "web", "node-a"));
+            api().apply(Configs.pod("shop", "web-1", "198.18.1.6", "web", "node-a"));
+            api().apply(Configs.pod("shop", "web-0", "198.18.1.7", "web", "node-a"));
             await().atMost(WAIT)
                     .until(() -> source.current().pods().size() == 3
                             && podIp(source.current()).equals(Optional.of("198.18.1.7")));
-            api.delete(ResourceKind.POD, "shop", "web-1");
+            api().delete(ResourceKind.POD, "shop", "web-1");
             await().atMost(WAIT).until(() -> source.current().pods().size() == 2);
         }
     }
 
     @Test
     void aWatchTheServerNoLongerServesIsReplacedByAListingThatSeesMissedDeletions() {
-        api.apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a"));
-        api.apply(Configs.pod("shop", "web-1", "198.18.1.6", "web", "node-a"));
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+        api().apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a"));
+        api().apply(Configs.pod("shop", "web-1", "198.18.1.6", "web", "node-a"));
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS)) {
             assertThat(source.current().pods()).hasSize(2);
-            api.stop();
-            api.deleteWhileStopped(ResourceKind.POD, "shop", "web-1");
+            api().stop();
+            api().deleteWhileStopped(ResourceKind.POD, "shop", "web-1");
             // a watch resumed from the old resourceVersion cannot replay the deletion: the server says 410 Gone
-            api.answerNextWatchWithGone(WatchedKind.newest(ResourceKind.POD).listPath());
-            api.startAgain();
+            api().answerNextWatchWithGone(WatchedKind.newest(ResourceKind.POD).listPath());
+            api().startAgain();
             await().atMost(WAIT).until(() -> source.current().pods().size() == 1);
             assertThat(podIp(source.current())).contains("198.18.1.5");
             assertThat(source.problems()).isEmpty();
@@ -337,14 +324,14 @@ class KubernetesSourceTest {
     @Test
     void aMissingCrdIsAProblemWhileEveryOtherKindWorks() {
         WatchedKind gateways = WatchedKind.newest(ResourceKind.GATEWAY);
-        api.server()
+        api().server()
                 .expect()
                 .get()
                 .withPath(gateways.listPath() + "?resourceVersion=0")
                 .andReturn(404, notFound(gateways))
                 .always();
-        api.apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a"));
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS)) {
+        api().apply(Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a"));
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS)) {
             assertThat(source.current().pods()).hasSize(1);
             assertThat(source.problems()).singleElement().satisfies(p -> {
                 assertThat(p.isError()).isTrue();
@@ -353,12 +340,12 @@ class KubernetesSourceTest {
                         .contains("does not serve /apis/gateway.networking.k8s.io/v1/gateways")
                         .contains("CRD");
             });
-            api.apply(Configs.pod("shop", "web-1", "198.18.1.6", "web", "node-a"));
+            api().apply(Configs.pod("shop", "web-1", "198.18.1.6", "web", "node-a"));
             await().atMost(WAIT).until(() -> source.current().pods().size() == 2);
 
             // the CRD gets installed: the informer's retries pick the kind up
-            api.server().clearExpectations();
-            api.apply("""
+            api().server().clearExpectations();
+            api().apply("""
                     apiVersion: gateway.networking.k8s.io/v1
                     kind: Gateway
                     metadata: {name: waypoint, namespace: shop}
@@ -373,9 +360,9 @@ class KubernetesSourceTest {
 
     @Test
     void onlyTheChosenKindsAreReadThroughTheCallersClient() {
-        api.apply(Configs.join(
+        api().apply(Configs.join(
                 Configs.ambientNamespace("shop"), Configs.pod("shop", "web-0", "198.18.1.5", "web", "node-a")));
-        try (var client = api.newClient()) {
+        try (var client = api().newClient()) {
             var podsOnly = OPTIONS.withKinds(List.of(WatchedKind.newest(ResourceKind.POD)));
             try (KubernetesSource source = KubernetesSource.open(client, podsOnly)) {
                 assertThat(source.current().resources().keySet())
@@ -389,14 +376,14 @@ class KubernetesSourceTest {
 
     @Test
     void everySeedExampleValidatesAndLandsInTheSnapshot() throws IOException {
-        try (KubernetesSource source = KubernetesSource.connect(api.config(), OPTIONS);
+        try (KubernetesSource source = KubernetesSource.connect(api().config(), OPTIONS);
                 Stream<Path> listing = Files.list(Path.of("src/test/resources/seed-examples"))) {
             List<Path> seeds =
                     listing.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
             assertThat(seeds).hasSize(15);
             for (Path seed : seeds) {
                 GenericKubernetesResource applied =
-                        api.apply(Files.readString(seed)).getFirst();
+                        api().apply(Files.readString(seed)).getFirst();
                 ResourceKey key = keyOf(applied);
                 String version = applied.getMetadata().getResourceVersion();
                 await(seed.getFileName().toString())
@@ -525,7 +512,7 @@ class KubernetesSourceTest {
                 kind: ServiceEntry
                 metadata: {name: external, namespace: crud, labels: {app: web}}
                 spec:
-                  hosts: [api.example.com]
+                  hosts: [api().example.com]
                   ports: [{number: 443, name: https, protocol: TLS}]
                   resolution: DNS
                 ---
