@@ -134,12 +134,20 @@ public final class ControllerElection<T extends AutoCloseable> implements AutoCl
                 return;
             }
             log.warn(
-                    "Lease {}/{}: the election ended ({}); standing again",
+                    "Lease {}/{}: the election ended ({}); standing again in {}",
                     namespace,
                     lease,
-                    error == null ? "leadership lost" : error.toString());
+                    error == null ? "leadership lost" : error.toString(),
+                    timing.retryPeriod());
             stoppedLeading();
-            stand();
+            // After a retry period, as the elector's own tries: an election that keeps ending at once (the API
+            // server refusing every call) must not become a busy loop.
+            CompletableFuture.delayedExecutor(timing.retryPeriod().toNanos(), TimeUnit.NANOSECONDS)
+                    .execute(() -> {
+                        if (!closed) {
+                            stand();
+                        }
+                    });
         });
     }
 
