@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A thousand concurrent tunnels on one client multiplex over ten connections, each byte-exact. */
+/**
+ * A thousand concurrent tunnels on one client multiplex over ten connections, each byte-exact. One event loop, as
+ * the pool keeps connections per loop (PoolTest covers several).
+ */
 class ManyStreamsTest {
 
     private static final int STREAMS = 1000;
@@ -25,7 +28,7 @@ class ManyStreamsTest {
     @Test
     @Timeout(120)
     void thousandConcurrentStreamsShareTenConnections() throws Exception {
-        try (var bed = HboneTestBed.tls(); // server advertises 100 streams, client caps at 100
+        try (var bed = HboneTestBed.builder(true).threads(1).start(); // server: 100 streams, client caps at 100
                 var target = BlockingTcpServer.echo()) {
             var outbound = bed.outbound(target.address());
             var established = new CountDownLatch(STREAMS);

@@ -17,6 +17,8 @@ import io.ambientjava.hbone.testsupport.Sockets;
 import io.ambientjava.hbone.testsupport.TestPki;
 import io.ambientjava.hbone.tunnel.TunnelEnd;
 import io.ambientjava.identity.SpiffeId;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -70,6 +72,50 @@ class PoolTest {
                             .sum())
                     .isEqualTo(5);
             streams.forEach(s -> s.join().reset());
+        }
+    }
+
+    @Test
+    void aRequestForAnEventLoopGetsAConnectionOnThatLoop() throws Exception {
+        try (var bed = HboneTestBed.builder(true)
+                        .threads(2)
+                        .serverConfig(c -> c.withHttp2(c.http2().withMaxConcurrentStreams(2)))
+                        .start();
+                var target = BlockingTcpServer.discard()) {
+            EventLoop first = bed.group.next();
+            EventLoop second = bed.group.next();
+            assertThat(second).isNotSameAs(first);
+            List<HboneStream> streams = new ArrayList<>();
+            for (EventLoop loop : List.of(first, second, first, second, first)) {
+                HboneStream stream =
+                        bed.client.connect(bed.request(target.address()), loop).get(10, TimeUnit.SECONDS);
+                assertThat(stream.channel().eventLoop()).isSameAs(loop);
+                streams.add(stream);
+            }
+            // first: 3 streams over connections of 2; second: 2 streams on one connection
+            assertThat(bed.client.connections())
+                    .extracting(PooledConnectionInfo::streams)
+                    .containsExactlyInAnyOrder(2, 1, 2);
+
+            // Without a loop any connection with room will do.
+            streams.add(bed.client.connect(bed.request(target.address())).get(10, TimeUnit.SECONDS));
+            assertThat(bed.client.connections())
+                    .extracting(PooledConnectionInfo::streams)
+                    .containsExactlyInAnyOrder(2, 2, 2);
+
+            // A loop of another group cannot carry the pool's connections: it is ignored, not dialed on.
+            EventLoopGroup other = NettyTransport.newEventLoopGroup(1, "pool-test-other");
+            try {
+                HboneStream stream = bed.client
+                        .connect(bed.request(target.address()), other.next())
+                        .get(10, TimeUnit.SECONDS);
+                assertThat(stream.channel().eventLoop().parent()).isSameAs(bed.group);
+                streams.add(stream);
+            } finally {
+                other.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            assertThat(bed.client.connections()).hasSize(4);
+            streams.forEach(HboneStream::reset);
         }
     }
 

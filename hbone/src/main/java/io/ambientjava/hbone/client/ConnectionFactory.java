@@ -39,7 +39,7 @@ final class ConnectionFactory {
     void dial(PooledConnection connection, ConnectRequest request) {
         InetSocketAddress peer = request.peer();
         Bootstrap bootstrap = new Bootstrap()
-                .group(group)
+                .group(connection.loop)
                 .channel(NettyTransport.socketChannelClass(group))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)

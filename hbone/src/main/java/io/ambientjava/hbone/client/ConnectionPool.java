@@ -1,6 +1,8 @@
 package io.ambientjava.hbone.client;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * HBONE connections by {@link PoolKey}: a request takes a slot on a connection with room (one still being set
- * up counts), else a new connection is made. Slots are given back when streams close; a connection left with no
+ * up counts), else a new connection is made. A request that names an event loop takes a slot only on a connection
+ * of that loop, as Envoy keeps one pool per worker: its stream's bytes then never cross to another thread. Slots are given back when streams close; a connection left with no
  * streams closes after the idle timeout; one that receives GOAWAY takes no new streams and closes when its last
  * stream ends; a closed one is forgotten.
  */
@@ -34,20 +37,25 @@ final class ConnectionPool {
         this.idleTimeout = idleTimeout;
     }
 
-    Reservation reserve(PoolKey key) {
+    /**
+     * @param loop the loop the connection must live on, or null for any (a new one then goes to {@code group}'s
+     *     next loop)
+     */
+    Reservation reserve(PoolKey key, EventLoop loop, EventLoopGroup group) {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("HBONE client is closed");
             }
             List<PooledConnection> candidates = connections.computeIfAbsent(key, k -> new ArrayList<>(2));
             for (PooledConnection c : candidates) {
-                if (!c.draining && c.streams < c.maxStreams) {
+                if (!c.draining && c.streams < c.maxStreams && (loop == null || c.loop == loop)) {
                     c.streams++;
                     cancelIdleTimer(c);
                     return new Reservation(c, false);
                 }
             }
-            PooledConnection fresh = new PooledConnection(key, maxStreamsPerConnection);
+            PooledConnection fresh =
+                    new PooledConnection(key, loop != null ? loop : group.next(), maxStreamsPerConnection);
             fresh.streams = 1;
             candidates.add(fresh);
             return new Reservation(fresh, true);

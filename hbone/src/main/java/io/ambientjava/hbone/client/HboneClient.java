@@ -4,6 +4,7 @@ import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.hbone.tunnel.Tunnel;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -11,9 +12,12 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamChannelOption;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
@@ -29,6 +33,8 @@ public final class HboneClient implements AutoCloseable {
     private static final int MAX_RESERVATION_MOVES = 16;
 
     private final HboneClientConfig config;
+    private final EventLoopGroup group;
+    private final Set<EventExecutor> groupLoops = new HashSet<>();
     private final ConnectionPool pool;
     private final ConnectionFactory factory;
 
@@ -36,6 +42,8 @@ public final class HboneClient implements AutoCloseable {
     public HboneClient(EventLoopGroup group, HboneClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         NettyTransport.checkHalfCloseSafe(Objects.requireNonNull(group, "group"));
+        this.group = group;
+        group.forEach(groupLoops::add);
         this.pool = new ConnectionPool(config.maxStreamsPerConnection(), config.idleTimeout());
         this.factory = new ConnectionFactory(group, config, pool);
     }
@@ -46,16 +54,25 @@ public final class HboneClient implements AutoCloseable {
      * TLS failure, unexpected peer identity, connection lost).
      */
     public CompletableFuture<HboneStream> connect(ConnectRequest request) {
+        return connect(request, null);
+    }
+
+    /**
+     * As {@link #connect(ConnectRequest)}, on a connection that lives on {@code loop} (a new one if none there has
+     * room), so a caller on that loop relays the stream's bytes without handing them to another thread. A loop
+     * that is not one of this client's group is ignored.
+     */
+    public CompletableFuture<HboneStream> connect(ConnectRequest request, EventLoop loop) {
         Objects.requireNonNull(request, "request");
         CompletableFuture<HboneStream> result = new CompletableFuture<>();
-        connect(request, result, MAX_RESERVATION_MOVES);
+        connect(request, loop != null && groupLoops.contains(loop) ? loop : null, result, MAX_RESERVATION_MOVES);
         return result;
     }
 
-    private void connect(ConnectRequest request, CompletableFuture<HboneStream> result, int movesLeft) {
+    private void connect(ConnectRequest request, EventLoop loop, CompletableFuture<HboneStream> result, int movesLeft) {
         ConnectionPool.Reservation reservation;
         try {
-            reservation = pool.reserve(PoolKey.of(request));
+            reservation = pool.reserve(PoolKey.of(request), loop, group);
         } catch (IllegalStateException closed) {
             result.completeExceptionally(closed);
             return;
@@ -72,7 +89,7 @@ public final class HboneClient implements AutoCloseable {
             }
             if (movesLeft > 0 && !pool.confirm(connection)) {
                 // The peer allows fewer streams than were reserved on this connection before it said so.
-                connect(request, result, movesLeft - 1);
+                connect(request, loop, result, movesLeft - 1);
                 return;
             }
             Channel parent = connection.channel;
@@ -92,7 +109,7 @@ public final class HboneClient implements AutoCloseable {
     public CompletableFuture<Tunnel> tunnel(Channel downstream, ConnectRequest request) {
         Objects.requireNonNull(downstream, "downstream");
         Tunnel.holdInput(downstream);
-        return connect(request).handle((stream, error) -> {
+        return connect(request, downstream.eventLoop()).handle((stream, error) -> {
             if (error != null) {
                 resetQuietly(downstream);
                 throw error instanceof CompletionException ce ? ce : new CompletionException(error);

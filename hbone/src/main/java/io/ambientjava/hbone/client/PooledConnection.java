@@ -2,6 +2,7 @@ package io.ambientjava.hbone.client;
 
 import io.ambientjava.identity.SpiffeId;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -10,6 +11,8 @@ import java.util.concurrent.ScheduledFuture;
 final class PooledConnection {
 
     final PoolKey key;
+    /** Where the connection is dialed and lives. */
+    final EventLoop loop;
     /** Completes once TLS is done, the peer identity checked and the peer's first SETTINGS arrived. */
     final CompletableFuture<PooledConnection> ready = new CompletableFuture<>();
 
@@ -22,8 +25,9 @@ final class PooledConnection {
     boolean draining; // no new streams: GOAWAY received, idle-closed, or closed
     ScheduledFuture<?> idleTimer;
 
-    PooledConnection(PoolKey key, int maxStreams) {
+    PooledConnection(PoolKey key, EventLoop loop, int maxStreams) {
         this.key = key;
+        this.loop = loop;
         this.maxStreams = maxStreams;
     }
 

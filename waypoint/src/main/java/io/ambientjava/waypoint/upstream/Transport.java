@@ -53,7 +53,7 @@ public final class Transport {
     public CompletableFuture<Channel> open(
             EndpointConfig endpoint, ClusterConfig cluster, EventLoop loop, InetSocketAddress sourceAddress) {
         CompletableFuture<Channel> bytes = endpoint.hbone()
-                ? openHbone(endpoint, sourceAddress)
+                ? openHbone(endpoint, loop, sourceAddress)
                 : openTcp(endpoint.address(), loop, cluster.connectTimeout());
         if (cluster.tls().isEmpty()) {
             return bytes;
@@ -98,7 +98,7 @@ public final class Transport {
         return result;
     }
 
-    private CompletableFuture<Channel> openHbone(EndpointConfig endpoint, InetSocketAddress source) {
+    private CompletableFuture<Channel> openHbone(EndpointConfig endpoint, EventLoop loop, InetSocketAddress source) {
         InetSocketAddress target = endpoint.address();
         ConnectRequest request = new ConnectRequest(
                 security,
@@ -112,7 +112,7 @@ public final class Transport {
         if (source != null) {
             request = request.withForwardedFor(source);
         }
-        return hbone.connect(request).thenCompose(Transport::adapt);
+        return hbone.connect(request, loop).thenCompose(Transport::adapt);
     }
 
     /**

@@ -205,7 +205,7 @@ public final class OutboundProxy {
             }
             context.certificates()
                     .ready(identity)
-                    .thenCompose(ready -> pod.hbone().connect(request))
+                    .thenCompose(ready -> pod.hbone().connect(request, downstream.eventLoop()))
                     .whenComplete((stream, error) -> {
                         if (error != null) {
                             Throwable cause = unwrap(error);
