@@ -640,7 +640,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                 && (retry.get().retriesStatus(code) || retriesGrpcAnswer(retry.get(), response))
                 && canRetry()) {
             attempt.abort();
-            endAttempt(attempt);
+            endAttempt(attempt, false); // the retry just granted stays counted until its try ends
             scheduleRetry();
             return;
         }
@@ -819,16 +819,27 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     }
 
     private void endAttempt(UpstreamAttempt attempt) {
+        endAttempt(attempt, true);
+    }
+
+    private void endAttempt(UpstreamAttempt attempt, boolean releaseRetry) {
         if (current == attempt) {
             current = null;
             currentStreaming = false;
             attempt.host.activeRequestsDecrement();
         }
+        if (releaseRetry) {
+            releaseRetry();
+        }
+        cancelTryTimer();
+    }
+
+    /** The retry counted against the cluster's max_retries or retry budget is over. */
+    private void releaseRetry() {
         if (retryActive) {
             retryActive = false;
             cluster.limits().endRetry();
         }
-        cancelTryTimer();
     }
 
     private boolean canRetry() {
@@ -839,6 +850,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         if (!keepAll) {
             return false; // the body was not kept whole: it cannot be sent again
         }
+        releaseRetry(); // a failed retry gives its place back before asking for the next, as Envoy's does
         if (!cluster.limits().tryStartRetry()) {
             flags = "URX";
             return false;
@@ -856,9 +868,8 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
                 () -> {
                     if (!finished) {
                         startAttempt();
-                    } else if (retryActive) {
-                        retryActive = false;
-                        cluster.limits().endRetry();
+                    } else {
+                        releaseRetry();
                     }
                 },
                 wait,

@@ -123,6 +123,44 @@ class CircuitBreakingTest {
         assertThat(bed.records.getLast().responseFlags()).isEqualTo("URX");
     }
 
+    @Test
+    void maxRetriesBoundsConcurrentRetriesOfFailedAnswers() throws Exception {
+        // A retry stays counted until its try ends: before, a 5xx retry gave its place back as it was granted.
+        setUp(
+                limited(CircuitBreakers.Thresholds.newBuilder().setMaxRetries(Envoy.u32(1)))
+                        .build(),
+                RouteAction.newBuilder()
+                        .setRetryPolicy(
+                                RetryPolicy.newBuilder().setRetryOn("5xx").setNumRetries(Envoy.u32(3))),
+                a);
+        var responses = concurrently(6, "/x?status=503&delay=400");
+        assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(503));
+        assertThat(a.count.get()).isBetween(7, 9);
+    }
+
+    @Test
+    void retryBudgetBoundsConcurrentRetries() throws Exception {
+        // 0 % of active requests, at least 1: one retry in flight at a time, however many requests fail at once.
+        setUp(
+                limited(CircuitBreakers.Thresholds.newBuilder()
+                                .setMaxRetries(Envoy.u32(1000))
+                                .setRetryBudget(CircuitBreakers.Thresholds.RetryBudget.newBuilder()
+                                        .setBudgetPercent(io.envoyproxy.envoy.type.v3.Percent.newBuilder()
+                                                .setValue(0))
+                                        .setMinRetryConcurrency(Envoy.u32(1))))
+                        .build(),
+                RouteAction.newBuilder()
+                        .setRetryPolicy(
+                                RetryPolicy.newBuilder().setRetryOn("5xx").setNumRetries(Envoy.u32(3))),
+                a);
+        var responses = concurrently(6, "/x?status=503&delay=400");
+        assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(503));
+        // Six first tries fail together: one request wins the retry and uses its 3; max_retries alone would allow 24.
+        assertThat(a.count.get()).isBetween(7, 9);
+        assertThat(bed.records.stream().filter(r -> r.responseFlags().equals("URX")))
+                .hasSizeGreaterThanOrEqualTo(5);
+    }
+
     private static Cluster outlier(int percent, long baseMillis) {
         return Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
