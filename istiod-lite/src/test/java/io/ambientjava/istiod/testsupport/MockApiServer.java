@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
@@ -29,6 +30,7 @@ import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -203,16 +205,25 @@ public final class MockApiServer implements AutoCloseable {
         Resource<GenericKubernetesResource> resource = operation(
                         client, watched, object.getMetadata().getNamespace())
                 .withName(object.getMetadata().getName());
-        GenericKubernetesResource existing = resource.get();
-        if (existing == null) {
-            return operation(client, watched, object.getMetadata().getNamespace())
-                    .resource(object)
-                    .create();
+        // A controller under test may write the object (its status) between our read and our write: read again.
+        for (int attempt = 1; ; attempt++) {
+            GenericKubernetesResource existing = resource.get();
+            if (existing == null) {
+                return operation(client, watched, object.getMetadata().getNamespace())
+                        .resource(object)
+                        .create();
+            }
+            object.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+            try {
+                return operation(client, watched, object.getMetadata().getNamespace())
+                        .resource(object)
+                        .update();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == 5) {
+                    throw e;
+                }
+            }
         }
-        object.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-        return operation(client, watched, object.getMetadata().getNamespace())
-                .resource(object)
-                .update();
     }
 
     public void delete(ResourceKind kind, String namespace, String name) {
