@@ -84,6 +84,32 @@ class IstiodLiteConfigTest {
         assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
     }
 
+    @Test
+    void aDestinationRuleRetryBudgetIsAcceptedAsTheClustersRetryBudget() throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        Files.writeString(folder.resolve("20-retry-budget.yaml"), """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    retryBudget: {percent: 25, minRetryConcurrency: 4}
+                """);
+        String cluster = "outbound|9080||reviews.default.svc.cluster.local";
+        await().atMost(WAIT)
+                .until(() -> config.get().clusters().containsKey(cluster)
+                        && config.get()
+                                .clusters()
+                                .get(cluster)
+                                .limits()
+                                .retryBudget()
+                                .isPresent());
+        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        assertThat(config.get().clusters().get(cluster).limits().retryBudget())
+                .contains(new io.ambientjava.waypoint.config.CircuitBreakerLimits.RetryBudget(25.0, 4));
+    }
+
     /** Istio's "TCP traffic shifting" task: a tcp route splitting 80/20 over two subsets (weighted_clusters). */
     @Test
     void aTcpRouteSplitByWeightIsAcceptedAsWeightedClusters() throws IOException {

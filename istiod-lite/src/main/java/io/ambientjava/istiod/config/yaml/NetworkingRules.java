@@ -135,6 +135,18 @@ final class NetworkingRules {
         if (pool != null && pool.getHttp() != null) {
             duration(pool.getHttp().getIdleTimeout(), child(path, "connectionPool.http.idleTimeout"), issues);
         }
+        var budget = policy.getRetryBudget();
+        if (budget != null) {
+            Double percent = budget.getPercent();
+            if (percent != null && !(percent >= 0 && percent <= 100)) {
+                issues.add(FieldIssue.error(child(path, "retryBudget.percent"), "must be 0..100"));
+            }
+            Long min = budget.getMinRetryConcurrency();
+            if (min != null && (min < 0 || min > 0xFFFF_FFFFL)) {
+                issues.add(FieldIssue.error(
+                        child(path, "retryBudget.minRetryConcurrency"), "must be an unsigned 32-bit number"));
+            }
+        }
         var outlier = policy.getOutlierDetection();
         if (outlier != null) {
             duration(outlier.getInterval(), child(path, "outlierDetection.interval"), issues);

@@ -26,9 +26,6 @@ final class UnappliedPolicyFields {
         if (policy.getTunnel() != null) {
             fields.add(path + ".tunnel");
         }
-        if (policy.getRetryBudget() != null) {
-            fields.add(path + ".retryBudget");
-        }
         List<TrafficPolicyPortTrafficPolicy> levels = MeshServices.listOrEmpty(policy.getPortLevelSettings());
         for (int i = 0; i < levels.size(); i++) {
             var level = levels.get(i);

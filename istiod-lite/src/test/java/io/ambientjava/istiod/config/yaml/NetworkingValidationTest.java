@@ -80,9 +80,12 @@ class NetworkingValidationTest {
                   trafficPolicy:
                     connectionPool: {tcp: {connectTimeout: fast}}
                     outlierDetection: {interval: 10, maxEjectionPercent: 120}
+                    retryBudget: {percent: 150}
                   subsets:
                   - {name: v1, labels: {version: v1}}
-                  - {name: v1, labels: {version: v2}}
+                  - name: v1
+                    labels: {version: v2}
+                    trafficPolicy: {retryBudget: {minRetryConcurrency: -1}}
                 """);
         assertThat(parsed.problems())
                 .extracting(ConfigProblem::fieldPath)
@@ -90,6 +93,8 @@ class NetworkingValidationTest {
                         "spec.trafficPolicy.connectionPool.tcp.connectTimeout",
                         "spec.trafficPolicy.outlierDetection.interval",
                         "spec.trafficPolicy.outlierDetection.maxEjectionPercent",
-                        "spec.subsets[1].name");
+                        "spec.trafficPolicy.retryBudget.percent",
+                        "spec.subsets[1].name",
+                        "spec.subsets[1].trafficPolicy.retryBudget.minRetryConcurrency");
     }
 }

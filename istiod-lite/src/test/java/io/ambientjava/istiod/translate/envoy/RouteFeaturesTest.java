@@ -189,6 +189,49 @@ class RouteFeaturesTest {
     }
 
     @Test
+    void retryBudgetBecomesTheClustersRetryBudgetWithIstiosDefaults() {
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    retryBudget: {percent: 12.5, minRetryConcurrency: 2}
+                    connectionPool: {http: {maxRetries: 9}}
+                  subsets:
+                  - name: v2
+                    labels: {version: v2}
+                    trafficPolicy:
+                      retryBudget: {}
+                """;
+        var translation = translate(with(rule));
+        assertThat(translation.warnings())
+                .noneSatisfy(w -> assertThat(w.toString()).contains("retryBudget"));
+        ProxyResources waypoint = waypoint(translation);
+        var whole = waypoint.clusters()
+                .get("outbound|9080||" + REVIEWS)
+                .getCircuitBreakers()
+                .getThresholds(0);
+        assertThat(whole.getRetryBudget().getBudgetPercent().getValue()).isEqualTo(12.5);
+        assertThat(whole.getRetryBudget().getMinRetryConcurrency().getValue()).isEqualTo(2);
+        assertThat(whole.getMaxRetries().getValue()).isEqualTo(9); // kept; Envoy ignores it beside a budget
+        var v2 = waypoint.clusters()
+                .get("outbound|9080|v2|" + REVIEWS)
+                .getCircuitBreakers()
+                .getThresholds(0);
+        assertThat(v2.getRetryBudget().getBudgetPercent().getValue()).isEqualTo(20.0);
+        assertThat(v2.getRetryBudget().getMinRetryConcurrency().getValue()).isEqualTo(3);
+        assertThat(waypoint.clusters()
+                        .get("outbound|9080|v1|" + REVIEWS)
+                        .getCircuitBreakers()
+                        .getThresholds(0)
+                        .hasRetryBudget())
+                .as("a subset without its own policy takes the rule's")
+                .isTrue();
+    }
+
+    @Test
     void aRouteToAnUndefinedSubsetNamesAClusterThatIsNotSentAndWarns() {
         var translation = translate(with(reviews("""
                 - route: [{destination: {host: reviews, subset: v9}}]
