@@ -344,7 +344,11 @@ class WaypointXdsServerTest {
                                 .class);
         assertThat(hcm.getHttpFiltersList())
                 .extracting(f -> f.getName())
-                .containsExactly("envoy.filters.http.rbac", "envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly(
+                        "envoy.filters.http.rbac",
+                        "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
+                        "envoy.filters.http.router");
         var rules = hcm.getHttpFilters(0)
                 .getTypedConfig()
                 .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)

@@ -120,11 +120,23 @@ public record ListenerConfig(
 
         /** Whether local_ratelimit comes before jwt_authn and rbac, so it also counts requests they refuse. */
         public boolean rateLimitBeforeSecurity() {
-            int limit = httpFilters.indexOf(LocalRateLimitTranslator.FILTER_NAME);
-            if (limit < 0) {
+            return beforeSecurity(LocalRateLimitTranslator.FILTER_NAME);
+        }
+
+        /**
+         * Whether the CORS filter comes before jwt_authn and rbac (where Istio puts it), so it answers preflights they
+         * would refuse.
+         */
+        public boolean corsBeforeSecurity() {
+            return beforeSecurity(CorsTranslator.FILTER_NAME);
+        }
+
+        private boolean beforeSecurity(String filter) {
+            int position = httpFilters.indexOf(filter);
+            if (position < 0) {
                 return false;
             }
-            for (int i = 0; i < limit; i++) {
+            for (int i = 0; i < position; i++) {
                 String name = httpFilters.get(i);
                 if (name.equals(ListenerTranslator.JWT_AUTHN) || name.equals(ListenerTranslator.RBAC)) {
                     return false;

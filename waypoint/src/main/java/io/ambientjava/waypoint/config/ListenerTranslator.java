@@ -173,6 +173,11 @@ public final class ListenerTranslator {
                     localRateLimit = Optional.of(
                             LocalRateLimitTranslator.listenerFilter(f.getTypedConfig(), hpath + ".typed_config"));
                 }
+                case CorsTranslator.FILTER_NAME -> {
+                    if (f.hasTypedConfig()) {
+                        CorsTranslator.listenerFilter(f.getTypedConfig(), hpath + ".typed_config");
+                    }
+                }
                 case TelemetryTranslator.STATS_FILTER -> {
                     if (telemetry.stats().isPresent()) {
                         throw FieldGuard.invalid(hpath, "one istio.stats filter per listener is supported");

@@ -9,6 +9,7 @@ import java.util.Optional;
  *
  * @param localRateLimit its {@code typed_per_filter_config} for {@code envoy.filters.http.local_ratelimit}
  * @param rateLimits the route action's {@code rate_limits}, which make the request's descriptors
+ * @param cors its {@code typed_per_filter_config} for {@code envoy.filters.http.cors}
  */
 public record Route(
         String name,
@@ -18,7 +19,8 @@ public record Route(
         HeaderMutations responseHeaders,
         Optional<FaultConfig> fault,
         Optional<LocalRateLimitConfig> localRateLimit,
-        List<RateLimitPolicy> rateLimits) {
+        List<RateLimitPolicy> rateLimits,
+        Optional<CorsPolicy> cors) {
 
     public Route {
         Objects.requireNonNull(name, "name");
@@ -29,6 +31,19 @@ public record Route(
         Objects.requireNonNull(fault, "fault");
         Objects.requireNonNull(localRateLimit, "localRateLimit");
         rateLimits = List.copyOf(rateLimits);
+        Objects.requireNonNull(cors, "cors");
+    }
+
+    public Route(
+            String name,
+            RouteMatch match,
+            RouteAction action,
+            HeaderMutations requestHeaders,
+            HeaderMutations responseHeaders,
+            Optional<FaultConfig> fault,
+            Optional<LocalRateLimitConfig> localRateLimit,
+            List<RateLimitPolicy> rateLimits) {
+        this(name, match, action, requestHeaders, responseHeaders, fault, localRateLimit, rateLimits, Optional.empty());
     }
 
     public Route(

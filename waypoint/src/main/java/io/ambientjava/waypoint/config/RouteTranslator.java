@@ -89,12 +89,14 @@ public final class RouteTranslator {
         };
         Optional<FaultConfig> fault = Optional.empty();
         Optional<LocalRateLimitConfig> localRateLimit = Optional.empty();
+        Optional<CorsPolicy> cors = Optional.empty();
         for (Map.Entry<String, Any> e : r.getTypedPerFilterConfigMap().entrySet()) {
             String where = path + ".typed_per_filter_config[" + e.getKey() + "]";
             switch (e.getKey()) {
                 case FAULT_FILTER -> fault = Optional.of(fault(e.getValue(), where));
                 case LocalRateLimitTranslator.FILTER_NAME ->
                     localRateLimit = Optional.of(LocalRateLimitTranslator.perRoute(e.getValue(), where));
+                case CorsTranslator.FILTER_NAME -> cors = Optional.of(CorsTranslator.perRoute(e.getValue(), where));
                 default -> throw new UnsupportedConfigException("unsupported filter " + where);
             }
         }
@@ -117,7 +119,8 @@ public final class RouteTranslator {
                         path + ".response_headers_to_add"),
                 fault,
                 localRateLimit,
-                rateLimits);
+                rateLimits,
+                cors);
     }
 
     static FaultConfig fault(Any any, String path) {

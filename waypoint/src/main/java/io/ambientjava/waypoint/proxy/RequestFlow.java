@@ -1,5 +1,6 @@
 package io.ambientjava.waypoint.proxy;
 
+import io.ambientjava.waypoint.config.CorsTranslator;
 import io.ambientjava.waypoint.config.FaultConfig;
 import io.ambientjava.waypoint.config.JwtAuthnConfig;
 import io.ambientjava.waypoint.config.ListenerConfig;
@@ -10,6 +11,7 @@ import io.ambientjava.waypoint.config.RouteAction;
 import io.ambientjava.waypoint.config.RouteTranslator;
 import io.ambientjava.waypoint.config.VirtualHost;
 import io.ambientjava.waypoint.config.WaypointConfig;
+import io.ambientjava.waypoint.filter.CorsFilter;
 import io.ambientjava.waypoint.filter.FaultDecision;
 import io.ambientjava.waypoint.filter.ForwardedRequest;
 import io.ambientjava.waypoint.filter.HashKeys;
@@ -127,6 +129,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private String flags = "-";
     private List<String> rbacLogged = List.of();
     private Optional<LocalRateLimiter.RateLimitHeaders> rateLimitHeaders = Optional.empty();
+    private Map<String, String> corsHeaders = Map.of();
     private WaypointConfig rateLimitConfig;
     private ListenerConfig.Http rateLimitListener;
     private String listenerName = "";
@@ -198,6 +201,9 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         if (http.localRateLimit().isPresent() && http.rateLimitBeforeSecurity() && rateLimited(config, http)) {
             return;
         }
+        if (http.corsBeforeSecurity() && corsAnswered(matchRoute(config, http))) {
+            return;
+        }
         if (http.jwtAuthn().isPresent() && !isCorsPreflight(http.jwtAuthn().get())) {
             var outcome = JwtVerifier.verify(http.jwtAuthn().get(), view, Instant.now());
             if (outcome.isDone()) {
@@ -265,6 +271,9 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         route = selected.get();
+        if (http.hasFilter(CorsTranslator.FILTER_NAME) && !http.corsBeforeSecurity() && corsAnswered(selected)) {
+            return;
+        }
         if (http.hasFilter(LocalRateLimitTranslator.FILTER_NAME) && !http.rateLimitBeforeSecurity()) {
             int limit = http.httpFilters().indexOf(LocalRateLimitTranslator.FILTER_NAME);
             int fault = http.httpFilters().indexOf(RouteTranslator.FAULT_FILTER);
@@ -290,6 +299,40 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             }
         }
         route();
+    }
+
+    private Optional<Route> matchRoute(WaypointConfig config, ListenerConfig.Http http) {
+        return config.routeTableFor(http)
+                .flatMap(t -> t.virtualHostFor(view.authority()))
+                .flatMap(vh -> RouteSelector.firstMatch(vh, view));
+    }
+
+    /**
+     * The CORS filter, under the policy of the route the request takes (none without a route): answers a preflight
+     * (and returns true), or remembers the headers the response gets. A route's policy does nothing unless the
+     * listener has the filter, as in Envoy.
+     */
+    private boolean corsAnswered(Optional<Route> matched) {
+        CorsFilter.Decision decision = CorsFilter.decide(
+                matched.flatMap(Route::cors),
+                view,
+                () -> ThreadLocalRandom.current().nextDouble());
+        switch (decision) {
+            case CorsFilter.Pass pass -> {
+                return false;
+            }
+            case CorsFilter.AddToResponse add -> {
+                corsHeaders = add.headers();
+                return false;
+            }
+            case CorsFilter.AnswerPreflight answer -> {
+                route = matched.orElse(null); // for the access log, when answered before route selection
+                FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                answer.headers().forEach(response.headers()::set);
+                sendLocal(response, false);
+                return true;
+            }
+        }
     }
 
     private void afterDelay(FaultDecision fault) {
@@ -656,6 +699,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         HeaderMutator.apply(chosen.responseHeaders(), headers);
         HeaderMutator.apply(route.responseHeaders(), headers);
         rateLimitHeaders.ifPresent(h -> h.applyTo(headers));
+        corsHeaders.forEach(headers::set);
         headers.set(HttpHeaderNames.SERVER, "istio-envoy");
         String grpcHeader = headers.get("grpc-status");
         if (grpcHeader != null) {
@@ -950,6 +994,7 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
         status = response.status().code();
         responseBytes += response.content().readableBytes();
         rateLimitHeaders.ifPresent(h -> h.applyTo(response.headers()));
+        corsHeaders.forEach(response.headers()::set);
         response.headers().set(HttpHeaderNames.SERVER, "istio-envoy");
         HttpUtil.setContentLength(response, response.content().readableBytes());
         boolean bodyUnread = !requestEnded

@@ -68,6 +68,9 @@ final class NetworkingRules {
                     child(path, "route"), "with several destinations at least one needs a weight above 0"));
         }
         duration(route.getTimeout(), child(path, "timeout"), issues);
+        if (route.getCorsPolicy() != null) {
+            duration(route.getCorsPolicy().getMaxAge(), child(path, "corsPolicy.maxAge"), issues);
+        }
         if (route.getRetries() != null) {
             if (route.getRetries().getAttempts() != null && route.getRetries().getAttempts() < 0) {
                 issues.add(FieldIssue.error(child(path, "retries.attempts"), "must not be negative"));

@@ -6,6 +6,7 @@ final class EnvoyNames {
     static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
     static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
     static final String FAULT_FILTER = "envoy.filters.http.fault";
+    static final String CORS_FILTER = "envoy.filters.http.cors";
     static final String ROUTER_FILTER = "envoy.filters.http.router";
     static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
     static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";

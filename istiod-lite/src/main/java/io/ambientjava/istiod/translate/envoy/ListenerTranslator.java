@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -21,7 +22,8 @@ import java.util.List;
 
 /**
  * Listeners with one filter chain: an HTTP connection manager reading its routes from ADS (RDS) with the filters
- * (jwt_authn and rbac when policies apply, then) {@code envoy.filters.http.fault} and {@code envoy.filters.http.router},
+ * (jwt_authn and rbac when policies apply, then) {@code envoy.filters.http.fault}, {@code envoy.filters.http.cors} and
+ * {@code envoy.filters.http.router}, as Istio orders them,
  * or a TCP proxy to one cluster; and the waypoint's {@code inbound-pod} listener, one such HTTP chain per pod IP.
  */
 final class ListenerTranslator {
@@ -81,6 +83,9 @@ final class ListenerTranslator {
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName(EnvoyNames.FAULT_FILTER)
                         .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
+                .addHttpFilters(HttpFilter.newBuilder()
+                        .setName(EnvoyNames.CORS_FILTER)
+                        .setTypedConfig(Any.pack(Cors.getDefaultInstance())))
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName(EnvoyNames.ROUTER_FILTER)
                         .setTypedConfig(Any.pack(Router.getDefaultInstance())))

@@ -100,7 +100,10 @@ final class VirtualServiceRoutes {
         Route.Builder route = Route.newBuilder().setName(name);
         headers(route, entry.getHeaders());
         if (entry.getCorsPolicy() != null) {
-            warn.accept("http[" + name + "].corsPolicy is not supported yet; ignored");
+            route.putTypedPerFilterConfig(
+                    EnvoyNames.CORS_FILTER,
+                    Any.pack(CorsTranslator.translate(
+                            entry.getCorsPolicy(), w -> warn.accept("http[" + name + "]." + w))));
         }
         if (entry.getDelegate() != null) {
             warn.accept("http[" + name + "].delegate is not supported; the route answers 404");

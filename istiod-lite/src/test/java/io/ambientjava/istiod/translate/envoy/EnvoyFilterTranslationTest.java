@@ -57,10 +57,11 @@ class EnvoyFilterTranslationTest {
             assertThat(filterNames(listener))
                     .containsExactly(
                             "envoy.filters.http.fault",
+                            "envoy.filters.http.cors",
                             "envoy.filters.http.local_ratelimit",
                             "envoy.filters.http.router");
         }
-        HttpFilter filter = hcm(waypoint.listeners().get(REVIEWS_LISTENER)).getHttpFilters(1);
+        HttpFilter filter = hcm(waypoint.listeners().get(REVIEWS_LISTENER)).getHttpFilters(2);
         LocalRateLimit config = filter.getTypedConfig().unpack(LocalRateLimit.class); // TypedStruct unwrapped
         assertThat(config.getTokenBucket().getMaxTokens()).isEqualTo(4);
         assertThat(config.getTokenBucket().getTokensPerFill().getValue()).isEqualTo(4);
@@ -83,7 +84,10 @@ class EnvoyFilterTranslationTest {
                 translation.of(ProxyId.gateway("default", "edge")).listeners().get("0.0.0.0_80");
         assertThat(filterNames(edge))
                 .containsExactly(
-                        "envoy.filters.http.fault", "envoy.filters.http.local_ratelimit", "envoy.filters.http.router");
+                        "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
+                        "envoy.filters.http.local_ratelimit",
+                        "envoy.filters.http.router");
     }
 
     @Test

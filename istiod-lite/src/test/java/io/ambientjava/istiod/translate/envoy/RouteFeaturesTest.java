@@ -12,7 +12,9 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -148,6 +150,61 @@ class RouteFeaturesTest {
         Route teapot = routes.get(2);
         assertThat(teapot.getDirectResponse().getStatus()).isEqualTo(418);
         assertThat(teapot.getDirectResponse().getBody().getInlineString()).isEqualTo("short and stout");
+    }
+
+    @Test
+    void corsPolicyBecomesTheRoutesCorsConfigAsIstioWritesIt() throws Exception {
+        var translation = translate(with(reviews("""
+                - match: [{uri: {prefix: /api}}]
+                  corsPolicy:
+                    allowOrigins: [{exact: "https://app.example.com"}, {prefix: "https://dev."}, {regex: ".*\\\\.test"}]
+                    allowMethods: [GET, PUT]
+                    allowHeaders: [x-token, content-type]
+                    exposeHeaders: [x-trace]
+                    maxAge: 24h
+                    allowCredentials: true
+                  route: [{destination: {host: reviews}}]
+                - corsPolicy: {allowOrigin: ["https://old.example.com"], unmatchedPreflights: IGNORE}
+                  route: [{destination: {host: reviews}}]
+                """)));
+        assertThat(translation.warnings()).isEmpty();
+        List<Route> routes = routes(translation);
+        CorsPolicy api = routes.get(0)
+                .getTypedPerFilterConfigMap()
+                .get("envoy.filters.http.cors")
+                .unpack(CorsPolicy.class);
+        assertThat(api.getAllowOriginStringMatchList())
+                .extracting(m -> m.getExact() + m.getPrefix() + m.getSafeRegex().getRegex())
+                .containsExactly("https://app.example.com", "https://dev.", ".*\\.test");
+        assertThat(api.getAllowMethods()).isEqualTo("GET,PUT");
+        assertThat(api.getAllowHeaders()).isEqualTo("x-token,content-type");
+        assertThat(api.getExposeHeaders()).isEqualTo("x-trace");
+        assertThat(api.getMaxAge()).isEqualTo("86400");
+        assertThat(api.getAllowCredentials().getValue()).isTrue();
+        assertThat(api.getFilterEnabled().getDefaultValue().getNumerator()).isEqualTo(100);
+        assertThat(api.getForwardNotMatchingPreflights().getValue()).isTrue();
+
+        CorsPolicy old = routes.get(1)
+                .getTypedPerFilterConfigMap()
+                .get("envoy.filters.http.cors")
+                .unpack(CorsPolicy.class);
+        assertThat(old.getAllowOriginStringMatchList())
+                .singleElement()
+                .satisfies(m -> assertThat(m.getExact()).isEqualTo("https://old.example.com"));
+        assertThat(old.hasAllowCredentials()).isFalse();
+        assertThat(old.getForwardNotMatchingPreflights().getValue()).isFalse();
+
+        HttpConnectionManager manager = waypoint(translation).listeners().values().stream()
+                .flatMap(l -> l.getFilterChainsList().stream())
+                .flatMap(c -> c.getFiltersList().stream())
+                .filter(f -> f.getName().equals("envoy.filters.network.http_connection_manager"))
+                .findFirst()
+                .orElseThrow()
+                .getTypedConfig()
+                .unpack(HttpConnectionManager.class);
+        assertThat(manager.getHttpFiltersList())
+                .extracting(f -> f.getName())
+                .endsWith("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
     }
 
     @Test

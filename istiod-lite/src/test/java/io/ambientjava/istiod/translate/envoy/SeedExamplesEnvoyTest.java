@@ -57,7 +57,7 @@ class SeedExamplesEnvoyTest {
         assertThat(hcm.getRds().getConfigSource().hasAds()).isTrue();
         assertThat(hcm.getHttpFiltersList())
                 .extracting(HttpFilter::getName)
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
     }
 
     @Test

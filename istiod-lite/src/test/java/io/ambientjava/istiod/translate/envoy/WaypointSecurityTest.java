@@ -154,7 +154,7 @@ class WaypointSecurityTest {
     void withoutPoliciesTheFilterChainIsUnchanged() throws Exception {
         var translation = translate(with());
         assertThat(names(filters(waypoint(translation), REVIEWS, 9080)))
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
     }
 
     @Test
@@ -173,7 +173,10 @@ class WaypointSecurityTest {
             String[] hostPort = entry.split(":");
             assertThat(names(filters(waypoint, hostPort[0], Integer.parseInt(hostPort[1]))))
                     .containsExactly(
-                            "envoy.filters.http.rbac", "envoy.filters.http.fault", "envoy.filters.http.router");
+                            "envoy.filters.http.rbac",
+                            "envoy.filters.http.fault",
+                            "envoy.filters.http.cors",
+                            "envoy.filters.http.router");
         }
         var rules = rbac(filters(waypoint, REVIEWS, 9080).getFirst());
         assertThat(rules.getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW);
@@ -263,9 +266,13 @@ class WaypointSecurityTest {
                 policy("reviews-only", TO_REVIEWS, "action: DENY\nrules: [{to: [{operation: {methods: [DELETE]}}]}]")));
         ProxyResources waypoint = waypoint(translation);
         assertThat(names(filters(waypoint, REVIEWS, 9080)))
-                .containsExactly("envoy.filters.http.rbac", "envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly(
+                        "envoy.filters.http.rbac",
+                        "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
+                        "envoy.filters.http.router");
         assertThat(names(filters(waypoint, RATINGS, 9080)))
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
         var rules = rbac(filters(waypoint, REVIEWS, 9080).getFirst());
         assertThat(rules.getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.DENY);
         assertThat(rules.getPoliciesMap().get("ns[default]-policy[reviews-only]-rule[0]"))
@@ -292,14 +299,18 @@ class WaypointSecurityTest {
                 entry,
                 policy("egress-rules", "[{kind: ServiceEntry, group: networking.istio.io, name: reviews}]", deny))));
         assertThat(names(filters(toEntry, "api.external.test", 80)))
-                .containsExactly("envoy.filters.http.rbac", "envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly(
+                        "envoy.filters.http.rbac",
+                        "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
+                        "envoy.filters.http.router");
         assertThat(names(filters(toEntry, REVIEWS, 9080)))
                 .as("the Service named reviews is another resource")
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
 
         ProxyResources toService = waypoint(translate(with(entry, policy("reviews-only", TO_REVIEWS, deny))));
         assertThat(names(filters(toService, "api.external.test", 80)))
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
     }
 
     @Test
@@ -315,6 +326,7 @@ class WaypointSecurityTest {
                         "envoy.filters.http.rbac",
                         "envoy.filters.http.rbac",
                         "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
                         "envoy.filters.http.router");
         assertThat(rbac(filters.get(0)).getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.LOG);
         assertThat(rbac(filters.get(0)).getPoliciesMap().get("ns[default]-policy[audit-all]-rule[0]"))
@@ -417,9 +429,12 @@ class WaypointSecurityTest {
         List<HttpFilter> filters = filters(waypoint(translation), REVIEWS, 9080);
         assertThat(names(filters))
                 .containsExactly(
-                        "envoy.filters.http.jwt_authn", "envoy.filters.http.fault", "envoy.filters.http.router");
+                        "envoy.filters.http.jwt_authn",
+                        "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
+                        "envoy.filters.http.router");
         assertThat(names(filters(waypoint(translation), RATINGS, 9080)))
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
         JwtAuthentication jwt = filters.getFirst().getTypedConfig().unpack(JwtAuthentication.class);
         assertThat(jwt.getBypassCorsPreflight()).isTrue();
         assertThat(jwt.getProvidersMap()).containsOnlyKeys("origins-0", "origins-1");
@@ -555,7 +570,7 @@ class WaypointSecurityTest {
                   jwtRules: [{issuer: a.example, jwks: "{}"}]
                 """));
         assertThat(names(filters(waypoint(translation), REVIEWS, 9080)))
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
         assertThat(translation.warnings())
                 .extracting(w -> w.resource().toString())
                 .containsExactlyInAnyOrder(
@@ -613,6 +628,7 @@ class WaypointSecurityTest {
                         "envoy.filters.http.jwt_authn",
                         "envoy.filters.http.rbac",
                         "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
                         "envoy.filters.http.router");
         Principal userHeader = Principal.newBuilder()
                 .setHeader(HeaderMatcher.newBuilder().setName("x-user-id").setPresentMatch(true))
@@ -626,7 +642,11 @@ class WaypointSecurityTest {
                                 .build()));
         List<HttpFilter> api = filters(waypoint(translation), "product-api.default.svc.cluster.local", 8080);
         assertThat(names(api))
-                .containsExactly("envoy.filters.http.rbac", "envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly(
+                        "envoy.filters.http.rbac",
+                        "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
+                        "envoy.filters.http.router");
         assertThat(rbac(api.getFirst()).getPoliciesMap())
                 .containsExactly(java.util.Map.entry(
                         "ns[default]-policy[product-api-rate-limit]-rule[0]",
@@ -660,6 +680,7 @@ class WaypointSecurityTest {
                         "envoy.filters.http.jwt_authn",
                         "envoy.filters.http.rbac",
                         "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
                         "envoy.filters.http.router");
         assertThat(rbac(page.get(1)).getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW);
         assertThat(rbac(page.get(1)).getPoliciesMap())
@@ -670,7 +691,7 @@ class WaypointSecurityTest {
                 .containsOnlyKeys("ns[default]-policy[product-api-rate-limit]-rule[0]");
         // services whose pods the selectors do not select keep their filter chain
         assertThat(names(filters(waypoint(translation), REVIEWS, 9080)))
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
     }
 
     @Test
@@ -692,7 +713,7 @@ class WaypointSecurityTest {
                   rules: [{from: [{source: {namespaces: [default]}}]}]
                 """));
         assertThat(names(filters(waypoint(translation), REVIEWS, 9080)))
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
         // AUDIT cannot be done by ztunnel: the waypoint logs it
         List<HttpFilter> ratings = filters(waypoint(translation), RATINGS, 9080);
         assertThat(rbac(ratings.getFirst()).getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.LOG);

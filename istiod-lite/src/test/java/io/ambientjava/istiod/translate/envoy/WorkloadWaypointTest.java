@@ -168,7 +168,8 @@ class WorkloadWaypointTest {
         assertThat(hcm.getCodecType()).isEqualTo(HttpConnectionManager.CodecType.AUTO);
         assertThat(hcm.getRds().getRouteConfigName()).isEqualTo("inbound-pod");
         assertThat(hcm.getRds().getConfigSource().hasAds()).isTrue();
-        assertThat(filterNames(chain)).containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+        assertThat(filterNames(chain))
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
 
         assertThat(waypoint.routes()).containsOnlyKeys("inbound-pod");
         RouteConfiguration routes = waypoint.routes().get("inbound-pod");
@@ -236,6 +237,7 @@ class WorkloadWaypointTest {
                     .as(ip)
                     .containsExactly(
                             "envoy.filters.http.fault",
+                            "envoy.filters.http.cors",
                             "envoy.filters.http.local_ratelimit",
                             "envoy.filters.http.router");
         }
@@ -327,7 +329,10 @@ class WorkloadWaypointTest {
             FilterChain chain = chain(wp(translation), ip);
             assertThat(filterNames(chain))
                     .containsExactly(
-                            "envoy.filters.http.rbac", "envoy.filters.http.fault", "envoy.filters.http.router");
+                            "envoy.filters.http.rbac",
+                            "envoy.filters.http.fault",
+                            "envoy.filters.http.cors",
+                            "envoy.filters.http.router");
             var rules = hcm(chain)
                     .getHttpFilters(0)
                     .getTypedConfig()
@@ -357,9 +362,13 @@ class WorkloadWaypointTest {
         assertThat(translation.warnings()).isEmpty();
         ProxyResources waypoint = wp(translation);
         assertThat(serviceFilterNames(waypoint))
-                .containsExactly("envoy.filters.http.rbac", "envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly(
+                        "envoy.filters.http.rbac",
+                        "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
+                        "envoy.filters.http.router");
         assertThat(filterNames(chain(waypoint, "198.18.1.5")))
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
     }
 
     @Test
@@ -402,10 +411,11 @@ class WorkloadWaypointTest {
                         "envoy.filters.http.jwt_authn",
                         "envoy.filters.http.rbac",
                         "envoy.filters.http.fault",
+                        "envoy.filters.http.cors",
                         "envoy.filters.http.router");
         assertThat(filterNames(chain(waypoint, "198.18.1.7")))
                 .as("not selected, or ztunnel's alone (L4)")
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
         assertThat(translation.warnings())
                 .filteredOn(w -> w.resource().toString().equals("RequestAuthentication shop/jwt"))
                 .extracting(TranslationWarning::message)
