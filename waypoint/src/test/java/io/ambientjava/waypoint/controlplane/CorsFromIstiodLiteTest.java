@@ -2,15 +2,12 @@ package io.ambientjava.waypoint.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ambientjava.waypoint.proxy.DownstreamContext;
 import io.ambientjava.waypoint.proxy.DownstreamListener;
 import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.xds.AdsClient;
 import io.ambientjava.waypoint.xds.NodeIdentity;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,17 +47,7 @@ class CorsFromIstiodLiteTest {
                 new NodeIdentity(true, "198.18.9.9", "edge-0", "default", "edge", "default/edge"), bed.runtime::apply);
         IstiodLite.awaitAccepted(
                 client, () -> bed.runtime.config().listenerFor("0.0.0.0", 80).isPresent());
-        listener = DownstreamListener.bind(
-                        bed.group,
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                        bed.runtime,
-                        ch -> new DownstreamContext(
-                                "0.0.0.0",
-                                80,
-                                Optional.empty(),
-                                Optional.of((InetSocketAddress) ch.remoteAddress()),
-                                Optional.empty()))
-                .join();
+        listener = bed.listen("0.0.0.0", 80, Optional.empty());
         port = listener.port();
     }
 

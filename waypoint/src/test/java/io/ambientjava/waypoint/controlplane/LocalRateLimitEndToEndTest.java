@@ -3,15 +3,12 @@ package io.ambientjava.waypoint.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ambientjava.waypoint.config.ListenerConfig;
-import io.ambientjava.waypoint.proxy.DownstreamContext;
 import io.ambientjava.waypoint.proxy.DownstreamListener;
 import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.xds.AdsClient;
 import io.ambientjava.waypoint.xds.NodeIdentity;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -95,17 +92,7 @@ class LocalRateLimitEndToEndTest {
                         .map(l -> l.kind() instanceof ListenerConfig.Http http
                                 && http.localRateLimit().isPresent())
                         .orElse(false));
-        listener = DownstreamListener.bind(
-                        bed.group,
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                        bed.runtime,
-                        ch -> new DownstreamContext(
-                                vip,
-                                port,
-                                Optional.empty(),
-                                Optional.of((InetSocketAddress) ch.remoteAddress()),
-                                Optional.empty()))
-                .join();
+        listener = bed.listen(vip, port, Optional.empty());
         return listener.port();
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ambientjava.identity.SpiffeId;
 import io.ambientjava.waypoint.config.ListenerConfig;
-import io.ambientjava.waypoint.proxy.DownstreamContext;
 import io.ambientjava.waypoint.proxy.DownstreamListener;
 import io.ambientjava.waypoint.testsupport.IstiodLite;
 import io.ambientjava.waypoint.testsupport.Jwt;
@@ -12,8 +11,6 @@ import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.ambientjava.waypoint.xds.AdsClient;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -182,17 +179,7 @@ class SeedSecurityTest {
 
     /** A loopback listener standing for the service VIP whose clients carry {@code identity}, as HBONE hands over. */
     private int listenerFor(String vip, int port, Optional<String> identity) {
-        DownstreamListener listener = DownstreamListener.bind(
-                        bed.group,
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                        bed.runtime,
-                        ch -> new DownstreamContext(
-                                vip,
-                                port,
-                                identity.map(SpiffeId::parse),
-                                Optional.of((InetSocketAddress) ch.remoteAddress()),
-                                Optional.empty()))
-                .join();
+        DownstreamListener listener = bed.listen(vip, port, identity.map(SpiffeId::parse));
         listeners.add(listener);
         return listener.port();
     }

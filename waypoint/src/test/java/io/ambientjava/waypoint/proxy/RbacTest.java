@@ -13,8 +13,6 @@ import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -56,17 +54,7 @@ class RbacTest {
 
     /** A listener whose clients all carry this SPIFFE identity, as HBONE inbound connections do. */
     private int portAs(String spiffe) {
-        DownstreamListener l = DownstreamListener.bind(
-                        bed.group,
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                        bed.runtime,
-                        ch -> new DownstreamContext(
-                                TestBed.VIP,
-                                TestBed.PORT,
-                                Optional.of(SpiffeId.parse(spiffe)),
-                                Optional.of((InetSocketAddress) ch.remoteAddress()),
-                                Optional.empty()))
-                .join();
+        DownstreamListener l = bed.listen(TestBed.VIP, TestBed.PORT, Optional.of(SpiffeId.parse(spiffe)));
         identified.add(l);
         return l.port();
     }

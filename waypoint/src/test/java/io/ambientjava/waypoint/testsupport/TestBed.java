@@ -6,6 +6,8 @@ import io.ambientjava.hbone.NettyTransport;
 import io.ambientjava.hbone.client.ClientSecurity;
 import io.ambientjava.hbone.client.HboneClient;
 import io.ambientjava.hbone.client.HboneClientConfig;
+import io.ambientjava.identity.SpiffeId;
+import io.ambientjava.waypoint.proxy.DownstreamContext;
 import io.ambientjava.waypoint.proxy.DownstreamListener;
 import io.ambientjava.waypoint.proxy.ProxyLimits;
 import io.ambientjava.waypoint.proxy.ProxyRuntime;
@@ -32,6 +34,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -106,6 +109,22 @@ public final class TestBed implements AutoCloseable {
         listener = DownstreamListener.plain(
                         group, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), runtime, VIP, PORT)
                 .join();
+    }
+
+    /**
+     * Another loopback listener whose connections are for {@code vip:port}, as if tunnelled from {@code peer} (none:
+     * plain), with the client's own address as the source; closed with the bed.
+     */
+    public DownstreamListener listen(String vip, int port, Optional<SpiffeId> peer) {
+        DownstreamListener bound = DownstreamListener.bind(
+                        group,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        runtime,
+                        ch -> new DownstreamContext(
+                                vip, port, peer, Optional.of((InetSocketAddress) ch.remoteAddress()), Optional.empty()))
+                .join();
+        closeables.add(bound);
+        return bound;
     }
 
     public TestUpstream upstream(String name) {
