@@ -124,8 +124,8 @@ public record ListenerConfig(
         }
 
         /**
-         * Whether the CORS filter comes before jwt_authn and rbac (where Istio puts it), so it answers preflights they
-         * would refuse.
+         * Whether the CORS filter comes before jwt_authn and rbac, so it answers preflights they would refuse. Istio
+         * puts it after them; an EnvoyFilter or another control plane may not.
          */
         public boolean corsBeforeSecurity() {
             return beforeSecurity(CorsTranslator.FILTER_NAME);
