@@ -124,11 +124,16 @@ public record ListenerConfig(
         }
 
         /**
-         * Whether the CORS filter comes before jwt_authn and rbac, so it answers preflights they would refuse. Istio
-         * puts it after them; an EnvoyFilter or another control plane may not.
+         * Whether the CORS filter comes before a jwt_authn or rbac filter, so it answers preflights they would refuse.
+         * Istio puts it after them; an EnvoyFilter or another control plane may not. Otherwise it runs at its place
+         * after route selection (after fault injection when fault comes first).
          */
         public boolean corsBeforeSecurity() {
-            return beforeSecurity(CorsTranslator.FILTER_NAME);
+            return beforeSecurity(CorsTranslator.FILTER_NAME) && hasSecurityFilter();
+        }
+
+        private boolean hasSecurityFilter() {
+            return httpFilters.contains(ListenerTranslator.JWT_AUTHN) || httpFilters.contains(ListenerTranslator.RBAC);
         }
 
         private boolean beforeSecurity(String filter) {

@@ -130,6 +130,9 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     private List<String> rbacLogged = List.of();
     private Optional<LocalRateLimiter.RateLimitHeaders> rateLimitHeaders = Optional.empty();
     private Map<String, String> corsHeaders = Map.of();
+    /** The CORS filter follows the fault filter: it runs once the fault (delay, no abort) is done. */
+    private boolean corsAfterFault;
+
     private WaypointConfig rateLimitConfig;
     private ListenerConfig.Http rateLimitListener;
     private String listenerName = "";
@@ -271,8 +274,14 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
             return;
         }
         route = selected.get();
-        if (http.hasFilter(CorsTranslator.FILTER_NAME) && !http.corsBeforeSecurity() && corsAnswered(selected)) {
-            return;
+        if (http.hasFilter(CorsTranslator.FILTER_NAME) && !http.corsBeforeSecurity()) {
+            int cors = http.httpFilters().indexOf(CorsTranslator.FILTER_NAME);
+            int fault = http.httpFilters().indexOf(RouteTranslator.FAULT_FILTER);
+            if (fault >= 0 && fault < cors && route.fault().isPresent()) {
+                corsAfterFault = true; // as Istio orders them: an injected fault comes first
+            } else if (corsAnswered(selected)) {
+                return;
+            }
         }
         if (http.hasFilter(LocalRateLimitTranslator.FILTER_NAME) && !http.rateLimitBeforeSecurity()) {
             int limit = http.httpFilters().indexOf(LocalRateLimitTranslator.FILTER_NAME);
@@ -397,6 +406,12 @@ final class RequestFlow implements UpstreamAttempt.Exchange {
     }
 
     private void route() {
+        if (corsAfterFault) {
+            corsAfterFault = false;
+            if (corsAnswered(Optional.of(route))) {
+                return;
+            }
+        }
         if (rateLimitListener != null) {
             ListenerConfig.Http http = rateLimitListener;
             rateLimitListener = null;

@@ -126,7 +126,9 @@ class CorsTranslatorTest {
 
         assertThat(http.httpFilters())
                 .containsExactly("envoy.filters.http.fault", Cors.FILTER, "envoy.filters.http.router");
-        assertThat(http.corsBeforeSecurity()).isTrue();
+        assertThat(http.corsBeforeSecurity())
+                .as("no jwt_authn or rbac to come before: CORS runs in its place after fault")
+                .isFalse();
     }
 
     @Test

@@ -13,7 +13,11 @@ import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.testsupport.TestUpstream;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -87,6 +91,55 @@ class CorsTest {
         return response.headers().map().keySet().stream()
                 .filter(name -> name.startsWith("access-control-"))
                 .toList();
+    }
+
+    /** {@code /api} with the policy and an injected fault, which the fault filter (before cors) applies first. */
+    private void withFault(HTTPFault fault) {
+        bed.push(RateLimits.beforeRouter(Envoy.httpListener(TestBed.VIP, TestBed.PORT, TestBed.HOST), Cors.filter()));
+        bed.push(Envoy.routes(
+                TestBed.HOST + ":" + TestBed.PORT,
+                List.of(Envoy.prefixRoute("/api", TestBed.DEFAULT_CLUSTER)
+                        .setName("api")
+                        .putTypedPerFilterConfig(
+                                Cors.FILTER, Any.pack(Cors.policy().build()))
+                        .putTypedPerFilterConfig("envoy.filters.http.fault", Any.pack(fault))
+                        .build())));
+    }
+
+    private static FractionalPercent always() {
+        return FractionalPercent.newBuilder()
+                .setNumerator(100)
+                .setDenominator(FractionalPercent.DenominatorType.HUNDRED)
+                .build();
+    }
+
+    @Test
+    void anInjectedAbortComesBeforeCorsAsTheFiltersAreOrdered() {
+        withFault(HTTPFault.newBuilder()
+                .setAbort(FaultAbort.newBuilder().setHttpStatus(503).setPercentage(always()))
+                .build());
+
+        HttpResponse<String> response = preflight("/api/items", APP);
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(corsHeaderNames(response)).isEmpty();
+        assertThat(upstream.count.get()).isZero();
+    }
+
+    @Test
+    void anInjectedDelayHoldsThePreflightThenCorsAnswersIt() {
+        withFault(HTTPFault.newBuilder()
+                .setDelay(
+                        FaultDelay.newBuilder().setFixedDelay(Envoy.millis(300)).setPercentage(always()))
+                .build());
+
+        long start = System.nanoTime();
+        HttpResponse<String> response = preflight("/api/items", APP);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("access-control-allow-origin")).contains(APP);
+        assertThat(upstream.count.get()).isZero();
     }
 
     @Test
