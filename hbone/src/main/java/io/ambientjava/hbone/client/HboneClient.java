@@ -12,12 +12,9 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamChannelOption;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
@@ -34,7 +31,6 @@ public final class HboneClient implements AutoCloseable {
 
     private final HboneClientConfig config;
     private final EventLoopGroup group;
-    private final Set<EventExecutor> groupLoops = new HashSet<>();
     private final ConnectionPool pool;
     private final ConnectionFactory factory;
 
@@ -43,7 +39,6 @@ public final class HboneClient implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         NettyTransport.checkHalfCloseSafe(Objects.requireNonNull(group, "group"));
         this.group = group;
-        group.forEach(groupLoops::add);
         this.pool = new ConnectionPool(config.maxStreamsPerConnection(), config.idleTimeout());
         this.factory = new ConnectionFactory(group, config, pool);
     }
@@ -65,7 +60,7 @@ public final class HboneClient implements AutoCloseable {
     public CompletableFuture<HboneStream> connect(ConnectRequest request, EventLoop loop) {
         Objects.requireNonNull(request, "request");
         CompletableFuture<HboneStream> result = new CompletableFuture<>();
-        connect(request, loop != null && groupLoops.contains(loop) ? loop : null, result, MAX_RESERVATION_MOVES);
+        connect(request, loop != null && loop.parent() == group ? loop : null, result, MAX_RESERVATION_MOVES);
         return result;
     }
 

@@ -4,17 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ambientjava.waypoint.proxy.DownstreamListener;
 import io.ambientjava.waypoint.testsupport.IstiodLite;
+import io.ambientjava.waypoint.testsupport.LocalCommands;
 import io.ambientjava.waypoint.testsupport.TestBed;
 import io.ambientjava.waypoint.xds.AdsClient;
 import io.ambientjava.waypoint.xds.NodeIdentity;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,14 +95,10 @@ class CorsFromIstiodLiteTest {
 
     /** curl -si against the gateway (the last argument is the path); the whole answer, head and body. */
     private String curl(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("curl", "-si", "--max-time", "10"));
-        command.addAll(List.of(args).subList(0, args.length - 1));
-        command.add("http://127.0.0.1:" + port + args[args.length - 1]);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(out).isZero();
-        return out;
+        String[] options = new String[args.length];
+        options[0] = "-i";
+        System.arraycopy(args, 0, options, 1, args.length - 1);
+        return LocalCommands.curlLoopback(port, args[args.length - 1], options);
     }
 
     private static List<String> headers(String response) {
