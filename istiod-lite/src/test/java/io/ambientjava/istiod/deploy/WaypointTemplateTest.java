@@ -109,4 +109,32 @@ class WaypointTemplateTest {
                 .contains("-Xmx256m", "-XX:MaxMetaspaceSize=80m", "-XX:ReservedCodeCacheSize=32m")
                 .contains("-XX:MaxDirectMemorySize=24m", "-XX:+ExitOnOutOfMemoryError");
     }
+
+    @Test
+    void theJvmAcceptsTheOptionsAndSizesTheYoungGenerationForRequestsInFlight() throws Exception {
+        // JAVA_TOOL_OPTIONS is read by the JVM itself: an option this JDK refuses would stop the waypoint's pod
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder builder =
+                new ProcessBuilder(java.toString(), "-XX:+PrintFlagsFinal", "-version").redirectErrorStream(true);
+        builder.environment().put("JAVA_TOOL_OPTIONS", WaypointTemplate.JAVA_TOOL_OPTIONS);
+        Process withOptions = builder.start();
+        String flags = new String(withOptions.getInputStream().readAllBytes());
+        assertThat(withOptions.waitFor()).as(flags).isZero();
+
+        assertThat(flag(flags, "NewSize")).isEqualTo(6L << 20);
+        assertThat(flag(flags, "SurvivorRatio")).isEqualTo(2L);
+        assertThat(flag(flags, "TargetSurvivorRatio")).isEqualTo(90L);
+        assertThat(flag(flags, "UseSerialGC")).isEqualTo(1L);
+    }
+
+    private static long flag(String printFlagsFinal, String name) {
+        Matcher m = Pattern.compile("\\s" + name + "\\s+=\\s+(\\S+)").matcher(printFlagsFinal);
+        assertThat(m.find()).as(name + " in -XX:+PrintFlagsFinal").isTrue();
+        String value = m.group(1);
+        return switch (value) {
+            case "true" -> 1L;
+            case "false" -> 0L;
+            default -> Long.parseLong(value);
+        };
+    }
 }

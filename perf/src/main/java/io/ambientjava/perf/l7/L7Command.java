@@ -29,18 +29,23 @@ import picocli.CommandLine.Option;
 public final class L7Command implements Callable<Integer> {
 
     /**
-     * The waypoint's JVM for the run: a 48 MiB heap starting at 16 MiB with a 4 MiB young generation and given back
-     * after collections (an L7 proxy's garbage is small and short-lived), Serial GC (no GC threads on 1–2 cores), C2
-     * alone without tiered compilation (no C1 code and C1 profiles beside the C2 code: about 13 MiB less resident, the
-     * same CPU per request once warm), a 32 MiB code cache, the C heap trimmed every 2 s (the compiler's freed arenas
-     * would otherwise stay resident: about 30 MiB), capped metaspace and direct memory, small stacks, compact object
-     * headers, one Netty arena each and malloc limited to two arenas. perf/README.md has the runs behind each choice.
+     * The waypoint's JVM for the run: a 48 MiB heap starting at 16 MiB and given back after collections, with a 6 MiB
+     * young generation split into a 3 MiB eden and two 1.5 MiB survivors (an L7 proxy's garbage is small and
+     * short-lived, but what a busy second has in flight at a young collection overflowed the default 0.4 MiB survivors
+     * into the old generation, which kept ~17 MiB more resident until a full collection), Serial GC (no GC threads on
+     * 1–2 cores), C2 alone without tiered compilation (no C1 code and C1 profiles beside the C2 code: about 13 MiB less
+     * resident, the same CPU per request once warm), a 32 MiB code cache, the C heap trimmed every 2 s (the compiler's
+     * freed arenas would otherwise stay resident: about 30 MiB), capped metaspace and direct memory, small stacks,
+     * compact object headers, one Netty arena each and malloc limited to two arenas. perf/README.md has the runs behind
+     * each choice.
      */
     public static final List<String> WAYPOINT_JVM_OPTIONS = List.of(
             "MALLOC_ARENA_MAX=2",
             "-Xms16m",
             "-Xmx48m",
-            "-Xmn4m",
+            "-Xmn6m",
+            "-XX:SurvivorRatio=2",
+            "-XX:TargetSurvivorRatio=90",
             "-XX:MinHeapFreeRatio=10",
             "-XX:MaxHeapFreeRatio=20",
             "-XX:+UseSerialGC",
