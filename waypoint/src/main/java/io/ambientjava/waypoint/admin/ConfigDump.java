@@ -40,17 +40,22 @@ public final class ConfigDump {
                                             .stream().map(ConfigDump::quote).toList())
                             + "]";
                 case ListenerConfig.Tcp t ->
-                    t.clusters().size() == 1
-                            ? "\"tcp\", \"cluster\": "
-                                    + quote(t.clusters().getFirst().cluster())
-                            : "\"tcp\", \"weighted_clusters\": ["
-                                    + String.join(
-                                            ", ",
-                                            t.clusters().stream()
-                                                    .map(c -> "{\"name\": " + quote(c.cluster()) + ", \"weight\": "
-                                                            + c.weight() + "}")
-                                                    .toList())
-                                    + "]";
+                    (t.clusters().size() == 1
+                                    ? "\"tcp\", \"cluster\": "
+                                            + quote(t.clusters().getFirst().cluster())
+                                    : "\"tcp\", \"weighted_clusters\": ["
+                                            + String.join(
+                                                    ", ",
+                                                    t.clusters().stream()
+                                                            .map(c -> "{\"name\": " + quote(c.cluster())
+                                                                    + ", \"weight\": " + c.weight() + "}")
+                                                            .toList())
+                                            + "]")
+                            + ", \"idle_timeout\": "
+                            + quote(t.idleTimeout().map(ConfigDump::seconds).orElse("0s"))
+                            + t.maxConnectionDuration()
+                                    .map(d -> ", \"max_downstream_connection_duration\": " + quote(seconds(d)))
+                                    .orElse("");
             };
             out.append(sep)
                     .append("\n    {\"name\": ")
@@ -96,6 +101,15 @@ public final class ConfigDump {
             sep = ",";
         }
         return out.append("\n  ]\n}\n").toString();
+    }
+
+    /** A duration as protobuf's JSON writes one: seconds with up to nine decimals, then "s". */
+    static String seconds(java.time.Duration d) {
+        return new java.math.BigDecimal(d.getSeconds())
+                        .add(java.math.BigDecimal.valueOf(d.getNano(), 9))
+                        .stripTrailingZeros()
+                        .toPlainString()
+                + "s";
     }
 
     static String quote(String s) {

@@ -10,7 +10,11 @@ import java.util.Optional;
  * @param maxRequestsPerConnection 0: unlimited
  * @param http2 speak HTTP/2 upstream even to HTTP/1.1 clients ({@code http2_protocol_options}); otherwise the
  *     client's protocol is used upstream
+ * @param http2MaxConcurrentStreams streams one upstream HTTP/2 connection carries at once before another is opened
+ *     ({@code http2_protocol_options.max_concurrent_streams}; {@link #DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS} unless set)
  * @param idleTimeout an upstream connection unused this long is closed (Envoy: 1 h)
+ * @param maxConnectionDuration an upstream connection this old takes no new request and closes once its requests
+ *     are done ({@code common_http_protocol_options.max_connection_duration}); empty: no limit
  * @param panicThresholdPercent below this share of usable hosts every host is used (Envoy: 50; 0 disables)
  * @param tls TLS originated to the endpoints ({@code transport_socket}); empty: their bytes go as they are
  * @param dns for a STRICT_DNS or LOGICAL_DNS cluster, the names it resolves for its endpoints; empty: its endpoints
@@ -24,18 +28,31 @@ public record ClusterConfig(
         Optional<OutlierConfig> outlierDetection,
         int maxRequestsPerConnection,
         boolean http2,
+        int http2MaxConcurrentStreams,
         Duration idleTimeout,
+        Optional<Duration> maxConnectionDuration,
         double panicThresholdPercent,
         Optional<UpstreamTls> tls,
         Optional<DnsDiscovery> dns) {
 
+    /**
+     * Streams per upstream HTTP/2 connection when the cluster does not say: what servers commonly advertise
+     * (Envoy's own default is 2^31 - 1, bounded by the server's SETTINGS_MAX_CONCURRENT_STREAMS).
+     */
+    public static final int DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS = 100;
+
     public ClusterConfig {
+        if (http2MaxConcurrentStreams < 1) {
+            throw new IllegalArgumentException(
+                    "http2MaxConcurrentStreams must be at least 1, was " + http2MaxConcurrentStreams);
+        }
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(lbPolicy, "lbPolicy");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(outlierDetection, "outlierDetection");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(maxConnectionDuration, "maxConnectionDuration");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(dns, "dns");
     }

@@ -96,15 +96,37 @@ public final class ClusterTranslator {
         if (c.hasMaglevLbConfig()) {
             FieldGuard.onlyFields(c.getMaglevLbConfig(), path + ".maglev_lb_config", Set.of("table_size"));
         }
+        int http2MaxConcurrentStreams = ClusterConfig.DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS;
         if (c.hasHttp2ProtocolOptions()) {
-            FieldGuard.onlyFields(c.getHttp2ProtocolOptions(), path + ".http2_protocol_options", Set.of());
+            var h2 = c.getHttp2ProtocolOptions();
+            String h2path = path + ".http2_protocol_options";
+            FieldGuard.onlyFields(h2, h2path, Set.of("max_concurrent_streams"));
+            if (h2.hasMaxConcurrentStreams()) {
+                int streams = h2.getMaxConcurrentStreams().getValue();
+                if (streams < 1) { // unsigned in the proto: above 2^31 - 1 reads as negative
+                    throw FieldGuard.invalid(
+                            h2path + ".max_concurrent_streams",
+                            "must be between 1 and 2147483647, was " + Integer.toUnsignedString(streams));
+                }
+                http2MaxConcurrentStreams = streams;
+            }
         }
         int maxRequestsPerConnection = 0;
         Duration idleTimeout = Duration.ofHours(1);
+        Optional<Duration> maxConnectionDuration = Optional.empty();
         if (c.hasCommonHttpProtocolOptions()) {
             var o = c.getCommonHttpProtocolOptions();
+            String opath = path + ".common_http_protocol_options";
             FieldGuard.onlyFields(
-                    o, path + ".common_http_protocol_options", Set.of("max_requests_per_connection", "idle_timeout"));
+                    o, opath, Set.of("max_requests_per_connection", "idle_timeout", "max_connection_duration"));
+            if (o.hasMaxConnectionDuration()) {
+                Duration max = ProtoValues.duration(o.getMaxConnectionDuration());
+                if (max.isNegative()) {
+                    throw FieldGuard.invalid(opath + ".max_connection_duration", "must not be negative, was " + max);
+                }
+                // 0: no limit, as when unset
+                maxConnectionDuration = max.isZero() ? Optional.empty() : Optional.of(max);
+            }
             maxRequestsPerConnection = o.getMaxRequestsPerConnection().getValue();
             if (o.hasIdleTimeout()) {
                 idleTimeout = ProtoValues.duration(o.getIdleTimeout());
@@ -133,7 +155,9 @@ public final class ClusterTranslator {
                         : Optional.empty(),
                 maxRequestsPerConnection,
                 c.hasHttp2ProtocolOptions(),
+                http2MaxConcurrentStreams,
                 idleTimeout,
+                maxConnectionDuration,
                 panicThreshold,
                 c.hasTransportSocket()
                         ? Optional.of(

@@ -1,5 +1,6 @@
 package io.ambientjava.waypoint.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -186,8 +187,17 @@ public record ListenerConfig(
     /**
      * A TCP proxy to one cluster, or to one of several picked per connection by weight (Envoy's
      * {@code weighted_clusters}, as a VirtualService splits TCP traffic).
+     *
+     * @param idleTimeout both sides are closed after this long without a byte either way (Envoy's {@code idle_timeout},
+     *     1 h unless set; empty: never, as Envoy's 0 s)
+     * @param maxConnectionDuration both sides are closed this long after the client connected, busy or not (Envoy's
+     *     {@code max_downstream_connection_duration}); empty: no limit
      */
-    public record Tcp(List<ClusterWeight> clusters) implements Kind {
+    public record Tcp(
+            List<ClusterWeight> clusters, Optional<Duration> idleTimeout, Optional<Duration> maxConnectionDuration)
+            implements Kind {
+
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
 
         public record ClusterWeight(String cluster, int weight) {}
 
@@ -196,6 +206,12 @@ public record ListenerConfig(
             if (clusters.isEmpty()) {
                 throw new IllegalArgumentException("a TCP proxy needs a cluster");
             }
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            Objects.requireNonNull(maxConnectionDuration, "maxConnectionDuration");
+        }
+
+        public Tcp(List<ClusterWeight> clusters) {
+            this(clusters, Optional.of(DEFAULT_IDLE_TIMEOUT), Optional.empty());
         }
 
         public Tcp(String cluster) {

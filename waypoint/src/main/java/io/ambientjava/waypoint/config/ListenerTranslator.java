@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -222,7 +223,41 @@ public final class ListenerTranslator {
     }
 
     static ListenerConfig.Tcp tcp(TcpProxy proxy, String path) {
-        FieldGuard.onlyFields(proxy, path, Set.of("stat_prefix", "cluster", "weighted_clusters"));
+        FieldGuard.onlyFields(
+                proxy,
+                path,
+                Set.of(
+                        "stat_prefix",
+                        "cluster",
+                        "weighted_clusters",
+                        "idle_timeout",
+                        "max_downstream_connection_duration"));
+        Optional<Duration> idleTimeout = Optional.of(ListenerConfig.Tcp.DEFAULT_IDLE_TIMEOUT);
+        if (proxy.hasIdleTimeout()) {
+            Duration idle = nonNegative(proxy.getIdleTimeout(), path + ".idle_timeout");
+            idleTimeout = idle.isZero() ? Optional.empty() : Optional.of(idle);
+        }
+        Optional<Duration> maxDuration = Optional.empty();
+        if (proxy.hasMaxDownstreamConnectionDuration()) {
+            Duration max = ProtoValues.duration(proxy.getMaxDownstreamConnectionDuration());
+            if (max.compareTo(Duration.ofMillis(1)) < 0) {
+                throw FieldGuard.invalid(
+                        path + ".max_downstream_connection_duration", "must be at least 1ms, was " + max);
+            }
+            maxDuration = Optional.of(max);
+        }
+        return new ListenerConfig.Tcp(tcpClusters(proxy, path), idleTimeout, maxDuration);
+    }
+
+    private static Duration nonNegative(com.google.protobuf.Duration value, String path) {
+        Duration d = ProtoValues.duration(value);
+        if (d.isNegative()) {
+            throw FieldGuard.invalid(path, "must not be negative, was " + d);
+        }
+        return d;
+    }
+
+    private static List<ListenerConfig.Tcp.ClusterWeight> tcpClusters(TcpProxy proxy, String path) {
         if (proxy.hasWeightedClusters()) {
             String wpath = path + ".weighted_clusters";
             FieldGuard.onlyFields(proxy.getWeightedClusters(), wpath, Set.of("clusters"));
@@ -242,12 +277,12 @@ public final class ListenerTranslator {
             if (clusters.isEmpty()) {
                 throw FieldGuard.invalid(wpath + ".clusters", "needs at least one cluster");
             }
-            return new ListenerConfig.Tcp(clusters);
+            return clusters;
         }
         if (proxy.getCluster().isEmpty()) {
             throw FieldGuard.invalid(path + ".cluster", "a tcp_proxy needs a cluster or weighted_clusters");
         }
-        return new ListenerConfig.Tcp(proxy.getCluster());
+        return List.of(new ListenerConfig.Tcp.ClusterWeight(proxy.getCluster(), 1));
     }
 
     static <T extends Message> T unpack(Any any, Class<T> type, String path) {

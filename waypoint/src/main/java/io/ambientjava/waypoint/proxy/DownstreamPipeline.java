@@ -41,7 +41,7 @@ final class DownstreamPipeline {
         Optional<ListenerConfig> listener =
                 runtime.config().listenerFor(context.listenerAddress(), context.listenerPort());
         if (listener.isPresent() && listener.get().kind() instanceof ListenerConfig.Tcp tcp) {
-            ch.pipeline().addLast(new TcpProxyHandler(runtime, clusterFor(tcp), context));
+            ch.pipeline().addLast(TcpProxyHandler.forChain(runtime, tcp, context));
             return;
         }
         if (listener.isPresent() && listener.get().kind() instanceof ListenerConfig.TlsPassthrough passthrough) {
@@ -49,13 +49,6 @@ final class DownstreamPipeline {
             return;
         }
         ch.pipeline().addLast(new ProtocolDetector(runtime, context));
-    }
-
-    /** The TCP proxy's cluster for a new connection: its only one, or one picked by weight. */
-    static String clusterFor(ListenerConfig.Tcp tcp) {
-        return tcp.clusters().size() == 1
-                ? tcp.clusters().getFirst().cluster()
-                : tcp.pick(java.util.concurrent.ThreadLocalRandom.current().nextInt(tcp.totalWeight()));
     }
 
     static void http1(ChannelPipeline pipeline, ChannelHandler after, ProxyRuntime runtime, DownstreamContext context) {

@@ -41,10 +41,6 @@ final class SniRouter extends AbstractSniHandler<ListenerConfig.Tcp> {
             return;
         }
         // Replacing this decoder passes the client hello it holds on to the TCP proxy, which sends it upstream.
-        ctx.pipeline()
-                .replace(
-                        this,
-                        "tcp-proxy",
-                        new TcpProxyHandler(runtime, DownstreamPipeline.clusterFor(future.getNow()), context));
+        ctx.pipeline().replace(this, "tcp-proxy", TcpProxyHandler.forChain(runtime, future.getNow(), context));
     }
 }

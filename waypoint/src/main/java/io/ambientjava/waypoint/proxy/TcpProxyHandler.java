@@ -1,5 +1,6 @@
 package io.ambientjava.waypoint.proxy;
 
+import io.ambientjava.waypoint.config.ListenerConfig;
 import io.ambientjava.waypoint.telemetry.TcpConnectionInfo;
 import io.ambientjava.waypoint.telemetry.TcpObserver;
 import io.ambientjava.waypoint.upstream.ClusterRuntime;
@@ -13,18 +14,23 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Proxies a downstream connection's bytes to one endpoint of a cluster (Envoy's tcp_proxy), over plain TCP or
  * HBONE. Bytes that arrive before the upstream is connected are held. Half-close passes both ways: the client's
  * FIN becomes a FIN (or END_STREAM) towards the endpoint, which may still answer, and the endpoint's end becomes
  * a FIN to the client; the connection closes once both directions have ended, or when either side goes away.
- * Istio's TCP metrics hear of the connection, its bytes and its close.
+ * Both sides are closed after the idle timeout without a byte either way, and when the connection reaches its
+ * maximum duration. Istio's TCP metrics hear of the connection, its bytes and its close.
  */
 final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -39,16 +45,47 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean clientEndPending;
     private boolean endpointEnded;
     private TcpObserver.Connection telemetry = TcpObserver.Connection.NONE;
+    private final Optional<Duration> idleTimeout;
+    private final Optional<Duration> maxDuration;
+    /** System.nanoTime() of the last byte either way; written on both sides' loops. */
+    private volatile long lastActivityNanos;
 
+    private ScheduledFuture<?> idleCheck;
+    private ScheduledFuture<?> durationLimit;
+
+    /** A TCP proxy with Envoy's defaults: a 1 h idle timeout, no maximum duration. */
     TcpProxyHandler(ProxyRuntime runtime, String clusterName, DownstreamContext context) {
+        this(runtime, clusterName, Optional.of(ListenerConfig.Tcp.DEFAULT_IDLE_TIMEOUT), Optional.empty(), context);
+    }
+
+    TcpProxyHandler(
+            ProxyRuntime runtime,
+            String clusterName,
+            Optional<Duration> idleTimeout,
+            Optional<Duration> maxDuration,
+            DownstreamContext context) {
         this.runtime = runtime;
         this.clusterName = clusterName;
+        this.idleTimeout = idleTimeout;
+        this.maxDuration = maxDuration;
         this.context = context;
+    }
+
+    /** The TCP proxy of a listener's filter chain, to its only cluster or to one picked by weight. */
+    static TcpProxyHandler forChain(ProxyRuntime runtime, ListenerConfig.Tcp tcp, DownstreamContext context) {
+        String cluster = tcp.clusters().size() == 1
+                ? tcp.clusters().getFirst().cluster()
+                : tcp.pick(ThreadLocalRandom.current().nextInt(tcp.totalWeight()));
+        return new TcpProxyHandler(runtime, cluster, tcp.idleTimeout(), tcp.maxConnectionDuration(), context);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         downstream = ctx.channel();
+        lastActivityNanos = System.nanoTime();
+        idleTimeout.ifPresent(idle -> scheduleIdleCheck(ctx, idle.toNanos()));
+        maxDuration.ifPresent(
+                max -> durationLimit = ctx.executor().schedule(() -> ctx.close(), max.toNanos(), TimeUnit.NANOSECONDS));
         Transport.keepHalfClosed(downstream);
         Optional<ClusterRuntime> cluster = runtime.clusters().get(clusterName);
         HostState host = cluster.map(c -> c.pick(OptionalLong.empty(), Set.of(), context.originalDestination()))
@@ -89,11 +126,29 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 host == null ? "UH" : "-");
     }
 
+    /** Downstream loop: closes both sides once nothing has passed for the idle timeout, else looks again then. */
+    private void scheduleIdleCheck(ChannelHandlerContext ctx, long delayNanos) {
+        idleCheck = ctx.executor()
+                .schedule(
+                        () -> {
+                            long idleFor = System.nanoTime() - lastActivityNanos;
+                            long limit = idleTimeout.orElseThrow().toNanos();
+                            if (idleFor >= limit) {
+                                ctx.close();
+                            } else if (!closed) {
+                                scheduleIdleCheck(ctx, limit - idleFor);
+                            }
+                        },
+                        delayNanos,
+                        TimeUnit.NANOSECONDS);
+    }
+
     /** What the endpoint sends and how it ends, on the upstream's loop. */
     private final class EndpointSide extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext uctx, Object msg) {
             if (msg instanceof ByteBuf buf) {
+                lastActivityNanos = System.nanoTime();
                 telemetry.sent(buf.readableBytes());
                 downstream.writeAndFlush(buf);
             } else {
@@ -147,6 +202,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        lastActivityNanos = System.nanoTime();
         telemetry.received(buf.readableBytes());
         if (upstream == null) {
             early.add(msg);
@@ -203,6 +259,12 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
+        if (durationLimit != null) {
+            durationLimit.cancel(false);
+        }
         early.forEach(ReferenceCountUtil::release);
         early.clear();
         if (upstream != null) {

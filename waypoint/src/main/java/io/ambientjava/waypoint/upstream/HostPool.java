@@ -16,12 +16,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Upstream connections to one host from one event loop (like Envoy's per-worker pools), so nothing here needs a
  * lock: every method runs on {@code loop}. HTTP/1.1 connections carry one exchange at a time and are kept for
- * reuse; HTTP/2 has one shared connection with a stream per exchange. Connection and pending-request counts go
- * to the cluster's circuit breakers.
+ * reuse; HTTP/2 shares a connection, a stream per exchange, and opens another once one carries the cluster's
+ * {@code max_concurrent_streams} (or has served {@code max_requests_per_connection}). Connection and pending-request
+ * counts go to the cluster's circuit breakers.
  */
 final class HostPool {
-
-    private static final int HTTP2_MAX_STREAMS = 100;
 
     private final HostState host;
     private final EventLoop loop;
@@ -29,10 +28,21 @@ final class HostPool {
     private final Transport transport;
     private final Deque<Channel> idle = new ArrayDeque<>();
     private final Deque<Waiter> waiters = new ArrayDeque<>();
-    private Channel h2;
-    private CompletableFuture<Channel> h2Opening;
-    private int h2Streams;
-    private int h2Served;
+    /** The HTTP/2 connection new streams go to; connections replaced before it drain and close on their own. */
+    private Http2Connection h2;
+
+    private CompletableFuture<Http2Connection> h2Opening;
+
+    /** An upstream HTTP/2 connection and its own stream counts (loop only). */
+    private static final class Http2Connection {
+        final Channel channel;
+        int streams;
+        int served;
+
+        Http2Connection(Channel channel) {
+            this.channel = channel;
+        }
+    }
 
     private static final io.netty.util.AttributeKey<Long> IDLE_SINCE =
             io.netty.util.AttributeKey.valueOf("waypoint.idleSince");
@@ -114,11 +124,29 @@ final class HostPool {
                 ch.pipeline().addLast("http", new HttpClientCodec());
                 Transport.startReading(ch);
                 ch.closeFuture().addListener(f -> loop.execute(() -> onHttp1Closed(ch)));
+                cluster.config().maxConnectionDuration().ifPresent(max -> expireAfter(ch, max));
                 if (!result.complete(new Http1Lease(ch))) {
                     ch.close();
                 }
             });
         });
+    }
+
+    private static final io.netty.util.AttributeKey<Boolean> EXPIRED =
+            io.netty.util.AttributeKey.valueOf("waypoint.expired");
+
+    /** At the cluster's max_connection_duration an idle connection closes and a busy one takes no further request. */
+    private void expireAfter(Channel ch, java.time.Duration max) {
+        var expiry = loop.schedule(
+                () -> {
+                    ch.attr(EXPIRED).set(Boolean.TRUE);
+                    if (idle.remove(ch)) {
+                        ch.close();
+                    }
+                },
+                max.toNanos(),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+        ch.closeFuture().addListener(f -> expiry.cancel(false));
     }
 
     private void onHttp1Closed(Channel ch) {
@@ -138,7 +166,11 @@ final class HostPool {
 
     private void releaseHttp1(Channel ch, int served, boolean reusable) {
         int max = cluster.config().maxRequestsPerConnection();
-        if (retired || !reusable || !ch.isActive() || (max > 0 && served >= max)) {
+        if (retired
+                || !reusable
+                || !ch.isActive()
+                || (max > 0 && served >= max)
+                || Boolean.TRUE.equals(ch.attr(EXPIRED).get())) {
             ch.close();
             return;
         }
@@ -223,9 +255,10 @@ final class HostPool {
 
     private CompletableFuture<Lease> acquireHttp2() {
         int max = cluster.config().maxRequestsPerConnection();
-        if (h2 != null && (!h2.isActive() || h2Streams >= HTTP2_MAX_STREAMS || (max > 0 && h2Served >= max))) {
-            if (h2.isActive() && h2Streams == 0) {
-                h2.close();
+        int streamLimit = cluster.config().http2MaxConcurrentStreams();
+        if (h2 != null && (!h2.channel.isActive() || h2.streams >= streamLimit || (max > 0 && h2.served >= max))) {
+            if (h2.channel.isActive() && h2.streams == 0) {
+                h2.channel.close();
             }
             h2 = null; // drains on its own; its close releases the connection count
         }
@@ -237,7 +270,7 @@ final class HostPool {
                 return CompletableFuture.failedFuture(new OverflowException("upstream connections at their limit"));
             }
             h2Opening = new CompletableFuture<>();
-            CompletableFuture<Channel> opening = h2Opening;
+            CompletableFuture<Http2Connection> opening = h2Opening;
             transport
                     .open(host.endpoint(), cluster.config(), loop, null)
                     .whenComplete((ch, error) -> loop.execute(() -> {
@@ -247,6 +280,7 @@ final class HostPool {
                             opening.completeExceptionally(error);
                             return;
                         }
+                        Http2Connection connection = new Http2Connection(ch);
                         ch.eventLoop().execute(() -> {
                             ch.pipeline()
                                     .addLast(Http2FrameCodecBuilder.forClient().build());
@@ -254,23 +288,25 @@ final class HostPool {
                             Transport.startReading(ch);
                             ch.closeFuture()
                                     .addListener(f -> loop.execute(() -> {
-                                        if (h2 == ch) {
+                                        if (h2 == connection) {
                                             h2 = null;
                                         }
                                         cluster.limits().connectionClosed();
                                     }));
                             loop.execute(() -> {
-                                h2 = ch;
-                                h2Served = 0;
-                                h2Streams = 0;
-                                opening.complete(ch);
+                                h2 = connection;
+                                cluster.config()
+                                        .maxConnectionDuration()
+                                        .ifPresent(maxAge -> retireHttp2After(connection, maxAge));
+                                opening.complete(connection);
                             });
                         });
                     }));
         }
-        return h2Opening.thenCompose(ch -> {
+        // Everyone who waited for the connection asks again: past its stream limit the next waiter opens another.
+        return h2Opening.thenCompose(opened -> {
             CompletableFuture<Lease> r = new CompletableFuture<>();
-            loop.execute(() -> openStream(ch).whenComplete((l, e) -> {
+            loop.execute(() -> acquireHttp2().whenComplete((l, e) -> {
                 if (e != null) {
                     r.completeExceptionally(e);
                 } else {
@@ -281,32 +317,22 @@ final class HostPool {
         });
     }
 
-    private CompletableFuture<Lease> openStream(Channel parent) {
-        h2Streams++;
-        h2Served++;
+    private CompletableFuture<Lease> openStream(Http2Connection connection) {
+        connection.streams++;
+        connection.served++;
+        Channel parent = connection.channel;
         CompletableFuture<Lease> result = new CompletableFuture<>();
         new Http2StreamChannelBootstrap(parent)
                 .handler(new Http2StreamFrameToHttpObjectCodec(false))
                 .open()
                 .addListener(f -> {
                     if (!f.isSuccess()) {
-                        loop.execute(() -> h2Streams--);
+                        loop.execute(() -> connection.streams--);
                         result.completeExceptionally(f.cause());
                         return;
                     }
                     Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
-                    stream.closeFuture()
-                            .addListener(c -> loop.execute(() -> {
-                                h2Streams--;
-                                int max = cluster.config().maxRequestsPerConnection();
-                                if (h2Streams == 0 && parent != h2 && parent.isActive()) {
-                                    parent.close();
-                                } else if (h2Streams == 0 && max > 0 && h2Served >= max && parent.isActive()) {
-                                    parent.close();
-                                } else if (h2Streams == 0) {
-                                    closeHttp2IfStillIdle(parent, h2Served);
-                                }
-                            }));
+                    stream.closeFuture().addListener(c -> loop.execute(() -> streamEnded(connection)));
                     result.complete(new Lease() {
                         @Override
                         public Channel channel() {
@@ -327,13 +353,46 @@ final class HostPool {
         return result;
     }
 
+    /** Loop: at the cluster's max_connection_duration no new stream goes to the connection; it closes when drained. */
+    private void retireHttp2After(Http2Connection connection, java.time.Duration maxAge) {
+        var expiry = loop.schedule(
+                () -> {
+                    if (h2 == connection) {
+                        h2 = null;
+                    }
+                    if (connection.streams == 0) {
+                        connection.channel.close();
+                    }
+                },
+                maxAge.toNanos(),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+        connection.channel.closeFuture().addListener(f -> expiry.cancel(false));
+    }
+
+    /** Loop: a stream ended; a connection left with none closes if it was replaced or used up, else when idle. */
+    private void streamEnded(Http2Connection connection) {
+        connection.streams--;
+        if (connection.streams > 0 || !connection.channel.isActive()) {
+            return;
+        }
+        int max = cluster.config().maxRequestsPerConnection();
+        if (connection != h2 || (max > 0 && connection.served >= max)) {
+            if (connection == h2) {
+                h2 = null;
+            }
+            connection.channel.close();
+        } else {
+            closeHttp2IfStillIdle(connection, connection.served);
+        }
+    }
+
     /** Loop: after the idle timeout, closes the HTTP/2 connection if no stream was opened on it meanwhile. */
-    private void closeHttp2IfStillIdle(Channel parent, int servedWhenIdle) {
+    private void closeHttp2IfStillIdle(Http2Connection connection, int servedWhenIdle) {
         loop.schedule(
                 () -> {
-                    if (parent == h2 && h2Streams == 0 && h2Served == servedWhenIdle) {
+                    if (connection == h2 && connection.streams == 0 && connection.served == servedWhenIdle) {
                         h2 = null;
-                        parent.close();
+                        connection.channel.close();
                     }
                 },
                 cluster.config().idleTimeout().toNanos(),
@@ -349,8 +408,8 @@ final class HostPool {
     void retire() {
         retired = true;
         closeIdle();
-        if (h2 != null && h2Streams == 0) {
-            h2.close();
+        if (h2 != null && h2.streams == 0) {
+            h2.channel.close();
         }
         h2 = null;
     }

@@ -55,6 +55,60 @@ class TranslatorTest {
                 .hasMessageContaining("weighted_clusters.clusters[1].weight");
     }
 
+    private static io.envoyproxy.envoy.config.listener.v3.Listener tcpListenerWith(
+            java.util.function.UnaryOperator<
+                            io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.Builder>
+                    settings)
+            throws Exception {
+        var plain = Envoy.tcpListener("198.19.0.10", 9000, "db");
+        var proxy = plain.getFilterChains(0)
+                .getFilters(0)
+                .getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.class);
+        var listener = plain.toBuilder();
+        listener.getFilterChainsBuilder(0)
+                .getFiltersBuilder(0)
+                .setTypedConfig(com.google.protobuf.Any.pack(
+                        settings.apply(proxy.toBuilder()).build()));
+        return listener.build();
+    }
+
+    @Test
+    void tcpProxyTimeoutsTranslateWithEnvoysDefaults() throws Exception {
+        var plain = (ListenerConfig.Tcp)
+                ListenerTranslator.translate(tcpListenerWith(p -> p)).kind();
+        assertThat(plain.idleTimeout()).contains(Duration.ofHours(1));
+        assertThat(plain.maxConnectionDuration()).isEmpty();
+
+        var set = (ListenerConfig.Tcp) ListenerTranslator.translate(tcpListenerWith(p -> p.setIdleTimeout(
+                                com.google.protobuf.Duration.newBuilder().setSeconds(90))
+                        .setMaxDownstreamConnectionDuration(
+                                com.google.protobuf.Duration.newBuilder().setSeconds(3600))))
+                .kind();
+        assertThat(set.idleTimeout()).contains(Duration.ofSeconds(90));
+        assertThat(set.maxConnectionDuration()).contains(Duration.ofHours(1));
+
+        var disabled = (ListenerConfig.Tcp) ListenerTranslator.translate(
+                        tcpListenerWith(p -> p.setIdleTimeout(com.google.protobuf.Duration.getDefaultInstance())))
+                .kind();
+        assertThat(disabled.idleTimeout()).as("0s disables the idle timeout").isEmpty();
+    }
+
+    @Test
+    void badTcpProxyTimeoutsAreRefusedByField() {
+        assertThatThrownBy(() -> ListenerTranslator.translate(tcpListenerWith(p -> p.setIdleTimeout(
+                        com.google.protobuf.Duration.newBuilder().setSeconds(-5)))))
+                .hasMessageContaining("idle_timeout")
+                .hasMessageContaining("negative");
+        assertThatThrownBy(() -> ListenerTranslator.translate(tcpListenerWith(p -> p.setMaxDownstreamConnectionDuration(
+                        com.google.protobuf.Duration.newBuilder().setNanos(500_000)))))
+                .hasMessageContaining("max_downstream_connection_duration")
+                .hasMessageContaining("at least 1ms");
+        assertThatThrownBy(() -> ListenerTranslator.translate(tcpListenerWith(p -> p.setAccessLogFlushInterval(
+                        com.google.protobuf.Duration.newBuilder().setSeconds(1)))))
+                .hasMessageContaining("access_log_flush_interval");
+    }
+
     @Test
     void unsupportedListenerFieldIsNamed() {
         var listener = Envoy.httpListener("198.19.0.10", 80, "h").toBuilder()

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -168,6 +169,55 @@ class IstiodLiteConfigTest {
                         new ListenerConfig.Tcp.ClusterWeight("outbound|9000|v1|tcp-echo.default.svc.cluster.local", 80),
                         new ListenerConfig.Tcp.ClusterWeight(
                                 "outbound|9000|v2|tcp-echo.default.svc.cluster.local", 20));
+    }
+
+    @Test
+    void connectionPoolTimeoutsAndStreamLimitsAreAcceptedWhereIstioPutsThem() throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        long acksBefore = client.acks();
+        Files.writeString(folder.resolve("20-pool-tuning.yaml"), """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: tcp-echo, namespace: default}
+                spec: {clusterIP: 198.19.0.40, selector: {app: tcp-echo}, ports: [{name: tcp, port: 9000}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: tcp-echo, namespace: default}
+                spec:
+                  host: tcp-echo
+                  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 45s, maxConnectionDuration: 1h}}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews
+                  trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE, maxConcurrentStreams: 8}}}
+                """);
+        String reviews = "outbound|9080||reviews.default.svc.cluster.local";
+        IstiodLite.awaitAccepted(
+                client,
+                () -> client.acks() > acksBefore
+                        && config.get().clusters().containsKey(reviews)
+                        && config.get().clusters().get(reviews).http2MaxConcurrentStreams() == 8
+                        && config.get().listeners().values().stream()
+                                .anyMatch(l -> l.kind() instanceof ListenerConfig.Tcp t
+                                        && t.idleTimeout().equals(Optional.of(Duration.ofSeconds(45)))));
+        var tcp = config.get().listeners().values().stream()
+                .map(ListenerConfig::kind)
+                .filter(k -> k instanceof ListenerConfig.Tcp t
+                        && t.clusters().getFirst().cluster().endsWith("|tcp-echo.default.svc.cluster.local"))
+                .map(ListenerConfig.Tcp.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertThat(tcp.maxConnectionDuration()).contains(Duration.ofHours(1));
+        assertThat(config.get().clusters().get(reviews).http2()).isTrue();
+        assertThat(config.get()
+                        .clusters()
+                        .get("outbound|9000||tcp-echo.default.svc.cluster.local")
+                        .idleTimeout())
+                .isEqualTo(Duration.ofSeconds(45));
     }
 
     /** Seed 05 with its selector replaced by targetRefs to the reviews Service, as a user moves it to ambient. */

@@ -1,6 +1,7 @@
 package io.ambientjava.waypoint.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ambientjava.waypoint.testsupport.Envoy;
 import io.ambientjava.waypoint.testsupport.TestBed;
@@ -241,5 +242,107 @@ class CircuitBreakingTest {
         Thread.sleep(800);
         assertThat(bed.get("/3").statusCode()).isEqualTo(200);
         assertThat(a.connections.get()).isEqualTo(2);
+    }
+
+    private static Cluster http2Cluster(int maxConcurrentStreams) {
+        return Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
+                .setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
+                        .setMaxConcurrentStreams(Envoy.u32(maxConcurrentStreams)))
+                .build();
+    }
+
+    @Test
+    void http2MaxConcurrentStreamsOpensAnotherConnectionPastTheLimit() throws Exception {
+        setUp(http2Cluster(2), RouteAction.newBuilder(), a);
+        var responses = concurrently(6, "/slow?delay=800");
+        assertThat(responses).extracting(HttpResponse::statusCode).containsOnly(200);
+        assertThat(a.seen).extracting(TestUpstream.Seen::protocol).containsOnly("HTTP/2");
+        assertThat(a.maxActivePerConnection.get()).isEqualTo(2);
+        // six at once, two per connection: three connections (four when the requests split unevenly over the
+        // waypoint's two event loops, each with its own pool)
+        assertThat(a.connections.get()).isBetween(3, 4);
+    }
+
+    @Test
+    void replacedHttp2ConnectionsKeepTheirOwnStreamCounts() throws Exception {
+        setUp(http2Cluster(2), RouteAction.newBuilder(), a);
+        // Rounds that overlap: streams ending on a connection already replaced must not count against its successor.
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < 3; i++) {
+                all.add(bed.http.sendAsync(
+                        HttpRequest.newBuilder(URI.create(bed.url("/slow?delay=400")))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            Thread.sleep(150);
+        }
+        for (var f : all) {
+            assertThat(f.get().statusCode()).isEqualTo(200);
+        }
+        assertThat(a.maxActivePerConnection.get()).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void aMaxConcurrentStreamsOfZeroIsRefusedByField() {
+        assertThatThrownBy(() -> io.ambientjava.waypoint.config.ClusterTranslator.translate(http2Cluster(0)))
+                .hasMessageContaining("http2_protocol_options.max_concurrent_streams");
+    }
+
+    @Test
+    void upstreamConnectionsPastTheirMaxDurationAreNotReused() throws Exception {
+        setUp(
+                Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
+                        .setCommonHttpProtocolOptions(
+                                HttpProtocolOptions.newBuilder().setMaxConnectionDuration(Envoy.millis(400)))
+                        .build(),
+                RouteAction.newBuilder(),
+                a);
+        assertThat(bed.get("/1").statusCode()).isEqualTo(200);
+        assertThat(bed.get("/2").statusCode()).isEqualTo(200);
+        assertThat(a.connections.get()).as("reused while young").isEqualTo(1);
+        Thread.sleep(700);
+        assertThat(bed.get("/3").statusCode()).isEqualTo(200);
+        assertThat(a.connections.get())
+                .as("an idle connection past its age was closed")
+                .isEqualTo(2);
+        // a connection that reaches its age mid-request finishes the request, then is not reused
+        assertThat(bed.get("/slow?delay=700").statusCode()).isEqualTo(200);
+        assertThat(bed.get("/4").statusCode()).isEqualTo(200);
+        assertThat(a.connections.get()).isEqualTo(3);
+    }
+
+    @Test
+    void anHttp2ConnectionPastItsMaxDurationDrainsAndTheNextStreamGetsANewOne() throws Exception {
+        setUp(
+                Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
+                        .setHttp2ProtocolOptions(
+                                io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance())
+                        .setCommonHttpProtocolOptions(
+                                HttpProtocolOptions.newBuilder().setMaxConnectionDuration(Envoy.millis(400)))
+                        .build(),
+                RouteAction.newBuilder(),
+                a);
+        CompletableFuture<HttpResponse<String>> longRequest = bed.http.sendAsync(
+                HttpRequest.newBuilder(URI.create(bed.url("/slow?delay=900"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(600);
+        assertThat(bed.get("/after").statusCode()).isEqualTo(200);
+        assertThat(longRequest.get().statusCode())
+                .as("the stream in flight on the old connection finished")
+                .isEqualTo(200);
+        assertThat(a.seen).extracting(TestUpstream.Seen::protocol).containsOnly("HTTP/2");
+        assertThat(a.connections.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aNegativeMaxConnectionDurationIsRefusedByField() {
+        Cluster bad = Envoy.edsCluster(TestBed.DEFAULT_CLUSTER)
+                .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()
+                        .setMaxConnectionDuration(
+                                com.google.protobuf.Duration.newBuilder().setSeconds(-1)))
+                .build();
+        assertThatThrownBy(() -> io.ambientjava.waypoint.config.ClusterTranslator.translate(bad))
+                .hasMessageContaining("common_http_protocol_options.max_connection_duration");
     }
 }

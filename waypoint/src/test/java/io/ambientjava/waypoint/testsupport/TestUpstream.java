@@ -55,6 +55,11 @@ public final class TestUpstream implements AutoCloseable {
     public final AtomicInteger count = new AtomicInteger();
     public final AtomicInteger connections = new AtomicInteger();
     public final AtomicInteger active = new AtomicInteger();
+    /** The most requests one connection had in flight at once (HTTP/2 streams; 1 for HTTP/1.1). */
+    public final AtomicInteger maxActivePerConnection = new AtomicInteger();
+
+    private final java.util.Map<Channel, AtomicInteger> activeByConnection =
+            new java.util.concurrent.ConcurrentHashMap<>();
     public volatile long delayMillis;
     private final AtomicInteger failuresLeft = new AtomicInteger(-1);
     private volatile int fixedStatus;
@@ -204,8 +209,12 @@ public final class TestUpstream implements AutoCloseable {
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             int finalStatus = status;
             active.incrementAndGet();
+            Channel connection = ctx.channel().parent() != null ? ctx.channel().parent() : ctx.channel();
+            AtomicInteger onConnection = activeByConnection.computeIfAbsent(connection, c -> new AtomicInteger());
+            maxActivePerConnection.accumulateAndGet(onConnection.incrementAndGet(), Math::max);
             Runnable reply = () -> {
                 active.decrementAndGet();
+                onConnection.decrementAndGet();
                 if (grpc) {
                     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                     head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");

@@ -134,9 +134,15 @@ final class NetworkingRules {
                     pool.getTcp().getMaxConnectionDuration(),
                     child(path, "connectionPool.tcp.maxConnectionDuration"),
                     issues);
+            duration(pool.getTcp().getIdleTimeout(), child(path, "connectionPool.tcp.idleTimeout"), issues);
         }
         if (pool != null && pool.getHttp() != null) {
             duration(pool.getHttp().getIdleTimeout(), child(path, "connectionPool.http.idleTimeout"), issues);
+            Integer streams = pool.getHttp().getMaxConcurrentStreams();
+            if (streams != null && streams < 0) {
+                issues.add(FieldIssue.error(
+                        child(path, "connectionPool.http.maxConcurrentStreams"), "must not be negative"));
+            }
         }
         var budget = policy.getRetryBudget();
         if (budget != null) {

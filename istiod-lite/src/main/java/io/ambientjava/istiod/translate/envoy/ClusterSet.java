@@ -1,10 +1,12 @@
 package io.ambientjava.istiod.translate.envoy;
 
+import io.ambientjava.istiod.config.IstioDurations;
 import io.ambientjava.istiod.config.ResourceKey;
 import io.ambientjava.istiod.config.ResourceKind;
 import io.ambientjava.istiod.translate.MeshSettings;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import java.util.Map;
 import java.util.Optional;
@@ -127,6 +129,21 @@ final class ClusterSet {
         return endpoints;
     }
 
+    /**
+     * The TCP proxy settings the service's DestinationRule gives, as Istio reads them for a TCP listener: the
+     * top-level {@code trafficPolicy.connectionPool.tcp} {@code idleTimeout} and {@code maxConnectionDuration}.
+     */
+    TcpProxy.Builder tcpProxySettings(MeshServices.MeshService service, TcpProxy.Builder proxy) {
+        var tcp = rule(service)
+                .map(DestinationRules.Effective::trafficPolicy)
+                .map(io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy::getConnectionPool)
+                .map(io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings::getTcp);
+        tcp.flatMap(t -> IstioDurations.parse(t.getIdleTimeout())).ifPresent(proxy::setIdleTimeout);
+        tcp.flatMap(t -> IstioDurations.parse(t.getMaxConnectionDuration()))
+                .ifPresent(proxy::setMaxDownstreamConnectionDuration);
+        return proxy;
+    }
+
     private Optional<DestinationRules.Effective> rule(MeshServices.MeshService service) {
         return rules.forHost(service.hostname(), service.namespace(), proxyNamespace);
     }
@@ -138,6 +155,22 @@ final class ClusterSet {
                 && policy.connectionPool().getHttp().getH2UpgradePolicy()
                         == io.fabric8.istio.api.api.networking.v1alpha3
                                 .ConnectionPoolSettingsHTTPSettingsH2UpgradePolicy.UPGRADE;
+    }
+
+    private static boolean usesClientProtocol(TrafficPolicies policy) {
+        return policy.connectionPool() != null
+                && policy.connectionPool().getHttp() != null
+                && Boolean.TRUE.equals(policy.connectionPool().getHttp().getUseClientProtocol());
+    }
+
+    /** {@code connectionPool.http.maxConcurrentStreams}, which Istio applies to HTTP/2 upstreams only. */
+    private static Optional<Integer> maxConcurrentStreams(TrafficPolicies policy) {
+        return Optional.ofNullable(policy.connectionPool())
+                .map(io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings::getHttp)
+                .map(
+                        io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettingsHTTPSettings
+                                ::getMaxConcurrentStreams)
+                .filter(streams -> streams > 0);
     }
 
     private void add(
@@ -164,10 +197,15 @@ final class ClusterSet {
                     + "); the cluster uses defaults");
             cluster = ClusterTranslator.translate(name, TrafficPolicies.NONE, warn);
         }
-        boolean http2 = port.http2() || upgradesToHttp2(policy);
+        // useClientProtocol: the upstream speaks whatever the client spoke, which is what a waypoint cluster
+        // without HTTP/2 options does
+        boolean http2 = !usesClientProtocol(policy) && (port.http2() || upgradesToHttp2(policy));
         Cluster.Builder built = cluster.toBuilder();
         if (http2) {
-            built.setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance());
+            var h2 = io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder();
+            maxConcurrentStreams(policy)
+                    .ifPresent(streams -> h2.setMaxConcurrentStreams(com.google.protobuf.UInt32Value.of(streams)));
+            built.setHttp2ProtocolOptions(h2);
         }
         Optional<io.envoyproxy.envoy.config.core.v3.TransportSocket> tls = policy.tls() != null
                 ? UpstreamTlsSettings.transportSocket(policy.tls(), proxyNamespace, http2, services.snapshot(), warn)

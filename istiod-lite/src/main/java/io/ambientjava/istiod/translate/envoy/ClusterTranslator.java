@@ -139,6 +139,16 @@ final class ClusterTranslator {
                 httpSet = true;
             }
         }
+        // Istio: without http.idleTimeout, tcp.idleTimeout closes idle upstream connections too
+        boolean httpIdleSet =
+                pool != null && pool.getHttp() != null && pool.getHttp().getIdleTimeout() != null;
+        if (!httpIdleSet
+                && pool != null
+                && pool.getTcp() != null
+                && pool.getTcp().getIdleTimeout() != null) {
+            IstioDurations.parse(pool.getTcp().getIdleTimeout()).ifPresent(http::setIdleTimeout);
+            httpSet = true;
+        }
         if (retryBudget != null) {
             thresholds.setRetryBudget(retryBudget(retryBudget));
         }

@@ -97,12 +97,16 @@ final class ListenerTranslator {
     }
 
     static Listener tcp(String name, String ip, int port, String cluster) {
-        return tcp(name, ip, port, java.util.Map.of(cluster, 100));
+        return tcp(name, ip, port, java.util.Map.of(cluster, 100), TcpProxy.newBuilder());
     }
 
-    /** A TCP proxy to one cluster, or split by weight when given several. */
-    static Listener tcp(String name, String ip, int port, java.util.Map<String, Integer> weights) {
-        TcpProxy.Builder builder = TcpProxy.newBuilder().setStatPrefix(name);
+    /**
+     * A TCP proxy to one cluster, or split by weight when given several; {@code settings} carries what else the
+     * proxy is given (its timeouts).
+     */
+    static Listener tcp(
+            String name, String ip, int port, java.util.Map<String, Integer> weights, TcpProxy.Builder settings) {
+        TcpProxy.Builder builder = settings.setStatPrefix(name);
         if (weights.size() == 1) {
             builder.setCluster(weights.keySet().iterator().next());
         } else {
@@ -201,7 +205,8 @@ final class ListenerTranslator {
                         .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3
                                 .TlsInspector.getDefaultInstance())));
         chains.forEach((serverNames, weights) -> {
-            FilterChain.Builder chain = tcp(name, "0.0.0.0", port, weights).getFilterChains(0).toBuilder();
+            FilterChain.Builder chain =
+                    tcp(name, "0.0.0.0", port, weights, TcpProxy.newBuilder()).getFilterChains(0).toBuilder();
             if (!serverNames.isEmpty()) { // none: the default chain, for any other name
                 chain.setFilterChainMatch(io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
                         .addAllServerNames(serverNames));

@@ -19,7 +19,7 @@ final class UnappliedPolicyFields {
             return;
         }
         List<String> fields = new ArrayList<>();
-        collect(policy.getLoadBalancer(), policy.getConnectionPool(), path, fields);
+        collect(policy.getLoadBalancer(), path, fields);
         if (policy.getProxyProtocol() != null) {
             fields.add(path + ".proxyProtocol");
         }
@@ -30,7 +30,7 @@ final class UnappliedPolicyFields {
         for (int i = 0; i < levels.size(); i++) {
             var level = levels.get(i);
             String at = path + ".portLevelSettings[" + i + "]";
-            collect(level.getLoadBalancer(), level.getConnectionPool(), at, fields);
+            collect(level.getLoadBalancer(), at, fields);
         }
         if (!fields.isEmpty()) {
             warn.accept(String.join(", ", fields) + " not applied by waypoints and gateways yet");
@@ -38,27 +38,12 @@ final class UnappliedPolicyFields {
     }
 
     private static void collect(
-            io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings lb,
-            io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings pool,
-            String path,
-            List<String> fields) {
+            io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings lb, String path, List<String> fields) {
         if (lb != null && lb.getLocalityLbSetting() != null) {
             fields.add(path + ".loadBalancer.localityLbSetting");
         }
         if (lb != null && (lb.getWarmup() != null || lb.getWarmupDurationSecs() != null)) {
             fields.add(path + ".loadBalancer.warmup");
-        }
-        if (pool != null && pool.getHttp() != null) {
-            var http = pool.getHttp();
-            if (http.getUseClientProtocol() != null) {
-                fields.add(path + ".connectionPool.http.useClientProtocol");
-            }
-            if (http.getMaxConcurrentStreams() != null) {
-                fields.add(path + ".connectionPool.http.maxConcurrentStreams");
-            }
-        }
-        if (pool != null && pool.getTcp() != null && pool.getTcp().getIdleTimeout() != null) {
-            fields.add(path + ".connectionPool.tcp.idleTimeout");
         }
     }
 }

@@ -78,7 +78,7 @@ class NetworkingValidationTest {
                 spec:
                   host: reviews
                   trafficPolicy:
-                    connectionPool: {tcp: {connectTimeout: fast}}
+                    connectionPool: {tcp: {connectTimeout: fast, idleTimeout: soon}, http: {maxConcurrentStreams: -1}}
                     outlierDetection: {interval: 10, maxEjectionPercent: 120}
                     retryBudget: {percent: 150}
                   subsets:
@@ -91,6 +91,8 @@ class NetworkingValidationTest {
                 .extracting(ConfigProblem::fieldPath)
                 .containsExactlyInAnyOrder(
                         "spec.trafficPolicy.connectionPool.tcp.connectTimeout",
+                        "spec.trafficPolicy.connectionPool.tcp.idleTimeout",
+                        "spec.trafficPolicy.connectionPool.http.maxConcurrentStreams",
                         "spec.trafficPolicy.outlierDetection.interval",
                         "spec.trafficPolicy.outlierDetection.maxEjectionPercent",
                         "spec.trafficPolicy.retryBudget.percent",

@@ -456,7 +456,7 @@ class RouteFeaturesTest {
                   subsets:
                   - name: canary
                     labels: {version: v3}
-                    trafficPolicy: {connectionPool: {http: {useClientProtocol: true}}}
+                    trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST, warmupDurationSecs: 60s}}
                 """;
         var translation = translate(with(rule));
         assertThat(translation.warnings())
@@ -465,14 +465,14 @@ class RouteFeaturesTest {
                         "DestinationRule default/ratings-tuning: spec.trafficPolicy.loadBalancer.localityLbSetting"
                                 + " not applied by waypoints and gateways yet",
                         "DestinationRule default/ratings-tuning:"
-                                + " spec.subsets[0].trafficPolicy.connectionPool.http.useClientProtocol not applied by"
+                                + " spec.subsets[0].trafficPolicy.loadBalancer.warmup not applied by"
                                 + " waypoints and gateways yet");
         // ISTIO_MUTUAL is what HBONE gives anyway: not reported.
         String mutual = rule.replace("tls: {mode: SIMPLE}", "tls: {mode: ISTIO_MUTUAL}")
                 .replace(", localityLbSetting: {enabled: true}", "");
         assertThat(translate(with(mutual)).warnings())
                 .singleElement()
-                .satisfies(w -> assertThat(w.toString()).contains("useClientProtocol"));
+                .satisfies(w -> assertThat(w.toString()).contains("warmup"));
     }
 
     @Test
@@ -504,5 +504,92 @@ class RouteFeaturesTest {
                         .hasHttp2ProtocolOptions())
                 .isFalse();
         assertThat(translation.warnings()).isEmpty();
+    }
+
+    private static io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy tcpProxyOf(
+            io.envoyproxy.envoy.config.listener.v3.Listener listener) throws Exception {
+        return listener.getFilterChains(0)
+                .getFilters(0)
+                .getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.class);
+    }
+
+    @Test
+    void tcpIdleTimeoutAndMaxConnectionDurationReachTheTcpProxyAndTheClusterAsIstioSetsThem() throws Exception {
+        String database = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: db, namespace: default}
+                spec: {clusterIP: 198.19.0.40, selector: {app: db}, ports: [{name: tcp-sql, port: 5432}]}
+                """;
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: db, namespace: default}
+                spec:
+                  host: db
+                  trafficPolicy:
+                    connectionPool: {tcp: {idleTimeout: 90s, maxConnectionDuration: 2h}}
+                """;
+        String listener = "inbound-vip|5432|tcp|db.default.svc.cluster.local";
+        var plain = tcpProxyOf(waypoint(translate(with(database))).listeners().get(listener));
+        assertThat(plain.hasIdleTimeout()).as("Envoy's 1 h default stays").isFalse();
+        assertThat(plain.hasMaxDownstreamConnectionDuration()).isFalse();
+
+        var translation = translate(with(database, rule));
+        assertThat(translation.warnings()).isEmpty();
+        var tuned = tcpProxyOf(waypoint(translation).listeners().get(listener));
+        assertThat(tuned.getIdleTimeout().getSeconds()).isEqualTo(90);
+        assertThat(tuned.getMaxDownstreamConnectionDuration().getSeconds()).isEqualTo(7200);
+        var cluster = waypoint(translation).clusters().get("outbound|5432||db.default.svc.cluster.local");
+        assertThat(cluster.getCommonHttpProtocolOptions().getIdleTimeout().getSeconds())
+                .as("without http.idleTimeout the TCP one closes idle upstream connections")
+                .isEqualTo(90);
+
+        String httpWins = rule.replace(
+                "{tcp: {idleTimeout: 90s, maxConnectionDuration: 2h}}",
+                "{tcp: {idleTimeout: 90s}, http: {idleTimeout: 15s}}");
+        var both = waypoint(translate(with(database, httpWins)));
+        assertThat(both.clusters()
+                        .get("outbound|5432||db.default.svc.cluster.local")
+                        .getCommonHttpProtocolOptions()
+                        .getIdleTimeout()
+                        .getSeconds())
+                .isEqualTo(15);
+        assertThat(tcpProxyOf(both.listeners().get(listener)).getIdleTimeout().getSeconds())
+                .isEqualTo(90);
+    }
+
+    @Test
+    void maxConcurrentStreamsLimitsHttp2ClustersAndUseClientProtocolKeepsTheClientsProtocol() {
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings-h2, namespace: default}
+                spec:
+                  host: ratings
+                  trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE, maxConcurrentStreams: 16}}}
+                  subsets:
+                  - name: plain
+                    labels: {version: v1}
+                    trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: DO_NOT_UPGRADE, maxConcurrentStreams: 16}}}
+                  - name: client
+                    labels: {version: v2}
+                    trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE, useClientProtocol: true}}}
+                """;
+        var translation = translate(with(rule));
+        assertThat(translation.warnings()).isEmpty();
+        var clusters = waypoint(translation).clusters();
+        var whole = clusters.get("outbound|9080||ratings.default.svc.cluster.local");
+        assertThat(whole.getHttp2ProtocolOptions().getMaxConcurrentStreams().getValue())
+                .isEqualTo(16);
+        assertThat(clusters.get("outbound|9080|plain|ratings.default.svc.cluster.local")
+                        .hasHttp2ProtocolOptions())
+                .as("an HTTP/1.1 upstream has no streams to limit")
+                .isFalse();
+        assertThat(clusters.get("outbound|9080|client|ratings.default.svc.cluster.local")
+                        .hasHttp2ProtocolOptions())
+                .as("useClientProtocol wins over UPGRADE, as in Istio")
+                .isFalse();
     }
 }
