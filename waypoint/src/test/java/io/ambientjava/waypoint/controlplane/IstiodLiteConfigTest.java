@@ -220,6 +220,131 @@ class IstiodLiteConfigTest {
                 .isEqualTo(Duration.ofSeconds(45));
     }
 
+    /**
+     * Every DestinationRule traffic-policy field and every VirtualService HTTP feature a user may write, at once: what
+     * istiod-lite makes of them must never be refused by the waypoint (one unknown field NACKs the whole update).
+     */
+    @Test
+    void everyTrafficPolicyAndHttpRouteFieldTogetherIsAccepted() throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        long acksBefore = client.acks();
+        Files.writeString(folder.resolve("20-everything.yaml"), """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    connectionPool:
+                      tcp:
+                        maxConnections: 100
+                        connectTimeout: 30ms
+                        maxConnectionDuration: 1h
+                        idleTimeout: 10m
+                        tcpKeepalive: {time: 7200s, interval: 75s, probes: 9}
+                      http:
+                        http1MaxPendingRequests: 10
+                        http2MaxRequests: 100
+                        maxRequestsPerConnection: 10
+                        maxRetries: 3
+                        idleTimeout: 5m
+                        h2UpgradePolicy: DEFAULT
+                        useClientProtocol: false
+                        maxConcurrentStreams: 50
+                    loadBalancer: {simple: LEAST_REQUEST}
+                    outlierDetection:
+                      consecutive5xxErrors: 5
+                      consecutiveGatewayErrors: 3
+                      interval: 10s
+                      baseEjectionTime: 30s
+                      maxEjectionPercent: 50
+                      minHealthPercent: 30
+                      splitExternalLocalOriginErrors: true
+                      consecutiveLocalOriginFailures: 4
+                    retryBudget: {percent: 10, minRetryConcurrency: 2}
+                    tls: {mode: ISTIO_MUTUAL}
+                    portLevelSettings:
+                    - port: {number: 9080}
+                      loadBalancer: {consistentHash: {httpHeaderName: x-user, minimumRingSize: 1024}}
+                  subsets:
+                  - name: v1
+                    labels: {version: v1}
+                    trafficPolicy: {loadBalancer: {consistentHash: {httpCookie: {name: user, ttl: 0s}}}}
+                  - name: v2
+                    labels: {version: v2}
+                    trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 65537}}}}
+                  - name: v3
+                    labels: {version: v3}
+                    trafficPolicy:
+                      loadBalancer: {simple: RANDOM}
+                      connectionPool: {http: {h2UpgradePolicy: UPGRADE, maxConcurrentStreams: 20}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - name: everything
+                    match:
+                    - uri: {prefix: /api}
+                      method: {exact: GET}
+                      headers: {x-a: {exact: "1"}, x-b: {prefix: p}, x-c: {regex: "r.*"}}
+                      queryParams: {q: {exact: v}}
+                      ignoreUriCase: true
+                      withoutHeaders: {x-d: {}}
+                      authority: {exact: reviews}
+                    rewrite: {uri: /v2, authority: reviews.default.svc.cluster.local}
+                    route:
+                    - destination: {host: reviews, subset: v1}
+                      weight: 70
+                      headers: {request: {set: {x-r: "1"}}, response: {add: {x-s: "2"}}}
+                    - destination: {host: reviews, subset: v2}
+                      weight: 30
+                    timeout: 5s
+                    retries:
+                      attempts: 3
+                      perTryTimeout: 2s
+                      retryOn: 5xx,gateway-error,connect-failure,reset,retriable-4xx
+                    fault:
+                      delay: {percentage: {value: 1}, fixedDelay: 10ms}
+                      abort: {percentage: {value: 1}, httpStatus: 503}
+                    mirror: {host: reviews, subset: v3}
+                    mirrorPercentage: {value: 5}
+                    corsPolicy:
+                      allowOrigins: [{exact: "https://frontend.default.svc.cluster.local"}]
+                      allowMethods: [GET]
+                      allowHeaders: [x-a]
+                      exposeHeaders: [x-b]
+                      maxAge: 24h
+                      allowCredentials: true
+                    headers: {request: {remove: [x-internal]}, response: {set: {x-served-by: waypoint}}}
+                  - match: [{uri: {exact: /old}}]
+                    redirect: {uri: /new, authority: reviews, redirectCode: 301}
+                  - match: [{uri: {regex: "/direct/.*"}}]
+                    directResponse: {status: 418, body: {string: teapot}}
+                  - match: [{uri: {prefix: /grpc}}]
+                    fault: {abort: {percentage: {value: 100}, grpcStatus: UNAVAILABLE}}
+                    route: [{destination: {host: reviews, subset: v3}}]
+                  - route: [{destination: {host: reviews, subset: v3}}]
+                """);
+        String route = "reviews.default.svc.cluster.local:9080";
+        await().atMost(WAIT)
+                .until(() -> client.nacks() > 0
+                        || (client.acks() > acksBefore
+                                && config.get().routes().containsKey(route)
+                                && config.get()
+                                                .routes()
+                                                .get(route)
+                                                .virtualHosts()
+                                                .getFirst()
+                                                .routes()
+                                                .size()
+                                        == 5));
+        await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
+        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+    }
+
     /** Seed 05 with its selector replaced by targetRefs to the reviews Service, as a user moves it to ambient. */
     private static String seed05RetargetedToReviews() throws IOException {
         return Files.readString(SEEDS.resolve("05-authorizationpolicy-productpage-policy.yaml"))
@@ -365,7 +490,6 @@ class IstiodLiteConfigTest {
         }
     }
 
-    /** Bookinfo-style services behind a namespace waypoint, pods v1..v3 of each. */
     /**
      * {@code istio.io/waypoint-for: all}: the pods' own addresses get the {@code inbound-pod} chains, with the
      * policy that targets the waypoint, and the ORIGINAL_DST cluster; all accepted as istiod-lite sends them.
@@ -403,6 +527,7 @@ class IstiodLiteConfigTest {
         assertThat(client.nacks()).as(client.lastNack()).isZero();
     }
 
+    /** Bookinfo-style services behind a namespace waypoint, pods v1..v3 of each. */
     private static String mesh() {
         List<String> docs = new ArrayList<>(List.of("""
                 apiVersion: v1
