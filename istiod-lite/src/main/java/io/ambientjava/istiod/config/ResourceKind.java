@@ -117,6 +117,13 @@ public enum ResourceKind {
             Set.of("v1alpha2"),
             true,
             io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class),
+    /** Gateway API TCPRoute: a TCP listener's connections to its backends, split by weight. */
+    TCP_ROUTE(
+            "gateway.networking.k8s.io",
+            "TCPRoute",
+            Set.of("v1alpha2"),
+            true,
+            io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRoute.class),
     /** Gateway API BackendTLSPolicy: the TLS a gateway or waypoint originates to a Service's endpoints. */
     BACKEND_TLS_POLICY(
             "gateway.networking.k8s.io",

@@ -345,6 +345,95 @@ class IstiodLiteConfigTest {
         assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
     }
 
+    /** The same for an ingress gateway configured with the Gateway API: every HTTPRoute match and filter at once. */
+    @Test
+    void everyHttpRouteFeatureAtAnIngressGatewayIsAccepted() throws IOException {
+        AtomicReference<WaypointConfig> edgeConfig = new AtomicReference<>(WaypointConfig.EMPTY);
+        AdsClient edge = istiodLite.subscribe(IstiodLite.EDGE_GATEWAY, edgeConfig::set);
+        await().atMost(WAIT).until(() -> edge.acks() >= 2);
+        long acksBefore = edge.acks();
+        Files.writeString(folder.resolve("20-edge-everything.yaml"), """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  gatewayClassName: istio
+                  listeners:
+                  - {name: http, port: 80, protocol: HTTP}
+                  - {name: db, port: 5432, protocol: TCP}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: everything, namespace: default}
+                spec:
+                  parentRefs: [{name: edge, sectionName: http}]
+                  hostnames: [shop.default.svc.cluster.local]
+                  rules:
+                  - matches:
+                    - path: {type: PathPrefix, value: /api}
+                      method: GET
+                      headers: [{name: x-a, value: "1"}, {type: RegularExpression, name: x-c, value: "r.*"}]
+                      queryParams: [{name: q, value: v}]
+                    filters:
+                    - type: RequestHeaderModifier
+                      requestHeaderModifier: {set: [{name: x-r, value: "1"}], add: [{name: x-s, value: "2"}], remove: [x-internal]}
+                    - type: ResponseHeaderModifier
+                      responseHeaderModifier: {set: [{name: x-served-by, value: edge}]}
+                    - type: URLRewrite
+                      urlRewrite: {hostname: reviews.default.svc.cluster.local, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}
+                    - type: RequestMirror
+                      requestMirror: {backendRef: {name: ratings, port: 9080}}
+                    backendRefs:
+                    - {name: reviews, port: 9080, weight: 70}
+                    - {name: ratings, port: 9080, weight: 30}
+                    timeouts: {request: 5s, backendRequest: 2s}
+                  - matches: [{path: {type: Exact, value: /old}}]
+                    filters:
+                    - type: RequestRedirect
+                      requestRedirect: {scheme: https, hostname: shop.default.svc.cluster.local, statusCode: 301}
+                  - matches: [{path: {type: RegularExpression, value: "/full/.*"}}]
+                    filters:
+                    - type: URLRewrite
+                      urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /index}}
+                    backendRefs: [{name: reviews, port: 9080}]
+                  - backendRefs: [{name: reviews, port: 9080}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TCPRoute
+                metadata: {name: db, namespace: default}
+                spec:
+                  parentRefs: [{name: edge, sectionName: db}]
+                  rules: [{backendRefs: [{name: reviews, port: 9080}]}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews-at-the-edge, namespace: default}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    connectionPool: {tcp: {idleTimeout: 10m, maxConnectionDuration: 1h}, http: {maxRequestsPerConnection: 5}}
+                    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
+                """);
+        await().atMost(WAIT)
+                .until(() -> edge.nacks() > 0
+                        || (edge.acks() > acksBefore
+                                && edgeConfig.get().listeners().values().stream()
+                                        .anyMatch(l -> l.port() == 5432 && l.kind() instanceof ListenerConfig.Tcp)
+                                && edgeConfig.get().routes().values().stream()
+                                        .anyMatch(r -> r.virtualHosts().stream()
+                                                .anyMatch(v -> v.routes().size() >= 4))));
+        await().pollDelay(Duration.ofMillis(500)).atMost(WAIT).until(() -> true);
+        assertThat(edge.nacks()).as("NACK: %s", edge.lastNack()).isZero();
+        var tcp = edgeConfig.get().listeners().values().stream()
+                .filter(l -> l.port() == 5432)
+                .map(l -> (ListenerConfig.Tcp) l.kind())
+                .findFirst()
+                .orElseThrow();
+        assertThat(tcp.clusters())
+                .extracting(ListenerConfig.Tcp.ClusterWeight::cluster)
+                .containsExactly("outbound|9080||reviews.default.svc.cluster.local");
+    }
+
     /** Seed 05 with its selector replaced by targetRefs to the reviews Service, as a user moves it to ambient. */
     private static String seed05RetargetedToReviews() throws IOException {
         return Files.readString(SEEDS.resolve("05-authorizationpolicy-productpage-policy.yaml"))

@@ -133,6 +133,12 @@ final class ClusterSet {
      * The TCP proxy settings the service's DestinationRule gives, as Istio reads them for a TCP listener: the
      * top-level {@code trafficPolicy.connectionPool.tcp} {@code idleTimeout} and {@code maxConnectionDuration}.
      */
+    TcpProxy.Builder tcpProxySettings(String hostname, TcpProxy.Builder proxy) {
+        return services.byHostname(hostname)
+                .map(service -> tcpProxySettings(service, proxy))
+                .orElse(proxy);
+    }
+
     TcpProxy.Builder tcpProxySettings(MeshServices.MeshService service, TcpProxy.Builder proxy) {
         var tcp = rule(service)
                 .map(DestinationRules.Effective::trafficPolicy)

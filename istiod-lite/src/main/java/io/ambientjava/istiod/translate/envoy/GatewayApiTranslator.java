@@ -3,11 +3,13 @@ package io.ambientjava.istiod.translate.envoy;
 import io.ambientjava.istiod.config.ResourceKind;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,6 +46,7 @@ final class GatewayApiTranslator {
         Map<Integer, Map<String, List<HasMetadata>>> byPortAndHost = new TreeMap<>();
         Map<Integer, Map<List<String>, Map<String, Integer>>> passthroughByPort = new TreeMap<>();
         GatewayPorts ports = new GatewayPorts();
+        Map<String, Listener> tcpListeners = new TreeMap<>();
         for (var listener : MeshServices.listOrEmpty(gateway.getSpec().getListeners())) {
             String protocol =
                     listener.getProtocol() == null ? "" : listener.getProtocol().toUpperCase(Locale.ROOT);
@@ -52,6 +55,10 @@ final class GatewayApiTranslator {
             }
             if (protocol.equals("TLS")) {
                 passthrough(gateway, listener, ports, clusters, passthroughByPort, warn);
+                continue;
+            }
+            if (protocol.equals("TCP")) {
+                tcp(gateway, listener, ports, clusters, warn).ifPresent(l -> tcpListeners.put(l.getName(), l));
                 continue;
             }
             Optional<GatewayCredential> tls;
@@ -77,7 +84,7 @@ final class GatewayApiTranslator {
                 tls = Optional.empty();
             } else {
                 warn.accept("listener '" + listener.getName() + "' (" + protocol
-                        + ") is not supported yet; only HTTP, HTTPS (Terminate) and TLS (Passthrough)");
+                        + ") is not supported yet; only HTTP, HTTPS (Terminate), TLS (Passthrough) and TCP");
                 continue;
             }
             List<String> sniHosts =
@@ -113,7 +120,7 @@ final class GatewayApiTranslator {
                 }
             }
         }
-        Map<String, Listener> listeners = new TreeMap<>();
+        Map<String, Listener> listeners = new TreeMap<>(tcpListeners);
         Map<String, RouteConfiguration> routes = new TreeMap<>();
         byPortAndHost.forEach((port, byHost) -> {
             Listener listener = ports.listener(port);
@@ -229,28 +236,127 @@ final class GatewayApiTranslator {
         }
     }
 
+    /**
+     * A TCP listener: a TCP proxy to the backends of the oldest TCPRoute attached to it (Gateway API lets one route
+     * have a TCP listener); later ones are reported. With no such route the port is not served.
+     */
+    private Optional<Listener> tcp(
+            Gateway gateway,
+            io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener,
+            GatewayPorts ports,
+            ClusterSet clusters,
+            Consumer<String> warn) {
+        String namespace = gateway.getMetadata().getNamespace();
+        String what = "listener '" + listener.getName() + "'";
+        if (!ports.claimTcp(listener.getPort(), what, warn)) {
+            return Optional.empty();
+        }
+        List<TCPRoute> routes = new ArrayList<>(scope.snapshot.all(ResourceKind.TCP_ROUTE, TCPRoute.class));
+        routes.sort(java.util.Comparator.comparing(
+                        (TCPRoute r) -> String.valueOf(r.getMetadata().getCreationTimestamp()))
+                .thenComparing(r ->
+                        r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()));
+        Optional<Listener> served = Optional.empty();
+        String servedBy = null;
+        for (TCPRoute route : routes) {
+            String routeNamespace = route.getMetadata().getNamespace();
+            if (route.getSpec() == null
+                    || !attached(
+                            route.getSpec().getParentRefs(),
+                            routeNamespace,
+                            namespace,
+                            gateway.getMetadata().getName(),
+                            listener.getName(),
+                            listener.getPort())) {
+                continue;
+            }
+            Consumer<String> routeWarn = scope.warnTo(ResourceKind.TCP_ROUTE, route);
+            String where =
+                    what + " of " + namespace + "/" + gateway.getMetadata().getName();
+            if (!allowsKind(listener, "TCPRoute")) {
+                routeWarn.accept(where + " does not allow TCPRoute (allowedRoutes.kinds); not attached");
+                continue;
+            }
+            Optional<String> refused = AllowedNamespaces.refusal(listener, namespace, routeNamespace, scope.snapshot);
+            if (refused.isPresent()) {
+                routeWarn.accept(where + " " + refused.get() + "; not attached");
+                continue;
+            }
+            if (served.isPresent()) {
+                routeWarn.accept("is skipped: " + where + " is taken by the older TCPRoute " + servedBy);
+                continue;
+            }
+            Map<String, Integer> weights = backendWeights(
+                    "TCPRoute",
+                    routeNamespace,
+                    MeshServices.listOrEmpty(route.getSpec().getRules()).stream()
+                            .flatMap(rule -> MeshServices.listOrEmpty(rule.getBackendRefs()).stream())
+                            .toList(),
+                    listener.getPort(),
+                    clusters,
+                    routeWarn);
+            if (weights.isEmpty()) {
+                routeWarn.accept("TCPRoute has no Service backend; nothing is served for it");
+                continue;
+            }
+            String name = EnvoyNames.gatewayListener(listener.getPort());
+            // As Istio: one destination's DestinationRule gives the TCP proxy its timeouts; a split has none
+            TcpProxy.Builder settings = weights.size() == 1
+                    ? clusters.tcpProxySettings(
+                            hostOf(weights.keySet().iterator().next()), TcpProxy.newBuilder())
+                    : TcpProxy.newBuilder();
+            served = Optional.of(ListenerTranslator.tcp(name, "0.0.0.0", listener.getPort(), weights, settings));
+            servedBy = routeNamespace + "/" + route.getMetadata().getName();
+        }
+        if (served.isEmpty()) {
+            warn.accept("TCP listener port " + listener.getPort()
+                    + " is not served: no TCPRoute with a backend attaches to it");
+        }
+        return served;
+    }
+
+    /** The hostname in a cluster name {@code outbound|<port>|<subset>|<hostname>}. */
+    private static String hostOf(String clusterName) {
+        return clusterName.substring(clusterName.lastIndexOf('|') + 1);
+    }
+
     /** A TLSRoute's Service backends (of all its rules) as cluster → weight; others are reported and left out. */
     private Map<String, Integer> backendWeights(TLSRoute route, int port, ClusterSet clusters, Consumer<String> warn) {
-        String routeNamespace = route.getMetadata().getNamespace();
+        return backendWeights(
+                "TLSRoute",
+                route.getMetadata().getNamespace(),
+                MeshServices.listOrEmpty(route.getSpec().getRules()).stream()
+                        .flatMap(rule -> MeshServices.listOrEmpty(rule.getBackendRefs()).stream())
+                        .toList(),
+                port,
+                clusters,
+                warn);
+    }
+
+    /** Service backends as cluster → weight; others are reported and left out. */
+    private Map<String, Integer> backendWeights(
+            String routeKind,
+            String routeNamespace,
+            List<io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendRef> backends,
+            int port,
+            ClusterSet clusters,
+            Consumer<String> warn) {
         Map<String, Integer> weights = new LinkedHashMap<>();
-        for (var rule : MeshServices.listOrEmpty(route.getSpec().getRules())) {
-            for (var backend : MeshServices.listOrEmpty(rule.getBackendRefs())) {
-                int weight = backend.getWeight() == null ? 1 : backend.getWeight();
-                if (backend.getKind() != null && !backend.getKind().equals("Service")) {
-                    warn.accept("backendRef kind '" + backend.getKind() + "' is not supported; only Service");
-                } else if (weight > 0
-                        && ReferenceGrants.mayReferenceService(
-                                scope.snapshot,
-                                "TLSRoute",
-                                routeNamespace,
-                                backend.getNamespace(),
-                                backend.getName(),
-                                warn)) {
-                    String host = clusters.serviceHostname(
+        for (var backend : backends) {
+            int weight = backend.getWeight() == null ? 1 : backend.getWeight();
+            if (backend.getKind() != null && !backend.getKind().equals("Service")) {
+                warn.accept("backendRef kind '" + backend.getKind() + "' is not supported; only Service");
+            } else if (weight > 0
+                    && ReferenceGrants.mayReferenceService(
+                            scope.snapshot,
+                            routeKind,
+                            routeNamespace,
+                            backend.getNamespace(),
                             backend.getName(),
-                            backend.getNamespace() == null ? routeNamespace : backend.getNamespace());
-                    weights.merge(clusters.reference(host, backend.getPort(), null, port, warn), weight, Integer::sum);
-                }
+                            warn)) {
+                String host = clusters.serviceHostname(
+                        backend.getName(), backend.getNamespace() == null ? routeNamespace : backend.getNamespace());
+                weights.merge(clusters.reference(host, backend.getPort(), null, port, warn), weight, Integer::sum);
             }
         }
         return weights;

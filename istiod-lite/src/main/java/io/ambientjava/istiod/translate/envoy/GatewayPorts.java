@@ -23,10 +23,10 @@ final class GatewayPorts {
     /** An HTTPS filter chain: its certificate and the server names it answers (none: the default chain). */
     private record Chain(GatewayCredential credential, Set<String> serverNames) {}
 
-    /** A port's use: {@code chains} empty for plain HTTP and for TLS passthrough. */
-    private record Use(boolean https, boolean passthrough, List<Chain> chains) {
+    /** A port's use: {@code chains} empty for plain HTTP, TLS passthrough and TCP. */
+    private record Use(boolean https, boolean passthrough, boolean tcp, List<Chain> chains) {
         String what() {
-            return passthrough ? "TLS passthrough" : https ? "HTTPS" : "plain HTTP";
+            return tcp ? "TCP" : passthrough ? "TLS passthrough" : https ? "HTTPS" : "plain HTTP";
         }
     }
 
@@ -40,9 +40,9 @@ final class GatewayPorts {
     boolean claim(int port, Optional<GatewayCredential> tls, List<String> hosts, String what, Consumer<String> warn) {
         Use use = byPort.get(port);
         if (use == null) {
-            use = new Use(tls.isPresent(), false, new ArrayList<>());
+            use = new Use(tls.isPresent(), false, false, new ArrayList<>());
             byPort.put(port, use);
-        } else if (use.passthrough() || use.https() != tls.isPresent()) {
+        } else if (use.passthrough() || use.tcp() || use.https() != tls.isPresent()) {
             warn.accept(what + " is skipped: port " + port + " already serves " + use.what()
                     + " (one port cannot serve both)");
             return false;
@@ -85,12 +85,23 @@ final class GatewayPorts {
 
     /** Takes {@code port} for TLS passthrough; false, with a warning, when it serves HTTP or HTTPS already. */
     boolean claimPassthrough(int port, String what, Consumer<String> warn) {
-        Use use = byPort.putIfAbsent(port, new Use(false, true, new ArrayList<>()));
+        Use use = byPort.putIfAbsent(port, new Use(false, true, false, new ArrayList<>()));
         if (use == null || use.passthrough()) {
             return true;
         }
         warn.accept(
                 what + " is skipped: port " + port + " already serves " + use.what() + " (one port cannot serve both)");
+        return false;
+    }
+
+    /** Takes {@code port} for a TCP proxy; false, with a warning, when another listener has it already. */
+    boolean claimTcp(int port, String what, Consumer<String> warn) {
+        Use use = byPort.putIfAbsent(port, new Use(false, false, true, new ArrayList<>()));
+        if (use == null) {
+            return true;
+        }
+        warn.accept(what + " is skipped: port " + port + " already serves " + use.what()
+                + (use.tcp() ? " for another listener" : " (one port cannot serve both)"));
         return false;
     }
 

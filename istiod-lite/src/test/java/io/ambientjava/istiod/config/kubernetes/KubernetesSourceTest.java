@@ -590,6 +590,13 @@ class KubernetesSourceTest {
                   hostnames: [shop.example.com]
                   rules: [{backendRefs: [{name: web, port: 443}]}]
                 ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TCPRoute
+                metadata: {name: tcp, namespace: crud, labels: {app: web}}
+                spec:
+                  parentRefs: [{name: edge, sectionName: db}]
+                  rules: [{backendRefs: [{name: web, port: 5432}]}]
+                ---
                 apiVersion: gateway.networking.k8s.io/v1beta1
                 kind: ReferenceGrant
                 metadata: {name: gateways-use-certs, namespace: crud, labels: {app: web}}

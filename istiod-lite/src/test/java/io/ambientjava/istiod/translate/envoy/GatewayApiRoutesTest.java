@@ -315,6 +315,67 @@ class GatewayApiRoutesTest {
     }
 
     @Test
+    void aTcpListenerProxiesToTheBackendsOfTheOldestTcpRouteAttachedToIt() throws Exception {
+        String gateway = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: public, namespace: default}
+                spec:
+                  gatewayClassName: istio
+                  listeners:
+                  - {name: db, port: 5432, protocol: TCP}
+                  - {name: web, port: 8000, protocol: HTTP}
+                  - {name: clash, port: 8000, protocol: TCP}
+                  - {name: lonely, port: 6379, protocol: TCP}
+                """;
+        String routes = """
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TCPRoute
+                metadata: {name: db, namespace: default, creationTimestamp: "2026-01-01T00:00:00Z"}
+                spec:
+                  parentRefs: [{name: public, sectionName: db}]
+                  rules:
+                  - backendRefs:
+                    - {name: reviews, port: 9080, weight: 90}
+                    - {name: ratings, port: 9080, weight: 10}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TCPRoute
+                metadata: {name: late-db, namespace: default, creationTimestamp: "2026-01-02T00:00:00Z"}
+                spec:
+                  parentRefs: [{name: public, sectionName: db}]
+                  rules: [{backendRefs: [{name: ratings, port: 9080}]}]
+                """;
+        var translation = translate(with(gateway, routes));
+        ProxyResources proxy = translation.of(ProxyId.gateway("default", "public"));
+
+        assertThat(proxy.listeners()).containsOnlyKeys("0.0.0.0_5432", "0.0.0.0_8000");
+        var listener = proxy.listeners().get("0.0.0.0_5432");
+        assertThat(listener.getListenerFiltersList())
+                .as("no TLS inspector: a server-first protocol must not wait for a client hello")
+                .isEmpty();
+        var tcp = listener.getFilterChains(0)
+                .getFilters(0)
+                .getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.class);
+        assertThat(tcp.getWeightedClusters().getClustersList())
+                .extracting(c -> c.getName(), c -> c.getWeight())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("outbound|9080||reviews.default.svc.cluster.local", 90),
+                        org.assertj.core.groups.Tuple.tuple("outbound|9080||ratings.default.svc.cluster.local", 10));
+        assertThat(proxy.clusters())
+                .containsKeys(
+                        "outbound|9080||reviews.default.svc.cluster.local",
+                        "outbound|9080||ratings.default.svc.cluster.local");
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .anySatisfy(w -> assertThat(w).contains("late-db").contains("taken by the older TCPRoute default/db"))
+                .anySatisfy(w -> assertThat(w).contains("'clash'").contains("already serves plain HTTP"))
+                .anySatisfy(w -> assertThat(w).contains("6379").contains("no TCPRoute"))
+                .noneSatisfy(w -> assertThat(w).contains("web"));
+    }
+
+    @Test
     void aTlsListenerPassesTlsThroughToTheBackendsOfEachAttachedTlsRoute() {
         String gateway = """
                 apiVersion: gateway.networking.k8s.io/v1
