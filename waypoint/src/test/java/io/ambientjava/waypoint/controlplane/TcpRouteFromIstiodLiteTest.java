@@ -43,7 +43,7 @@ class TcpRouteFromIstiodLiteTest {
         }
     }
 
-    private static final String CONFIG = """
+    private static final String SERVICE = """
             apiVersion: v1
             kind: Namespace
             metadata: {name: default}
@@ -59,6 +59,10 @@ class TcpRouteFromIstiodLiteTest {
             spec: {nodeName: node-a, containers: [{name: app, image: app}]}
             status: {phase: Running, podIP: 127.0.0.1}
             ---
+            """;
+
+    /** A Gateway API Gateway with a TCP listener, a TCPRoute to the service, and its DestinationRule. */
+    private static final String GATEWAY_API = """
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
             metadata: {name: edge, namespace: default}
@@ -81,8 +85,72 @@ class TcpRouteFromIstiodLiteTest {
               trafficPolicy: {connectionPool: {tcp: {idleTimeout: 42m}}}
             """;
 
+    /** The same service at an Istio Gateway's TCP server, routed by a VirtualService {@code tcp} route. */
+    private static final String ISTIO_GATEWAY = """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: edge, namespace: default}
+            spec:
+              selector: {istio: ingressgateway}
+              servers: [{port: {number: 31400, name: tcp, protocol: TCP}, hosts: ["*"]}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: db, namespace: default}
+            spec:
+              hosts: ["*"]
+              gateways: [edge]
+              tcp:
+              - match: [{port: 31400}]
+                route: [{destination: {host: db, port: {number: 5432}}}]
+            """;
+
+    @Test
+    void anIstioGatewayTcpServerCarriesAServerFirstProtocolToTheVirtualServiceDestination() throws Exception {
+        startBackend();
+        Files.writeString(folder.resolve("00-config.yaml"), SERVICE.formatted(backend.getLocalPort()) + ISTIO_GATEWAY);
+        gateway = EdgeGateway.start(
+                folder,
+                31400,
+                bed -> bed.runtime.config().listenerFor("0.0.0.0", 31400).isPresent());
+        greetingThenEcho(gateway.port());
+    }
+
     @Test
     void aServerFirstProtocolWorksThroughATcpRouteAndTheIdleTimeoutComesFromTheDestinationRule() throws Exception {
+        startBackend();
+        Files.writeString(folder.resolve("00-config.yaml"), SERVICE.formatted(backend.getLocalPort()) + GATEWAY_API);
+        gateway = EdgeGateway.start(
+                folder,
+                5432,
+                bed -> bed.runtime.config().listenerFor("0.0.0.0", 5432).isPresent());
+
+        var kind = gateway.bed
+                .runtime
+                .config()
+                .listenerFor("0.0.0.0", 5432)
+                .orElseThrow()
+                .kind();
+        assertThat(kind).isInstanceOf(ListenerConfig.Tcp.class);
+        assertThat(((ListenerConfig.Tcp) kind).idleTimeout()).isEqualTo(Optional.of(Duration.ofMinutes(42)));
+        greetingThenEcho(gateway.port());
+    }
+
+    private static void greetingThenEcho(int port) throws Exception {
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            client.setSoTimeout(5000);
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(in.readLine())
+                    .as("the server's greeting, before the client sends a byte")
+                    .isEqualTo("220 db ready");
+            client.getOutputStream().write("SELECT 1\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(in.readLine()).isEqualTo("echo SELECT 1");
+        }
+    }
+
+    /** A server that greets first, then echoes each line, for one client after another until closed. */
+    private void startBackend() throws Exception {
         backend = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(() -> {
             while (!backend.isClosed()) {
@@ -103,30 +171,5 @@ class TcpRouteFromIstiodLiteTest {
                 }
             }
         });
-        Files.writeString(folder.resolve("00-config.yaml"), CONFIG.formatted(backend.getLocalPort()));
-        gateway = EdgeGateway.start(
-                folder,
-                5432,
-                bed -> bed.runtime.config().listenerFor("0.0.0.0", 5432).isPresent());
-
-        var kind = gateway.bed
-                .runtime
-                .config()
-                .listenerFor("0.0.0.0", 5432)
-                .orElseThrow()
-                .kind();
-        assertThat(kind).isInstanceOf(ListenerConfig.Tcp.class);
-        assertThat(((ListenerConfig.Tcp) kind).idleTimeout()).isEqualTo(Optional.of(Duration.ofMinutes(42)));
-
-        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
-            client.setSoTimeout(5000);
-            BufferedReader in =
-                    new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
-            assertThat(in.readLine())
-                    .as("the server's greeting, before the client sends a byte")
-                    .isEqualTo("220 db ready");
-            client.getOutputStream().write("SELECT 1\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(in.readLine()).isEqualTo("echo SELECT 1");
-        }
     }
 }

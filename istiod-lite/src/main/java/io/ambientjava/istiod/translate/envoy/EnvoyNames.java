@@ -22,6 +22,11 @@ final class EnvoyNames {
     private EnvoyNames() {}
 
     /** {@code outbound|<port>|<subset>|<hostname>}; the subset is empty for the whole service. */
+    /** The hostname in a cluster name {@code outbound|<port>|<subset>|<hostname>}. */
+    static String hostOfCluster(String cluster) {
+        return cluster.substring(cluster.lastIndexOf('|') + 1);
+    }
+
     static String cluster(int port, String subset, String hostname) {
         return "outbound|" + port + "|" + (subset == null ? "" : subset) + "|" + hostname;
     }

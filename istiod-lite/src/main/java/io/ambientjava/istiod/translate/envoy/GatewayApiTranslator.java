@@ -303,7 +303,7 @@ final class GatewayApiTranslator {
             // As Istio: one destination's DestinationRule gives the TCP proxy its timeouts; a split has none
             TcpProxy.Builder settings = weights.size() == 1
                     ? clusters.tcpProxySettings(
-                            hostOf(weights.keySet().iterator().next()), TcpProxy.newBuilder())
+                            EnvoyNames.hostOfCluster(weights.keySet().iterator().next()), TcpProxy.newBuilder())
                     : TcpProxy.newBuilder();
             served = Optional.of(ListenerTranslator.tcp(name, "0.0.0.0", listener.getPort(), weights, settings));
             servedBy = routeNamespace + "/" + route.getMetadata().getName();
@@ -313,11 +313,6 @@ final class GatewayApiTranslator {
                     + " is not served: no TCPRoute with a backend attaches to it");
         }
         return served;
-    }
-
-    /** The hostname in a cluster name {@code outbound|<port>|<subset>|<hostname>}. */
-    private static String hostOf(String clusterName) {
-        return clusterName.substring(clusterName.lastIndexOf('|') + 1);
     }
 
     /** A TLSRoute's Service backends (of all its rules) as cluster → weight; others are reported and left out. */

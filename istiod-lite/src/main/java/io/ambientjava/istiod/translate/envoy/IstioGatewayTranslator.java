@@ -29,6 +29,9 @@ final class IstioGatewayTranslator {
 
     private final TranslationScope scope;
 
+    /** Server protocols whose bytes the gateway proxies as TCP, as Istio does. */
+    private static final java.util.Set<String> TCP_PROTOCOLS = java.util.Set.of("TCP", "MONGO", "MYSQL", "REDIS");
+
     IstioGatewayTranslator(TranslationScope scope) {
         this.scope = scope;
     }
@@ -63,9 +66,10 @@ final class IstioGatewayTranslator {
     ProxyResources translate(List<ConfigResource> group) {
         Map<Integer, List<PortHost>> hostsByPort = new TreeMap<>();
         Map<Integer, List<PortHost>> passthroughByPort = new TreeMap<>();
+        Map<Integer, List<PortHost>> tcpByPort = new TreeMap<>();
         GatewayPorts ports = new GatewayPorts();
         for (ConfigResource resource : group) {
-            servers(resource, hostsByPort, passthroughByPort, ports);
+            servers(resource, hostsByPort, passthroughByPort, tcpByPort, ports);
         }
         String proxyNamespace = group.getFirst().key().namespace();
         ClusterSet clusters = scope.clusterSet(proxyNamespace);
@@ -111,6 +115,24 @@ final class IstioGatewayTranslator {
                         clusters,
                         scope.warnTo(group.getFirst().key()))
                 .ifPresent(l -> listeners.put(l.getName(), l)));
+        tcpByPort.forEach((port, serverHosts) -> {
+            var weights = TcpRoutes.forGateway(port, serverHosts, scope, clusters);
+            if (weights.isEmpty()) {
+                scope.warnTo(group.getFirst().key())
+                        .accept("TCP port " + port + " is not served: no VirtualService tcp route binds to it");
+                return;
+            }
+            // As Istio: one destination's DestinationRule gives the TCP proxy its timeouts; a split has none
+            var settings = weights.get().size() == 1
+                    ? clusters.tcpProxySettings(
+                            EnvoyNames.hostOfCluster(
+                                    weights.get().keySet().iterator().next()),
+                            io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.newBuilder())
+                    : io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.newBuilder();
+            Listener listener =
+                    ListenerTranslator.tcp(EnvoyNames.gatewayListener(port), "0.0.0.0", port, weights.get(), settings);
+            listeners.put(listener.getName(), listener);
+        });
         return new ProxyResources(
                 new TreeMap<>(listeners),
                 new TreeMap<>(routes),
@@ -122,6 +144,7 @@ final class IstioGatewayTranslator {
             ConfigResource resource,
             Map<Integer, List<PortHost>> hostsByPort,
             Map<Integer, List<PortHost>> passthroughByPort,
+            Map<Integer, List<PortHost>> tcpByPort,
             GatewayPorts ports) {
         Gateway gateway = resource.as(Gateway.class);
         String namespace = gateway.getMetadata().getNamespace();
@@ -146,6 +169,15 @@ final class IstioGatewayTranslator {
                 }
                 continue;
             }
+            if (TCP_PROTOCOLS.contains(protocol) && server.getTls() == null) {
+                if (ports.claimTcp(port, "server on port " + port, warn)) {
+                    List<PortHost> hosts = tcpByPort.computeIfAbsent(port, p -> new ArrayList<>());
+                    for (String host : MeshServices.listOrEmpty(server.getHosts())) {
+                        hosts.add(new PortHost(gatewayName, ServerHost.parse(host, namespace), false));
+                    }
+                }
+                continue;
+            }
             Optional<GatewayCredential> tls;
             if (protocol.equals("HTTPS")) {
                 tls = credential(server, namespace, port, warn);
@@ -157,8 +189,8 @@ final class IstioGatewayTranslator {
                 tls = Optional.empty();
             } else {
                 warn.accept("server on port " + port + " (" + protocol + (server.getTls() != null ? ", tls" : "")
-                        + ") is not supported yet; only HTTP servers and HTTPS servers with tls.mode SIMPLE are"
-                        + " served");
+                        + ") is not supported yet; HTTP, HTTPS (SIMPLE, MUTUAL or PASSTHROUGH), TLS (PASSTHROUGH)"
+                        + " and TCP servers are served");
                 continue;
             }
             if (!ports.claim(port, tls, MeshServices.listOrEmpty(server.getHosts()), "server on port " + port, warn)) {

@@ -11,8 +11,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The {@code tcp} routes of VirtualServices for a TCP port at a waypoint: the first entry that applies (no match,
- * or a match on this port) decides; its destinations become the TCP proxy's cluster, or weighted clusters.
+ * The {@code tcp} routes of VirtualServices for a TCP port at a waypoint or an ingress gateway's TCP server: the
+ * first entry that applies (no match, or a match on this port) decides; its destinations become the TCP proxy's cluster, or weighted clusters.
  * Matches on source labels, namespaces or subnets cannot be evaluated before the connection is proxied and make
  * that match never apply, with a warning.
  */
@@ -28,7 +28,7 @@ final class TcpRoutes {
             Consumer<String> warn = scope.warnTo(bound.resource().key());
             String namespace = service.getMetadata().getNamespace();
             for (TCPRoute entry : MeshServices.listOrEmpty(service.getSpec().getTcp())) {
-                if (!applies(entry, port, warn)) {
+                if (!applies(entry, port, warn, TcpRoutes::namesTheMesh)) {
                     continue;
                 }
                 Map<String, Integer> weights =
@@ -72,7 +72,52 @@ final class TcpRoutes {
         return weights;
     }
 
-    private static boolean applies(TCPRoute entry, int port, Consumer<String> warn) {
+    /**
+     * For a TCP server of an ingress gateway on {@code port}: the first {@code tcp} entry, of the VirtualServices
+     * bound to one of the servers' Gateways with a host the server admits, whose match applies there (no match, or
+     * one on this port naming no gateway or one of these).
+     */
+    static Optional<Map<String, Integer>> forGateway(
+            int port, List<IstioGatewayTranslator.PortHost> serverHosts, TranslationScope scope, ClusterSet clusters) {
+        for (VirtualServices.Bound bound : scope.virtualServices.all()) {
+            String namespace = bound.service().getMetadata().getNamespace();
+            List<String> gateways = serverHosts.stream()
+                    .filter(h -> VirtualServices.bindsTo(bound, h.gateway())
+                            && bound.hosts().stream().anyMatch(host -> h.host().admits(namespace, host)))
+                    .map(IstioGatewayTranslator.PortHost::gateway)
+                    .distinct()
+                    .toList();
+            if (gateways.isEmpty()) {
+                continue;
+            }
+            Consumer<String> warn = scope.warnTo(bound.resource().key());
+            for (TCPRoute entry :
+                    MeshServices.listOrEmpty(bound.service().getSpec().getTcp())) {
+                boolean applies = applies(
+                        entry,
+                        port,
+                        warn,
+                        named -> gateways.stream().anyMatch(g -> GatewayNames.contains(named, g, namespace)));
+                if (!applies) {
+                    continue;
+                }
+                Map<String, Integer> weights =
+                        weights(MeshServices.listOrEmpty(entry.getRoute()), namespace, port, clusters, warn);
+                if (!weights.isEmpty()) {
+                    return Optional.of(weights);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean namesTheMesh(List<String> gateways) {
+        return gateways.contains(GatewayNames.MESH);
+    }
+
+    /** @param here whether a match's non-empty {@code gateways} name the proxy being built */
+    private static boolean applies(
+            TCPRoute entry, int port, Consumer<String> warn, java.util.function.Predicate<List<String>> here) {
         List<L4MatchAttributes> matches = MeshServices.listOrEmpty(entry.getMatch());
         if (matches.isEmpty()) {
             return true;
@@ -85,13 +130,11 @@ final class TcpRoutes {
                             || (match.getDestinationSubnets() != null
                                     && !match.getDestinationSubnets().isEmpty());
             if (sourceBased) {
-                warn.accept("tcp match on source labels, namespace or subnets cannot be evaluated at a waypoint;"
+                warn.accept("tcp match on source labels, namespace or subnets cannot be evaluated by the proxy;"
                         + " this match never applies");
                 continue;
             }
-            if (match.getGateways() != null
-                    && !match.getGateways().isEmpty()
-                    && !match.getGateways().contains(GatewayNames.MESH)) {
+            if (match.getGateways() != null && !match.getGateways().isEmpty() && !here.test(match.getGateways())) {
                 continue;
             }
             if (match.getPort() == null || match.getPort() == port) {

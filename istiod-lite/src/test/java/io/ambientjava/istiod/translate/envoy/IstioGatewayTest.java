@@ -320,6 +320,108 @@ class IstioGatewayTest {
     }
 
     @Test
+    void aTcpServerProxiesToTheFirstBoundTcpRouteForItsPort() throws Exception {
+        String gateways = edge("""
+                  - port: {number: 27017, name: mongo, protocol: MONGO}
+                    hosts: ["*"]
+                  - port: {number: 31400, name: tcp, protocol: TCP}
+                    hosts: ["*"]
+                  - port: {number: 31401, name: tcp-unrouted, protocol: TCP}
+                    hosts: ["*"]
+                  - port: {number: 80, name: http, protocol: HTTP}
+                    hosts: ["*"]
+                  - port: {number: 80, name: tcp-clash, protocol: TCP}
+                    hosts: ["*"]
+                """);
+        String routes = """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: tcp-echo, namespace: default, creationTimestamp: "2026-01-01T00:00:00Z"}
+                spec:
+                  hosts: ["*"]
+                  gateways: [edge]
+                  tcp:
+                  - match: [{port: 31400}]
+                    route:
+                    - {destination: {host: reviews, port: {number: 9080}}, weight: 80}
+                    - {destination: {host: ratings, port: {number: 9080}}, weight: 20}
+                  - match: [{port: 27017, gateways: [someone-else]}]
+                    route: [{destination: {host: reviews, port: {number: 9080}}}]
+                  - match: [{port: 27017}]
+                    route: [{destination: {host: ratings, port: {number: 9080}}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: later, namespace: default, creationTimestamp: "2026-01-02T00:00:00Z"}
+                spec:
+                  hosts: ["*"]
+                  gateways: [edge]
+                  tcp: [{route: [{destination: {host: reviews, port: {number: 9080}}}]}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings, namespace: default}
+                spec:
+                  host: ratings
+                  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 20m}}}
+                """;
+        var translation = translate(with(gateways, routes));
+        ProxyResources edge = translation.of(ProxyId.gateway("default", "edge"));
+
+        assertThat(edge.listeners()).containsOnlyKeys("0.0.0.0_27017", "0.0.0.0_31400", "0.0.0.0_31401", "0.0.0.0_80");
+        var split = tcpProxy(edge.listeners().get("0.0.0.0_31400"));
+        assertThat(split.getWeightedClusters().getClustersList())
+                .extracting(c -> c.getName(), c -> c.getWeight())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("outbound|9080||reviews.default.svc.cluster.local", 80),
+                        org.assertj.core.groups.Tuple.tuple("outbound|9080||ratings.default.svc.cluster.local", 20));
+        var mongo = tcpProxy(edge.listeners().get("0.0.0.0_27017"));
+        assertThat(mongo.getCluster())
+                .as("a match naming another gateway does not apply here")
+                .isEqualTo("outbound|9080||ratings.default.svc.cluster.local");
+        assertThat(mongo.getIdleTimeout().getSeconds())
+                .as("from the ratings DestinationRule")
+                .isEqualTo(1200);
+        assertThat(tcpProxy(edge.listeners().get("0.0.0.0_31401")).getCluster())
+                .as("the later VirtualService's tcp route without a match takes the other port")
+                .isEqualTo("outbound|9080||reviews.default.svc.cluster.local");
+        assertThat(edge.listeners()
+                        .get("0.0.0.0_80")
+                        .getFilterChains(0)
+                        .getFilters(0)
+                        .getName())
+                .isEqualTo("envoy.filters.network.http_connection_manager");
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .anySatisfy(w ->
+                        assertThat(w).contains("server on port 80 is skipped").contains("plain HTTP"));
+    }
+
+    @Test
+    void aTcpServerNoRouteBindsToIsReportedAndNotServed() {
+        var translation = translate(with(edge("""
+                  - port: {number: 31400, name: tcp, protocol: TCP}
+                    hosts: ["*"]
+                """)));
+        assertThat(translation.of(ProxyId.gateway("default", "edge")).listeners())
+                .isEmpty();
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .anySatisfy(w -> assertThat(w).contains("TCP port 31400 is not served"));
+    }
+
+    private static io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy tcpProxy(
+            io.envoyproxy.envoy.config.listener.v3.Listener listener) throws Exception {
+        assertThat(listener.getListenerFiltersList())
+                .as("no TLS inspector on a TCP port")
+                .isEmpty();
+        return listener.getFilterChains(0)
+                .getFilters(0)
+                .getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.class);
+    }
+
+    @Test
     void anHttpServerWithHttpsRedirectRequiresTlsOfItsHostsEvenWithoutAVirtualService() {
         String gateways = edge("""
                   - port: {number: 80, name: http, protocol: HTTP}
