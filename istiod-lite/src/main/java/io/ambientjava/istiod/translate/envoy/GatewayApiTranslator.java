@@ -170,7 +170,6 @@ final class GatewayApiTranslator {
             ClusterSet clusters,
             Map<Integer, Map<List<String>, Map<String, Integer>>> passthroughByPort,
             Consumer<String> warn) {
-        String namespace = gateway.getMetadata().getNamespace();
         String what = "listener '" + listener.getName() + "'";
         String mode = listener.getTls() == null || listener.getTls().getMode() == null
                 ? "Passthrough"
@@ -186,30 +185,13 @@ final class GatewayApiTranslator {
                 passthroughByPort.computeIfAbsent(listener.getPort(), p -> new LinkedHashMap<>());
         java.util.Set<String> taken = new java.util.HashSet<>();
         chains.keySet().forEach(taken::addAll);
-        List<TLSRoute> routes = new ArrayList<>(scope.snapshot.all(ResourceKind.TLS_ROUTE, TLSRoute.class));
-        routes.sort(java.util.Comparator.comparing(
-                        (TLSRoute r) -> String.valueOf(r.getMetadata().getCreationTimestamp()))
-                .thenComparing(r ->
-                        r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()));
-        for (TLSRoute route : routes) {
-            String routeNamespace = route.getMetadata().getNamespace();
-            if (route.getSpec() == null
-                    || !attached(
-                            route.getSpec().getParentRefs(),
-                            routeNamespace,
-                            namespace,
-                            gateway.getMetadata().getName(),
-                            listener.getName(),
-                            listener.getPort())) {
-                continue;
-            }
+        for (TLSRoute route : admittedRoutes(
+                ResourceKind.TLS_ROUTE,
+                TLSRoute.class,
+                r -> r.getSpec() == null ? null : r.getSpec().getParentRefs(),
+                gateway,
+                listener)) {
             Consumer<String> routeWarn = scope.warnTo(ResourceKind.TLS_ROUTE, route);
-            Optional<String> refused = AllowedNamespaces.refusal(listener, namespace, routeNamespace, scope.snapshot);
-            if (refused.isPresent()) {
-                routeWarn.accept(what + " of " + namespace + "/"
-                        + gateway.getMetadata().getName() + " " + refused.get() + "; not attached");
-                continue;
-            }
             List<String> names = new ArrayList<>();
             boolean anyName = false; // the default chain: no hostnames on the route nor the listener
             for (String host :
@@ -251,39 +233,19 @@ final class GatewayApiTranslator {
         if (!ports.claimTcp(listener.getPort(), what, warn)) {
             return Optional.empty();
         }
-        List<TCPRoute> routes = new ArrayList<>(scope.snapshot.all(ResourceKind.TCP_ROUTE, TCPRoute.class));
-        routes.sort(java.util.Comparator.comparing(
-                        (TCPRoute r) -> String.valueOf(r.getMetadata().getCreationTimestamp()))
-                .thenComparing(r ->
-                        r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()));
         Optional<Listener> served = Optional.empty();
         String servedBy = null;
-        for (TCPRoute route : routes) {
+        for (TCPRoute route : admittedRoutes(
+                ResourceKind.TCP_ROUTE,
+                TCPRoute.class,
+                r -> r.getSpec() == null ? null : r.getSpec().getParentRefs(),
+                gateway,
+                listener)) {
             String routeNamespace = route.getMetadata().getNamespace();
-            if (route.getSpec() == null
-                    || !attached(
-                            route.getSpec().getParentRefs(),
-                            routeNamespace,
-                            namespace,
-                            gateway.getMetadata().getName(),
-                            listener.getName(),
-                            listener.getPort())) {
-                continue;
-            }
             Consumer<String> routeWarn = scope.warnTo(ResourceKind.TCP_ROUTE, route);
-            String where =
-                    what + " of " + namespace + "/" + gateway.getMetadata().getName();
-            if (!allowsKind(listener, "TCPRoute")) {
-                routeWarn.accept(where + " does not allow TCPRoute (allowedRoutes.kinds); not attached");
-                continue;
-            }
-            Optional<String> refused = AllowedNamespaces.refusal(listener, namespace, routeNamespace, scope.snapshot);
-            if (refused.isPresent()) {
-                routeWarn.accept(where + " " + refused.get() + "; not attached");
-                continue;
-            }
             if (served.isPresent()) {
-                routeWarn.accept("is skipped: " + where + " is taken by the older TCPRoute " + servedBy);
+                routeWarn.accept("is skipped: " + what + " of " + namespace + "/"
+                        + gateway.getMetadata().getName() + " is taken by the older TCPRoute " + servedBy);
                 continue;
             }
             Map<String, Integer> weights = backendWeights(
@@ -313,6 +275,54 @@ final class GatewayApiTranslator {
                     + " is not served: no TCPRoute with a backend attaches to it");
         }
         return served;
+    }
+
+    /**
+     * The routes of {@code kind} (TLSRoute, TCPRoute) whose {@code parentRefs} attach them to the listener and that
+     * it admits (its {@code allowedRoutes} kinds and namespaces), oldest first; those it does not admit are reported.
+     */
+    private <R extends HasMetadata> List<R> admittedRoutes(
+            ResourceKind kind,
+            Class<R> type,
+            java.util.function.Function<R, List<io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference>>
+                    parentRefs,
+            Gateway gateway,
+            io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener listener) {
+        String namespace = gateway.getMetadata().getNamespace();
+        String where = "listener '" + listener.getName() + "' of " + namespace + "/"
+                + gateway.getMetadata().getName();
+        List<R> routes = new ArrayList<>(scope.snapshot.all(kind, type));
+        routes.sort(java.util.Comparator.comparing(
+                        (R r) -> String.valueOf(r.getMetadata().getCreationTimestamp()))
+                .thenComparing(r ->
+                        r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()));
+        List<R> admitted = new ArrayList<>();
+        for (R route : routes) {
+            String routeNamespace = route.getMetadata().getNamespace();
+            var refs = parentRefs.apply(route);
+            if (refs == null
+                    || !attached(
+                            refs,
+                            routeNamespace,
+                            namespace,
+                            gateway.getMetadata().getName(),
+                            listener.getName(),
+                            listener.getPort())) {
+                continue;
+            }
+            Consumer<String> routeWarn = scope.warnTo(kind, route);
+            if (!allowsKind(listener, route.getKind())) {
+                routeWarn.accept(where + " does not allow " + route.getKind() + " (allowedRoutes.kinds); not attached");
+                continue;
+            }
+            Optional<String> refused = AllowedNamespaces.refusal(listener, namespace, routeNamespace, scope.snapshot);
+            if (refused.isPresent()) {
+                routeWarn.accept(where + " " + refused.get() + "; not attached");
+                continue;
+            }
+            admitted.add(route);
+        }
+        return admitted;
     }
 
     /** A TLSRoute's Service backends (of all its rules) as cluster → weight; others are reported and left out. */

@@ -24,18 +24,38 @@ final class TcpRoutes {
     static Optional<Map<String, Integer>> translate(
             List<VirtualServices.Bound> services, int port, ClusterSet clusters, TranslationScope scope) {
         for (VirtualServices.Bound bound : services) {
-            VirtualService service = bound.service();
-            Consumer<String> warn = scope.warnTo(bound.resource().key());
-            String namespace = service.getMetadata().getNamespace();
-            for (TCPRoute entry : MeshServices.listOrEmpty(service.getSpec().getTcp())) {
-                if (!applies(entry, port, warn, TcpRoutes::namesTheMesh)) {
-                    continue;
-                }
-                Map<String, Integer> weights =
-                        weights(MeshServices.listOrEmpty(entry.getRoute()), namespace, port, clusters, warn);
-                if (!weights.isEmpty()) {
-                    return Optional.of(weights);
-                }
+            Optional<Map<String, Integer>> weights =
+                    firstApplying(bound, port, clusters, scope, gateways -> gateways.contains(GatewayNames.MESH));
+            if (weights.isPresent()) {
+                return weights;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The destinations of the first of the VirtualService's {@code tcp} entries that applies on {@code port} and has
+     * any.
+     *
+     * @param here whether a match's non-empty {@code gateways} name the proxy being built
+     */
+    private static Optional<Map<String, Integer>> firstApplying(
+            VirtualServices.Bound bound,
+            int port,
+            ClusterSet clusters,
+            TranslationScope scope,
+            java.util.function.Predicate<List<String>> here) {
+        VirtualService service = bound.service();
+        Consumer<String> warn = scope.warnTo(bound.resource().key());
+        String namespace = service.getMetadata().getNamespace();
+        for (TCPRoute entry : MeshServices.listOrEmpty(service.getSpec().getTcp())) {
+            if (!applies(entry, port, warn, here)) {
+                continue;
+            }
+            Map<String, Integer> weights =
+                    weights(MeshServices.listOrEmpty(entry.getRoute()), namespace, port, clusters, warn);
+            if (!weights.isEmpty()) {
+                return Optional.of(weights);
             }
         }
         return Optional.empty();
@@ -90,29 +110,17 @@ final class TcpRoutes {
             if (gateways.isEmpty()) {
                 continue;
             }
-            Consumer<String> warn = scope.warnTo(bound.resource().key());
-            for (TCPRoute entry :
-                    MeshServices.listOrEmpty(bound.service().getSpec().getTcp())) {
-                boolean applies = applies(
-                        entry,
-                        port,
-                        warn,
-                        named -> gateways.stream().anyMatch(g -> GatewayNames.contains(named, g, namespace)));
-                if (!applies) {
-                    continue;
-                }
-                Map<String, Integer> weights =
-                        weights(MeshServices.listOrEmpty(entry.getRoute()), namespace, port, clusters, warn);
-                if (!weights.isEmpty()) {
-                    return Optional.of(weights);
-                }
+            Optional<Map<String, Integer>> weights = firstApplying(
+                    bound,
+                    port,
+                    clusters,
+                    scope,
+                    named -> gateways.stream().anyMatch(g -> GatewayNames.contains(named, g, namespace)));
+            if (weights.isPresent()) {
+                return weights;
             }
         }
         return Optional.empty();
-    }
-
-    private static boolean namesTheMesh(List<String> gateways) {
-        return gateways.contains(GatewayNames.MESH);
     }
 
     /** @param here whether a match's non-empty {@code gateways} name the proxy being built */
