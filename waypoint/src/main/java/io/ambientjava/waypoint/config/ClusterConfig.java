@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param idleTimeout an upstream connection unused this long is closed (Envoy: 1 h)
  * @param maxConnectionDuration an upstream connection this old takes no new request and closes once its requests
  *     are done ({@code common_http_protocol_options.max_connection_duration}); empty: no limit
+ * @param slowStart hosts that joined lately get a share of their weight that grows over a window (ROUND_ROBIN and
+ *     LEAST_REQUEST only); empty: every host gets its whole weight at once
  * @param panicThresholdPercent below this share of usable hosts every host is used (Envoy: 50; 0 disables)
  * @param tls TLS originated to the endpoints ({@code transport_socket}); empty: their bytes go as they are
  * @param dns for a STRICT_DNS or LOGICAL_DNS cluster, the names it resolves for its endpoints; empty: its endpoints
@@ -31,6 +33,7 @@ public record ClusterConfig(
         int http2MaxConcurrentStreams,
         Duration idleTimeout,
         Optional<Duration> maxConnectionDuration,
+        Optional<SlowStart> slowStart,
         double panicThresholdPercent,
         Optional<UpstreamTls> tls,
         Optional<DnsDiscovery> dns) {
@@ -53,6 +56,7 @@ public record ClusterConfig(
         Objects.requireNonNull(outlierDetection, "outlierDetection");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(maxConnectionDuration, "maxConnectionDuration");
+        Objects.requireNonNull(slowStart, "slowStart");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(dns, "dns");
     }

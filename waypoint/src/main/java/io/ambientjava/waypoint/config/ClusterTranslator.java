@@ -16,6 +16,48 @@ public final class ClusterTranslator {
 
     /** Deprecated Envoy fields are read on purpose: control planes (Istio too) still send them. */
     @SuppressWarnings("deprecation")
+    /** The slow start of a ROUND_ROBIN or LEAST_REQUEST cluster's own lb config; another config is refused. */
+    private static Optional<SlowStart> slowStart(Cluster c, LbPolicy lb, String path) {
+        io.envoyproxy.envoy.config.cluster.v3.Cluster.SlowStartConfig config;
+        String cpath;
+        if (c.hasRoundRobinLbConfig()) {
+            cpath = path + ".round_robin_lb_config";
+            if (lb != LbPolicy.ROUND_ROBIN) {
+                throw FieldGuard.invalid(cpath, "is for a ROUND_ROBIN cluster, this one is " + lb);
+            }
+            FieldGuard.onlyFields(c.getRoundRobinLbConfig(), cpath, Set.of("slow_start_config"));
+            config = c.getRoundRobinLbConfig().getSlowStartConfig();
+        } else if (c.hasLeastRequestLbConfig()) {
+            cpath = path + ".least_request_lb_config";
+            if (lb != LbPolicy.LEAST_REQUEST) {
+                throw FieldGuard.invalid(cpath, "is for a LEAST_REQUEST cluster, this one is " + lb);
+            }
+            FieldGuard.onlyFields(c.getLeastRequestLbConfig(), cpath, Set.of("slow_start_config"));
+            config = c.getLeastRequestLbConfig().getSlowStartConfig();
+        } else {
+            return Optional.empty();
+        }
+        String spath = cpath + ".slow_start_config";
+        FieldGuard.onlyFields(config, spath, Set.of("slow_start_window", "aggression", "min_weight_percent"));
+        if (!config.hasSlowStartWindow()) {
+            return Optional.empty(); // Envoy: no window, no slow start
+        }
+        Duration window = ProtoValues.duration(config.getSlowStartWindow());
+        if (window.isNegative() || window.isZero()) {
+            throw FieldGuard.invalid(spath + ".slow_start_window", "must be positive, was " + window);
+        }
+        double aggression = config.hasAggression() ? config.getAggression().getDefaultValue() : 1.0;
+        if (!(aggression > 0)) {
+            throw FieldGuard.invalid(spath + ".aggression", "must be above 0, was " + aggression);
+        }
+        double minPercent =
+                config.hasMinWeightPercent() ? config.getMinWeightPercent().getValue() : 10.0;
+        if (!(minPercent >= 0 && minPercent <= 100)) {
+            throw FieldGuard.invalid(spath + ".min_weight_percent", "must be 0..100, was " + minPercent);
+        }
+        return Optional.of(new SlowStart(window, aggression, minPercent / 100));
+    }
+
     public static ClusterConfig translate(Cluster c) {
         String path = "Cluster " + c.getName();
         FieldGuard.onlyFields(
@@ -33,6 +75,8 @@ public final class ClusterTranslator {
                         "http2_protocol_options",
                         "ring_hash_lb_config",
                         "maglev_lb_config",
+                        "round_robin_lb_config",
+                        "least_request_lb_config",
                         "common_lb_config",
                         "transport_socket",
                         "load_assignment",
@@ -93,6 +137,7 @@ public final class ClusterTranslator {
                     path + ".ring_hash_lb_config",
                     Set.of("minimum_ring_size", "maximum_ring_size"));
         }
+        Optional<SlowStart> slowStart = slowStart(c, lb, path);
         if (c.hasMaglevLbConfig()) {
             FieldGuard.onlyFields(c.getMaglevLbConfig(), path + ".maglev_lb_config", Set.of("table_size"));
         }
@@ -158,6 +203,7 @@ public final class ClusterTranslator {
                 http2MaxConcurrentStreams,
                 idleTimeout,
                 maxConnectionDuration,
+                slowStart,
                 panicThreshold,
                 c.hasTransportSocket()
                         ? Optional.of(

@@ -123,7 +123,10 @@ public final class ClusterRuntime {
             }
         }
         return balancer.pick(
-                config.lbPolicy(), usable, config.lbPolicy().consistentHash() ? hash : OptionalLong.empty());
+                config.lbPolicy(),
+                usable,
+                config.lbPolicy().consistentHash() ? hash : OptionalLong.empty(),
+                config.slowStart());
     }
 
     /**

@@ -11,6 +11,8 @@ public final class HostState {
     private final String addressText;
 
     final AtomicInteger activeRequests = new AtomicInteger();
+    /** When the host joined its cluster (System.nanoTime()), for slow start. */
+    final long joinedNanos;
     // Outlier detection state, guarded by this.
     int consecutive5xx;
     int consecutiveGatewayFailures;
@@ -20,7 +22,12 @@ public final class HostState {
     boolean ejected;
 
     HostState(EndpointConfig endpoint) {
+        this(endpoint, System.nanoTime());
+    }
+
+    HostState(EndpointConfig endpoint, long joinedNanos) {
         this.endpoint = endpoint;
+        this.joinedNanos = joinedNanos;
         this.addressText = endpoint.address().getAddress().getHostAddress() + ":"
                 + endpoint.address().getPort();
     }

@@ -1,7 +1,9 @@
 package io.ambientjava.waypoint.upstream;
 
 import io.ambientjava.waypoint.config.LbPolicy;
+import io.ambientjava.waypoint.config.SlowStart;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,8 +15,24 @@ final class LoadBalancer {
             new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
 
     HostState pick(LbPolicy policy, List<HostState> candidates, OptionalLong hash) {
+        return pick(policy, candidates, hash, Optional.empty());
+    }
+
+    /**
+     * @param slowStart for ROUND_ROBIN and LEAST_REQUEST: hosts that joined within its window weigh less. When hosts
+     *     weigh differently (their weights, or slow start), round robin picks by weight at random and least request
+     *     by weight over active requests, as Envoy's weighted variants share the load.
+     */
+    HostState pick(LbPolicy policy, List<HostState> candidates, OptionalLong hash, Optional<SlowStart> slowStart) {
         if (candidates.size() == 1) {
             return candidates.getFirst();
+        }
+        if ((policy == LbPolicy.ROUND_ROBIN || policy == LbPolicy.LEAST_REQUEST)
+                && weighsDifferently(candidates, slowStart)) {
+            double[] weights = effectiveWeights(candidates, slowStart);
+            return policy == LbPolicy.ROUND_ROBIN
+                    ? candidates.get(weightedIndex(weights))
+                    : weightedLeastRequest(candidates, weights);
         }
         return switch (policy) {
             case ROUND_ROBIN -> candidates.get(Math.floorMod(next.getAndIncrement(), candidates.size()));
@@ -24,6 +42,59 @@ final class LoadBalancer {
                 hash.isPresent() ? rendezvous(candidates, hash.getAsLong()) : weightedRandom(candidates);
             case CLUSTER_PROVIDED -> candidates.getFirst(); // an original-destination cluster has one host per pick
         };
+    }
+
+    private static boolean weighsDifferently(List<HostState> candidates, Optional<SlowStart> slowStart) {
+        int first = candidates.getFirst().endpoint.weight();
+        long now = System.nanoTime();
+        for (HostState h : candidates) {
+            if (h.endpoint.weight() != first) {
+                return true;
+            }
+            if (slowStart.isPresent()
+                    && now - h.joinedNanos < slowStart.get().window().toNanos()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static double[] effectiveWeights(List<HostState> candidates, Optional<SlowStart> slowStart) {
+        long now = System.nanoTime();
+        double[] weights = new double[candidates.size()];
+        for (int i = 0; i < weights.length; i++) {
+            HostState h = candidates.get(i);
+            double factor = slowStart.map(s -> s.factor(now - h.joinedNanos)).orElse(1.0);
+            weights[i] = h.endpoint.weight() * factor;
+        }
+        return weights;
+    }
+
+    private static int weightedIndex(double[] weights) {
+        double total = 0;
+        for (double w : weights) {
+            total += w;
+        }
+        double roll = ThreadLocalRandom.current().nextDouble(total);
+        for (int i = 0; i < weights.length; i++) {
+            roll -= weights[i];
+            if (roll < 0) {
+                return i;
+            }
+        }
+        return weights.length - 1;
+    }
+
+    /**
+     * Envoy's weighted least request (with its default active-request bias of 1): each host weighs
+     * {@code weight / (active requests + 1)}, so idle hosts share by weight and busy ones lose share.
+     */
+    private static HostState weightedLeastRequest(List<HostState> candidates, double[] weights) {
+        double[] byLoad = new double[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            byLoad[i] = weights[i] / (candidates.get(i).activeRequests() + 1);
+        }
+        return candidates.get(weightedIndex(byLoad));
     }
 
     private static HostState weightedRandom(List<HostState> candidates) {

@@ -110,6 +110,56 @@ class TranslatorTest {
     }
 
     @Test
+    void slowStartOfRoundRobinAndLeastRequestClustersTranslatesWithEnvoysDefaults() {
+        var window = com.google.protobuf.Duration.newBuilder().setSeconds(120);
+        var rr = ClusterTranslator.translate(Envoy.edsCluster("c")
+                .setRoundRobinLbConfig(Cluster.RoundRobinLbConfig.newBuilder()
+                        .setSlowStartConfig(Cluster.SlowStartConfig.newBuilder().setSlowStartWindow(window)))
+                .build());
+        assertThat(rr.slowStart()).contains(new SlowStart(Duration.ofMinutes(2), 1.0, 0.1));
+        var lr = ClusterTranslator.translate(Envoy.edsCluster("c")
+                .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
+                .setLeastRequestLbConfig(Cluster.LeastRequestLbConfig.newBuilder()
+                        .setSlowStartConfig(Cluster.SlowStartConfig.newBuilder()
+                                .setSlowStartWindow(window)
+                                .setAggression(io.envoyproxy.envoy.config.core.v3.RuntimeDouble.newBuilder()
+                                        .setDefaultValue(2.0))
+                                .setMinWeightPercent(io.envoyproxy.envoy.type.v3.Percent.newBuilder()
+                                        .setValue(25))))
+                .build());
+        assertThat(lr.slowStart()).contains(new SlowStart(Duration.ofMinutes(2), 2.0, 0.25));
+        assertThat(ClusterTranslator.translate(Envoy.edsCluster("c").build()).slowStart())
+                .isEmpty();
+    }
+
+    @Test
+    void badSlowStartConfigIsRefusedByField() {
+        var window = com.google.protobuf.Duration.newBuilder().setSeconds(120);
+        assertThatThrownBy(() -> ClusterTranslator.translate(Envoy.edsCluster("c")
+                        .setLbPolicy(Cluster.LbPolicy.RANDOM)
+                        .setRoundRobinLbConfig(Cluster.RoundRobinLbConfig.newBuilder()
+                                .setSlowStartConfig(
+                                        Cluster.SlowStartConfig.newBuilder().setSlowStartWindow(window)))
+                        .build()))
+                .hasMessageContaining("round_robin_lb_config")
+                .hasMessageContaining("RANDOM");
+        assertThatThrownBy(() -> ClusterTranslator.translate(Envoy.edsCluster("c")
+                        .setRoundRobinLbConfig(Cluster.RoundRobinLbConfig.newBuilder()
+                                .setSlowStartConfig(Cluster.SlowStartConfig.newBuilder()
+                                        .setSlowStartWindow(window)
+                                        .setAggression(io.envoyproxy.envoy.config.core.v3.RuntimeDouble.newBuilder()
+                                                .setDefaultValue(0))))
+                        .build()))
+                .hasMessageContaining("slow_start_config.aggression");
+        assertThatThrownBy(() -> ClusterTranslator.translate(Envoy.edsCluster("c")
+                        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
+                        .setLeastRequestLbConfig(Cluster.LeastRequestLbConfig.newBuilder()
+                                .setChoiceCount(com.google.protobuf.UInt32Value.of(3)))
+                        .build()))
+                .hasMessageContaining("least_request_lb_config.choice_count");
+    }
+
+    @Test
     void unsupportedListenerFieldIsNamed() {
         var listener = Envoy.httpListener("198.19.0.10", 80, "h").toBuilder()
                 .setPerConnectionBufferLimitBytes(com.google.protobuf.UInt32Value.of(5))

@@ -111,6 +111,27 @@ class IstiodLiteConfigTest {
                 .contains(new io.ambientjava.waypoint.config.CircuitBreakerLimits.RetryBudget(25.0, 4));
     }
 
+    @Test
+    void aDestinationRuleWarmupIsAcceptedAsTheClustersSlowStart() throws IOException {
+        await().atMost(WAIT).until(() -> client.acks() >= 4);
+        Files.writeString(folder.resolve("20-warmup.yaml"), """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings, namespace: default}
+                spec:
+                  host: ratings
+                  trafficPolicy:
+                    loadBalancer: {simple: LEAST_REQUEST, warmup: {duration: 60s, aggression: 1.5, minimumPercent: 20}}
+                """);
+        String cluster = "outbound|9080||ratings.default.svc.cluster.local";
+        await().atMost(WAIT)
+                .until(() -> config.get().clusters().containsKey(cluster)
+                        && config.get().clusters().get(cluster).slowStart().isPresent());
+        assertThat(client.nacks()).as("NACK: %s", client.lastNack()).isZero();
+        assertThat(config.get().clusters().get(cluster).slowStart())
+                .contains(new io.ambientjava.waypoint.config.SlowStart(Duration.ofMinutes(1), 1.5, 0.2));
+    }
+
     /** Istio's "TCP traffic shifting" task: a tcp route splitting 80/20 over two subsets (weighted_clusters). */
     @Test
     void aTcpRouteSplitByWeightIsAcceptedAsWeightedClusters() throws IOException {
@@ -251,7 +272,7 @@ class IstiodLiteConfigTest {
                         h2UpgradePolicy: DEFAULT
                         useClientProtocol: false
                         maxConcurrentStreams: 50
-                    loadBalancer: {simple: LEAST_REQUEST}
+                    loadBalancer: {simple: LEAST_REQUEST, warmup: {duration: 60s, aggression: 1.5, minimumPercent: 20}}
                     outlierDetection:
                       consecutive5xxErrors: 5
                       consecutiveGatewayErrors: 3
@@ -276,7 +297,7 @@ class IstiodLiteConfigTest {
                   - name: v3
                     labels: {version: v3}
                     trafficPolicy:
-                      loadBalancer: {simple: RANDOM}
+                      loadBalancer: {simple: ROUND_ROBIN, warmup: {duration: 60s, aggression: 1.5, minimumPercent: 20}}
                       connectionPool: {http: {h2UpgradePolicy: UPGRADE, maxConcurrentStreams: 20}}
                 ---
                 apiVersion: networking.istio.io/v1

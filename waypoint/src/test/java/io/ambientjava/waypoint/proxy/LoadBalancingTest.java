@@ -135,4 +135,57 @@ class LoadBalancingTest {
         assertThat(forBob).hasSize(1);
         assertThat(forAll).hasSize(3);
     }
+
+    private static Cluster slowStarting(Cluster.LbPolicy policy, boolean slowStart) {
+        var cluster = Envoy.edsCluster(TestBed.DEFAULT_CLUSTER).setLbPolicy(policy);
+        var config = Cluster.SlowStartConfig.newBuilder()
+                .setSlowStartWindow(com.google.protobuf.Duration.newBuilder().setSeconds(3));
+        if (slowStart && policy == Cluster.LbPolicy.ROUND_ROBIN) {
+            cluster.setRoundRobinLbConfig(
+                    Cluster.RoundRobinLbConfig.newBuilder().setSlowStartConfig(config));
+        } else if (slowStart) {
+            cluster.setLeastRequestLbConfig(
+                    Cluster.LeastRequestLbConfig.newBuilder().setSlowStartConfig(config));
+        }
+        return cluster.build();
+    }
+
+    /**
+     * Requests right after {@code c} joins a cluster whose {@code a} and {@code b} are past the 3 s window: how many
+     * {@code c} took.
+     */
+    private int sharedByANewHost(Cluster cluster) throws Exception {
+        bed.configure(List.of(Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(RouteAction.newBuilder().setCluster(TestBed.DEFAULT_CLUSTER))
+                .build()));
+        bed.cluster(cluster, a, b);
+        assertThat(bed.get("/warm").statusCode()).isEqualTo(200);
+        Thread.sleep(3_300);
+        bed.cluster(cluster, a, b, c);
+        for (int i = 0; i < 210; i++) {
+            assertThat(bed.get("/after-c-joined").statusCode()).isEqualTo(200);
+        }
+        return c.count.get();
+    }
+
+    @Test
+    void aHostThatJustJoinedGetsTenPercentOfItsShareDuringSlowStart() throws Exception {
+        // a and b weigh 1 each, c 0.1 at first, growing linearly over 3 s: a small share of the 210 requests,
+        // against a third (70) without slow start
+        assertThat(sharedByANewHost(slowStarting(Cluster.LbPolicy.ROUND_ROBIN, true)))
+                .isBetween(1, 45);
+    }
+
+    @Test
+    void aHostThatJustJoinedALeastRequestClusterGetsTenPercentOfItsShareDuringSlowStart() throws Exception {
+        assertThat(sharedByANewHost(slowStarting(Cluster.LbPolicy.LEAST_REQUEST, true)))
+                .isBetween(1, 45);
+    }
+
+    @Test
+    void withoutSlowStartAHostThatJustJoinedTakesItsTurnAtOnce() throws Exception {
+        assertThat(sharedByANewHost(slowStarting(Cluster.LbPolicy.ROUND_ROBIN, false)))
+                .isEqualTo(70);
+    }
 }

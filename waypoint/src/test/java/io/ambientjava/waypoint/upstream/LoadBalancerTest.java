@@ -122,4 +122,69 @@ class LoadBalancerTest {
                         new InetSocketAddress("198.18.0.1", 80), 1, false, false, Optional.empty(), Optional.empty())));
         assertThat(runtime.pick(OptionalLong.empty(), java.util.Set.of())).isNull();
     }
+
+    private static HostState host(int port, int weight, long joinedNanos) {
+        return new HostState(
+                new EndpointConfig(
+                        new InetSocketAddress("198.18.0.1", port),
+                        weight,
+                        true,
+                        false,
+                        Optional.empty(),
+                        Optional.empty()),
+                joinedNanos);
+    }
+
+    private static Map<HostState, Integer> picks(
+            LbPolicy policy, List<HostState> hosts, Optional<io.ambientjava.waypoint.config.SlowStart> slowStart) {
+        var lb = new LoadBalancer();
+        Map<HostState, Integer> picks = new HashMap<>();
+        for (int i = 0; i < 10_000; i++) {
+            picks.merge(lb.pick(policy, hosts, OptionalLong.empty(), slowStart), 1, Integer::sum);
+        }
+        return picks;
+    }
+
+    @Test
+    void roundRobinAndLeastRequestFollowEndpointWeights() {
+        long long_ago = System.nanoTime() - java.util.concurrent.TimeUnit.HOURS.toNanos(1);
+        HostState heavy = host(1, 3, long_ago);
+        HostState light = host(2, 1, long_ago);
+        for (LbPolicy policy : List.of(LbPolicy.ROUND_ROBIN, LbPolicy.LEAST_REQUEST)) {
+            var picks = picks(policy, List.of(heavy, light), Optional.empty());
+            assertThat(picks.get(heavy)).as(policy.name()).isBetween(7_000, 8_000); // 3 in 4
+        }
+    }
+
+    @Test
+    void aHostInSlowStartGetsItsMinimumShareAtFirstAndItsWholeWeightAfterTheWindow() {
+        var slowStart =
+                Optional.of(new io.ambientjava.waypoint.config.SlowStart(java.time.Duration.ofMinutes(10), 1.0, 0.1));
+        long now = System.nanoTime();
+        HostState old = host(1, 1, now - java.util.concurrent.TimeUnit.HOURS.toNanos(1));
+        HostState fresh = host(2, 1, now);
+        for (LbPolicy policy : List.of(LbPolicy.ROUND_ROBIN, LbPolicy.LEAST_REQUEST)) {
+            // 0.1 against 1: about 1 in 11
+            assertThat(picks(policy, List.of(old, fresh), slowStart).getOrDefault(fresh, 0))
+                    .as(policy.name())
+                    .isBetween(600, 1_300);
+        }
+        HostState halfway = host(3, 1, now - java.util.concurrent.TimeUnit.MINUTES.toNanos(5));
+        assertThat(picks(LbPolicy.ROUND_ROBIN, List.of(old, halfway), slowStart).get(halfway))
+                .as("linear ramp (aggression 1): half its weight halfway through, 1 in 3")
+                .isBetween(2_900, 3_800);
+        assertThat(picks(LbPolicy.ROUND_ROBIN, List.of(old, fresh), Optional.empty())
+                        .get(fresh))
+                .as("without slow start a new host gets its share at once")
+                .isBetween(4_500, 5_500);
+    }
+
+    @Test
+    void slowStartFactorFollowsEnvoysFormula() {
+        var aggressive = new io.ambientjava.waypoint.config.SlowStart(java.time.Duration.ofSeconds(100), 2.0, 0.05);
+        long second = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+        assertThat(aggressive.factor(0)).isEqualTo(0.05);
+        assertThat(aggressive.factor(25 * second)).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(aggressive.factor(100 * second)).isEqualTo(1.0);
+    }
 }

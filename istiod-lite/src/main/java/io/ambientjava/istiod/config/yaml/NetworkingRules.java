@@ -144,6 +144,25 @@ final class NetworkingRules {
                         child(path, "connectionPool.http.maxConcurrentStreams"), "must not be negative"));
             }
         }
+        var lb = policy.getLoadBalancer();
+        if (lb != null) {
+            duration(lb.getWarmupDurationSecs(), child(path, "loadBalancer.warmupDurationSecs"), issues);
+            var warmup = lb.getWarmup();
+            if (warmup != null) {
+                if (warmup.getDuration() == null) {
+                    issues.add(FieldIssue.error(child(path, "loadBalancer.warmup.duration"), "required"));
+                } else {
+                    duration(warmup.getDuration(), child(path, "loadBalancer.warmup.duration"), issues);
+                }
+                if (warmup.getAggression() != null && !(warmup.getAggression() >= 1)) {
+                    issues.add(FieldIssue.error(child(path, "loadBalancer.warmup.aggression"), "must be at least 1"));
+                }
+                Double minimum = warmup.getMinimumPercent();
+                if (minimum != null && !(minimum >= 0 && minimum <= 100)) {
+                    issues.add(FieldIssue.error(child(path, "loadBalancer.warmup.minimumPercent"), "must be 0..100"));
+                }
+            }
+        }
         var budget = policy.getRetryBudget();
         if (budget != null) {
             Double percent = budget.getPercent();

@@ -57,6 +57,7 @@ final class ClusterTranslator {
                 .setConnectTimeout(DEFAULT_CONNECT_TIMEOUT)
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
         loadBalancer(cluster, policy.loadBalancer(), warn);
+        warmup(cluster, policy.loadBalancer(), warn);
         connectionPool(cluster, policy.connectionPool(), policy.retryBudget(), warn);
         if (policy.outlierDetection() != null) {
             cluster.setOutlierDetection(outlierDetection(policy.outlierDetection(), warn));
@@ -98,6 +99,42 @@ final class ClusterTranslator {
                 }
             }
             default -> {}
+        }
+    }
+
+    /**
+     * {@code loadBalancer.warmup} (or the older {@code warmupDurationSecs}) → the slow start of a ROUND_ROBIN or
+     * LEAST_REQUEST cluster, with Istio's defaults (aggression 1, minimum weight 10 %); other policies have none.
+     */
+    private static void warmup(Cluster.Builder cluster, LoadBalancerSettings lb, Consumer<String> warn) {
+        if (lb == null || (lb.getWarmup() == null && lb.getWarmupDurationSecs() == null)) {
+            return;
+        }
+        Cluster.SlowStartConfig.Builder slowStart = Cluster.SlowStartConfig.newBuilder();
+        if (lb.getWarmup() != null) {
+            var warmup = lb.getWarmup();
+            IstioDurations.parse(warmup.getDuration()).ifPresent(slowStart::setSlowStartWindow);
+            slowStart.setAggression(io.envoyproxy.envoy.config.core.v3.RuntimeDouble.newBuilder()
+                    .setDefaultValue(warmup.getAggression() == null ? 1.0 : warmup.getAggression()));
+            slowStart.setMinWeightPercent(io.envoyproxy.envoy.type.v3.Percent.newBuilder()
+                    .setValue(warmup.getMinimumPercent() == null ? 10.0 : warmup.getMinimumPercent()));
+        } else {
+            IstioDurations.parse(lb.getWarmupDurationSecs()).ifPresent(slowStart::setSlowStartWindow);
+        }
+        if (!slowStart.hasSlowStartWindow()) {
+            warn.accept("loadBalancer.warmup without a duration is not applied");
+            return;
+        }
+        switch (cluster.getLbPolicy()) {
+            case ROUND_ROBIN ->
+                cluster.setRoundRobinLbConfig(
+                        Cluster.RoundRobinLbConfig.newBuilder().setSlowStartConfig(slowStart));
+            case LEAST_REQUEST ->
+                cluster.setLeastRequestLbConfig(
+                        Cluster.LeastRequestLbConfig.newBuilder().setSlowStartConfig(slowStart));
+            default ->
+                warn.accept("loadBalancer.warmup applies to ROUND_ROBIN and LEAST_REQUEST only; not to "
+                        + cluster.getLbPolicy());
         }
     }
 

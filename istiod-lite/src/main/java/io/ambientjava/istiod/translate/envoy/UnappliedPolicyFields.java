@@ -42,8 +42,5 @@ final class UnappliedPolicyFields {
         if (lb != null && lb.getLocalityLbSetting() != null) {
             fields.add(path + ".loadBalancer.localityLbSetting");
         }
-        if (lb != null && (lb.getWarmup() != null || lb.getWarmupDurationSecs() != null)) {
-            fields.add(path + ".loadBalancer.warmup");
-        }
     }
 }

@@ -80,6 +80,7 @@ class NetworkingValidationTest {
                   trafficPolicy:
                     connectionPool: {tcp: {connectTimeout: fast, idleTimeout: soon}, http: {maxConcurrentStreams: -1}}
                     outlierDetection: {interval: 10, maxEjectionPercent: 120}
+                    loadBalancer: {simple: ROUND_ROBIN, warmup: {duration: slowly, aggression: 0.5, minimumPercent: 120}}
                     retryBudget: {percent: 150}
                   subsets:
                   - {name: v1, labels: {version: v1}}
@@ -94,6 +95,9 @@ class NetworkingValidationTest {
                         "spec.trafficPolicy.connectionPool.tcp.idleTimeout",
                         "spec.trafficPolicy.connectionPool.http.maxConcurrentStreams",
                         "spec.trafficPolicy.outlierDetection.interval",
+                        "spec.trafficPolicy.loadBalancer.warmup.duration",
+                        "spec.trafficPolicy.loadBalancer.warmup.aggression",
+                        "spec.trafficPolicy.loadBalancer.warmup.minimumPercent",
                         "spec.trafficPolicy.outlierDetection.maxEjectionPercent",
                         "spec.trafficPolicy.retryBudget.percent",
                         "spec.subsets[1].name",

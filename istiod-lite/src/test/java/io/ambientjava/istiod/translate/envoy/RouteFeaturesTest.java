@@ -456,7 +456,7 @@ class RouteFeaturesTest {
                   subsets:
                   - name: canary
                     labels: {version: v3}
-                    trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST, warmupDurationSecs: 60s}}
+                    trafficPolicy: {proxyProtocol: {version: V1}}
                 """;
         var translation = translate(with(rule));
         assertThat(translation.warnings())
@@ -465,14 +465,14 @@ class RouteFeaturesTest {
                         "DestinationRule default/ratings-tuning: spec.trafficPolicy.loadBalancer.localityLbSetting"
                                 + " not applied by waypoints and gateways yet",
                         "DestinationRule default/ratings-tuning:"
-                                + " spec.subsets[0].trafficPolicy.loadBalancer.warmup not applied by"
+                                + " spec.subsets[0].trafficPolicy.proxyProtocol not applied by"
                                 + " waypoints and gateways yet");
         // ISTIO_MUTUAL is what HBONE gives anyway: not reported.
         String mutual = rule.replace("tls: {mode: SIMPLE}", "tls: {mode: ISTIO_MUTUAL}")
                 .replace(", localityLbSetting: {enabled: true}", "");
         assertThat(translate(with(mutual)).warnings())
                 .singleElement()
-                .satisfies(w -> assertThat(w.toString()).contains("warmup"));
+                .satisfies(w -> assertThat(w.toString()).contains("proxyProtocol"));
     }
 
     @Test
@@ -591,5 +591,61 @@ class RouteFeaturesTest {
                         .hasHttp2ProtocolOptions())
                 .as("useClientProtocol wins over UPGRADE, as in Istio")
                 .isFalse();
+    }
+
+    @Test
+    void warmupBecomesSlowStartOfRoundRobinAndLeastRequestClustersWithIstiosDefaults() {
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings-warmup, namespace: default}
+                spec:
+                  host: ratings
+                  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN, warmup: {duration: 90s}}}
+                  subsets:
+                  - name: lr
+                    labels: {version: v1}
+                    trafficPolicy:
+                      loadBalancer: {simple: LEAST_REQUEST, warmup: {duration: 60s, aggression: 2, minimumPercent: 25}}
+                  - name: old-spelling
+                    labels: {version: v2}
+                    trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN, warmupDurationSecs: 30s}}
+                  - name: hashed
+                    labels: {version: v3}
+                    trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}, warmup: {duration: 60s}}}
+                """;
+        var translation = translate(with(rule));
+        var clusters = waypoint(translation).clusters();
+        var whole = clusters.get("outbound|9080||ratings.default.svc.cluster.local")
+                .getRoundRobinLbConfig()
+                .getSlowStartConfig();
+        assertThat(whole.getSlowStartWindow().getSeconds()).isEqualTo(90);
+        assertThat(whole.getAggression().getDefaultValue()).isEqualTo(1.0);
+        assertThat(whole.getMinWeightPercent().getValue()).isEqualTo(10.0);
+        var lr = clusters.get("outbound|9080|lr|ratings.default.svc.cluster.local");
+        assertThat(lr.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+        assertThat(lr.getLeastRequestLbConfig()
+                        .getSlowStartConfig()
+                        .getAggression()
+                        .getDefaultValue())
+                .isEqualTo(2.0);
+        assertThat(lr.getLeastRequestLbConfig()
+                        .getSlowStartConfig()
+                        .getMinWeightPercent()
+                        .getValue())
+                .isEqualTo(25.0);
+        assertThat(clusters.get("outbound|9080|old-spelling|ratings.default.svc.cluster.local")
+                        .getRoundRobinLbConfig()
+                        .getSlowStartConfig()
+                        .getSlowStartWindow()
+                        .getSeconds())
+                .isEqualTo(30);
+        assertThat(clusters.get("outbound|9080|hashed|ratings.default.svc.cluster.local")
+                        .hasRingHashLbConfig())
+                .isTrue();
+        assertThat(translation.warnings())
+                .extracting(Object::toString)
+                .singleElement()
+                .satisfies(w -> assertThat(w).contains("warmup applies to ROUND_ROBIN and LEAST_REQUEST only"));
     }
 }
