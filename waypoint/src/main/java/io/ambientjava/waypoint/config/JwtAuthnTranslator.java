@@ -83,7 +83,8 @@ final class JwtAuthnTranslator {
                         "forward",
                         "forward_payload_header",
                         "claim_to_headers",
-                        "payload_in_metadata"));
+                        "payload_in_metadata",
+                        "normalize_payload_in_metadata"));
         JwksSource keys = switch (p.getJwksSourceSpecifierCase()) {
             case LOCAL_JWKS -> inline(p, path);
             case REMOTE_JWKS -> remote(p.getRemoteJwks(), path + ".remote_jwks");
@@ -112,7 +113,23 @@ final class JwtAuthnTranslator {
                 p.getForward(),
                 p.getForwardPayloadHeader().isEmpty() ? Optional.empty() : Optional.of(p.getForwardPayloadHeader()),
                 claims,
-                p.getPayloadInMetadata().isEmpty() ? Optional.empty() : Optional.of(p.getPayloadInMetadata()));
+                p.getPayloadInMetadata().isEmpty() ? Optional.empty() : Optional.of(p.getPayloadInMetadata()),
+                spaceDelimitedClaims(p, path));
+    }
+
+    private static List<String> spaceDelimitedClaims(JwtProvider p, String path) {
+        if (!p.hasNormalizePayloadInMetadata()) {
+            return List.of();
+        }
+        String npath = path + ".normalize_payload_in_metadata";
+        FieldGuard.onlyFields(p.getNormalizePayloadInMetadata(), npath, Set.of("space_delimited_claims"));
+        List<String> claims = p.getNormalizePayloadInMetadata().getSpaceDelimitedClaimsList();
+        for (int i = 0; i < claims.size(); i++) {
+            if (claims.get(i).isBlank()) {
+                throw FieldGuard.invalid(npath + ".space_delimited_claims[" + i + "]", "empty claim name");
+            }
+        }
+        return claims;
     }
 
     private static JwksSource inline(JwtProvider p, String path) {

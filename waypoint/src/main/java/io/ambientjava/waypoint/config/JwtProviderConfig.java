@@ -14,6 +14,8 @@ import java.util.Optional;
  *     {@code Authorization: Bearer} and the {@code access_token} parameter
  * @param forward whether the token stays on the request sent upstream
  * @param payloadInMetadata the key of the verified payload in the request's dynamic metadata
+ * @param spaceDelimitedClaims top-level claims whose string value goes into that metadata as the list of its
+ *     space-separated words ({@code normalize_payload_in_metadata}), so a policy can match one OAuth scope
  */
 public record JwtProviderConfig(
         String name,
@@ -26,7 +28,8 @@ public record JwtProviderConfig(
         boolean forward,
         Optional<String> forwardPayloadHeader,
         List<ClaimToHeader> claimToHeaders,
-        Optional<String> payloadInMetadata) {
+        Optional<String> payloadInMetadata,
+        List<String> spaceDelimitedClaims) {
 
     public record TokenHeader(String name, String valuePrefix) {}
 
@@ -41,6 +44,7 @@ public record JwtProviderConfig(
         fromParams = List.copyOf(fromParams);
         fromCookies = List.copyOf(fromCookies);
         claimToHeaders = List.copyOf(claimToHeaders);
+        spaceDelimitedClaims = List.copyOf(spaceDelimitedClaims);
     }
 
     /** Where this provider looks for its token, with Envoy's default when none is configured. */

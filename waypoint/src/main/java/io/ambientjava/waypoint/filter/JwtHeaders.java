@@ -25,9 +25,31 @@ public final class JwtHeaders {
             }
         }
         return provider.payloadInMetadata()
-                .<Map<String, Map<String, Object>>>map(
-                        key -> Map.of(ListenerTranslator.JWT_AUTHN, Map.of(key, verified.payload())))
+                .<Map<String, Map<String, Object>>>map(key -> Map.of(
+                        ListenerTranslator.JWT_AUTHN,
+                        Map.of(key, normalized(verified.payload(), provider.spaceDelimitedClaims()))))
                 .orElse(Map.of());
+    }
+
+    /**
+     * The payload with each named top-level string claim as the list of its space-separated words ({@code "read
+     * write"} becomes {@code [read, write]}), as Envoy's {@code normalize_payload_in_metadata} writes it.
+     */
+    static Map<String, Object> normalized(Map<String, Object> payload, java.util.List<String> spaceDelimited) {
+        if (spaceDelimited.stream().noneMatch(c -> payload.get(c) instanceof String)) {
+            return payload;
+        }
+        Map<String, Object> copy = new java.util.LinkedHashMap<>(payload);
+        for (String claim : spaceDelimited) {
+            if (copy.get(claim) instanceof String text) {
+                copy.put(
+                        claim,
+                        java.util.Arrays.stream(text.split(" "))
+                                .filter(word -> !word.isEmpty())
+                                .toList());
+            }
+        }
+        return copy;
     }
 
     /** A claim by name, or a nested one by its dotted path ({@code realm.role}), as Envoy's claim_to_headers reads it. */

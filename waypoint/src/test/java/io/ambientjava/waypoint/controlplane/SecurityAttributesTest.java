@@ -258,6 +258,16 @@ class SecurityAttributesTest {
                         get.token(token(Map.of("groups", List.of("dev", "admins")))),
                         get.token(token(Map.of("groups", List.of("dev"))))),
                 allow(
+                        "when request.auth.claims space-delimited scope",
+                        "when: [{key: \"request.auth.claims[scope]\", values: [read]}]",
+                        get.token(token(Map.of("scope", "openid read write"))),
+                        get.token(token(Map.of("scope", "openid readonly")))),
+                allow(
+                        "when request.auth.claims space-delimited by the rule",
+                        "when: [{key: \"request.auth.claims[roles]\", values: [admin]}]",
+                        get.token(token(Map.of("roles", "viewer admin"))),
+                        get.token(token(Map.of("roles", "viewer administrator")))),
+                allow(
                         "when request.auth.claims nested",
                         "when: [{key: \"request.auth.claims[realm][role]\", values: [owner]}]",
                         get.token(token(Map.of("realm", Map.of("role", "owner")))),
@@ -326,7 +336,8 @@ class SecurityAttributesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void eachAttributeMatchesAtTheWaypoint(Case c) {
-        apply(requestAuthentication(""), policy("under-test", c.spec())); // for the JWT attributes
+        // for the JWT attributes; roles is a custom space-delimited claim beside Istio's scope and permission
+        apply(requestAuthentication("spaceDelimitedClaims: [roles]"), policy("under-test", c.spec()));
         boolean deny = c.spec().startsWith("action: DENY");
         if (c.match() != null) {
             Response r = send(c.match());

@@ -116,11 +116,19 @@ final class JwtAuthnTranslator {
                     + " discovery is not done by istiod-lite, so the rule is skipped");
             return Optional.empty();
         }
-        if (rule.getSpaceDelimitedClaims() != null
-                && !rule.getSpaceDelimitedClaims().isEmpty()) {
-            warn.accept("spaceDelimitedClaims is not applied at the waypoint yet");
-        }
+        provider.setNormalizePayloadInMetadata(
+                JwtProvider.NormalizePayload.newBuilder().addAllSpaceDelimitedClaims(spaceDelimitedClaims(rule)));
         return Optional.of(provider.build());
+    }
+
+    /**
+     * As Istio: {@code scope} and {@code permission} (OAuth's space-separated lists) always, then the rule's
+     * {@code spaceDelimitedClaims}, so a policy on {@code request.auth.claims[scope]} matches one scope of several.
+     */
+    static List<String> spaceDelimitedClaims(JWTRule rule) {
+        java.util.LinkedHashSet<String> claims = new java.util.LinkedHashSet<>(List.of("scope", "permission"));
+        claims.addAll(listOf(rule.getSpaceDelimitedClaims()));
+        return List.copyOf(claims);
     }
 
     /** Informational for our waypoint, which fetches the URI itself: {@code jwks|<host>|<port>}. */

@@ -418,6 +418,7 @@ class WaypointSecurityTest {
                 outputPayloadToHeader: x-jwt-payload
                 outputClaimToHeaders: [{claim: sub, header: x-sub}]
                 timeout: 3s
+                spaceDelimitedClaims: [roles, scope]
               - issuer: local.example
                 jwks: '{"keys": []}'
             """;
@@ -465,6 +466,11 @@ class WaypointSecurityTest {
         assertThat(local.getLocalJwks().getInlineString()).isEqualTo("{\"keys\": []}");
         assertThat(local.getForward()).isFalse();
         assertThat(local.getPayloadInMetadata()).isEqualTo("payload");
+        assertThat(google.getNormalizePayloadInMetadata().getSpaceDelimitedClaimsList())
+                .as("Istio's scope and permission, then the rule's own, once each")
+                .containsExactly("scope", "permission", "roles");
+        assertThat(local.getNormalizePayloadInMetadata().getSpaceDelimitedClaimsList())
+                .containsExactly("scope", "permission");
         assertThat(jwt.getRulesList()).singleElement().satisfies(rule -> {
             assertThat(rule.getMatch().getPrefix()).isEqualTo("/");
             assertThat(rule.getRequires().getRequiresAny().getRequirementsList())
