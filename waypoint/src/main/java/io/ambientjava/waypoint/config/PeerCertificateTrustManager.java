@@ -33,14 +33,37 @@ final class PeerCertificateTrustManager extends X509ExtendedTrustManager {
     PeerCertificateTrustManager(
             Peer peer, List<X509Certificate> trustedCas, PeerNameCheck names, ClientCertificatePins pins)
             throws Exception {
+        this(peer, trustedCas, List.of(), names, pins);
+    }
+
+    /**
+     * @param crls with any, every certificate of the peer's chain below the trust anchor must be covered by one of
+     *     them and not revoked, as Envoy's {@code validation_context.crl}: a chain a CRL does not cover fails
+     */
+    PeerCertificateTrustManager(
+            Peer peer,
+            List<X509Certificate> trustedCas,
+            List<java.security.cert.X509CRL> crls,
+            PeerNameCheck names,
+            ClientCertificatePins pins)
+            throws Exception {
         this.peer = peer;
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         store.load(null, null);
         for (int i = 0; i < trustedCas.size(); i++) {
             store.setCertificateEntry("ca-" + i, trustedCas.get(i));
         }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(store);
+        TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+        if (crls.isEmpty()) {
+            factory.init(store);
+        } else {
+            var parameters =
+                    new java.security.cert.PKIXBuilderParameters(store, new java.security.cert.X509CertSelector());
+            parameters.setRevocationEnabled(true);
+            parameters.addCertStore(java.security.cert.CertStore.getInstance(
+                    "Collection", new java.security.cert.CollectionCertStoreParameters(crls)));
+            factory.init(new javax.net.ssl.CertPathTrustManagerParameters(parameters));
+        }
         this.chain = (X509TrustManager) factory.getTrustManagers()[0];
         this.names = names;
         this.pins = pins;

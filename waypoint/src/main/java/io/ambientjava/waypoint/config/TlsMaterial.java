@@ -68,6 +68,24 @@ final class TlsMaterial {
         }
     }
 
+    /** PEM {@code X509 CRL} blocks; at least one, each parsed. */
+    static List<java.security.cert.X509CRL> crls(String pem, String path) {
+        try {
+            var factory = java.security.cert.CertificateFactory.getInstance("X.509");
+            List<java.security.cert.X509CRL> crls = new java.util.ArrayList<>();
+            for (var crl : factory.generateCRLs(
+                    new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) {
+                crls.add((java.security.cert.X509CRL) crl);
+            }
+            if (crls.isEmpty()) {
+                throw FieldGuard.invalid(path, "holds no PEM certificate revocation list");
+            }
+            return crls;
+        } catch (java.security.cert.CRLException | java.security.cert.CertificateException e) {
+            throw FieldGuard.invalid(path, "not a PEM certificate revocation list: " + e.getMessage());
+        }
+    }
+
     static PrivateKey privateKey(String pem, String path) {
         try {
             return Pem.readPrivateKey(pem);

@@ -18,8 +18,8 @@ import java.util.Set;
 /**
  * A cluster's {@code transport_socket} to an {@link UpstreamTls}: {@code envoy.transport_sockets.tls} with an
  * {@code UpstreamTlsContext} of {@code sni} and a {@code common_tls_context} holding at most one client certificate
- * ({@code tls_certificates}), the server check ({@code validation_context}: {@code trusted_ca} and
- * {@code match_typed_subject_alt_names}) and {@code alpn_protocols}; PEM inline or by {@code filename}. Without a
+ * ({@code tls_certificates}), the server check ({@code validation_context}: {@code trusted_ca},
+ * {@code match_typed_subject_alt_names} and {@code crl}) and {@code alpn_protocols}; PEM inline or by {@code filename}. Without a
  * {@code validation_context} any server certificate is accepted, as in Envoy. Anything else is refused by its field.
  */
 final class UpstreamTlsTranslator {
@@ -46,7 +46,7 @@ final class UpstreamTlsTranslator {
             if (verifies) {
                 String vpath = cpath + ".validation_context";
                 var validation = common.getValidationContext();
-                FieldGuard.onlyFields(validation, vpath, Set.of("trusted_ca", "match_typed_subject_alt_names"));
+                FieldGuard.onlyFields(validation, vpath, Set.of("trusted_ca", "match_typed_subject_alt_names", "crl"));
                 if (!validation.hasTrustedCa()) {
                     throw FieldGuard.invalid(vpath + ".trusted_ca", "needed to check the server's certificate");
                 }
@@ -55,8 +55,12 @@ final class UpstreamTlsTranslator {
                         vpath + ".trusted_ca");
                 PeerNameCheck names = PeerNameCheck.translate(
                         validation.getMatchTypedSubjectAltNamesList(), vpath + ".match_typed_subject_alt_names");
+                List<java.security.cert.X509CRL> crls = validation.hasCrl()
+                        ? TlsMaterial.crls(
+                                TlsMaterial.inlineOrFile(validation.getCrl(), vpath + ".crl"), vpath + ".crl")
+                        : List.of();
                 builder.trustManager(new PeerCertificateTrustManager(
-                        PeerCertificateTrustManager.Peer.SERVERS, cas, names, ClientCertificatePins.NONE));
+                        PeerCertificateTrustManager.Peer.SERVERS, cas, crls, names, ClientCertificatePins.NONE));
             } else {
                 builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
             }

@@ -56,6 +56,8 @@ class UpstreamTlsTest {
         LocalCommands.issuedBy(keys, "ca", "gateway", "gateway", "URI:spiffe://cluster.local/ns/edge/sa/gateway");
         LocalCommands.selfSigned(keys, "rogue-ca", "rogue-ca", "sec1-ec");
         LocalCommands.issuedBy(keys, "rogue-ca", "rogue", SERVER_NAME, "DNS:" + SERVER_NAME);
+        LocalCommands.crl(keys, "ca", "none-revoked");
+        LocalCommands.crl(keys, "ca", "shop-revoked", "shop");
     }
 
     @AfterEach
@@ -155,6 +157,29 @@ class UpstreamTlsTest {
         HttpResponse<String> response = bed.get("/");
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(bed.records.getLast().responseFlags()).contains("UF");
+    }
+
+    @Test
+    void aServerWhoseCertificateTheCrlRevokesIsRefusedAndOneItDoesNotRevokeIsServed() throws Exception {
+        server = OpensslServer.start(keys, "-cert", "shop.crt", "-key", "shop.key");
+        route(socket(simple(trusting("ca.crt").setCrl(inline("none-revoked.crl")))));
+        assertThat(bed.get("/").statusCode()).as("the CA's CRL revokes nothing").isEqualTo(200);
+
+        route(socket(simple(trusting("ca.crt")
+                .setCrl(DataSource.newBuilder()
+                        .setFilename(keys.resolve("shop-revoked.crl").toString())))));
+        HttpResponse<String> refused = bed.get("/");
+        assertThat(refused.statusCode())
+                .as("the server's certificate is revoked")
+                .isEqualTo(503);
+    }
+
+    @Test
+    void aCrlThatIsNotACrlIsRefusedByField() {
+        assertThatThrownBy(() -> io.ambientjava.waypoint.config.ClusterTranslator.translate(Envoy.edsCluster(CLUSTER)
+                        .setTransportSocket(socket(simple(trusting("ca.crt").setCrl(inline("ca.crt")))))
+                        .build()))
+                .hasMessageContaining("validation_context.crl");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.ambientjava.waypoint.testsupport;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -136,5 +137,54 @@ public final class LocalCommands {
                 name + ".crt",
                 "-days",
                 "1");
+    }
+
+    /**
+     * A PEM certificate revocation list {@code <name>.crl} signed by {@code ca} ({@code <ca>.crt}, {@code <ca>.key}),
+     * revoking the certificates {@code revoked} ({@code <file>.crt} names; none: an empty list), made by
+     * {@code openssl ca} with a throwaway CA database.
+     */
+    public static void crl(Path dir, String ca, String name, String... revoked)
+            throws IOException, InterruptedException {
+        Path db = Files.createTempDirectory(dir, "ca-db-");
+        Files.writeString(db.resolve("index.txt"), "");
+        Files.writeString(db.resolve("crlnumber"), "01\n");
+        Files.writeString(db.resolve("ca.cnf"), """
+                [ ca ]
+                default_ca = default
+                [ default ]
+                database = %s
+                crlnumber = %s
+                default_md = sha256
+                default_crl_days = 1
+                """.formatted(db.resolve("index.txt"), db.resolve("crlnumber")));
+        String config = db.resolve("ca.cnf").toString();
+        for (String certificate : revoked) {
+            run(
+                    dir,
+                    "openssl",
+                    "ca",
+                    "-config",
+                    config,
+                    "-keyfile",
+                    ca + ".key",
+                    "-cert",
+                    ca + ".crt",
+                    "-revoke",
+                    certificate + ".crt");
+        }
+        run(
+                dir,
+                "openssl",
+                "ca",
+                "-config",
+                config,
+                "-keyfile",
+                ca + ".key",
+                "-cert",
+                ca + ".crt",
+                "-gencrl",
+                "-out",
+                name + ".crl");
     }
 }

@@ -63,12 +63,17 @@ final class UpstreamTlsSettings {
             for (String name : MeshServices.listOrEmpty(tls.getSubjectAltNames())) {
                 validation.addAllMatchTypedSubjectAltNames(ListenerTranslator.anyTypeNamed(name));
             }
+            if (blankToNull(tls.getCaCrl()) != null) {
+                validation.setCrl(file(tls.getCaCrl())); // a file on the proxy, as caCertificates
+            }
             common.setValidationContext(validation);
-        } else if (!MeshServices.listOrEmpty(tls.getSubjectAltNames()).isEmpty()) {
-            warn.accept("tls.subjectAltNames are not checked: insecureSkipVerify is set");
-        }
-        if (blankToNull(tls.getCaCrl()) != null) {
-            warn.accept("tls.caCrl is not supported yet; revoked server certificates are not refused");
+        } else {
+            if (!MeshServices.listOrEmpty(tls.getSubjectAltNames()).isEmpty()) {
+                warn.accept("tls.subjectAltNames are not checked: insecureSkipVerify is set");
+            }
+            if (blankToNull(tls.getCaCrl()) != null) {
+                warn.accept("tls.caCrl is not checked: insecureSkipVerify is set");
+            }
         }
         if (mutual) {
             clientCertificate(tls, credential, proxyNamespace, snapshot, warn).ifPresent(common::addTlsCertificates);

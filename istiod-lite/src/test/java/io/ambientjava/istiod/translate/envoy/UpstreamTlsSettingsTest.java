@@ -187,16 +187,23 @@ class UpstreamTlsSettingsTest {
         var translation = translate(with(rule("{mode: MUTUAL, caCrl: /etc/crl.pem, credentialName: absent}")));
         UpstreamTlsContext tls = tlsOf(ratings(translation));
         assertThat(tls.getCommonTlsContext().getTlsCertificatesList()).isEmpty();
+        assertThat(tls.getCommonTlsContext().getValidationContext().getCrl().getFilename())
+                .as("caCrl: the revocation list file on the proxy")
+                .isEqualTo("/etc/crl.pem");
         assertThat(translation.warnings())
                 .extracting(Object::toString)
                 .allSatisfy(w -> assertThat(w).startsWith("DestinationRule default/ledger-tls:"))
-                .anySatisfy(w -> assertThat(w).contains("tls.caCrl is not supported"))
+                .noneSatisfy(w -> assertThat(w).contains("caCrl"))
                 .anySatisfy(w -> assertThat(w).contains("no ca.crt in secret default/absent"))
                 .anySatisfy(w -> assertThat(w).contains("secret default/absent (credentialName) not found"));
         assertThat(translate(with(rule("{mode: MUTUAL}"))).warnings())
                 .anySatisfy(w -> assertThat(w.toString()).contains("MUTUAL needs a client certificate"));
-        assertThat(translate(with(rule("{mode: SIMPLE, insecureSkipVerify: true, subjectAltNames: [a.example]}")))
+        assertThat(translate(
+                                with(
+                                        rule(
+                                                "{mode: SIMPLE, insecureSkipVerify: true, subjectAltNames: [a.example], caCrl: /c.pem}")))
                         .warnings())
-                .anySatisfy(w -> assertThat(w.toString()).contains("subjectAltNames are not checked"));
+                .anySatisfy(w -> assertThat(w.toString()).contains("subjectAltNames are not checked"))
+                .anySatisfy(w -> assertThat(w.toString()).contains("tls.caCrl is not checked"));
     }
 }
