@@ -46,6 +46,7 @@ final class DownstreamTlsTranslator {
         List<X509Certificate> clientCas = List.of();
         PeerNameCheck clientNames = new PeerNameCheck(List.of());
         ClientCertificatePins clientPins = ClientCertificatePins.NONE;
+        List<java.security.cert.X509CRL> clientCrls = List.of();
         if (common.hasValidationContext()) {
             String vpath = cpath + ".validation_context";
             var validation = common.getValidationContext();
@@ -56,13 +57,18 @@ final class DownstreamTlsTranslator {
                             "trusted_ca",
                             "match_typed_subject_alt_names",
                             "verify_certificate_hash",
-                            "verify_certificate_spki"));
+                            "verify_certificate_spki",
+                            "crl"));
             clientCas = TlsMaterial.certificates(
                     TlsMaterial.inline(validation.getTrustedCa(), vpath + ".trusted_ca"), vpath + ".trusted_ca");
             clientNames = PeerNameCheck.translate(
                     validation.getMatchTypedSubjectAltNamesList(), vpath + ".match_typed_subject_alt_names");
             clientPins = ClientCertificatePins.translate(
                     validation.getVerifyCertificateHashList(), validation.getVerifyCertificateSpkiList(), vpath);
+            if (validation.hasCrl()) {
+                clientCrls =
+                        TlsMaterial.crls(TlsMaterial.inlineOrFile(validation.getCrl(), vpath + ".crl"), vpath + ".crl");
+            }
         }
         boolean requireClientCertificate = tls.hasRequireClientCertificate()
                 && tls.getRequireClientCertificate().getValue();
@@ -87,11 +93,11 @@ final class DownstreamTlsTranslator {
             SslContextBuilder builder = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
             if (!clientCas.isEmpty()) {
                 // As Envoy: with trusted_ca a client certificate is verified when sent, and required only if asked
-                if (clientNames.entries().isEmpty() && clientPins.isEmpty()) {
+                if (clientNames.entries().isEmpty() && clientPins.isEmpty() && clientCrls.isEmpty()) {
                     builder.trustManager(clientCas.toArray(X509Certificate[]::new));
                 } else {
                     builder.trustManager(new PeerCertificateTrustManager(
-                            PeerCertificateTrustManager.Peer.CLIENTS, clientCas, clientNames, clientPins));
+                            PeerCertificateTrustManager.Peer.CLIENTS, clientCas, clientCrls, clientNames, clientPins));
                 }
                 builder.clientAuth(requireClientCertificate ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
             }

@@ -313,6 +313,104 @@ class IngressHttpsFromIstiodLiteTest {
                 .allSatisfy(r -> assertThat(r.status()).isEqualTo(r.path().startsWith("/cart") ? 301 : 200));
     }
 
+    /**
+     * MUTUAL with a revocation list, from the Secret's {@code ca.crl} (port 8443) or a file {@code tls.caCrl} names
+     * (port 9443): a certificate the list revokes is refused, one it does not is admitted.
+     */
+    @Test
+    void aMutualServerRefusesAClientCertificateItsRevocationListRevokes() throws Exception {
+        certificate("first");
+        LocalCommands.selfSigned(keys, "clientca", "client-ca", "sec1-ec");
+        LocalCommands.issuedBy(keys, "clientca", "alice", "alice");
+        LocalCommands.issuedBy(keys, "clientca", "bob", "bob");
+        LocalCommands.crl(keys, "clientca", "bob-revoked", "bob");
+        Files.writeString(folder.resolve("00-mesh.yaml"), """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: default, labels: {istio.io/dataplane-mode: ambient}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers:
+                  - port: {number: 8443, name: https-crl-secret, protocol: HTTPS}
+                    hosts: ["shop.example.com"]
+                    tls: {mode: MUTUAL, credentialName: mtls-crl}
+                  - port: {number: 9443, name: https-crl-file, protocol: HTTPS}
+                    hosts: ["shop.example.com"]
+                    tls: {mode: MUTUAL, credentialName: mtls-plain, caCrl: %s}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: shop, namespace: default}
+                spec:
+                  hosts: ["shop.example.com"]
+                  gateways: [edge]
+                  http:
+                  - directResponse: {status: 200, body: {string: shop over https}}
+                """.formatted(keys.resolve("bob-revoked.crl")));
+        String crt = indented(Files.readString(keys.resolve("first.crt")));
+        String key = indented(Files.readString(keys.resolve("first.key")));
+        String ca = indented(Files.readString(keys.resolve("clientca.crt")));
+        String crl = indented(Files.readString(keys.resolve("bob-revoked.crl")));
+        Files.writeString(folder.resolve("20-secrets.yaml"), """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: mtls-crl, namespace: default}
+                stringData:
+                  tls.crt: |
+                    %s
+                  tls.key: |
+                    %s
+                  ca.crt: |
+                    %s
+                  ca.crl: |
+                    %s
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: mtls-plain, namespace: default}
+                stringData:
+                  tls.crt: |
+                    %s
+                  tls.key: |
+                    %s
+                  ca.crt: |
+                    %s
+                """.formatted(crt, key, ca, crl, crt, key, ca));
+        startGateway(() -> bed.runtime.config().listenerFor("0.0.0.0", 8443).isPresent()
+                && bed.runtime.config().listenerFor("0.0.0.0", 9443).isPresent());
+        for (int port : new int[] {8443, 9443}) {
+            try (DownstreamListener mutual = DownstreamListener.plain(
+                            bed.group,
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                            bed.runtime,
+                            "0.0.0.0",
+                            port)
+                    .join()) {
+                assertThat(LocalCommands.curlHttps(
+                                keys,
+                                "first",
+                                HOSTNAME,
+                                mutual.port(),
+                                "/",
+                                "--cert",
+                                "alice.crt",
+                                "--key",
+                                "alice.key"))
+                        .as("port %d: alice is not revoked", port)
+                        .isEqualTo("shop over https");
+                assertThat(LocalCommands.curlHttps(
+                                keys, "first", HOSTNAME, mutual.port(), "/", "--cert", "bob.crt", "--key", "bob.key"))
+                        .as("port %d: bob's certificate is revoked", port)
+                        .doesNotContain("shop over");
+            }
+        }
+        assertThat(client.nacks()).isZero();
+    }
+
     private static final String MESH = """
             apiVersion: v1
             kind: Namespace

@@ -29,20 +29,23 @@ record GatewayCredential(
         boolean clientCertificateRequired) {
 
     /**
-     * An Istio MUTUAL server's {@code tls.subjectAltNames} (one of them among the certificate's names) and
-     * {@code verifyCertificateHash} / {@code verifyCertificateSpki} (the certificate or its key pinned).
+     * An Istio MUTUAL server's {@code tls.subjectAltNames} (one of them among the certificate's names),
+     * {@code verifyCertificateHash} / {@code verifyCertificateSpki} (the certificate or its key pinned) and the
+     * revocation list client certificates are checked against ({@code caCrl}, or the Secret's {@code ca.crl}).
      */
     record ClientChecks(
             java.util.List<String> subjectAltNames,
             java.util.List<String> certificateHashes,
-            java.util.List<String> spkiHashes) {
+            java.util.List<String> spkiHashes,
+            Optional<io.envoyproxy.envoy.config.core.v3.DataSource> revocationList) {
         static final ClientChecks NONE =
-                new ClientChecks(java.util.List.of(), java.util.List.of(), java.util.List.of());
+                new ClientChecks(java.util.List.of(), java.util.List.of(), java.util.List.of(), Optional.empty());
 
         ClientChecks {
             subjectAltNames = java.util.List.copyOf(subjectAltNames);
             certificateHashes = java.util.List.copyOf(certificateHashes);
             spkiHashes = java.util.List.copyOf(spkiHashes);
+            java.util.Objects.requireNonNull(revocationList, "revocationList");
         }
     }
 
@@ -119,6 +122,21 @@ record GatewayCredential(
                     .flatMap(secret -> value(secret, "ca.crt").or(() -> value(secret, "cacert")));
             if (ca.isPresent()) {
                 return ca;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The client-certificate revocation list a {@code credentialName} gives, as Istio looks for it: {@code ca.crl} in
+     * that Secret, else in {@code <credentialName>-cacert}.
+     */
+    static Optional<String> revocationList(ConfigSnapshot snapshot, String namespace, String credentialName) {
+        for (String name : new String[] {credentialName, credentialName + "-cacert"}) {
+            Optional<String> crl = snapshot.get(ResourceKind.SECRET, namespace, name, Secret.class)
+                    .flatMap(secret -> value(secret, "ca.crl"));
+            if (crl.isPresent()) {
+                return crl;
             }
         }
         return Optional.empty();

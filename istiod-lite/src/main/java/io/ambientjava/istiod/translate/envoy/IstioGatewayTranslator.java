@@ -258,8 +258,21 @@ final class IstioGatewayTranslator {
                         .map(c -> c.withClientChecks(new GatewayCredential.ClientChecks(
                                 MeshServices.listOrEmpty(tls.getSubjectAltNames()),
                                 MeshServices.listOrEmpty(tls.getVerifyCertificateHash()),
-                                MeshServices.listOrEmpty(tls.getVerifyCertificateSpki()))))
+                                MeshServices.listOrEmpty(tls.getVerifyCertificateSpki()),
+                                clientRevocationList(tls, namespace))))
                 : GatewayCredential.resolve(scope.snapshot, namespace, tls.getCredentialName(), warn);
+    }
+
+    /** {@code tls.caCrl} (a file on the gateway) or else the {@code ca.crl} of the credential's Secret. */
+    private Optional<io.envoyproxy.envoy.config.core.v3.DataSource> clientRevocationList(
+            io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings tls, String namespace) {
+        if (tls.getCaCrl() != null && !tls.getCaCrl().isBlank()) {
+            return Optional.of(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
+                    .setFilename(tls.getCaCrl())
+                    .build());
+        }
+        return GatewayCredential.revocationList(scope.snapshot, namespace, tls.getCredentialName())
+                .map(ListenerTranslator::inline);
     }
 
     private static boolean isSha256InBase64(String value) {

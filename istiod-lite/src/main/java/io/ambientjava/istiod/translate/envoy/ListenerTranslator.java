@@ -149,6 +149,7 @@ final class ListenerTranslator {
             checks.subjectAltNames().forEach(name -> validation.addAllMatchTypedSubjectAltNames(anyTypeNamed(name)));
             validation.addAllVerifyCertificateHash(checks.certificateHashes());
             validation.addAllVerifyCertificateSpki(checks.spkiHashes());
+            checks.revocationList().ifPresent(validation::setCrl);
             common.setValidationContext(validation);
             tls.setRequireClientCertificate(com.google.protobuf.BoolValue.of(credential.clientCertificateRequired()));
         });
