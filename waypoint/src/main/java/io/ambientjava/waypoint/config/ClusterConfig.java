@@ -17,6 +17,8 @@ import java.util.Optional;
  *     are done ({@code common_http_protocol_options.max_connection_duration}); empty: no limit
  * @param slowStart hosts that joined lately get a share of their weight that grows over a window (ROUND_ROBIN and
  *     LEAST_REQUEST only); empty: every host gets its whole weight at once
+ * @param tcpKeepalive TCP keepalive on the waypoint's own TCP connections to the endpoints (those outside the mesh;
+ *     HBONE connections to ztunnels are shared by every cluster); empty: none
  * @param panicThresholdPercent below this share of usable hosts every host is used (Envoy: 50; 0 disables)
  * @param tls TLS originated to the endpoints ({@code transport_socket}); empty: their bytes go as they are
  * @param dns for a STRICT_DNS or LOGICAL_DNS cluster, the names it resolves for its endpoints; empty: its endpoints
@@ -34,6 +36,7 @@ public record ClusterConfig(
         Duration idleTimeout,
         Optional<Duration> maxConnectionDuration,
         Optional<SlowStart> slowStart,
+        Optional<TcpKeepalive> tcpKeepalive,
         double panicThresholdPercent,
         Optional<UpstreamTls> tls,
         Optional<DnsDiscovery> dns) {
@@ -57,6 +60,7 @@ public record ClusterConfig(
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(maxConnectionDuration, "maxConnectionDuration");
         Objects.requireNonNull(slowStart, "slowStart");
+        Objects.requireNonNull(tcpKeepalive, "tcpKeepalive");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(dns, "dns");
     }

@@ -16,6 +16,38 @@ public final class ClusterTranslator {
 
     /** Deprecated Envoy fields are read on purpose: control planes (Istio too) still send them. */
     @SuppressWarnings("deprecation")
+    private static Optional<TcpKeepalive> tcpKeepalive(Cluster c, String path) {
+        if (!c.hasUpstreamConnectionOptions()) {
+            return Optional.empty();
+        }
+        String opath = path + ".upstream_connection_options";
+        FieldGuard.onlyFields(c.getUpstreamConnectionOptions(), opath, Set.of("tcp_keepalive"));
+        if (!c.getUpstreamConnectionOptions().hasTcpKeepalive()) {
+            return Optional.empty();
+        }
+        var k = c.getUpstreamConnectionOptions().getTcpKeepalive();
+        String kpath = opath + ".tcp_keepalive";
+        FieldGuard.onlyFields(k, kpath, Set.of("keepalive_probes", "keepalive_time", "keepalive_interval"));
+        return Optional.of(new TcpKeepalive(
+                k.hasKeepaliveProbes()
+                        ? Optional.of(positive(k.getKeepaliveProbes().getValue(), kpath + ".keepalive_probes"))
+                        : Optional.empty(),
+                k.hasKeepaliveTime()
+                        ? Optional.of(positive(k.getKeepaliveTime().getValue(), kpath + ".keepalive_time"))
+                        : Optional.empty(),
+                k.hasKeepaliveInterval()
+                        ? Optional.of(positive(k.getKeepaliveInterval().getValue(), kpath + ".keepalive_interval"))
+                        : Optional.empty()));
+    }
+
+    /** A count or a number of seconds the kernel takes: 1 up to 32767 (Linux's limit for keepalive settings). */
+    private static int positive(int value, String path) {
+        if (value < 1 || value > 32767) {
+            throw FieldGuard.invalid(path, "must be 1..32767, was " + Integer.toUnsignedString(value));
+        }
+        return value;
+    }
+
     /** The slow start of a ROUND_ROBIN or LEAST_REQUEST cluster's own lb config; another config is refused. */
     private static Optional<SlowStart> slowStart(Cluster c, LbPolicy lb, String path) {
         io.envoyproxy.envoy.config.cluster.v3.Cluster.SlowStartConfig config;
@@ -77,6 +109,7 @@ public final class ClusterTranslator {
                         "maglev_lb_config",
                         "round_robin_lb_config",
                         "least_request_lb_config",
+                        "upstream_connection_options",
                         "common_lb_config",
                         "transport_socket",
                         "load_assignment",
@@ -204,6 +237,7 @@ public final class ClusterTranslator {
                 idleTimeout,
                 maxConnectionDuration,
                 slowStart,
+                tcpKeepalive(c, path),
                 panicThreshold,
                 c.hasTransportSocket()
                         ? Optional.of(

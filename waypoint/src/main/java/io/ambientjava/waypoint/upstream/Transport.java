@@ -54,7 +54,7 @@ public final class Transport {
             EndpointConfig endpoint, ClusterConfig cluster, EventLoop loop, InetSocketAddress sourceAddress) {
         CompletableFuture<Channel> bytes = endpoint.hbone()
                 ? openHbone(endpoint, loop, sourceAddress)
-                : openTcp(endpoint.address(), loop, cluster.connectTimeout());
+                : openTcp(endpoint.address(), loop, cluster.connectTimeout(), cluster.tcpKeepalive());
         if (cluster.tls().isEmpty()) {
             return bytes;
         }
@@ -74,9 +74,13 @@ public final class Transport {
         });
     }
 
-    private CompletableFuture<Channel> openTcp(InetSocketAddress target, EventLoop loop, Duration connectTimeout) {
+    private CompletableFuture<Channel> openTcp(
+            InetSocketAddress target,
+            EventLoop loop,
+            Duration connectTimeout,
+            java.util.Optional<io.ambientjava.waypoint.config.TcpKeepalive> keepalive) {
         CompletableFuture<Channel> result = new CompletableFuture<>();
-        ChannelFuture dial = new Bootstrap()
+        Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(NettyTransport.socketChannelClass(loop))
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -86,8 +90,11 @@ public final class Transport {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {}
-                })
-                .connect(target);
+                });
+        boolean epoll = io.netty.channel.epoll.EpollSocketChannel.class.isAssignableFrom(
+                NettyTransport.socketChannelClass(loop));
+        keepalive.ifPresent(k -> keepalive(bootstrap, k, epoll));
+        ChannelFuture dial = bootstrap.connect(target);
         dial.addListener(f -> {
             if (f.isSuccess()) {
                 result.complete(dial.channel());
@@ -96,6 +103,32 @@ public final class Transport {
             }
         });
         return result;
+    }
+
+    /** SO_KEEPALIVE, and the cluster's idle time, interval and probe count where it sets them. */
+    private static void keepalive(Bootstrap bootstrap, io.ambientjava.waypoint.config.TcpKeepalive k, boolean epoll) {
+        bootstrap.option(ChannelOption.SO_KEEPALIVE, true);
+        if (epoll) {
+            k.idleSeconds().ifPresent(v -> bootstrap.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, v));
+            k.intervalSeconds()
+                    .ifPresent(v -> bootstrap.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, v));
+            k.probes().ifPresent(v -> bootstrap.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, v));
+        } else {
+            k.idleSeconds()
+                    .ifPresent(v -> bootstrap.option(
+                            io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE),
+                            v));
+            k.intervalSeconds()
+                    .ifPresent(v -> bootstrap.option(
+                            io.netty.channel.socket.nio.NioChannelOption.of(
+                                    jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL),
+                            v));
+            k.probes()
+                    .ifPresent(v -> bootstrap.option(
+                            io.netty.channel.socket.nio.NioChannelOption.of(
+                                    jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT),
+                            v));
+        }
     }
 
     private CompletableFuture<Channel> openHbone(EndpointConfig endpoint, EventLoop loop, InetSocketAddress source) {

@@ -135,6 +135,17 @@ final class NetworkingRules {
                     child(path, "connectionPool.tcp.maxConnectionDuration"),
                     issues);
             duration(pool.getTcp().getIdleTimeout(), child(path, "connectionPool.tcp.idleTimeout"), issues);
+            var keepalive = pool.getTcp().getTcpKeepalive();
+            if (keepalive != null) {
+                duration(keepalive.getTime(), child(path, "connectionPool.tcp.tcpKeepalive.time"), issues);
+                duration(keepalive.getInterval(), child(path, "connectionPool.tcp.tcpKeepalive.interval"), issues);
+                if (keepalive.getProbes() != null
+                        && (keepalive.getProbes() < 0 || keepalive.getProbes() > 0xFFFF_FFFFL)) {
+                    issues.add(FieldIssue.error(
+                            child(path, "connectionPool.tcp.tcpKeepalive.probes"),
+                            "must be an unsigned 32-bit number"));
+                }
+            }
         }
         if (pool != null && pool.getHttp() != null) {
             duration(pool.getHttp().getIdleTimeout(), child(path, "connectionPool.http.idleTimeout"), issues);

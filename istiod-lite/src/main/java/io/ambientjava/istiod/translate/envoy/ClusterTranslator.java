@@ -158,7 +158,9 @@ final class ClusterTranslator {
             IstioDurations.parse(tcp.getMaxConnectionDuration()).ifPresent(http::setMaxConnectionDuration);
             httpSet |= tcp.getMaxConnectionDuration() != null;
             if (tcp.getTcpKeepalive() != null) {
-                warn.accept("connectionPool.tcp.tcpKeepalive is not applied by the waypoint");
+                cluster.setUpstreamConnectionOptions(
+                        io.envoyproxy.envoy.config.cluster.v3.UpstreamConnectionOptions.newBuilder()
+                                .setTcpKeepalive(tcpKeepalive(tcp.getTcpKeepalive())));
             }
         }
         if (pool != null && pool.getHttp() != null) {
@@ -193,6 +195,23 @@ final class ClusterTranslator {
         if (httpSet) {
             cluster.setCommonHttpProtocolOptions(http);
         }
+    }
+
+    /**
+     * As Istio: SO_KEEPALIVE with the kernel's defaults, then the rule's {@code probes}, {@code time} and
+     * {@code interval} (whole seconds) where set.
+     */
+    private static io.envoyproxy.envoy.config.core.v3.TcpKeepalive tcpKeepalive(
+            io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettingsTCPSettingsTcpKeepalive keepalive) {
+        var out = io.envoyproxy.envoy.config.core.v3.TcpKeepalive.newBuilder();
+        if (keepalive.getProbes() != null && keepalive.getProbes() > 0) {
+            out.setKeepaliveProbes(UInt32Value.of(keepalive.getProbes().intValue()));
+        }
+        IstioDurations.parse(keepalive.getTime())
+                .ifPresent(d -> out.setKeepaliveTime(UInt32Value.of((int) d.getSeconds())));
+        IstioDurations.parse(keepalive.getInterval())
+                .ifPresent(d -> out.setKeepaliveInterval(UInt32Value.of((int) d.getSeconds())));
+        return out.build();
     }
 
     /**

@@ -648,4 +648,36 @@ class RouteFeaturesTest {
                 .singleElement()
                 .satisfies(w -> assertThat(w).contains("warmup applies to ROUND_ROBIN and LEAST_REQUEST only"));
     }
+
+    @Test
+    void tcpKeepaliveBecomesTheClustersUpstreamConnectionOptionsAsIstioSetsThem() {
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings-keepalive, namespace: default}
+                spec:
+                  host: ratings
+                  trafficPolicy:
+                    connectionPool: {tcp: {tcpKeepalive: {time: 300s, interval: 30s, probes: 4}}}
+                  subsets:
+                  - name: defaults
+                    labels: {version: v1}
+                    trafficPolicy: {connectionPool: {tcp: {tcpKeepalive: {}}}}
+                """;
+        var translation = translate(with(rule));
+        assertThat(translation.warnings()).isEmpty();
+        var clusters = waypoint(translation).clusters();
+        var keepalive = clusters.get("outbound|9080||ratings.default.svc.cluster.local")
+                .getUpstreamConnectionOptions()
+                .getTcpKeepalive();
+        assertThat(keepalive.getKeepaliveTime().getValue()).isEqualTo(300);
+        assertThat(keepalive.getKeepaliveInterval().getValue()).isEqualTo(30);
+        assertThat(keepalive.getKeepaliveProbes().getValue()).isEqualTo(4);
+        var kernelDefaults = clusters.get("outbound|9080|defaults|ratings.default.svc.cluster.local")
+                .getUpstreamConnectionOptions();
+        assertThat(kernelDefaults.hasTcpKeepalive())
+                .as("SO_KEEPALIVE with the kernel's timers")
+                .isTrue();
+        assertThat(kernelDefaults.getTcpKeepalive().hasKeepaliveTime()).isFalse();
+    }
 }
