@@ -130,17 +130,18 @@ final class ClusterSet {
     }
 
     /**
-     * The TCP proxy settings the service's DestinationRule gives, as Istio reads them for a TCP listener: the
-     * top-level {@code trafficPolicy.connectionPool.tcp} {@code idleTimeout} and {@code maxConnectionDuration}.
+     * A TCP proxy's settings for a route to {@code weights} (cluster → weight), as Istio builds them: with a single
+     * destination, that host's DestinationRule gives the top-level {@code trafficPolicy.connectionPool.tcp}
+     * {@code idleTimeout} and {@code maxConnectionDuration}; a split takes none.
      */
-    TcpProxy.Builder tcpProxySettings(String hostname, TcpProxy.Builder proxy) {
-        return services.byHostname(hostname)
-                .map(service -> tcpProxySettings(service, proxy))
-                .orElse(proxy);
-    }
-
-    TcpProxy.Builder tcpProxySettings(MeshServices.MeshService service, TcpProxy.Builder proxy) {
-        var tcp = rule(service)
+    TcpProxy.Builder tcpProxyFor(Map<String, Integer> weights) {
+        TcpProxy.Builder proxy = TcpProxy.newBuilder();
+        if (weights.size() != 1) {
+            return proxy;
+        }
+        var tcp = services.byHostname(
+                        EnvoyNames.hostOfCluster(weights.keySet().iterator().next()))
+                .flatMap(this::rule)
                 .map(DestinationRules.Effective::trafficPolicy)
                 .map(io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy::getConnectionPool)
                 .map(io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings::getTcp);

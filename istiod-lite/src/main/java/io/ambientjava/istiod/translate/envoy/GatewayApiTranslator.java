@@ -3,7 +3,6 @@ package io.ambientjava.istiod.translate.envoy;
 import io.ambientjava.istiod.config.ResourceKind;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
@@ -262,12 +261,8 @@ final class GatewayApiTranslator {
                 continue;
             }
             String name = EnvoyNames.gatewayListener(listener.getPort());
-            // As Istio: one destination's DestinationRule gives the TCP proxy its timeouts; a split has none
-            TcpProxy.Builder settings = weights.size() == 1
-                    ? clusters.tcpProxySettings(
-                            EnvoyNames.hostOfCluster(weights.keySet().iterator().next()), TcpProxy.newBuilder())
-                    : TcpProxy.newBuilder();
-            served = Optional.of(ListenerTranslator.tcp(name, "0.0.0.0", listener.getPort(), weights, settings));
+            served = Optional.of(ListenerTranslator.tcp(
+                    name, "0.0.0.0", listener.getPort(), weights, clusters.tcpProxyFor(weights)));
             servedBy = routeNamespace + "/" + route.getMetadata().getName();
         }
         if (served.isEmpty()) {

@@ -122,15 +122,12 @@ final class IstioGatewayTranslator {
                         .accept("TCP port " + port + " is not served: no VirtualService tcp route binds to it");
                 return;
             }
-            // As Istio: one destination's DestinationRule gives the TCP proxy its timeouts; a split has none
-            var settings = weights.get().size() == 1
-                    ? clusters.tcpProxySettings(
-                            EnvoyNames.hostOfCluster(
-                                    weights.get().keySet().iterator().next()),
-                            io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.newBuilder())
-                    : io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.newBuilder();
-            Listener listener =
-                    ListenerTranslator.tcp(EnvoyNames.gatewayListener(port), "0.0.0.0", port, weights.get(), settings);
+            Listener listener = ListenerTranslator.tcp(
+                    EnvoyNames.gatewayListener(port),
+                    "0.0.0.0",
+                    port,
+                    weights.get(),
+                    clusters.tcpProxyFor(weights.get()));
             listeners.put(listener.getName(), listener);
         });
         return new ProxyResources(

@@ -14,7 +14,6 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -139,11 +138,7 @@ final class WaypointTranslator {
                 listeners.put(
                         listenerName,
                         ListenerTranslator.tcp(
-                                listenerName,
-                                vip,
-                                port.number(),
-                                weights,
-                                clusters.tcpProxySettings(svc, TcpProxy.newBuilder())));
+                                listenerName, vip, port.number(), weights, clusters.tcpProxyFor(weights)));
                 continue;
             }
             String routeName = EnvoyNames.waypointRoute(svc.hostname(), port.number());
