@@ -4,6 +4,7 @@ import io.ambientjava.perf.cli.JmhCommand;
 import io.ambientjava.perf.cli.TunnelCommand;
 import io.ambientjava.perf.controlplane.ControlPlaneCommand;
 import io.ambientjava.perf.l7.L7Command;
+import io.ambientjava.perf.memory.ClassFloorCommand;
 import io.ambientjava.perf.mesh.MeshCommand;
 import java.util.Arrays;
 import picocli.CommandLine;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Command;
             JmhCommand.class,
             MeshCommand.class,
             ControlPlaneCommand.class,
-            L7Command.class
+            L7Command.class,
+            ClassFloorCommand.class
         })
 public final class PerfMain implements Runnable {
 

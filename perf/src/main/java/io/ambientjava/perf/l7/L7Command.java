@@ -133,6 +133,13 @@ public final class L7Command implements Callable<Integer> {
     String waypointJvmOptions;
 
     @Option(
+            names = "--waypoint-extra-jvm-opts",
+            paramLabel = "OPTIONS",
+            description = "JVM options added after the waypoint's others, space-separated (e.g. a -Xlog for"
+                    + " class-floor).")
+    String waypointExtraJvmOptions;
+
+    @Option(
             names = "--ztunnel-jvm-opts",
             paramLabel = "OPTIONS",
             description = "JVM options of each ztunnel, space-separated (default: the mesh benchmark's with C2; see"
@@ -191,7 +198,10 @@ public final class L7Command implements Callable<Integer> {
                 jar(waypointJar, "waypoint/target/waypoint.jar", "waypoint"),
                 jar(ztunnelJar, "ztunnel-java/target/ztunnel.jar", "ztunnel-java"),
                 jar(istiodJar, "istiod-lite/target/istiod-lite.jar", "istiod-lite"),
-                split(waypointJvmOptions).orElse(WAYPOINT_JVM_OPTIONS),
+                java.util.stream.Stream.concat(
+                                split(waypointJvmOptions).orElse(WAYPOINT_JVM_OPTIONS).stream(),
+                                split(waypointExtraJvmOptions).orElse(List.of()).stream())
+                        .toList(),
                 split(ztunnelJvmOptions).orElse(ZTUNNEL_JVM_OPTIONS),
                 wrk,
                 nginx,
