@@ -34,8 +34,51 @@ final class NetworkingRules {
             return;
         }
         List<HTTPRoute> http = spec.getHttp() == null ? List.of() : spec.getHttp();
+        boolean delegate = spec.getHosts() == null || spec.getHosts().isEmpty();
+        if (delegate) {
+            checkDelegate(spec, issues);
+        }
         for (int i = 0; i < http.size(); i++) {
-            checkHttpRoute(http.get(i), index("spec.http", i), issues);
+            String path = index("spec.http", i);
+            checkHttpRoute(http.get(i), path, issues);
+            checkDelegation(http.get(i), path, delegate, issues);
+        }
+    }
+
+    /** A VirtualService without hosts is a delegate (Istio's rules): it binds nowhere and carries http routes only. */
+    private static void checkDelegate(
+            io.fabric8.istio.api.api.networking.v1alpha3.VirtualService spec, List<FieldIssue> issues) {
+        if (spec.getGateways() != null && !spec.getGateways().isEmpty()) {
+            issues.add(FieldIssue.error(
+                    "spec.gateways",
+                    "a VirtualService without hosts is a delegate and binds to no gateway; give hosts or drop"
+                            + " gateways"));
+        }
+        if (spec.getTcp() != null && !spec.getTcp().isEmpty()) {
+            issues.add(FieldIssue.error("spec.tcp", "a delegate VirtualService (no hosts) carries http routes only"));
+        }
+        if (spec.getTls() != null && !spec.getTls().isEmpty()) {
+            issues.add(FieldIssue.error("spec.tls", "a delegate VirtualService (no hosts) carries http routes only"));
+        }
+    }
+
+    private static void checkDelegation(HTTPRoute route, String path, boolean inDelegate, List<FieldIssue> issues) {
+        if (route.getDelegate() == null) {
+            return;
+        }
+        if (inDelegate) {
+            issues.add(FieldIssue.error(
+                    child(path, "delegate"), "a delegate VirtualService (no hosts) cannot delegate again"));
+        }
+        if (route.getDelegate().getName() == null
+                || route.getDelegate().getName().isEmpty()) {
+            issues.add(FieldIssue.error(child(path, "delegate.name"), "required"));
+        }
+        if ((route.getRoute() != null && !route.getRoute().isEmpty())
+                || route.getRedirect() != null
+                || route.getDirectResponse() != null) {
+            issues.add(FieldIssue.error(
+                    child(path, "delegate"), "delegate excludes route, redirect and directResponse; set one"));
         }
     }
 

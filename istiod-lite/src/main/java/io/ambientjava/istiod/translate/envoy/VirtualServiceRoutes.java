@@ -105,9 +105,6 @@ final class VirtualServiceRoutes {
                     Any.pack(CorsTranslator.translate(
                             entry.getCorsPolicy(), w -> warn.accept("http[" + name + "]." + w))));
         }
-        if (entry.getDelegate() != null) {
-            warn.accept("http[" + name + "].delegate is not supported; the route answers 404");
-        }
         FaultTranslator.translate(entry.getFault(), warn)
                 .ifPresent(f -> route.putTypedPerFilterConfig(EnvoyNames.FAULT_FILTER, Any.pack(f)));
         if (entry.getRedirect() != null) {

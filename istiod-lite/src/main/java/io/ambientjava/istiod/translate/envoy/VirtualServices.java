@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The VirtualServices of a snapshot in Istio's order (oldest first, then by namespace and name), and which apply
- * to a host at a given gateway ({@code mesh} for waypoints).
+ * to a host at a given gateway ({@code mesh} for waypoints). Those without hosts are delegates: they are merged
+ * into the routes that name them ({@link VirtualServiceDelegates}) and bind nowhere themselves.
  */
 final class VirtualServices {
 
@@ -29,11 +30,16 @@ final class VirtualServices {
                     return created == null ? "" : created;
                 })
                 .thenComparing(ConfigResource::key));
+        VirtualServiceDelegates delegates = new VirtualServiceDelegates(
+                resources.stream().map(r -> r.as(VirtualService.class)).toList(), services::resolve);
         for (ConfigResource resource : resources) {
-            VirtualService service = resource.as(VirtualService.class);
-            if (service.getSpec() == null || service.getSpec().getHosts() == null) {
-                continue;
+            VirtualService written = resource.as(VirtualService.class);
+            if (written.getSpec() == null
+                    || written.getSpec().getHosts() == null
+                    || written.getSpec().getHosts().isEmpty()) {
+                continue; // a delegate: it applies through the VirtualServices that name it
             }
+            VirtualService service = delegates.expand(written, w -> warn.accept(resource.key(), w));
             if (service.getSpec().getTls() != null
                     && !service.getSpec().getTls().isEmpty()
                     && GatewayNames.of(service.getSpec().getGateways()).contains(GatewayNames.MESH)) {

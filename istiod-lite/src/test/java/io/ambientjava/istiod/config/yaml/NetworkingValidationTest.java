@@ -54,6 +54,58 @@ class NetworkingValidationTest {
     }
 
     @Test
+    void delegationMistakesAreErrorsWithTheirPaths() {
+        var parsed = parser.parse(Path.of("vs.yaml"), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: root, namespace: shop}
+                spec:
+                  hosts: [shop]
+                  http:
+                  - delegate: {name: cart}
+                    route: [{destination: {host: cart}}]
+                  - delegate: {namespace: shop}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: cart, namespace: shop}
+                spec:
+                  gateways: [edge]
+                  http:
+                  - delegate: {name: deeper}
+                  tcp:
+                  - route: [{destination: {host: cart}}]
+                """);
+        assertThat(parsed.accepted()).isEmpty();
+        assertThat(parsed.problems())
+                .extracting(ConfigProblem::fieldPath)
+                .containsExactlyInAnyOrder(
+                        "spec.http[0].delegate",
+                        "spec.http[1].delegate.name",
+                        "spec.gateways",
+                        "spec.tcp",
+                        "spec.http[0].delegate");
+        assertThat(parsed.problems())
+                .anySatisfy(p -> assertThat(p.message()).contains("cannot delegate again"))
+                .anySatisfy(p -> assertThat(p.message()).contains("binds to no gateway"));
+    }
+
+    @Test
+    void aDelegateWithHttpRoutesOnlyIsAccepted() {
+        var parsed = parser.parse(Path.of("vs.yaml"), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: cart, namespace: shop}
+                spec:
+                  http:
+                  - match: [{uri: {prefix: /cart}}]
+                    route: [{destination: {host: cart}}]
+                """);
+        assertThat(parsed.problems()).isEmpty();
+        assertThat(parsed.accepted()).hasSize(1);
+    }
+
+    @Test
     void weightsNeedNotSumTo100() {
         var parsed = parser.parse(Path.of("vs.yaml"), """
                 apiVersion: networking.istio.io/v1
