@@ -71,6 +71,54 @@ class InstallManifestsTest {
     }
 
     @Test
+    void theZtunnelRunsTheJvmTheBenchmarksMeasuredSizedToItsLimit() throws Exception {
+        Container proxy = only(rendered("base"), DaemonSet.class, "ztunnel")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst();
+        Map<String, String> env = proxy.getEnv().stream()
+                .filter(e -> e.getValue() != null)
+                .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
+        assertThat(env).containsEntry("MALLOC_ARENA_MAX", "2");
+        long limit = Quantity.getAmountInBytes(proxy.getResources().getLimits().get("memory"))
+                .longValueExact();
+
+        // JAVA_TOOL_OPTIONS is read by the JVM itself: an option this JDK refuses would stop every node's ztunnel.
+        // -XX:MaxRAM stands in for the container's memory limit, which the JVM reads the same way.
+        ProcessBuilder builder = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:MaxRAM=" + limit,
+                        "-XX:+PrintFlagsFinal",
+                        "-version")
+                .redirectErrorStream(true);
+        builder.environment().put("JAVA_TOOL_OPTIONS", env.get("JAVA_TOOL_OPTIONS"));
+        Process jvm = builder.start();
+        String flags = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(jvm.waitFor()).as(flags).isZero();
+
+        assertThat(flag(flags, "InitialHeapSize")).isEqualTo(24L << 20);
+        assertThat(flag(flags, "MaxHeapSize")).isEqualTo(limit / 2);
+        assertThat(flag(flags, "NewSize")).isEqualTo(6L << 20);
+        assertThat(flag(flags, "SurvivorRatio")).isEqualTo(2L);
+        assertThat(flag(flags, "UseSerialGC")).isEqualTo(1L);
+        assertThat(flag(flags, "TieredCompilation")).isZero();
+        assertThat(flag(flags, "TrimNativeHeapInterval")).isEqualTo(2000L);
+    }
+
+    private static long flag(String printFlagsFinal, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s" + name + "\\s+=\\s+(\\S+)")
+                .matcher(printFlagsFinal);
+        assertThat(m.find()).as(name + " in -XX:+PrintFlagsFinal").isTrue();
+        return switch (m.group(1)) {
+            case "true" -> 1L;
+            case "false" -> 0L;
+            default -> Long.parseLong(m.group(1));
+        };
+    }
+
+    @Test
     void crdsCoverWhatTheMeshReadsWithUpstreamVersions() {
         Map<String, CustomResourceDefinition> crds = rendered("base").stream()
                 .filter(CustomResourceDefinition.class::isInstance)
