@@ -11,7 +11,7 @@ jdk=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/rootfs/opt/java"
-"$jdk/bin/jlink" --add-modules java.se,jdk.unsupported,jdk.management,jdk.crypto.ec,jdk.net,jdk.zipfs \
+"$jdk/bin/jlink" --add-modules java.se,jdk.unsupported,jdk.management,jdk.crypto.ec,jdk.net,jdk.zipfs,jdk.httpserver,jdk.naming.dns \
     --strip-debug --no-header-files --no-man-pages --compress zip-6 --output "$work/rootfs/opt/java/openjdk"
 tar -C "$work/rootfs" -cf "$work/layer.tar" .
 sha=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
