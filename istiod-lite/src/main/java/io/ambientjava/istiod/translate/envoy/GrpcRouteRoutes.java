@@ -181,13 +181,16 @@ final class GrpcRouteRoutes {
             warn.accept("sessionPersistence is not supported; ignored");
         }
         List<RouteBackends.Ref> refs = MeshServices.listOrEmpty(rule.getBackendRefs()).stream()
-                .map(b -> new RouteBackends.Ref(
+                .map(b -> RouteBackends.Ref.of(
                         b.getKind(),
                         b.getName(),
                         b.getNamespace(),
                         b.getPort(),
                         b.getWeight(),
-                        !MeshServices.listOrEmpty(b.getFilters()).isEmpty()))
+                        MeshServices.listOrEmpty(b.getFilters()),
+                        GRPCRouteFilter::getType,
+                        GRPCRouteFilter::getRequestHeaderModifier,
+                        GRPCRouteFilter::getResponseHeaderModifier))
                 .toList();
         return backends.sendTo(route, action, refs).build();
     }

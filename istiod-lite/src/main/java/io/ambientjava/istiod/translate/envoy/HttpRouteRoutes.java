@@ -27,7 +27,9 @@ import java.util.function.Consumer;
  * {@code RegularExpression} → {@code safe_regex}; default {@code PathPrefix /}), {@code headers},
  * {@code queryParams}, {@code method}. Backends: Services by {@code name}/{@code namespace}/{@code port} with
  * {@code weight} (default 1). Filters: {@code RequestHeaderModifier}, {@code ResponseHeaderModifier},
- * {@code URLRewrite} (hostname, path), {@code RequestRedirect}, {@code RequestMirror}; others are reported.
+ * {@code URLRewrite} (hostname, path), {@code RequestRedirect}, {@code RequestMirror}; others are reported. A
+ * backendRef's own {@code RequestHeaderModifier} and {@code ResponseHeaderModifier} apply to that backend only;
+ * its other filter types are reported.
  * A rule without backends (and without a redirect) answers 500, as the Gateway API specifies.
  */
 final class HttpRouteRoutes {
@@ -198,13 +200,16 @@ final class HttpRouteRoutes {
             IstioDurations.parse(rule.getTimeouts().getRequest()).ifPresent(action::setTimeout);
         }
         List<RouteBackends.Ref> refs = MeshServices.listOrEmpty(rule.getBackendRefs()).stream()
-                .map(b -> new RouteBackends.Ref(
+                .map(b -> RouteBackends.Ref.of(
                         b.getKind(),
                         b.getName(),
                         b.getNamespace(),
                         b.getPort(),
                         b.getWeight(),
-                        !MeshServices.listOrEmpty(b.getFilters()).isEmpty()))
+                        MeshServices.listOrEmpty(b.getFilters()),
+                        HTTPRouteFilter::getType,
+                        HTTPRouteFilter::getRequestHeaderModifier,
+                        HTTPRouteFilter::getResponseHeaderModifier))
                 .toList();
         return backends.sendTo(route, action, refs).build();
     }

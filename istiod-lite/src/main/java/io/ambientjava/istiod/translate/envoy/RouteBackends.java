@@ -16,13 +16,56 @@ import java.util.function.Consumer;
 
 /**
  * What HTTPRoute and GRPCRoute rules share: backends by Service {@code name}/{@code namespace}/{@code port} with a
- * {@code weight} (default 1; 0 leaves a backend out), the header modifier filters, and the mirror filter. Every
+ * {@code weight} (default 1; 0 leaves a backend out) and header modifier filters of their own (on the backend's
+ * weighted cluster, as Istio puts a VirtualService destination's {@code headers}), the rule's header modifier
+ * filters, and the mirror filter. Every
  * Service in another namespace needs a ReferenceGrant there from the route's kind.
  */
 final class RouteBackends {
 
-    /** One {@code backendRefs} entry of either route kind; {@code filters}: it has filters of its own. */
-    record Ref(String kind, String name, String namespace, Integer port, Integer weight, boolean filters) {}
+    /**
+     * One {@code backendRefs} entry of either route kind, with the header operations of its own filters (for this
+     * backend only) and the types of its filters that are not header modifiers.
+     */
+    record Ref(
+            String kind,
+            String name,
+            String namespace,
+            Integer port,
+            Integer weight,
+            HeaderOps request,
+            HeaderOps response,
+            List<String> otherFilters) {
+
+        /**
+         * A backendRef whose filters are given by type with their header modifiers (either route kind's filter type
+         * has these three accessors).
+         */
+        static <F> Ref of(
+                String kind,
+                String name,
+                String namespace,
+                Integer port,
+                Integer weight,
+                List<F> filters,
+                java.util.function.Function<F, String> type,
+                java.util.function.Function<F, HTTPHeaderFilter> requestModifier,
+                java.util.function.Function<F, HTTPHeaderFilter> responseModifier) {
+            HeaderOps request = HeaderOps.NONE;
+            HeaderOps response = HeaderOps.NONE;
+            List<String> others = new java.util.ArrayList<>();
+            for (F filter : filters) {
+                String t = type.apply(filter) == null ? "" : type.apply(filter);
+                switch (t) {
+                    case "RequestHeaderModifier" -> request = request.and(HeaderOps.of(requestModifier.apply(filter)));
+                    case "ResponseHeaderModifier" ->
+                        response = response.and(HeaderOps.of(responseModifier.apply(filter)));
+                    default -> others.add(t);
+                }
+            }
+            return new Ref(kind, name, namespace, port, weight, request, response, List.copyOf(others));
+        }
+    }
 
     private final String routeKind;
     private final String routeNamespace;
@@ -56,9 +99,9 @@ final class RouteBackends {
             if (backend.weight() != null && backend.weight() <= 0) {
                 continue;
             }
-            if (backend.filters()) {
-                warn.accept("filters of backendRef '" + backend.name() + "' are not supported; ignored (filters"
-                        + " of the rule apply to every backend)");
+            for (String type : backend.otherFilters()) {
+                warn.accept("filter type '" + type + "' on backendRef '" + backend.name() + "' is not supported;"
+                        + " ignored (a backendRef takes RequestHeaderModifier and ResponseHeaderModifier)");
             }
             if (backend.kind() != null && !backend.kind().equals("Service")) {
                 warn.accept("backendRef kind '" + backend.kind() + "' is not supported; only Service");
@@ -71,13 +114,23 @@ final class RouteBackends {
             split.addClusters(WeightedCluster.ClusterWeight.newBuilder()
                     .setName(clusters.reference(
                             host(backend.name(), backend.namespace()), backend.port(), null, listenerPort, warn))
-                    .setWeight(UInt32Value.of(backend.weight() == null ? 1 : backend.weight())));
+                    .setWeight(UInt32Value.of(backend.weight() == null ? 1 : backend.weight()))
+                    .addAllRequestHeadersToAdd(backend.request().add())
+                    .addAllRequestHeadersToRemove(backend.request().remove())
+                    .addAllResponseHeadersToAdd(backend.response().add())
+                    .addAllResponseHeadersToRemove(backend.response().remove()));
         }
         if (split.getClustersCount() == 0) {
             return route.setDirectResponse(DirectResponseAction.newBuilder().setStatus(500));
         }
         if (split.getClustersCount() == 1) {
-            action.setCluster(split.getClusters(0).getName());
+            // one backend: its own header operations apply after the rule's, as on a weighted cluster
+            WeightedCluster.ClusterWeight only = split.getClusters(0);
+            action.setCluster(only.getName());
+            route.addAllRequestHeadersToAdd(only.getRequestHeadersToAddList())
+                    .addAllRequestHeadersToRemove(only.getRequestHeadersToRemoveList())
+                    .addAllResponseHeadersToAdd(only.getResponseHeadersToAddList())
+                    .addAllResponseHeadersToRemove(only.getResponseHeadersToRemoveList());
         } else {
             action.setWeightedClusters(split);
         }
@@ -109,6 +162,16 @@ final class RouteBackends {
 
     /** A Gateway API header filter: {@code set} overwrites, {@code add} appends, {@code remove} removes. */
     record HeaderOps(List<HeaderValueOption> add, List<String> remove) {
+        static final HeaderOps NONE = new HeaderOps(List.of(), List.of());
+
+        HeaderOps and(HeaderOps more) {
+            List<HeaderValueOption> adds = new java.util.ArrayList<>(add);
+            adds.addAll(more.add);
+            List<String> removes = new java.util.ArrayList<>(remove);
+            removes.addAll(more.remove);
+            return new HeaderOps(List.copyOf(adds), List.copyOf(removes));
+        }
+
         static HeaderOps of(HTTPHeaderFilter filter) {
             if (filter == null) {
                 return new HeaderOps(List.of(), List.of());

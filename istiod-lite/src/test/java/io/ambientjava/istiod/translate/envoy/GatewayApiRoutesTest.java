@@ -52,6 +52,83 @@ class GatewayApiRoutesTest {
             """;
 
     @Test
+    void aBackendsOwnHeaderFiltersGoOnItsWeightedClusterOrOnTheRouteWhenAlone() {
+        var translation = translate(with(GATEWAY, """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: shop, namespace: default}
+                spec:
+                  parentRefs: [{name: public, sectionName: web}]
+                  rules:
+                  - matches: [{path: {type: PathPrefix, value: /split}}]
+                    filters:
+                    - type: RequestHeaderModifier
+                      requestHeaderModifier: {set: [{name: x-rule, value: "1"}]}
+                    backendRefs:
+                    - name: reviews
+                      port: 9080
+                      weight: 90
+                      filters:
+                      - type: RequestHeaderModifier
+                        requestHeaderModifier: {set: [{name: x-backend, value: reviews}], remove: [x-debug]}
+                      - type: ResponseHeaderModifier
+                        responseHeaderModifier: {add: [{name: x-served-by, value: reviews}]}
+                    - {name: ratings, port: 9080, weight: 10}
+                  - matches: [{path: {type: PathPrefix, value: /alone}}]
+                    backendRefs:
+                    - name: ratings
+                      port: 9080
+                      filters:
+                      - type: RequestHeaderModifier
+                        requestHeaderModifier: {add: [{name: x-backend, value: ratings}]}
+                      - type: URLRewrite
+                        urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
+                """));
+        var routes = translation
+                .of(ProxyId.gateway("default", "public"))
+                .routes()
+                .get("http.8000")
+                .getVirtualHosts(0)
+                .getRoutesList();
+        Route split = routes.stream()
+                .filter(r -> r.getMatch().getPath().equals("/split"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(split.getRequestHeadersToAddList())
+                .extracting(h -> h.getHeader().getKey())
+                .containsExactly("x-rule");
+        WeightedCluster.ClusterWeight reviews =
+                split.getRoute().getWeightedClusters().getClusters(0);
+        assertThat(reviews.getRequestHeadersToAddList())
+                .extracting(
+                        h -> h.getHeader().getKey(), h -> h.getHeader().getValue(), HeaderValueOption::getAppendAction)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                        "x-backend", "reviews", HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+        assertThat(reviews.getRequestHeadersToRemoveList()).containsExactly("x-debug");
+        assertThat(reviews.getResponseHeadersToAddList())
+                .extracting(h -> h.getHeader().getKey(), HeaderValueOption::getAppendAction)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                        "x-served-by", HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
+        WeightedCluster.ClusterWeight ratings =
+                split.getRoute().getWeightedClusters().getClusters(1);
+        assertThat(ratings.getRequestHeadersToAddList()).isEmpty();
+        assertThat(ratings.getResponseHeadersToAddList()).isEmpty();
+
+        Route alone = routes.stream()
+                .filter(r -> r.getMatch().getPath().equals("/alone"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(alone.getRoute().getCluster()).isEqualTo("outbound|9080||ratings.default.svc.cluster.local");
+        assertThat(alone.getRequestHeadersToAddList())
+                .extracting(h -> h.getHeader().getKey(), h -> h.getHeader().getValue())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("x-backend", "ratings"));
+        assertThat(alone.getRoute().getPrefixRewrite()).isEmpty(); // a backend's URLRewrite is not applied...
+        assertThat(translation.warnings()) // ...and said so, naming the backend
+                .anySatisfy(w -> assertThat(w.message())
+                        .contains("filter type 'URLRewrite' on backendRef 'ratings' is not supported"));
+    }
+
+    @Test
     void gatewayListenerRoutesHostsMatchesBackendsAndFilters() {
         var translation = translate(with(GATEWAY, ROUTE));
         ProxyResources gateway = translation.of(ProxyId.gateway("default", "public"));

@@ -202,7 +202,11 @@ class GrpcRoutesTest {
                 .anySatisfy(w -> assertThat(w).contains("rule 2").contains("'Prefix'"))
                 .anySatisfy(w -> assertThat(w).contains("rule 3").contains("header match type 'Prefix'"))
                 .anySatisfy(w -> assertThat(w).contains("'ExtensionRef' is not supported"))
-                .anySatisfy(w -> assertThat(w).contains("filters of backendRef 'reviews'"));
+                .noneMatch(w -> w.contains("backendRef 'reviews'"));
+        // a backend's own header modifier applies (one backend: on the route)
+        assertThat(routes.getFirst().getRequestHeadersToAddList())
+                .extracting(h -> h.getHeader().getKey())
+                .containsExactly("a");
     }
 
     @Test
