@@ -65,6 +65,7 @@ final class WorkloadTranslator {
                 .setTrustDomain(settings.workloadTrustDomain())
                 .setStatus(ready(pod) ? WorkloadStatus.HEALTHY : WorkloadStatus.UNHEALTHY);
         ips.forEach(ip -> builder.addAddresses(ByteString.copyFrom(ip)));
+        Localities.ofPod(pod, context.snapshot()).ifPresent(builder::setLocality);
         if (AmbientEnrollment.enrolled(pod, context.snapshot().namespace(namespace))) {
             builder.setTunnelProtocol(TunnelProtocol.HBONE);
         }

@@ -21,11 +21,13 @@ import io.ambientjava.ztunnel.testsupport.InPodRedirection;
 import io.ambientjava.ztunnel.testsupport.InProcessIstiod;
 import io.ambientjava.ztunnel.testsupport.RecordingObserver;
 import io.ambientjava.ztunnel.testsupport.TestMesh;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -124,6 +126,90 @@ class XdsMeshTrafficTest {
         }
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(serverSide.refused()).isNotEmpty());
+    }
+
+    /**
+     * A Service's routing preference from istiod-lite, kept by the calling node's ztunnel: with
+     * {@code internalTrafficPolicy: Local} only the endpoint on the caller's node serves it; with
+     * {@code trafficDistribution: PreferClose} the endpoint in the caller's zone (from the Node objects' topology
+     * labels) does, while the other one serves the same client by its own address.
+     */
+    @Test
+    void aServicesRoutingPreferenceKeepsTrafficOnTheCallersNodeOrZone() throws Exception {
+        Pod client = net.node(1).addPod("client");
+        Pod near = net.node(1).addPod("near");
+        Pod far = net.node(2).addPod("far");
+        for (Pod pod : List.of(client, near, far)) {
+            InPodRedirection.install(pod);
+        }
+        istiod = InProcessIstiod.start(dir, """
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: default
+                  labels: {istio.io/dataplane-mode: ambient}
+                ---
+                apiVersion: v1
+                kind: Node
+                metadata: {name: %s, labels: {topology.kubernetes.io/region: eu, topology.kubernetes.io/zone: eu-a}}
+                ---
+                apiVersion: v1
+                kind: Node
+                metadata: {name: %s, labels: {topology.kubernetes.io/region: eu, topology.kubernetes.io/zone: eu-b}}
+                ---
+                %s
+                ---
+                %s
+                ---
+                %s
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: local-only, namespace: default}
+                spec:
+                  clusterIP: 198.19.0.41
+                  internalTrafficPolicy: Local
+                  selector: {app: echo}
+                  ports: [{name: tcp, port: 80, targetPort: 8080}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: close-by, namespace: default}
+                spec:
+                  clusterIP: 198.19.0.42
+                  trafficDistribution: PreferClose
+                  selector: {app: echo}
+                  ports: [{name: tcp, port: 80, targetPort: 8080}]
+                """.formatted(
+                client.node().name(),
+                far.node().name(),
+                podYaml(client, "client"),
+                podYaml(near, "server").replace("namespace: default}", "namespace: default, labels: {app: echo}}"),
+                podYaml(far, "server").replace("namespace: default}", "namespace: default, labels: {app: echo}}")));
+        ZtunnelRuntime node1 = ztunnel(client, new RecordingObserver());
+        ZtunnelRuntime node2 = ztunnel(far, new RecordingObserver());
+        for (Pod pod : List.of(client, near)) {
+            node1.addPod(TestMesh.uid("default", pod.name()), NetworkNamespace.open(pod.netnsPath()))
+                    .get(10, TimeUnit.SECONDS);
+        }
+        node2.addPod(TestMesh.uid("default", far.name()), NetworkNamespace.open(far.netnsPath()))
+                .get(10, TimeUnit.SECONDS);
+        EchoServer nearEcho = near.startEchoServer(8080);
+        EchoServer farEcho = far.startEchoServer(8080);
+
+        for (String vip : List.of("198.19.0.41", "198.19.0.42")) {
+            for (int i = 0; i < 6; i++) {
+                byte[] reply = TestMesh.exchange(
+                        client, new InetSocketAddress(vip, 80), "hi".getBytes(StandardCharsets.UTF_8));
+                assertThat(new String(reply, StandardCharsets.UTF_8)).isEqualTo("hi");
+            }
+        }
+        assertThat(nearEcho.clients()).hasSize(12);
+        assertThat(farEcho.clients()).isEmpty();
+
+        // the far endpoint is healthy and reachable: only the preference kept it out
+        TestMesh.exchange(client, far.address(8080), "hi".getBytes(StandardCharsets.UTF_8));
+        assertThat(farEcho.clients()).hasSize(1);
     }
 
     private ZtunnelRuntime ztunnel(Pod pod, RecordingObserver observer) throws Exception {

@@ -79,7 +79,8 @@ public final class OutboundRouter {
             return viaWaypoint(
                     snapshot, service.waypoint().get(), source, destination, Optional.empty(), Optional.of(service));
         }
-        Optional<PickedEndpoint> picked = picker.pick(snapshot, service, destination.getPort(), excludedEndpoints);
+        Optional<PickedEndpoint> picked =
+                picker.pick(snapshot, service, destination.getPort(), excludedEndpoints, Optional.of(source));
         if (picked.isEmpty()) {
             return new OutboundRoute.Unroutable(
                     (excludedEndpoints.isEmpty() ? "no usable endpoint" : "no further usable endpoint")

@@ -2,6 +2,7 @@ package io.ambientjava.ztunnel.state.lb;
 
 import io.ambientjava.ztunnel.state.Endpoint;
 import io.ambientjava.ztunnel.state.HealthStatus;
+import io.ambientjava.ztunnel.state.LoadBalancing;
 import io.ambientjava.ztunnel.state.NamespacedHostname;
 import io.ambientjava.ztunnel.state.NetworkAddress;
 import io.ambientjava.ztunnel.state.Service;
@@ -26,8 +27,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * service port. The target port is the endpoint's own mapping when set, else the service's target port. A service
  * that does not list the port has no endpoint for it.
  *
- * <p>Not considered yet: locality routing preferences, capacity weights, and PASSTHROUGH mode (callers check
- * {@code service.loadBalancing()} for that before picking).
+ * <p>A service's routing preference ({@code LoadBalancing}: {@code trafficDistribution: PreferClose},
+ * {@code internalTrafficPolicy: Local}) ranks the usable endpoints against the calling workload, as Istio's ztunnel
+ * does: an endpoint's rank is how many of the preferred scopes (region, zone, subzone, node, cluster, network), in
+ * their order, it shares with the caller before the first it does not. FAILOVER picks among the best-ranked,
+ * STRICT only among those sharing every scope (none: no endpoint), STANDARD ignores the preference.
+ *
+ * <p>Not considered yet: capacity weights, and PASSTHROUGH mode (callers check {@code service.loadBalancing()} for
+ * that before picking).
  */
 public final class RoundRobinPicker {
 
@@ -43,15 +50,33 @@ public final class RoundRobinPicker {
             StateSnapshot snapshot, NetworkAddress vip, int servicePort, Set<String> excludedWorkloadUids) {
         return snapshot.serviceAt(vip)
                 .flatMap(service -> pick(
-                        snapshot, service, servicePort, excludedWorkloadUids, vip.address() instanceof Inet6Address));
+                        snapshot,
+                        service,
+                        servicePort,
+                        excludedWorkloadUids,
+                        vip.address() instanceof Inet6Address,
+                        Optional.empty()));
     }
 
-    /** Picks among a service's endpoints; addresses of the service's first VIP's family are preferred. */
+    /**
+     * Picks among a service's endpoints for no particular caller (the service's routing preference does not
+     * apply); addresses of the service's first VIP's family are preferred.
+     */
     public Optional<PickedEndpoint> pick(
             StateSnapshot snapshot, Service service, int servicePort, Set<String> excludedWorkloadUids) {
+        return pick(snapshot, service, servicePort, excludedWorkloadUids, Optional.empty());
+    }
+
+    /** Picks among a service's endpoints for a connection from {@code caller}, by the service's preference. */
+    public Optional<PickedEndpoint> pick(
+            StateSnapshot snapshot,
+            Service service,
+            int servicePort,
+            Set<String> excludedWorkloadUids,
+            Optional<Workload> caller) {
         boolean preferIpv6 =
                 !service.vips().isEmpty() && service.vips().getFirst().address() instanceof Inet6Address;
-        return pick(snapshot, service, servicePort, excludedWorkloadUids, preferIpv6);
+        return pick(snapshot, service, servicePort, excludedWorkloadUids, preferIpv6, caller);
     }
 
     private Optional<PickedEndpoint> pick(
@@ -59,7 +84,8 @@ public final class RoundRobinPicker {
             Service service,
             int servicePort,
             Set<String> excludedWorkloadUids,
-            boolean preferIpv6) {
+            boolean preferIpv6,
+            Optional<Workload> caller) {
         OptionalInt serviceTarget = service.ports().target(servicePort);
         if (serviceTarget.isEmpty()) {
             return Optional.empty();
@@ -84,11 +110,55 @@ public final class RoundRobinPicker {
             }
             candidates.add(new PickedEndpoint(service, workload, address(workload, preferIpv6), target));
         }
+        if (caller.isPresent() && service.loadBalancing().isPresent()) {
+            candidates = preferred(candidates, service.loadBalancing().get(), caller.get());
+        }
         if (candidates.isEmpty()) {
             return Optional.empty();
         }
         AtomicInteger cursor = cursors.computeIfAbsent(service.key(), k -> new AtomicInteger());
         return Optional.of(candidates.get(Math.floorMod(cursor.getAndIncrement(), candidates.size())));
+    }
+
+    private static List<PickedEndpoint> preferred(
+            List<PickedEndpoint> candidates, LoadBalancing preference, Workload caller) {
+        List<LoadBalancing.Scope> scopes = preference.routingPreference();
+        if (scopes.isEmpty()
+                || (preference.mode() != LoadBalancing.Mode.STRICT
+                        && preference.mode() != LoadBalancing.Mode.FAILOVER)) {
+            return candidates;
+        }
+        int best = preference.mode() == LoadBalancing.Mode.STRICT
+                ? scopes.size()
+                : candidates.stream()
+                        .mapToInt(c -> rank(scopes, caller, c.workload()))
+                        .max()
+                        .orElse(0);
+        return candidates.stream()
+                .filter(c -> rank(scopes, caller, c.workload()) == best)
+                .toList();
+    }
+
+    /** How many of {@code scopes}, in order, {@code endpoint} shares with {@code caller} before one it does not. */
+    static int rank(List<LoadBalancing.Scope> scopes, Workload caller, Workload endpoint) {
+        int rank = 0;
+        for (LoadBalancing.Scope scope : scopes) {
+            boolean same = switch (scope) {
+                case REGION ->
+                    caller.locality().region().equals(endpoint.locality().region());
+                case ZONE -> caller.locality().zone().equals(endpoint.locality().zone());
+                case SUBZONE ->
+                    caller.locality().subzone().equals(endpoint.locality().subzone());
+                case NODE -> caller.node().equals(endpoint.node());
+                case CLUSTER -> caller.clusterId().equals(endpoint.clusterId());
+                case NETWORK -> caller.network().equals(endpoint.network());
+            };
+            if (!same) {
+                break;
+            }
+            rank++;
+        }
+        return rank;
     }
 
     private static int targetPort(Endpoint endpoint, int servicePort, int serviceTarget) {

@@ -136,4 +136,98 @@ class RoundRobinPickerTest {
         assertThat(picker.pick(s, VIP, 80, Set.of()).orElseThrow().address())
                 .hasValueSatisfying(a -> assertThat(a.getHostAddress()).isEqualTo("198.18.0.20"));
     }
+
+    private static Workload at(String name, int ip, String node, String region, String zone) {
+        return pod("default", name, "198.18.0." + ip)
+                .node(node)
+                .locality(new io.ambientjava.ztunnel.state.Locality(region, zone, ""))
+                .service(ECHO, PortMap.of(80, 8080))
+                .build();
+    }
+
+    /** The calling workload: not an endpoint of the service itself. */
+    private static Workload caller() {
+        return pod("default", "client", "198.18.0.10")
+                .node("node-1")
+                .locality(new io.ambientjava.ztunnel.state.Locality("eu", "eu-a", ""))
+                .build();
+    }
+
+    private static final List<LoadBalancing.Scope> PREFER_CLOSE = List.of(
+            LoadBalancing.Scope.NETWORK,
+            LoadBalancing.Scope.REGION,
+            LoadBalancing.Scope.ZONE,
+            LoadBalancing.Scope.SUBZONE);
+
+    private Set<String> picksFor(StateSnapshot s, Service service, Workload caller, int times) {
+        Set<String> names = new java.util.TreeSet<>();
+        for (int i = 0; i < times; i++) {
+            picker.pick(s, service, 80, Set.of(), java.util.Optional.of(caller))
+                    .ifPresent(p -> names.add(p.workload().name()));
+        }
+        return names;
+    }
+
+    @Test
+    void preferCloseKeepsACallerInItsZoneThenRegionThenAnywhere() {
+        Service service = echoService()
+                .loadBalancing(new LoadBalancing(
+                        PREFER_CLOSE, LoadBalancing.Mode.FAILOVER, LoadBalancing.HealthPolicy.ONLY_HEALTHY))
+                .build();
+        Workload caller = caller();
+        Workload sameZone = at("echo-a", 21, "node-2", "eu", "eu-a");
+        Workload sameRegion = at("echo-b", 22, "node-3", "eu", "eu-b");
+        Workload elsewhere = at("echo-us", 23, "node-4", "us", "us-a");
+
+        assertThat(picksFor(state(service, caller, sameZone, sameRegion, elsewhere), service, caller, 10))
+                .containsExactly("echo-a");
+        assertThat(picksFor(state(service, caller, sameRegion, elsewhere), service, caller, 10))
+                .containsExactly("echo-b");
+        assertThat(picksFor(state(service, caller, elsewhere), service, caller, 10))
+                .containsExactly("echo-us");
+        // an endpoint the caller may not use any more (refused this connection) gives way to the next best
+        StateSnapshot all = state(service, caller, sameZone, sameRegion, elsewhere);
+        assertThat(picker.pick(all, service, 80, Set.of(sameZone.uid()), java.util.Optional.of(caller))
+                        .orElseThrow()
+                        .workload()
+                        .name())
+                .isEqualTo("echo-b");
+    }
+
+    @Test
+    void internalTrafficPolicyLocalPicksOnlyEndpointsOnTheCallersNode() {
+        Service service = echoService()
+                .loadBalancing(new LoadBalancing(
+                        List.of(LoadBalancing.Scope.NODE),
+                        LoadBalancing.Mode.STRICT,
+                        LoadBalancing.HealthPolicy.ONLY_HEALTHY))
+                .build();
+        Workload caller = caller();
+        Workload local = at("echo-local", 21, "node-1", "eu", "eu-a");
+        Workload remote = at("echo-remote", 22, "node-2", "eu", "eu-a");
+
+        assertThat(picksFor(state(service, caller, local, remote), service, caller, 10))
+                .containsExactly("echo-local");
+        assertThat(picker.pick(state(service, caller, remote), service, 80, Set.of(), java.util.Optional.of(caller)))
+                .isEmpty();
+        // without a caller (a waypoint's own endpoint, say) the preference does not apply
+        assertThat(picker.pick(state(service, caller, remote), service, 80, Set.of()))
+                .isPresent();
+    }
+
+    @Test
+    void withoutAPreferenceEveryUsableEndpointTakesItsTurn() {
+        Service service = echoService().build();
+        Workload caller = caller();
+        assertThat(picksFor(
+                        state(
+                                service,
+                                caller,
+                                at("echo-a", 21, "node-2", "eu", "eu-a"),
+                                at("echo-us", 22, "node-3", "us", "us-a")),
+                        service,
+                        caller,
+                        4))
+                .containsExactly("echo-a", "echo-us");
+    }
 }
