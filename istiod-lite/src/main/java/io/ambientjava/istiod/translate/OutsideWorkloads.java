@@ -50,6 +50,19 @@ final class OutsideWorkloads {
      * characters each) joined by '.', at most 253 characters in all, fully qualified with a trailing dot or not; no
      * wildcard.
      */
+    /**
+     * Where an entry runs and its share of the load, as istiod sends them: {@code locality} ({@code region/zone/
+     * subzone}) and {@code weight} as the workload's capacity (unset, ztunnel's default 1, when 0).
+     */
+    static Workload.Builder placed(
+            Workload.Builder workload, io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry entry) {
+        Localities.parse(entry.getLocality()).ifPresent(workload::setLocality);
+        if (entry.getWeight() != null && entry.getWeight() > 0) {
+            workload.setCapacity(com.google.protobuf.UInt32Value.of((int) Math.min(entry.getWeight(), 0xFFFF_FFFFL)));
+        }
+        return workload;
+    }
+
     static boolean isDnsName(String name) {
         if (name == null) {
             return false;

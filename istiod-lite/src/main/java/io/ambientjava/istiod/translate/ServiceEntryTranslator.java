@@ -135,6 +135,7 @@ final class ServiceEntryTranslator {
                         endpoint.getServiceAccount(),
                         endpointLabels);
             }
+            OutsideWorkloads.placed(workload, endpoint);
             Map<String, Long> endpointPorts = endpoint.getPorts() == null ? Map.of() : endpoint.getPorts();
             PortList mapped = targets(ports, endpointPorts);
             for (String host : spec.getHosts()) {

@@ -56,7 +56,7 @@ final class WorkloadEntryTranslator {
         Workload.Builder workload = ip.isPresent()
                 ? OutsideWorkloads.builder(settings, uid, name, namespace, ip.get(), spec.getServiceAccount(), labels)
                 : OutsideWorkloads.builder(settings, uid, name, namespace, address, spec.getServiceAccount(), labels);
-        Localities.parse(spec.getLocality()).ifPresent(workload::setLocality);
+        OutsideWorkloads.placed(workload, spec);
         for (Service service : context.servicesSelecting(namespace, labels)) {
             if (ip.isEmpty()) {
                 context.waypoints()

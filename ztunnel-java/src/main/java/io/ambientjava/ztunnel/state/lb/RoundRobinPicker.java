@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * their order, it shares with the caller before the first it does not. FAILOVER picks among the best-ranked,
  * STRICT only among those sharing every scope (none: no endpoint), STANDARD ignores the preference.
  *
- * <p>Not considered yet: capacity weights, and PASSTHROUGH mode (callers check {@code service.loadBalancing()} for
- * that before picking).
+ * <p>Endpoints whose capacities differ are picked in proportion to them. Not considered yet: PASSTHROUGH mode
+ * (callers check {@code service.loadBalancing()} for that before picking).
  */
 public final class RoundRobinPicker {
 
@@ -117,7 +117,36 @@ public final class RoundRobinPicker {
             return Optional.empty();
         }
         AtomicInteger cursor = cursors.computeIfAbsent(service.key(), k -> new AtomicInteger());
-        return Optional.of(candidates.get(Math.floorMod(cursor.getAndIncrement(), candidates.size())));
+        return Optional.of(byCapacity(candidates, cursor.getAndIncrement()));
+    }
+
+    /**
+     * The {@code turn}-th pick: each endpoint in turn, or, when their capacities differ, each as many turns in a
+     * round as its capacity (a WorkloadEntry's {@code weight}), as Istio's ztunnel weighs its choice.
+     */
+    private static PickedEndpoint byCapacity(List<PickedEndpoint> candidates, int turn) {
+        long total = 0;
+        boolean equal = true;
+        int first = capacity(candidates.getFirst());
+        for (PickedEndpoint c : candidates) {
+            total += capacity(c);
+            equal &= capacity(c) == first;
+        }
+        if (equal) {
+            return candidates.get(Math.floorMod(turn, candidates.size()));
+        }
+        long slot = Math.floorMod(turn, total);
+        for (PickedEndpoint c : candidates) {
+            slot -= capacity(c);
+            if (slot < 0) {
+                return c;
+            }
+        }
+        return candidates.getLast();
+    }
+
+    private static int capacity(PickedEndpoint endpoint) {
+        return Math.max(1, endpoint.workload().capacity());
     }
 
     private static List<PickedEndpoint> preferred(

@@ -230,4 +230,22 @@ class RoundRobinPickerTest {
                         4))
                 .containsExactly("echo-a", "echo-us");
     }
+
+    @Test
+    void endpointsWithDifferentCapacitiesArePickedInProportion() {
+        Workload heavy = pod("default", "echo-heavy", "198.18.0.31")
+                .capacity(3)
+                .service(ECHO, PortMap.of(80, 8080))
+                .build();
+        Workload light = pod("default", "echo-light", "198.18.0.32")
+                .service(ECHO, PortMap.of(80, 8080))
+                .build();
+        StateSnapshot s = state(echoService().build(), heavy, light);
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            counts.merge(
+                    picker.pick(s, VIP, 80, Set.of()).orElseThrow().workload().name(), 1, Integer::sum);
+        }
+        assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of("echo-heavy", 300, "echo-light", 100));
+    }
 }

@@ -9,8 +9,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ambientjava.api.workload.Locality;
 import org.junit.jupiter.api.Test;
 
-/** A workload's locality, which ztunnel ranks endpoints by for PreferClose services, read as Istio reads it. */
-class WorkloadLocalityTest {
+/**
+ * A workload's locality, which ztunnel ranks endpoints by for PreferClose services, and an entry's capacity, which
+ * it weighs them by, read as Istio reads them.
+ */
+class WorkloadPlacementTest {
 
     private static final String NODE = """
             apiVersion: v1
@@ -102,5 +105,47 @@ class WorkloadLocalityTest {
                         .setRegion("eu-west")
                         .setZone("eu-west-1c")
                         .build());
+    }
+
+    @Test
+    void anEntrysWeightIsItsCapacity() {
+        String entries = """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: vm-1, namespace: shop}
+                spec: {address: 198.18.7.1, labels: {app: web}, weight: 3}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: vm-2, namespace: shop}
+                spec: {address: 198.18.7.2, labels: {app: web}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: ledger, namespace: shop}
+                spec:
+                  hosts: [ledger.example.com]
+                  addresses: [198.19.7.9]
+                  ports: [{number: 443, name: tls, protocol: TLS}]
+                  resolution: STATIC
+                  endpoints: [{address: 198.18.7.3, weight: 5, locality: eu/eu-b}]
+                """;
+        var translation = translator.translate(snapshot(join(ambientNamespace("shop"), entries)));
+        var vm1 = translation
+                .addresses()
+                .get("Kubernetes/networking.istio.io/WorkloadEntry/shop/vm-1")
+                .getWorkload();
+        var vm2 = translation
+                .addresses()
+                .get("Kubernetes/networking.istio.io/WorkloadEntry/shop/vm-2")
+                .getWorkload();
+        var endpoint = translation
+                .addresses()
+                .get("Kubernetes/networking.istio.io/ServiceEntry/shop/ledger/198.18.7.3")
+                .getWorkload();
+        assertThat(vm1.getCapacity().getValue()).isEqualTo(3);
+        assertThat(vm2.hasCapacity()).isFalse();
+        assertThat(endpoint.getCapacity().getValue()).isEqualTo(5);
+        assertThat(endpoint.getLocality().getZone()).isEqualTo("eu-b");
     }
 }
