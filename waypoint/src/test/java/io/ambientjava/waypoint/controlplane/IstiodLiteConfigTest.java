@@ -405,9 +405,17 @@ class IstiodLiteConfigTest {
                     - type: RequestMirror
                       requestMirror: {backendRef: {name: ratings, port: 9080}}
                     backendRefs:
-                    - {name: reviews, port: 9080, weight: 70}
+                    - name: reviews
+                      port: 9080
+                      weight: 70
+                      filters:
+                      - type: RequestHeaderModifier
+                        requestHeaderModifier: {set: [{name: x-backend, value: reviews}]}
+                      - type: ResponseHeaderModifier
+                        responseHeaderModifier: {remove: [x-internal]}
                     - {name: ratings, port: 9080, weight: 30}
                     timeouts: {request: 5s, backendRequest: 2s}
+                    retry: {attempts: 3, backoff: 50ms, codes: [502, 503, 504]}
                   - matches: [{path: {type: Exact, value: /old}}]
                     filters:
                     - type: RequestRedirect

@@ -177,6 +177,7 @@ final class GrpcRouteRoutes {
                 default -> warn.accept("filter type '" + filter.getType() + "' is not supported; ignored");
             }
         }
+        RetryPolicies.translate(null).ifPresent(action::setRetryPolicy); // Istio's default, as for an HTTPRoute
         if (rule.getSessionPersistence() != null) {
             warn.accept("sessionPersistence is not supported; ignored");
         }

@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRetry;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPQueryParamMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
@@ -30,7 +31,8 @@ import java.util.function.Consumer;
  * {@code URLRewrite} (hostname, path), {@code RequestRedirect}, {@code RequestMirror}; others are reported. A
  * backendRef's own {@code RequestHeaderModifier} and {@code ResponseHeaderModifier} apply to that backend only;
  * its other filter types are reported.
- * A rule without backends (and without a redirect) answers 500, as the Gateway API specifies.
+ * {@code timeouts} and {@code retry} as Istio converts them. A rule without backends (and without a redirect) answers
+ * 500, as the Gateway API specifies.
  */
 final class HttpRouteRoutes {
 
@@ -196,9 +198,7 @@ final class HttpRouteRoutes {
         if (redirect != null) {
             return route.setRedirect(redirect).build();
         }
-        if (rule.getTimeouts() != null && rule.getTimeouts().getRequest() != null) {
-            IstioDurations.parse(rule.getTimeouts().getRequest()).ifPresent(action::setTimeout);
-        }
+        timeoutsAndRetries(rule, action);
         List<RouteBackends.Ref> refs = MeshServices.listOrEmpty(rule.getBackendRefs()).stream()
                 .map(b -> RouteBackends.Ref.of(
                         b.getKind(),
@@ -212,6 +212,43 @@ final class HttpRouteRoutes {
                         HTTPRouteFilter::getResponseHeaderModifier))
                 .toList();
         return backends.sendTo(route, action, refs).build();
+    }
+
+    /**
+     * {@code timeouts} and {@code retry} as Istio converts them: {@code request} is the route's timeout;
+     * {@code backendRequest} is each attempt's timeout when the rule retries, else the route's; {@code retry} retries
+     * on connection failures, refused streams, {@code unavailable} and {@code cancelled} plus its {@code codes},
+     * {@code attempts} times (default 2; 0: none) after {@code backoff}. A rule without {@code retry} gets Istio's
+     * default retry policy, as a VirtualService route without {@code retries} does. A value that is not a duration
+     * leaves the rule out, with a warning naming it.
+     */
+    private static void timeoutsAndRetries(HTTPRouteRule rule, RouteAction.Builder action) {
+        var timeouts = rule.getTimeouts();
+        String request = timeouts == null ? null : timeouts.getRequest();
+        String backendRequest = timeouts == null ? null : timeouts.getBackendRequest();
+        IstioDurations.parse(request).ifPresent(action::setTimeout);
+        HTTPRetry retry = null;
+        if (rule.getRetry() != null) {
+            List<String> retryOn =
+                    new ArrayList<>(List.of("connect-failure", "refused-stream", "unavailable", "cancelled"));
+            MeshServices.listOrEmpty(rule.getRetry().getCodes()).forEach(code -> retryOn.add(Integer.toString(code)));
+            retry = new HTTPRetry();
+            retry.setAttempts(
+                    rule.getRetry().getAttempts() == null ? 2 : rule.getRetry().getAttempts());
+            retry.setRetryOn(String.join(",", retryOn));
+            if (IstioDurations.parse(rule.getRetry().getBackoff()).isPresent()) {
+                retry.setBackoff(rule.getRetry().getBackoff());
+            }
+        }
+        var perAttempt = IstioDurations.parse(backendRequest);
+        if (perAttempt.isPresent()) {
+            if (retry != null) {
+                retry.setPerTryTimeout(backendRequest);
+            } else {
+                action.setTimeout(perAttempt.get());
+            }
+        }
+        RetryPolicies.translate(retry).ifPresent(action::setRetryPolicy);
     }
 
     private static RedirectAction redirect(HTTPRouteFilter filter, Consumer<String> warn) {

@@ -129,6 +129,61 @@ class GatewayApiRoutesTest {
     }
 
     @Test
+    void timeoutsAndRetryBecomeTheRoutesTimeoutAndRetryPolicyAsIstioConvertsThem() {
+        var translation = translate(with(GATEWAY, """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: shop, namespace: default}
+                spec:
+                  parentRefs: [{name: public, sectionName: web}]
+                  rules:
+                  - matches: [{path: {type: Exact, value: /retried}}]
+                    timeouts: {request: 10s, backendRequest: 2s}
+                    retry: {attempts: 4, backoff: 100ms, codes: [502, 503]}
+                    backendRefs: [{name: reviews, port: 9080}]
+                  - matches: [{path: {type: Exact, value: /per-backend}}]
+                    timeouts: {backendRequest: 3s}
+                    backendRefs: [{name: reviews, port: 9080}]
+                  - matches: [{path: {type: Exact, value: /never}}]
+                    retry: {attempts: 0}
+                    backendRefs: [{name: reviews, port: 9080}]
+                  - matches: [{path: {type: Exact, value: /plain}}]
+                    timeouts: {request: soon}
+                    backendRefs: [{name: reviews, port: 9080}]
+                """));
+        var routes = translation
+                .of(ProxyId.gateway("default", "public"))
+                .routes()
+                .get("http.8000")
+                .getVirtualHosts(0)
+                .getRoutesList();
+        java.util.function.Function<String, Route> at = path -> routes.stream()
+                .filter(r -> r.getMatch().getPath().equals(path))
+                .findFirst()
+                .orElseThrow();
+
+        var retried = at.apply("/retried").getRoute();
+        assertThat(retried.getTimeout().getSeconds()).isEqualTo(10);
+        assertThat(retried.getRetryPolicy().getNumRetries().getValue()).isEqualTo(4);
+        assertThat(retried.getRetryPolicy().getRetryOn())
+                .isEqualTo("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes");
+        assertThat(retried.getRetryPolicy().getRetriableStatusCodesList()).containsExactly(502, 503);
+        assertThat(retried.getRetryPolicy().getPerTryTimeout().getSeconds()).isEqualTo(2);
+        assertThat(retried.getRetryPolicy().getRetryBackOff().getBaseInterval().getNanos())
+                .isEqualTo(100_000_000);
+
+        var perBackend = at.apply("/per-backend").getRoute();
+        assertThat(perBackend.getTimeout().getSeconds()).isEqualTo(3);
+        assertThat(perBackend.getRetryPolicy().getNumRetries().getValue()).isEqualTo(2); // Istio's default policy
+        assertThat(perBackend.getRetryPolicy().getRetriableStatusCodesList()).containsExactly(503);
+
+        assertThat(at.apply("/never").getRoute().hasRetryPolicy()).isFalse();
+        assertThat(routes).noneMatch(r -> r.getMatch().getPath().equals("/plain"));
+        assertThat(translation.warnings())
+                .anySatisfy(w -> assertThat(w.message()).contains("rule 3").contains("'soon' is not a duration"));
+    }
+
+    @Test
     void gatewayListenerRoutesHostsMatchesBackendsAndFilters() {
         var translation = translate(with(GATEWAY, ROUTE));
         ProxyResources gateway = translation.of(ProxyId.gateway("default", "public"));
