@@ -2,6 +2,7 @@ package io.ambientjava.perf.l7;
 
 import io.ambientjava.identity.ca.MeshCertificateAuthority;
 import io.ambientjava.perf.net.EpollGroups;
+import io.ambientjava.perf.proc.JvmCommand;
 import io.ambientjava.perf.proc.ProcFiles;
 import io.ambientjava.testing.netns.NetnsTopology;
 import io.ambientjava.testing.netns.Node;
@@ -381,9 +382,7 @@ public final class L7Benchmark {
     }
 
     private ProcessFigures startZtunnel(Node node, Path caDir, Pod pod) throws InterruptedException {
-        List<String> command = new ArrayList<>(environment(options.ztunnelJvmOptions()));
-        command.add(javaBinary());
-        command.addAll(jvm(options.ztunnelJvmOptions()));
+        List<String> command = new ArrayList<>(JvmCommand.start(javaBinary(), options.ztunnelJvmOptions()));
         command.addAll(List.of(
                 "-jar",
                 options.ztunnelJar().toAbsolutePath().toString(),
@@ -402,9 +401,7 @@ public final class L7Benchmark {
     }
 
     private List<String> waypointCommand(Path caDir, Pod pod) {
-        List<String> command = new ArrayList<>(environment(options.waypointJvmOptions()));
-        command.add(javaBinary());
-        command.addAll(jvm(options.waypointJvmOptions()));
+        List<String> command = new ArrayList<>(JvmCommand.start(javaBinary(), options.waypointJvmOptions()));
         command.addAll(List.of(
                 "-jar",
                 options.waypointJar().toAbsolutePath().toString(),
@@ -432,9 +429,7 @@ public final class L7Benchmark {
      * threads; ready once its HTTPS port accepts connections.
      */
     private ProcessFigures startGateway(Pod pod, Path caDir) throws Exception {
-        List<String> command = new ArrayList<>(environment(options.waypointJvmOptions()));
-        command.add(javaBinary());
-        command.addAll(jvm(options.waypointJvmOptions()));
+        List<String> command = new ArrayList<>(JvmCommand.start(javaBinary(), options.waypointJvmOptions()));
         command.addAll(List.of(
                 "-jar",
                 options.waypointJar().toAbsolutePath().toString(),
@@ -537,22 +532,6 @@ public final class L7Benchmark {
     }
 
     /** Options shaped NAME=value are environment variables, set through env (which execs java: same pid). */
-    private static List<String> environment(List<String> options) {
-        List<String> env =
-                options.stream().filter(o -> o.matches("[A-Z_][A-Z0-9_]*=.*")).toList();
-        if (env.isEmpty()) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        out.add("env");
-        out.addAll(env);
-        return out;
-    }
-
-    private static List<String> jvm(List<String> options) {
-        return options.stream().filter(o -> !o.matches("[A-Z_][A-Z0-9_]*=.*")).toList();
-    }
-
     private static double[] cpu(List<ProcessFigures> proxies) {
         return proxies.stream().mapToDouble(ProcessFigures::cpuSeconds).toArray();
     }

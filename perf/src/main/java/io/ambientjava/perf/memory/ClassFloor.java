@@ -1,5 +1,6 @@
 package io.ambientjava.perf.memory;
 
+import io.ambientjava.perf.proc.JvmCommand;
 import io.ambientjava.perf.proc.MemoryStatus;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +20,6 @@ import java.util.regex.Pattern;
  */
 public final class ClassFloor {
 
-    private static final Pattern ENVIRONMENT = Pattern.compile("[A-Z_][A-Z0-9_]*=.*");
     private static final Pattern LOADED = Pattern.compile("loaded (\\d+) failed (\\d+)(?: \\((.*)\\))?");
     private static final long STEP_TIMEOUT_SECONDS = 120;
 
@@ -60,16 +60,7 @@ public final class ClassFloor {
     }
 
     List<String> command(Path probeRoot, Path names) {
-        List<String> command = new ArrayList<>();
-        List<String> environment = jvmOptions.stream()
-                .filter(o -> ENVIRONMENT.matcher(o).matches())
-                .toList();
-        if (!environment.isEmpty()) {
-            command.add("env");
-            command.addAll(environment);
-        }
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        jvmOptions.stream().filter(o -> !ENVIRONMENT.matcher(o).matches()).forEach(command::add);
+        List<String> command = new ArrayList<>(JvmCommand.start(jvmOptions));
         command.addAll(List.of(
                 "-cp",
                 probeRoot + java.io.File.pathSeparator + jar,

@@ -1,5 +1,6 @@
 package io.ambientjava.perf.mesh;
 
+import io.ambientjava.perf.proc.JvmCommand;
 import io.ambientjava.testing.netns.Node;
 import io.ambientjava.testing.netns.Pod;
 import java.nio.file.Files;
@@ -7,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Starts the real ztunnel process ({@code java <jvm options> -jar ztunnel.jar}) inside a node's namespace with
@@ -38,7 +38,6 @@ public final class ZtunnelLauncher {
             "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow");
 
-    private static final Pattern ENVIRONMENT = Pattern.compile("[A-Z_][A-Z0-9_]*=.*");
     private static final String READY_PREFIX = "ztunnel ready ";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -71,18 +70,7 @@ public final class ZtunnelLauncher {
      * they go before java through {@code env}, which execs java, so the pid stays the proxy's.
      */
     public List<String> command(String node, Path config, Path caDir, List<Pod> pods) {
-        List<String> command = new ArrayList<>();
-        List<String> environment = jvmOptions.stream()
-                .filter(o -> ENVIRONMENT.matcher(o).matches())
-                .toList();
-        if (!environment.isEmpty()) {
-            command.add("env");
-            command.addAll(environment);
-        }
-        command.add(javaBinary());
-        command.addAll(jvmOptions.stream()
-                .filter(o -> !ENVIRONMENT.matcher(o).matches())
-                .toList());
+        List<String> command = new ArrayList<>(JvmCommand.start(javaBinary(), jvmOptions));
         command.addAll(List.of(
                 "-jar",
                 jar.toAbsolutePath().toString(),

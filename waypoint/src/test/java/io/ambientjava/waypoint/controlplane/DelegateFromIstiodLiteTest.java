@@ -2,17 +2,12 @@ package io.ambientjava.waypoint.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ambientjava.waypoint.proxy.DownstreamListener;
-import io.ambientjava.waypoint.testsupport.IstiodLite;
+import io.ambientjava.waypoint.testsupport.EdgeGateway;
 import io.ambientjava.waypoint.testsupport.LocalCommands;
-import io.ambientjava.waypoint.testsupport.TestBed;
-import io.ambientjava.waypoint.xds.AdsClient;
-import io.ambientjava.waypoint.xds.NodeIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,36 +25,22 @@ class DelegateFromIstiodLiteTest {
     @TempDir
     Path folder;
 
-    private IstiodLite istiodLite;
-    private AdsClient client;
-    private TestBed bed;
-    private DownstreamListener listener;
-    private int port;
+    private EdgeGateway gateway;
 
     @BeforeEach
     void start() throws IOException {
         Files.writeString(folder.resolve("00-root.yaml"), ROOT);
         Files.writeString(folder.resolve("10-delegate.yaml"), DELEGATE);
-        istiodLite = IstiodLite.start(folder);
-        bed = new TestBed();
-        client = istiodLite.subscribe(
-                new NodeIdentity(true, "198.18.9.9", "edge-0", "default", "edge", "default/edge"), bed.runtime::apply);
-        IstiodLite.awaitAccepted(
-                client, () -> bed.runtime.config().listenerFor("0.0.0.0", 80).isPresent());
-        listener = bed.listen("0.0.0.0", 80, Optional.empty());
-        port = listener.port();
+        gateway = EdgeGateway.start(
+                folder,
+                80,
+                bed -> bed.runtime.config().listenerFor("0.0.0.0", 80).isPresent());
     }
 
     @AfterEach
-    void stop() throws Exception {
-        if (listener != null) {
-            listener.close();
-        }
-        if (istiodLite != null) {
-            istiodLite.close();
-        }
-        if (bed != null) {
-            bed.close();
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
         }
     }
 
@@ -86,7 +67,7 @@ class DelegateFromIstiodLiteTest {
     }
 
     private String curl(String path) throws Exception {
-        return LocalCommands.curlLoopback(port, path, "-i");
+        return LocalCommands.curlLoopback(gateway.port(), path, "-i");
     }
 
     private static final String ROOT = """
