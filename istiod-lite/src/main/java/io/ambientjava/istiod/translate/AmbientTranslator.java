@@ -109,7 +109,12 @@ public final class AmbientTranslator {
         }
 
         for (ConfigResource resource : snapshot.all(ResourceKind.SERVICE)) {
-            var service = services.translate(resource.as(Service.class), waypoints, warnTo(resource, warnings));
+            Service kubeService = resource.as(Service.class);
+            var service = services.translate(
+                    kubeService,
+                    snapshot.namespace(kubeService.getMetadata().getNamespace()),
+                    waypoints,
+                    warnTo(resource, warnings));
             addresses.put(
                     service.getNamespace() + "/" + service.getHostname(),
                     Address.newBuilder().setService(service).build());
@@ -117,7 +122,12 @@ public final class AmbientTranslator {
 
         ServiceEntryAddresses entryAddresses = ServiceEntryAddresses.of(snapshot, settings);
         for (ConfigResource resource : snapshot.all(ResourceKind.SERVICE_ENTRY)) {
-            addresses.putAll(serviceEntries.translate(resource, waypoints, entryAddresses, warnTo(resource, warnings)));
+            addresses.putAll(serviceEntries.translate(
+                    resource,
+                    snapshot.namespace(resource.key().namespace()),
+                    waypoints,
+                    entryAddresses,
+                    warnTo(resource, warnings)));
         }
 
         TranslationContext context =

@@ -50,7 +50,11 @@ final class ServiceEntryTranslator {
 
     /** Its services and endpoint workloads, by xDS resource name; warnings to {@code warn}. */
     Map<String, Address> translate(
-            ConfigResource resource, WaypointIndex waypoints, ServiceEntryAddresses allocated, Consumer<String> warn) {
+            ConfigResource resource,
+            Optional<io.fabric8.kubernetes.api.model.Namespace> namespaceObject,
+            WaypointIndex waypoints,
+            ServiceEntryAddresses allocated,
+            Consumer<String> warn) {
         ServiceEntry entry = resource.as(ServiceEntry.class);
         var spec = entry.getSpec();
         Map<String, Address> out = new java.util.TreeMap<>();
@@ -83,6 +87,10 @@ final class ServiceEntryTranslator {
             Service.Builder service =
                     Service.newBuilder().setName(name).setNamespace(namespace).setHostname(host);
             waypoint.ifPresent(w -> service.setWaypoint(w.address()));
+            ServiceTranslator.loadBalancing(
+                            new io.fabric8.kubernetes.api.model.ServiceSpec(),
+                            ServiceTranslator.trafficDistribution(null, entry, namespaceObject))
+                    .ifPresent(service::setLoadBalancing);
             for (String address : allocated.of(entry, host)) {
                 IpPrefix.parseAddress(address)
                         .ifPresent(ip -> service.addAddresses(NetworkAddress.newBuilder()

@@ -28,7 +28,11 @@ final class ServiceTranslator {
         this.settings = settings;
     }
 
-    io.ambientjava.api.workload.Service translate(Service service, WaypointIndex waypoints, Consumer<String> warn) {
+    io.ambientjava.api.workload.Service translate(
+            Service service,
+            java.util.Optional<io.fabric8.kubernetes.api.model.Namespace> namespaceObject,
+            WaypointIndex waypoints,
+            Consumer<String> warn) {
         ServiceSpec spec = service.getSpec() == null ? new ServiceSpec() : service.getSpec();
         String name = service.getMetadata().getName();
         String namespace = service.getMetadata().getNamespace();
@@ -56,7 +60,7 @@ final class ServiceTranslator {
                     .setAppProtocol(appProtocol(port)));
         }
         waypoints.forService(service, warn).ifPresent(w -> builder.setWaypoint(w.address()));
-        loadBalancing(spec).ifPresent(builder::setLoadBalancing);
+        loadBalancing(spec, trafficDistribution(spec, service, namespaceObject)).ifPresent(builder::setLoadBalancing);
         builder.setIpFamilies(ipFamilies(spec));
         return builder.build();
     }
@@ -99,18 +103,75 @@ final class ServiceTranslator {
         };
     }
 
-    private static java.util.Optional<LoadBalancing> loadBalancing(ServiceSpec spec) {
+    static final String TRAFFIC_DISTRIBUTION_ANNOTATION = "networking.istio.io/traffic-distribution";
+
+    /** Where a Service's traffic should stay, as Istio reads it. */
+    enum Distribution {
+        ANY,
+        SAME_ZONE,
+        SAME_NODE
+    }
+
+    /**
+     * {@code spec.trafficDistribution} ({@code PreferClose} and {@code PreferSameZone} keep traffic in the zone,
+     * {@code PreferSameNode} on the node), else the {@code networking.istio.io/traffic-distribution} annotation of
+     * the Service, else of its namespace (the same values, any case).
+     */
+    static Distribution trafficDistribution(
+            ServiceSpec spec,
+            io.fabric8.kubernetes.api.model.HasMetadata service,
+            java.util.Optional<io.fabric8.kubernetes.api.model.Namespace> namespace) {
+        String written = spec == null ? null : spec.getTrafficDistribution();
+        if ("PreferClose".equals(written) || "PreferSameZone".equals(written)) {
+            return Distribution.SAME_ZONE;
+        }
+        if ("PreferSameNode".equals(written)) {
+            return Distribution.SAME_NODE;
+        }
+        String annotated = annotation(service.getMetadata().getAnnotations());
+        if (annotated == null) {
+            annotated = namespace
+                    .map(n -> annotation(n.getMetadata().getAnnotations()))
+                    .orElse(null);
+        }
+        if (annotated == null) {
+            return Distribution.ANY;
+        }
+        return switch (annotated.toLowerCase(java.util.Locale.ROOT)) {
+            case "preferclose", "prefersamezone" -> Distribution.SAME_ZONE;
+            case "prefersamenode" -> Distribution.SAME_NODE;
+            default -> Distribution.ANY;
+        };
+    }
+
+    private static String annotation(java.util.Map<String, String> annotations) {
+        String value = annotations == null ? null : annotations.get(TRAFFIC_DISTRIBUTION_ANNOTATION);
+        return value == null || value.isEmpty() ? null : value;
+    }
+
+    /**
+     * Istio's routing preference: {@code internalTrafficPolicy: Local} only to endpoints on the caller's node;
+     * same zone: network, region, zone first, then further; same node: down to subzone and node first.
+     */
+    static java.util.Optional<LoadBalancing> loadBalancing(ServiceSpec spec, Distribution distribution) {
         LoadBalancing.Builder lb = null;
         if ("Local".equals(spec.getInternalTrafficPolicy())) {
             lb = LoadBalancing.newBuilder()
                     .addRoutingPreference(LoadBalancing.Scope.NODE)
                     .setMode(LoadBalancing.Mode.STRICT);
-        } else if ("PreferClose".equals(spec.getTrafficDistribution())) {
+        } else if (distribution == Distribution.SAME_ZONE) {
+            lb = LoadBalancing.newBuilder()
+                    .addRoutingPreference(LoadBalancing.Scope.NETWORK)
+                    .addRoutingPreference(LoadBalancing.Scope.REGION)
+                    .addRoutingPreference(LoadBalancing.Scope.ZONE)
+                    .setMode(LoadBalancing.Mode.FAILOVER);
+        } else if (distribution == Distribution.SAME_NODE) {
             lb = LoadBalancing.newBuilder()
                     .addRoutingPreference(LoadBalancing.Scope.NETWORK)
                     .addRoutingPreference(LoadBalancing.Scope.REGION)
                     .addRoutingPreference(LoadBalancing.Scope.ZONE)
                     .addRoutingPreference(LoadBalancing.Scope.SUBZONE)
+                    .addRoutingPreference(LoadBalancing.Scope.NODE)
                     .setMode(LoadBalancing.Mode.FAILOVER);
         }
         if (Boolean.TRUE.equals(spec.getPublishNotReadyAddresses())) {
