@@ -2,6 +2,7 @@ package io.ambientjava.istiod.translate;
 
 import com.google.protobuf.ByteString;
 import io.ambientjava.api.workload.Address;
+import io.ambientjava.api.workload.LoadBalancing;
 import io.ambientjava.api.workload.NetworkAddress;
 import io.ambientjava.api.workload.Port;
 import io.ambientjava.api.workload.PortList;
@@ -22,7 +23,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * A ServiceEntry with {@code resolution: STATIC}, {@code DNS} or {@code DNS_ROUND_ROBIN} as ztunnel's services and
+ * A ServiceEntry ({@code resolution: STATIC}, {@code DNS}, {@code DNS_ROUND_ROBIN} or {@code NONE}) as ztunnel's services and
  * workloads, as istiod's ambient index builds them: one {@code istio.workload.Service} per host (hostname = the host,
  * VIPs = {@code addresses}, the ports with their {@code targetPort}), and one workload per {@code endpoints} entry,
  * an endpoint of every host (UID {@code <cluster>/networking.istio.io/ServiceEntry/<ns>/<name>/<address>}, no HBONE:
@@ -31,16 +32,21 @@ import java.util.function.Consumer;
  * {@code hostname}, which ztunnel resolves when it connects. A DNS entry with neither endpoints nor a
  * {@code workloadSelector} has an implicit endpoint per host: a workload whose {@code hostname} is the host, an
  * endpoint of that host only. Pods its {@code workloadSelector} selects list its hosts among their services
- * ({@link #portsFor}). What is not translated is reported: resolution {@code NONE}, CIDR addresses, Unix socket
+ * ({@link #portsFor}). With {@code resolution: NONE} the hosts are services with their {@code addresses} and no
+ * endpoints, in PASSTHROUGH mode: ztunnel sends a call to the address it was made to. What is not translated is
+ * reported: endpoints of a NONE entry, CIDR addresses, Unix socket
  * endpoints, host names that are not valid DNS names (a wildcard host has no implicit endpoint), host names under
  * STATIC resolution. {@code istio.io/use-waypoint} on the entry (else its namespace) puts its hosts behind that
  * waypoint, as for a Service.
  */
 final class ServiceEntryTranslator {
 
-    /** The resolutions translated; the others ({@code NONE}) are reported. */
+    /** The resolutions translated (all of Istio's but DYNAMIC_DNS); the others are reported. */
     private static final Set<ServiceEntryResolution> TRANSLATED = EnumSet.of(
-            ServiceEntryResolution.STATIC, ServiceEntryResolution.DNS, ServiceEntryResolution.DNS_ROUND_ROBIN);
+            ServiceEntryResolution.STATIC,
+            ServiceEntryResolution.DNS,
+            ServiceEntryResolution.DNS_ROUND_ROBIN,
+            ServiceEntryResolution.NONE);
 
     private final MeshSettings settings;
 
@@ -70,10 +76,21 @@ final class ServiceEntryTranslator {
                     + " directly, as they would without it");
             return out;
         }
-        boolean dns = resolution != ServiceEntryResolution.STATIC;
+        boolean none = resolution == ServiceEntryResolution.NONE;
+        boolean dns = !none && resolution != ServiceEntryResolution.STATIC;
+        if (none && !listOrEmpty(spec.getEndpoints()).isEmpty()) {
+            warn.accept("endpoints are not used with resolution NONE (calls go to the address they were made to);"
+                    + " left out");
+        }
         String namespace = entry.getMetadata().getNamespace();
         String name = entry.getMetadata().getName();
         Optional<WaypointIndex.Waypoint> waypoint = waypoints.forService(entry, warn);
+        if (none && waypoint.isPresent()) {
+            // a waypoint would need an ORIGINAL_DST cluster per host for it, which istiod-lite does not write yet
+            warn.accept("resolution NONE is not served by waypoints yet: calls to its hosts go to their addresses"
+                    + " through ztunnel, without waypoint " + waypoint.get().key());
+            waypoint = Optional.empty();
+        }
         for (String address : listOrEmpty(spec.getAddresses())) {
             if (IpPrefix.parseAddress(address).isEmpty()) {
                 warn.accept("address '" + address + "' is not an IP address (CIDR ranges are not supported yet);"
@@ -87,10 +104,17 @@ final class ServiceEntryTranslator {
             Service.Builder service =
                     Service.newBuilder().setName(name).setNamespace(namespace).setHostname(host);
             waypoint.ifPresent(w -> service.setWaypoint(w.address()));
-            ServiceTranslator.loadBalancing(
-                            new io.fabric8.kubernetes.api.model.ServiceSpec(),
-                            ServiceTranslator.trafficDistribution(null, entry, namespaceObject))
-                    .ifPresent(service::setLoadBalancing);
+            if (none) {
+                // as istiod: ztunnel sends each call to the address it was made to, the entry's endpoints or not
+                service.setLoadBalancing(LoadBalancing.newBuilder()
+                        .setMode(LoadBalancing.Mode.PASSTHROUGH)
+                        .setHealthPolicy(LoadBalancing.HealthPolicy.ALLOW_ALL));
+            } else {
+                ServiceTranslator.loadBalancing(
+                                new io.fabric8.kubernetes.api.model.ServiceSpec(),
+                                ServiceTranslator.trafficDistribution(null, entry, namespaceObject))
+                        .ifPresent(service::setLoadBalancing);
+            }
             for (String address : allocated.of(entry, host)) {
                 IpPrefix.parseAddress(address)
                         .ifPresent(ip -> service.addAddresses(NetworkAddress.newBuilder()
@@ -108,7 +132,7 @@ final class ServiceEntryTranslator {
                     Address.newBuilder().setService(service).build());
         }
         String uidPrefix = settings.clusterId() + "/networking.istio.io/ServiceEntry/" + namespace + "/" + name + "/";
-        for (WorkloadEntry endpoint : listOrEmpty(spec.getEndpoints())) {
+        for (WorkloadEntry endpoint : none ? List.<WorkloadEntry>of() : listOrEmpty(spec.getEndpoints())) {
             String address = endpoint.getAddress() == null ? "" : endpoint.getAddress();
             Map<String, String> endpointLabels = endpoint.getLabels() == null ? Map.of() : endpoint.getLabels();
             Optional<InetAddress> ip = IpPrefix.parseAddress(address);

@@ -164,14 +164,55 @@ class ServiceEntryTranslationTest {
     }
 
     @Test
+    void aNoneEntryIsAPassthroughServiceAtItsAddressesWithoutEndpoints() throws Exception {
+        var translation = translator.translate(snapshot(LEGACY.replace("resolution: STATIC", "resolution: NONE")));
+
+        assertThat(translation.addresses()).containsOnlyKeys("shop/legacy.example.com");
+        var service = translation.addresses().get("shop/legacy.example.com").getService();
+        assertThat(service.getAddressesList())
+                .extracting(a -> a.getAddress().toByteArray())
+                .containsExactly(ip("198.19.1.90"));
+        assertThat(service.getLoadBalancing().getMode())
+                .isEqualTo(io.ambientjava.api.workload.LoadBalancing.Mode.PASSTHROUGH);
+        assertThat(service.getLoadBalancing().getHealthPolicy())
+                .isEqualTo(io.ambientjava.api.workload.LoadBalancing.HealthPolicy.ALLOW_ALL);
+
+        String egressWaypoint = """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: shop, labels: {istio.io/use-waypoint: egress}}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: egress, namespace: shop}
+                spec:
+                  gatewayClassName: istio-waypoint
+                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: egress, namespace: shop, labels: {gateway.istio.io/managed: istio.io-mesh-controller}}
+                spec: {clusterIP: 198.19.0.3, ports: [{name: mesh, port: 15008}]}
+                """;
+        var behindWaypoint = translator.translate(
+                snapshot(join(egressWaypoint, LEGACY.replace("resolution: STATIC", "resolution: NONE"))));
+        assertThat(behindWaypoint
+                        .addresses()
+                        .get("shop/legacy.example.com")
+                        .getService()
+                        .hasWaypoint())
+                .isFalse();
+        assertThat(behindWaypoint.warnings())
+                .anySatisfy(w -> assertThat(w.toString()).contains("resolution NONE is not served by waypoints yet"));
+    }
+
+    @Test
     void whatIsNotTranslatedIsReported() {
         var none = translator.translate(snapshot(LEGACY.replace("resolution: STATIC", "resolution: NONE")));
-        assertThat(none.addresses()).isEmpty();
         assertThat(none.warnings())
                 .singleElement()
                 .satisfies(w -> assertThat(w.toString())
-                        .startsWith("ServiceEntry shop/legacy-api: resolution NONE is not supported yet (only STATIC,"
-                                + " DNS and DNS_ROUND_ROBIN)"));
+                        .startsWith("ServiceEntry shop/legacy-api: endpoints are not used with resolution NONE"));
         var partial = translator.translate(snapshot(LEGACY.replace("[198.19.1.90]", "[198.19.1.90, 198.19.2.0/24]")
                 .replace("address: 198.18.9.11", "address: legacy-2.example.com")
                 .replace(

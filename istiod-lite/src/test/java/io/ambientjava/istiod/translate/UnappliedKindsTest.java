@@ -47,9 +47,6 @@ class UnappliedKindsTest {
         assertThat(translation.warnings())
                 .extracting(Object::toString)
                 .containsExactly(
-                        "ServiceEntry shop/payments-api: resolution NONE is not supported yet (only STATIC, DNS and"
-                                + " DNS_ROUND_ROBIN): its hosts get no service address, endpoints or waypoint, and"
-                                + " calls to them leave the mesh directly, as they would without it",
                         "Sidecar shop/default: Sidecar has no effect in ambient mode: it configures sidecar proxies,"
                                 + " and this mesh runs none");
     }

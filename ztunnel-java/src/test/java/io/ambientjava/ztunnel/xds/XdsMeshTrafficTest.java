@@ -212,6 +212,54 @@ class XdsMeshTrafficTest {
         assertThat(farEcho.clients()).hasSize(1);
     }
 
+    /**
+     * A ServiceEntry with {@code resolution: NONE} for a host outside the mesh: the client's call to its address
+     * still goes there, and ztunnel now knows it as that entry's service (its telemetry names it).
+     */
+    @Test
+    void aNoneServiceEntryPassesCallsToTheirAddressAsItsService() throws Exception {
+        Pod client = net.node(1).addPod("client");
+        Pod outside = net.node(1).addPod("outside");
+        InPodRedirection.install(client);
+        istiod = InProcessIstiod.start(
+                dir, """
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: default
+                  labels: {istio.io/dataplane-mode: ambient}
+                ---
+                %s
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: legacy, namespace: default}
+                spec:
+                  hosts: [legacy.example.com]
+                  addresses: [%s]
+                  ports: [{number: 5432, name: tcp, protocol: TCP}]
+                  location: MESH_EXTERNAL
+                  resolution: NONE
+                """.formatted(podYaml(client, "client"), outside.ip().getHostAddress()));
+        RecordingObserver clientSide = new RecordingObserver();
+        ZtunnelRuntime node1 = ztunnel(client, clientSide);
+        node1.addPod(TestMesh.uid("default", "client"), NetworkNamespace.open(client.netnsPath()))
+                .get(10, TimeUnit.SECONDS);
+        EchoServer echo = outside.startEchoServer(5432);
+
+        byte[] reply = TestMesh.exchange(client, outside.address(5432), "sql".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(reply, StandardCharsets.UTF_8)).isEqualTo("sql");
+        assertThat(echo.clients()).hasSize(1);
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(clientSide.closed()).isNotEmpty());
+        assertThat(clientSide.closed())
+                .singleElement()
+                .satisfies(c -> assertThat(c.info().destinationService())
+                        .map(s -> s.hostname())
+                        .contains("legacy.example.com"));
+    }
+
     private ZtunnelRuntime ztunnel(Pod pod, RecordingObserver observer) throws Exception {
         String node = pod.node().name();
         WorkloadStore store = new WorkloadStore();

@@ -5,6 +5,7 @@ import io.ambientjava.ztunnel.proxy.LocalPod;
 import io.ambientjava.ztunnel.state.Endpoint;
 import io.ambientjava.ztunnel.state.GatewayAddress;
 import io.ambientjava.ztunnel.state.HealthStatus;
+import io.ambientjava.ztunnel.state.LoadBalancing;
 import io.ambientjava.ztunnel.state.NetworkAddress;
 import io.ambientjava.ztunnel.state.Protocol;
 import io.ambientjava.ztunnel.state.Service;
@@ -78,6 +79,18 @@ public final class OutboundRouter {
         if (service.waypoint().isPresent()) {
             return viaWaypoint(
                     snapshot, service.waypoint().get(), source, destination, Optional.empty(), Optional.of(service));
+        }
+        if (service.loadBalancing()
+                .map(lb -> lb.mode() == LoadBalancing.Mode.PASSTHROUGH)
+                .orElse(false)) {
+            // a ServiceEntry with resolution NONE: the call goes to the address it was made to, as the service's
+            Optional<Workload> there =
+                    snapshot.workloadAt(new NetworkAddress(source.network(), destination.getAddress()));
+            return there.isPresent()
+                    ? toWorkload(
+                            there.get(), destination.getAddress(), destination.getPort(), Optional.of(service), false)
+                    : new OutboundRoute.Passthrough(
+                            destination, Optional.empty(), Optional.of(service), Optional.empty());
         }
         Optional<PickedEndpoint> picked =
                 picker.pick(snapshot, service, destination.getPort(), excludedEndpoints, Optional.of(source));

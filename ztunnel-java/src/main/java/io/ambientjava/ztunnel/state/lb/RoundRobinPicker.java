@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * their order, it shares with the caller before the first it does not. FAILOVER picks among the best-ranked,
  * STRICT only among those sharing every scope (none: no endpoint), STANDARD ignores the preference.
  *
- * <p>Endpoints whose capacities differ are picked in proportion to them. Not considered yet: PASSTHROUGH mode
- * (callers check {@code service.loadBalancing()} for that before picking).
+ * <p>Endpoints whose capacities differ are picked in proportion to them. A PASSTHROUGH service picks no endpoint:
+ * the outbound router sends such calls to the address they were made to.
  */
 public final class RoundRobinPicker {
 

@@ -274,6 +274,42 @@ class OutboundRouterTest {
         assertThat(route(new InetSocketAddress("198.18.2.2", 80))).isInstanceOf(OutboundRoute.Passthrough.class);
     }
 
+    @Test
+    void aPassthroughServiceSendsTheCallToTheAddressItWasMadeTo() {
+        // a ServiceEntry with resolution NONE whose address is an outside host's, and one whose address is a pod's
+        store.upsert(Service.builder("default", "legacy.example.com")
+                .name("legacy")
+                .vips("/198.18.77.7")
+                .ports(PortMap.of(5432, 5432))
+                .loadBalancing(new io.ambientjava.ztunnel.state.LoadBalancing(
+                        List.of(),
+                        io.ambientjava.ztunnel.state.LoadBalancing.Mode.PASSTHROUGH,
+                        io.ambientjava.ztunnel.state.LoadBalancing.HealthPolicy.ALLOW_ALL))
+                .build());
+        store.upsert(pod("db-0", "198.18.1.9").build());
+        store.upsert(Service.builder("default", "db.example.com")
+                .name("db")
+                .vips("/198.18.1.9")
+                .ports(PortMap.of(5432, 5432))
+                .loadBalancing(new io.ambientjava.ztunnel.state.LoadBalancing(
+                        List.of(),
+                        io.ambientjava.ztunnel.state.LoadBalancing.Mode.PASSTHROUGH,
+                        io.ambientjava.ztunnel.state.LoadBalancing.HealthPolicy.ALLOW_ALL))
+                .build());
+
+        assertThat(route(new InetSocketAddress("198.18.77.7", 5432)))
+                .isInstanceOfSatisfying(OutboundRoute.Passthrough.class, passthrough -> {
+                    assertThat(passthrough.target()).isEqualTo(new InetSocketAddress("198.18.77.7", 5432));
+                    assertThat(passthrough.service()).map(Service::name).contains("legacy");
+                });
+        assertThat(route(new InetSocketAddress("198.18.1.9", 5432)))
+                .isInstanceOfSatisfying(OutboundRoute.Hbone.class, hbone -> {
+                    assertThat(hbone.target()).isEqualTo(new InetSocketAddress("198.18.1.9", 5432));
+                    assertThat(hbone.service()).map(Service::name).contains("db");
+                    assertThat(hbone.expectedIdentities()).containsExactly(id("default", "db-0"));
+                });
+    }
+
     private OutboundRoute route(InetSocketAddress destination) {
         return router.route(snapshot(), client, destination, Set.of());
     }
