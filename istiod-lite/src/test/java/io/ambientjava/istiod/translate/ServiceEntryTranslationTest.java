@@ -42,29 +42,32 @@ class ServiceEntryTranslationTest {
               - {address: 198.18.9.11, ports: {http: 9090}}
             """;
 
+    /** The namespace shop, whose traffic goes through its waypoint egress. */
+    private static final String EGRESS_WAYPOINT = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: shop, labels: {istio.io/use-waypoint: egress}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: egress, namespace: shop}
+            spec:
+              gatewayClassName: istio-waypoint
+              listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: egress, namespace: shop, labels: {gateway.istio.io/managed: istio.io-mesh-controller}}
+            spec: {clusterIP: 198.19.0.3, ports: [{name: mesh, port: 15008}]}
+            """;
+
     private static byte[] ip(String text) throws Exception {
         return InetAddress.getByName(text).getAddress();
     }
 
     @Test
     void anEntryInAWaypointNamespaceSendsItsHostsThroughTheWaypoint() throws Exception {
-        String waypoint = """
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: shop, labels: {istio.io/use-waypoint: egress}}
-                ---
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: Gateway
-                metadata: {name: egress, namespace: shop}
-                spec:
-                  gatewayClassName: istio-waypoint
-                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
-                ---
-                apiVersion: v1
-                kind: Service
-                metadata: {name: egress, namespace: shop, labels: {gateway.istio.io/managed: istio.io-mesh-controller}}
-                spec: {clusterIP: 198.19.0.3, ports: [{name: mesh, port: 15008}]}
-                """;
+        String waypoint = EGRESS_WAYPOINT;
         var translation = translator.translate(snapshot(join(waypoint, LEGACY)));
 
         Service service = translation.addresses().get("shop/legacy.example.com").getService();
@@ -177,25 +180,8 @@ class ServiceEntryTranslationTest {
         assertThat(service.getLoadBalancing().getHealthPolicy())
                 .isEqualTo(io.ambientjava.api.workload.LoadBalancing.HealthPolicy.ALLOW_ALL);
 
-        String egressWaypoint = """
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: shop, labels: {istio.io/use-waypoint: egress}}
-                ---
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: Gateway
-                metadata: {name: egress, namespace: shop}
-                spec:
-                  gatewayClassName: istio-waypoint
-                  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
-                ---
-                apiVersion: v1
-                kind: Service
-                metadata: {name: egress, namespace: shop, labels: {gateway.istio.io/managed: istio.io-mesh-controller}}
-                spec: {clusterIP: 198.19.0.3, ports: [{name: mesh, port: 15008}]}
-                """;
         var behindWaypoint = translator.translate(
-                snapshot(join(egressWaypoint, LEGACY.replace("resolution: STATIC", "resolution: NONE"))));
+                snapshot(join(EGRESS_WAYPOINT, LEGACY.replace("resolution: STATIC", "resolution: NONE"))));
         assertThat(behindWaypoint
                         .addresses()
                         .get("shop/legacy.example.com")

@@ -277,25 +277,9 @@ class OutboundRouterTest {
     @Test
     void aPassthroughServiceSendsTheCallToTheAddressItWasMadeTo() {
         // a ServiceEntry with resolution NONE whose address is an outside host's, and one whose address is a pod's
-        store.upsert(Service.builder("default", "legacy.example.com")
-                .name("legacy")
-                .vips("/198.18.77.7")
-                .ports(PortMap.of(5432, 5432))
-                .loadBalancing(new io.ambientjava.ztunnel.state.LoadBalancing(
-                        List.of(),
-                        io.ambientjava.ztunnel.state.LoadBalancing.Mode.PASSTHROUGH,
-                        io.ambientjava.ztunnel.state.LoadBalancing.HealthPolicy.ALLOW_ALL))
-                .build());
+        store.upsert(passthrough("legacy", "198.18.77.7"));
         store.upsert(pod("db-0", "198.18.1.9").build());
-        store.upsert(Service.builder("default", "db.example.com")
-                .name("db")
-                .vips("/198.18.1.9")
-                .ports(PortMap.of(5432, 5432))
-                .loadBalancing(new io.ambientjava.ztunnel.state.LoadBalancing(
-                        List.of(),
-                        io.ambientjava.ztunnel.state.LoadBalancing.Mode.PASSTHROUGH,
-                        io.ambientjava.ztunnel.state.LoadBalancing.HealthPolicy.ALLOW_ALL))
-                .build());
+        store.upsert(passthrough("db", "198.18.1.9"));
 
         assertThat(route(new InetSocketAddress("198.18.77.7", 5432)))
                 .isInstanceOfSatisfying(OutboundRoute.Passthrough.class, passthrough -> {
@@ -308,6 +292,19 @@ class OutboundRouterTest {
                     assertThat(hbone.service()).map(Service::name).contains("db");
                     assertThat(hbone.expectedIdentities()).containsExactly(id("default", "db-0"));
                 });
+    }
+
+    /** A ServiceEntry with resolution NONE as istiod sends it: {@code <name>.example.com} at {@code address}. */
+    private static Service passthrough(String name, String address) {
+        return Service.builder("default", name + ".example.com")
+                .name(name)
+                .vips("/" + address)
+                .ports(PortMap.of(5432, 5432))
+                .loadBalancing(new io.ambientjava.ztunnel.state.LoadBalancing(
+                        List.of(),
+                        io.ambientjava.ztunnel.state.LoadBalancing.Mode.PASSTHROUGH,
+                        io.ambientjava.ztunnel.state.LoadBalancing.HealthPolicy.ALLOW_ALL))
+                .build();
     }
 
     private OutboundRoute route(InetSocketAddress destination) {
