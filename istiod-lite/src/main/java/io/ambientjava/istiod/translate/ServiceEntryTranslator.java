@@ -110,9 +110,7 @@ final class ServiceEntryTranslator {
                         .setMode(LoadBalancing.Mode.PASSTHROUGH)
                         .setHealthPolicy(LoadBalancing.HealthPolicy.ALLOW_ALL));
             } else {
-                ServiceTranslator.loadBalancing(
-                                new io.fabric8.kubernetes.api.model.ServiceSpec(),
-                                ServiceTranslator.trafficDistribution(null, entry, namespaceObject))
+                ServiceTranslator.preference(ServiceTranslator.trafficDistribution(null, entry, namespaceObject))
                         .ifPresent(service::setLoadBalancing);
             }
             for (String address : allocated.of(entry, host)) {

@@ -150,34 +150,45 @@ final class ServiceTranslator {
     }
 
     /**
-     * Istio's routing preference: {@code internalTrafficPolicy: Local} only to endpoints on the caller's node;
-     * same zone: network, region, zone first, then further; same node: down to subzone and node first.
+     * A Service's {@code LoadBalancing}: {@code internalTrafficPolicy: Local} allows only endpoints on the caller's
+     * node; otherwise the traffic distribution's preference ({@link #preference}); {@code publishNotReadyAddresses}
+     * lets unready endpoints serve.
      */
     static java.util.Optional<LoadBalancing> loadBalancing(ServiceSpec spec, Distribution distribution) {
-        LoadBalancing.Builder lb = null;
-        if ("Local".equals(spec.getInternalTrafficPolicy())) {
-            lb = LoadBalancing.newBuilder()
-                    .addRoutingPreference(LoadBalancing.Scope.NODE)
-                    .setMode(LoadBalancing.Mode.STRICT);
-        } else if (distribution == Distribution.SAME_ZONE) {
-            lb = LoadBalancing.newBuilder()
-                    .addRoutingPreference(LoadBalancing.Scope.NETWORK)
-                    .addRoutingPreference(LoadBalancing.Scope.REGION)
-                    .addRoutingPreference(LoadBalancing.Scope.ZONE)
-                    .setMode(LoadBalancing.Mode.FAILOVER);
-        } else if (distribution == Distribution.SAME_NODE) {
-            lb = LoadBalancing.newBuilder()
-                    .addRoutingPreference(LoadBalancing.Scope.NETWORK)
-                    .addRoutingPreference(LoadBalancing.Scope.REGION)
-                    .addRoutingPreference(LoadBalancing.Scope.ZONE)
-                    .addRoutingPreference(LoadBalancing.Scope.SUBZONE)
-                    .addRoutingPreference(LoadBalancing.Scope.NODE)
-                    .setMode(LoadBalancing.Mode.FAILOVER);
-        }
+        java.util.Optional<LoadBalancing.Builder> lb = "Local".equals(spec.getInternalTrafficPolicy())
+                ? java.util.Optional.of(LoadBalancing.newBuilder()
+                        .addRoutingPreference(LoadBalancing.Scope.NODE)
+                        .setMode(LoadBalancing.Mode.STRICT))
+                : preference(distribution);
         if (Boolean.TRUE.equals(spec.getPublishNotReadyAddresses())) {
-            lb = (lb == null ? LoadBalancing.newBuilder() : lb).setHealthPolicy(LoadBalancing.HealthPolicy.ALLOW_ALL);
+            lb = java.util.Optional.of(
+                    lb.orElseGet(LoadBalancing::newBuilder).setHealthPolicy(LoadBalancing.HealthPolicy.ALLOW_ALL));
         }
-        return java.util.Optional.ofNullable(lb).map(LoadBalancing.Builder::build);
+        return lb.map(LoadBalancing.Builder::build);
+    }
+
+    /**
+     * Istio's routing preference for a traffic distribution: same zone prefers network, region and zone, then
+     * further; same node goes down to subzone and node first; any: none.
+     */
+    static java.util.Optional<LoadBalancing.Builder> preference(Distribution distribution) {
+        return switch (distribution) {
+            case ANY -> java.util.Optional.empty();
+            case SAME_ZONE ->
+                java.util.Optional.of(LoadBalancing.newBuilder()
+                        .addRoutingPreference(LoadBalancing.Scope.NETWORK)
+                        .addRoutingPreference(LoadBalancing.Scope.REGION)
+                        .addRoutingPreference(LoadBalancing.Scope.ZONE)
+                        .setMode(LoadBalancing.Mode.FAILOVER));
+            case SAME_NODE ->
+                java.util.Optional.of(LoadBalancing.newBuilder()
+                        .addRoutingPreference(LoadBalancing.Scope.NETWORK)
+                        .addRoutingPreference(LoadBalancing.Scope.REGION)
+                        .addRoutingPreference(LoadBalancing.Scope.ZONE)
+                        .addRoutingPreference(LoadBalancing.Scope.SUBZONE)
+                        .addRoutingPreference(LoadBalancing.Scope.NODE)
+                        .setMode(LoadBalancing.Mode.FAILOVER));
+        };
     }
 
     private static IPFamilies ipFamilies(ServiceSpec spec) {

@@ -218,7 +218,11 @@ public final class L7Command implements Callable<Integer> {
                 waypointThreads);
     }
 
-    private static Path jar(Path given, String relative, String module) {
+    /**
+     * {@code given}, else {@code relative} (a module's jar) from here or the parent folder; one that is missing is
+     * refused, with how to build it.
+     */
+    public static Path jar(Path given, String relative, String module) {
         if (given != null) {
             return requireFile(given, module);
         }

@@ -55,7 +55,7 @@ public final class ClassFloorCommand implements Callable<Integer> {
             System.err.println("class-floor: no class log at " + classLog);
             return 2;
         }
-        Path chosenJar = jar != null ? jar : defaultJar();
+        Path chosenJar = L7Command.jar(jar, "waypoint/target/waypoint.jar", "waypoint");
         List<String> options = jvmOptions != null
                 ? Arrays.stream(jvmOptions.strip().split("\\s+"))
                         .filter(s -> !s.isEmpty())
@@ -71,16 +71,6 @@ public final class ClassFloorCommand implements Callable<Integer> {
             System.err.println("class-floor: written to " + out);
         }
         return 0;
-    }
-
-    private static Path defaultJar() {
-        for (Path candidate :
-                List.of(Path.of("waypoint/target/waypoint.jar"), Path.of("../waypoint/target/waypoint.jar"))) {
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalArgumentException("class-floor: no waypoint/target/waypoint.jar here; give --jar");
     }
 
     static String markdown(Path jar, List<String> options, List<ClassFloor.Measurement> results, double targetMib) {

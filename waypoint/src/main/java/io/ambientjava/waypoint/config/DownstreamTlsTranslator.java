@@ -65,10 +65,7 @@ final class DownstreamTlsTranslator {
                     validation.getMatchTypedSubjectAltNamesList(), vpath + ".match_typed_subject_alt_names");
             clientPins = ClientCertificatePins.translate(
                     validation.getVerifyCertificateHashList(), validation.getVerifyCertificateSpkiList(), vpath);
-            if (validation.hasCrl()) {
-                clientCrls =
-                        TlsMaterial.crls(TlsMaterial.inlineOrFile(validation.getCrl(), vpath + ".crl"), vpath + ".crl");
-            }
+            clientCrls = TlsMaterial.crls(validation, vpath);
         }
         boolean requireClientCertificate = tls.hasRequireClientCertificate()
                 && tls.getRequireClientCertificate().getValue();

@@ -30,12 +30,6 @@ final class PeerCertificateTrustManager extends X509ExtendedTrustManager {
     private final PeerNameCheck names;
     private final ClientCertificatePins pins;
 
-    PeerCertificateTrustManager(
-            Peer peer, List<X509Certificate> trustedCas, PeerNameCheck names, ClientCertificatePins pins)
-            throws Exception {
-        this(peer, trustedCas, List.of(), names, pins);
-    }
-
     /**
      * @param crls with any, every certificate of the peer's chain below the trust anchor must be covered by one of
      *     them and not revoked, as Envoy's {@code validation_context.crl}: a chain a CRL does not cover fails

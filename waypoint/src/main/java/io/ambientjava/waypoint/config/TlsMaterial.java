@@ -68,6 +68,17 @@ final class TlsMaterial {
         }
     }
 
+    /** A validation context's {@code crl} (inline or a file), parsed; none when it has no {@code crl}. */
+    static List<java.security.cert.X509CRL> crls(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext validation,
+            String validationPath) {
+        if (!validation.hasCrl()) {
+            return List.of();
+        }
+        String path = validationPath + ".crl";
+        return crls(inlineOrFile(validation.getCrl(), path), path);
+    }
+
     /** PEM {@code X509 CRL} blocks; at least one, each parsed. */
     static List<java.security.cert.X509CRL> crls(String pem, String path) {
         try {

@@ -55,12 +55,12 @@ final class UpstreamTlsTranslator {
                         vpath + ".trusted_ca");
                 PeerNameCheck names = PeerNameCheck.translate(
                         validation.getMatchTypedSubjectAltNamesList(), vpath + ".match_typed_subject_alt_names");
-                List<java.security.cert.X509CRL> crls = validation.hasCrl()
-                        ? TlsMaterial.crls(
-                                TlsMaterial.inlineOrFile(validation.getCrl(), vpath + ".crl"), vpath + ".crl")
-                        : List.of();
                 builder.trustManager(new PeerCertificateTrustManager(
-                        PeerCertificateTrustManager.Peer.SERVERS, cas, crls, names, ClientCertificatePins.NONE));
+                        PeerCertificateTrustManager.Peer.SERVERS,
+                        cas,
+                        TlsMaterial.crls(validation, vpath),
+                        names,
+                        ClientCertificatePins.NONE));
             } else {
                 builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
             }

@@ -27,12 +27,14 @@ final class LoadBalancer {
         if (candidates.size() == 1) {
             return candidates.getFirst();
         }
-        if ((policy == LbPolicy.ROUND_ROBIN || policy == LbPolicy.LEAST_REQUEST)
-                && weighsDifferently(candidates, slowStart)) {
-            double[] weights = effectiveWeights(candidates, slowStart);
-            return policy == LbPolicy.ROUND_ROBIN
-                    ? candidates.get(weightedIndex(weights))
-                    : weightedLeastRequest(candidates, weights);
+        if (policy == LbPolicy.ROUND_ROBIN || policy == LbPolicy.LEAST_REQUEST) {
+            long now = System.nanoTime();
+            if (weighsDifferently(candidates, slowStart, now)) {
+                double[] weights = effectiveWeights(candidates, slowStart, now);
+                return policy == LbPolicy.ROUND_ROBIN
+                        ? candidates.get(weightedIndex(weights))
+                        : weightedLeastRequest(candidates, weights);
+            }
         }
         return switch (policy) {
             case ROUND_ROBIN -> candidates.get(Math.floorMod(next.getAndIncrement(), candidates.size()));
@@ -44,28 +46,23 @@ final class LoadBalancer {
         };
     }
 
-    private static boolean weighsDifferently(List<HostState> candidates, Optional<SlowStart> slowStart) {
+    private static boolean weighsDifferently(List<HostState> candidates, Optional<SlowStart> slowStart, long now) {
         int first = candidates.getFirst().endpoint.weight();
-        long now = System.nanoTime();
+        long windowNanos = slowStart.isPresent() ? slowStart.get().window().toNanos() : 0;
         for (HostState h : candidates) {
-            if (h.endpoint.weight() != first) {
-                return true;
-            }
-            if (slowStart.isPresent()
-                    && now - h.joinedNanos < slowStart.get().window().toNanos()) {
+            if (h.endpoint.weight() != first || now - h.joinedNanos < windowNanos) {
                 return true;
             }
         }
         return false;
     }
 
-    private static double[] effectiveWeights(List<HostState> candidates, Optional<SlowStart> slowStart) {
-        long now = System.nanoTime();
+    private static double[] effectiveWeights(List<HostState> candidates, Optional<SlowStart> slowStart, long now) {
+        SlowStart ramp = slowStart.orElse(null);
         double[] weights = new double[candidates.size()];
         for (int i = 0; i < weights.length; i++) {
             HostState h = candidates.get(i);
-            double factor = slowStart.map(s -> s.factor(now - h.joinedNanos)).orElse(1.0);
-            weights[i] = h.endpoint.weight() * factor;
+            weights[i] = h.endpoint.weight() * (ramp == null ? 1.0 : ramp.factor(now - h.joinedNanos));
         }
         return weights;
     }
@@ -90,11 +87,10 @@ final class LoadBalancer {
      * {@code weight / (active requests + 1)}, so idle hosts share by weight and busy ones lose share.
      */
     private static HostState weightedLeastRequest(List<HostState> candidates, double[] weights) {
-        double[] byLoad = new double[weights.length];
         for (int i = 0; i < weights.length; i++) {
-            byLoad[i] = weights[i] / (candidates.get(i).activeRequests() + 1);
+            weights[i] /= candidates.get(i).activeRequests() + 1;
         }
-        return candidates.get(weightedIndex(byLoad));
+        return candidates.get(weightedIndex(weights));
     }
 
     private static HostState weightedRandom(List<HostState> candidates) {

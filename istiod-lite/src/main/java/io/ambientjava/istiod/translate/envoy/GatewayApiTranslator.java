@@ -247,15 +247,11 @@ final class GatewayApiTranslator {
                         + gateway.getMetadata().getName() + " is taken by the older TCPRoute " + servedBy);
                 continue;
             }
-            Map<String, Integer> weights = backendWeights(
-                    "TCPRoute",
-                    routeNamespace,
-                    MeshServices.listOrEmpty(route.getSpec().getRules()).stream()
+            Map<String, Integer> weights = new RouteBackends(
+                            "TCPRoute", routeNamespace, listener.getPort(), clusters, scope.snapshot, routeWarn)
+                    .weights(MeshServices.listOrEmpty(route.getSpec().getRules()).stream()
                             .flatMap(rule -> MeshServices.listOrEmpty(rule.getBackendRefs()).stream())
-                            .toList(),
-                    listener.getPort(),
-                    clusters,
-                    routeWarn);
+                            .toList());
             if (weights.isEmpty()) {
                 routeWarn.accept("TCPRoute has no Service backend; nothing is served for it");
                 continue;
@@ -322,44 +318,10 @@ final class GatewayApiTranslator {
 
     /** A TLSRoute's Service backends (of all its rules) as cluster → weight; others are reported and left out. */
     private Map<String, Integer> backendWeights(TLSRoute route, int port, ClusterSet clusters, Consumer<String> warn) {
-        return backendWeights(
-                "TLSRoute",
-                route.getMetadata().getNamespace(),
-                MeshServices.listOrEmpty(route.getSpec().getRules()).stream()
+        return new RouteBackends("TLSRoute", route.getMetadata().getNamespace(), port, clusters, scope.snapshot, warn)
+                .weights(MeshServices.listOrEmpty(route.getSpec().getRules()).stream()
                         .flatMap(rule -> MeshServices.listOrEmpty(rule.getBackendRefs()).stream())
-                        .toList(),
-                port,
-                clusters,
-                warn);
-    }
-
-    /** Service backends as cluster → weight; others are reported and left out. */
-    private Map<String, Integer> backendWeights(
-            String routeKind,
-            String routeNamespace,
-            List<io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendRef> backends,
-            int port,
-            ClusterSet clusters,
-            Consumer<String> warn) {
-        Map<String, Integer> weights = new LinkedHashMap<>();
-        for (var backend : backends) {
-            int weight = backend.getWeight() == null ? 1 : backend.getWeight();
-            if (backend.getKind() != null && !backend.getKind().equals("Service")) {
-                warn.accept("backendRef kind '" + backend.getKind() + "' is not supported; only Service");
-            } else if (weight > 0
-                    && ReferenceGrants.mayReferenceService(
-                            scope.snapshot,
-                            routeKind,
-                            routeNamespace,
-                            backend.getNamespace(),
-                            backend.getName(),
-                            warn)) {
-                String host = clusters.serviceHostname(
-                        backend.getName(), backend.getNamespace() == null ? routeNamespace : backend.getNamespace());
-                weights.merge(clusters.reference(host, backend.getPort(), null, port, warn), weight, Integer::sum);
-            }
-        }
-        return weights;
+                        .toList());
     }
 
     /** Whether the listener's {@code allowedRoutes.kinds} (by default, every kind its protocol serves) has it. */

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeader;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderFilter;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRequestMirrorFilter;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -103,17 +104,12 @@ final class RouteBackends {
                 warn.accept("filter type '" + type + "' on backendRef '" + backend.name() + "' is not supported;"
                         + " ignored (a backendRef takes RequestHeaderModifier and ResponseHeaderModifier)");
             }
-            if (backend.kind() != null && !backend.kind().equals("Service")) {
-                warn.accept("backendRef kind '" + backend.kind() + "' is not supported; only Service");
-                continue;
-            }
-            if (!ReferenceGrants.mayReferenceService(
-                    snapshot, routeKind, routeNamespace, backend.namespace(), backend.name(), warn)) {
+            Optional<String> cluster = cluster(backend.kind(), backend.name(), backend.namespace(), backend.port());
+            if (cluster.isEmpty()) {
                 continue;
             }
             split.addClusters(WeightedCluster.ClusterWeight.newBuilder()
-                    .setName(clusters.reference(
-                            host(backend.name(), backend.namespace()), backend.port(), null, listenerPort, warn))
+                    .setName(cluster.get())
                     .setWeight(UInt32Value.of(backend.weight() == null ? 1 : backend.weight()))
                     .addAllRequestHeadersToAdd(backend.request().add())
                     .addAllRequestHeadersToRemove(backend.request().remove())
@@ -123,18 +119,36 @@ final class RouteBackends {
         if (split.getClustersCount() == 0) {
             return route.setDirectResponse(DirectResponseAction.newBuilder().setStatus(500));
         }
-        if (split.getClustersCount() == 1) {
-            // one backend: its own header operations apply after the rule's, as on a weighted cluster
-            WeightedCluster.ClusterWeight only = split.getClusters(0);
-            action.setCluster(only.getName());
-            route.addAllRequestHeadersToAdd(only.getRequestHeadersToAddList())
-                    .addAllRequestHeadersToRemove(only.getRequestHeadersToRemoveList())
-                    .addAllResponseHeadersToAdd(only.getResponseHeadersToAddList())
-                    .addAllResponseHeadersToRemove(only.getResponseHeadersToRemoveList());
-        } else {
-            action.setWeightedClusters(split);
-        }
+        WeightedClusters.sendTo(route, action, split);
         return route.setRoute(action);
+    }
+
+    /**
+     * Service backends ({@code weight} default 1; 0 leaves one out) as cluster → weight, for a TCP proxy; the
+     * backends {@link #cluster} refuses are reported and left out.
+     */
+    Map<String, Integer> weights(List<io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendRef> backends) {
+        Map<String, Integer> weights = new java.util.LinkedHashMap<>();
+        for (var backend : backends) {
+            int weight = backend.getWeight() == null ? 1 : backend.getWeight();
+            if (weight > 0) {
+                cluster(backend.getKind(), backend.getName(), backend.getNamespace(), backend.getPort())
+                        .ifPresent(cluster -> weights.merge(cluster, weight, Integer::sum));
+            }
+        }
+        return weights;
+    }
+
+    /** A backend's cluster: only a Service, and one in another namespace only with a ReferenceGrant there. */
+    private Optional<String> cluster(String kind, String name, String namespace, Integer port) {
+        if (kind != null && !kind.equals("Service")) {
+            warn.accept("backendRef kind '" + kind + "' is not supported; only Service");
+            return Optional.empty();
+        }
+        if (!ReferenceGrants.mayReferenceService(snapshot, routeKind, routeNamespace, namespace, name, warn)) {
+            return Optional.empty();
+        }
+        return Optional.of(clusters.reference(host(name, namespace), port, null, listenerPort, warn));
     }
 
     /** A {@code RequestMirror} filter as a mirror policy, unless its Service may not be referenced. */

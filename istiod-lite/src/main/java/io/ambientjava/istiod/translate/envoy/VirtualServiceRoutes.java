@@ -174,16 +174,7 @@ final class VirtualServiceRoutes {
             }
             split.addClusters(entry);
         }
-        if (split.getClustersCount() == 1) {
-            WeightedCluster.ClusterWeight only = split.getClusters(0);
-            action.setCluster(only.getName());
-            route.addAllRequestHeadersToAdd(only.getRequestHeadersToAddList())
-                    .addAllRequestHeadersToRemove(only.getRequestHeadersToRemoveList())
-                    .addAllResponseHeadersToAdd(only.getResponseHeadersToAddList())
-                    .addAllResponseHeadersToRemove(only.getResponseHeadersToRemoveList());
-        } else {
-            action.setWeightedClusters(split);
-        }
+        WeightedClusters.sendTo(route, action, split);
         if (hashes.size() == 1) {
             hashes.iterator().next().ifPresent(action::addHashPolicy);
         } else {
